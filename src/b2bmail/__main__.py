@@ -1,0 +1,3 @@
+from b2bmail.cli import main
+
+main()

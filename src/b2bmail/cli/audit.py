@@ -1,0 +1,3 @@
+"""`b2bmail` commands: audit."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""`b2bmail` commands: build."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""`b2bmail` commands: lint."""
+
+from __future__ import annotations

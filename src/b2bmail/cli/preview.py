@@ -1,0 +1,3 @@
+"""`b2bmail` commands: preview."""
+
+from __future__ import annotations

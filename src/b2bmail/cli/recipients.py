@@ -1,0 +1,3 @@
+"""`b2bmail` commands: recipients."""
+
+from __future__ import annotations
