@@ -1,0 +1,3 @@
+"""`b2bmail` commands: sender authentication (check-sender)."""
+
+from __future__ import annotations
