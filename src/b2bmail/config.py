@@ -1,0 +1,435 @@
+"""Campaign files -> frozen dataclasses, validated with the line of every mistake.
+
+YAML is composed into a node tree (not loaded straight to dicts) so that every key and value
+keeps its line number: an unknown key, a wrong type or a missing file is reported as
+`campaign.yaml:LINE: what is wrong — what to do`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel import Locale, UnknownLocaleError
+
+from b2bmail.errors import ConfigError
+
+# ---------------------------------------------------------------------------------------------
+# Located YAML: the helpers segments.py shares.
+
+
+def load_yaml_node(path: str | Path, *, what: str = "file") -> yaml.Node:
+    """Read and compose a YAML file into a node tree; syntax errors carry their line."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{what} not found",
+            path=source,
+            hint="check the path (relative paths start at the current folder)",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read {what}: {exc}", path=source, hint="save it as UTF-8 text"
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if (
+            exc.context
+            and exc.context_mark
+            and exc.problem_mark
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
+            problem = f"{problem} ({exc.context} started on line {exc.context_mark.line + 1})"
+        raise ConfigError(
+            f"YAML syntax error: {problem}",
+            path=source,
+            line=mark.line + 1 if mark else None,
+            hint="fix the indentation or quoting on that line",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", path=source, hint="fix the YAML syntax") from None
+    if node is None:
+        raise ConfigError(
+            f"{what} is empty", path=source, line=1, hint="see the example in docs/readme/build.md"
+        )
+    return node
+
+
+def line_of(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    value = to_python(node)
+    if value is None:
+        return "empty"
+    return f"{type(value).__name__} {value!r}"
+
+
+def expect_mapping(
+    node: yaml.Node,
+    path: Path,
+    what: str,
+    *,
+    allowed: Sequence[str] | None = None,
+    required: Sequence[str] = (),
+) -> dict[str, yaml.Node]:
+    """A mapping node as {key: value node}; unknown keys get a close-match suggestion."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(
+            f"{what} must be a mapping, not {_kind(node)}",
+            path=path,
+            line=line_of(node),
+            hint="write `key: value` lines under it",
+        )
+    result: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if allowed is not None and key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            raise ConfigError(
+                f"unknown key '{key}' in {what}", path=path, line=line_of(key_node), hint=hint
+            )
+        if key in result:
+            raise ConfigError(
+                f"duplicate key '{key}' in {what}",
+                path=path,
+                line=line_of(key_node),
+                hint="keep only one",
+            )
+        result[key] = value_node
+    for key in required:
+        if key not in result:
+            raise ConfigError(
+                f"missing key '{key}' in {what}",
+                path=path,
+                line=line_of(node),
+                hint=f"add `{key}:`",
+            )
+    return result
+
+
+def expect_list(node: yaml.Node, path: Path, what: str) -> list[yaml.Node]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise ConfigError(
+            f"{what} must be a list, not {_kind(node)}",
+            path=path,
+            line=line_of(node),
+            hint="write one `- item` per line",
+        )
+    return list(node.value)
+
+
+def expect_str(node: yaml.Node, path: Path, what: str, *, allow_empty: bool = False) -> str:
+    value = to_python(node)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int | float)
+        or isinstance(node, yaml.CollectionNode)
+    ):
+        raise ConfigError(
+            f"{what} must be text, not {_kind(node)}",
+            path=path,
+            line=line_of(node),
+            hint="quote the value",
+        )
+    text = str(value)
+    if not allow_empty and not text.strip():
+        raise ConfigError(f"{what} is empty", path=path, line=line_of(node), hint="give it a value")
+    return text
+
+
+def expect_int(node: yaml.Node, path: Path, what: str) -> int:
+    value = to_python(node)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(
+            f"{what} must be a whole number, not {_kind(node)}",
+            path=path,
+            line=line_of(node),
+            hint="e.g. 10",
+        )
+    return value
+
+
+def to_python(node: yaml.Node) -> Any:
+    """Construct plain Python data from a node (safe types only)."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# The campaign file.
+
+CAMPAIGN_KEYS = (
+    "name",
+    "locale",
+    "sender",
+    "subject",
+    "preheader",
+    "template",
+    "segments",
+    "content",
+    "unsubscribe",
+    "company",
+    "list_id",
+    "utm",
+    "sample_recipient",
+    "date",
+)
+REQUIRED_KEYS = (
+    "name",
+    "locale",
+    "sender",
+    "subject",
+    "template",
+    "segments",
+    "unsubscribe",
+    "company",
+    "list_id",
+)
+_LIST_ID = re.compile(
+    r"^(?:(?P<label>.*?)\s*)?<?(?P<id>[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+\.[A-Za-z0-9.-]+)>?$"
+)
+
+#: Used for the sample recipient when the campaign does not name one; the real token is
+#: computed per recipient by the recipients area (an HMAC).
+SAMPLE_RECIPIENT: Mapping[str, str] = {
+    "email": "prenom.nom@exemple.example",
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "company": "Exemple SA",
+    "unsubscribe_token": "sample-token",
+}
+DEFAULT_DATE = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
+
+
+@dataclass(frozen=True)
+class Sender:
+    from_addr: str
+    reply_to: str | None
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    url: str  # a Jinja string; may use {{ recipient.unsubscribe_token }}
+    mailto: str | None
+
+
+@dataclass(frozen=True)
+class Company:
+    name: str
+    postal_address: str
+    legal: str
+
+
+@dataclass(frozen=True)
+class Campaign:
+    path: Path
+    name: str
+    locale: str
+    sender: Sender
+    subject: str
+    preheader: str
+    template: Path
+    segments: Path
+    content: Mapping[str, Any]
+    unsubscribe: Unsubscribe
+    company: Company
+    list_id: str  # as sent in the List-Id header: `Label <id.domain>` (RFC 2919)
+    utm: Mapping[str, str] = field(default_factory=dict)
+    sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
+    date: datetime = DEFAULT_DATE
+
+    @property
+    def template_dir(self) -> Path:
+        return self.template.parent
+
+
+def _address(node: yaml.Node, path: Path, what: str) -> str:
+    text = expect_str(node, path, what)
+    _, addr = parseaddr(text)
+    if "@" not in addr or " " in addr:
+        raise ConfigError(
+            f"{what} {text!r} is not an email address",
+            path=path,
+            line=line_of(node),
+            hint="write `Name <user@domain>`",
+        )
+    return text
+
+
+def _existing_file(node: yaml.Node, path: Path, what: str) -> Path:
+    rel = expect_str(node, path, what)
+    target = (path.parent / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
+    if not target.is_file():
+        raise ConfigError(
+            f"{what} {rel!r} not found (looked in {target})",
+            path=path,
+            line=line_of(node),
+            hint="paths are relative to the campaign file",
+        )
+    return target
+
+
+def load_campaign_config(path: str | Path) -> Campaign:
+    """Read and validate a campaign YAML file (ConfigError with file:line on any mistake)."""
+    source = Path(path)
+    top = expect_mapping(
+        load_yaml_node(source, what="campaign file"),
+        source,
+        "the campaign",
+        allowed=CAMPAIGN_KEYS,
+        required=REQUIRED_KEYS,
+    )
+
+    locale_node = top["locale"]
+    locale = expect_str(locale_node, source, "locale")
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        raise ConfigError(
+            f"unknown locale {locale!r}",
+            path=source,
+            line=line_of(locale_node),
+            hint="use a code like fr_FR, nl_NL or en_GB",
+        ) from None
+
+    s = expect_mapping(
+        top["sender"], source, "sender", allowed=("from", "reply_to"), required=("from",)
+    )
+    sender = Sender(
+        from_addr=_address(s["from"], source, "sender.from"),
+        reply_to=_address(s["reply_to"], source, "sender.reply_to") if "reply_to" in s else None,
+    )
+
+    u = expect_mapping(
+        top["unsubscribe"], source, "unsubscribe", allowed=("url", "mailto"), required=("url",)
+    )
+    url = expect_str(u["url"], source, "unsubscribe.url")
+    if not url.startswith("https://"):
+        raise ConfigError(
+            "unsubscribe.url must be an https:// URL",
+            path=source,
+            line=line_of(u["url"]),
+            hint="RFC 8058 one-click unsubscribe requires HTTPS",
+        )
+    mailto = None
+    if "mailto" in u:
+        mailto = expect_str(u["mailto"], source, "unsubscribe.mailto")
+        if not mailto.startswith("mailto:"):
+            mailto = f"mailto:{mailto}"
+
+    c = expect_mapping(
+        top["company"],
+        source,
+        "company",
+        allowed=("name", "postal_address", "legal"),
+        required=("name", "postal_address"),
+    )
+    company = Company(
+        name=expect_str(c["name"], source, "company.name"),
+        postal_address=expect_str(c["postal_address"], source, "company.postal_address"),
+        legal=expect_str(c["legal"], source, "company.legal") if "legal" in c else "",
+    )
+
+    list_id_text = expect_str(top["list_id"], source, "list_id")
+    m = _LIST_ID.match(list_id_text.strip())
+    if not m:
+        raise ConfigError(
+            f"list_id {list_id_text!r} is not a list identifier",
+            path=source,
+            line=line_of(top["list_id"]),
+            hint="RFC 2919: write `Label <name.your-domain.example>`",
+        )
+    label = (m.group("label") or "").strip().strip('"')
+    list_id = f"{label} <{m.group('id')}>" if label else f"<{m.group('id')}>"
+
+    utm: dict[str, str] = {}
+    if "utm" in top:
+        for key, node in expect_mapping(
+            top["utm"], source, "utm", allowed=("source", "medium", "campaign", "term", "content")
+        ).items():
+            utm[f"utm_{key}"] = expect_str(node, source, f"utm.{key}")
+
+    sample = dict(SAMPLE_RECIPIENT)
+    if "sample_recipient" in top:
+        for key, node in expect_mapping(
+            top["sample_recipient"], source, "sample_recipient"
+        ).items():
+            sample[key] = expect_str(node, source, f"sample_recipient.{key}", allow_empty=True)
+
+    date = DEFAULT_DATE
+    if "date" in top:
+        raw = to_python(top["date"])  # YAML reads an unquoted timestamp as a datetime already
+        text = (
+            raw.isoformat()
+            if isinstance(raw, datetime)
+            else expect_str(top["date"], source, "date")
+        )
+        date = parse_date(text, path=source, line=line_of(top["date"]))
+
+    content: Mapping[str, Any] = {}
+    if "content" in top:
+        expect_mapping(top["content"], source, "content")
+        content = to_python(top["content"])
+
+    return Campaign(
+        path=source,
+        name=expect_str(top["name"], source, "name"),
+        locale=locale,
+        sender=sender,
+        subject=expect_str(top["subject"], source, "subject"),
+        preheader=expect_str(top["preheader"], source, "preheader", allow_empty=True)
+        if "preheader" in top
+        else "",
+        template=_existing_file(top["template"], source, "template"),
+        segments=_existing_file(top["segments"], source, "segments file"),
+        content=content,
+        unsubscribe=Unsubscribe(url=url, mailto=mailto),
+        company=company,
+        list_id=list_id,
+        utm=utm,
+        sample_recipient=sample,
+        date=date,
+    )
+
+
+def parse_date(text: str, *, path: Path | None = None, line: int | None = None) -> datetime:
+    """An ISO 8601 date-time with a UTC offset (the sample message's Date header)."""
+    try:
+        value = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ConfigError(
+            f"date {text!r} is not an ISO 8601 date-time",
+            path=path,
+            line=line,
+            hint="e.g. 2026-07-01T08:00:00+02:00",
+        ) from None
+    if value.tzinfo is None:
+        raise ConfigError(
+            f"date {text!r} has no UTC offset",
+            path=path,
+            line=line,
+            hint="add one, e.g. +02:00 or Z",
+        )
+    return value

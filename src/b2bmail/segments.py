@@ -1,0 +1,367 @@
+"""Segments: rules over recipient and company fields, benefit weights, assignment to buckets.
+
+A segments file looks like::
+
+    benefits:                      # declaration order = tie-break order for equal weights
+      performance: Performance produit
+      price: Prix
+    segments:
+      - id: mining                 # safe slug: it becomes a folder name
+        name: Exploitants miniers
+        priority: 40               # highest first; the first matching segment wins
+        rule:
+          any:
+            - {field: sector, in: [mines, mining]}
+            - {field: company.size, gte: 500}
+        benefits: {performance: 10, price: 6}
+        variables: {tone: technique}
+
+Rules nest with `all`, `any` and `not`; a condition is `{field: PATH, OP: VALUE}` with OP one
+of equals, not_equals, in, contains, lt, lte, gt, gte. Text compares case- and
+accent-insensitively after trimming; a field holding a set (a contact's `roles`) matches
+`equals`/`contains` when the value is in the set and `in` when the sets share a member.
+A segment without `rule` matches everyone (a catch-all, give it the lowest priority).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from b2bmail.config import (
+    expect_int,
+    expect_list,
+    expect_mapping,
+    expect_str,
+    line_of,
+    load_yaml_node,
+    to_python,
+)
+from b2bmail.errors import ConfigError
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+BENEFIT_KEY = re.compile(r"^[a-z0-9_]+$")
+FIELD_PATH = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)?$")
+COMPARISONS = ("equals", "not_equals", "in", "contains", "lt", "lte", "gt", "gte")
+COMBINATORS = ("all", "any", "not")
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class AllOf:
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class NotRule:
+    rule: Rule
+
+
+Rule = Condition | AllOf | AnyOf | NotRule
+
+
+@dataclass(frozen=True)
+class Benefit:
+    key: str
+    label: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    name: str
+    priority: int
+    rule: Rule
+    benefits: tuple[Benefit, ...]  # highest weight first; ties in the file's declaration order
+    variables: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def benefit_keys(self) -> tuple[str, ...]:
+        return tuple(b.key for b in self.benefits)
+
+
+MATCH_ALL: Rule = AllOf(())
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+def _fold(value: object) -> str:
+    text = unicodedata.normalize("NFKD", str(value).strip().casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip().replace("\u202f", "").replace(" ", "").replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _lookup(fields: Mapping[str, object], path: str) -> object:
+    if path in fields:
+        return fields[path]
+    # `company.size` may also arrive nested as fields["company"]["size"].
+    head, _, tail = path.partition(".")
+    inner = fields.get(head)
+    if tail and isinstance(inner, Mapping):
+        return inner.get(tail)
+    return None
+
+
+def _as_set(value: object) -> frozenset[str] | None:
+    if isinstance(value, set | frozenset | list | tuple):
+        return frozenset(_fold(v) for v in value)
+    return None
+
+
+def _compare(cond: Condition, actual: object) -> bool:
+    if actual is None or actual == "":
+        return cond.op == "not_equals"
+    members = _as_set(actual)
+    if cond.op in ("lt", "lte", "gt", "gte"):
+        a, b = _number(actual), _number(cond.value)
+        if a is None or b is None:
+            return False
+        return {"lt": a < b, "lte": a <= b, "gt": a > b, "gte": a >= b}[cond.op]
+    if cond.op == "in":
+        wanted = {_fold(v) for v in cond.value}
+        return bool(members & wanted) if members is not None else _fold(actual) in wanted
+    if cond.op in ("equals", "not_equals"):
+        n_a, n_b = _number(actual), _number(cond.value)
+        if members is not None:
+            equal = _fold(cond.value) in members
+        elif n_a is not None and n_b is not None and not isinstance(cond.value, str):
+            equal = n_a == n_b
+        else:
+            equal = _fold(actual) == _fold(cond.value)
+        return equal if cond.op == "equals" else not equal
+    # contains: a member of a set, or a substring of text
+    if members is not None:
+        return _fold(cond.value) in members
+    return _fold(cond.value) in _fold(actual)
+
+
+def rule_matches(rule: Rule, fields: Mapping[str, object]) -> bool:
+    """Whether a recipient's canonical fields satisfy the rule."""
+    if isinstance(rule, Condition):
+        return _compare(rule, _lookup(fields, rule.field))
+    if isinstance(rule, AllOf):
+        return all(rule_matches(r, fields) for r in rule.rules)
+    if isinstance(rule, AnyOf):
+        return any(rule_matches(r, fields) for r in rule.rules)
+    return not rule_matches(rule.rule, fields)
+
+
+def assign_segment(segments: Iterable[Segment], fields: Mapping[str, object]) -> Segment | None:
+    """The first segment, in priority order, whose rule matches; None when none does."""
+    for segment in segments:
+        if rule_matches(segment.rule, fields):
+            return segment
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _parse_rule(node: yaml.Node, path: Path, where: str) -> Rule:
+    items = expect_mapping(node, path, where, allowed=(*COMBINATORS, "field", *COMPARISONS))
+    combinators = [k for k in items if k in COMBINATORS]
+    if combinators:
+        if len(items) != 1:
+            raise ConfigError(
+                f"{where}: '{combinators[0]}' must stand alone in its mapping",
+                path=path,
+                line=line_of(node),
+                hint="nest other conditions inside it as list items",
+            )
+        key = combinators[0]
+        if key == "not":
+            return NotRule(_parse_rule(items["not"], path, f"{where}.not"))
+        children = tuple(
+            _parse_rule(child, path, f"{where}.{key}[{i}]")
+            for i, child in enumerate(expect_list(items[key], path, f"{where}.{key}"))
+        )
+        return AllOf(children) if key == "all" else AnyOf(children)
+    if "field" not in items:
+        raise ConfigError(
+            f"{where} has no 'field'",
+            path=path,
+            line=line_of(node),
+            hint="write {field: sector, equals: mines}",
+        )
+    field_path = expect_str(items["field"], path, f"{where}.field")
+    if not FIELD_PATH.match(field_path):
+        raise ConfigError(
+            f"field {field_path!r} is not a recipient field",
+            path=path,
+            line=line_of(items["field"]),
+            hint="use a canonical key such as sector, roles, stage or company.size",
+        )
+    ops = [k for k in items if k in COMPARISONS]
+    if len(ops) != 1:
+        raise ConfigError(
+            f"{where} needs exactly one comparison (found {len(ops)})",
+            path=path,
+            line=line_of(node),
+            hint=f"one of {', '.join(COMPARISONS)}",
+        )
+    op = ops[0]
+    value_node = items[op]
+    value = to_python(value_node)
+    if op == "in":
+        if not isinstance(value, list) or not value:
+            raise ConfigError(
+                "'in' needs a non-empty list",
+                path=path,
+                line=line_of(value_node),
+                hint="e.g. in: [a, b]",
+            )
+        value = tuple(value)
+    elif op in ("lt", "lte", "gt", "gte"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(
+                f"'{op}' needs a number",
+                path=path,
+                line=line_of(value_node),
+                hint=f"e.g. {op}: 100",
+            )
+    elif isinstance(value, list | dict) or value is None:
+        raise ConfigError(
+            f"'{op}' needs a single value",
+            path=path,
+            line=line_of(value_node),
+            hint="use 'in' for a list",
+        )
+    return Condition(field=field_path, op=op, value=value)
+
+
+def _humanize(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def load_segments(path: str | Path) -> tuple[Segment, ...]:
+    """Read a segments file: segments sorted by priority (highest first, ties in file order)."""
+    source = Path(path)
+    top = expect_mapping(
+        load_yaml_node(source, what="segments file"),
+        source,
+        "the segments file",
+        allowed=("benefits", "segments"),
+        required=("segments",),
+    )
+    labels: dict[str, str] = {}
+    if "benefits" in top:
+        for key, node in expect_mapping(top["benefits"], source, "benefits").items():
+            if not BENEFIT_KEY.match(key):
+                raise ConfigError(
+                    f"benefit key {key!r} is not a lower-case identifier",
+                    path=source,
+                    line=line_of(node),
+                    hint="e.g. operating_cost",
+                )
+            labels[key] = expect_str(node, source, f"benefits.{key}")
+    declared = list(labels)
+
+    segments: list[Segment] = []
+    seen: dict[str, int] = {}
+    for index, seg_node in enumerate(expect_list(top["segments"], source, "segments")):
+        where = f"segments[{index}]"
+        items = expect_mapping(
+            seg_node,
+            source,
+            where,
+            allowed=("id", "name", "priority", "rule", "benefits", "variables"),
+            required=("id", "name"),
+        )
+        seg_id = expect_str(items["id"], source, f"{where}.id")
+        if not SLUG.match(seg_id):
+            raise ConfigError(
+                f"segment id {seg_id!r} is not a safe slug",
+                path=source,
+                line=line_of(items["id"]),
+                hint="use lower-case letters, digits and hyphens (it becomes a folder name)",
+            )
+        if seg_id in seen:
+            raise ConfigError(
+                f"segment id {seg_id!r} is used twice (first on line {seen[seg_id]})",
+                path=source,
+                line=line_of(items["id"]),
+                hint="give each segment its own id",
+            )
+        seen[seg_id] = line_of(items["id"])
+        weights: dict[str, int] = {}
+        if "benefits" in items:
+            for key, node in expect_mapping(items["benefits"], source, f"{where}.benefits").items():
+                if labels and key not in labels:
+                    raise ConfigError(
+                        f"benefit {key!r} is not declared under the top-level 'benefits'",
+                        path=source,
+                        line=line_of(node),
+                        hint=f"declared: {', '.join(labels)}",
+                    )
+                weights[key] = expect_int(node, source, f"{where}.benefits.{key}")
+        variables: Mapping[str, Any] = {}
+        if "variables" in items:
+            expect_mapping(items["variables"], source, f"{where}.variables")
+            variables = to_python(items["variables"])
+        segments.append(
+            Segment(
+                id=seg_id,
+                name=expect_str(items["name"], source, f"{where}.name"),
+                priority=expect_int(items["priority"], source, f"{where}.priority")
+                if "priority" in items
+                else 0,
+                rule=_parse_rule(items["rule"], source, f"{where}.rule")
+                if "rule" in items
+                else MATCH_ALL,
+                benefits=order_benefits(weights, labels, declared),
+                variables=variables,
+            )
+        )
+    if not segments:
+        raise ConfigError(
+            "no segments defined",
+            path=source,
+            line=line_of(top["segments"]),
+            hint="add at least one",
+        )
+    return tuple(
+        sorted(segments, key=lambda s: -s.priority)
+    )  # sorted() is stable: ties keep file order
+
+
+def order_benefits(
+    weights: Mapping[str, int], labels: Mapping[str, str], declared: Sequence[str] = ()
+) -> tuple[Benefit, ...]:
+    """Benefits by weight, highest first. Tie-break: the order of the top-level `benefits`
+    declaration (then the segment's own order for undeclared keys), so equal weights always
+    come out in the same, documented order."""
+    rank = {key: i for i, key in enumerate(declared)}
+    own = {key: len(rank) + i for i, key in enumerate(weights)}
+    keys = sorted(weights, key=lambda k: (-weights[k], rank.get(k, own[k])))
+    return tuple(Benefit(key=k, label=labels.get(k, _humanize(k)), weight=weights[k]) for k in keys)
