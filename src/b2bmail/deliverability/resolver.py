@@ -1,0 +1,267 @@
+"""The one module that speaks DNS: dnspython's async queries turned into `Answer`s.
+
+`DnsResolver` implements the `Lookup` protocol of `answers.py`. It sends stub queries (RD set)
+to the configured nameservers — the system's recursive resolvers by default, or an
+authoritative server such as NSD in tests — with:
+
+- bounded concurrency (an `asyncio.Semaphore`; 32 by default, which stays under the per-client
+  rate limits public resolvers publish, e.g. Google Public DNS's documented default of 1,500
+  queries per second per client IP, even with long MX fan-outs);
+- a per-query timeout and a number of retries over the nameservers in turn;
+- TCP when a UDP answer comes back truncated (RFC 1035 §4.2.1, RFC 7766 §5);
+- three outcomes, never two: FOUND, ABSENT (NXDOMAIN or NODATA, with the negative TTL taken
+  from the SOA in the authority section, RFC 2308 §5) and UNKNOWN (timeout, SERVFAIL, REFUSED,
+  network error) — an UNKNOWN is never cached and never read as "no record";
+- identical lookups in flight shared: one query on the wire, many awaiters;
+- an optional `AnswerCache` (SQLite) consulted before the wire and fed after it.
+
+`stats` counts what was actually sent, so a test or a benchmark can prove that a cached second
+run sends no query at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+
+from b2bmail.deliverability.answers import Answer, Status, normalize_name
+from b2bmail.deliverability.cache import AnswerCache
+from b2bmail.errors import DnsSetupError
+
+DEFAULT_CONCURRENCY = 32
+DEFAULT_TIMEOUT = 3.0
+DEFAULT_RETRIES = 1
+# RFC 9715 / DNS Flag Day 2020: an EDNS buffer of 1232 bytes avoids IP fragmentation; larger
+# answers come back truncated and are fetched again over TCP.
+EDNS_PAYLOAD = 1232
+
+
+@dataclass(frozen=True)
+class Nameserver:
+    """Where queries go: an IP address and a port."""
+
+    host: str
+    port: int = 53
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_nameserver(text: str) -> Nameserver:
+    """Read `IP`, `IP:PORT`, `IPv6` or `[IPv6]:PORT`; raise `DnsSetupError` on anything else."""
+    value = text.strip()
+    host, port_text = value, ""
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            host = ""
+        port_text = rest[1:]
+    elif value.count(":") == 1:
+        host, _, port_text = value.partition(":")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise DnsSetupError(
+            f"invalid nameserver {text!r}",
+            hint="give an IP address, optionally with a port: 192.0.2.53 or 127.0.0.1:5353",
+        ) from None
+    port = 53
+    if port_text or value.endswith(":"):
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise DnsSetupError(
+                f"invalid port in nameserver {text!r}", hint="use a port between 1 and 65535"
+            )
+        port = int(port_text)
+    return Nameserver(str(address), port)
+
+
+def system_nameservers() -> list[Nameserver]:
+    """The resolvers of /etc/resolv.conf (or the platform's equivalent), read by dnspython."""
+    try:
+        config = dns.resolver.Resolver(configure=True)
+    except (dns.resolver.NoResolverConfiguration, OSError) as exc:
+        raise DnsSetupError(
+            "no system DNS resolver is configured", hint="pass --nameserver IP[:PORT]"
+        ) from exc
+    servers = [str(ns) for ns in config.nameservers]
+    if not servers:
+        raise DnsSetupError(
+            "no system DNS resolver is configured", hint="pass --nameserver IP[:PORT]"
+        )
+    return [Nameserver(server, config.port) for server in servers]
+
+
+@dataclass
+class ResolverStats:
+    """Counters for one resolver's life (mutable on purpose: it is a running tally)."""
+
+    lookups: int = 0  # calls to lookup()
+    queries: int = 0  # DNS messages sent on the wire (UDP and TCP)
+    tcp: int = 0  # of which re-sent over TCP after a truncated UDP answer
+    cache_hits: int = 0
+    shared: int = 0  # lookups that joined an identical query already in flight
+    unknown: int = 0  # lookups that ended UNKNOWN
+
+
+class DnsResolver:
+    """Async DNS lookups returning `Answer`s; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        nameservers: Sequence[str | Nameserver] | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        cache: AnswerCache | None = None,
+        refresh: bool = False,
+    ) -> None:
+        if concurrency < 1:
+            raise DnsSetupError(f"invalid concurrency {concurrency}", hint="use 1 or more")
+        if timeout <= 0:
+            raise DnsSetupError(
+                f"invalid timeout {timeout}", hint="use a positive number of seconds"
+            )
+        if nameservers:
+            self.nameservers = [
+                ns if isinstance(ns, Nameserver) else parse_nameserver(ns) for ns in nameservers
+            ]
+        else:
+            self.nameservers = system_nameservers()
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.concurrency = concurrency
+        self.cache = cache
+        self.refresh = refresh
+        self.stats = ResolverStats()
+        # Bound to the running event loop on first use; a new loop (another asyncio.run) gets
+        # fresh ones, so one resolver and its cache can serve several runs.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._inflight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+
+    async def lookup(self, name: str, rdtype: str) -> Answer:
+        """Answer one question, from the cache, from an identical query in flight, or the wire."""
+        key = (normalize_name(name), rdtype.upper())
+        self.stats.lookups += 1
+        if self.cache is not None and not self.refresh:
+            cached = self.cache.get(*key)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return cached
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+            self._inflight = {}
+        pending = self._inflight.get(key)
+        if pending is not None:
+            self.stats.shared += 1
+            return await asyncio.shield(pending)
+        task = asyncio.ensure_future(self._resolve(*key))
+        self._inflight[key] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._inflight.pop(key, None)
+            else:
+                task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+
+    async def _resolve(self, name: str, rdtype: str) -> Answer:
+        async with self._semaphore:
+            answer = await self._query(name, rdtype)
+        if answer.unknown:
+            self.stats.unknown += 1
+        elif self.cache is not None:
+            self.cache.put(answer)
+        return answer
+
+    async def _query(self, name: str, rdtype: str) -> Answer:
+        try:
+            qname = dns.name.from_text(name)
+            qtype = dns.rdatatype.from_text(rdtype)
+        except (dns.exception.DNSException, ValueError):
+            # A name that cannot be encoded (empty label, label over 63 octets) was never asked.
+            return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error")
+        reason = "error"
+        for attempt in range(self.retries + 1):
+            for index in range(len(self.nameservers)):
+                server = self.nameservers[(attempt + index) % len(self.nameservers)]
+                query = dns.message.make_query(qname, qtype, use_edns=0, payload=EDNS_PAYLOAD)
+                self.stats.queries += 1
+                try:
+                    response, used_tcp = await dns.asyncquery.udp_with_fallback(
+                        query, server.host, timeout=self.timeout, port=server.port
+                    )
+                except dns.exception.Timeout:
+                    reason = "timeout"
+                    continue
+                except (OSError, EOFError, dns.exception.DNSException):
+                    reason = "error"
+                    continue
+                if used_tcp:
+                    self.stats.queries += 1
+                    self.stats.tcp += 1
+                rcode = response.rcode()
+                if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                    return to_answer(name, rdtype, response)
+                reason = {dns.rcode.SERVFAIL: "servfail", dns.rcode.REFUSED: "refused"}.get(
+                    rcode, "error"
+                )
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, reason)
+
+
+def to_answer(name: str, rdtype: str, response: dns.message.Message) -> Answer:
+    """Turn a NOERROR / NXDOMAIN response into an `Answer`, records normalised (see answers.py)."""
+    if not isinstance(response, dns.message.QueryMessage):
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error")
+    try:
+        chain = response.resolve_chaining()
+    except dns.exception.DNSException:
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error")
+    ttl = int(chain.minimum_ttl)
+    if chain.answer is None:
+        nxdomain = response.rcode() == dns.rcode.NXDOMAIN
+        has_soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.authority)
+        # RFC 2308 §5: a negative answer without an SOA must not be cached.
+        return Answer(
+            name,
+            rdtype,
+            Status.ABSENT,
+            (),
+            ttl if has_soa else 0,
+            "nxdomain" if nxdomain else "nodata",
+        )
+    records = sorted({_present(rdata) for rdata in chain.answer})
+    return Answer(name, rdtype, Status.FOUND, tuple(records), ttl, "")
+
+
+def _present(rdata: object) -> str:
+    rdtype = getattr(rdata, "rdtype", None)
+    if rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        return str(rdata.address)  # type: ignore[attr-defined]
+    if rdtype == dns.rdatatype.MX:
+        exchange: dns.name.Name = rdata.exchange  # type: ignore[attr-defined]
+        # RFC 7505 §3: a null MX has the root as exchange; answers.py spells it "0 ".
+        host = "" if exchange == dns.name.root else normalize_name(exchange.to_text())
+        return f"{rdata.preference} {host}"  # type: ignore[attr-defined]
+    if rdtype in (dns.rdatatype.TXT, dns.rdatatype.SPF):
+        # RFC 7208 §3.3: the character-strings of one record are concatenated with no separator.
+        strings: Sequence[bytes] = rdata.strings  # type: ignore[attr-defined]
+        return b"".join(strings).decode("utf-8", "replace")
+    if rdtype in (dns.rdatatype.CNAME, dns.rdatatype.PTR, dns.rdatatype.NS):
+        return normalize_name(rdata.target.to_text())  # type: ignore[attr-defined]
+    return str(rdata.to_text())  # type: ignore[attr-defined]
