@@ -1,3 +1,68 @@
-"""`b2bmail` commands: preview."""
+"""`b2bmail` commands: preview (screenshots and gallery) and serve (live preview server)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.preview.run import PreviewResult, preview_campaign
+from b2bmail.preview.screenshots import parse_widths
+
+
+def format_preview(result: PreviewResult) -> str:
+    """The text summary: one line per segment, then where the gallery is."""
+    lines = []
+    width = max((len(s.segment_id) for s in result.segments), default=7)
+    for seg in result.segments:
+        shots = ", ".join(f"{w}×{h}" for _, w, h in seg.shots)
+        lines.append(
+            f"{seg.segment_id:<{width}}  {seg.html_bytes / 1024:6.1f} KB  "
+            f"{seg.errors} error{'' if seg.errors == 1 else 's'}, "
+            f"{seg.warnings} warning{'' if seg.warnings == 1 else 's'}  shots {shots}"
+        )
+    lines.append(f"gallery: {result.index}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("campaign", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/preview"),
+    show_default=True,
+    help="Gallery folder (replaced atomically).",
+)
+@click.option(
+    "--widths",
+    default="600,375",
+    show_default=True,
+    help="Screenshot widths in CSS pixels; the first also gets an images-off shot.",
+)
+@click.option(
+    "--gallery-screenshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a full-page PNG of the gallery page itself.",
+)
+def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path | None) -> None:
+    """Screenshot every segment with headless Chromium and write a gallery page.
+
+    Builds and lints the campaign, takes full-page PNGs of each segment at each width plus
+    one with images off, and writes DIR/index.html (works from disk, no external assets).
+    Exits 1 when a segment has lint errors, 2 when it cannot run (e.g. no Chromium).
+
+    \b
+    Example:
+        b2bmail preview examples/heavy-equipment/campaign.yaml --out out/gallery
+        b2bmail preview campaign.yaml --widths 600,375,320
+    """
+    result = preview_campaign(
+        campaign, out_dir, widths=parse_widths(widths), gallery_screenshot=gallery_screenshot
+    )
+    click.echo(format_preview(result))
+    errors = sum(seg.errors for seg in result.segments)
+    raise SystemExit(EXIT_FINDINGS if errors else EXIT_OK)

@@ -1,0 +1,394 @@
+"""Headless Chromium driven over the DevTools protocol, with no network beyond loopback.
+
+One browser per run, one tab reused. Every step has a timeout, and the browser's whole process
+group is killed on the way out, errors included. Emails never fetch anything remote: the host
+resolver maps every name to NOTFOUND, and every request goes through `Fetch` interception, which
+lets through only file:, data: and loopback URLs. Remote images are answered locally with a
+neutral placeholder of their declared size (or refused, for the "images off" view).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import ClientConnection, connect
+
+from b2bmail.errors import PreviewError
+
+INSTALL_HINT = "install it with `apt-get install chromium` or set B2BMAIL_CHROMIUM to its path"
+CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+STEP_TIMEOUT = 20.0
+START_TIMEOUT = 20.0
+
+# Flags: headless, no first-run or background networking, and a resolver that answers NOTFOUND
+# for every name except loopback, so nothing can leave the machine even before Fetch is enabled.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-breakpad",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--metrics-recording-only",
+    "--no-pings",
+    "--no-proxy-server",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--font-render-hinting=none",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-port=0",
+)
+
+# A remote image in "images on" mode: a light grey box with a picture glyph, stretched to the
+# size the email declares for it, so the layout shows exactly where images go.
+PLACEHOLDER_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300" viewBox="0 0 600 300" '
+    b'preserveAspectRatio="xMidYMid slice">'
+    b'<rect width="600" height="300" fill="#dfe3e8"/>'
+    b'<g fill="#c3c9d1"><circle cx="262" cy="128" r="14"/>'
+    b'<path d="M236 184 L276 144 L300 166 L322 140 L364 184 Z"/></g>'
+    b"</svg>"
+)
+
+
+def find_chromium(
+    env: Mapping[str, str] | None = None, candidates: Sequence[str] = CANDIDATES
+) -> str:
+    """The Chromium executable: $B2BMAIL_CHROMIUM, else /usr/bin/chromium or a name on PATH."""
+    environ = os.environ if env is None else env
+    override = environ.get("B2BMAIL_CHROMIUM")
+    if override:
+        found = shutil.which(override)
+        if found is None:
+            raise PreviewError(
+                f"B2BMAIL_CHROMIUM points to {override!r}, which is not an executable",
+                hint=INSTALL_HINT,
+            )
+        return found
+    for name in candidates:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found is not None:
+            return found
+    raise PreviewError("Chromium was not found", hint=INSTALL_HINT)
+
+
+def is_local_url(url: str) -> bool:
+    """True for URLs that stay on this machine: file:, data:, about:, blob: and loopback http."""
+    parts = urlsplit(url)
+    if parts.scheme in {"file", "data", "about", "blob"}:
+        return True
+    return parts.scheme in {"http", "https", "ws"} and (parts.hostname or "") in LOOPBACK_HOSTS
+
+
+class DevTools:
+    """A DevTools protocol connection: commands wait for their reply, events are queued."""
+
+    def __init__(self, ws: ClientConnection, timeout: float = STEP_TIMEOUT) -> None:
+        self._ws = ws
+        self._timeout = timeout
+        self._ids = itertools.count(1)
+        self._events: deque[dict[str, Any]] = deque()
+        self.images_blocked = False
+
+    def send(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        session: str | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one command and return its result, handling events that arrive meanwhile."""
+        msg_id = self._post(method, params, session)
+        deadline = time.monotonic() + (timeout or self._timeout)
+        while True:
+            message = self._receive(deadline, method)
+            if message.get("id") == msg_id:
+                if "error" in message:
+                    error = message["error"]
+                    raise PreviewError(
+                        f"Chromium refused {method}: {error.get('message', error)}",
+                        hint="see docs/readme/preview.md",
+                    )
+                result: dict[str, Any] = message.get("result", {})
+                return result
+            self._queue(message)
+
+    def wait_event(
+        self, method: str, *, session: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Wait for the next event named `method` (from `session`) and return its params."""
+        for event in list(self._events):
+            if event.get("method") == method and event.get("sessionId") == session:
+                self._events.remove(event)
+                return dict(event.get("params", {}))
+        deadline = time.monotonic() + (timeout or self._timeout)
+        while True:
+            message = self._receive(deadline, method)
+            if message.get("method") == method and message.get("sessionId") == session:
+                return dict(message.get("params", {}))
+            self._queue(message)
+
+    def clear_events(self) -> None:
+        self._events.clear()
+
+    def _post(self, method: str, params: Mapping[str, Any] | None, session: str | None) -> int:
+        msg_id = next(self._ids)
+        payload: dict[str, Any] = {"id": msg_id, "method": method, "params": dict(params or {})}
+        if session is not None:
+            payload["sessionId"] = session
+        try:
+            self._ws.send(json.dumps(payload))
+        except (WebSocketException, OSError) as exc:
+            raise PreviewError(f"lost the connection to Chromium ({exc})") from exc
+        return msg_id
+
+    def _receive(self, deadline: float, waiting_for: str) -> dict[str, Any]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise PreviewError(f"Chromium did not answer {waiting_for} in time")
+        try:
+            raw = self._ws.recv(timeout=remaining)
+        except TimeoutError as exc:
+            raise PreviewError(f"Chromium did not answer {waiting_for} in time") from exc
+        except (WebSocketException, OSError) as exc:
+            raise PreviewError(f"lost the connection to Chromium ({exc})") from exc
+        message: dict[str, Any] = json.loads(raw)
+        return message
+
+    def _queue(self, message: dict[str, Any]) -> None:
+        if message.get("method") == "Fetch.requestPaused":
+            self._answer_request(message["params"], message.get("sessionId"))
+        elif "method" in message:
+            self._events.append(message)
+        # Replies to fire-and-forget commands (the Fetch answers) need no handling.
+
+    def _answer_request(self, params: Mapping[str, Any], session: str | None) -> None:
+        """Decide one intercepted request: let loopback through, answer or refuse the rest."""
+        request_id = params["requestId"]
+        url = str(params.get("request", {}).get("url", ""))
+        is_image = params.get("resourceType") == "Image"
+        if is_image and self.images_blocked:
+            self._post(
+                "Fetch.failRequest",
+                {"requestId": request_id, "errorReason": "BlockedByClient"},
+                session,
+            )
+        elif is_local_url(url):
+            self._post("Fetch.continueRequest", {"requestId": request_id}, session)
+        elif is_image:
+            self._post(
+                "Fetch.fulfillRequest",
+                {
+                    "requestId": request_id,
+                    "responseCode": 200,
+                    "responseHeaders": [{"name": "Content-Type", "value": "image/svg+xml"}],
+                    "body": base64.b64encode(PLACEHOLDER_SVG).decode("ascii"),
+                },
+                session,
+            )
+        else:
+            self._post(
+                "Fetch.failRequest",
+                {"requestId": request_id, "errorReason": "BlockedByClient"},
+                session,
+            )
+
+
+class Tab:
+    """The one page of a browser run: navigate, evaluate, size the viewport, capture."""
+
+    def __init__(self, devtools: DevTools, session: str) -> None:
+        self._dt = devtools
+        self._session = session
+
+    def send(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self._dt.send(method, params, session=self._session)
+
+    def set_images(self, *, enabled: bool) -> None:
+        """Images on (remote ones as placeholders) or off (every image refused, alt text shows)."""
+        self._dt.images_blocked = not enabled
+
+    def set_viewport(self, width: int, height: int) -> None:
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+
+    def navigate(self, url: str, *, timeout: float = STEP_TIMEOUT) -> None:
+        """Load `url` and wait for its load event (images included) and its fonts."""
+        self._dt.clear_events()
+        result = self.send("Page.navigate", {"url": url})
+        if result.get("errorText"):
+            raise PreviewError(f"Chromium could not open {url}: {result['errorText']}")
+        self._dt.wait_event("Page.loadEventFired", session=self._session, timeout=timeout)
+        self.evaluate("document.fonts.ready.then(() => true)", await_promise=True)
+
+    def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
+        """Evaluate JavaScript in the page and return its value (JSON-serialisable results)."""
+        result = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": await_promise},
+        )
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            text = details.get("exception", {}).get("description") or details.get("text")
+            raise PreviewError(f"page script failed: {text}")
+        return result.get("result", {}).get("value")
+
+    def content_height(self) -> int:
+        metrics = self.send("Page.getLayoutMetrics")
+        size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
+        return max(1, int(size.get("height", 1) + 0.999))
+
+    def screenshot(self, width: int, *, max_height: int = 16000) -> bytes:
+        """A full-page PNG of the loaded page at `width` CSS pixels (height: the content's)."""
+        height = min(self.content_height(), max_height)
+        self.set_viewport(width, height)
+        # A taller viewport can change the layout (100vh, min-height): measure once more.
+        height = min(self.content_height(), max_height)
+        self.set_viewport(width, height)
+        shot = self.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+                "captureBeyondViewport": True,
+            },
+        )
+        return base64.b64decode(shot["data"])
+
+    def capture(self, url: str, width: int, *, images: bool = True) -> bytes:
+        """Open `url` at `width` with images on or off and return a full-page PNG."""
+        self.set_images(enabled=images)
+        self.set_viewport(width, 800)
+        self.navigate(url)
+        return self.screenshot(width)
+
+
+class Browser:
+    """A headless Chromium process with a fresh profile; use `launch_browser()`."""
+
+    def __init__(self, executable: str, *, timeout: float = START_TIMEOUT) -> None:
+        self._profile = Path(tempfile.mkdtemp(prefix="b2bmail-chromium-"))
+        self._log = self._profile / "stderr.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ws: ClientConnection | None = None
+        self._stack = contextlib.ExitStack()
+        self._timeout = timeout
+        self._executable = executable
+        self.tab: Tab
+
+    def start(self) -> Tab:
+        with open(self._log, "wb") as log:
+            self._proc = subprocess.Popen(
+                [
+                    self._executable,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={self._profile}",
+                    "about:blank",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,  # its own process group, killed whole in close()
+            )
+        ws_url = self._wait_for_endpoint()
+        try:
+            self._ws = self._stack.enter_context(
+                connect(
+                    ws_url,
+                    max_size=None,
+                    proxy=None,
+                    open_timeout=self._timeout,
+                    close_timeout=2,
+                    compression=None,
+                )
+            )
+        except (WebSocketException, OSError, TimeoutError) as exc:
+            raise PreviewError(f"could not connect to Chromium's DevTools ({exc})") from exc
+        devtools = DevTools(self._ws)
+        target = devtools.send("Target.createTarget", {"url": "about:blank"})
+        attached = devtools.send(
+            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
+        )
+        self.tab = Tab(devtools, attached["sessionId"])
+        self.tab.send("Page.enable")
+        self.tab.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
+        self.tab.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        return self.tab
+
+    def _wait_for_endpoint(self) -> str:
+        """Chromium writes its port and browser path to DevToolsActivePort once it listens."""
+        assert self._proc is not None
+        port_file = self._profile / "DevToolsActivePort"
+        deadline = time.monotonic() + self._timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise PreviewError(
+                    f"Chromium exited at start (code {self._proc.returncode}): {self._stderr_tail()}",
+                    hint=INSTALL_HINT,
+                )
+            with contextlib.suppress(OSError):
+                lines = port_file.read_text(encoding="ascii").split()
+                if len(lines) >= 2:
+                    return f"ws://127.0.0.1:{int(lines[0])}{lines[1]}"
+            time.sleep(0.05)
+        raise PreviewError(
+            f"Chromium did not start within {self._timeout:.0f} s: {self._stderr_tail()}"
+        )
+
+    def _stderr_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            text = self._log.read_text(encoding="utf-8", errors="replace").strip()
+            return text.splitlines()[-1] if text else "no output"
+        return "no output"
+
+    def close(self) -> None:
+        """Close the connection, kill the process group, remove the profile. Safe to repeat."""
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                self._stack.close()
+            self._ws = None
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
+            self._proc = None
+        shutil.rmtree(self._profile, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def launch_browser(executable: str | None = None) -> Iterator[Tab]:
+    """Start headless Chromium and yield its one tab; the browser is gone when the block ends."""
+    browser = Browser(executable or find_chromium())
+    try:
+        yield browser.start()
+    finally:
+        browser.close()

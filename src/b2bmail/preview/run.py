@@ -1,0 +1,104 @@
+"""`b2bmail preview`: build a campaign, screenshot every segment, write the gallery folder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from b2bmail.output import atomic_directory, write_atomic
+from b2bmail.preview.chromium import find_chromium, launch_browser
+from b2bmail.preview.gallery import render_gallery
+from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
+from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email
+
+GALLERY_SHOT_WIDTH = 1280
+
+
+@dataclass(frozen=True)
+class SegmentPreview:
+    """What was written for one segment."""
+
+    segment_id: str
+    segment_name: str
+    html_bytes: int
+    errors: int
+    warnings: int
+    shots: tuple[tuple[str, int, int], ...]  # (file name, width, height)
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """The gallery folder and what it holds."""
+
+    out_dir: Path
+    index: Path
+    segments: tuple[SegmentPreview, ...]
+
+
+def write_preview(
+    campaign: CampaignView,
+    out_dir: Path,
+    *,
+    widths: Sequence[int] = DEFAULT_WIDTHS,
+    chromium: str | None = None,
+    gallery_screenshot: Path | None = None,
+) -> PreviewResult:
+    """Write each segment's files and screenshots and the gallery into `out_dir`, atomically.
+
+    Layout: `index.html`, and per segment `<id>/email.html|txt|eml` and `<id>/shot-*.png`.
+    With `gallery_screenshot`, a full-page PNG of the gallery itself is written there too.
+    """
+    out_dir = Path(out_dir)
+    summaries: list[SegmentPreview] = []
+    with launch_browser(chromium) as tab, atomic_directory(out_dir) as staging:
+        all_shots: dict[str, tuple[Shot, ...]] = {}
+        for view in campaign.segments:
+            folder = staging / view.segment_id
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "email.html").write_text(view.html, encoding="utf-8")
+            (folder / "email.txt").write_text(view.text, encoding="utf-8")
+            (folder / "email.eml").write_bytes(view.eml)
+            shots = shoot_email(tab, folder / "email.html", widths)
+            for shot in shots:
+                (folder / shot.filename).write_bytes(shot.png)
+            all_shots[view.segment_id] = shots
+            summaries.append(
+                SegmentPreview(
+                    segment_id=view.segment_id,
+                    segment_name=view.segment_name,
+                    html_bytes=view.html_bytes,
+                    errors=view.count("error"),
+                    warnings=view.count("warning"),
+                    shots=tuple((s.filename, s.width, s.height) for s in shots),
+                )
+            )
+        index = staging / "index.html"
+        index.write_text(render_gallery(campaign, all_shots), encoding="utf-8")
+        if gallery_screenshot is not None:
+            tab.set_images(enabled=True)
+            png = tab.capture(index.resolve().as_uri(), GALLERY_SHOT_WIDTH)
+            write_atomic(gallery_screenshot, png)
+    return PreviewResult(out_dir=out_dir, index=out_dir / "index.html", segments=tuple(summaries))
+
+
+def preview_campaign(
+    campaign_path: Path,
+    out_dir: Path,
+    *,
+    widths: Sequence[int] = DEFAULT_WIDTHS,
+    build: BuildFunction | None = None,
+    lint: LintFunction | None = None,
+    chromium: str | None = None,
+    gallery_screenshot: Path | None = None,
+) -> PreviewResult:
+    """Build and lint the campaign, then write its gallery (see `write_preview`)."""
+    chromium = chromium or find_chromium()  # fail before the build when Chromium is missing
+    campaign = view_campaign(Path(campaign_path), build=build, lint=lint)
+    return write_preview(
+        campaign,
+        out_dir,
+        widths=widths,
+        chromium=chromium,
+        gallery_screenshot=gallery_screenshot,
+    )

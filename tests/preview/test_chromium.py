@@ -1,0 +1,125 @@
+"""The Chromium driver: finding it, local-only networking, and real screenshots."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.preview.pngcheck import distinct_colours, png_dimensions, png_pixels
+from tests.preview.samples import email_html
+
+from b2bmail.errors import PreviewError
+from b2bmail.preview.chromium import Tab, find_chromium, is_local_url
+from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email
+
+
+def test_missing_chromium_names_the_install_hint() -> None:
+    with pytest.raises(PreviewError) as info:
+        find_chromium({"PATH": "/nonexistent"}, candidates=("/nonexistent/chromium", "chromium"))
+    assert "apt-get install chromium" in str(info.value)
+
+
+def test_override_that_is_not_executable_is_an_error() -> None:
+    with pytest.raises(PreviewError, match="B2BMAIL_CHROMIUM"):
+        find_chromium({"B2BMAIL_CHROMIUM": "/nonexistent/chromium", "PATH": ""})
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("file:///tmp/a.html", True),
+        ("data:image/png;base64,AAAA", True),
+        ("http://127.0.0.1:8000/x", True),
+        ("http://localhost/x", True),
+        ("http://[::1]:80/", True),
+        ("https://cdn.example.com/a.png", False),
+        ("http://127.0.0.1.nip.io/", False),
+        ("ftp://127.0.0.1/", False),
+    ],
+    ids=["file", "data", "loopback-ip", "localhost", "ipv6-loopback", "remote", "lookalike", "ftp"],
+)
+def test_is_local_url(url: str, local: bool) -> None:
+    assert is_local_url(url) is local
+
+
+@pytest.mark.parametrize(
+    ("text", "widths"), [("600,375", (600, 375)), ("320px, 1024", (320, 1024)), ("600,600", (600,))]
+)
+def test_parse_widths(text: str, widths: tuple[int, ...]) -> None:
+    assert parse_widths(text) == widths
+
+
+@pytest.mark.parametrize("text", ["", "abc", "100", "600,,375", "99999"])
+def test_parse_widths_rejects(text: str) -> None:
+    with pytest.raises(PreviewError, match="--widths"):
+        parse_widths(text)
+
+
+@pytest.fixture
+def email_file(tmp_path: Path) -> Path:
+    path = tmp_path / "email.html"
+    path.write_text(email_html("Exploitants miniers", "#17324d"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.chromium
+def test_screenshots_have_the_asked_widths_and_are_not_blank(tab: Tab, email_file: Path) -> None:
+    shots = shoot_email(tab, email_file, (600, 375))
+    assert [(s.width, s.images) for s in shots] == [(600, True), (375, True), (600, False)]
+    for shot in shots:
+        assert png_dimensions(shot.png) == (shot.width, shot.height) == png_size(shot.png)
+        assert shot.height > 300  # the whole email, not a viewport slice
+        assert distinct_colours(shot.png) > 2
+
+
+@pytest.mark.chromium
+def test_images_off_differs_and_shows_alt_text(tab: Tab, email_file: Path) -> None:
+    on, _, off = shoot_email(tab, email_file, (600, 375))
+    assert on.width == off.width
+    assert png_pixels(on.png) != png_pixels(off.png)
+    # The remote image was answered locally with a placeholder when on, refused when off.
+    assert tab.evaluate("document.images[0].naturalWidth") == 0
+    tab.capture(email_file.as_uri(), 600, images=True)
+    assert tab.evaluate("document.images[0].naturalWidth") == 600
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[str]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<title>loopback ok</title><p>served on 127.0.0.1</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.chromium
+def test_loopback_loads_and_remote_fetches_are_refused(tab: Tab, loopback_server: str) -> None:
+    tab.navigate(loopback_server)
+    assert tab.evaluate("document.title") == "loopback ok"
+    outcome = tab.evaluate(
+        "fetch('https://example.com/').then(() => 'fetched', e => 'refused: ' + e.name)",
+        await_promise=True,
+    )
+    assert outcome == "refused: TypeError"
+
+
+@pytest.mark.chromium
+def test_a_missing_file_is_a_preview_error(tab: Tab, tmp_path: Path) -> None:
+    with pytest.raises(PreviewError, match="could not open"):
+        tab.navigate((tmp_path / "nope.html").as_uri())
