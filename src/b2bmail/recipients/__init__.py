@@ -1,0 +1,32 @@
+"""Recipient lists: read (encoding, delimiter, header aliases), normalise, classify, bucket."""
+
+from b2bmail.recipients.addresses import AddressCheck, address_key, classify_address
+from b2bmail.recipients.buckets import (
+    RESERVED,
+    RowOutcome,
+    SegmentReport,
+    Suppressions,
+    bucket_recipients,
+    load_suppressions,
+    route_rows,
+)
+from b2bmail.recipients.companies import CompanyIndex, load_companies
+from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
+
+__all__ = [
+    "RESERVED",
+    "AddressCheck",
+    "CompanyIndex",
+    "RecipientRow",
+    "RecipientTable",
+    "RowOutcome",
+    "SegmentReport",
+    "Suppressions",
+    "address_key",
+    "bucket_recipients",
+    "classify_address",
+    "load_companies",
+    "load_suppressions",
+    "read_recipients",
+    "route_rows",
+]

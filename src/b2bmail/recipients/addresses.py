@@ -1,0 +1,134 @@
+"""Validate, normalise and classify one e-mail address (syntax only: no DNS here).
+
+Validation is email-validator's syntax check (RFC 5321/5322, IDNA 2008 for internationalised
+domains). Classification answers three questions a B2B sender asks of each address: is it a
+shared role mailbox, a free webmail/ISP mailbox, or a throw-away one?
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+
+from disposable_email_domains import blocklist as _disposable_blocklist
+from email_validator import EmailNotValidError, validate_email
+
+# Characters spreadsheets leave around addresses: NBSP, zero-width spaces, BOM.
+_INVISIBLE = "\u00a0\u200b\u200c\u200d\u2060\ufeff"
+_STRIP = " \t\r\n" + _INVISIBLE
+
+
+@dataclass(frozen=True)
+class AddressCheck:
+    """The outcome for one address. `key` identifies duplicates (see `address_key`)."""
+
+    text: str
+    valid: bool
+    reason: str
+    normalized: str
+    local: str
+    domain: str
+    ascii_domain: str
+    is_role: bool = False
+    role_tier: str | None = None
+    is_free: bool = False
+    is_disposable: bool = False
+
+    @property
+    def key(self) -> str:
+        return address_key(self.local, self.ascii_domain) if self.valid else ""
+
+
+def address_key(local: str, ascii_domain: str) -> str:
+    """Duplicate key: the address with its local part case-folded.
+
+    RFC 5321 §2.4 lets a server treat local parts case-sensitively, but no mailbox provider
+    does, and lists differing only by case are the same person. A `+tag` is kept: per RFC 5321
+    the local part is opaque, so `ann+news@x` and `ann@x` are distinct addresses.
+    """
+    return f"{local.casefold()}@{ascii_domain.lower()}"
+
+
+@functools.cache
+def _data_lines(name: str) -> tuple[tuple[str, ...], ...]:
+    text = resources.files("b2bmail.data").joinpath(name).read_text(encoding="utf-8")
+    return tuple(
+        tuple(line.split("\t"))
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+@functools.cache
+def role_local_parts() -> dict[str, str]:
+    """Role local part (lower-case, no `.` `-` `_`) -> tier (`strict` or `generic`)."""
+    return {_squash(row[0]): row[1] for row in _data_lines("recipients_role_local_parts.tsv")}
+
+
+@functools.cache
+def free_domains() -> frozenset[str]:
+    return frozenset(row[0] for row in _data_lines("recipients_free_domains.tsv"))
+
+
+def _squash(local: str) -> str:
+    return local.lower().replace(".", "").replace("-", "").replace("_", "")
+
+
+def _suffixes(domain: str) -> list[str]:
+    """`a.b.c.fr` -> [`a.b.c.fr`, `b.c.fr`, `c.fr`] (not the bare TLD)."""
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def domain_in(domain: str, domains: frozenset[str] | set[str]) -> bool:
+    """True when `domain` or any parent of it is listed.
+
+    The disposable list names registrable domains only, so `x@a.mailinator.com` must be
+    matched through its parents (disposable-email-domains README).
+    """
+    return any(suffix in domains for suffix in _suffixes(domain))
+
+
+def role_tier(local: str) -> str | None:
+    """`strict`, `generic` or None for a local part (a `+tag` is ignored)."""
+    base = local.split("+", 1)[0]
+    return role_local_parts().get(_squash(base))
+
+
+def clean_address_text(text: str) -> str:
+    """Strip what spreadsheets add around an address: spaces, NBSP, `mailto:`, `<...>`."""
+    value = text.strip(_STRIP)
+    if value[:7].lower() == "mailto:":
+        value = value[7:].strip(_STRIP)
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1].strip(_STRIP)
+    return value
+
+
+def classify_address(text: str) -> AddressCheck:
+    """Validate and classify one address as typed in a list."""
+    value = clean_address_text(text)
+    if not value:
+        return AddressCheck(text, False, "no address", "", "", "", "")
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return AddressCheck(text, False, str(exc), value, "", "", "")
+    local = result.local_part
+    domain = result.domain.lower()
+    ascii_domain = result.ascii_domain.lower()
+    tier = role_tier(local)
+    return AddressCheck(
+        text=text,
+        valid=True,
+        reason="",
+        normalized=f"{local}@{domain}",
+        local=local,
+        domain=domain,
+        ascii_domain=ascii_domain,
+        is_role=tier is not None,
+        role_tier=tier,
+        is_free=domain_in(ascii_domain, free_domains()),
+        is_disposable=domain_in(ascii_domain, _disposable_blocklist),
+    )

@@ -1,0 +1,217 @@
+"""Put every row of a recipient list in exactly one bucket.
+
+Precedence, first match wins: `invalid` (no or bad address) > `suppressed` (address or domain
+on a suppression list) > `duplicate` (same address as an earlier kept row) > the first segment
+whose rule matches > `unassigned`. So the counts always add up to the rows read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from b2bmail.errors import ConfigError, InputError
+from b2bmail.recipients.addresses import AddressCheck, address_key, classify_address, domain_in
+from b2bmail.recipients.companies import CompanyIndex
+from b2bmail.recipients.decoding import open_text
+from b2bmail.recipients.fields import CANONICAL_BY_SLUG, slugify
+from b2bmail.recipients.reader import RecipientRow, RecipientTable
+
+UNASSIGNED = "unassigned"
+INVALID = "invalid"
+DUPLICATE = "duplicate"
+SUPPRESSED = "suppressed"
+RESERVED = (UNASSIGNED, INVALID, DUPLICATE, SUPPRESSED)
+
+# Given a contact's fields, the (id, name) of its segment, or None.
+Assign = Callable[[Mapping[str, object]], "tuple[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """Suppressed addresses (by duplicate key) and domains (ASCII), each with where it was listed."""
+
+    addresses: Mapping[str, str]
+    domains: Mapping[str, str]
+
+    def match(self, check: AddressCheck) -> str | None:
+        """Why this address is suppressed, or None."""
+        where = self.addresses.get(check.key)
+        if where is not None:
+            return f"address listed in {where}"
+        labels = check.ascii_domain.split(".")
+        for i in range(len(labels) - 1):
+            suffix = ".".join(labels[i:])
+            if suffix in self.domains:
+                return f"domain {suffix} listed in {self.domains[suffix]}"
+        return None
+
+
+def _domain_entry(text: str) -> str | None:
+    candidate = text.lstrip("*").lstrip("@").strip().rstrip(".").lower()
+    if "." not in candidate or "@" in candidate or " " in candidate:
+        return None
+    check = classify_address(f"postmaster@{candidate}")
+    return check.ascii_domain if check.valid else None
+
+
+def load_suppressions(paths: Iterable[str | Path]) -> Suppressions:
+    """Read suppression files: one address, `@domain` or bare domain per line; `#` comments.
+
+    A CSV export works too: the first cell of each line is used and a header line is skipped.
+    """
+    addresses: dict[str, str] = {}
+    domains: dict[str, str] = {}
+    for path in paths:
+        source = Path(path)
+        with open_text(source, None, None) as (fmt, text):
+            for number, line in enumerate(text, start=1):
+                cell = line.split(fmt.delimiter, 1)[0].strip().strip('"').strip()
+                if not cell or cell.startswith("#"):
+                    continue
+                where = f"{source.name}:{number}"
+                if "@" in cell.lstrip("*").lstrip("@"):
+                    check = classify_address(cell)
+                    if not check.valid:
+                        raise InputError(
+                            f"{cell!r} is not a valid address: {check.reason}",
+                            path=source,
+                            line=number,
+                            hint="fix or remove the line (domains are written @example.com)",
+                        )
+                    addresses.setdefault(check.key, where)
+                    continue
+                domain = _domain_entry(cell)
+                if domain is not None:
+                    domains.setdefault(domain, where)
+                elif number == 1 and CANONICAL_BY_SLUG.get(slugify(cell)) == "email":
+                    continue  # a CSV header
+                else:
+                    raise InputError(
+                        f"{cell!r} is neither an address nor a domain",
+                        path=source,
+                        line=number,
+                        hint="write one address, @domain or domain per line",
+                    )
+    return Suppressions(addresses, domains)
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """Where one row went. `duplicate_of` is the row it repeats (for `duplicate`)."""
+
+    row: int
+    email: str
+    bucket: str
+    reason: str
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    """Every row's bucket, the counts per bucket (segments first, in priority order)."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    has_bom: bool
+    email_column: str
+    rows_read: int
+    blank_rows: int
+    buckets: Mapping[str, int]
+    segment_names: Mapping[str, str]
+    rows: tuple[RowOutcome, ...]
+
+    @property
+    def invalid(self) -> int:
+        return self.buckets.get(INVALID, 0)
+
+
+def check_segment_ids(segment_ids: Sequence[str], path: str | Path | None = None) -> None:
+    for seg_id in segment_ids:
+        if seg_id in RESERVED:
+            raise ConfigError(
+                f"segment id {seg_id!r} is a reserved bucket name",
+                path=path,
+                hint="rename the segment (reserved: " + ", ".join(RESERVED) + ")",
+            )
+
+
+def route_rows(
+    table: RecipientTable,
+    assign: Assign,
+    *,
+    companies: CompanyIndex | None = None,
+    suppressions: Suppressions | None = None,
+) -> Iterator[tuple[RecipientRow, Mapping[str, object], RowOutcome]]:
+    """Stream (row, fields with company fields joined, outcome) for every row of `table`."""
+    seen: dict[str, int] = {}
+    for rec in table.rows:
+        check = rec.check
+        email = check.normalized if check.valid else rec.email.strip()
+        fields = rec.fields
+        if not check.valid:
+            yield rec, fields, RowOutcome(rec.row, email, INVALID, check.reason)
+            continue
+        why = suppressions.match(check) if suppressions else None
+        if why is not None:
+            yield rec, fields, RowOutcome(rec.row, email, SUPPRESSED, why)
+            continue
+        first = seen.setdefault(check.key, rec.row)
+        if first != rec.row:
+            yield (
+                rec,
+                fields,
+                RowOutcome(rec.row, email, DUPLICATE, f"same address as row {first}", first),
+            )
+            continue
+        if companies is not None:
+            fields = companies.join(fields, check)
+        hit = assign(fields)
+        if hit is None:
+            yield rec, fields, RowOutcome(rec.row, email, UNASSIGNED, "no segment rule matched")
+        else:
+            yield rec, fields, RowOutcome(rec.row, email, hit[0], hit[1])
+
+
+def bucket_recipients(
+    table: RecipientTable,
+    assign: Assign,
+    segments: Mapping[str, str],
+    *,
+    companies: CompanyIndex | None = None,
+    suppressions: Suppressions | None = None,
+) -> SegmentReport:
+    """Route every row; `segments` maps segment id -> name, in priority order."""
+    check_segment_ids(list(segments))
+    counts = dict.fromkeys([*segments, *RESERVED], 0)
+    outcomes = []
+    for _, _, outcome in route_rows(table, assign, companies=companies, suppressions=suppressions):
+        counts[outcome.bucket] = counts.get(outcome.bucket, 0) + 1
+        outcomes.append(outcome)
+    return SegmentReport(
+        path=table.path,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        has_bom=table.has_bom,
+        email_column=table.email_column,
+        rows_read=len(outcomes),
+        blank_rows=table.blank_rows,
+        buckets=counts,
+        segment_names=dict(segments),
+        rows=tuple(outcomes),
+    )
+
+
+__all__ = [
+    "RESERVED",
+    "RowOutcome",
+    "SegmentReport",
+    "Suppressions",
+    "address_key",
+    "bucket_recipients",
+    "domain_in",
+    "load_suppressions",
+    "route_rows",
+]

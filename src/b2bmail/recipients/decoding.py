@@ -1,0 +1,165 @@
+"""Work out how a CSV file is encoded and delimited, from its bytes, without loading it whole.
+
+Lists come out of Excel and CRMs as UTF-8 (with or without a byte-order mark), Windows-1252
+("ANSI" in Excel's save dialog) or UTF-16 ("Unicode text"). Detection is a streaming pass over
+the bytes: the file is UTF-8 if every byte decodes as UTF-8, else Windows-1252; an error names
+the byte offset and line so the user can find the bad byte.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from b2bmail.errors import InputError
+
+CHUNK = 1 << 20
+SNIFF_BYTES = 8192
+DELIMITERS = (",", ";", "\t")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODING_HINT = "pass --encoding (e.g. --encoding utf-8 or --encoding cp1252)"
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """How to read a delimited text file: the codec (BOM handled) and the delimiter."""
+
+    encoding: str
+    delimiter: str
+    has_bom: bool
+
+
+def _codec_name(encoding: str, path: Path) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(
+            f"unknown encoding {encoding!r}", path=path, hint="use utf-8, utf-8-sig or cp1252"
+        ) from None
+
+
+def _validate(fh: BinaryIO, encoding: str, start: int) -> tuple[int, int, int] | None:
+    """Decode the whole stream; return (byte offset, line, byte) of the first bad byte, or None."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = start
+    line = 1
+    fh.seek(start)
+    while True:
+        chunk = fh.read(CHUNK)
+        final = not chunk
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            # exc.start indexes the bytes the decoder saw: the pending tail, then this chunk.
+            bad_at = offset - pending + exc.start
+            in_chunk = exc.start - pending
+            line += chunk[: max(in_chunk, 0)].count(b"\n")
+            bad = exc.object[exc.start] if exc.start < len(exc.object) else 0
+            return bad_at, line, bad
+        if final:
+            return None
+        offset += len(chunk)
+        line += chunk.count(b"\n")
+
+
+def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, bool, int]:
+    """Return (python codec, has_bom, byte offset where text starts). Raises InputError."""
+    head = fh.read(SNIFF_BYTES)
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise InputError(
+            "the file is empty", path=path, hint="export the list again with a header row"
+        )
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(
+            "this is a zip file (an Excel .xlsx?), not CSV text",
+            path=path,
+            hint="save it from Excel as 'CSV UTF-8 (comma delimited)'",
+        )
+    bom = b""
+    if head.startswith(codecs.BOM_UTF8):
+        bom, guess = codecs.BOM_UTF8, "utf-8"
+    elif head.startswith(codecs.BOM_UTF16_LE):
+        bom, guess = codecs.BOM_UTF16_LE, "utf-16-le"
+    elif head.startswith(codecs.BOM_UTF16_BE):
+        bom, guess = codecs.BOM_UTF16_BE, "utf-16-be"
+    else:
+        guess = ""
+    if not guess.startswith("utf-16") and b"\x00" in head:
+        at = head.index(b"\x00")
+        raise InputError(
+            f"this looks like a binary file (NUL byte at byte offset {at}), not CSV text",
+            path=path,
+            hint="give a CSV or TSV export of the list",
+        )
+    start = len(bom)
+    candidates = (
+        [_codec_name(forced, path)] if forced else ([guess] if guess else ["utf-8", "cp1252"])
+    )
+    failures = []
+    for codec in candidates:
+        bad = _validate(fh, codec, start)
+        if bad is None:
+            return codec, bool(bom), start
+        failures.append((codec, bad))
+    codec, (at, line, byte) = failures[0]
+    tried = " or ".join(name for name, _ in failures)
+    raise InputError(
+        f"cannot decode byte 0x{byte:02x} at byte offset {at} as {tried}",
+        path=path,
+        line=line,
+        hint=ENCODING_HINT
+        if not forced
+        else f"check the file, or try another --encoding than {forced!r}",
+    )
+
+
+def detect_delimiter(first_line: str, forced: str | None, path: Path) -> str:
+    """The most frequent of `,` `;` tab outside quotes in the header line (`,` if none)."""
+    if forced is not None:
+        named = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t"}
+        value = named.get(forced.lower(), forced)
+        if value not in DELIMITERS and len(value) != 1:
+            raise InputError(
+                f"unsupported delimiter {forced!r}",
+                path=path,
+                hint="use ',', ';', 'tab' or a single character",
+            )
+        return value
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@contextmanager
+def open_text(
+    path: Path, encoding: str | None, delimiter: str | None
+) -> Iterator[tuple[TextFormat, io.TextIOWrapper]]:
+    """Open `path` as text positioned at its first character, with the format detected."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+    except OSError as exc:
+        raise InputError(f"cannot open the file: {exc.strerror}", path=path) from None
+    try:
+        codec, has_bom, start = detect_encoding(path, fh, encoding)
+        fh.seek(start)
+        text = io.TextIOWrapper(fh, encoding=codec, newline="")
+        first = text.readline()
+        delim = detect_delimiter(first, delimiter, path)
+        text.detach()
+        fh.seek(start)
+        text = io.TextIOWrapper(fh, encoding=codec, newline="")
+        yield TextFormat(codec, delim, has_bom), text
+    finally:
+        fh.close()

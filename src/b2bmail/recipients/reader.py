@@ -1,0 +1,156 @@
+"""Read a recipient list (CSV/TSV) as a stream of rows with canonical fields."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from b2bmail.errors import InputError
+from b2bmail.recipients.addresses import AddressCheck, classify_address
+from b2bmail.recipients.decoding import DELIMITER_NAMES, TextFormat, open_text
+from b2bmail.recipients.fields import ALIASES, canonical_key, normalize_value, slugify
+
+
+@dataclass(frozen=True)
+class RecipientRow:
+    """One record. `row` is the file line where it starts (the header is line 1)."""
+
+    row: int
+    raw: Mapping[str, str]
+    fields: Mapping[str, object]
+    email: str
+    check: AddressCheck
+    cells: tuple[str, ...] = ()
+
+
+@dataclass
+class RecipientTable:
+    """A recipient file: its detected format and headers, and its rows as a one-pass stream.
+
+    Rows whose cells are all blank (Excel's trailing `;;;` lines) are skipped and counted in
+    `blank_rows` as the stream advances.
+    """
+
+    path: Path
+    encoding: str
+    delimiter: str
+    has_bom: bool
+    headers: tuple[str, ...]
+    keys: tuple[str, ...]
+    email_column: str
+    rows: Iterator[RecipientRow] = field(repr=False)
+    blank_rows: int = 0
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+
+    @property
+    def output_encoding(self) -> str:
+        """The codec that writes text back as the input was (BOM included)."""
+        return "utf-8-sig" if self.has_bom and self.encoding == "utf-8" else self.encoding
+
+
+def header_keys(headers: list[str]) -> tuple[str, ...]:
+    """Canonical key per column; a repeated key keeps its first column, later ones get `_2`..."""
+    keys: list[str] = []
+    seen: set[str] = set()
+    for index, header in enumerate(headers):
+        key = canonical_key(header) or f"column_{index + 1}"
+        candidate, n = key, 2
+        while candidate in seen:
+            candidate, n = f"{key}_{n}", n + 1
+        seen.add(candidate)
+        keys.append(candidate)
+    return tuple(keys)
+
+
+def read_recipients(
+    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> RecipientTable:
+    """Open a recipient list and return its table; rows are read lazily, one at a time.
+
+    The header and format are checked now (InputError for an empty or binary file, bytes that
+    do not decode, or no email column); the rows stream as the caller iterates `rows`.
+    """
+    source = Path(path)
+    with open_text(source, encoding, delimiter) as (fmt, text):
+        reader = csv.reader(text, delimiter=fmt.delimiter)
+        headers = next(reader, None)
+        if not headers or not any(h.strip() for h in headers):
+            raise InputError(
+                "the first line has no column names",
+                path=source,
+                line=1,
+                hint="put a header row first, e.g. email,first_name,company",
+            )
+    keys = header_keys(headers)
+    if "email" not in keys:
+        found = ", ".join(repr(h) for h in headers[:12])
+        raise InputError(
+            f"no email column among the headers ({found}); delimiter {DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter)}",
+            path=source,
+            line=1,
+            hint="name the column one of "
+            + ", ".join(ALIASES["email"][:5])
+            + " (or pass --delimiter if the columns were not split)",
+        )
+    table = RecipientTable(
+        path=source,
+        encoding=fmt.encoding,
+        delimiter=fmt.delimiter,
+        has_bom=fmt.has_bom,
+        headers=tuple(headers),
+        keys=keys,
+        email_column=headers[keys.index("email")],
+        rows=iter(()),
+    )
+    table.rows = _stream_rows(table, fmt)
+    return table
+
+
+def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of each record after the header, blank lines included."""
+    with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
+        reader = csv.reader(text, delimiter=fmt.delimiter)
+        try:
+            next(reader, None)
+            line = reader.line_num
+            for cells in reader:
+                yield line + 1, cells
+                line = reader.line_num
+        except csv.Error as exc:
+            raise InputError(
+                f"malformed CSV: {exc}",
+                path=path,
+                line=reader.line_num,
+                hint="check the quotes on this line",
+            ) from None
+
+
+def _stream_rows(table: RecipientTable, fmt: TextFormat) -> Iterator[RecipientRow]:
+    keys = table.keys
+    headers = table.headers
+    email_index = keys.index("email")
+    width = len(keys)
+    for line, cells in iter_cells(table.path, fmt):
+        if not any(cell.strip() for cell in cells):
+            table.blank_rows += 1
+            continue
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        raw = dict(zip(headers, cells, strict=False))
+        typed = cells[email_index]
+        check = classify_address(typed)
+        fields: dict[str, object] = {}
+        for key, cell in zip(keys, cells, strict=False):
+            value = cell.strip()
+            if value and key != "email":
+                fields[key] = normalize_value(key, value)
+        fields["email"] = check.normalized if check.valid else typed.strip()
+        yield RecipientRow(line, raw, fields, typed, check, tuple(cells))
+
+
+__all__ = ["RecipientRow", "RecipientTable", "iter_cells", "read_recipients", "slugify"]

@@ -1,0 +1,94 @@
+"""The `segment` job: a recipient list, segment rules, companies and suppressions -> buckets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from b2bmail.recipients.buckets import (
+    Assign,
+    SegmentReport,
+    bucket_recipients,
+    check_segment_ids,
+    load_suppressions,
+)
+from b2bmail.recipients.companies import load_companies
+from b2bmail.recipients.decoding import TextFormat, open_text
+from b2bmail.recipients.reader import iter_cells, read_recipients
+from b2bmail.segments import Segment, assign_segment, load_segments
+
+OUTPUT_COLUMNS = ("bucket", "reason", "duplicate_of")
+
+
+def segment_assigner(segments: Sequence[Segment]) -> Assign:
+    """An `Assign` over `segments` (already sorted by priority)."""
+    check_segment_ids([s.id for s in segments])
+
+    def assign(fields: Mapping[str, object]) -> tuple[str, str] | None:
+        hit = assign_segment(segments, fields)
+        return None if hit is None else (hit.id, hit.name)
+
+    return assign
+
+
+def segment_list(
+    recipients: str | Path,
+    segments_path: str | Path,
+    *,
+    companies: str | Path | None = None,
+    suppress: Iterable[str | Path] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> SegmentReport:
+    """Read everything, route every row, return the report (InputError/ConfigError -> exit 2)."""
+    segments = load_segments(segments_path)
+    check_segment_ids([s.id for s in segments], segments_path)
+    assign = segment_assigner(segments)
+    suppressions = load_suppressions(suppress)
+    index = load_companies(companies) if companies is not None else None
+    table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    return bucket_recipients(
+        table,
+        assign,
+        {s.id: s.name for s in segments},
+        companies=index,
+        suppressions=suppressions,
+    )
+
+
+def _header(path: Path, fmt: TextFormat) -> list[str]:
+    with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
+        return next(csv.reader(text, delimiter=fmt.delimiter), [])
+
+
+def segment_csv_chunks(report: SegmentReport) -> Iterator[bytes]:
+    """The input file again, row by row, plus bucket/reason/duplicate_of columns, encoded and
+    delimited as the input was (a BOM kept). Blank input lines stay, with empty extra columns."""
+    fmt = TextFormat(report.encoding, report.delimiter, report.has_bom)
+    by_row = {o.row: o for o in report.rows}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=report.delimiter)
+
+    def flush() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        # Values came from this encoding; only our own reason text could fall outside it.
+        return text.encode(report.encoding, errors="replace")
+
+    writer.writerow([*_header(report.path, fmt), *OUTPUT_COLUMNS])
+    bom = "\ufeff".encode(report.encoding) if report.has_bom else b""
+    yield bom + flush()
+    for line, cells in iter_cells(report.path, fmt):
+        outcome = by_row.get(line)
+        extra = (
+            [outcome.bucket, outcome.reason, outcome.duplicate_of or ""]
+            if outcome is not None
+            else ["", "", ""]
+        )
+        writer.writerow([*cells, *extra])
+        if buffer.tell() > 1 << 16:
+            yield flush()
+    yield flush()

@@ -1,0 +1,140 @@
+"""`b2bmail segment`: outputs, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from b2bmail.cli import main
+
+SEGMENTS_YAML = """\
+segments:
+  - id: mining
+    name: Mines
+    priority: 10
+    rule: {field: sector, equals: mines}
+  - id: large
+    name: Grands comptes
+    priority: 5
+    rule: {field: company.size, gte: 500}
+"""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    recipients = tmp_path / "list.csv"
+    recipients.write_bytes(
+        "Prénom;Courriel;Secteur;Société ID\r\n"
+        "Jérôme;jerome@acme.fr;mines;\r\n"
+        "Zoé;zoe@grand.fr;;G1\r\n"
+        "Léa;LEA@acme.fr;btp;\r\n".encode("cp1252")
+    )
+    segments = tmp_path / "segments.yaml"
+    segments.write_text(SEGMENTS_YAML, encoding="utf-8")
+    companies = tmp_path / "companies.csv"
+    companies.write_text("id,size\nG1,800\n", encoding="utf-8")
+    return {"list": recipients, "segments": segments, "companies": companies}
+
+
+def run(args: list[str]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["segment", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_output(files: dict[str, Path]) -> None:
+    code, out, err = run(
+        [
+            str(files["list"]),
+            "--segments",
+            str(files["segments"]),
+            "--companies",
+            str(files["companies"]),
+            "--format",
+            "json",
+        ]
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["rows_read"] == 3
+    assert data["buckets"] == {
+        "mining": 1,
+        "large": 1,
+        "unassigned": 1,
+        "invalid": 0,
+        "duplicate": 0,
+        "suppressed": 0,
+    }
+    assert data["rows"][1] == {
+        "row": 3,
+        "email": "zoe@grand.fr",
+        "bucket": "large",
+        "reason": "Grands comptes",
+        "duplicate_of": None,
+    }
+    assert data["input"]["encoding"] == "cp1252" and data["input"]["delimiter"] == ";"
+
+
+def test_csv_output_keeps_encoding_and_delimiter(files: dict[str, Path], tmp_path: Path) -> None:
+    out_file = tmp_path / "out.csv"
+    code, out, _ = run(
+        [
+            str(files["list"]),
+            "--segments",
+            str(files["segments"]),
+            "--format",
+            "csv",
+            "--out",
+            str(out_file),
+        ]
+    )
+    assert (code, out) == (0, "")
+    assert out_file.read_bytes().decode("cp1252") == (
+        "Prénom;Courriel;Secteur;Société ID;bucket;reason;duplicate_of\r\n"
+        "Jérôme;jerome@acme.fr;mines;;mining;Mines;\r\n"
+        "Zoé;zoe@grand.fr;;G1;unassigned;no segment rule matched;\r\n"
+        "Léa;LEA@acme.fr;btp;;unassigned;no segment rule matched;\r\n"
+    )
+
+
+def test_text_output_and_exit_1_on_invalid_rows(tmp_path: Path, files: dict[str, Path]) -> None:
+    recipients = tmp_path / "bad.csv"
+    recipients.write_text("email\na@acme.fr\nnot-an-address\nA@acme.fr\n", encoding="utf-8")
+    code, out, err = run([str(recipients), "--segments", str(files["segments"])])
+    assert (code, err) == (1, "")
+    assert "3 rows read (utf-8, comma-separated, email column 'email')" in out
+    assert "row 3: 'not-an-address' — An email address must have an @-sign." in out
+    assert "row 4: 'A@acme.fr' — same address as row 2" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (b"", [], "list.csv: the file is empty — export the list again with a header row"),
+        (b"nom,societe\nA,B\n", [], "list.csv:1: no email column"),
+        (b"email\na@x.fr\n\x81\n", [], "list.csv:3: cannot decode byte 0x81 at byte offset 13"),
+        (b"\x00\x01\x02binary", [], "this looks like a binary file"),
+        (b"email\na@x.fr\n", ["--encoding", "nope"], "unknown encoding 'nope'"),
+    ],
+    ids=["empty", "no-email", "undecodable", "binary", "bad-encoding"],
+)
+def test_bad_inputs_exit_2_with_one_line(
+    tmp_path: Path, files: dict[str, Path], content: bytes, extra: list[str], message: str
+) -> None:
+    recipients = tmp_path / "list.csv"
+    recipients.write_bytes(content)
+    code, out, err = run([str(recipients), "--segments", str(files["segments"]), *extra])
+    assert code == 2 and out == ""
+    assert err.startswith("b2bmail: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_missing_file_and_bad_segments(tmp_path: Path, files: dict[str, Path]) -> None:
+    code, _, err = run([str(tmp_path / "nope.csv"), "--segments", str(files["segments"])])
+    assert code == 2 and "cannot open the file" in err and err.count("\n") == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("segments:\n  - id: invalid\n    name: X\n", encoding="utf-8")
+    code, _, err = run([str(files["list"]), "--segments", str(bad)])
+    assert code == 2 and "reserved bucket name" in err

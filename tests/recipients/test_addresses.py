@@ -1,0 +1,105 @@
+"""Address validation, normalisation and classification (syntax only, no DNS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from b2bmail.recipients import classify_address
+from b2bmail.recipients.addresses import free_domains, role_local_parts
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized", "key"),
+    [
+        ("  Anne@Acme.FR ", "Anne@acme.fr", "anne@acme.fr"),
+        ("\u00a0anne@acme.fr\u200b", "anne@acme.fr", "anne@acme.fr"),
+        ("mailto:anne@acme.fr", "anne@acme.fr", "anne@acme.fr"),
+        ("<anne@acme.fr>", "anne@acme.fr", "anne@acme.fr"),
+        ("anne+news@acme.fr", "anne+news@acme.fr", "anne+news@acme.fr"),
+        ("jean@Société.fr", "jean@société.fr", "jean@xn--socit-esab.fr"),
+        ("jean@xn--socit-esab.fr", "jean@société.fr", "jean@xn--socit-esab.fr"),
+    ],
+    ids=[
+        "case-and-spaces",
+        "nbsp-zero-width",
+        "mailto",
+        "angle-brackets",
+        "plus-tag",
+        "idn",
+        "punycode",
+    ],
+)
+def test_normalisation(typed: str, normalized: str, key: str) -> None:
+    check = classify_address(typed)
+    assert check.valid, check.reason
+    assert (check.normalized, check.key) == (normalized, key)
+
+
+def test_idn_domain_kept_for_display_and_ascii_for_lookups() -> None:
+    check = classify_address("info@bücher.de")
+    assert (check.domain, check.ascii_domain) == ("bücher.de", "xn--bcher-kva.de")
+
+
+def test_plus_addressing_is_a_distinct_address() -> None:
+    assert classify_address("ann+x@acme.fr").key != classify_address("ann@acme.fr").key
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", "no address"),
+        ("   ", "no address"),
+        ("anne.acme.fr", "must have an @-sign"),
+        ("anne@@acme.fr", "invalid characters"),
+        ("anne@acme", "should have a period"),
+        ("anne@localhost.test", "special-use or reserved"),
+        ("anne..b@acme.fr", "period"),
+    ],
+    ids=["empty", "spaces", "no-at", "two-ats", "no-dot", "special-use", "double-dot"],
+)
+def test_invalid_addresses_give_a_reason(typed: str, reason: str) -> None:
+    check = classify_address(typed)
+    assert not check.valid
+    assert reason in check.reason
+    assert check.key == ""
+
+
+@pytest.mark.parametrize(
+    ("address", "role", "tier", "free", "disposable"),
+    [
+        ("info@acme.fr", True, "generic", False, False),
+        ("Contact@acme.fr", True, "generic", False, False),
+        ("accueil@mairie.fr", True, "generic", False, False),
+        ("facturation@acme.fr", True, "generic", False, False),
+        ("no_reply@acme.fr", True, "strict", False, False),
+        ("postmaster+x@acme.fr", True, "strict", False, False),
+        ("jean.dupont@acme.fr", False, None, False, False),
+        ("jean@gmail.com", False, None, True, False),
+        ("jean@orange.fr", False, None, True, False),
+        ("jean@web.de", False, None, True, False),
+        ("jean@sfr.fr", False, None, True, False),
+        ("jean@mailinator.com", False, None, False, True),
+        ("jean@a.b.mailinator.com", False, None, False, True),
+        ("sales@yopmail.com", True, "generic", False, True),
+    ],
+    ids=lambda v: str(v),
+)
+def test_classification(
+    address: str, role: bool, tier: str | None, free: bool, disposable: bool
+) -> None:
+    check = classify_address(address)
+    assert check.valid
+    assert (check.is_role, check.role_tier, check.is_free, check.is_disposable) == (
+        role,
+        tier,
+        free,
+        disposable,
+    )
+
+
+def test_packaged_lists_load_with_sources() -> None:
+    assert {"gmail.com", "orange.fr", "web.de", "sfr.fr", "skynet.be"} <= free_domains()
+    roles = role_local_parts()
+    assert (
+        roles["info"] == "generic" and roles["abuse"] == "strict" and roles["noreply"] == "strict"
+    )

@@ -1,0 +1,209 @@
+"""Every row lands in exactly one bucket; suppressions, duplicates, companies."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from b2bmail.errors import ConfigError, InputError
+from b2bmail.recipients import (
+    RESERVED,
+    bucket_recipients,
+    load_companies,
+    load_suppressions,
+    read_recipients,
+)
+
+
+def by_sector(fields: Mapping[str, object]) -> tuple[str, str] | None:
+    sector = fields.get("sector")
+    if sector == "mines":
+        return ("mining", "Mines")
+    if sector == "btp":
+        return ("construction", "BTP")
+    return None
+
+
+SEGMENTS = {"mining": "Mines", "construction": "BTP"}
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_buckets_whole_report(tmp_path: Path) -> None:
+    recipients = write(
+        tmp_path,
+        "list.csv",
+        "email,secteur\n"
+        "a@acme.fr,mines\n"
+        " A@ACME.FR ,btp\n"
+        "b@acme.fr,btp\n"
+        "nope,mines\n"
+        "c@optout.fr,mines\n"
+        "d@acme.fr,\n"
+        "a+x@acme.fr,mines\n"
+        "e@sub.blocked.fr,btp\n",
+    )
+    sup = write(tmp_path, "sup.txt", "# opt-outs\nc@optout.fr\n\n@blocked.fr\n")
+    report = bucket_recipients(
+        read_recipients(recipients),
+        by_sector,
+        SEGMENTS,
+        suppressions=load_suppressions([sup]),
+    )
+    assert report.rows_read == 8
+    assert dict(report.buckets) == {
+        "mining": 2,
+        "construction": 1,
+        "unassigned": 1,
+        "invalid": 1,
+        "duplicate": 1,
+        "suppressed": 2,
+    }
+    assert [(o.row, o.email, o.bucket, o.reason, o.duplicate_of) for o in report.rows] == [
+        (2, "a@acme.fr", "mining", "Mines", None),
+        (3, "A@acme.fr", "duplicate", "same address as row 2", 2),
+        (4, "b@acme.fr", "construction", "BTP", None),
+        (5, "nope", "invalid", "An email address must have an @-sign.", None),
+        (6, "c@optout.fr", "suppressed", "address listed in sup.txt:2", None),
+        (7, "d@acme.fr", "unassigned", "no segment rule matched", None),
+        (8, "a+x@acme.fr", "mining", "Mines", None),
+        (9, "e@sub.blocked.fr", "suppressed", "domain blocked.fr listed in sup.txt:4", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("not an address", "neither an address nor a domain"), ("a@@b.fr", "not a valid address")],
+    ids=["garbage", "bad-address"],
+)
+def test_bad_suppression_line(tmp_path: Path, line: str, message: str) -> None:
+    sup = write(tmp_path, "sup.txt", f"ok@acme.fr\n{line}\n")
+    with pytest.raises(InputError, match=message) as info:
+        load_suppressions([sup])
+    assert info.value.line == 2
+
+
+def test_suppression_csv_export_with_header(tmp_path: Path) -> None:
+    sup = write(tmp_path, "sup.csv", "Email;date\nX@Acme.fr;2024-01-01\nbare.example.org;\n")
+    result = load_suppressions([sup])
+    assert dict(result.addresses) == {"x@acme.fr": "sup.csv:2"}
+    assert dict(result.domains) == {"bare.example.org": "sup.csv:3"}
+
+
+def test_reserved_segment_id_rejected(tmp_path: Path) -> None:
+    recipients = write(tmp_path, "list.csv", "email\na@acme.fr\n")
+    with pytest.raises(ConfigError, match="'invalid' is a reserved bucket name"):
+        bucket_recipients(read_recipients(recipients), by_sector, {"invalid": "x"})
+
+
+def test_companies_join_on_id_then_domain(tmp_path: Path) -> None:
+    recipients = write(
+        tmp_path,
+        "list.csv",
+        "email,company_id,secteur\n"
+        "a@x.fr,C1,\n"  # joined on id: sector inherited
+        "b@acme.fr,,btp\n"  # joined on domain: own sector wins
+        "c@fr.acme.fr,,\n"  # parent domain
+        "d@gmail.com,,\n"  # free mail never joins on domain
+        "e@other.fr,C9,\n",  # unknown id, unknown domain
+    )
+    companies = write(
+        tmp_path,
+        "companies.csv",
+        "id;Nom;Domaine;Secteur;Taille;Pays;CA\n"
+        "C1;Mines du Nord;https://www.mdn.fr/;mines;1200;France;12,5\n"
+        "C2;Acme;acme.fr;industrie;0042;BE;\n"
+        "C3;Gmail;gmail.com;web;1;US;\n",
+    )
+    index = load_companies(companies)
+    table = read_recipients(recipients)
+    joined = [dict(index.join(r.fields, r.check)) for r in table.rows]
+    assert joined[0] == {
+        "email": "a@x.fr",
+        "company_id": "C1",
+        "company": "Mines du Nord",
+        "sector": "mines",
+        "size": 1200,
+        "country": "FR",
+        "company.id": "C1",
+        "company.name": "Mines du Nord",
+        "company.domain": "mdn.fr",
+        "company.sector": "mines",
+        "company.size": 1200,
+        "company.country": "FR",
+        "company.revenue": 12.5,
+    }
+    assert joined[1]["sector"] == "btp" and joined[1]["company.sector"] == "industrie"
+    assert joined[1]["company.size"] == "0042"  # leading zero: a code, kept as text
+    assert joined[2]["company.name"] == "Acme"
+    assert "company.name" not in joined[3]
+    assert "company.name" not in joined[4]
+
+
+def test_companies_file_needs_a_key_column(tmp_path: Path) -> None:
+    companies = write(tmp_path, "companies.csv", "nom,secteur\nAcme,btp\n")
+    with pytest.raises(ConfigError, match="neither an id nor a domain column"):
+        load_companies(companies)
+
+
+ADDRESSES = st.sampled_from(
+    [
+        "a@acme.fr",
+        "A@ACME.FR",
+        " a@acme.fr",
+        "b@acme.fr",
+        "c@x.fr",
+        "bad",
+        "",
+        "d@blocked.fr",
+        "e+1@acme.fr",
+        "f@société.fr",
+        "f@xn--socit-esab.fr",
+        "g@h",
+        "x@optout.fr",
+    ]
+)
+SECTORS = st.sampled_from(["mines", "btp", "", "autre", "Mines"])
+CELL = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(ADDRESSES, SECTORS, CELL), max_size=30))
+def test_every_row_lands_in_exactly_one_bucket(
+    tmp_path: Path, rows: list[tuple[str, str, str]]
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["Courriel", "Secteur", "Note"])
+    writer.writerows(rows)
+    path = tmp_path / "random.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    sup = write(tmp_path, "sup.txt", "x@optout.fr\nblocked.fr\n")
+    report = bucket_recipients(
+        read_recipients(path), by_sector, SEGMENTS, suppressions=load_suppressions([sup])
+    )
+    non_blank = [r for r in rows if any(cell.strip() for cell in r)]
+    assert report.rows_read == len(non_blank) == len(report.rows)
+    assert sum(report.buckets.values()) == report.rows_read
+    assert set(report.buckets) == {*SEGMENTS, *RESERVED}
+    assert len({o.row for o in report.rows}) == report.rows_read
+    kept: dict[str, int] = {}
+    for outcome in report.rows:
+        if outcome.bucket == "duplicate":
+            assert outcome.duplicate_of in kept.values()
+        elif outcome.bucket in SEGMENTS or outcome.bucket == "unassigned":
+            key = outcome.email.casefold()
+            assert key not in kept
+            kept[key] = outcome.row

@@ -1,0 +1,164 @@
+"""Reading recipient files: encodings, delimiters, quoting, header aliases, bad inputs."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from b2bmail.errors import InputError
+from b2bmail.recipients import read_recipients
+
+
+def write(tmp_path: Path, data: bytes, name: str = "list.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def rows_of(path: Path, **kwargs: str) -> list[tuple[int, dict[str, object]]]:
+    table = read_recipients(path, **kwargs)
+    return [(r.row, dict(r.fields)) for r in table.rows]
+
+
+def test_windows_1252_french_accents_survive(tmp_path: Path) -> None:
+    text = "Prénom;Nom;Courriel;Société\r\nJérôme;Lefèvre;jerome@acme.fr;Béton & Cie\r\n"
+    path = write(tmp_path, text.encode("cp1252"))
+    table = read_recipients(path)
+    assert (table.encoding, table.delimiter, table.has_bom) == ("cp1252", ";", False)
+    assert table.headers == ("Prénom", "Nom", "Courriel", "Société")
+    assert table.email_column == "Courriel"
+    [row] = list(table.rows)
+    assert row.row == 2
+    assert dict(row.fields) == {
+        "first_name": "Jérôme",
+        "last_name": "Lefèvre",
+        "email": "jerome@acme.fr",
+        "company": "Béton & Cie",
+    }
+    assert row.raw["Prénom"] == "Jérôme"
+
+
+def test_utf8_with_bom_and_tab_delimiter(tmp_path: Path) -> None:
+    text = "E-mail\tFirst Name\tRôle\nanne@acme.fr\tAnne\tDécideur, acheteur\n"
+    path = write(tmp_path, codecs.BOM_UTF8 + text.encode("utf-8"), "list.tsv")
+    table = read_recipients(path)
+    assert (table.encoding, table.delimiter, table.has_bom) == ("utf-8", "\t", True)
+    assert table.headers[0] == "E-mail"  # the BOM is not part of the first header
+    [row] = list(table.rows)
+    assert row.fields["roles"] == frozenset({"decider", "buyer"})
+
+
+def test_utf16_excel_unicode_text(tmp_path: Path) -> None:
+    text = "email\tnom\nzoé@acme.fr\tZoé\n"
+    path = write(tmp_path, codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    assert rows_of(path) == [(2, {"email": "zoé@acme.fr", "last_name": "Zoé"})]
+
+
+def test_quoted_fields_with_commas_and_newlines_keep_line_numbers(tmp_path: Path) -> None:
+    text = 'email,company,note\n"a@acme.fr","Acme, Inc.","line one\nline two"\nb@acme.fr,B,x\n'
+    path = write(tmp_path, text.encode())
+    result = rows_of(path)
+    assert result == [
+        (2, {"email": "a@acme.fr", "company": "Acme, Inc.", "note": "line one\nline two"}),
+        (4, {"email": "b@acme.fr", "company": "B", "note": "x"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Adresse e-mail", "email"),
+        ("MAIL", "email"),
+        ("courriel", "email"),
+        ("First name", "first_name"),
+        ("PRÉNOM", "first_name"),
+        ("Nom", "last_name"),
+        ("Société", "company"),
+        ("Secteur d'activité", "sector"),
+        ("Étape", "stage"),
+        ("Code postal", "code_postal"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_header_aliases(tmp_path: Path, header: str, key: str) -> None:
+    other = "Courriel" if key != "email" else "x"
+    path = write(tmp_path, f"{header},{other}\nv@acme.fr,v@acme.fr\n".encode())
+    table = read_recipients(path)
+    assert key in table.keys
+
+
+def test_values_normalised(tmp_path: Path) -> None:
+    text = "email,étape,pays,langue\na@acme.fr,Décision,France,FR\nb@acme.fr,consideration,be,\n"
+    path = write(tmp_path, text.encode())
+    assert [f for _, f in rows_of(path)] == [
+        {"email": "a@acme.fr", "stage": "decision", "country": "FR", "language": "fr"},
+        {"email": "b@acme.fr", "stage": "consideration", "country": "BE"},
+    ]
+
+
+def test_blank_rows_are_skipped_and_counted(tmp_path: Path) -> None:
+    path = write(tmp_path, b"email;nom\r\na@acme.fr;A\r\n;;\r\n\r\nb@acme.fr;B\r\n")
+    table = read_recipients(path)
+    assert [r.row for r in table.rows] == [2, 5]
+    assert table.blank_rows == 2
+
+
+def test_forced_encoding_and_delimiter(tmp_path: Path) -> None:
+    # Latin text that is also valid UTF-8 by accident would be read as UTF-8; forcing wins.
+    path = write(tmp_path, "email|nom\na@acme.fr|Ã©\n".encode())
+    table = read_recipients(path, encoding="cp1252", delimiter="|")
+    [row] = list(table.rows)
+    assert row.fields["last_name"] == "ÃƒÂ©"
+
+
+def test_rows_are_streamed(tmp_path: Path) -> None:
+    path = write(tmp_path, b"email\n" + b"".join(b"u%d@acme.fr\n" % i for i in range(1000)))
+    table = read_recipients(path)
+    first = next(table.rows)
+    assert first.email == "u0@acme.fr"
+    assert sum(1 for _ in table.rows) == 999
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "line"),
+    [
+        (b"", "the file is empty", None),
+        (codecs.BOM_UTF8 + b"\r\n", "the file is empty", None),
+        (b"name,company\nAnne,Acme\n", "no email column", 1),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file", None),
+        (b"PK\x03\x04\x14\x00", "zip file", None),
+        (b"email,nom\na@acme.fr,\x81\x8d\n", "cannot decode byte 0x81 at byte offset 20", 2),
+    ],
+    ids=["empty", "bom-only", "no-email-column", "binary", "xlsx", "undecodable"],
+)
+def test_bad_inputs_raise_located_errors(
+    tmp_path: Path, data: bytes, message: str, line: int | None
+) -> None:
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        read_recipients(path)
+    assert message in info.value.message
+    assert info.value.path == str(path)
+    assert info.value.line == line
+
+
+def test_undecodable_hint_names_the_option(tmp_path: Path) -> None:
+    path = write(tmp_path, b"email\n" + b"a@acme.fr\n" * 5 + b"\x90@x.fr\n")
+    with pytest.raises(InputError) as info:
+        read_recipients(path)
+    assert info.value.hint is not None and "--encoding" in info.value.hint
+    assert "byte offset 56" in info.value.message and info.value.line == 7
+
+
+def test_forced_utf8_reports_offset(tmp_path: Path) -> None:
+    path = write(tmp_path, "email,nom\na@acme.fr,é\n".encode("cp1252"))
+    with pytest.raises(InputError, match="0xe9 at byte offset 20 as utf-8"):
+        read_recipients(path, encoding="utf-8")
+
+
+def test_unknown_encoding_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, b"email\na@acme.fr\n")
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        read_recipients(path, encoding="klingon")
