@@ -1,0 +1,173 @@
+"""Audit a recipient list over DNS: every domain once, concurrently; every address scored.
+
+`audit_domains` asks, per domain and all at the same time (the resolver bounds what is on the
+wire and shares identical questions in flight): MX, then the A/CNAME(/AAAA) of the MX hosts
+(bounded), the apex TXT (SPF, tenant hints) and `_dmarc` TXT. `audit_recipients` classifies each
+address with the recipients module, audits the distinct domains, scores each address and sums
+up by level and by provider. Progress goes through a callback; the library never prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from b2bmail.deliverability.answers import Lookup, normalize_name
+from b2bmail.deliverability.mx import collect_mx
+from b2bmail.deliverability.providers import identify_provider
+from b2bmail.deliverability.risk import (
+    ALL_LEVELS,
+    DomainRisk,
+    RecipientRisk,
+    RiskModel,
+    assess_domain,
+    assess_recipient,
+    load_risk_model,
+    reaches,
+)
+from b2bmail.deliverability.signals import read_auth_signals
+from b2bmail.recipients import classify_address
+
+Progress = Callable[[int, int], None]  # (domains done, domains in all)
+# Domains worked on at once. The resolver's own semaphore bounds the queries on the wire; this
+# bounds memory (pending coroutines) for very long lists.
+DOMAINS_IN_FLIGHT = 1024
+NO_PROVIDER = "(no mail host)"
+
+
+class RowLike(Protocol):
+    """What the audit needs of a recipient row (`b2bmail.recipients.RecipientRow` has it)."""
+
+    @property
+    def row(self) -> int: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AuditedRecipient:
+    row: int
+    risk: RecipientRisk
+
+
+@dataclass(frozen=True)
+class InvalidRecipient:
+    """An address that is not valid: reported in its own bucket, never dropped silently."""
+
+    row: int
+    email: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    recipients: tuple[AuditedRecipient, ...]
+    invalid: tuple[InvalidRecipient, ...]
+    domains: Mapping[str, DomainRisk]
+    by_level: Mapping[str, int] = field(default_factory=dict)
+    by_provider: Mapping[str, int] = field(default_factory=dict)  # most common first
+    by_gateway: Mapping[str, int] = field(default_factory=dict)
+
+    def reaches(self, threshold: str) -> bool:
+        """True when any recipient's level reaches `threshold` (see `risk.reaches`)."""
+        return any(reaches(r.risk.level, threshold) for r in self.recipients)
+
+
+async def audit_domain(
+    lookup: Lookup, domain: str, *, model: RiskModel | None = None
+) -> DomainRisk:
+    """Ask DNS about one domain and score it."""
+    name = normalize_name(domain)
+    mx, txt, dmarc = await asyncio.gather(
+        collect_mx(lookup, name),
+        lookup.lookup(name, "TXT"),
+        lookup.lookup(f"_dmarc.{name}", "TXT"),
+    )
+    signals = read_auth_signals(txt.records, dmarc.records)
+    guess = identify_provider(
+        name, mx.host_names, spf_targets=signals.spf_targets, txt_records=txt.records
+    )
+    # TXT and DMARC matter only while the domain can still take mail.
+    unknown = [f"{a.rdtype} {a.name}: {a.reason}" for a in (txt, dmarc) if a.unknown]
+    return assess_domain(mx, signals, guess, unknown=unknown, model=model)
+
+
+async def audit_domains(
+    lookup: Lookup,
+    domains: Iterable[str],
+    *,
+    progress: Progress | None = None,
+    model: RiskModel | None = None,
+) -> dict[str, DomainRisk]:
+    """Audit each distinct domain once, concurrently; keys are the normalised names, in order."""
+    names = list(dict.fromkeys(normalize_name(d) for d in domains))
+    rm = model or load_risk_model()
+    gate = asyncio.Semaphore(DOMAINS_IN_FLIGHT)
+    done = 0
+    if progress is not None:
+        progress(0, len(names))
+
+    async def one(name: str) -> DomainRisk:
+        nonlocal done
+        async with gate:
+            result = await audit_domain(lookup, name, model=rm)
+        done += 1
+        if progress is not None:
+            progress(done, len(names))
+        return result
+
+    results = await asyncio.gather(*(one(n) for n in names))
+    return dict(zip(names, results, strict=True))
+
+
+async def audit_recipients(
+    rows: Iterable[RowLike],
+    lookup: Lookup,
+    *,
+    progress: Progress | None = None,
+    model: RiskModel | None = None,
+) -> AuditReport:
+    """Classify and score every recipient row; invalid addresses get their own bucket."""
+    rm = model or load_risk_model()
+    checked = []
+    invalid = []
+    for row in rows:
+        check = classify_address(row.email)
+        if check.valid:
+            checked.append((row.row, check))
+        else:
+            invalid.append(InvalidRecipient(row.row, row.email, check.reason))
+    domains = await audit_domains(
+        lookup, (c.ascii_domain for _, c in checked), progress=progress, model=rm
+    )
+    audited = tuple(
+        AuditedRecipient(
+            number,
+            assess_recipient(
+                check.normalized,
+                domains[normalize_name(check.ascii_domain)],
+                is_free=check.is_free,
+                is_disposable=check.is_disposable,
+                is_role=check.is_role,
+                model=rm,
+            ),
+        )
+        for number, check in checked
+    )
+    levels = Counter(r.risk.level for r in audited)
+    providers = Counter(r.risk.provider or NO_PROVIDER for r in audited)
+    gateways = Counter(
+        g for r in audited if (g := domains[normalize_name(r.risk.domain)].guess.gateway)
+    )
+    return AuditReport(
+        audited,
+        tuple(invalid),
+        domains,
+        {level: levels.get(level, 0) for level in ALL_LEVELS},
+        dict(providers.most_common()),
+        dict(gateways.most_common()),
+    )
