@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.preview.model import view_campaign
 from b2bmail.preview.run import PreviewResult, preview_campaign
 from b2bmail.preview.screenshots import parse_widths
+from b2bmail.preview.server import close_preview_server, start_preview_server
 
 
 def format_preview(result: PreviewResult) -> str:
@@ -66,3 +68,37 @@ def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path
     click.echo(format_preview(result))
     errors = sum(seg.errors for seg in result.segments)
     raise SystemExit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("campaign", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8642,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+def serve(campaign: Path, port: int) -> None:
+    """Serve a live preview of every segment on 127.0.0.1, rebuilt when a file changes.
+
+    Segment switcher, desktop and phone widths, HTML / text / source tabs and the lint panel.
+    A template error shows in the page with its file and line; the server keeps running.
+    Ctrl-C stops it.
+
+    \b
+    Example:
+        b2bmail serve examples/heavy-equipment/campaign.yaml
+        b2bmail serve campaign.yaml --port 0
+    """
+    server = start_preview_server(
+        campaign, view_campaign, port=port, on_event=lambda message: click.echo(message, err=True)
+    )
+    click.echo(f"Previewing {campaign} at {server.url} — press Ctrl-C to stop")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close_preview_server(server)
+    click.echo("Preview server stopped.")

@@ -7,9 +7,11 @@ stay testable with plain values.
 
 from __future__ import annotations
 
+import email.policy
 import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -97,6 +99,7 @@ def view_campaign(
             text=segment.text,
             subject=segment.subject,
             preheader=segment.preheader,
+            headers=eml_headers(segment.eml),
             path=f"{segment.segment_id}/email.html",
         )
         views.append(
@@ -120,12 +123,19 @@ def view_campaign(
     )
 
 
+def eml_headers(eml: bytes) -> dict[str, str]:
+    """The top-level headers of a message, for the linter's compliance rules."""
+    message = BytesParser(policy=email.policy.default).parsebytes(eml, headersonly=True)
+    return {name: str(value) for name, value in message.items()}
+
+
 def campaign_inputs(campaign_path: Path, extra: Iterable[Path]) -> tuple[Path, ...]:
     """The campaign's folder plus the folders of its template and segments files."""
     folders = {Path(campaign_path).resolve().parent}
     for path in extra:
         folders.add(Path(path).resolve().parent)
-    return tuple(sorted(folders))
+    # A folder inside another watched folder is already covered by its parent's walk.
+    return tuple(sorted(f for f in folders if not any(p in f.parents for p in folders)))
 
 
 def sender_name(from_addr: str) -> str:

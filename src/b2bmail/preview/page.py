@@ -1,0 +1,193 @@
+"""The preview server's one page: self-contained HTML, CSS and JavaScript (no external assets).
+
+Campaign data reaches the DOM only through `textContent` (never innerHTML), and the email is
+shown in an iframe sandboxed without `allow-scripts`; `allow-same-origin` only lets this page
+measure the email's height and read its text.
+"""
+
+APP_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>b2bmail preview</title>
+<style>
+*{box-sizing:border-box}
+html,body{height:100%}
+body{margin:0;display:grid;grid-template-columns:240px 1fr 340px;grid-template-rows:auto 1fr;
+ font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,"DejaVu Sans",sans-serif;
+ color:#1d2733;background:#eef1f5}
+header{grid-column:1/4;display:flex;align-items:center;gap:16px;padding:10px 18px;
+ background:#17324d;color:#fff}
+header h1{font-size:16px;margin:0;font-weight:650}
+header .gen{margin-left:auto;color:#b9c7d6;font-size:12px}
+.seg-list{background:#fff;border-right:1px solid #dde3ea;overflow:auto;padding:10px}
+.seg-list h2,.lint h2{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:#6b7a8c;
+ margin:6px 6px 8px}
+.seg-list button{display:block;width:100%;text-align:left;border:0;background:none;padding:8px 10px;
+ border-radius:6px;font:inherit;cursor:pointer;color:inherit}
+.seg-list button:hover{background:#f1f4f8}
+.seg-list button.active{background:#e6f0fb;color:#175cd3;font-weight:600}
+.seg-list button small{display:block;color:#6b7a8c;font-weight:400;font-size:12px}
+.view{overflow:auto;padding:14px 20px 40px}
+.toolbar{display:flex;gap:8px;align-items:center;margin-bottom:12px;flex-wrap:wrap}
+.group{display:inline-flex;background:#fff;border:1px solid #d5dce4;border-radius:8px;overflow:hidden}
+.group button{border:0;background:none;padding:6px 12px;font:inherit;cursor:pointer;color:#3b4857}
+.group button.active{background:#17324d;color:#fff}
+.inbox{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:8px 12px;margin-bottom:12px;
+ display:flex;gap:12px;white-space:nowrap;overflow:hidden}
+.inbox .from{font-weight:650}.inbox .subject{font-weight:650}.inbox .pre{color:#6b7a8c;
+ overflow:hidden;text-overflow:ellipsis}
+.stage{display:flex;justify-content:center}
+.device{background:#fff;box-shadow:0 1px 3px rgba(16,30,54,.15),0 8px 24px rgba(16,30,54,.08);
+ transition:width .2s}
+iframe{border:0;display:block;width:100%;min-height:400px;background:#fff}
+pre{margin:0;white-space:pre-wrap;word-break:break-word;background:#fff;padding:16px;border-radius:8px;
+ border:1px solid #dde3ea;font:12.5px/1.5 ui-monospace,"DejaVu Sans Mono",monospace}
+.lint{background:#fff;border-left:1px solid #dde3ea;overflow:auto;padding:10px 14px}
+.problem{border-bottom:1px solid #eef1f5;padding:8px 2px}
+.problem .sev{font-size:11px;font-weight:700;text-transform:uppercase;border-radius:999px;padding:1px 8px}
+.sev.error{background:#fde8e8;color:#b42318}.sev.warning{background:#fff4d6;color:#8a5a00}
+.sev.info{background:#e6f0fb;color:#175cd3}
+.problem code{font-size:12px;color:#6b7a8c;margin-left:6px}
+.problem p{margin:4px 0 0}
+.clean{color:#1a7f45}
+.facts{color:#6b7a8c;font-size:12px;margin:0 6px 10px}
+#build-error{grid-column:1/4;background:#fde8e8;color:#7a1b12;border-bottom:1px solid #f3b8b2;
+ padding:10px 18px;font-size:14px}
+#build-error code{font-weight:700}
+#build-error small{display:block;color:#9a3b30;margin-top:2px}
+body.has-error{grid-template-rows:auto auto 1fr}
+[hidden]{display:none!important}
+</style></head>
+<body>
+<header><h1 id="campaign">b2bmail preview</h1><span class="gen" id="generation"></span></header>
+<div id="build-error" role="alert" hidden><strong id="error-kind"></strong>
+ <code id="error-where"></code> <span id="error-message"></span><small id="error-note"></small></div>
+<nav class="seg-list"><h2>Segments</h2><div id="segments"></div></nav>
+<section class="view">
+ <div class="toolbar">
+  <div class="group" id="tabs"><button data-tab="html" class="active">HTML</button>
+   <button data-tab="text">Text</button><button data-tab="source">Source</button></div>
+  <div class="group" id="widths"><button data-width="600" class="active">Desktop 600</button>
+   <button data-width="375">Phone 375</button></div>
+ </div>
+ <div class="inbox"><span class="from" id="from"></span><span class="subject" id="subject"></span>
+  <span class="pre" id="preheader"></span></div>
+ <div class="stage"><div class="device" id="device" style="width:600px">
+  <iframe id="email" title="email preview" sandbox="allow-same-origin"></iframe>
+  <pre id="text" hidden></pre><pre id="source" hidden></pre></div></div>
+</section>
+<aside class="lint"><h2>Lint</h2><p class="facts" id="sizes"></p><div id="problems"></div></aside>
+<script>
+"use strict";
+const $ = (id) => document.getElementById(id);
+let state = null, current = null, tab = "html", generation = -1;
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function fitFrame() {
+  const frame = $("email");
+  try {
+    const doc = frame.contentDocument;
+    if (doc && doc.documentElement) frame.style.height = doc.documentElement.scrollHeight + "px";
+  } catch (e) { /* cross-origin: keep the default height */ }
+}
+
+function showError(error) {
+  document.body.classList.toggle("has-error", !!error);
+  $("build-error").hidden = !error;
+  if (!error) return;
+  $("error-kind").textContent = error.kind;
+  $("error-where").textContent = [error.path, error.line].filter((x) => x !== null).join(":");
+  $("error-message").textContent = error.message + (error.hint ? " — " + error.hint : "");
+  $("error-note").textContent = state.segments.length
+    ? "Showing the last good build; fix the file and the page reloads." : "Fix the file and the page reloads.";
+}
+
+function render() {
+  $("campaign").textContent = (state.campaign || "b2bmail") + " — preview";
+  $("generation").textContent = "build " + state.generation;
+  document.body.dataset.generation = state.generation;
+  showError(state.error);
+  const list = $("segments");
+  list.replaceChildren();
+  const ids = state.segments.map((s) => s.id);
+  if (!ids.includes(current)) current = ids[0] || null;
+  for (const seg of state.segments) {
+    const button = el("button", seg.id === current ? "active" : "", seg.name);
+    button.dataset.segment = seg.id;
+    button.append(el("small", "", seg.id));
+    button.addEventListener("click", () => select(seg.id));
+    list.append(button);
+  }
+  showSegment();
+}
+
+function showSegment() {
+  const seg = state.segments.find((s) => s.id === current);
+  document.body.dataset.segment = current || "";
+  if (!seg) return;
+  for (const b of $("segments").children) b.classList.toggle("active", b.dataset.segment === current);
+  $("from").textContent = seg.from;
+  $("subject").textContent = seg.subject;
+  $("preheader").textContent = seg.preheader;
+  const url = "/segment/" + encodeURIComponent(seg.id) + "/email.html?g=" + state.generation;
+  $("email").src = url;
+  $("text").textContent = seg.text;
+  fetch(url).then((r) => r.text()).then((t) => { $("source").textContent = t; });
+  $("sizes").textContent = (seg.html_bytes / 1024).toFixed(1) + " KB HTML · "
+    + (seg.text_bytes / 1024).toFixed(1) + " KB text";
+  const box = $("problems");
+  box.replaceChildren();
+  if (!seg.problems.length) box.append(el("p", "clean", "No lint problems."));
+  for (const p of seg.problems) {
+    const item = el("div", "problem");
+    item.append(el("span", "sev " + p.severity, p.severity), el("code", "", p.code + " " + p.name));
+    item.append(el("p", "", (p.line !== null ? "line " + p.line + ": " : "") + p.message));
+    box.append(item);
+  }
+}
+
+function select(id) { current = id; showSegment(); }
+
+function setTab(name) {
+  tab = name;
+  for (const b of $("tabs").children) b.classList.toggle("active", b.dataset.tab === name);
+  $("email").hidden = name !== "html";
+  $("text").hidden = name !== "text";
+  $("source").hidden = name !== "source";
+}
+
+function setWidth(width) {
+  for (const b of $("widths").children) b.classList.toggle("active", b.dataset.width === String(width));
+  $("device").style.width = width + "px";
+  setTimeout(fitFrame, 250);
+}
+
+async function refresh() {
+  const response = await fetch("/api/state", {cache: "no-store"});
+  state = await response.json();
+  generation = state.generation;
+  render();
+}
+
+async function poll() {
+  try {
+    const response = await fetch("/api/generation", {cache: "no-store"});
+    const data = await response.json();
+    if (data.generation !== generation) await refresh();
+  } catch (e) { $("generation").textContent = "server stopped"; }
+  setTimeout(poll, 700);
+}
+
+$("email").addEventListener("load", fitFrame);
+for (const b of $("tabs").children) b.addEventListener("click", () => setTab(b.dataset.tab));
+for (const b of $("widths").children) b.addEventListener("click", () => setWidth(b.dataset.width));
+refresh().then(poll);
+</script>
+</body></html>
+"""

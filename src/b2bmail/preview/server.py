@@ -1,0 +1,297 @@
+"""`b2bmail serve`: a live preview on 127.0.0.1 that rebuilds when a campaign input changes.
+
+A watcher thread polls the modification times of the campaign's folders (campaign file,
+template, segments) and rebuilds on change; every build, good or bad, bumps a generation
+counter that the open page polls, so it reloads by itself. A failed build keeps the last good
+one on screen under the error, with its file and line; the server keeps running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from b2bmail.errors import B2bmailError, PreviewError
+from b2bmail.preview.model import CampaignView, sender_name
+from b2bmail.preview.page import APP_PAGE
+
+HOST = "127.0.0.1"  # never another interface: the preview shows unsent customer emails
+MAX_WATCHED_FILES = 5000
+SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", ".git"})
+# The email in the page's iframe: no scripts even if a template sneaks one in; images may load
+# in the user's own browser (as a reader with images on sees it), everything else is refused.
+EMAIL_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; font-src data:"
+
+
+@dataclass(frozen=True)
+class BuildFailure:
+    """Why the latest build failed, with the template or config location when known."""
+
+    kind: str
+    message: str
+    path: str | None
+    line: int | None
+    hint: str | None
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """The latest build outcome; `campaign` is the last good build (kept across failures)."""
+
+    generation: int
+    campaign: CampaignView | None
+    error: BuildFailure | None
+    seconds: float
+
+
+def describe_failure(exc: Exception) -> BuildFailure:
+    if isinstance(exc, B2bmailError):
+        return BuildFailure(type(exc).__name__, exc.message, exc.path, exc.line, exc.hint)
+    return BuildFailure(type(exc).__name__, str(exc) or type(exc).__name__, None, None, None)
+
+
+def fingerprint(folders: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file under `folders`, hidden files and caches left out."""
+    seen: list[tuple[str, int, int]] = []
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+            for name in sorted(files):
+                if name.startswith(".") or len(seen) >= MAX_WATCHED_FILES:
+                    continue
+                try:
+                    stat = os.stat(os.path.join(root, name))
+                except OSError:
+                    continue  # removed between listing and stat: the next poll sees it
+                seen.append((os.path.join(root, name), stat.st_mtime_ns, stat.st_size))
+    return tuple(seen)
+
+
+class PreviewService:
+    """Builds the campaign, keeps the latest state, and rebuilds when its inputs change."""
+
+    def __init__(
+        self,
+        campaign_path: Path,
+        build_view: Callable[[Path], CampaignView],
+        *,
+        poll_interval: float = 0.5,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
+        self.campaign_path = Path(campaign_path)
+        self._build_view = build_view
+        self._poll_interval = poll_interval
+        self._on_event = on_event or (lambda message: None)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._state = BuildState(0, None, None, 0.0)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def state(self) -> BuildState:
+        with self._lock:
+            return self._state
+
+    def watched_folders(self) -> tuple[Path, ...]:
+        campaign = self.state.campaign
+        if campaign is not None and campaign.inputs:
+            return campaign.inputs
+        return (self.campaign_path.resolve().parent,)
+
+    def rebuild(self) -> BuildState:
+        """Build once now; the new state (success or failure) gets the next generation."""
+        started = time.monotonic()
+        campaign: CampaignView | None
+        try:
+            campaign, error = self._build_view(self.campaign_path), None
+        except Exception as exc:  # any failure is shown in the page; the server keeps running
+            campaign, error = None, describe_failure(exc)
+        seconds = time.monotonic() - started
+        with self._changed:
+            previous = self._state
+            self._state = BuildState(
+                previous.generation + 1, campaign or previous.campaign, error, seconds
+            )
+            self._changed.notify_all()
+            state = self._state
+        if error is None:
+            self._on_event(f"build {state.generation}: ok in {seconds:.2f} s")
+        else:
+            where = ":".join(str(p) for p in (error.path, error.line) if p is not None)
+            self._on_event(
+                f"build {state.generation}: {where + ': ' if where else ''}{error.message}"
+            )
+        return state
+
+    def wait_for_generation(self, after: int, timeout: float) -> int:
+        """Block until a build newer than `after` exists (or `timeout`); return the generation."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._state.generation > after, timeout=timeout)
+            return self._state.generation
+
+    def start_watching(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="b2bmail-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        last = fingerprint(self.watched_folders())
+        while not self._stop.wait(self._poll_interval):
+            current = fingerprint(self.watched_folders())
+            if current != last:
+                # Editors save in several writes: wait for the files to settle before building.
+                time.sleep(min(0.1, self._poll_interval))
+                self.rebuild()
+                last = fingerprint(self.watched_folders())
+
+
+def state_json(state: BuildState) -> dict[str, Any]:
+    """The page's view of the state (documented in docs/readme/preview.md)."""
+    campaign = state.campaign
+    return {
+        "generation": state.generation,
+        "seconds": round(state.seconds, 3),
+        "error": asdict(state.error) if state.error else None,
+        "campaign": campaign.name if campaign else None,
+        "segments": [
+            {
+                "id": seg.segment_id,
+                "name": seg.segment_name,
+                "from": sender_name(seg.from_addr),
+                "subject": seg.subject,
+                "preheader": seg.preheader,
+                "text": seg.text,
+                "html_bytes": seg.html_bytes,
+                "text_bytes": seg.text_bytes,
+                "problems": [
+                    {
+                        "code": p.code,
+                        "name": p.name,
+                        "severity": p.severity,
+                        "message": p.message,
+                        "line": p.line,
+                    }
+                    for p in seg.problems
+                ],
+            }
+            for seg in (campaign.segments if campaign else ())
+        ],
+    }
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewHTTPServer
+    server_version = "b2bmail-preview"
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        service = self.server.service
+        if path in ("/", "/index.html"):
+            self._send(APP_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+        elif path == "/api/state":
+            self._send_json(state_json(service.state))
+        elif path == "/api/generation":
+            self._send_json({"generation": service.state.generation})
+        elif path.startswith("/segment/"):
+            self._send_segment_file(path.removeprefix("/segment/"), service.state)
+        else:
+            self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
+
+    def _send_segment_file(self, rest: str, state: BuildState) -> None:
+        segment_id, _, name = rest.partition("/")
+        segments = {s.segment_id: s for s in (state.campaign.segments if state.campaign else ())}
+        view = segments.get(segment_id)
+        if view is None or name not in ("email.html", "email.txt", "email.eml"):
+            self._send(b"no such segment file", "text/plain", HTTPStatus.NOT_FOUND)
+        elif name == "email.html":
+            self._send(view.html.encode("utf-8"), "text/html; charset=utf-8", csp=EMAIL_CSP)
+        elif name == "email.txt":
+            self._send(view.text.encode("utf-8"), "text/plain; charset=utf-8")
+        else:
+            self._send(view.eml, "message/rfc822", download=f"{segment_id}.eml")
+
+    def _send_json(self, data: dict[str, Any]) -> None:
+        self._send(json.dumps(data).encode("utf-8"), "application/json")
+
+    def _send(
+        self,
+        body: bytes,
+        content_type: str,
+        status: HTTPStatus = HTTPStatus.OK,
+        *,
+        csp: str | None = None,
+        download: str | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if csp:
+            self.send_header("Content-Security-Policy", csp)
+        if download:
+            self.send_header("Content-Disposition", f'attachment; filename="{download}"')
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: requests are not news; builds are reported through `on_event`."""
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, service: PreviewService) -> None:
+        self.service = service
+        super().__init__((HOST, port), PreviewHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server_address[1]}/"
+
+
+def start_preview_server(
+    campaign_path: Path,
+    build_view: Callable[[Path], CampaignView],
+    *,
+    port: int = 0,
+    poll_interval: float = 0.5,
+    on_event: Callable[[str], None] | None = None,
+) -> PreviewHTTPServer:
+    """Build once, start watching, and bind 127.0.0.1:`port` (0: a free port).
+
+    The caller runs `serve_forever()` (or a thread does) and calls `close_preview_server()`.
+    """
+    service = PreviewService(
+        campaign_path, build_view, poll_interval=poll_interval, on_event=on_event
+    )
+    try:
+        server = PreviewHTTPServer(port, service)
+    except OSError as exc:
+        raise PreviewError(
+            f"cannot listen on {HOST}:{port} ({exc.strerror or exc})",
+            hint="choose another port with --port, or --port 0 for a free one",
+        ) from None
+    service.rebuild()
+    service.start_watching()
+    return server
+
+
+def close_preview_server(server: PreviewHTTPServer) -> None:
+    """Stop watching and release the port (call after serve_forever has returned)."""
+    server.service.stop()
+    server.server_close()

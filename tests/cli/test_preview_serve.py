@@ -1,0 +1,53 @@
+"""`b2bmail serve` as a real process: prints its URL, shows build errors, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from b2bmail.cli import main
+
+
+def test_serve_shows_a_config_error_in_the_page_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text("name: Lettre\nsubject: [unclosed\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "b2bmail", "serve", str(campaign), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "http://127.0.0.1:" in first, first
+        url = first[first.index("http://") :].split()[0]
+        with urllib.request.urlopen(url + "api/state", timeout=5) as response:
+            state = json.load(response)
+        assert state["segments"] == []
+        assert state["error"]["path"] == str(campaign)
+        assert state["error"]["line"] == 3
+        assert "YAML" in state["error"]["message"]
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert b"b2bmail preview" in response.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "Preview server stopped." in out
+    assert "Traceback" not in err
+    assert "build 1:" in err
+
+
+def test_serve_needs_an_existing_campaign_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr

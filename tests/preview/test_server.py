@@ -1,0 +1,130 @@
+"""The live preview server, loaded in real Chromium: switcher, rebuilds, errors, loopback only."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.preview.folder_build import build_folder
+
+from b2bmail.preview.chromium import Tab
+from b2bmail.preview.server import PreviewHTTPServer, close_preview_server, start_preview_server
+
+
+def wait_until(check: Callable[[], object], timeout: float = 10.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    (tmp_path / "campaign.yaml").write_text("Quarterly news", encoding="utf-8")
+    (tmp_path / "mining.html").write_text("<p>Pour les mines</p>", encoding="utf-8")
+    (tmp_path / "rental.html").write_text("<p>Pour les loueurs</p>", encoding="utf-8")
+    return tmp_path / "campaign.yaml"
+
+
+@pytest.fixture
+def server(campaign: Path) -> Iterator[PreviewHTTPServer]:
+    events: list[str] = []
+    srv = start_preview_server(
+        campaign, build_folder, port=0, poll_interval=0.1, on_event=events.append
+    )
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    close_preview_server(srv)
+    thread.join(timeout=5)
+
+
+def get_json(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data: dict[str, Any] = json.load(response)
+        return data
+
+
+def frame_text(tab: Tab) -> str:
+    return str(tab.evaluate("document.getElementById('email').contentDocument.body.innerText"))
+
+
+def test_binds_loopback_only(server: PreviewHTTPServer) -> None:
+    host, port = server.server_address[:2]
+    assert host == "127.0.0.1"
+    assert server.url == f"http://127.0.0.1:{port}/"
+    assert server.socket.family == socket.AF_INET
+
+
+def test_state_lists_segments(server: PreviewHTTPServer) -> None:
+    state = get_json(server.url + "api/state")
+    assert state["generation"] == 1 and state["error"] is None
+    assert [s["id"] for s in state["segments"]] == ["mining", "rental"]
+
+
+@pytest.mark.chromium
+def test_page_switches_segments(tab: Tab, server: PreviewHTTPServer) -> None:
+    tab.set_viewport(1280, 900)
+    tab.navigate(server.url)
+    wait_until(lambda: "Pour les mines" in frame_text(tab))
+    tab.evaluate("document.querySelector('[data-segment=rental]').click()")
+    wait_until(lambda: "Pour les loueurs" in frame_text(tab))
+    assert tab.evaluate("document.getElementById('subject').textContent") == "Subject for rental"
+    assert (
+        tab.evaluate("document.getElementById('email').getAttribute('sandbox')")
+        == "allow-same-origin"
+    )
+
+
+@pytest.mark.chromium
+def test_an_edited_template_shows_after_the_rebuild(
+    tab: Tab, server: PreviewHTTPServer, campaign: Path
+) -> None:
+    tab.navigate(server.url)
+    wait_until(lambda: "Pour les mines" in frame_text(tab))
+    time.sleep(0.05)  # a later mtime even on coarse file systems
+    (campaign.parent / "mining.html").write_text("<p>Nouveau texte</p>", encoding="utf-8")
+    wait_until(lambda: get_json(server.url + "api/generation")["generation"] == 2)
+    # The open page notices the new generation by itself and reloads the email.
+    wait_until(lambda: "Nouveau texte" in frame_text(tab))
+    tab.navigate(server.url)
+    wait_until(lambda: "Nouveau texte" in frame_text(tab))
+
+
+@pytest.mark.chromium
+def test_a_template_error_shows_in_the_page_and_the_server_stays_up(
+    tab: Tab, server: PreviewHTTPServer, campaign: Path
+) -> None:
+    tab.navigate(server.url)
+    wait_until(lambda: "Pour les mines" in frame_text(tab))
+    (campaign.parent / "rental.html").write_text("<p>ok</p>\n{% broken %}\n", encoding="utf-8")
+    wait_until(lambda: tab.evaluate("!document.getElementById('build-error').hidden"))
+    where = tab.evaluate("document.getElementById('error-where').textContent")
+    assert where == f"{campaign.parent / 'rental.html'}:2"
+    assert "unexpected 'broken'" in str(
+        tab.evaluate("document.getElementById('build-error').innerText")
+    )
+    # The last good build stays on screen and the server keeps answering.
+    assert "Pour les mines" in frame_text(tab)
+    (campaign.parent / "rental.html").write_text("<p>réparé</p>", encoding="utf-8")
+    wait_until(lambda: tab.evaluate("document.getElementById('build-error').hidden"))
+    tab.evaluate("document.querySelector('[data-segment=rental]').click()")
+    wait_until(lambda: "réparé" in frame_text(tab))
+
+
+def test_port_in_use_is_a_preview_error(server: PreviewHTTPServer, campaign: Path) -> None:
+    from b2bmail.errors import PreviewError
+
+    with pytest.raises(PreviewError, match="--port"):
+        start_preview_server(campaign, build_folder, port=server.server_address[1])
