@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -44,3 +45,71 @@ def out_option(
 
 def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def resolver_options(func: F) -> F:
+    """`--nameserver`, `--timeout`, `--concurrency`, `--no-cache`, `--refresh` for DNS commands.
+
+    The command receives them as one `resolver_settings: ResolverSettings` parameter; call
+    `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
+    """
+    from b2bmail.deliverability.resolver import (
+        DEFAULT_CONCURRENCY,
+        DEFAULT_TIMEOUT,
+        ResolverSettings,
+    )
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        nameservers: tuple[str, ...],
+        timeout: float,
+        concurrency: int,
+        no_cache: bool,
+        refresh: bool,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["resolver_settings"] = ResolverSettings(
+            nameservers=nameservers,
+            timeout=timeout,
+            concurrency=concurrency,
+            use_cache=not no_cache,
+            refresh=refresh,
+        )
+        return func(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--nameserver",
+            "nameservers",
+            multiple=True,
+            metavar="IP[:PORT]",
+            help="DNS server to ask (repeatable; default: the system's resolvers).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Seconds to wait for each DNS answer before trying again.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1),
+            default=DEFAULT_CONCURRENCY,
+            show_default=True,
+            help="DNS queries in flight at once (keep it low for public resolvers).",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, help="Neither read nor write the DNS answer cache."
+        ),
+        click.option(
+            "--refresh",
+            is_flag=True,
+            help="Ask DNS again even for cached answers (and update the cache).",
+        ),
+    ]
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated

@@ -36,7 +36,7 @@ import dns.rdatatype
 import dns.resolver
 
 from b2bmail.deliverability.answers import Answer, Status, normalize_name
-from b2bmail.deliverability.cache import AnswerCache
+from b2bmail.deliverability.cache import AnswerCache, default_cache_path
 from b2bmail.errors import DnsSetupError
 
 DEFAULT_CONCURRENCY = 32
@@ -103,6 +103,34 @@ def system_nameservers() -> list[Nameserver]:
     return [Nameserver(server, config.port) for server in servers]
 
 
+@dataclass(frozen=True)
+class ResolverSettings:
+    """How to resolve, as the command line gives it (`--nameserver`, `--timeout` ...)."""
+
+    nameservers: tuple[str, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    concurrency: int = DEFAULT_CONCURRENCY
+    use_cache: bool = True
+    refresh: bool = False
+    cache_path: str | None = None  # default: $B2BMAIL_CACHE, else the user's cache folder
+
+    def open(self) -> DnsResolver:
+        """A resolver with these settings (and its cache open); call `close()` when done."""
+        servers = [parse_nameserver(ns) for ns in self.nameservers]
+        cache = None
+        if self.use_cache:
+            cache = AnswerCache(self.cache_path or default_cache_path())
+        return DnsResolver(
+            servers,
+            timeout=self.timeout,
+            retries=self.retries,
+            concurrency=self.concurrency,
+            cache=cache,
+            refresh=self.refresh,
+        )
+
+
 @dataclass
 class ResolverStats:
     """Counters for one resolver's life (mutable on purpose: it is a running tally)."""
@@ -151,6 +179,11 @@ class DnsResolver:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore = asyncio.Semaphore(concurrency)
         self._inflight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+
+    def close(self) -> None:
+        """Commit and close the cache, if any."""
+        if self.cache is not None:
+            self.cache.close()
 
     async def lookup(self, name: str, rdtype: str) -> Answer:
         """Answer one question, from the cache, from an identical query in flight, or the wire."""
