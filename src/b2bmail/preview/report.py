@@ -1,0 +1,192 @@
+"""The audit report page: one self-contained HTML file with inline SVG charts and risky rows.
+
+Recipient data is data: every address, domain, provider and reason is HTML-escaped, and the
+page has no script at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+
+from b2bmail.deliverability.audit import AuditedRecipient, AuditReport
+from b2bmail.deliverability.risk import ALL_LEVELS
+from b2bmail.output import write_atomic
+from b2bmail.preview.charts import bar_chart, stacked_chart
+
+LEVEL_COLOURS = {
+    "low": "#2e9d5b",
+    "medium": "#e0a526",
+    "high": "#e0662b",
+    "undeliverable": "#b42318",
+    "unknown": "#8c98a6",
+}
+# Table order: what needs action first. `unknown` sits between high and medium: it is not a
+# finding about the recipient but a lookup to repeat.
+RISK_ORDER = ("undeliverable", "high", "unknown", "medium")
+TOP_PROVIDERS = 12
+NO_SEGMENT = "(no segment)"
+
+REPORT_CSS = """
+*{box-sizing:border-box}
+body{margin:0;background:#eef1f5;color:#1d2733;font:14px/1.5 system-ui,-apple-system,"Segoe UI",
+ Roboto,Arial,"DejaVu Sans",sans-serif}
+header{background:#17324d;color:#fff;padding:26px 40px}
+header h1{margin:0 0 4px;font-size:22px}header p{margin:0;color:#b9c7d6}
+main{padding:24px 40px 48px;display:grid;gap:22px}
+.levels{display:grid;grid-template-columns:repeat(5,1fr);gap:12px}
+.level{background:#fff;border-radius:10px;padding:14px 16px;border-top:4px solid var(--c);
+ box-shadow:0 1px 3px rgba(16,30,54,.1)}
+.level b{display:block;font-size:26px}.level span{color:#6b7a8c}
+section{background:#fff;border-radius:10px;padding:18px 22px;box-shadow:0 1px 3px rgba(16,30,54,.1);
+ overflow-x:auto}
+section h2{margin:0 0 12px;font-size:16px}
+.note{color:#6b7a8c;margin:0}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;padding:7px 8px;border-bottom:1px solid #eef1f5;vertical-align:top}
+th{color:#6b7a8c;font-weight:600}
+td.email{white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pill{border-radius:999px;padding:1px 9px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}
+ul.reasons{margin:0;padding-left:16px}
+code{font-size:12px}
+"""
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "0 %"
+
+
+def _pill(level: str) -> str:
+    colour = LEVEL_COLOURS.get(level, "#8c98a6")
+    return f'<span class="pill" style="background:{colour}">{escape(level)}</span>'
+
+
+def _level_cards(report: AuditReport) -> str:
+    total = len(report.recipients)
+    cards = []
+    for level in ALL_LEVELS:
+        count = report.by_level.get(level, 0)
+        cards.append(
+            f'<div class="level" style="--c:{LEVEL_COLOURS[level]}" data-level="{level}">'
+            f"<b>{count}</b><span>{escape(level)} · {_pct(count, total)}</span></div>"
+        )
+    return f'<div class="levels">{"".join(cards)}</div>'
+
+
+def _providers(report: AuditReport) -> list[tuple[str, int]]:
+    ranked = sorted(report.by_provider.items(), key=lambda item: (-item[1], item[0]))
+    top = ranked[:TOP_PROVIDERS]
+    rest = sum(count for _, count in ranked[TOP_PROVIDERS:])
+    if rest:
+        top.append((f"{len(ranked) - TOP_PROVIDERS} other providers", rest))
+    return top
+
+
+def _segments_section(report: AuditReport, segment_of: Mapping[int, str] | None) -> str:
+    if segment_of is None:
+        return (
+            '<section><h2>Segments × levels</h2><p class="note">Give the campaign\'s segments '
+            "file (<code>--segments</code>) to see each segment's recipients by level.</p></section>"
+        )
+    table: dict[str, Counter[str]] = {}
+    for recipient in report.recipients:
+        segment = segment_of.get(recipient.row, NO_SEGMENT)
+        table.setdefault(segment, Counter())[recipient.risk.level] += 1
+    rows = [(segment, dict(counts)) for segment, counts in sorted(table.items())]
+    chart = stacked_chart(
+        rows, title="Recipients of each segment by level", keys=ALL_LEVELS, colours=LEVEL_COLOURS
+    )
+    return f'<section id="segments"><h2>Segments × levels</h2>{chart}</section>'
+
+
+def _risk_key(recipient: AuditedRecipient) -> tuple[int, int, int]:
+    risk = recipient.risk
+    return (RISK_ORDER.index(risk.level), -risk.score, recipient.row)
+
+
+def _risky_table(report: AuditReport, segment_of: Mapping[int, str] | None) -> str:
+    risky = sorted((r for r in report.recipients if r.risk.level in RISK_ORDER), key=_risk_key)
+    if not risky:
+        return '<section id="risky"><h2>Risky recipients</h2><p class="note">None: every recipient is low risk.</p></section>'
+    head = "<th>row</th><th>email</th><th>domain</th><th>level</th><th>score</th><th>provider</th>"
+    head += "<th>segment</th>" if segment_of is not None else ""
+    rows = []
+    for recipient in risky:
+        risk = recipient.risk
+        reasons = "".join(
+            f"<li><code>{escape(r.code)}</code> {escape(r.message)}</li>" for r in risk.reasons
+        )
+        segment = (
+            f"<td>{escape(segment_of.get(recipient.row, NO_SEGMENT))}</td>"
+            if segment_of is not None
+            else ""
+        )
+        rows.append(
+            f'<tr data-level="{escape(risk.level)}"><td class="num">{recipient.row}</td>'
+            f'<td class="email">{escape(risk.email)}</td>'
+            f"<td>{escape(risk.domain)}</td><td>{_pill(risk.level)}</td>"
+            f'<td class="num">{risk.score}</td><td>{escape(risk.provider or "—")}</td>{segment}'
+            f'<td><ul class="reasons">{reasons}</ul></td></tr>'
+        )
+    return (
+        f'<section id="risky"><h2>Risky recipients ({len(risky)})</h2>'
+        f"<table><thead><tr>{head}<th>reasons</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table></section>"
+    )
+
+
+def _invalid_table(report: AuditReport) -> str:
+    if not report.invalid:
+        return ""
+    rows = "".join(
+        f'<tr><td class="num">{item.row}</td><td>{escape(item.email)}</td><td>{escape(item.reason)}</td></tr>'
+        for item in report.invalid
+    )
+    return (
+        f'<section id="invalid"><h2>Invalid addresses ({len(report.invalid)})</h2><table><thead>'
+        f"<tr><th>row</th><th>as written</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def render_audit_report(
+    report: AuditReport,
+    *,
+    source: str = "recipients",
+    segment_of: Mapping[int, str] | None = None,
+) -> str:
+    """The report page; `segment_of` maps a recipient's CSV row to its segment id."""
+    total = len(report.recipients)
+    level_chart = bar_chart(
+        [(level, report.by_level.get(level, 0)) for level in ALL_LEVELS],
+        title="Recipients by level",
+        colours=LEVEL_COLOURS,
+    )
+    provider_chart = bar_chart(_providers(report), title="Recipients by mail provider")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Audit of {escape(source)} — b2bmail</title><style>{REPORT_CSS}</style></head><body>"
+        f"<header><h1>Deliverability audit: {escape(source)}</h1>"
+        f"<p>{total} valid recipients on {len(report.domains)} domains · "
+        f"{len(report.invalid)} invalid addresses</p></header><main>"
+        f"{_level_cards(report)}"
+        f'<section id="levels"><h2>Recipients by level</h2>{level_chart}</section>'
+        f'<section id="providers"><h2>Mail providers</h2>{provider_chart}</section>'
+        f"{_segments_section(report, segment_of)}"
+        f"{_risky_table(report, segment_of)}{_invalid_table(report)}"
+        "</main></body></html>"
+    )
+
+
+def write_audit_report(
+    report: AuditReport,
+    path: str | Path,
+    *,
+    source: str = "recipients",
+    segment_of: Mapping[int, str] | None = None,
+) -> None:
+    """Write the report page to `path` atomically."""
+    write_atomic(path, render_audit_report(report, source=source, segment_of=segment_of))

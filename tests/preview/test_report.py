@@ -1,0 +1,96 @@
+"""The audit report page, from a real audit over a table resolver: charts, order, escaping."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from b2bmail.deliverability.answers import StaticResolver
+from b2bmail.deliverability.audit import AuditReport, audit_recipients
+from b2bmail.preview.chromium import Tab
+from b2bmail.preview.report import render_audit_report, write_audit_report
+
+M365_HOST = "acme-mines-fr.mail.protection.outlook.com"
+TABLE = {
+    ("acme-mines.fr", "MX"): [f"0 {M365_HOST}"],
+    (M365_HOST, "A"): ["52.101.0.1"],
+    (M365_HOST, "CNAME"): [],
+    ("acme-mines.fr", "TXT"): ["v=spf1 include:spf.protection.outlook.com -all"],
+    ("_dmarc.acme-mines.fr", "TXT"): ["v=DMARC1; p=reject"],
+    ("gone-away.fr", "MX"): "nxdomain",
+    ("gone-away.fr", "TXT"): "nxdomain",
+    ("_dmarc.gone-away.fr", "TXT"): "nxdomain",
+    ("carrieres-dupont.fr", "MX"): ["10 mx0a-1.pphosted.com"],
+    ("mx0a-1.pphosted.com", "A"): ["148.163.0.1"],
+    ("mx0a-1.pphosted.com", "CNAME"): [],
+    ("carrieres-dupont.fr", "TXT"): [],
+    ("_dmarc.carrieres-dupont.fr", "TXT"): [],
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    row: int
+    email: str
+
+
+@pytest.fixture(scope="module")
+def report() -> AuditReport:
+    rows = [
+        Row(2, "claire@acme-mines.fr"),
+        Row(3, "info@acme-mines.fr"),
+        Row(4, "bob@gone-away.fr"),
+        Row(5, "ann@carrieres-dupont.fr"),
+        Row(6, "<script>alert(1)</script>"),
+    ]
+    return asyncio.run(audit_recipients(rows, StaticResolver(TABLE)))
+
+
+SEGMENTS = {2: "mining", 3: "mining", 4: "rental", 5: "rental"}
+
+
+def test_report_escapes_recipient_data_and_has_no_script(report: AuditReport) -> None:
+    page = render_audit_report(report, source="list<1>.csv", segment_of=SEGMENTS)
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "list&lt;1&gt;.csv" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_without_segments_the_report_says_how_to_get_them(report: AuditReport) -> None:
+    page = render_audit_report(report)
+    assert "--segments" in page
+    assert 'class="stack"' not in page
+
+
+@pytest.mark.chromium
+def test_report_charts_and_risky_table_in_chromium(
+    tab: Tab, report: AuditReport, tmp_path: Path
+) -> None:
+    path = tmp_path / "report.html"
+    write_audit_report(report, path, source="recipients.csv", segment_of=SEGMENTS)
+    tab.navigate(path.as_uri())
+    levels = tab.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#levels g.bar')]"
+        ".map(g => [g.dataset.label, Number(g.dataset.count)]))"
+    )
+    assert levels == {"low": 0, "medium": 3, "high": 0, "undeliverable": 1, "unknown": 0}
+    providers = tab.evaluate(
+        "[...document.querySelectorAll('#providers g.bar')].map(g => [g.dataset.label, g.dataset.count])"
+    )
+    assert providers == [["Microsoft 365", "2"], ["(no mail host)", "1"], ["Proofpoint", "1"]]
+    stacks = tab.evaluate(
+        "[...document.querySelectorAll('#segments g.stack')].map(g => [g.dataset.label, g.dataset.total,"
+        " g.querySelectorAll('rect').length])"
+    )
+    assert stacks == [["mining", "2", 1], ["rental", "2", 2]]
+    risky = tab.evaluate(
+        "[...document.querySelectorAll('#risky tbody tr')].map(r => r.cells[0].textContent + ' '"
+        " + r.dataset.level)"
+    )
+    assert risky == ["4 undeliverable", "3 medium", "5 medium", "2 medium"]
+    invalid = tab.evaluate("document.querySelector('#invalid tbody td:nth-child(2)').textContent")
+    assert invalid == "<script>alert(1)</script>"
