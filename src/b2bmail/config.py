@@ -195,6 +195,7 @@ CAMPAIGN_KEYS = (
     "utm",
     "sample_recipient",
     "date",
+    "lint",
 )
 REQUIRED_KEYS = (
     "name",
@@ -259,6 +260,7 @@ class Campaign:
     utm: Mapping[str, str] = field(default_factory=dict)
     sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
     date: datetime = DEFAULT_DATE
+    lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
 
     @property
     def template_dir(self) -> Path:
@@ -393,8 +395,14 @@ def load_campaign_config(path: str | Path) -> Campaign:
         expect_mapping(top["content"], source, "content")
         content = to_python(top["content"])
 
+    lint: Mapping[str, Any] = {}
+    if "lint" in top:
+        expect_mapping(top["lint"], source, "lint")
+        lint = to_python(top["lint"])
+
     return Campaign(
         path=source,
+        lint=lint,
         name=expect_str(top["name"], source, "name"),
         locale=locale,
         sender=sender,

@@ -1,3 +1,121 @@
-"""`b2bmail` commands: build."""
+"""`b2bmail` commands: build, init."""
 
 from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import format_option
+from b2bmail.config import parse_date
+from b2bmail.render.pipeline import BuildReport, build_campaign
+from b2bmail.starter import scaffold_campaign
+
+PROBLEMS_SHOWN = 20
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    return parse_date(value) if value else None
+
+
+def _summary(report: BuildReport) -> str:
+    rows = [("segment", "subject", "html", "text", "eml", "lint")]
+    for seg in report.manifest["segments"]:
+        files = seg["files"]
+        sid = seg["id"]
+        found = [p for p in report.problems if f"/{sid}/" in p.path.replace("\\", "/")]
+        errors = sum(p.severity == "error" for p in found)
+        lint = f"{errors} err, {len(found) - errors} other" if report.linted else "off"
+        sizes = [
+            f"{files[f'{sid}/email.{ext}']['bytes'] / 1024:.1f} KB"
+            for ext in ("html", "txt", "eml")
+        ]
+        subject = seg["subject"] if len(seg["subject"]) <= 48 else seg["subject"][:47] + "…"
+        rows.append((sid, subject, *sizes, lint))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    lines.append(
+        f"wrote {len(report.manifest['segments'])} segment(s) to {report.out_dir}/ (manifest.json)"
+    )
+    for p in report.problems[:PROBLEMS_SHOWN]:
+        lines.append(f"{p.path}:{p.line}: {p.severity}: {p.code} {p.name}: {p.message}")
+    if len(report.problems) > PROBLEMS_SHOWN:
+        lines.append(
+            f"… and {len(report.problems) - PROBLEMS_SHOWN} more (b2bmail lint {report.out_dir})"
+        )
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("campaign", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+    help="Output folder (replaced atomically as a whole).",
+)  # fmt: skip
+@click.option(
+    "--segment",
+    "segment_ids",
+    multiple=True,
+    metavar="ID",
+    help="Build only this segment (repeatable).",
+)
+@click.option(
+    "--date", "date", callback=_date, metavar="ISO", default=None,
+    help="Date of the sample message, e.g. 2026-07-01T08:00:00+02:00 (default: the campaign's `date`).",
+)  # fmt: skip
+@click.option("--no-lint", "no_lint", is_flag=True, help="Do not lint what was built.")
+@click.option(
+    "--no-lint-gate", "no_gate", is_flag=True, help="Lint, but exit 0 even on error-level problems."
+)
+@format_option("text", "json")
+def build(
+    campaign: Path,
+    out_dir: Path,
+    segment_ids: tuple[str, ...],
+    date: datetime | None,
+    no_lint: bool,
+    no_gate: bool,
+    output_format: str,
+) -> None:
+    """Build one email per segment: HTML, plain text and a sample .eml.
+
+    Writes OUT/<segment>/email.html, email.txt, email.eml and OUT/manifest.json, then lints
+    them; exits 1 when lint finds error-level problems (unless --no-lint-gate).
+
+    \b
+    Example:
+        b2bmail build examples/heavy-equipment/campaign.yaml --out out/demo
+        b2bmail build campaign.yaml --segment mining --date 2026-07-01T08:00:00+02:00
+    """
+    report = build_campaign(
+        campaign, out_dir, segment_ids=segment_ids or None, date=date, lint=not no_lint
+    )
+    if output_format == "json":
+        data = dict(report.manifest, problems=[p.to_dict() for p in report.problems])
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_summary(report))
+    raise SystemExit(EXIT_FINDINGS if report.has_errors and not no_gate else EXIT_OK)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a new campaign folder that builds at once.
+
+    Copies the starter campaign file, segments, templates and a sample recipients file.
+    Refuses to write into a folder that is not empty.
+
+    \b
+    Example:
+        b2bmail init my-campaign
+        b2bmail build my-campaign/campaign.yaml --out my-campaign/out
+    """
+    written = scaffold_campaign(directory)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"next: b2bmail build {directory / 'campaign.yaml'} --out {directory / 'out'}")
+    raise SystemExit(EXIT_OK)

@@ -1,0 +1,140 @@
+"""Segment-level compile: Jinja -> MJML -> HTML -> inlined CSS -> text, once per segment.
+
+The result, `CompiledEmail`, holds MergeTemplates: a recipient then costs only a merge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+import jinja2
+from babel import Locale
+
+from b2bmail.config import Campaign
+from b2bmail.errors import TemplateError
+from b2bmail.render.environment import render_string, render_template
+from b2bmail.render.inline import inline_css, tag_links
+from b2bmail.render.merge import MergeRegistry, MergeTemplate, RecipientProxy
+from b2bmail.render.mjml import compile_mjml
+from b2bmail.render.text import html_to_text
+from b2bmail.segments import Segment
+
+_LEFTOVER = re.compile(r"\{\{|\{%|\{#|%\}|\}\}")
+
+
+@dataclass(frozen=True)
+class CompiledEmail:
+    segment_id: str
+    segment_name: str
+    subject: MergeTemplate
+    preheader: MergeTemplate
+    html: MergeTemplate
+    text: MergeTemplate
+    from_addr: str
+    reply_to: str | None
+    list_id: str
+    unsubscribe_url: MergeTemplate
+    unsubscribe_mailto: MergeTemplate | None
+    message_id_domain: str
+    locale: str
+
+
+def order_by_benefit(
+    blocks: Iterable[Mapping[str, Any]], segment: Segment, limit: int | None = None
+) -> list[Any]:
+    """Content blocks tagged `benefit: KEY`, in the order this segment weighs its benefits.
+
+    Blocks whose benefit the segment does not weigh (or weighs 0) are left out; untagged
+    blocks are not benefit blocks and are left out too. `limit` keeps the top N."""
+    rank = {b.key: i for i, b in enumerate(segment.benefits) if b.weight > 0}
+    tagged = [b for b in blocks if isinstance(b, Mapping) and b.get("benefit") in rank]
+    ordered = sorted(tagged, key=lambda b: rank[str(b["benefit"])])  # stable: file order on ties
+    return ordered[:limit] if limit is not None else ordered
+
+
+def language_tag(locale: str) -> tuple[str, str]:
+    """(`lang` attribute value, `dir` attribute value) for a Babel locale like fr_FR."""
+    parsed = Locale.parse(locale)
+    direction = "rtl" if parsed.character_order == "right-to-left" else "ltr"
+    return locale.replace("_", "-"), direction
+
+
+def _check_output(html: str, template: str) -> None:
+    m = _LEFTOVER.search(html)
+    if m:
+        line = html.count("\n", 0, m.start()) + 1
+        raise TemplateError(
+            f"unresolved template syntax {m.group(0)!r} in the output (line {line} of the HTML)",
+            path=template,
+            hint="a Jinja tag was escaped or written inside a value; check the campaign content",
+        )
+
+
+def compile_segment(
+    env: jinja2.Environment,
+    campaign: Campaign,
+    segment: Segment,
+    *,
+    segments: Sequence[Segment] = (),
+) -> CompiledEmail:
+    """Render one segment's email with merge fields left as holes."""
+    registry = MergeRegistry()
+    lang, direction = language_tag(campaign.locale)
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "company": campaign.company,
+        "content": campaign.content,
+        "segment": segment,
+        "segments": segments,
+        "vars": segment.variables,
+        "recipient": RecipientProxy(registry),
+        "lang": lang,
+        "dir": direction,
+        "locale": campaign.locale,
+        "order_by_benefit": lambda blocks, limit=None: order_by_benefit(blocks, segment, limit),
+    }
+    subject = render_string(env, campaign.subject, context, path=campaign.path, what="subject")
+    preheader = render_string(
+        env, campaign.preheader, context, path=campaign.path, what="preheader"
+    )
+    unsubscribe_url = render_string(
+        env, campaign.unsubscribe.url, context, path=campaign.path, what="unsubscribe.url"
+    )
+    mailto = campaign.unsubscribe.mailto
+    unsubscribe_mailto = (
+        render_string(env, mailto, context, path=campaign.path, what="unsubscribe.mailto")
+        if mailto
+        else None
+    )
+    context.update(
+        subject=subject,
+        preheader=preheader,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=unsubscribe_mailto,
+    )
+    source = render_template(env, campaign.template, context)
+    html = compile_mjml(source, template=campaign.template)
+    html = inline_css(html)
+    html = tag_links(html, campaign.utm, skip=frozenset({unsubscribe_url}))
+    _check_output(html, str(campaign.template))
+    text = html_to_text(html)
+    domain = parseaddr(campaign.sender.from_addr)[1].rpartition("@")[2].lower()
+    return CompiledEmail(
+        segment_id=segment.id,
+        segment_name=segment.name,
+        subject=registry.split(" ".join(subject.split())),  # one line: no folding surprises
+        preheader=registry.split(" ".join(preheader.split())),
+        html=registry.split(html),
+        text=registry.split(text),
+        from_addr=campaign.sender.from_addr,
+        reply_to=campaign.sender.reply_to,
+        list_id=campaign.list_id,
+        unsubscribe_url=registry.split(unsubscribe_url),
+        unsubscribe_mailto=registry.split(unsubscribe_mailto) if unsubscribe_mailto else None,
+        message_id_domain=domain,
+        locale=campaign.locale,
+    )

@@ -1,0 +1,117 @@
+"""The Jinja environment: StrictUndefined, autoescape, Babel filters, errors with file:line."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from b2bmail.errors import B2bmailError, TemplateError
+from b2bmail.render.filters import make_filters
+from b2bmail.render.merge import fallback_filter
+
+
+def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> jinja2.Environment:
+    """Templates load from `template_dir`; every template is autoescaped (MJML is HTML)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(make_filters(locale, currency))
+    env.filters["fallback"] = fallback_filter
+    return env
+
+
+def _template_frame(exc: BaseException, template_dir: Path) -> tuple[str, int] | None:
+    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+    root = str(template_dir.resolve())
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(root) and frame.lineno is not None:
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _translate(
+    exc: Exception, template_dir: Path, fallback_path: str | None, fallback_line: int | None
+) -> TemplateError:
+    where = _template_frame(exc, template_dir)
+    path, line = where if where else (fallback_path, fallback_line)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateError(
+            f"Jinja syntax error: {exc.message}",
+            path=exc.filename or path,
+            line=exc.lineno if exc.filename else (line or exc.lineno),
+            hint="check the {{ }} / {% %} tags on that line",
+        )
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return TemplateError(
+            f"template {exc.name!r} not found",
+            path=path,
+            line=line,
+            hint=f"templates are looked up in {template_dir}",
+        )
+    if isinstance(exc, jinja2.UndefinedError):
+        return TemplateError(
+            f"undefined variable: {exc.message}",
+            path=path,
+            line=line,
+            hint="define it in the campaign's content or the segment's variables, or fix the name",
+        )
+    if isinstance(exc, B2bmailError):
+        return TemplateError(
+            exc.message, path=exc.path or path, line=exc.line or line, hint=exc.hint
+        )
+    return TemplateError(
+        f"template failed: {type(exc).__name__}: {exc}",
+        path=path,
+        line=line,
+        hint="fix the template",
+    )
+
+
+def render_template(env: jinja2.Environment, template: Path, context: Mapping[str, Any]) -> str:
+    """Render a template file found under the environment's folder."""
+    template_dir = (
+        Path(env.loader.searchpath[0])
+        if isinstance(env.loader, jinja2.FileSystemLoader)
+        else template.parent
+    )
+    try:
+        name = template.resolve().relative_to(template_dir.resolve()).as_posix()
+        return env.get_template(name).render(context)
+    except (
+        jinja2.TemplateError,
+        B2bmailError,
+        TypeError,
+        ValueError,
+        KeyError,
+        ArithmeticError,
+    ) as exc:
+        raise _translate(exc, template_dir, str(template), None) from None
+
+
+def render_string(
+    env: jinja2.Environment, source: str, context: Mapping[str, Any], *, path: Path, what: str
+) -> str:
+    """Render a short Jinja string from the campaign file (subject, preheader, URLs), unescaped."""
+    plain = env.overlay(autoescape=False)
+    try:
+        return plain.from_string(source).render(context)
+    except (
+        jinja2.TemplateError,
+        B2bmailError,
+        TypeError,
+        ValueError,
+        KeyError,
+        ArithmeticError,
+    ) as exc:
+        err = _translate(exc, Path("/nonexistent"), str(path), None)
+        raise TemplateError(f"in {what}: {err.message}", path=path, hint=err.hint) from None

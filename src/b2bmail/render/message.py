@@ -1,0 +1,63 @@
+"""MIME assembly: a compiled email + one recipient's values -> a standards-conformant .eml."""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from b2bmail.render.compile import CompiledEmail
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# Lines of at most 78 characters (RFC 5322 §2.1.1). Files are written with LF line ends, as
+# .eml and mbox files are on disk; the MTA or upload tool converts to CRLF on the wire.
+_POLICY = policy.default.clone(max_line_length=78)
+
+
+def _header_safe(value: str) -> str:
+    # Recipient data must never add header lines (header injection), so controls become spaces.
+    return _CONTROL.sub(" ", value).strip()
+
+
+def message_id_for(*parts: str, domain: str) -> str:
+    """A stable Message-ID (RFC 5322 §3.6.4) from the given parts: same inputs, same ID."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return f"<{digest}@{domain}>"
+
+
+def build_message(
+    compiled: CompiledEmail, values: Mapping[str, str], *, to: str, date: datetime, message_id: str
+) -> bytes:
+    """multipart/alternative (text then HTML, RFC 2046 §5.1.4: preferred part last), UTF-8,
+    quoted-printable, with one-click unsubscribe headers (RFC 8058) and List-Id (RFC 2919)."""
+    safe_values = {k: _header_safe(str(v)) for k, v in values.items()}
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = compiled.from_addr
+    msg["To"] = _header_safe(to)
+    if compiled.reply_to:
+        msg["Reply-To"] = compiled.reply_to
+    msg["Subject"] = compiled.subject.render(safe_values)  # RFC 2047 encoded when non-ASCII
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg["List-Id"] = compiled.list_id
+    links = [f"<{compiled.unsubscribe_url.render(safe_values)}>"]
+    if compiled.unsubscribe_mailto is not None:
+        links.append(f"<{compiled.unsubscribe_mailto.render(safe_values)}>")
+    # RFC 8058 §3.1: the HTTPS URI is what one-click clients POST to; mailto is for the others.
+    msg["List-Unsubscribe"] = ", ".join(links)
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text = compiled.text.render(values)
+    html = compiled.html.render(values, escape=lambda v: html_lib.escape(v, quote=True))
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # only the top level carries it (RFC 2045 §4)
+    # The boundary is derived from the content so identical inputs give identical bytes.
+    seed = hashlib.sha256(f"{message_id}\x1f{text}\x1f{html}".encode()).hexdigest()[:32]
+    msg.set_boundary(f"=_b2bmail_{seed}")
+    return msg.as_bytes()

@@ -1,0 +1,141 @@
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from b2bmail.cli import main
+from b2bmail.starter import scaffold_campaign
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    scaffold_campaign(tmp_path / "c")
+    return tmp_path / "c" / "campaign.yaml"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_build_writes_output_and_summary(campaign: Path, tmp_path: Path) -> None:
+    code, out, err = _run("build", str(campaign), "--out", str(tmp_path / "o"), "--no-lint")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].split() == ["segment", "subject", "html", "text", "eml", "lint"]
+    assert "decision-makers  July 2026: what's new for decision makers" in out
+    assert f"wrote 3 segment(s) to {tmp_path / 'o'}/ (manifest.json)" in out
+    assert (tmp_path / "o" / "practitioners" / "email.eml").is_file()
+
+
+def test_segment_and_date_options(campaign: Path, tmp_path: Path) -> None:
+    code, _, err = _run(
+        "build", str(campaign), "--out", str(tmp_path / "o"), "--no-lint",
+        "--segment", "practitioners", "--date", "2026-09-01T07:30:00+02:00",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert [p.name for p in (tmp_path / "o").iterdir() if p.is_dir()] == ["practitioners"]
+    eml = (tmp_path / "o" / "practitioners" / "email.eml").read_text(encoding="utf-8")
+    assert "Date: Tue, 01 Sep 2026 07:30:00 +0200" in eml
+
+
+def _fails(campaign: Path, tmp_path: Path, expected: str, *extra: str) -> None:
+    code, out, err = _run("build", str(campaign), "--out", str(tmp_path / "o"), "--no-lint", *extra)
+    assert code == 2, out
+    assert err == f"b2bmail: {expected}\n"
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_campaign_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    _fails(
+        path,
+        tmp_path,
+        f"{path}: campaign file not found — check the path (relative paths start at the current folder)",
+    )
+
+
+def test_yaml_syntax_error_with_line(campaign: Path, tmp_path: Path) -> None:
+    _edit(campaign, "locale: en_GB", "locale: [en_GB")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert err.startswith(f"b2bmail: {campaign}:5: YAML syntax error: ")
+    assert "started on line 4" in err
+
+
+def test_unknown_key_suggests(campaign: Path, tmp_path: Path) -> None:
+    _edit(campaign, "preheader:", "prehaeder:")
+    _fails(
+        campaign,
+        tmp_path,
+        f"{campaign}:9: unknown key 'prehaeder' in the campaign — did you mean 'preheader'?",
+    )
+
+
+def test_jinja_syntax_error_with_template_and_line(campaign: Path, tmp_path: Path) -> None:
+    hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    _edit(hero, "<p>{{ content.hero.text }}</p>", "<p>{{ content.hero.text }</p>")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert err.startswith(f"b2bmail: {hero.resolve()}:6: Jinja syntax error: ")
+    assert err.endswith("— check the {{ }} / {% %} tags on that line\n")
+
+
+def test_undefined_variable_with_template_and_line(campaign: Path, tmp_path: Path) -> None:
+    hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    _edit(hero, "{{ content.hero.text }}", "{{ content.hero.txt }}")
+    _fails(
+        campaign, tmp_path,
+        f"{hero.resolve()}:6: undefined variable: 'dict object' has no attribute 'txt' — define it in the "
+        "campaign's content or the segment's variables, or fix the name",
+    )  # fmt: skip
+
+
+def test_unknown_mjml_tag_with_location(campaign: Path, tmp_path: Path) -> None:
+    hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    _edit(hero, "<mj-text>\n", "<mj-txt>\n")
+    _edit(hero, "</mj-text>\n      </mj-column>", "</mj-txt>\n      </mj-column>")
+    _fails(
+        campaign, tmp_path,
+        f"{hero.resolve()}:4: unknown MJML tag <mj-txt> — see https://documentation.mjml.io/#components "
+        "for the MJML 4 components",
+    )  # fmt: skip
+
+
+def test_mjml_structure_error(campaign: Path, tmp_path: Path) -> None:
+    hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    _edit(hero, "      <mj-column>\n", "")
+    _edit(hero, "      </mj-column>\n", "")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "(rendered by Jinja):" in err
+    assert "<mj-text> cannot be inside <mj-section> — put it in <mj-column> or <mj-hero>" in err
+
+
+def test_unknown_segment(campaign: Path, tmp_path: Path) -> None:
+    segments = (campaign.parent / "segments" / "segments.yaml").resolve()
+    _fails(
+        campaign, tmp_path,
+        f"{segments}: no segment with id 'nope' — known ids: decision-makers, practitioners, everyone-else",
+        "--segment", "nope",
+    )  # fmt: skip
+
+
+def test_bad_date_option(campaign: Path, tmp_path: Path) -> None:
+    _fails(
+        campaign,
+        tmp_path,
+        "date 'soon' is not an ISO 8601 date-time — e.g. 2026-07-01T08:00:00+02:00",
+        "--date",
+        "soon",
+    )
+
+
+def test_help_has_example() -> None:
+    code, out, _ = _run("build", "--help")
+    assert code == 0 and "Example:" in out and "--no-lint-gate" in out

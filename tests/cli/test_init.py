@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from b2bmail.cli import main
+
+
+def test_init_scaffolds_a_campaign_that_builds(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.stderr
+    for name in ("campaign.yaml", "recipients.csv", "segments/segments.yaml", "templates/newsletter.mjml",
+                 "templates/partials/footer.mjml"):  # fmt: skip
+        assert (target / name).is_file(), name
+        assert f"created {target / name}" in result.stdout
+    built = CliRunner().invoke(
+        main, ["build", str(target / "campaign.yaml"), "--out", str(tmp_path / "o"), "--no-lint"]
+    )
+    assert built.exit_code == 0, built.stderr
+    assert (tmp_path / "o" / "manifest.json").is_file()
+
+
+def test_init_into_an_empty_existing_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0
+    assert (tmp_path / "campaign.yaml").is_file()
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"b2bmail: {tmp_path}: folder is not empty — choose a new folder name; nothing was overwritten\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]

@@ -1,0 +1,96 @@
+import hashlib
+import json
+import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from b2bmail.errors import TemplateError
+from b2bmail.render.build import render_campaign, write_build
+from b2bmail.starter import scaffold_campaign
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    scaffold_campaign(tmp_path / "c")
+    return tmp_path / "c" / "campaign.yaml"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_two_builds_are_byte_identical(campaign: Path, tmp_path: Path) -> None:
+    write_build(render_campaign(campaign), tmp_path / "a")
+    write_build(render_campaign(campaign), tmp_path / "b")
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert sorted(a) == [
+        "decision-makers/email.eml", "decision-makers/email.html", "decision-makers/email.txt",
+        "everyone-else/email.eml", "everyone-else/email.html", "everyone-else/email.txt",
+        "manifest.json",
+        "practitioners/email.eml", "practitioners/email.html", "practitioners/email.txt",
+    ]  # fmt: skip
+    assert a == b
+
+
+def test_manifest_records_sizes_hashes_subject(campaign: Path, tmp_path: Path) -> None:
+    manifest = write_build(render_campaign(campaign, ["practitioners"]), tmp_path / "o")
+    on_disk = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk == manifest
+    (seg,) = manifest["segments"]
+    assert seg["id"] == "practitioners"
+    assert seg["subject"] == "July 2026: what's new for practitioners"
+    assert seg["preheader"] == "Three things worth your time this month, Alex."
+    for name, info in seg["files"].items():
+        data = (tmp_path / "o" / name).read_bytes()
+        assert info == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_failed_build_leaves_previous_output(campaign: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    write_build(render_campaign(campaign), out)
+    before = _tree(out)
+    partial = campaign.parent / "templates" / "partials" / "hero.mjml"
+    partial.write_text(
+        partial.read_text(encoding="utf-8") + "{{ content.nope }}\n", encoding="utf-8"
+    )
+    with pytest.raises(TemplateError):
+        write_build(render_campaign(campaign), out)
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_eml_parses_back_to_the_same_html_and_text(campaign: Path) -> None:
+    for seg in render_campaign(campaign).segments:
+        msg = BytesParser(policy=policy.default).parsebytes(seg.eml)
+        text, html = (p for p in msg.iter_parts() if isinstance(p, EmailMessage))
+        assert html.get_content() == seg.html
+        assert text.get_content() == seg.text
+        assert msg["Subject"] == seg.subject
+
+
+def test_output_is_clean_email_html(campaign: Path) -> None:
+    for seg in render_campaign(campaign).segments:
+        html = seg.html
+        assert len(html.encode("utf-8")) < 102 * 1024
+        assert not re.search(r"\{\{|\{%|zQ9mf", html + seg.text)
+        assert "<script" not in html.lower()
+        assert not re.search(r"<link\b|@import|fonts\.googleapis", html, re.I)
+        assert '<html lang="en-GB" dir="ltr"' in html
+        assert "https://news.example.com/unsubscribe/sample-token" in html  # unsubscribe, no UTM
+        assert "utm_source=newsletter" in html
+        assert "click here" not in html.lower()
+        for img in re.findall(r"<img\b[^>]*>", html):
+            assert 'alt="' in img and "width" in img and 'src="https://' in img
+
+
+def test_unknown_segment_id(campaign: Path) -> None:
+    from b2bmail.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no segment with id 'nope'"):
+        render_campaign(campaign, ["nope"])

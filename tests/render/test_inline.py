@@ -1,0 +1,56 @@
+import pytest
+
+from b2bmail.render.inline import add_utm, inline_css, tag_links
+
+UTM = {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "été 2026"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://a.example/",
+            "https://a.example/?utm_source=newsletter&utm_medium=email&utm_campaign=%C3%A9t%C3%A9+2026",
+        ),
+        (
+            "https://a.example/p?x=1#frag",
+            "https://a.example/p?x=1&utm_source=newsletter&utm_medium=email&utm_campaign=%C3%A9t%C3%A9+2026#frag",
+        ),
+        (
+            "https://a.example/?utm_source=partner",
+            "https://a.example/?utm_source=partner&utm_medium=email&utm_campaign=%C3%A9t%C3%A9+2026",
+        ),
+        ("mailto:a@b.example", "mailto:a@b.example"),
+        ("tel:+33100000000", "tel:+33100000000"),
+    ],
+    ids=["plain", "query-and-fragment", "keeps-existing-utm", "mailto", "tel"],
+)
+def test_add_utm(url: str, expected: str) -> None:
+    assert add_utm(url, UTM) == expected
+
+
+def test_tag_links_skips_unsubscribe_and_handles_escaped_ampersands() -> None:
+    html = (
+        '<a href="https://u.example/u/t">unsub</a>'
+        '<a href="https://a.example/?a=1&amp;b=2">x</a>'
+        '<!--[if mso]><v:roundrect href="https://b.example/">y</v:roundrect><![endif]-->'
+    )
+    out = tag_links(html, {"utm_source": "nl"}, skip=frozenset({"https://u.example/u/t"}))
+    assert out == (
+        '<a href="https://u.example/u/t">unsub</a>'
+        '<a href="https://a.example/?a=1&amp;b=2&amp;utm_source=nl">x</a>'
+        '<!--[if mso]><v:roundrect href="https://b.example/?utm_source=nl">y</v:roundrect><![endif]-->'
+    )
+
+
+def test_inline_keeps_media_queries_and_stays_offline() -> None:
+    html = (
+        "<html><head><style>p{color:#111111} @media only screen and (max-width:480px){p{color:#222222}}</style>"
+        '<link rel="stylesheet" href="https://cdn.example/x.css"></head><body><p>Hi</p></body></html>'
+    )
+    out = inline_css(html)
+    assert '<p style="color:#111">Hi</p>' in out
+    assert "@media only screen and (max-width: 480px)" in out
+    # Not fetched (no network in tests either): the link is left as written; our MJML check
+    # refuses external stylesheets before this stage.
+    assert 'href="https://cdn.example/x.css"' in out

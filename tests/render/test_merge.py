@@ -1,0 +1,91 @@
+import html
+from pathlib import Path
+
+import pytest
+from mjml import mjml2html
+
+from b2bmail.errors import TemplateError
+from b2bmail.render.environment import make_environment
+from b2bmail.render.inline import inline_css, tag_links
+from b2bmail.render.merge import (
+    MergeField,
+    MergeRegistry,
+    MergeTemplate,
+    MissingMergeValueError,
+    RecipientProxy,
+)
+from b2bmail.render.text import html_to_text
+
+
+def test_render_fills_fields_and_escapes_only_values() -> None:
+    tpl = MergeTemplate(("<p>Bonjour ", MergeField("first_name", "Madame"), " & co</p>"))
+    assert (
+        tpl.render({"first_name": "<Zoé>"}, escape=html.escape) == "<p>Bonjour &lt;Zoé&gt; & co</p>"
+    )
+    assert tpl.render({}) == "<p>Bonjour Madame & co</p>"
+    assert tpl.render({"first_name": "  "}) == "<p>Bonjour Madame & co</p>"
+    assert tpl.fields == frozenset({"first_name"})
+
+
+def test_missing_value_without_fallback_raises() -> None:
+    tpl = MergeTemplate((MergeField("unsubscribe_token"),))
+    with pytest.raises(MissingMergeValueError, match="unsubscribe_token"):
+        tpl.render({"email": "a@b.test"})
+
+
+def test_values_are_data_not_jinja(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    registry = MergeRegistry()
+    out = env.from_string("Hi {{ recipient.first_name | fallback('vous') }}!").render(
+        recipient=RecipientProxy(registry)
+    )
+    tpl = registry.split(out)
+    assert tpl.render({"first_name": "{{ 7 * 7 }}"}) == "Hi {{ 7 * 7 }}!"
+
+
+def test_same_field_twice_shares_one_slot_and_dotted_company_fields(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    registry = MergeRegistry()
+    out = env.from_string(
+        "{{ recipient.email }} {{ recipient.email }} {{ recipient.company.size }}"
+    ).render(recipient=RecipientProxy(registry))
+    assert registry.fields == [MergeField("email"), MergeField("company.size")]
+    assert (
+        registry.split(out).render({"email": "a@b.test", "company.size": "250"})
+        == "a@b.test a@b.test 250"
+    )
+
+
+def test_recipient_field_in_condition_is_an_error(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    with pytest.raises(TemplateError, match="cannot be tested"):
+        env.from_string("{% if recipient.first_name %}x{% endif %}").render(
+            recipient=RecipientProxy(MergeRegistry())
+        )
+
+
+def test_sentinels_survive_mjml_premailer_and_text() -> None:
+    registry = MergeRegistry()
+    name = registry.sentinel(MergeField("first_name", "vous"))
+    token = registry.sentinel(MergeField("unsubscribe_token"))
+    url = f"https://news.example.com/u/{token}?x=1"
+    mjml = (
+        "<mjml><mj-head><mj-style>p{color:#111111}</mj-style></mj-head><mj-body><mj-section>"
+        f'<mj-column><mj-text><p title="{name}">Bonjour {name},</p>'
+        f'<p><a href="{url}">Se désabonner</a> <a href="https://shop.example.com/p?id={name}#top">Voir</a></p>'
+        f'</mj-text><mj-button href="https://b.example.com/{name}">Go</mj-button></mj-column></mj-section></mj-body></mjml>'
+    )
+    out = inline_css(str(mjml2html(mjml, fonts={})))
+    out = tag_links(out, {"utm_source": "nl"}, skip=frozenset({url}))
+    text = html_to_text(out)
+    values = {"first_name": "Zoé & Léa", "unsubscribe_token": "tok123"}
+    merged_html = registry.split(out).render(values, escape=lambda v: html.escape(v, quote=True))
+    merged_text = registry.split(text).render(values)
+    assert 'title="Zoé &amp; Léa"' in merged_html
+    assert "Bonjour Zoé &amp; Léa," in merged_html
+    assert 'href="https://news.example.com/u/tok123?x=1"' in merged_html
+    assert 'href="https://shop.example.com/p?id=Zoé &amp; Léa&amp;utm_source=nl#top"' in merged_html
+    assert 'href="https://b.example.com/Zoé &amp; Léa?utm_source=nl"' in merged_html
+    assert "Bonjour Zoé & Léa," in merged_text
+    assert "Se désabonner (https://news.example.com/u/tok123?x=1)" in merged_text
+    assert "zQ9mf" not in merged_html + merged_text

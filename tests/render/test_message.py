@@ -1,0 +1,74 @@
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.merge import MergeField, MergeTemplate
+from b2bmail.render.message import build_message, message_id_for
+
+
+def _compiled() -> CompiledEmail:
+    return CompiledEmail(
+        segment_id="mining",
+        segment_name="Mines",
+        subject=MergeTemplate(("Nouveautés pour ", MergeField("first_name", "vous"))),
+        preheader=MergeTemplate.literal("Le trimestre"),
+        html=MergeTemplate(("<p>Bonjour ", MergeField("first_name", "Madame"), "</p>")),
+        text=MergeTemplate(("Bonjour ", MergeField("first_name", "Madame"), "\n")),
+        from_addr="Terrex <news@terrex.example>",
+        reply_to="contact@terrex.example",
+        list_id="Lettre <t.terrex.example>",
+        unsubscribe_url=MergeTemplate(
+            ("https://n.terrex.example/u/", MergeField("unsubscribe_token"))
+        ),
+        unsubscribe_mailto=MergeTemplate.literal("mailto:unsubscribe@terrex.example"),
+        message_id_domain="terrex.example",
+        locale="fr_FR",
+    )
+
+
+def _build(values: dict[str, str]) -> bytes:
+    return build_message(
+        _compiled(),
+        values,
+        to="zoe@client.example",
+        date=datetime.fromisoformat("2026-07-01T08:00:00+02:00"),
+        message_id=message_id_for("c", "mining", domain="terrex.example"),
+    )
+
+
+def test_eml_parses_back_with_all_headers() -> None:
+    raw = _build({"first_name": "Zoé <&>", "unsubscribe_token": "tok"})
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert msg["Subject"] == "Nouveautés pour Zoé <&>"
+    assert b"Subject: =?utf-8?" in raw  # RFC 2047 encoded word
+    assert msg["From"] == "Terrex <news@terrex.example>"
+    assert msg["To"] == "zoe@client.example"
+    assert msg["Reply-To"] == "contact@terrex.example"
+    assert msg["Date"] == "Wed, 01 Jul 2026 08:00:00 +0200"
+    assert msg["Message-ID"] == message_id_for("c", "mining", domain="terrex.example")
+    assert msg["MIME-Version"] == "1.0"
+    assert msg["List-Id"] == "Lettre <t.terrex.example>"
+    assert (
+        msg["List-Unsubscribe"].strip()
+        == "<https://n.terrex.example/u/tok>, <mailto:unsubscribe@terrex.example>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg.get_content_type() == "multipart/alternative"
+    text, html = (p for p in msg.iter_parts() if isinstance(p, EmailMessage))
+    assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert text["Content-Transfer-Encoding"] == "quoted-printable"
+    assert text.get_content_charset() == "utf-8"
+    assert text.get_content() == "Bonjour Zoé <&>\n"
+    assert html.get_content() == "<p>Bonjour Zoé &lt;&amp;&gt;</p>\n"
+    assert b"\r" not in raw and all(len(line) <= 78 for line in raw.split(b"\n"))
+    assert raw.count(b"MIME-Version") == 1
+
+
+def test_same_inputs_same_bytes_and_no_header_injection() -> None:
+    values = {"first_name": "Eve\r\nBcc: victim@x.example", "unsubscribe_token": "t"}
+    assert _build(values) == _build(values)
+    msg = BytesParser(policy=policy.default).parsebytes(_build(values))
+    assert msg["Bcc"] is None
+    assert msg["Subject"] == "Nouveautés pour Eve Bcc: victim@x.example"
