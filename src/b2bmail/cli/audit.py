@@ -1,3 +1,98 @@
 """`b2bmail` commands: audit."""
 
 from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Any
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import format_option, out_option, resolver_options, stderr_is_terminal
+from b2bmail.cli.recipients import encoding_options
+from b2bmail.deliverability.audit import audit_file
+from b2bmail.deliverability.audit_report import format_csv, format_json, format_text
+from b2bmail.deliverability.resolver import ResolverSettings
+from b2bmail.deliverability.risk import ALL_LEVELS
+from b2bmail.output import write_atomic
+
+
+class ProgressBar:
+    """A click progress bar on stderr, created on the first report (when the total is known)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._pos = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="Auditing domains", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._pos)
+        self._pos = done
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(t, e, tb)
+
+
+@main.command()
+@click.argument("recipients", type=click.Path(dir_okay=False))
+@resolver_options
+@click.option(
+    "--fail-on",
+    type=click.Choice(ALL_LEVELS),
+    default="undeliverable",
+    show_default=True,
+    help="Exit 1 when a recipient reaches this level (low < medium < high < undeliverable;"
+    " 'unknown' fails on unknown or undeliverable).",
+)
+@encoding_options
+@format_option("text", "json", "csv")
+@out_option()
+def audit(
+    recipients: str,
+    resolver_settings: ResolverSettings,
+    fail_on: str,
+    encoding: str | None,
+    delimiter: str | None,
+    output_format: str,
+    out_path: str | None,
+) -> None:
+    """Score every recipient's deliverability risk from DNS (MX, gateways, SPF, DMARC).
+
+    Each domain is asked once, concurrently; answers are cached (TTL-aware) in the
+    user's cache folder or $B2BMAIL_CACHE. Invalid addresses are listed apart and
+    count as undeliverable for --fail-on.
+
+    \b
+    Example:
+        b2bmail audit examples/heavy-equipment/recipients.csv
+        b2bmail audit list.csv --nameserver 1.1.1.1 --format json --out audit.json
+        b2bmail audit list.csv --fail-on high --format csv --out audit.csv
+    """
+    with ProgressBar() as bar:
+        report = audit_file(
+            recipients,
+            resolver_settings,
+            encoding=encoding,
+            delimiter=delimiter,
+            progress=bar if stderr_is_terminal() else None,
+        )
+    if output_format == "json":
+        text = format_json(report, recipients)
+    elif output_format == "csv":
+        text = format_csv(report)
+    else:
+        text = format_text(report, recipients)
+    if out_path is not None:
+        write_atomic(out_path, text)
+    else:
+        click.echo(text, nl=False)
+    click.get_current_context().exit(EXIT_FINDINGS if report.reaches(fail_on) else EXIT_OK)

@@ -13,11 +13,13 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from b2bmail.deliverability.answers import Lookup, normalize_name
 from b2bmail.deliverability.mx import collect_mx
 from b2bmail.deliverability.providers import identify_provider
+from b2bmail.deliverability.resolver import ResolverSettings
 from b2bmail.deliverability.risk import (
     ALL_LEVELS,
     DomainRisk,
@@ -29,13 +31,14 @@ from b2bmail.deliverability.risk import (
     reaches,
 )
 from b2bmail.deliverability.signals import read_auth_signals
-from b2bmail.recipients import classify_address
+from b2bmail.recipients import classify_address, read_recipients
 
 Progress = Callable[[int, int], None]  # (domains done, domains in all)
 # Domains worked on at once. The resolver's own semaphore bounds the queries on the wire; this
 # bounds memory (pending coroutines) for very long lists.
 DOMAINS_IN_FLIGHT = 1024
 NO_PROVIDER = "(no mail host)"
+UNKNOWN_PROVIDER = "(unknown: DNS did not answer)"
 
 
 class RowLike(Protocol):
@@ -73,8 +76,12 @@ class AuditReport:
     by_gateway: Mapping[str, int] = field(default_factory=dict)
 
     def reaches(self, threshold: str) -> bool:
-        """True when any recipient's level reaches `threshold` (see `risk.reaches`)."""
-        return any(reaches(r.risk.level, threshold) for r in self.recipients)
+        """True when any recipient's level reaches `threshold` (see `risk.reaches`).
+
+        An invalid address cannot be delivered: it counts as `undeliverable`, which every
+        threshold reaches.
+        """
+        return bool(self.invalid) or any(reaches(r.risk.level, threshold) for r in self.recipients)
 
 
 async def audit_domain(
@@ -136,7 +143,8 @@ async def audit_recipients(
     checked = []
     invalid = []
     for row in rows:
-        check = classify_address(row.email)
+        # RecipientRow carries the reader's classification already; other rows get one here.
+        check = getattr(row, "check", None) or classify_address(row.email)
         if check.valid:
             checked.append((row.row, check))
         else:
@@ -159,7 +167,10 @@ async def audit_recipients(
         for number, check in checked
     )
     levels = Counter(r.risk.level for r in audited)
-    providers = Counter(r.risk.provider or NO_PROVIDER for r in audited)
+    providers = Counter(
+        r.risk.provider or (UNKNOWN_PROVIDER if r.risk.level == "unknown" else NO_PROVIDER)
+        for r in audited
+    )
     gateways = Counter(
         g for r in audited if (g := domains[normalize_name(r.risk.domain)].guess.gateway)
     )
@@ -171,3 +182,20 @@ async def audit_recipients(
         dict(providers.most_common()),
         dict(gateways.most_common()),
     )
+
+
+def audit_file(
+    path: str | Path,
+    settings: ResolverSettings,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Read a recipient list (same reader as `b2bmail segment`) and audit it over DNS."""
+    table = read_recipients(path, encoding=encoding, delimiter=delimiter)
+    resolver = settings.open()
+    try:
+        return asyncio.run(audit_recipients(table.rows, resolver, progress=progress))
+    finally:
+        resolver.close()

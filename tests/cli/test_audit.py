@@ -1,0 +1,253 @@
+"""`b2bmail audit` end to end: CSV in, DNS from NSD on loopback, report and exit code out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.deliverability import conftest as dns_fixtures
+from tests.deliverability.nsd import StartNsd
+
+from b2bmail.cli import main
+
+# The DNS fixtures live in tests/deliverability/conftest.py; borrowed here by name.
+_nsd_pool = dns_fixtures._nsd_pool
+nsd_server = dns_fixtures.nsd_server
+silent_nameserver = dns_fixtures.silent_nameserver
+
+ZONES = {
+    "example": "\n".join(
+        [
+            "m365 MX 0 m365-test.mail.protection.outlook.com.",
+            'm365 TXT "v=spf1 include:spf.protection.outlook.com -all"',
+            "pp MX 10 mx0a-001.pphosted.com.",
+            "pp MX 10 mx0b-001.pphosted.com.",
+            'pp TXT "v=spf1 include:spf.protection.outlook.com -all"',
+            '_dmarc.pp TXT "v=DMARC1; p=reject; rua=mailto:dmarc@pp.example"',
+            "mc MX 10 eu-smtp-inbound-1.mimecast.com.",
+            "g MX 1 smtp.google.com.",
+            "self MX 10 mail.self.example.",
+            "mail.self A 81.2.69.160",
+            "nullmx MX 0 .",
+            "nomx A 93.184.216.34",
+            'nomx TXT "v=spf1 -all"',
+            "web A 93.184.216.34",
+        ]
+    ),
+    "mail.protection.outlook.com": "m365-test A 52.101.68.1",
+    "pphosted.com": "mx0a-001 A 67.231.149.1\nmx0b-001 A 67.231.157.1",
+    "mimecast.com": "eu-smtp-inbound-1 A 195.130.217.1",
+    "google.com": "smtp A 142.250.153.26",
+}
+RECIPIENTS = """email,first_name,company
+ann@m365.example,Ann,M365 Co
+bob@pp.example,Bob,Proofpoint Co
+carl@mc.example,Carl,Mimecast Co
+dan@g.example,Dan,Google Co
+eve@self.example,Eve,Self Co
+fay@nullmx.example,Fay,Null Co
+gus@nomx.example,Gus,No MX Co
+hal@gone.example,Hal,Gone Co
+info@web.example,Ivy,Web Co
+not-an-address,Jo,Broken Co
+"""
+EXPECTED = {
+    "ann@m365.example": ("low", "Microsoft 365", ["microsoft365"]),
+    "bob@pp.example": (
+        "high",
+        "Proofpoint in front of Microsoft 365",
+        ["secure-gateway", "gateway-and-microsoft365", "strict-dmarc"],
+    ),
+    "carl@mc.example": ("medium", "Mimecast", ["secure-gateway"]),
+    "dan@g.example": ("low", "Google Workspace", ["google-workspace"]),
+    "eve@self.example": ("medium", "Self-hosted", ["self-hosted"]),
+    "fay@nullmx.example": ("undeliverable", None, ["null-mx"]),
+    "gus@nomx.example": ("undeliverable", None, ["no-mx-spf-reject-all"]),
+    "hal@gone.example": ("undeliverable", None, ["domain-nxdomain"]),
+    "info@web.example": ("medium", None, ["no-mx-fallback", "role-address"]),
+}
+
+
+@pytest.fixture
+def recipients(tmp_path: Path) -> Path:
+    path = tmp_path / "recipients.csv"
+    path.write_text(RECIPIENTS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cache_env(tmp_path: Path) -> dict[str, str]:
+    return {"B2BMAIL_CACHE": str(tmp_path / "dns.sqlite3")}
+
+
+def audit(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["audit", *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.nsd
+def test_json_report_over_nsd(
+    nsd_server: StartNsd, recipients: Path, cache_env: dict[str, str]
+) -> None:
+    server = nsd_server(ZONES)
+    code, out, err = audit(
+        str(recipients), "--nameserver", server.nameserver, "--format", "json", env=cache_env
+    )
+    assert (code, err) == (1, "")  # undeliverable recipients: exit 1
+    report = json.loads(out)
+    got = {
+        r["email"]: (r["level"], r["provider"], [x["code"] for x in r["reasons"]])
+        for r in report["recipients"]
+    }
+    assert got == EXPECTED
+    assert report["invalid"] == [
+        {"row": 11, "email": "not-an-address", "reason": report["invalid"][0]["reason"]}
+    ]
+    assert report["summary"]["by_level"] == {
+        "low": 2,
+        "medium": 3,
+        "high": 1,
+        "undeliverable": 3,
+        "unknown": 0,
+    }
+    assert report["summary"]["by_gateway"] == {"Proofpoint": 1, "Mimecast": 1}
+    assert all(
+        set(r) >= {"email", "domain", "level", "score", "provider", "reasons"}
+        for r in report["recipients"]
+    )
+
+
+@pytest.mark.nsd
+def test_second_run_comes_from_the_cache(
+    nsd_server: StartNsd, silent_nameserver: str, recipients: Path, cache_env: dict[str, str]
+) -> None:
+    server = nsd_server(ZONES)
+    first = audit(
+        str(recipients), "--nameserver", server.nameserver, "--format", "csv", env=cache_env
+    )
+    # The second run may only ask a server that never answers: every answer must be cached.
+    second = audit(
+        str(recipients),
+        "--nameserver",
+        silent_nameserver,
+        "--timeout",
+        "0.2",
+        "--format",
+        "csv",
+        env=cache_env,
+    )
+    assert second == first
+    refreshed = audit(
+        str(recipients),
+        "--nameserver",
+        silent_nameserver,
+        "--timeout",
+        "0.1",
+        "--refresh",
+        "--format",
+        "json",
+        env=cache_env,
+    )
+    levels = {r["level"] for r in json.loads(refreshed[1])["recipients"]}
+    assert levels == {"unknown"}
+
+
+@pytest.mark.nsd
+def test_csv_has_one_row_per_input_row(
+    nsd_server: StartNsd, recipients: Path, cache_env: dict[str, str]
+) -> None:
+    _, out, _ = audit(
+        str(recipients),
+        "--nameserver",
+        nsd_server(ZONES).nameserver,
+        "--format",
+        "csv",
+        env=cache_env,
+    )
+    lines = out.splitlines()
+    assert lines[0] == "row,email,domain,level,score,provider,reason_codes,reasons"
+    assert [line.split(",")[0] for line in lines[1:]] == [str(n) for n in range(2, 12)]
+    assert lines[-1].startswith("11,not-an-address,,invalid,,,invalid-address,")
+
+
+@pytest.mark.nsd
+def test_text_report_and_out_file(
+    nsd_server: StartNsd, recipients: Path, cache_env: dict[str, str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "audit.txt"
+    code, out, _ = audit(
+        str(recipients),
+        "--nameserver",
+        nsd_server(ZONES).nameserver,
+        "--out",
+        str(out_file),
+        env=cache_env,
+    )
+    assert (code, out) == (1, "")
+    text = out_file.read_text()
+    assert "11 % of recipients sit behind Proofpoint in front of Microsoft 365 (1)" in text
+    assert "secure email gateways: 22 % of recipients (Proofpoint 11 %, Mimecast 11 %)" in text
+    assert "row 9: hal@gone.example — The domain gone.example does not exist (NXDOMAIN)" in text
+    assert "Invalid addresses (1):\n  row 11: 'not-an-address'" in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [([], 0), (["--fail-on", "unknown"], 1), (["--fail-on", "low"], 0)],
+    ids=["default-undeliverable", "unknown", "low-ignores-unknown"],
+)
+def test_timeouts_are_unknown_and_gate_only_on_unknown(
+    silent_nameserver: str, tmp_path: Path, extra: list[str], code: int
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    got, out, _ = audit(
+        str(path),
+        "--nameserver",
+        silent_nameserver,
+        "--timeout",
+        "0.1",
+        "--no-cache",
+        "--format",
+        "json",
+        *extra,
+    )
+    assert got == code
+    (recipient,) = json.loads(out)["recipients"]
+    assert (recipient["level"], recipient["reasons"][0]["code"]) == ("unknown", "dns-unknown")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv", "--no-cache"], "b2bmail: missing.csv: cannot open the file"),
+        (["{csv}", "--nameserver", "dns.google"], "b2bmail: invalid nameserver 'dns.google'"),
+        (["{csv}", "--nameserver", "127.0.0.1:70000"], "b2bmail: invalid port in nameserver"),
+    ],
+    ids=["missing-file", "hostname-nameserver", "bad-port"],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        *[a.replace("{csv}", str(path)) for a in args], env={"B2BMAIL_CACHE": str(tmp_path / "c")}
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "option", [["--concurrency", "0"], ["--timeout", "0"], ["--fail-on", "bad"]]
+)
+def test_bad_option_values_are_usage_errors(tmp_path: Path, option: list[str]) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, _, err = audit(str(path), *option)
+    assert code == 2 and "Invalid value" in err
+
+
+def test_help_has_an_example() -> None:
+    code, out, _ = audit("--help")
+    assert code == 0 and "Example:" in out and "--nameserver IP[:PORT]" in out
