@@ -18,6 +18,7 @@ import yaml
 
 from b2bmail.deliverability.answers import StaticResolver
 from b2bmail.deliverability.dmarc import (
+    DmarcDiscovery,
     ReportUri,
     find_dmarc,
     organizational_domain,
@@ -228,7 +229,7 @@ def test_organizational_domain_heuristic(domain: str, org: str) -> None:
     assert organizational_domain(domain) == org
 
 
-def discover(table: dict, domain: str = "news.example.com"):  # type: ignore[no-untyped-def]
+def discover(table: dict, domain: str = "news.example.com") -> DmarcDiscovery:
     return asyncio.run(find_dmarc(StaticResolver(table), domain))
 
 
