@@ -1,3 +1,179 @@
-"""`b2bmail` commands: lint."""
+"""`b2bmail` commands: lint, rules."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import format_option, out_option
+from b2bmail.errors import InputError
+from b2bmail.lint.api import LintReport, has_errors, lint_message, lint_paths
+from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
+from b2bmail.lint.formats import format_problems, summary
+from b2bmail.lint.problem import Problem
+from b2bmail.lint.registry import Rule, all_rules, find_rule
+from b2bmail.output import write_atomic
+
+CAMPAIGN_SUFFIXES = (".yaml", ".yml")
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [item for value in values for item in value.replace(",", " ").split() if item]
+
+
+def _lint_campaign(path: Path, config: LintConfig) -> LintReport:
+    """Build every segment of a campaign (render engine) and lint each sample message."""
+    try:
+        from b2bmail.render.build import render_campaign
+    except ImportError as exc:
+        raise InputError(
+            "cannot lint a campaign: the build engine is not available",
+            path=path,
+            hint="lint the built files instead: b2bmail build … --out DIR; b2bmail lint DIR",
+        ) from exc
+    build = render_campaign(path)
+    section = getattr(build.campaign, "lint", None)
+    if isinstance(section, Mapping) and section:
+        config = config.merged(section, f"{path} lint section")
+    files: list[str] = []
+    problems: list[Problem] = []
+    for segment in build.segments:
+        name = f"{path}#{segment.segment_id}"
+        files.append(name)
+        problems.extend(lint_message(segment.eml, name, config))
+    return LintReport(tuple(files), tuple(problems))
+
+
+def _config(
+    config_path: Path | None, paths: tuple[Path, ...], select: list[str], ignore: list[str]
+) -> LintConfig:
+    pyproject = config_path or find_pyproject(paths[0] if paths else Path.cwd())
+    overrides: dict[str, Any] = {}
+    if select:
+        overrides["select"] = select
+    if ignore:
+        overrides["ignore"] = ignore
+    config = load_lint_config(pyproject, None)
+    return config.merged(overrides, "command line") if overrides else config
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@format_option("text", "json", "github", "sarif", "junit")
+@click.option(
+    "--select",
+    multiple=True,
+    help="Only these rules (codes, code prefixes like B2B3, or names; comma-separated or repeated).",
+)
+@click.option("--ignore", multiple=True, help="Skip these rules (codes, prefixes or names).")
+@click.option("--strict", is_flag=True, help="Exit 1 on any problem, warnings and info included.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML file with a [tool.b2bmail.lint] table (default: nearest pyproject.toml).",
+)
+@out_option()
+def lint(
+    paths: tuple[Path, ...],
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool,
+    config_path: Path | None,
+    out_path: str | None,
+) -> None:
+    """Lint emails (.html, .eml, .mjml, folders, campaign .yaml) for what hurts B2B reception.
+
+    Exit 0 when clean, 1 with error-level problems (any problem with --strict), 2 when the
+    lint cannot run.
+
+    \b
+    Example:
+        b2bmail lint out/demo
+        b2bmail lint newsletter.html --format json --ignore B2B703
+        b2bmail lint examples/heavy-equipment/campaign.yaml --strict
+        b2bmail lint emails/ --format sarif --out lint.sarif
+    """
+    for path in paths:
+        if not path.exists():
+            raise InputError("no such file or folder", path=path, hint="check the path")
+    config = _config(config_path, paths, _split(select), _split(ignore))
+    files: list[str] = []
+    problems: list[Problem] = []
+    plain = [p for p in paths if p.suffix.lower() not in CAMPAIGN_SUFFIXES or p.is_dir()]
+    for path in paths:
+        report = lint_paths([path], config) if path in plain else _lint_campaign(path, config)
+        files.extend(report.files)
+        problems.extend(report.problems)
+    output = format_problems(problems, output_format, files=files, rules=all_rules())
+    if out_path:
+        write_atomic(Path(out_path), output.encode("utf-8"))
+        click.echo(summary(problems, len(files)), err=True)
+    else:
+        click.echo(output, nl=False)
+    raise SystemExit(EXIT_FINDINGS if has_errors(problems, strict=strict) else EXIT_OK)
+
+
+def _explain(rule: Rule) -> str:
+    sections = rule.sections
+    lines = [f"{rule.code} {rule.name} [{rule.severity}] — {rule.family}", ""]
+    for heading in ("What it does", "Why it matters", "Example", "Use instead"):
+        lines.append(f"{heading}:")
+        lines.extend(
+            f"    {line}" if line else "" for line in sections.get(heading, "").splitlines()
+        )
+        lines.append("")
+    if rule.thresholds:
+        lines.append("Thresholds ([tool.b2bmail.lint.thresholds]):")
+        lines.extend(f"    {key} = {value:g}" for key, value in rule.thresholds.items())
+        lines.append("")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("rule_id", required=False, metavar="[CODE|NAME]")
+@format_option("text", "json")
+def rules(rule_id: str | None, output_format: str) -> None:
+    """List the lint rules, or explain one with its example and its fix.
+
+    \b
+    Example:
+        b2bmail rules
+        b2bmail rules B2B401
+        b2bmail rules img-missing-alt
+    """
+    if rule_id:
+        found = find_rule(rule_id)
+        if found is None:
+            raise click.UsageError(f"unknown rule {rule_id!r} — run `b2bmail rules` for the list")
+        selected: tuple[Rule, ...] = (found,)
+    else:
+        selected = all_rules()
+    if output_format == "json":
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity,
+                "family": r.family,
+                "summary": r.summary,
+                "thresholds": dict(r.thresholds),
+                **({"doc": r.sections} if rule_id else {}),
+            }
+            for r in selected
+        ]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if rule_id:
+        click.echo(_explain(selected[0]), nl=False)
+        return
+    width = max(len(r.name) for r in selected)
+    for r in selected:
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.family:<13}  {r.summary}")

@@ -1,0 +1,176 @@
+"""The lint library's entry points: lint a document, an email's parts, a file or a folder.
+
+The library knows nothing of rendering: campaigns are built by the CLI (or the build), which
+passes each built email to `lint_email`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from b2bmail.errors import InputError
+from b2bmail.lint.config import LintConfig, load_lint_config
+from b2bmail.lint.document import Document
+from b2bmail.lint.problem import Hit, Problem
+from b2bmail.lint.registry import Rule, all_rules
+from b2bmail.lint.sources import (
+    document_from_message,
+    document_from_parts,
+    find_lintable,
+    is_mjml_document,
+    read_document,
+)
+
+__all__ = [
+    "LintConfig",
+    "LintReport",
+    "Problem",
+    "has_errors",
+    "lint_document",
+    "lint_email",
+    "lint_file",
+    "lint_message",
+    "lint_paths",
+    "load_lint_config",
+]
+
+_DIRECTIVE = re.compile(r"b2bmail-(disable-next-line|disable|enable)\b([^>]*)", re.I)
+
+
+@dataclass(frozen=True)
+class _Directive:
+    kind: str
+    keys: frozenset[str]  # empty: every rule
+    line: int
+
+
+def _directives(doc: Document) -> list[_Directive]:
+    found = []
+    for comment in doc.comments:
+        text = comment.text or ""
+        if "b2bmail-" not in text:
+            continue
+        for match in _DIRECTIVE.finditer(text):
+            keys = frozenset(k for k in re.split(r"[\s,]+", match.group(2).strip()) if k)
+            start = comment.sourceline or 1
+            end = start + text[: match.end()].count("\n")
+            found.append(_Directive(match.group(1).lower(), keys, end))
+    return found
+
+
+def _covers(keys: frozenset[str], rule: Rule) -> bool:
+    return (
+        not keys or rule.code in {k.upper() for k in keys} or rule.name in {k.lower() for k in keys}
+    )
+
+
+def _disabled(directives: list[_Directive], rule: Rule, hit: Hit) -> bool:
+    """Inline `<!-- b2bmail-disable… -->` comments apply to HTML lines only."""
+    if hit.part != "html":
+        return False
+    off = False
+    for directive in directives:
+        if not _covers(directive.keys, rule):
+            continue
+        if directive.kind == "disable-next-line" and hit.line == directive.line + 1:
+            return True
+        if directive.line <= hit.line:
+            if directive.kind == "disable":
+                off = True
+            elif directive.kind == "enable":
+                off = False
+    return off
+
+
+def lint_document(doc: Document, config: LintConfig | None = None) -> list[Problem]:
+    """Run every enabled rule over one parsed document; problems sorted by place then code."""
+    config = config or LintConfig()
+    directives = _directives(doc)
+    problems = []
+    for rule in all_rules():
+        if not config.enabled(rule):
+            continue
+        configured = config.severity_of(rule)
+        thresholds = config.thresholds_for(rule)
+        for hit in rule.check(doc, thresholds):
+            if directives and _disabled(directives, rule, hit):
+                continue
+            problems.append(
+                Problem(
+                    path=doc.path,
+                    code=rule.code,
+                    name=rule.name,
+                    severity=configured or hit.severity or rule.severity,
+                    message=hit.message,
+                    line=hit.line,
+                    column=hit.column,
+                    snippet=hit.snippet,
+                    part=hit.part,
+                )
+            )
+    order = {"headers": 0, "subject": 0, "preheader": 1, "html": 2, "text": 3}
+    problems.sort(key=lambda p: (p.path, order[p.part], p.line, p.column or 0, p.code))
+    return problems
+
+
+def lint_email(
+    *,
+    html: str,
+    text: str | None = None,
+    subject: str | None = None,
+    preheader: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    path: str,
+    config: LintConfig | None = None,
+) -> list[Problem]:
+    """Lint an email given as parts (what the build has): HTML, text, subject, preheader, headers.
+
+    Passing `subject` or `headers` marks it as a message: subject and sender rules then apply.
+    The HTML size is estimated as its quoted-printable encoded size.
+    """
+    doc = document_from_parts(
+        html=html, path=path, text=text, subject=subject, preheader=preheader, headers=headers
+    )
+    return lint_document(doc, config)
+
+
+def lint_file(path: Path | str, config: LintConfig | None = None) -> list[Problem]:
+    """Lint one .html, .htm, .eml or .mjml file (InputError/TemplateError when it cannot run)."""
+    return lint_document(read_document(Path(path)), config)
+
+
+def lint_message(raw: bytes, path: str, config: LintConfig | None = None) -> list[Problem]:
+    """Lint a whole RFC 5322 message (.eml bytes): headers, HTML part and text part."""
+    return lint_document(document_from_message(raw, path), config)
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """What a lint run looked at and found."""
+
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
+def lint_paths(paths: Iterable[Path], config: LintConfig | None = None) -> LintReport:
+    """Lint files and folders (folders recursively: .html, .htm, .eml, .mjml)."""
+    files: list[str] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError("no such file or folder", path=path, hint="check the path")
+        found = find_lintable(path) if path.is_dir() else [path]
+        for file in found:
+            if path.is_dir() and file.suffix.lower() == ".mjml" and not is_mjml_document(file):
+                continue  # an mj-include partial, compiled as part of the document including it
+            files.append(str(file))
+            problems.extend(lint_file(file, config))
+    return LintReport(tuple(files), tuple(problems))
+
+
+def has_errors(problems: Sequence[Problem], *, strict: bool = False) -> bool:
+    """True when the lint should fail: an error-level problem, or any problem when strict."""
+    return any(strict or p.severity == "error" for p in problems)

@@ -1,0 +1,174 @@
+"""Lint configuration: `[tool.b2bmail.lint]` in pyproject.toml, a file, or a campaign's `lint:`.
+
+Keys (all optional):
+    select = ["B2B1", "B2B301", "img-missing-alt"]   codes, code prefixes or names to run
+    ignore = ["B2B703"]                                 the same, to skip
+    severity = { B2B106 = "error", vague-link-text = "info" }
+    thresholds = { subject-max-chars = 70 }             see `b2bmail rules CODE`
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from b2bmail.errors import ConfigError
+from b2bmail.lint.problem import SEVERITIES, Severity
+from b2bmail.lint.registry import Rule, all_rules, default_thresholds
+
+_KEYS = {"select", "ignore", "severity", "thresholds"}
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severities: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    thresholds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    source: str | None = None
+
+    def enabled(self, rule: Rule) -> bool:
+        def matches(keys: frozenset[str]) -> bool:
+            return any(rule.code.startswith(k.upper()) or k.lower() == rule.name for k in keys)
+
+        if self.select is not None and not matches(self.select):
+            return False
+        return not matches(self.ignore)
+
+    def severity_of(self, rule: Rule) -> Severity | None:
+        return self.severities.get(rule.code) or self.severities.get(rule.name)
+
+    def thresholds_for(self, rule: Rule) -> dict[str, float]:
+        values = dict(rule.thresholds)
+        for key in values:
+            if key in self.thresholds:
+                values[key] = self.thresholds[key]
+        return values
+
+    def merged(self, overrides: Mapping[str, Any] | None, source: str | None = None) -> LintConfig:
+        """This configuration with `overrides` (same keys) applied on top."""
+        if not overrides:
+            return self
+        extra = _validate(overrides, source or "lint configuration")
+        return LintConfig(
+            select=extra.select if "select" in overrides else self.select,
+            ignore=extra.ignore if "ignore" in overrides else self.ignore,
+            severities=MappingProxyType({**self.severities, **extra.severities}),
+            thresholds=MappingProxyType({**self.thresholds, **extra.thresholds}),
+            source=source or self.source,
+        )
+
+
+def _names(value: object, key: str, where: str) -> frozenset[str]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    if not isinstance(value, list | tuple | set | frozenset) or not all(
+        isinstance(v, str) for v in value
+    ):
+        raise ConfigError(f"lint `{key}` must be a list of rule codes or names", path=where)
+    known = all_rules()
+    for item in value:
+        if not any(r.code.startswith(item.upper()) or r.name == item.lower() for r in known):
+            raise ConfigError(
+                f"lint `{key}` names unknown rule {item!r}",
+                path=where,
+                hint="run `b2bmail rules` for the codes and names",
+            )
+    return frozenset(value)
+
+
+def _validate(data: Mapping[str, Any], where: str) -> LintConfig:
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown lint setting {sorted(unknown)[0]!r}",
+            path=where,
+            hint="use select, ignore, severity or thresholds",
+        )
+    select = _names(data["select"], "select", where) if "select" in data else None
+    ignore = _names(data.get("ignore", []), "ignore", where)
+    severities: dict[str, Severity] = {}
+    raw_sev = data.get("severity", {})
+    if not isinstance(raw_sev, Mapping):
+        raise ConfigError(
+            "lint `severity` must be a table of rule -> error|warning|info", path=where
+        )
+    for key, value in raw_sev.items():
+        _names([key], "severity", where)
+        if value not in SEVERITIES:
+            raise ConfigError(
+                f"lint severity {value!r} for {key} is not one of error, warning, info", path=where
+            )
+        severities[key.upper() if key.upper().startswith("B2B") else key.lower()] = cast(
+            Severity, value
+        )
+    thresholds: dict[str, float] = {}
+    raw_thr = data.get("thresholds", {})
+    if not isinstance(raw_thr, Mapping):
+        raise ConfigError("lint `thresholds` must be a table of name -> number", path=where)
+    known = default_thresholds()
+    for key, value in raw_thr.items():
+        if key not in known:
+            raise ConfigError(
+                f"unknown lint threshold {key!r}",
+                path=where,
+                hint=f"known thresholds: {', '.join(sorted(known))}",
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"lint threshold {key} must be a number, not {value!r}", path=where)
+        thresholds[key] = float(value)
+    return LintConfig(
+        select=select,
+        ignore=ignore,
+        severities=MappingProxyType(severities),
+        thresholds=MappingProxyType(thresholds),
+        source=where,
+    )
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` (a file or folder)."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> Mapping[str, Any]:
+    """The lint table of a TOML file: `[tool.b2bmail.lint]`, or top level for a dedicated file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read lint configuration: {exc.strerror}", path=path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path, hint="fix the syntax") from exc
+    section = data.get("tool", {}).get("b2bmail", {}).get("lint")
+    if section is None and path.name != "pyproject.toml":
+        section = {k: v for k, v in data.items() if k in _KEYS} or data.get("lint", {})
+    if section is None:
+        return {}
+    if not isinstance(section, Mapping):
+        raise ConfigError("[tool.b2bmail.lint] must be a table", path=path)
+    return section
+
+
+def load_lint_config(
+    pyproject: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> LintConfig:
+    """Configuration from `pyproject` (or the nearest pyproject.toml above the current folder),
+    with `overrides` (e.g. a campaign file's `lint:` section) applied on top."""
+    path = pyproject if pyproject is not None else find_pyproject(Path.cwd())
+    base = LintConfig()
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError("lint configuration file not found", path=path, hint="check --config")
+        base = _validate(read_config_file(path), str(path))
+    return base.merged(overrides, "campaign lint section" if overrides else None)

@@ -1,0 +1,193 @@
+"""A tiny CSS reader: enough to find properties, values and their offsets, fast.
+
+cssutils is slow and strict; lint needs only declarations (property, value, offset) in inline
+styles and <style> blocks, whether they sit inside an @media block, and the @import URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_TOKEN = re.compile(r"[{};]")
+_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)""", re.I)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    prop: str
+    value: str
+    offset: int
+    selector: str
+    media: str | None
+
+
+@dataclass(frozen=True)
+class Stylesheet:
+    declarations: tuple[Declaration, ...]
+    imports: tuple[tuple[str, int], ...]
+    font_faces: tuple[str, ...]
+
+
+_DECLARATION = re.compile(
+    r"([^:;{}\s][^:;{}]*?)\s*:\s*((?:[^;(\"']|\([^)]*\)?|\"[^\"]*\"?|'[^']*'?)*)"
+)
+
+
+def split_declarations(text: str) -> Iterator[tuple[int, str, str]]:
+    """(offset, property, value) for each `prop: value` in a declaration list.
+
+    Splits on `;` outside parentheses and quotes (data: URIs hold `;`); drops `!important`.
+    """
+    for match in _DECLARATION.finditer(text):
+        value = match.group(2).strip()
+        if value[-10:].lower() == "!important":
+            value = value[:-10].rstrip()
+        yield match.start(1), match.group(1).strip().lower(), value
+
+
+def parse_style(text: str) -> dict[str, str]:
+    """Inline `style` attribute -> {property: value}; the last declaration wins, as in CSS."""
+    if ":" not in text:
+        return {}
+    if "(" in text or '"' in text or "'" in text:
+        return {prop: value for _offset, prop, value in split_declarations(text)}
+    # Fast path for the common case: no url(), rgb() or quoted font names to protect.
+    out = {}
+    for chunk in text.split(";"):
+        prop, colon, value = chunk.partition(":")
+        if colon:
+            prop = prop.strip().lower()
+            value = value.strip()
+            if value[-10:].lower() == "!important":
+                value = value[:-10].rstrip()
+            if prop:
+                out[prop] = value
+    return out
+
+
+def parse_stylesheet(css: str) -> Stylesheet:
+    """Declarations of a <style> block with their offsets in `css`, and the @import URLs."""
+    # Comments become spaces of the same length so offsets still point into the original text.
+    clean = _COMMENT.sub(lambda m: " " * len(m.group(0)), css)
+    declarations: list[Declaration] = []
+    imports = [(m.group(1), m.start()) for m in _IMPORT.finditer(clean)]
+    font_faces: list[str] = []
+    stack: list[tuple[str, str, int]] = []  # (kind, prelude, body start)
+    start = 0
+    for match in _TOKEN.finditer(clean):
+        pos = match.start()
+        token = match.group(0)
+        in_rule = bool(stack) and stack[-1][0] == "rule"
+        if token == ";":
+            if not in_rule:
+                start = pos + 1
+            continue
+        if token == "{":
+            prelude = clean[start:pos].strip()
+            is_group = prelude.startswith("@") and not prelude.lower().startswith("@font-face")
+            stack.append(("group" if is_group else "rule", prelude, pos + 1))
+            start = pos + 1
+            continue
+        if not stack:
+            start = pos + 1
+            continue
+        kind, prelude, body = stack.pop()
+        start = pos + 1
+        if kind != "rule":
+            continue
+        media = next((p for k, p, _b in reversed(stack) if k == "group"), None)
+        block = clean[body:pos]
+        if prelude.lower().startswith("@font-face"):
+            font_faces.append(block)
+        for offset, prop, value in split_declarations(block):
+            declarations.append(Declaration(prop, value, body + offset, prelude, media))
+    return Stylesheet(tuple(declarations), tuple(imports), tuple(font_faces))
+
+
+_NAMED = {
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "red": (255, 0, 0),
+    "green": (0, 128, 0),
+    "blue": (0, 0, 255),
+    "yellow": (255, 255, 0),
+    "orange": (255, 165, 0),
+    "gray": (128, 128, 128),
+    "grey": (128, 128, 128),
+    "silver": (192, 192, 192),
+    "lightgray": (211, 211, 211),
+    "lightgrey": (211, 211, 211),
+    "darkgray": (169, 169, 169),
+    "darkgrey": (169, 169, 169),
+    "navy": (0, 0, 128),
+    "maroon": (128, 0, 0),
+    "purple": (128, 0, 128),
+    "teal": (0, 128, 128),
+    "olive": (128, 128, 0),
+    "lime": (0, 255, 0),
+    "aqua": (0, 255, 255),
+    "fuchsia": (255, 0, 255),
+    "whitesmoke": (245, 245, 245),
+    "gainsboro": (220, 220, 220),
+}
+_HEX = re.compile(r"#([0-9a-f]{3}|[0-9a-f]{6})\b", re.I)
+_RGB = re.compile(
+    r"rgba?\(\s*([\d.]+)%?[\s,]+([\d.]+)%?[\s,]+([\d.]+)%?\s*(?:[,/]\s*([\d.]+%?))?\s*\)", re.I
+)
+
+RGB = tuple[int, int, int]
+
+
+def parse_color(value: str) -> RGB | None:
+    """A colour as (r, g, b), or None for anything not understood or transparent."""
+    value = value.strip().lower()
+    match = _HEX.search(value)
+    if match:
+        digits = match.group(1)
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    match = _RGB.search(value)
+    if match:
+        alpha = match.group(4)
+        if alpha is not None and float(alpha.rstrip("%")) == 0:
+            return None
+        r, g, b = (min(255, int(float(match.group(i)))) for i in (1, 2, 3))
+        return (r, g, b)
+    for word in value.split():
+        if word in _NAMED:
+            return _NAMED[word]
+    return None
+
+
+def _channel(c: int) -> float:
+    s = c / 255
+    return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+
+def contrast_ratio(fg: RGB, bg: RGB) -> float:
+    """WCAG 2.1 contrast ratio (§1.4.3, relative luminance definition)."""
+
+    def lum(c: RGB) -> float:
+        return 0.2126 * _channel(c[0]) + 0.7152 * _channel(c[1]) + 0.0722 * _channel(c[2])
+
+    high, low = sorted((lum(fg), lum(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+_LENGTH = re.compile(r"^\s*(-?[\d.]+)\s*(px|pt)?\s*$", re.I)
+
+
+def parse_px(value: str) -> float | None:
+    """`14px`, `14` (HTML attribute) or `10pt` as CSS pixels; None for %, em, auto…"""
+    match = _LENGTH.match(value)
+    if not match:
+        return None
+    try:
+        number = float(match.group(1))
+    except ValueError:
+        return None
+    return number * 4 / 3 if (match.group(2) or "").lower() == "pt" else number

@@ -1,0 +1,182 @@
+"""Formatters: pure functions from problems to text (text, json, github, sarif, junit)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from xml.etree import ElementTree as ET
+
+from b2bmail import __version__
+from b2bmail.lint.problem import Problem
+from b2bmail.lint.registry import Rule
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _where(problem: Problem) -> str:
+    where = f"{problem.path}:{problem.line}"
+    return f"{where}:{problem.column}" if problem.column is not None else where
+
+
+def _part_note(problem: Problem) -> str:
+    """Lines of an .eml count within a part: say which, except for headers (file lines)."""
+    if problem.part == "text" or (problem.part == "html" and problem.path.lower().endswith(".eml")):
+        return f" ({problem.part} part)"
+    return ""
+
+
+def summary(problems: Sequence[Problem], files: int) -> str:
+    counts = Counter(p.severity for p in problems)
+    noun = "file" if files == 1 else "files"
+    if not problems:
+        return f"no problems in {files} {noun}"
+    return (
+        f"{len(problems)} problems ({counts['error']} errors, {counts['warning']} warnings, "
+        f"{counts['info']} info) in {files} {noun}"
+    )
+
+
+def format_text(problems: Sequence[Problem], files: Sequence[str]) -> str:
+    """`path:line:col: CODE [severity] message`, one per line, then a summary line."""
+    lines = [f"{_where(p)}: {p.code} [{p.severity}] {p.message}{_part_note(p)}" for p in problems]
+    lines.append(summary(problems, len(files)))
+    return "\n".join(lines) + "\n"
+
+
+def format_json(problems: Sequence[Problem], files: Sequence[str]) -> str:
+    """A JSON list of problems: path, code, name, severity, message, line, column, snippet, part."""
+    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(problems: Sequence[Problem], files: Sequence[str]) -> str:
+    """GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=CODE::message`."""
+    lines = []
+    for p in problems:
+        props = [f"file={_escape_property(p.path)}", f"line={p.line}"]
+        if p.column is not None:
+            props.append(f"col={p.column}")
+        props.append(f"title={_escape_property(f'{p.code} {p.name}')}")
+        message = _escape_data(f"{p.message}{_part_note(p)}")
+        lines.append(f"::{_GITHUB_LEVEL[p.severity]} {','.join(props)}::{message}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Sequence[Rule]) -> str:
+    """SARIF 2.1.0 for GitHub code scanning: one run, every rule described, one result each."""
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    driver_rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": " ".join(rule.sections.get("Why it matters", "").split())},
+            "help": {"text": rule.doc},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+            "properties": {"tags": [rule.family]},
+        }
+        for rule in rules
+    ]
+    results = []
+    for p in problems:
+        region: dict[str, object] = {"startLine": p.line}
+        if p.column is not None:
+            region["startColumn"] = p.column
+        if p.snippet:
+            region["snippet"] = {"text": p.snippet}
+        result: dict[str, object] = {
+            "ruleId": p.code,
+            "level": _SARIF_LEVEL[p.severity],
+            "message": {"text": f"{p.message}{_part_note(p)}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": p.path.replace("\\", "/")},
+                        "region": region,
+                    }
+                }
+            ],
+        }
+        if p.code in index:
+            result["ruleIndex"] = index[p.code]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "b2bmail",
+                        "version": __version__,
+                        "informationUri": "https://github.com/b2bmail/b2bmail",
+                        "rules": driver_rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def format_junit(problems: Sequence[Problem], files: Sequence[str]) -> str:
+    """JUnit XML: one test suite per file, one failing test case per error or warning
+    (info is reported as a passing case with system-out), a passing case for a clean file."""
+    suites = ET.Element("testsuites", name="b2bmail lint")
+    by_file: dict[str, list[Problem]] = {path: [] for path in files}
+    for p in problems:
+        by_file.setdefault(p.path, []).append(p)
+    total = failures = 0
+    for path, found in by_file.items():
+        failed = [p for p in found if p.severity != "info"]
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=path,
+            tests=str(max(1, len(found))),
+            failures=str(len(failed)),
+            errors="0",
+        )
+        total += max(1, len(found))
+        failures += len(failed)
+        if not found:
+            ET.SubElement(suite, "testcase", classname=path, name="b2bmail lint")
+        for p in found:
+            case = ET.SubElement(
+                suite, "testcase", classname=path, name=f"{p.code} {p.name} line {p.line}"
+            )
+            text = f"{_where(p)}: {p.code} [{p.severity}] {p.message}\n{p.snippet}"
+            if p.severity == "info":
+                ET.SubElement(case, "system-out").text = text
+            else:
+                failure = ET.SubElement(case, "failure", message=p.message, type=p.severity)
+                failure.text = text
+    suites.set("tests", str(total))
+    suites.set("failures", str(failures))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def format_problems(
+    problems: Sequence[Problem], output_format: str, *, files: Sequence[str], rules: Sequence[Rule]
+) -> str:
+    if output_format == "sarif":
+        return format_sarif(problems, files, rules)
+    formatter = {
+        "text": format_text,
+        "json": format_json,
+        "github": format_github,
+        "junit": format_junit,
+    }[output_format]
+    return formatter(problems, files)

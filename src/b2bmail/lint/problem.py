@@ -1,0 +1,55 @@
+"""What a lint rule reports: a `Hit` (rule-local) and a `Problem` (with code, name, severity, path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+# Where in a message a problem sits. Line numbers count within that part: for an .eml, "html"
+# lines are lines of the decoded HTML part and "headers" lines are lines of the message file.
+Part = Literal["html", "text", "headers", "subject", "preheader"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding of one rule, before the engine adds code, name, severity and path."""
+
+    message: str
+    line: int = 1
+    column: int | None = None
+    snippet: str = ""
+    part: Part = "html"
+    # A rule may lower (never raise) its default for a context, e.g. template syntax in a bare
+    # template file; a severity set in the configuration always wins.
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one linted file; `code` is a field, never part of the message."""
+
+    path: str
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    line: int
+    column: int | None = None
+    snippet: str = ""
+    part: Part = "html"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "snippet": self.snippet,
+            "part": self.part,
+        }

@@ -1,0 +1,304 @@
+"""Accessibility: language, title, charset, viewport, table roles, link text, contrast, size."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from lxml import etree
+
+from b2bmail.lint.css import RGB, contrast_ratio, parse_color, parse_px
+from b2bmail.lint.document import Document, Element
+from b2bmail.lint.problem import Hit
+from b2bmail.lint.registry import rule
+from b2bmail.lint.rules._shared import links
+
+VAGUE_LINK_TEXT = re.compile(
+    r"^(click here|click|here|read more|more|learn more|this link|link|go|"
+    r"cliquez ici|cliquez|ici|en savoir plus|lire la suite|"
+    r"hier klicken|klicken sie hier|hier|mehr|weiterlesen|"
+    r"klik hier|lees meer|meer|"
+    r"haga clic aquí|haz clic aquí|aquí|clicca qui|qui)[\s.!:»›>]*$",
+    re.I,
+)
+WHITE: RGB = (255, 255, 255)
+BLACK: RGB = (0, 0, 0)
+
+
+def _html(doc: Document) -> Element:
+    return doc.root
+
+
+@rule("B2B501", "missing-lang", "warning")
+def missing_lang(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an `<html>` element without a `lang` attribute.
+
+    Why it matters:
+        Screen readers pick their voice and pronunciation from `lang`; without it a French
+        email is read with English rules.
+
+    Example:
+        <html><head><title>News</title></head><body><p>Bonjour</p></body></html>
+
+    Use instead:
+        <html lang="fr"><head><title>News</title></head><body><p>Bonjour</p></body></html>
+    """
+    root = _html(doc)
+    if not (
+        root.get("lang")
+        or root.get("xml:lang")
+        or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    ):
+        yield doc.hit(root, 'the <html> element has no lang attribute — add e.g. lang="en"')
+
+
+@rule("B2B502", "missing-dir", "info")
+def missing_dir(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Notes an `<html>` element without a `dir` attribute.
+
+    Why it matters:
+        Some clients (and right-to-left languages) need `dir="ltr"` or `dir="rtl"` to lay out
+        and read the text in the right direction.
+
+    Example:
+        <html lang="en"><body><p>Hello</p></body></html>
+
+    Use instead:
+        <html lang="en" dir="ltr"><body><p>Hello</p></body></html>
+    """
+    root = _html(doc)
+    if not root.get("dir"):
+        yield doc.hit(root, 'the <html> element has no dir attribute — add dir="ltr" (or "rtl")')
+
+
+@rule("B2B503", "missing-title", "warning")
+def missing_title(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email with no `<title>`, or an empty one.
+
+    Why it matters:
+        Screen readers announce the title, and "view in browser" tabs and some notification
+        previews show it.
+
+    Example:
+        <html lang="en"><head></head><body><p>Hello</p></body></html>
+
+    Use instead:
+        <html lang="en"><head><title>Spring catalogue</title></head><body><p>Hello</p></body></html>
+    """
+    titles = doc.elements("title")
+    if not titles:
+        yield doc.hit(_html(doc), "no <title> — give the email a title (usually the subject)")
+    elif not (titles[0].text or "").strip():
+        yield doc.hit(titles[0], "the <title> is empty — put the subject in it")
+
+
+@rule("B2B504", "missing-charset", "warning")
+def missing_charset(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags HTML without `<meta charset>` or a Content-Type meta giving a charset.
+
+    Why it matters:
+        When the HTML is viewed outside its message (view in browser, forwarding, archiving)
+        accented text turns into mojibake.
+
+    Example:
+        <html lang="fr"><head><title>Nouveautés</title></head><body><p>Été</p></body></html>
+
+    Use instead:
+        <html lang="fr"><head><meta charset="utf-8"><title>Nouveautés</title></head><body><p>Été</p></body></html>
+    """
+    for meta in doc.elements("meta"):
+        if meta.get("charset") or "charset" in (meta.get("content") or "").lower():
+            return
+    yield doc.hit(_html(doc), 'no charset declared — add <meta charset="utf-8"> in <head>')
+
+
+@rule("B2B505", "missing-viewport", "warning")
+def missing_viewport(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags HTML without `<meta name="viewport">`.
+
+    Why it matters:
+        Mobile clients then render the email at desktop width and shrink it: text becomes
+        too small to read without zooming.
+
+    Example:
+        <html lang="en"><head><title>News</title></head><body><p>Hello</p></body></html>
+
+    Use instead:
+        <html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>News</title></head><body><p>Hello</p></body></html>
+    """
+    for meta in doc.elements("meta"):
+        if (meta.get("name") or "").lower() == "viewport":
+            return
+    yield doc.hit(
+        _html(doc),
+        'no viewport — add <meta name="viewport" content="width=device-width, initial-scale=1">',
+    )
+
+
+@rule("B2B506", "layout-table-without-role", "warning")
+def table_role(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a `<table>` without a `role` attribute that is not a data table (it has no
+        `<th>`, `<caption>` or `<thead>`).
+
+    Why it matters:
+        Screen readers announce every layout table ("table with 3 rows and 2 columns") and
+        its cells unless it has `role="presentation"`.
+
+    Example:
+        <table width="600"><tr><td>Hello</td></tr></table>
+
+    Use instead:
+        <table role="presentation" width="600"><tr><td>Hello</td></tr></table>
+    """
+    for el in doc.elements("table"):
+        if el.get("role"):
+            continue
+        if next(el.iter("th", "caption", "thead"), None) is not None:
+            continue
+        yield doc.hit(el, 'layout table without role="presentation" — screen readers announce it')
+
+
+@rule("B2B507", "vague-link-text", "warning")
+def vague_link_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags link text that says nothing about where it goes: "click here", "here", "read
+        more", "cliquez ici", "ici", "hier klicken", "klik hier", "lees meer"…
+
+    Why it matters:
+        Screen-reader users jump from link to link; with images blocked a vague link is all
+        that is left; and filters score "click here".
+
+    Example:
+        <p>Our spring prices: <a href="https://example.com/prices">click here</a></p>
+
+    Use instead:
+        <p><a href="https://example.com/prices">See our spring prices</a></p>
+    """
+    for link in links(doc):
+        if link.text and VAGUE_LINK_TEXT.match(link.text):
+            yield doc.hit(
+                link.element,
+                f"link text {link.text!r} does not say where it goes — name the destination",
+            )
+
+
+def _inherited(
+    doc: Document, el: Element, cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]]
+) -> tuple[RGB | None, RGB, bool, float | None]:
+    """(inline colour or None, background, whether a background was set, font size px)."""
+    found = cache.get(el)
+    if found is not None:
+        return found
+    parent = el.getparent()
+    if parent is not None:
+        color, background, bg_set, size = _inherited(doc, parent, cache)
+    else:
+        color, background, bg_set, size = None, WHITE, False, None
+    attr_color = el.get("color") if el.tag == "font" else None
+    if attr_color:
+        color = parse_color(attr_color) or color
+    bgcolor = el.get("bgcolor")
+    if bgcolor and parse_color(bgcolor):
+        background, bg_set = parse_color(bgcolor) or background, True
+    if el.get("style"):
+        style = doc.style(el)
+        if "color" in style:
+            color = parse_color(style["color"]) or color
+        for prop in ("background-color", "background"):
+            if prop in style and parse_color(style[prop]):
+                background, bg_set = parse_color(style[prop]) or background, True
+        if "font-size" in style:
+            size = parse_px(style["font-size"]) or size
+    result = (color, background, bg_set, size)
+    cache[el] = result
+    return result
+
+
+def _text_elements(doc: Document) -> list[Element]:
+    """Elements in the body with their own visible text, hidden ones left out."""
+    hidden = doc.hidden_set
+    out = []
+    for el in doc.body.iter(etree.Element):
+        if el.tag in ("style", "script", "title"):
+            continue
+        text = el.text
+        if text and not text.isspace() and el not in hidden:
+            out.append(el)
+    return out
+
+
+def _computed(doc: Document) -> list[tuple[Element, tuple[RGB | None, RGB, bool, float | None]]]:
+    def compute() -> list[tuple[Element, tuple[RGB | None, RGB, bool, float | None]]]:
+        cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]] = {}
+        return [(el, _inherited(doc, el, cache)) for el in _text_elements(doc)]
+
+    return doc.memo("computed_text_styles", compute)
+
+
+@rule("B2B508", "low-contrast", "warning", {"min-contrast": 4.5})
+def low_contrast(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags text whose inline colour, against the nearest background colour set inline or
+        with `bgcolor` (white when none), has a contrast under `min-contrast` (4.5:1, WCAG 2.1
+        §1.4.3; 3:1 for text of 24 px and more). Colours set only in `<style>` are not judged.
+
+    Why it matters:
+        Light grey on white is unreadable on a phone in daylight and for one reader in twelve
+        with low vision.
+
+    Example:
+        <p style="color: #aaaaaa">Prices valid until May.</p>
+
+    Use instead:
+        <p style="color: #595959">Prices valid until May.</p>
+    """
+    for el, (color, background, _bg_set, size) in _computed(doc):
+        if color is None:
+            continue
+        ratio = contrast_ratio(color, background)
+        needed = 3.0 if size is not None and size >= 24 else t["min-contrast"]
+        if ratio < needed:
+            yield doc.hit(
+                el,
+                f"text contrast is {ratio:.2f}:1, under {needed:g}:1 — darken the text or lighten the background",
+            )
+
+
+@rule("B2B509", "small-text", "warning", {"min-font-px": 14})
+def small_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags text whose inline font size (inherited) is under `min-font-px` (14 px). Footers
+        and legal lines are included: they still need to be read.
+
+    Why it matters:
+        iOS enlarges text under 13 px and breaks the layout; small text is hard to read on
+        phones, where most B2B email is first opened.
+
+    Example:
+        <p style="font-size: 11px">Prices valid until May.</p>
+
+    Use instead:
+        <p style="font-size: 16px">Prices valid until May.</p>
+    """
+    for el, (_color, _bg, _set, size) in _computed(doc):
+        if size is not None and 0 < size < t["min-font-px"]:
+            yield doc.hit(el, f"text is {size:g} px — use at least {t['min-font-px']:g} px")
+
+
+RULES = (
+    missing_lang,
+    missing_dir,
+    missing_title,
+    missing_charset,
+    missing_viewport,
+    table_role,
+    vague_link_text,
+    low_contrast,
+    small_text,
+)

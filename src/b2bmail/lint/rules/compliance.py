@@ -1,0 +1,259 @@
+"""Compliance: unsubscribe (CAN-SPAM, GDPR/ePrivacy, RFC 8058), postal address, sender headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from email.utils import getaddresses
+
+from b2bmail.lint.document import Document
+from b2bmail.lint.problem import Hit, Severity
+from b2bmail.lint.registry import rule
+from b2bmail.lint.rules._shared import links
+
+# Lower-case words that mark an opt-out, in the languages of our users; merge tags count.
+UNSUBSCRIBE_WORDS = (
+    "unsubscri", "opt-out", "opt out", "optout", "désinscri", "desinscri", "désabonn",
+    "desabonn", "abmelden", "abbestellen", "austragen", "uitschrijven", "afmelden",
+    "darse de baja", "cancelar suscripci", "cancelar la suscripci", "disiscri",
+    "cancella iscrizione", "cancellare l'iscrizione", "*|unsub|*", "{{unsubscribe",
+    "{{ unsubscribe", "%%unsubscribe",
+)  # fmt: skip
+
+
+def mentions_unsubscribe(text: str) -> bool:
+    lower = text.lower()
+    return any(word in lower for word in UNSUBSCRIBE_WORDS)
+
+
+# Postcodes of the countries B2B mail most often comes from: US ZIP, UK, Canada, the
+# Netherlands (1234 AB), and 4-5 digit codes (FR, DE, ES, IT, BE, CH, AT…) next to a town.
+POSTCODE = re.compile(
+    r"\b\d{5}(?:-\d{4})?\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b|"
+    r"\b\d{4} ?[A-Z]{2}\b|\b(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÀ-Ý][\w'’ -]+"
+)
+STREET = re.compile(
+    r"\b(street|st\.|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|drive|dr\.|way|suite|"
+    r"floor|p\.?\s?o\.? box|rue|av\.|bd|chemin|allée|allee|place|quai|impasse|route|cedex|"
+    r"bp|straße|strasse|str\.|weg|platz|gasse|allee|postfach|straat|laan|plein|gracht|"
+    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|\w+(straße|strasse|straat|weg|laan|plein)\b",
+    re.I,
+)
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+@rule("B2B701", "unsubscribe-missing", "error")
+def unsubscribe_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email with no unsubscribe link or text (in English, French, German, Dutch,
+        Spanish, Italian; merge tags such as `*|UNSUB|*` count) in the HTML or the text part.
+        In a bare HTML file, which may be transactional, it is a warning.
+
+    Why it matters:
+        CAN-SPAM, the EU ePrivacy rules and Gmail's and Yahoo's 2024 sender rules require an
+        easy opt-out in every marketing email; without one readers press "spam".
+
+    Example:
+        <html><body><p>Our spring catalogue is out.</p></body></html>
+
+    Use instead:
+        <html><body><p>Our spring catalogue is out.</p><p><a href="https://example.com/unsubscribe?u=1">Unsubscribe</a></p></body></html>
+    """
+    if not doc.source.strip():
+        return
+    for link in links(doc):
+        if mentions_unsubscribe(link.text) or mentions_unsubscribe(link.href):
+            return
+    if mentions_unsubscribe(doc.visible_text) or (doc.text and mentions_unsubscribe(doc.text)):
+        return
+    severity: Severity | None = None if doc.is_message else "warning"
+    hit = doc.hit_document("no unsubscribe link — add one to every marketing email")
+    yield Hit(hit.message, hit.line, hit.column, hit.snippet, hit.part, severity)
+
+
+@rule("B2B702", "list-unsubscribe-header", "error")
+def list_unsubscribe(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a message whose headers lack `List-Unsubscribe` with an https URL, or lack
+        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058 §3.1). Bare HTML is not
+        checked.
+
+    Why it matters:
+        Gmail and Yahoo require one-click unsubscribe for bulk senders since February 2024;
+        it also puts the "Unsubscribe" button next to the sender, instead of "Report spam".
+
+    Example:
+        From: News <news@example.com>
+        Subject: Spring catalogue
+
+        Hello
+
+    Use instead:
+        From: News <news@example.com>
+        Subject: Spring catalogue
+        List-Unsubscribe: <https://example.com/u/1>, <mailto:unsubscribe@example.com>
+        List-Unsubscribe-Post: List-Unsubscribe=One-Click
+
+        Hello
+    """
+    if not (doc.is_message and doc.has_headers):
+        return
+    field = doc.headers.get("list-unsubscribe")
+    if field is None:
+        yield doc.hit_document(
+            "no List-Unsubscribe header — add <https://…> (RFC 8058 one-click)", "headers"
+        )
+        return
+    if not re.search(r"<https://[^>]+>", field.value, re.I):
+        yield doc.hit_header(
+            field.name,
+            "List-Unsubscribe has no <https://…> URL — one-click needs one (RFC 8058 §3.1)",
+        )
+    post = doc.headers.get("list-unsubscribe-post")
+    if post is None or post.value.strip().lower() != "list-unsubscribe=one-click":
+        yield doc.hit_header(
+            post.name if post else field.name,
+            "add List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058 §3.1)",
+        )
+
+
+@rule("B2B703", "postal-address-missing", "warning", {"address-window-chars": 120})
+def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email whose visible text (and text part) has no postal address. Heuristic: a
+        postcode (US ZIP, UK, Canadian, Dutch, or 4-5 digits before a town name) within
+        `address-window-chars` (120) characters of a street word (street, road, suite, rue,
+        avenue, chemin, Straße, -straat, weg, via, calle, PO Box, BP…).
+
+    Why it matters:
+        CAN-SPAM requires the sender's valid physical postal address in every commercial
+        email, and B2B readers trust mail that says who and where the sender is.
+
+    Example:
+        <html><body><p>Our spring catalogue is out.</p></body></html>
+
+    Use instead:
+        <html><body><p>Our spring catalogue is out.</p><p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p></body></html>
+    """
+    if not doc.source.strip():
+        return
+    window = int(t["address-window-chars"])
+    for text in (doc.visible_text, doc.text or ""):
+        for match in POSTCODE.finditer(text):
+            around = text[max(0, match.start() - window) : match.end() + window]
+            if STREET.search(around):
+                return
+    yield doc.hit_document("no postal address found — add the sender's address to the footer")
+
+
+def _check_address(value: str, *, many: bool) -> str | None:
+    """Why an address header is malformed (RFC 5322 §3.4), or None when it is fine."""
+    if not value.strip():
+        return "is empty"
+    pairs = getaddresses([value])
+    addresses = [addr for _name, addr in pairs if addr]
+    if not addresses:
+        return f"has no address: {value!r}"
+    if not many and len(addresses) > 1:
+        return "must hold one address"
+    for addr in addresses:
+        if not _ADDRESS.match(addr):
+            return f"has a malformed address: {addr!r}"
+    return None
+
+
+@rule("B2B704", "from-invalid", "error")
+def from_invalid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a message whose `From` header is missing or is not one valid address
+        (RFC 5322 §3.6.2). Bare HTML is not checked.
+
+    Why it matters:
+        DMARC aligns on the From domain; a missing or broken From is rejected or sent to spam.
+
+    Example:
+        Subject: Spring catalogue
+        From: Acme Machines
+
+        Hello
+
+    Use instead:
+        Subject: Spring catalogue
+        From: Acme Machines <news@acme-machines.com>
+
+        Hello
+    """
+    if not (doc.is_message and doc.has_headers):
+        return
+    field = doc.headers.get("from")
+    if field is None:
+        yield doc.hit_document("no From header — add one with a real address", "headers")
+        return
+    why = _check_address(field.value, many=False)
+    if why:
+        yield doc.hit_header("from", f"From {why}")
+
+
+@rule("B2B705", "reply-to-invalid", "error")
+def reply_to_invalid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a malformed `Reply-To` header (RFC 5322 §3.6.2).
+
+    Why it matters:
+        A buyer's reply is the best signal a B2B email gets; a broken Reply-To loses it.
+
+    Example:
+        From: news@acme-machines.com
+        Reply-To: sales at acme
+
+        Hello
+
+    Use instead:
+        From: news@acme-machines.com
+        Reply-To: Sales <sales@acme-machines.com>
+
+        Hello
+    """
+    field = doc.headers.get("reply-to")
+    if field is not None and doc.is_message:
+        why = _check_address(field.value, many=True)
+        if why:
+            yield doc.hit_header("reply-to", f"Reply-To {why}")
+
+
+@rule("B2B706", "reply-to-missing", "info")
+def reply_to_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Notes a message without a `Reply-To` header whose From looks like a no-reply address.
+
+    Why it matters:
+        Replies from buyers then bounce or vanish; give them a monitored address.
+
+    Example:
+        From: Acme <noreply@acme-machines.com>
+
+        Hello
+
+    Use instead:
+        From: Acme <noreply@acme-machines.com>
+        Reply-To: Sales <sales@acme-machines.com>
+
+        Hello
+    """
+    if not (doc.is_message and doc.has_headers) or "reply-to" in doc.headers:
+        return
+    sender = doc.headers.get("from")
+    if sender and re.search(r"no-?reply|do-?not-?reply|ne-pas-repondre", sender.value, re.I):
+        yield doc.hit_header(
+            "from", "From is a no-reply address and there is no Reply-To — add one"
+        )
+
+
+RULES = (
+    unsubscribe_missing,
+    list_unsubscribe,
+    postal_address,
+    from_invalid,
+    reply_to_invalid,
+    reply_to_missing,
+)

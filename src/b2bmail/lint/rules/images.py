@@ -1,0 +1,171 @@
+"""Images: alt text, dimensions, sources, and emails that are mostly images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from b2bmail.lint.css import parse_px
+from b2bmail.lint.document import Document, Element
+from b2bmail.lint.problem import Hit
+from b2bmail.lint.registry import rule
+from b2bmail.lint.rules._shared import is_template_value
+
+
+def _src(el: Element) -> str:
+    return (el.get("src") or "").strip()
+
+
+@rule("B2B401", "img-missing-alt", "error")
+def img_missing_alt(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an `<img>` without an `alt` attribute (`alt=""` is right for a decorative image).
+
+    Why it matters:
+        Outlook and most corporate clients block images by default: the alt text is all the
+        reader sees, and screen readers read the file name without it.
+
+    Example:
+        <img src="https://example.com/logo.png" width="120" height="40">
+
+    Use instead:
+        <img src="https://example.com/logo.png" width="120" height="40" alt="Acme Machines">
+    """
+    for el in doc.elements("img"):
+        if el.get("alt") is None:
+            yield doc.hit(
+                el,
+                f'image {_src(el) or "(no src)"} has no alt text — describe it, or alt="" if decorative',
+            )
+
+
+@rule("B2B402", "img-missing-dimensions", "warning")
+def img_missing_dimensions(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an `<img>` without a numeric `width` or `height` attribute.
+
+    Why it matters:
+        Outlook for Windows shows images at their file size without a width attribute, and
+        with images blocked the layout jumps when they have no size.
+
+    Example:
+        <img src="https://example.com/hero.jpg" alt="New excavator">
+
+    Use instead:
+        <img src="https://example.com/hero.jpg" alt="New excavator" width="600" height="300" style="width:100%;max-width:600px;height:auto">
+    """
+    for el in doc.elements("img"):
+        missing = [a for a in ("width", "height") if parse_px(el.get(a) or "") is None]
+        if missing:
+            yield doc.hit(el, f"image has no {' or '.join(missing)} attribute — set both in pixels")
+
+
+@rule("B2B403", "img-insecure-src", "warning")
+def img_insecure(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an image loaded over `http://`.
+
+    Why it matters:
+        Gmail's image proxy and many clients block or warn about insecure images, and
+        corporate proxies may strip them.
+
+    Example:
+        <img src="http://example.com/logo.png" alt="Acme" width="120" height="40">
+
+    Use instead:
+        <img src="https://example.com/logo.png" alt="Acme" width="120" height="40">
+    """
+    for el in doc.elements("img"):
+        if _src(el).lower().startswith("http://"):
+            yield doc.hit(el, f"image {_src(el)} is loaded over http:// — use https://")
+
+
+@rule("B2B404", "img-relative-src", "error")
+def img_relative(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an image whose `src` is empty or relative (not http(s)://, cid: or data:).
+
+    Why it matters:
+        An email has no base URL: a relative image never loads.
+
+    Example:
+        <img src="images/logo.png" alt="Acme" width="120" height="40">
+
+    Use instead:
+        <img src="https://example.com/images/logo.png" alt="Acme" width="120" height="40">
+    """
+    for el in doc.elements("img"):
+        src = _src(el)
+        if is_template_value(src):
+            continue
+        if not src.lower().startswith(("http://", "https://", "cid:", "data:")):
+            yield doc.hit(
+                el, f"image src {src!r} is relative or empty — use an absolute https:// URL"
+            )
+
+
+@rule("B2B405", "img-base64", "warning")
+def img_base64(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an image embedded as a `data:` URI.
+
+    Why it matters:
+        Gmail and Outlook.com do not show data: images, and they inflate the message towards
+        Gmail's clipping point.
+
+    Example:
+        <img src="data:image/png;base64,iVBORw0KGgo=" alt="Dot" width="1" height="1">
+
+    Use instead:
+        <img src="https://example.com/dot.png" alt="Dot" width="1" height="1">
+    """
+    for el in doc.elements("img"):
+        src = _src(el)
+        if src.lower().startswith("data:"):
+            yield doc.hit(
+                el,
+                f"image is embedded as a data: URI ({len(src) // 1024} KB) — host it over https://",
+            )
+
+
+@rule("B2B406", "image-heavy", "warning", {"min-words-per-image": 20})
+def image_heavy(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email made only of images, or with fewer than `min-words-per-image` (20)
+        words of text per content image (images over 2 px).
+
+    Why it matters:
+        With images blocked (Outlook's default) the reader sees an empty email, and spam
+        filters score image-heavy, text-light mail.
+
+    Example:
+        <html><body><img src="https://example.com/offer.jpg" alt="Spring offer" width="600" height="800"></body></html>
+
+    Use instead:
+        <html><body><img src="https://example.com/offer.jpg" alt="Spring offer" width="600" height="300"><p>Our spring catalogue has forty machines at new prices, valid until the end of May. Book a demo and we will bring one to your site.</p></body></html>
+    """
+    images = [
+        el
+        for el in doc.elements("img")
+        if not all((parse_px(el.get(a) or "") or 99) <= 2 for a in ("width", "height"))
+    ]
+    if not images:
+        return
+    words = len(doc.words)
+    if words == 0:
+        yield doc.hit(images[0], "the email is only images — add the message as live text")
+    elif words < t["min-words-per-image"] * len(images):
+        yield doc.hit(
+            images[0],
+            f"{words} words of text for {len(images)} images — add live text "
+            f"(about {t['min-words-per-image']:g} words per image)",
+        )
+
+
+RULES = (
+    img_missing_alt,
+    img_missing_dimensions,
+    img_insecure,
+    img_relative,
+    img_base64,
+    image_heavy,
+)

@@ -1,0 +1,207 @@
+"""Links: empty, javascript:, insecure, shortened, misleading, and unresolved template syntax."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
+
+from b2bmail.lint.document import Document
+from b2bmail.lint.problem import Hit, Severity
+from b2bmail.lint.registry import rule
+from b2bmail.lint.rules._shared import TEMPLATE_SYNTAX, is_template_value, links, load_lines
+
+_DOMAIN_TEXT = re.compile(
+    r"^(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?:[/:?#]\S*)?$", re.I
+)
+
+
+def _host(href: str) -> str:
+    try:
+        return (urlsplit(href).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+# A whole merge tag when it is closed on the same line, else just the opening characters.
+TEMPLATE_TOKEN = re.compile(
+    r"\{\{[^{}\n]{0,80}\}\}|\{%[^\n]{0,80}?%\}|\*\|[^|\n]{0,80}\|\*|%%[^%\s]{1,80}%%|"
+    r"\[\[[^\]\n]{0,80}\]\]|\{\{|\{%|\*\||%%|\[\["
+)
+
+
+@rule("B2B601", "empty-link", "error")
+def empty_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a link whose `href` is empty or just `#`.
+
+    Why it matters:
+        The reader clicks and nothing happens, usually a forgotten call to action.
+
+    Example:
+        <a href="#">Book a demo</a>
+
+    Use instead:
+        <a href="https://example.com/demo">Book a demo</a>
+    """
+    for link in links(doc):
+        if link.href in ("", "#"):
+            yield doc.hit(
+                link.element,
+                f"link {link.text[:40]!r} goes nowhere (href={link.href!r}) — set its URL",
+            )
+
+
+@rule("B2B602", "javascript-link", "error")
+def javascript_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a `javascript:` link.
+
+    Why it matters:
+        No email client runs scripts; filters treat javascript: URLs as an attack sign.
+
+    Example:
+        <a href="javascript:openDemo()">Book a demo</a>
+
+    Use instead:
+        <a href="https://example.com/demo">Book a demo</a>
+    """
+    for link in links(doc):
+        if link.href.lower().replace(" ", "").startswith("javascript:"):
+            yield doc.hit(
+                link.element, "javascript: link does nothing in email — link to a web page"
+            )
+
+
+@rule("B2B603", "insecure-link", "warning")
+def insecure_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a link to an `http://` URL.
+
+    Why it matters:
+        Browsers warn on insecure pages and corporate gateways rewrite or block them; every
+        link in a B2B email should be https://.
+
+    Example:
+        <a href="http://example.com/demo">Book a demo</a>
+
+    Use instead:
+        <a href="https://example.com/demo">Book a demo</a>
+    """
+    for link in links(doc):
+        if link.href.lower().startswith("http://") and not is_template_value(link.href):
+            yield doc.hit(link.element, f"link {link.href} uses http:// — use https://")
+
+
+@rule("B2B604", "url-shortener", "warning")
+def url_shortener(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a link through a public URL shortener (bit.ly, tinyurl.com, ow.ly…; list in
+        data/lint_url_shorteners.txt).
+
+    Why it matters:
+        Shorteners hide the destination: spam filters and security gateways distrust them
+        and readers cannot see where they go.
+
+    Example:
+        <a href="https://bit.ly/3abcd">Book a demo</a>
+
+    Use instead:
+        <a href="https://example.com/demo">Book a demo</a>
+    """
+    shorteners = set(load_lines("lint_url_shorteners.txt"))
+    for link in links(doc):
+        host = _host(link.href)
+        if host in shorteners or host.removeprefix("www.") in shorteners:
+            yield doc.hit(
+                link.element, f"link goes through the URL shortener {host} — link to the real page"
+            )
+
+
+@rule("B2B605", "link-text-domain-mismatch", "warning")
+def domain_mismatch(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a link whose text shows a web address on a different domain from its href.
+
+    Why it matters:
+        "Text says one domain, link goes to another" is the classic phishing pattern: filters
+        score it, and careful readers will not click.
+
+    Example:
+        <a href="https://track.example.net/c/123">www.acme-machines.com</a>
+
+    Use instead:
+        <a href="https://www.acme-machines.com/">www.acme-machines.com</a>
+    """
+    for link in links(doc):
+        match = _DOMAIN_TEXT.match(link.text.strip())
+        if not match or is_template_value(link.href):
+            continue
+        shown = match.group(1).lower()
+        host = _host(link.href)
+        if not host:
+            continue
+        if host == shown or host.endswith("." + shown) or shown.endswith("." + host):
+            continue
+        yield doc.hit(link.element, f"link text shows {shown} but the link goes to {host}")
+
+
+@rule("B2B606", "unresolved-template-syntax", "error")
+def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags template syntax left in the email: `{{`, `{%`, `*|`, `%%`, `[[` in the subject,
+        preheader, headers, HTML (text and links) or text part. In a bare HTML file, which may
+        be a template another tool fills, it is a warning; in a message it is an error.
+
+    Why it matters:
+        "Dear {{ first_name }}" or `*|UNSUB|*` reaching a buyer shows a broken mail merge and
+        breaks the links that hold it.
+
+    Example:
+        <html><body><p>Dear {{ first_name }},</p></body></html>
+
+    Use instead:
+        <html><body><p>Dear Claire,</p></body></html>
+    """
+    lower: Severity | None = None if doc.is_message else "warning"
+    for match in TEMPLATE_TOKEN.finditer(doc.source):
+        line, column = doc.offset_position(match.start())
+        snippet = doc.snippet(line, column)
+        yield Hit(
+            f"unresolved template syntax {match.group(0)[:40]!r} — fill or remove it",
+            line,
+            column,
+            snippet,
+            "html",
+            lower,
+        )
+    if doc.subject and TEMPLATE_SYNTAX.search(doc.subject):
+        yield doc.hit_document("unresolved template syntax in the subject", "subject")
+    if doc.given_preheader and TEMPLATE_SYNTAX.search(doc.given_preheader):
+        yield doc.hit_document("unresolved template syntax in the preheader", "preheader")
+    for name, field in doc.headers.items():
+        if name != "subject" and TEMPLATE_SYNTAX.search(field.value):
+            yield doc.hit_header(
+                field.name, f"unresolved template syntax in the {field.name} header"
+            )
+    if doc.text:
+        for number, text_line in enumerate(doc.text.splitlines(), start=1):
+            found = TEMPLATE_TOKEN.search(text_line)
+            if found:
+                yield Hit(
+                    f"unresolved template syntax {found.group(0)[:40]!r} in the text part",
+                    number,
+                    found.start() + 1,
+                    text_line.strip()[:100],
+                    "text",
+                )
+
+
+RULES = (
+    empty_link,
+    javascript_link,
+    insecure_link,
+    url_shortener,
+    domain_mismatch,
+    template_syntax,
+)

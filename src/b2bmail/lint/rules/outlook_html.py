@@ -1,0 +1,137 @@
+"""Old clients, HTML: elements email clients strip, external CSS, misplaced <style>, width."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from b2bmail.lint.css import parse_px
+from b2bmail.lint.document import Document
+from b2bmail.lint.problem import Hit
+from b2bmail.lint.registry import rule
+
+FORBIDDEN = ("script", "form", "iframe", "video", "audio", "object", "embed", "svg", "canvas")
+FONT_SERVICES = re.compile(
+    r"fonts\.googleapis\.com|use\.typekit\.net|fonts\.bunny\.net|fast\.fonts\.net", re.I
+)
+
+
+@rule("B2B311", "forbidden-element", "error")
+def forbidden_element(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags `<script>`, `<form>`, `<iframe>`, `<video>`, `<audio>`, `<object>`, `<embed>`,
+        `<svg>` and `<canvas>`.
+
+    Why it matters:
+        Email clients strip them (scripts and frames for security; Outlook for Windows shows
+        no SVG, video or audio) and spam filters score them.
+
+    Example:
+        <html><body><script>track()</script><p>Hello</p></body></html>
+
+    Use instead:
+        <html><body><p>Hello</p></body></html>
+    """
+    for el in doc.elements(*FORBIDDEN):
+        yield doc.hit(
+            el, f"<{el.tag}> is stripped by email clients — remove it (use an image or a link)"
+        )
+
+
+@rule("B2B312", "external-stylesheet", "error")
+def external_stylesheet(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags `<link rel="stylesheet">` and `@import` of CSS. A web-font stylesheet (Google
+        Fonts, Adobe Fonts, Bunny Fonts) is only noted, as the text falls back to the next font.
+
+    Why it matters:
+        Gmail, Outlook and most webmails never load external CSS: the email arrives unstyled.
+
+    Example:
+        <html><head><link rel="stylesheet" href="https://example.com/email.css"></head><body><p>Hello</p></body></html>
+
+    Use instead:
+        <html><head></head><body><p style="color: #333333">Hello</p></body></html>
+    """
+    for el in doc.elements("link"):
+        if "stylesheet" in (el.get("rel") or "").lower():
+            href = el.get("href") or ""
+            if FONT_SERVICES.search(href):
+                yield doc.hit(
+                    el,
+                    "web-font stylesheet: most clients do not load it; keep a fallback font",
+                    "info",
+                )
+            else:
+                yield doc.hit(
+                    el,
+                    f"external stylesheet {href} is not loaded by email clients — inline the CSS",
+                )
+    for el, sheet in doc.stylesheets:
+        for url, offset in sheet.imports:
+            if FONT_SERVICES.search(url):
+                hit = doc.hit_in_style(
+                    el,
+                    offset,
+                    "web-font @import: most clients do not load it; keep a fallback font",
+                )
+                yield Hit(hit.message, hit.line, hit.column, hit.snippet, hit.part, "info")
+            else:
+                yield doc.hit_in_style(
+                    el, offset, f"@import {url} is not loaded by email clients — inline the CSS"
+                )
+
+
+@rule("B2B313", "style-in-body", "warning")
+def style_in_body(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a `<style>` element inside `<body>`.
+
+    Why it matters:
+        Several webmails (Gmail with non-Google accounts, older Yahoo and Outlook.com) keep only
+        the `<style>` of the `<head>`; styles in the body are dropped.
+
+    Example:
+        <html><head></head><body><style>p { color: #333333; }</style><p>Hello</p></body></html>
+
+    Use instead:
+        <html><head><style>p { color: #333333; }</style></head><body><p>Hello</p></body></html>
+    """
+    body = doc.body
+    if body is doc.root:
+        return
+    for el in doc.elements("style"):
+        if any(parent is body for parent in el.iterancestors("body")):
+            yield doc.hit(
+                el, "<style> inside <body> is dropped by some webmails — move it to <head>"
+            )
+
+
+@rule("B2B314", "content-too-wide", "warning", {"max-content-px": 640})
+def content_too_wide(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a table, cell, image or block whose `width` attribute or inline width is over
+        `max-content-px` (640) pixels.
+
+    Why it matters:
+        Outlook's reading pane and most webmail panes are 600 to 650 px wide: wider content
+        makes readers scroll sideways.
+
+    Example:
+        <table role="presentation" width="800"><tr><td>Hello</td></tr></table>
+
+    Use instead:
+        <table role="presentation" width="600"><tr><td>Hello</td></tr></table>
+    """
+    limit = t["max-content-px"]
+    for el in doc.elements("table", "td", "th", "img", "div"):
+        width = parse_px(el.get("width") or "")
+        if width is None:
+            width = parse_px(doc.style(el).get("width", "")) if el.get("style") else None
+        if width is not None and width > limit and not doc.hidden_from_outlook(el):
+            yield doc.hit(
+                el, f"<{el.tag}> is {width:g} px wide; keep email content within {limit:g} px"
+            )
+
+
+RULES = (forbidden_element, external_stylesheet, style_in_body, content_too_wide)

@@ -1,0 +1,278 @@
+"""Reading: subject, preheader, length and the first screen, for a reader who gives ~10 seconds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from lxml import etree
+
+from b2bmail.lint.css import parse_px
+from b2bmail.lint.document import Document
+from b2bmail.lint.problem import Hit
+from b2bmail.lint.registry import rule
+from b2bmail.lint.rules._shared import is_template_value
+
+_LETTER = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"[^\W_](?:[\w'’-]*\w)?")
+_NOT_CTA = re.compile(
+    r"view (it )?(in|online|this)|web ?version|browser|unsubscribe|preferences|"
+    r"version en ligne|navigateur|désinscri|desinscri|im browser|abmelden|webversie|afmelden",
+    re.I,
+)
+
+
+@rule("B2B101", "subject-missing", "error")
+def subject_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a message (an .eml, or an email handed over by the build) without a subject.
+        Bare HTML files have no subject and are not checked.
+
+    Why it matters:
+        The subject is what decides whether a busy buyer opens the email at all; many
+        filters score an empty subject as spam.
+
+    Example:
+        From: News <news@example.com>
+
+        Hello
+
+    Use instead:
+        From: News <news@example.com>
+        Subject: Your March maintenance schedule
+
+        Hello
+    """
+    if doc.subject is not None and not doc.subject.strip():
+        yield doc.hit_document(
+            "the email has no subject — write one that says what is inside", "subject"
+        )
+
+
+@rule("B2B102", "subject-too-long", "warning", {"subject-max-chars": 60})
+def subject_too_long(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a subject longer than `subject-max-chars` (60) characters.
+
+    Why it matters:
+        Mobile inboxes show about 30 to 40 characters and desktop clients about 60; the end of
+        a longer subject, often the point, is cut off.
+
+    Example:
+        Subject: Everything you need to know about our new range of hydraulic excavators this spring
+
+        Hello
+
+    Use instead:
+        Subject: New hydraulic excavators: spring prices inside
+
+        Hello
+    """
+    subject = (doc.subject or "").strip()
+    if len(subject) > t["subject-max-chars"]:
+        yield doc.hit_document(
+            f"subject is {len(subject)} characters; keep it under {t['subject-max-chars']:g} "
+            "so inboxes show all of it",
+            "subject",
+        )
+
+
+@rule("B2B103", "subject-shouting", "warning")
+def subject_shouting(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a subject written mostly in capitals, or with repeated `!`/`?` or `$$`.
+        Short acronyms (ROI, B2B) are fine.
+
+    Why it matters:
+        Spam filters score capitals and punctuation runs, and B2B readers read them as hype.
+
+    Example:
+        Subject: FREE DEMO FOR YOUR TEAM!!!
+
+        Hello
+
+    Use instead:
+        Subject: A free demo for your team
+
+        Hello
+    """
+    subject = (doc.subject or "").strip()
+    if not subject:
+        return
+    letters = _LETTER.findall(subject)
+    upper = sum(1 for c in letters if c.isupper())
+    if len(letters) >= 8 and upper / len(letters) >= 0.7:
+        yield doc.hit_document("subject is in capitals — write it in sentence case", "subject")
+    elif re.search(r"[!?]{2,}|!.*!|\$\$", subject):
+        yield doc.hit_document(
+            "subject repeats `!`, `?` or `$` — spam filters score that", "subject"
+        )
+
+
+@rule("B2B104", "preheader-missing", "warning")
+def preheader_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email without a preheader: no preheader given by the build and no hidden
+        preview-text element (display:none, or max-height:0 with overflow:hidden, or a
+        `preheader`/`preview` class) among the first elements of the body.
+
+    Why it matters:
+        Without one, inboxes show the first text of the body — often "View in browser" or
+        the alt text of the logo — next to the subject.
+
+    Example:
+        <html><body><p>View in browser</p><p>Our spring catalogue is out.</p></body></html>
+
+    Use instead:
+        <html><body><div style="display:none;max-height:0;overflow:hidden">Spring prices on 40 machines, valid until May.</div><p>Our spring catalogue is out.</p></body></html>
+    """
+    if doc.preheader is None and doc.words:
+        yield doc.hit_document("no preheader — add hidden preview text at the top of the body")
+
+
+@rule(
+    "B2B105", "preheader-length", "warning", {"preheader-min-chars": 40, "preheader-max-chars": 150}
+)
+def preheader_length(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a preheader shorter than `preheader-min-chars` (40) or longer than
+        `preheader-max-chars` (150) characters.
+
+    Why it matters:
+        A short preheader lets the inbox fill the preview with body text; a long one is cut
+        off and wastes the reader's few seconds.
+
+    Example:
+        <html><body><div style="display:none">Hello</div><p>Our spring catalogue is out.</p></body></html>
+
+    Use instead:
+        <html><body><div style="display:none">Spring prices on 40 machines, valid until the end of May.</div><p>Our spring catalogue is out.</p></body></html>
+    """
+    text = doc.preheader
+    if text is None:
+        return
+    el = doc.preheader_element
+    where = doc.hit(el, "") if el is not None and doc.given_preheader is None else None
+    length = len(text)
+    message = None
+    if length < t["preheader-min-chars"]:
+        message = f"preheader is {length} characters; write at least {t['preheader-min-chars']:g}"
+    elif length > t["preheader-max-chars"]:
+        message = (
+            f"preheader is {length} characters; inboxes show about {t['preheader-max-chars']:g}"
+        )
+    if message:
+        if where is None:
+            yield doc.hit_document(message, "preheader")
+        else:
+            yield Hit(message, where.line, where.column, where.snippet)
+
+
+@rule("B2B106", "too-long-to-read", "warning", {"max-words": 300, "words-per-minute": 238})
+def too_long(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email whose visible text has more than `max-words` (300) words, and gives its
+        reading time at `words-per-minute` (238, the average silent reading speed).
+
+    Why it matters:
+        A B2B reader gives an email about ten seconds to find its point. Past a few hundred
+        words the point is lost; link to the details instead.
+
+    Example:
+        # with thresholds: max-words=5
+        <html><body><p>This paragraph has clearly more than five words in it.</p></body></html>
+
+    Use instead:
+        <html><body><p>Short and clear.</p></body></html>
+    """
+    count = len(doc.words)
+    if count > t["max-words"]:
+        seconds = count / t["words-per-minute"] * 60
+        yield doc.hit_document(
+            f"{count} words, about {seconds:.0f} s to read; readers give an email about 10 s — "
+            f"keep it under {t['max-words']:g} words and link to the rest"
+        )
+
+
+def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:
+    """Walk the body in reading order until a call to action or the end of the first screen.
+
+    The first screen ends after `max_words` words of visible text or `max_px` pixels of image
+    height, whichever comes first. A call to action is a link with words (its text or its
+    image's alt), that is not "view in browser" / "unsubscribe" and not an anchor or template.
+    """
+    words = 0
+    pixels = 0.0
+    hidden = {id(el) for el in doc.hidden_elements}
+    skip_depth = 0
+    for event, el in etree.iterwalk(doc.body, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if skip_depth or id(el) in hidden or tag in ("style", "script"):
+                skip_depth += 1
+                continue
+            if tag == "a":
+                href = (el.get("href") or "").strip()
+                label = el.text_content().strip() or " ".join(
+                    (img.get("alt") or "") for img in el.iter("img")
+                )
+                if (
+                    href
+                    and not href.startswith(("#", "mailto:", "javascript:"))
+                    and not is_template_value(href)
+                    and _WORDS.search(label)
+                    and not _NOT_CTA.search(label)
+                ):
+                    return True, words
+            if tag == "img":
+                pixels += parse_px(el.get("height") or "") or 0
+            words += len(_WORDS.findall(el.text or ""))
+        else:
+            if skip_depth:
+                skip_depth -= 1
+            if not skip_depth and el is not doc.body:
+                words += len(_WORDS.findall(el.tail or ""))
+        if words > max_words or pixels > max_px:
+            return False, words
+    return False, words
+
+
+@rule(
+    "B2B107", "no-cta-first-screen", "warning", {"first-screen-words": 80, "first-screen-px": 600}
+)
+def no_cta_first_screen(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an email with no call to action in its first screen: no link with words before
+        `first-screen-words` (80) words of visible text or `first-screen-px` (600) pixels of
+        image height (from `height` attributes), whichever comes first. "View in browser",
+        "unsubscribe", anchors and mailto links do not count.
+
+    Why it matters:
+        Most readers never scroll: what they should do must be visible in the first screen.
+
+    Example:
+        # with thresholds: first-screen-words=5
+        <html><body><p>We have news about our products for you this spring.</p><a href="https://example.com/demo">Book a demo</a></body></html>
+
+    Use instead:
+        <html><body><p>Spring news.</p><a href="https://example.com/demo">Book a demo</a></body></html>
+    """
+    if not doc.words:
+        return
+    found, _words = _first_cta(doc, t["first-screen-words"], t["first-screen-px"])
+    if not found:
+        yield doc.hit_document(
+            f"no call to action in the first {t['first-screen-words']:g} words — put the main "
+            "link or button near the top"
+        )
+
+
+RULES = (
+    subject_missing,
+    subject_too_long,
+    subject_shouting,
+    preheader_missing,
+    preheader_length,
+    too_long,
+    no_cta_first_screen,
+)

@@ -1,0 +1,175 @@
+"""Turn files into `Document`s: bare HTML, .eml messages (HTML part, text part, headers), MJML."""
+
+from __future__ import annotations
+
+import binascii
+import email
+import email.policy
+from collections.abc import Mapping
+from email.message import EmailMessage
+from pathlib import Path
+
+from b2bmail.errors import InputError, TemplateError
+from b2bmail.lint.document import Document, HeaderField
+
+HTML_SUFFIXES = (".html", ".htm")
+LINTABLE_SUFFIXES = (*HTML_SUFFIXES, ".eml", ".mjml")
+
+
+def estimate_encoded_size(html: str) -> int:
+    """Bytes the HTML takes in a message once quoted-printable encoded (RFC 2045 §6.7)."""
+    return len(binascii.b2a_qp(html.encode("utf-8")))
+
+
+def header_fields(raw: bytes) -> list[HeaderField]:
+    """The header fields of a message with the file line where each starts (RFC 5322 §2.2)."""
+    fields: list[HeaderField] = []
+    name = ""
+    value = ""
+    start = 0
+    text = raw.decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            break
+        if line[0] in " \t" and name:
+            value += " " + line.strip()
+            continue
+        if name:
+            fields.append(HeaderField(name, value, start))
+        name, _, rest = line.partition(":")
+        name, value, start = name.strip(), rest.strip(), number
+    if name:
+        fields.append(HeaderField(name, value, start))
+    return fields
+
+
+def _decoded_headers(message: EmailMessage, raw_fields: list[HeaderField]) -> list[HeaderField]:
+    out = []
+    for field in raw_fields:
+        try:
+            value = str(message.get(field.name, field.value))
+        except Exception:  # a malformed header: keep the raw text; the rules report it
+            value = field.value
+        out.append(HeaderField(field.name, value, field.line))
+    return out
+
+
+def document_from_message(raw: bytes, path: str) -> Document:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    html_part = message.get_body(preferencelist=("html",))
+    text_part = message.get_body(preferencelist=("plain",))
+    html = ""
+    size = 0
+    if html_part is not None:
+        try:
+            html = str(html_part.get_content())
+        except (LookupError, ValueError) as exc:
+            raise InputError(f"cannot decode the HTML part: {exc}", path=path) from exc
+        payload = html_part.get_payload(decode=False)
+        size = len(payload) if isinstance(payload, str) else len(html.encode("utf-8"))
+    text = None
+    if text_part is not None:
+        try:
+            text = str(text_part.get_content())
+        except (LookupError, ValueError):
+            text = ""
+    fields = _decoded_headers(message, header_fields(raw))
+    subject = next((f.value for f in fields if f.name.lower() == "subject"), "")
+    return Document(
+        path=path,
+        html=html,
+        text=text,
+        subject=subject,
+        headers=fields,
+        is_message=True,
+        encoded_html_size=size,
+    )
+
+
+def document_from_parts(
+    *,
+    html: str,
+    path: str,
+    text: str | None = None,
+    subject: str | None = None,
+    preheader: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Document:
+    """A document from already-separated parts (what the build has in hand)."""
+    fields = None
+    if headers is not None:
+        fields = [HeaderField(name, value, 1) for name, value in headers.items()]
+    return Document(
+        path=path,
+        html=html,
+        text=text,
+        subject=subject,
+        preheader=preheader,
+        headers=fields,
+        is_message=subject is not None or headers is not None,
+        encoded_html_size=estimate_encoded_size(html),
+    )
+
+
+def compile_mjml(source: str, path: str) -> str:
+    """MJML -> HTML with mjml-python (the lint library's only compile step)."""
+    try:
+        from mjml import mjml2html
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise TemplateError(
+            "mjml-python is not installed", path=path, hint="pip install mjml-python"
+        ) from exc
+    try:
+        return str(mjml2html(source))
+    except Exception as exc:  # mjml-python raises plain exceptions for bad input
+        raise TemplateError(
+            f"cannot compile MJML: {exc}", path=path, hint="fix the MJML markup"
+        ) from exc
+
+
+def read_document(path: Path) -> Document:
+    """A `Document` for an .html, .htm, .eml or .mjml file."""
+    suffix = path.suffix.lower()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError("no such file", path=path, hint="check the path") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from exc
+    if suffix == ".eml":
+        return document_from_message(raw, str(path))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if suffix == ".mjml":
+        text = compile_mjml(text, str(path))
+    elif suffix not in HTML_SUFFIXES:
+        raise InputError(
+            f"cannot lint a {suffix or 'suffix-less'} file",
+            path=path,
+            hint="lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files",
+        )
+    return Document(path=str(path), html=text, encoded_html_size=estimate_encoded_size(text))
+
+
+def is_mjml_document(path: Path) -> bool:
+    """True for a whole MJML document (an `<mjml>` root), False for an mj-include partial."""
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+    except OSError:
+        return True  # let the linting report the read error
+    return "<mjml" in head
+
+
+def find_lintable(folder: Path) -> list[Path]:
+    """Every .html/.htm/.eml/.mjml file under `folder`, sorted, hidden folders skipped."""
+    found = []
+    for candidate in sorted(folder.rglob("*")):
+        rel = candidate.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if candidate.is_file() and candidate.suffix.lower() in LINTABLE_SUFFIXES:
+            found.append(candidate)
+    return found
