@@ -57,7 +57,10 @@ def get_json(url: str) -> dict[str, Any]:
 
 
 def frame_text(tab: Tab) -> str:
-    return str(tab.evaluate("document.getElementById('email').contentDocument.body.innerText"))
+    # Empty while the frame is between documents (reloading after a rebuild).
+    return str(
+        tab.evaluate("document.getElementById('email').contentDocument.body?.innerText ?? ''")
+    )
 
 
 def test_binds_loopback_only(server: PreviewHTTPServer) -> None:

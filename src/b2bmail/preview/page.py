@@ -135,10 +135,13 @@ function showSegment() {
   $("from").textContent = seg.from;
   $("subject").textContent = seg.subject;
   $("preheader").textContent = seg.preheader;
-  const url = "/segment/" + encodeURIComponent(seg.id) + "/email.html?g=" + state.generation;
-  $("email").src = url;
+  // Reload the email only when it changed: a failed build keeps the last good one on screen.
+  const url = "/segment/" + encodeURIComponent(seg.id) + "/email.html?g=" + state.good_generation;
+  if ($("email").getAttribute("src") !== url) {
+    $("email").src = url;
+    fetch(url).then((r) => r.text()).then((t) => { $("source").textContent = t; });
+  }
   $("text").textContent = seg.text;
-  fetch(url).then((r) => r.text()).then((t) => { $("source").textContent = t; });
   $("sizes").textContent = (seg.html_bytes / 1024).toFixed(1) + " KB HTML · "
     + (seg.text_bytes / 1024).toFixed(1) + " KB text";
   const box = $("problems");

@@ -51,6 +51,7 @@ class BuildState:
     campaign: CampaignView | None
     error: BuildFailure | None
     seconds: float
+    good_generation: int = 0  # the generation that built `campaign`
 
 
 def describe_failure(exc: Exception) -> BuildFailure:
@@ -93,7 +94,7 @@ class PreviewService:
         self._on_event = on_event or (lambda message: None)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._state = BuildState(0, None, None, 0.0)
+        self._state = BuildState(0, None, None, 0.0, 0)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -119,8 +120,13 @@ class PreviewService:
         seconds = time.monotonic() - started
         with self._changed:
             previous = self._state
+            generation = previous.generation + 1
             self._state = BuildState(
-                previous.generation + 1, campaign or previous.campaign, error, seconds
+                generation,
+                campaign or previous.campaign,
+                error,
+                seconds,
+                generation if campaign is not None else previous.good_generation,
             )
             self._changed.notify_all()
             state = self._state
@@ -164,6 +170,7 @@ def state_json(state: BuildState) -> dict[str, Any]:
     campaign = state.campaign
     return {
         "generation": state.generation,
+        "good_generation": state.good_generation,
         "seconds": round(state.seconds, 3),
         "error": asdict(state.error) if state.error else None,
         "campaign": campaign.name if campaign else None,
