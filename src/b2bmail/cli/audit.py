@@ -16,6 +16,7 @@ from b2bmail.deliverability.audit_report import format_csv, format_json, format_
 from b2bmail.deliverability.resolver import ResolverSettings
 from b2bmail.deliverability.risk import ALL_LEVELS
 from b2bmail.output import write_atomic
+from b2bmail.preview.report import segment_rows, write_audit_report
 
 
 class ProgressBar:
@@ -56,6 +57,20 @@ class ProgressBar:
 @encoding_options
 @format_option("text", "json", "csv")
 @out_option()
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write a self-contained HTML report with charts (see docs/readme/preview.md).",
+)
+@click.option(
+    "--segments",
+    "segments_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A segments file: the HTML report then charts each segment's recipients by level.",
+)
 def audit(
     recipients: str,
     resolver_settings: ResolverSettings,
@@ -64,6 +79,8 @@ def audit(
     delimiter: str | None,
     output_format: str,
     out_path: str | None,
+    report_path: str | None,
+    segments_path: str | None,
 ) -> None:
     """Score every recipient's deliverability risk from DNS (MX, gateways, SPF, DMARC).
 
@@ -76,6 +93,7 @@ def audit(
         b2bmail audit examples/heavy-equipment/recipients.csv
         b2bmail audit list.csv --nameserver 1.1.1.1 --format json --out audit.json
         b2bmail audit list.csv --fail-on high --format csv --out audit.csv
+        b2bmail audit list.csv --report audit.html --segments segments.yaml
     """
     with ProgressBar() as bar:
         report = audit_file(
@@ -91,6 +109,13 @@ def audit(
         text = format_csv(report)
     else:
         text = format_text(report, recipients)
+    if report_path is not None:
+        segment_of = None
+        if segments_path is not None:
+            segment_of = segment_rows(
+                recipients, segments_path, encoding=encoding, delimiter=delimiter
+            )
+        write_audit_report(report, report_path, source=recipients, segment_of=segment_of)
     if out_path is not None:
         write_atomic(out_path, text)
     else:

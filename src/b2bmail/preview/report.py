@@ -15,6 +15,8 @@ from b2bmail.deliverability.audit import AuditedRecipient, AuditReport
 from b2bmail.deliverability.risk import ALL_LEVELS
 from b2bmail.output import write_atomic
 from b2bmail.preview.charts import bar_chart, stacked_chart
+from b2bmail.recipients import read_recipients
+from b2bmail.segments import assign_segment, load_segments
 
 LEVEL_COLOURS = {
     "low": "#2e9d5b",
@@ -190,3 +192,20 @@ def write_audit_report(
 ) -> None:
     """Write the report page to `path` atomically."""
     write_atomic(path, render_audit_report(report, source=source, segment_of=segment_of))
+
+
+def segment_rows(
+    recipients: str | Path,
+    segments: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> dict[int, str]:
+    """Each recipient row's segment id (first matching segment by priority), for the chart."""
+    defined = load_segments(segments)
+    table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    result = {}
+    for row in table.rows:
+        segment = assign_segment(defined, row.fields)
+        result[row.row] = segment.id if segment is not None else NO_SEGMENT
+    return result
