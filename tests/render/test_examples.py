@@ -1,0 +1,77 @@
+"""The shipped examples build, and the heavy-equipment segments follow the brief's table."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from b2bmail.render.build import render_campaign
+from b2bmail.segments import load_segments
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ROOT / "examples" / "heavy-equipment" / "campaign.yaml"
+DUTCH = ROOT / "examples" / "warmtepompen-nl" / "campaign.yaml"
+
+# The weights from issue #2, column by column; rows in the table's order (the tie-break).
+TABLE = {
+    "product_performance": (10, 8, 7, 6),
+    "supplier_expertise": (6, 7, 5, 4),
+    "price": (6, 7, 9, 10),
+    "trade_in_value": (1, 5, 8, 9),
+    "operating_cost": (9, 8, 5, 4),
+    "parts_availability": (6, 7, 5, 7),
+    "service_proximity": (4, 7, 6, 5),
+    "reliability": (9, 7, 5, 6),
+    "financing": (2, 5, 7, 7),
+}
+COLUMNS = ("mining", "aggregates", "construction", "rental")
+
+
+def expected_order(segment_id: str) -> list[str]:
+    col = COLUMNS.index(segment_id)
+    rows = list(TABLE)
+    return sorted(rows, key=lambda k: (-TABLE[k][col], rows.index(k)))
+
+
+def test_segments_file_holds_exactly_the_table() -> None:
+    segments = {s.id: s for s in load_segments(HEAVY.parent / "segments.yaml")}
+    assert sorted(segments) == sorted(COLUMNS)
+    for seg_id in COLUMNS:
+        weights = {b.key: b.weight for b in segments[seg_id].benefits}
+        assert weights == {k: v[COLUMNS.index(seg_id)] for k, v in TABLE.items()}
+        assert list(segments[seg_id].benefit_keys) == expected_order(seg_id)
+
+
+@pytest.fixture(scope="module")
+def heavy_html() -> dict[str, str]:
+    return {seg.segment_id: seg.html for seg in render_campaign(HEAVY).segments}
+
+
+def test_benefit_blocks_follow_each_segments_weights(heavy_html: dict[str, str]) -> None:
+    orders = {}
+    for seg_id, html in heavy_html.items():
+        shown = re.findall(r'data-benefit="([a-z_]+)"', html)
+        assert len(shown) == 6
+        assert shown == expected_order(seg_id)[:6]
+        orders[seg_id] = tuple(shown)
+    assert len(set(orders.values())) == 4  # four different orders
+    assert orders["mining"][:3] == ("product_performance", "operating_cost", "reliability")
+    assert orders["rental"][:2] == ("price", "trade_in_value")
+
+
+def test_heavy_equipment_html_is_clean_and_french(heavy_html: dict[str, str]) -> None:
+    for html in heavy_html.values():
+        assert len(html.encode("utf-8")) < 102 * 1024
+        assert not re.search(r"\{\{|\{%|<script|<link\b|@import", html, re.I)
+        assert '<html lang="fr-FR" dir="ltr"' in html
+        assert "1\u202f234,50\xa0€" in html and "1\u202f481,40\xa0€" in html  # HT and TTC, 20 %
+        assert "Bonjour Claire," in html
+
+
+def test_dutch_example_uses_its_locale() -> None:
+    build = render_campaign(DUTCH)
+    assert [s.segment_id for s in build.segments] == ["installateurs", "projectontwikkelaars"]
+    html = build.segments[0].html
+    assert '<html lang="nl-NL"' in html
+    assert "€\xa04.995,00" in html and "€\xa06.043,95" in html  # 4 995,00 + 21 % btw
+    assert "21%" in build.segments[0].text
