@@ -1,3 +1,105 @@
 """`b2bmail` commands: sender authentication (check-sender)."""
 
 from __future__ import annotations
+
+import ipaddress
+import json
+import re
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import format_option, out_option, resolver_options
+from b2bmail.deliverability.dkim import SELECTOR
+from b2bmail.deliverability.resolver import ResolverSettings
+from b2bmail.deliverability.sender import run_check_sender
+from b2bmail.deliverability.sender_format import format_text, report_to_dict
+from b2bmail.deliverability.spf import is_valid_domain
+from b2bmail.output import write_atomic
+
+_LDH = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?")
+
+
+def _domain(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    name = value.strip().rstrip(".").lower()
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise click.BadParameter(f"{value!r} is not a domain name") from None
+    if not is_valid_domain(name) or not all(_LDH.fullmatch(label) for label in name.split(".")):
+        raise click.BadParameter(
+            f"{value!r} is not a domain name — give the domain you send from, e.g. example.com"
+        )
+    return name
+
+
+def _ips(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not an IPv4 or IPv6 address") from None
+    return values
+
+
+def _selectors(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    for value in values:
+        if not SELECTOR.fullmatch(value):
+            raise click.BadParameter(
+                f"{value!r} is not a DKIM selector (letters, digits, '-', '_', dots)"
+            )
+    return values
+
+
+@main.command("check-sender")
+@click.argument("domain", callback=_domain)
+@click.option(
+    "--ip",
+    "ips",
+    multiple=True,
+    callback=_ips,
+    metavar="IP",
+    help="A sending IP: evaluated with SPF check_host() and reverse DNS (repeatable).",
+)
+@click.option(
+    "--dkim-selector",
+    "selectors",
+    multiple=True,
+    callback=_selectors,
+    metavar="S",
+    help="A DKIM selector you sign with: S._domainkey.DOMAIN is checked (repeatable).",
+)
+@resolver_options
+@format_option("text", "json")
+@out_option()
+def check_sender(
+    domain: str,
+    ips: tuple[str, ...],
+    selectors: tuple[str, ...],
+    resolver_settings: ResolverSettings,
+    output_format: str,
+    out_path: str | None,
+) -> None:
+    """Check a sending domain's SPF, DKIM, DMARC, MTA-STS, TLS-RPT and reverse DNS.
+
+    Ends with the Gmail / Yahoo / Microsoft bulk-sender checklist. Exit 0 when no
+    item fails or stays unknown (a DNS timeout), 1 otherwise, 2 on bad input.
+
+    \b
+    Example:
+        b2bmail check-sender example.com
+        b2bmail check-sender example.com --ip 192.0.2.25 --dkim-selector s1
+        b2bmail check-sender example.com --ip 2001:db8::25 --format json --out sender.json
+    """
+    report = run_check_sender(resolver_settings, domain, ips, selectors)
+    if output_format == "json":
+        text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = format_text(report)
+    if out_path is not None:
+        write_atomic(out_path, text)
+    else:
+        click.echo(text, nl=False)
+    click.get_current_context().exit(EXIT_OK if report.ok else EXIT_FINDINGS)

@@ -1,0 +1,211 @@
+import asyncio
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from b2bmail.deliverability.answers import StaticResolver
+from b2bmail.deliverability.sender import SenderReport, check_sender
+from b2bmail.deliverability.sender_format import format_text, report_to_dict
+
+
+def rsa_key(bits: int) -> str:
+    key = rsa.RSAPublicNumbers(65537, (1 << (bits - 1)) | 0xC0FFEE1).public_key()
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
+
+
+def good_table() -> dict:
+    return {
+        ("example.com", "TXT"): ["v=spf1 include:_spf.example.com -all"],
+        ("_spf.example.com", "TXT"): ["v=spf1 ip4:192.0.2.0/24 -all"],
+        ("s1._domainkey.example.com", "TXT"): [f"v=DKIM1; k=rsa; p={rsa_key(2048)}"],
+        ("_dmarc.example.com", "TXT"): ["v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"],
+        ("_mta-sts.example.com", "TXT"): ["v=STSv1; id=20240101"],
+        ("_smtp._tls.example.com", "TXT"): ["v=TLSRPTv1; rua=mailto:tls@example.com"],
+        ("25.2.0.192.in-addr.arpa", "PTR"): ["out.example.com"],
+        ("out.example.com", "A"): ["192.0.2.25"],
+    }
+
+
+def run(
+    table: dict, ips: tuple[str, ...] = ("192.0.2.25",), selectors: tuple[str, ...] = ("s1",)
+) -> SenderReport:
+    return asyncio.run(check_sender(StaticResolver(table), "Example.com", ips, selectors))
+
+
+def statuses(report: SenderReport) -> dict[str, str]:
+    return {item.key: item.status for item in report.checklist}
+
+
+def test_good_setup_passes_everything() -> None:
+    report = run(good_table())
+    assert statuses(report) == {
+        "spf": "pass",
+        "dkim": "pass",
+        "dmarc": "pass",
+        "alignment": "pass",
+        "ptr": "pass",
+        "unsubscribe": "skipped",
+    }
+    assert report.ok
+    assert report.spf.lookup_count is not None and report.spf.lookup_count.total == 1
+    assert report.mta_sts.valid and report.tls_rpt.valid
+    data = report_to_dict(report)
+    assert set(data) >= {"spf", "dkim", "dmarc", "mta_sts", "tls_rpt", "ptr", "checklist"}
+    assert data["spf"]["results"]["192.0.2.25"]["result"] == "pass"
+    assert data["dkim"][0]["key_bits"] == 2048
+    assert data["dmarc"]["policy"] == "quarantine"
+    assert data["mta_sts"]["policy_fetched"] is False
+    text = format_text(report)
+    assert "[   PASS] SPF record valid" in text
+    assert "rsa 2048 bits" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "status", "reason"),
+    [
+        ({("example.com", "TXT"): ["v=spf1 -all"]}, "spf", "fail", "192.0.2.25: fail"),
+        (
+            {("example.com", "TXT"): ["v=spf1 ip4:192.0.2.25 ~all", "v=spf1 -all"]},
+            "spf",
+            "fail",
+            "2 SPF records",
+        ),
+        ({("example.com", "TXT"): []}, "spf", "fail", "no v=spf1"),
+        (
+            {("example.com", "TXT"): ["v=spf1 ip4:192.0.2.25 ip4:1.2.3 -all"]},
+            "spf",
+            "fail",
+            "RFC 7208",
+        ),
+        ({("example.com", "TXT"): "timeout"}, "spf", "unknown", "timeout"),
+        ({("_spf.example.com", "TXT"): "servfail"}, "spf", "unknown", "failed"),
+        (
+            {("s1._domainkey.example.com", "TXT"): [f"v=DKIM1; p={rsa_key(512)}"]},
+            "dkim",
+            "fail",
+            "512-bit",
+        ),
+        ({("s1._domainkey.example.com", "TXT"): ["v=DKIM1; p="]}, "dkim", "fail", "revoked"),
+        ({("s1._domainkey.example.com", "TXT"): "nxdomain"}, "dkim", "fail", "no DKIM key"),
+        ({("s1._domainkey.example.com", "TXT"): "timeout"}, "dkim", "unknown", "failed"),
+        ({("_dmarc.example.com", "TXT"): "nxdomain"}, "dmarc", "fail", "no DMARC record"),
+        ({("_dmarc.example.com", "TXT"): ["v=DMARC1; p=bogus"]}, "dmarc", "fail", "must be one of"),
+        ({("_dmarc.example.com", "TXT"): "timeout"}, "dmarc", "unknown", "failed"),
+        ({("25.2.0.192.in-addr.arpa", "PTR"): "nxdomain"}, "ptr", "fail", "no PTR"),
+        ({("out.example.com", "A"): ["198.51.100.1"]}, "ptr", "fail", "does not resolve back"),
+        ({("out.example.com", "A"): "timeout"}, "ptr", "unknown", "failed"),
+        ({("25.2.0.192.in-addr.arpa", "PTR"): "servfail"}, "ptr", "unknown", "failed"),
+    ],
+    ids=[
+        "spf-fail",
+        "spf-two-records",
+        "spf-absent",
+        "spf-syntax",
+        "spf-timeout",
+        "spf-include-servfail",
+        "dkim-512",
+        "dkim-revoked",
+        "dkim-absent",
+        "dkim-timeout",
+        "dmarc-absent",
+        "dmarc-invalid",
+        "dmarc-timeout",
+        "ptr-absent",
+        "ptr-not-confirmed",
+        "ptr-forward-timeout",
+        "ptr-servfail",
+    ],
+)
+def test_checklist_item(change: dict, key: str, status: str, reason: str) -> None:
+    table = good_table()
+    table.update(change)
+    report = run(table)
+    item = next(i for i in report.checklist if i.key == key)
+    assert (item.status, reason in item.reason) == (status, True), item.reason
+    assert not report.ok
+
+
+def test_too_many_lookups_through_includes_fails_spf() -> None:
+    table = good_table()
+    table[("example.com", "TXT")] = ["v=spf1 include:a.example.com include:_spf.example.com -all"]
+    table[("a.example.com", "TXT")] = [
+        "v=spf1 " + " ".join(f"exists:e{i}.example.com" for i in range(10)) + " ?all"
+    ]
+    report = run(table, ips=(), selectors=())
+    item = report.checklist[0]
+    assert (item.status, item.reason) == (
+        "fail",
+        "12 DNS-querying terms reachable; at most 10 (RFC 7208 §4.6.4)",
+    )
+
+
+def test_without_ips_and_selectors_items_are_skipped_not_passed() -> None:
+    report = run(good_table(), ips=(), selectors=())
+    assert statuses(report) == {
+        "spf": "pass",
+        "dkim": "skipped",
+        "dmarc": "pass",
+        "alignment": "pass",
+        "ptr": "skipped",
+        "unsubscribe": "skipped",
+    }
+    assert "give --ip" in report.checklist[0].reason
+
+
+def test_alignment_through_dkim_when_spf_fails() -> None:
+    table = good_table()
+    table[("example.com", "TXT")] = ["v=spf1 -all"]
+    report = run(table)
+    alignment = next(i for i in report.checklist if i.key == "alignment")
+    assert alignment.status == "pass"
+    assert alignment.reason == "DKIM, signing with d=example.com (adkim=r)"
+
+
+def test_alignment_fails_without_spf_or_dkim() -> None:
+    table = good_table()
+    table[("example.com", "TXT")] = ["v=spf1 -all"]
+    report = run(table, selectors=())
+    alignment = next(i for i in report.checklist if i.key == "alignment")
+    assert (alignment.status, alignment.reason) == (
+        "fail",
+        "SPF fails and DKIM was not checked (no --dkim-selector)",
+    )
+
+
+def test_dmarc_inherited_from_organisational_domain() -> None:
+    table = {
+        ("news.example.com", "TXT"): ["v=spf1 ip4:192.0.2.25 -all"],
+        ("_dmarc.news.example.com", "TXT"): "nxdomain",
+        ("_dmarc.example.com", "TXT"): ["v=DMARC1; p=reject; sp=none"],
+        ("_mta-sts.news.example.com", "TXT"): "nxdomain",
+        ("_smtp._tls.news.example.com", "TXT"): "nxdomain",
+    }
+    report = asyncio.run(check_sender(StaticResolver(table), "news.example.com"))
+    dmarc = next(i for i in report.checklist if i.key == "dmarc")
+    assert (dmarc.status, dmarc.reason) == (
+        "pass",
+        "p=none at _dmarc.example.com; quarantine or reject protects better",
+    )
+    assert report.mta_sts.status == "absent"
+
+
+def test_ipv6_ptr_name() -> None:
+    table = good_table()
+    table[("example.com", "TXT")] = ["v=spf1 ip6:2001:db8::/32 -all"]
+    table[("5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "PTR")] = [
+        "out6.example.com"
+    ]
+    table[("out6.example.com", "AAAA")] = ["2001:db8::25"]
+    report = run(table, ips=("2001:db8::25",))
+    assert report.ok
+    assert report.ptr[0].confirmed == ("out6.example.com",)
+
+
+def test_bad_ip_raises_value_error() -> None:
+    with pytest.raises(ValueError):
+        run(good_table(), ips=("192.0.2.300",))
