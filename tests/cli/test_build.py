@@ -1,3 +1,5 @@
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,39 @@ def test_bad_date_option(campaign: Path, tmp_path: Path) -> None:
 def test_help_has_example() -> None:
     code, out, _ = _run("build", "--help")
     assert code == 0 and "Example:" in out and "--no-lint-gate" in out
+
+
+def test_example_campaign_builds_and_lints_clean(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "heavy-equipment" / "campaign.yaml"
+    code, out, err = _run("build", str(example), "--out", str(tmp_path / "demo"))
+    assert (code, err) == (0, "")
+    for seg in ("mining", "aggregates", "construction", "rental"):
+        assert re.search(rf"^{seg} .* 0 err, 0 warn, \d+ info$", out, re.M), out
+
+
+def test_lint_gate_fails_on_error_level_problems(campaign: Path, tmp_path: Path) -> None:
+    _edit(campaign, 'url: "https://www.example.com/quality"', 'url: "#"')
+    code, out, err = _run("build", str(campaign), "--out", str(tmp_path / "o"))
+    assert code == 1, out
+    assert err == ""
+    assert re.search(r"decision-makers/email\.html:\d+: error: B2B601 empty-link: ", out)
+    assert (tmp_path / "o" / "manifest.json").is_file()  # written, so it can be inspected
+    code, out, _ = _run("build", str(campaign), "--out", str(tmp_path / "o"), "--no-lint-gate")
+    assert code == 0
+    assert "B2B601" in out
+
+
+def test_json_format_lists_manifest_and_problems(campaign: Path, tmp_path: Path) -> None:
+    code, out, _ = _run("build", str(campaign), "--out", str(tmp_path / "o"), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [s["id"] for s in data["segments"]] == [
+        "decision-makers",
+        "practitioners",
+        "everyone-else",
+    ]
+    assert all(p["severity"] != "error" for p in data["problems"])
+    assert data == dict(
+        json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8")),
+        problems=data["problems"],
+    )

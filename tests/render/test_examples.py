@@ -51,8 +51,8 @@ def test_benefit_blocks_follow_each_segments_weights(heavy_html: dict[str, str])
     orders = {}
     for seg_id, html in heavy_html.items():
         shown = re.findall(r'data-benefit="([a-z_]+)"', html)
-        assert len(shown) == 6
-        assert shown == expected_order(seg_id)[:6]
+        assert len(shown) == 4
+        assert shown == expected_order(seg_id)[:4]
         orders[seg_id] = tuple(shown)
     assert len(set(orders.values())) == 4  # four different orders
     assert orders["mining"][:3] == ("product_performance", "operating_cost", "reliability")

@@ -27,8 +27,12 @@ def _summary(report: BuildReport) -> str:
         files = seg["files"]
         sid = seg["id"]
         found = [p for p in report.problems if f"/{sid}/" in p.path.replace("\\", "/")]
-        errors = sum(p.severity == "error" for p in found)
-        lint = f"{errors} err, {len(found) - errors} other" if report.linted else "off"
+        counts = {
+            sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
+        }
+        lint = (
+            "{error} err, {warning} warn, {info} info".format(**counts) if report.linted else "off"
+        )
         sizes = [
             f"{files[f'{sid}/email.{ext}']['bytes'] / 1024:.1f} KB"
             for ext in ("html", "txt", "eml")
@@ -40,12 +44,13 @@ def _summary(report: BuildReport) -> str:
     lines.append(
         f"wrote {len(report.manifest['segments'])} segment(s) to {report.out_dir}/ (manifest.json)"
     )
-    for p in report.problems[:PROBLEMS_SHOWN]:
+    # Errors and warnings are listed; info notes only counted (b2bmail lint shows them all).
+    shown = [p for p in report.problems if p.severity != "info"]
+    for p in shown[:PROBLEMS_SHOWN]:
         lines.append(f"{p.path}:{p.line}: {p.severity}: {p.code} {p.name}: {p.message}")
-    if len(report.problems) > PROBLEMS_SHOWN:
-        lines.append(
-            f"… and {len(report.problems) - PROBLEMS_SHOWN} more (b2bmail lint {report.out_dir})"
-        )
+    hidden = len(report.problems) - min(len(shown), PROBLEMS_SHOWN)
+    if hidden:
+        lines.append(f"{hidden} more lint note(s): b2bmail lint {report.out_dir}")
     return "\n".join(lines)
 
 
