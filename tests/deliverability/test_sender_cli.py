@@ -1,0 +1,221 @@
+"""`b2bmail check-sender` through the CLI: bad input (exit 2), and real DNS from NSD on loopback.
+
+The NSD zone holds an SPF include chain, a DKIM key made here with a freshly generated
+2048-bit RSA key, DMARC, MTA-STS and TLS-RPT records, and a reverse zone for 127.0.0.x.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.deliverability.nsd import StartNsd
+
+from b2bmail.cli import main
+
+
+@cache
+def dkim_public_key() -> str:
+    """Base64 SubjectPublicKeyInfo of a real 2048-bit RSA key, generated once per run."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
+
+
+def zones() -> dict[str, str]:
+    key = dkim_public_key()
+    # TXT character-strings hold at most 255 octets: the key is split and joined again
+    chunks = " ".join(f'"{key[i : i + 200]}"' for i in range(0, len(key), 200))
+    sender = f"""
+@ TXT "v=spf1 include:_spf.sender.test -all"
+_spf TXT "v=spf1 include:_relay.sender.test ip4:127.0.0.0/29 -all"
+_relay TXT "v=spf1 ip4:192.0.2.0/24 ~all"
+s2048._domainkey TXT "v=DKIM1; k=rsa; p=" {chunks}
+_dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@sender.test"
+_mta-sts TXT "v=STSv1; id=20261123T1400"
+_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@sender.test"
+out A 127.0.0.5
+"""
+    reverse = """
+5 PTR out.sender.test.
+6 PTR elsewhere.sender.test.
+"""
+    return {"sender.test": sender, "0.0.127.in-addr.arpa": reverse}
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, ["check-sender", *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["not a domain"], "is not a domain name"),
+        (["localhost"], "is not a domain name"),
+        (["sender.test", "--ip", "300.1.2.3"], "'300.1.2.3' is not an IPv4 or IPv6 address"),
+        (["sender.test", "--dkim-selector", "a b"], "is not a DKIM selector"),
+        (["sender.test", "--format", "xml"], "Invalid value for '--format'"),
+        (
+            ["sender.test", "--nameserver", "dns.example", "--no-cache"],
+            "invalid nameserver 'dns.example'",
+        ),
+        (["sender.test", "--nameserver", "127.0.0.1:99999", "--no-cache"], "invalid port"),
+    ],
+    ids=[
+        "spaces",
+        "single-label",
+        "bad-ip",
+        "bad-selector",
+        "bad-format",
+        "bad-nameserver",
+        "bad-port",
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def checklist(result: Result) -> dict[str, str]:
+    return {item["key"]: item["status"] for item in json.loads(result.stdout)["checklist"]}
+
+
+@pytest.mark.nsd
+def test_good_sender_passes_against_nsd(nsd_server: StartNsd) -> None:
+    server = nsd_server(zones())
+    result = invoke(
+        "sender.test",
+        "--ip",
+        "127.0.0.5",
+        "--dkim-selector",
+        "s2048",
+        "--nameserver",
+        server.nameserver,
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["spf"]["record"] == "v=spf1 include:_spf.sender.test -all"
+    assert data["spf"]["lookups"] == 2
+    assert data["spf"]["lookups_by_record"] == {
+        "sender.test": 1,
+        "_spf.sender.test": 1,
+        "_relay.sender.test": 0,
+    }
+    assert data["spf"]["results"]["127.0.0.5"]["result"] == "pass"
+    assert data["dkim"][0]["key_type"] == "rsa"
+    assert data["dkim"][0]["key_bits"] == 2048
+    assert data["dkim"][0]["findings"] == []
+    assert (data["dmarc"]["policy"], data["dmarc"]["rua"]) == (
+        "reject",
+        ["mailto:dmarc@sender.test"],
+    )
+    assert data["mta_sts"]["status"] == "found" and data["mta_sts"]["id"] == "20261123T1400"
+    assert data["tls_rpt"]["rua"] == ["mailto:tls@sender.test"]
+    assert data["ptr"][0]["confirmed"] == ["out.sender.test"]
+    assert checklist(result) == {
+        "spf": "pass",
+        "dkim": "pass",
+        "dmarc": "pass",
+        "alignment": "pass",
+        "ptr": "pass",
+        "unsubscribe": "skipped",
+    }
+
+
+@pytest.mark.nsd
+def test_text_report_and_out_file(nsd_server: StartNsd, tmp_path: Path) -> None:
+    server = nsd_server(zones())
+    out = tmp_path / "sender.txt"
+    result = invoke(
+        "sender.test",
+        "--ip",
+        "127.0.0.5",
+        "--dkim-selector",
+        "s2048",
+        "--nameserver",
+        server.nameserver,
+        "--no-cache",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    text = out.read_text(encoding="utf-8")
+    assert "SPF: v=spf1 include:_spf.sender.test -all" in text
+    assert "    127.0.0.5: pass" in text
+    assert "DKIM s2048._domainkey.sender.test: rsa 2048 bits" in text
+    assert "Reverse DNS 127.0.0.5: pass — out.sender.test resolves back to 127.0.0.5" in text
+    assert "[   PASS] DMARC record published with at least p=none" in text
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--ip", "127.0.0.6"], {"spf": "pass", "ptr": "fail"}),
+        (["--ip", "127.0.0.9"], {"spf": "fail", "ptr": "fail"}),
+        (["--ip", "192.0.2.7"], {"spf": "pass", "ptr": "unknown"}),
+        (["--dkim-selector", "missing"], {"dkim": "fail", "alignment": "pass"}),
+    ],
+    ids=[
+        "ptr-not-confirmed",
+        "not-authorised-no-ptr",
+        "relay-ip-refused-reverse-zone",
+        "no-such-selector",
+    ],
+)
+def test_failing_items_exit_1(
+    nsd_server: StartNsd, args: list[str], expected: dict[str, str]
+) -> None:
+    server = nsd_server(zones())
+    result = invoke(
+        "sender.test", *args, "--nameserver", server.nameserver, "--no-cache", "--format", "json"
+    )
+    assert result.exit_code == 1, result.output
+    items = checklist(result)
+    assert {key: items[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize("fixture", ["silent_nameserver", "servfail_nameserver"])
+def test_dns_failures_are_unknown_never_fail(fixture: str, request: pytest.FixtureRequest) -> None:
+    nameserver = request.getfixturevalue(fixture)
+    result = invoke(
+        "sender.test",
+        "--ip",
+        "127.0.0.5",
+        "--dkim-selector",
+        "s2048",
+        "--nameserver",
+        nameserver,
+        "--timeout",
+        "0.2",
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 1, result.output
+    assert checklist(result) == {
+        "spf": "unknown",
+        "dkim": "unknown",
+        "dmarc": "unknown",
+        "alignment": "unknown",
+        "ptr": "unknown",
+        "unsubscribe": "skipped",
+    }
+    data = json.loads(result.stdout)
+    assert data["spf"]["status"] == "unknown"
+    assert data["mta_sts"]["status"] == "unknown"
