@@ -36,7 +36,7 @@ STREET = re.compile(
     r"\b(street|st\.|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|drive|dr\.|way|suite|"
     r"floor|p\.?\s?o\.? box|rue|av\.|bd|chemin|allée|allee|place|quai|impasse|route|cedex|"
     r"bp|straße|strasse|str\.|weg|platz|gasse|allee|postfach|straat|laan|plein|gracht|"
-    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|\w+(straße|strasse|straat|weg|laan|plein)\b",
+    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|\w+(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",
     re.I,
 )
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

@@ -17,7 +17,7 @@ from b2bmail.lint.registry import rule
 from b2bmail.lint.rules._shared import css_hit, css_index, support_table
 
 _RGB_SPACES = re.compile(r"rgba?\(\s*[\d.]+%?\s+[\d.]", re.I)
-_NEGATIVE_OR_AUTO = re.compile(r"(^|\s)(-[\d.]+|auto)\b", re.I)
+_NEGATIVE_OR_AUTO = re.compile(r"(^|\s)(-[\d.]+[a-z%]*|auto)(?=\s|$)", re.I)
 GENERIC_FAMILIES = {
     "serif",
     "sans-serif",
@@ -330,8 +330,12 @@ def outlook_unsupported(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     table = support_table()
     counts: dict[str, int] = {}
     first = {}
+    preheader = doc.preheader_element  # hidden on purpose: the hiding CSS is no news
     for prop, uses in css_index(doc).outlook.items():
         if prop in COVERED or prop.startswith(("mso-", "-")):
+            continue
+        uses = [u for u in uses if u.element is not preheader]
+        if not uses:
             continue
         row = table.get(prop)
         if row is None or row[0] != "n":

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+from tests.lint.helpers import html_codes, page
+
+
+def test_document_level_checks_on_a_bare_fragment() -> None:
+    found = html_codes("<p>Hello</p>")
+    assert {"B2B501", "B2B502", "B2B503", "B2B504", "B2B505"} <= found
+
+
+def test_well_formed_page_passes_document_checks() -> None:
+    found = html_codes(page("<p>Hello</p>"))
+    assert not found & {"B2B501", "B2B502", "B2B503", "B2B504", "B2B505"}
+
+
+def test_http_equiv_charset_counts() -> None:
+    html = '<html lang="en"><head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"></head><body><p>a</p></body></html>'
+    assert "B2B504" not in html_codes(html)
+
+
+def test_empty_title() -> None:
+    assert "B2B503" in html_codes(
+        '<html lang="en"><head><title> </title></head><body>a</body></html>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "bad"),
+    [
+        ("<table><tr><td>a</td></tr></table>", True),
+        ('<table role="presentation"><tr><td>a</td></tr></table>', False),
+        ("<table><tr><th>Item</th><th>Price</th></tr><tr><td>a</td><td>1</td></tr></table>", False),
+    ],
+    ids=["layout", "presentation", "data-table"],
+)
+def test_table_role(table: str, bad: bool) -> None:
+    assert ("B2B506" in html_codes(page(table))) is bad
+
+
+@pytest.mark.parametrize(
+    "text", ["click here", "Cliquez ici", "hier klicken", "klik hier", "Read more", "here", "ici"]
+)
+def test_vague_link_text(text: str) -> None:
+    assert "B2B507" in html_codes(page(f'<a href="https://e.com/p">{text}</a>'))
+
+
+def test_descriptive_link_text() -> None:
+    assert "B2B507" not in html_codes(page('<a href="https://e.com/p">See the spring prices</a>'))
+
+
+@pytest.mark.parametrize(
+    ("body", "bad"),
+    [
+        ('<p style="color:#aaaaaa">Light grey</p>', True),
+        ('<p style="color:#595959">Dark grey</p>', False),
+        ('<td bgcolor="#222222"><p style="color:#333333">Dark on dark</p></td>', True),
+        (
+            '<td style="background-color:#222222"><p style="color:#ffffff">White on dark</p></td>',
+            False,
+        ),
+        ('<div style="color:#ffffff"><p>inherited white on white</p></div>', True),
+        ('<p style="color:#949494;font-size:28px">Large text needs 3:1</p>', False),
+        ("<p>No colour set inline: not judged</p>", False),
+    ],
+    ids=["light", "dark", "bgcolor", "white-on-dark", "inherited", "large-text", "unset"],
+)
+def test_contrast(body: str, bad: bool) -> None:
+    html = page(f'<table role="presentation"><tr><td>{body}</td></tr></table>')
+    assert ("B2B508" in html_codes(html)) is bad
+
+
+def test_small_text_inherited() -> None:
+    assert "B2B509" in html_codes(page('<div style="font-size:12px"><p>small</p></div>'))
+    assert "B2B509" not in html_codes(page('<div style="font-size:16px"><p>fine</p></div>'))
+    assert "B2B509" in html_codes(page('<p style="font-size:9pt">points</p>'))

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+from tests.lint.helpers import html_codes, message_codes, page
+
+ADDRESS = "<p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p>"
+UNSUB = '<a href="https://example.com/u">Unsubscribe</a>'
+
+
+def message(headers: str, body: str = page(UNSUB + ADDRESS)) -> str:
+    return f"{headers}\nContent-Type: text/html; charset=utf-8\n\n{body}"
+
+
+GOOD_HEADERS = (
+    "From: Acme <news@acme.com>\nReply-To: sales@acme.com\nSubject: Spring catalogue\n"
+    "List-Unsubscribe: <https://acme.com/u/1>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click"
+)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Unsubscribe", "Se désinscrire", "Abmelden", "Uitschrijven", "opt out", "*|UNSUB|*"],
+)
+def test_unsubscribe_words(word: str) -> None:
+    assert "B2B701" not in html_codes(page(f'<a href="https://e.com/x">{word}</a>'))
+
+
+def test_no_unsubscribe_is_an_error_in_a_message_and_a_warning_in_bare_html() -> None:
+    assert "B2B701" in message_codes(message(GOOD_HEADERS, page(ADDRESS)))
+    assert "B2B701" in html_codes(page(ADDRESS))
+
+
+def test_list_unsubscribe_headers() -> None:
+    assert not message_codes(message(GOOD_HEADERS)) & {"B2B702", "B2B704", "B2B705", "B2B706"}
+    assert "B2B702" in message_codes(message("From: a@acme.com\nSubject: Hi"))
+    mailto_only = "From: a@acme.com\nSubject: Hi\nList-Unsubscribe: <mailto:u@acme.com>"
+    assert "B2B702" in message_codes(message(mailto_only))
+    no_post = "From: a@acme.com\nSubject: Hi\nList-Unsubscribe: <https://acme.com/u>"
+    assert "B2B702" in message_codes(message(no_post))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Acme Machines, 12 rue de la Gare, 69002 Lyon, France", True),
+        ("Acme Inc., 500 Main Street, Springfield, OR 97477", True),
+        ("Acme GmbH, Hauptstraße 5, 10115 Berlin", True),
+        ("Acme BV, Keizersgracht 1, 1015 CJ Amsterdam", True),
+        ("Acme Ltd, 10 Downing Road, London SW1A 2AA", True),
+        ("Thanks for reading.", False),
+    ],
+    ids=["fr", "us", "de", "nl", "uk", "none"],
+)
+def test_postal_address(text: str, found: bool) -> None:
+    assert ("B2B703" not in html_codes(page(f"<p>{text}</p>"))) is found
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ("Subject: Hi", "B2B704"),
+        ("From: Acme\nSubject: Hi", "B2B704"),
+        ("From: a@acme.com, b@acme.com\nSubject: Hi", "B2B704"),
+        ("From: a@acme.com\nReply-To: sales at acme\nSubject: Hi", "B2B705"),
+        ("From: noreply@acme.com\nSubject: Hi", "B2B706"),
+    ],
+    ids=["from-missing", "from-no-address", "from-two", "reply-to-bad", "noreply"],
+)
+def test_sender_headers(headers: str, code: str) -> None:
+    assert code in message_codes(message(headers))
+
+
+def test_header_problems_point_at_header_lines() -> None:
+    from b2bmail.lint.api import lint_message
+
+    raw = message("Subject: Hi\nFrom: a@acme.com\nReply-To: broken")
+    problem = next(p for p in lint_message(raw.encode(), "t.eml") if p.code == "B2B705")
+    assert (problem.part, problem.line, problem.snippet) == ("headers", 3, "Reply-To: broken")

@@ -1,0 +1,54 @@
+"""Positions, snippets, parts and the parse-once document."""
+
+from __future__ import annotations
+
+from tests.lint.helpers import lint_html
+
+from b2bmail.lint.api import lint_message
+from b2bmail.lint.document import Document
+
+
+def test_element_position_is_the_start_tag() -> None:
+    html = '<html>\n<body>\n  <p>x</p> <img\n   src="https://e.com/a.png"\n   width="1">\n</body></html>'
+    doc = Document(path="t", html=html)
+    img = doc.elements("img")[0]
+    assert doc.position(img) == (3, 12)
+
+
+def test_same_tag_twice_on_a_line() -> None:
+    html = '<html><body><img src="https://e.com/a.png" alt="a" width="1" height="1"><img src="b.png" alt="b" width="1" height="1"></body></html>'
+    problem = next(p for p in lint_html(html) if p.code == "B2B404")
+    assert (problem.line, problem.column) == (1, html.index('<img src="b.png"') + 1)
+    assert "b.png" in problem.snippet
+
+
+def test_style_block_problem_line() -> None:
+    html = "<html><head><style>\np { color: red; }\n.x { display: flex; }\n</style></head><body><p>a</p></body></html>"
+    problem = next(p for p in lint_html(html) if p.code == "B2B301")
+    assert problem.line == 3
+    assert "display: flex" in problem.snippet
+
+
+def test_eml_html_lines_count_within_the_decoded_html_part() -> None:
+    raw = (
+        "From: a@acme.com\nSubject: Hi\nMIME-Version: 1.0\n"
+        "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        '<html lang=3D"en">\n<body>\n<img src=3D"https://e.com/a.png" width=3D"1" height=3D"1">\n</body></html>'
+    )
+    problem = next(p for p in lint_message(raw.encode(), "t.eml") if p.code == "B2B401")
+    assert (problem.part, problem.line, problem.column) == ("html", 3, 1)
+
+
+def test_visible_text_leaves_out_hidden_and_style() -> None:
+    html = (
+        '<html><body><div style="display:none">preview text</div><style>p{}</style>'
+        "<p>Hello <b>world</b></p></body></html>"
+    )
+    doc = Document(path="t", html=html)
+    assert doc.visible_text == "Hello world"
+    assert doc.preheader == "preview text"
+
+
+def test_empty_and_broken_input_does_not_raise() -> None:
+    for html in ("", "   ", "<", "<<<>>>", "<html><body><p>unclosed"):
+        assert isinstance(lint_html(html), list)

@@ -1,0 +1,56 @@
+"""The registry: every rule registered once, documented, and its documented examples true."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.lint.examples import lint_snippet
+
+from b2bmail.lint.registry import FAMILIES, SECTIONS, Rule, all_rules, find_rule
+from b2bmail.lint.rules import RULES
+
+ALL = all_rules()
+
+
+def test_every_rule_is_registered_once_with_unique_code_and_name() -> None:
+    codes = [r.code for r in RULES]
+    names = [r.name for r in RULES]
+    assert len(codes) == len(set(codes))
+    assert len(names) == len(set(names))
+    assert len(ALL) == len(RULES) >= 45
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[r.code for r in ALL])
+def test_rule_identity(rule: Rule) -> None:
+    assert re.fullmatch(r"B2B\d{3}", rule.code)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
+    assert rule.severity in ("error", "warning", "info")
+    assert rule.code[3] in FAMILIES
+    assert find_rule(rule.code) is rule
+    assert find_rule(rule.name) is rule
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[r.code for r in ALL])
+def test_docstring_has_the_four_headings(rule: Rule) -> None:
+    sections = rule.sections
+    assert list(sections) == list(SECTIONS)
+    assert all(sections[heading].strip() for heading in SECTIONS)
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[f"{r.code}-{r.name}" for r in ALL])
+def test_documented_example_triggers_the_rule(rule: Rule) -> None:
+    problems = lint_snippet(rule.sections["Example"])
+    assert rule.code in {p.code for p in problems}
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[f"{r.code}-{r.name}" for r in ALL])
+def test_documented_fix_does_not_trigger_the_rule(rule: Rule) -> None:
+    problems = lint_snippet(rule.sections["Use instead"])
+    assert rule.code not in {p.code for p in problems}, [p for p in problems if p.code == rule.code]
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[r.code for r in ALL])
+def test_threshold_names_are_documented(rule: Rule) -> None:
+    for key in rule.thresholds:
+        assert f"`{key}`" in rule.doc
