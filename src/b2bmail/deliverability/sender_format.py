@@ -138,6 +138,8 @@ def format_text(report: SenderReport) -> str:
     for ip, result in spf.results:
         detail = result.problem or result.explanation
         lines.append(f"    {ip}: {result.result}" + (f" — {detail}" if detail else ""))
+        if result.result != "pass":  # how it got there, for whoever has to fix it
+            lines += [f"        | {step}" for step in result.trace]
     lines.append("")
     for key in report.dkim:
         record = key.record

@@ -95,7 +95,8 @@ class _Evaluation:
     void_lookups: int = 0
     trace: list[str] = field(default_factory=list)
     top_record: str | None = None
-    _validated: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _ptr: Answer | None = None  # the client IP's PTR answer, fetched once
+    _validated: tuple[str, ...] | None = None  # its validated names (RFC 7208 §5.5)
 
     def note(self, depth: int, text: str) -> None:
         self.trace.append("  " * depth + text)
@@ -135,12 +136,16 @@ class _Evaluation:
         )
         return text if explanation else truncate_domain(text)
 
+    async def ptr_answer(self) -> Answer:
+        if self._ptr is None:
+            self._ptr = await self.lookup.lookup(self.ip.reverse_pointer, "PTR")
+        return self._ptr
+
     async def validated_names(self) -> tuple[str, ...]:
         """Names of the client IP confirmed by a forward lookup (RFC 7208 §5.5)."""
-        key = str(self.ip)
-        if key in self._validated:
-            return self._validated[key]
-        answer = await self.lookup.lookup(self.ip.reverse_pointer, "PTR")
+        if self._validated is not None:
+            return self._validated
+        answer = await self.ptr_answer()
         names: list[str] = []
         # §5.5: a DNS error on the PTR lookup means no match; §4.6.4: only the first 10 names
         for name in answer.records[:MAX_NAMES] if answer.found else ():
@@ -148,8 +153,8 @@ class _Evaluation:
             # §5.5: an error on a forward lookup skips that name and the search continues
             if forward.found and any(_same_ip(r, self.ip) for r in forward.records):
                 names.append(name)
-        self._validated[key] = tuple(names)
-        return tuple(names)
+        self._validated = tuple(names)
+        return self._validated
 
     async def validated_name(self, domain: str) -> str:
         """%{p}: a validated name, preferring <domain> or a subdomain of it (RFC 7208 §7.3)."""
@@ -229,6 +234,10 @@ class _Evaluation:
                 raise _Stop(
                     "permerror", f"include target {target} has no SPF record (RFC 7208 §5.2)"
                 )
+            self.note(
+                depth + 1,
+                f"include:{target} gave {result}: " + ("match" if result == "pass" else "no match"),
+            )
             return result == "pass"
         if not is_valid_domain(target):
             # RFC 7208 §4.3 by analogy: a name no DNS query can be made for does not exist
@@ -257,7 +266,7 @@ class _Evaluation:
                     return True
             return False
         # ptr (RFC 7208 §5.5)
-        ptr = await self.lookup.lookup(self.ip.reverse_pointer, "PTR")
+        ptr = await self.ptr_answer()
         if ptr.absent:
             self._count_void(self.ip.reverse_pointer, depth)
         names = await self.validated_names()
@@ -273,7 +282,10 @@ class _Evaluation:
             return False
         prefix = mech.cidr4 if self.ip.version == 4 else mech.cidr6
         for record in answer.records:
-            network = ipaddress.ip_network(f"{record}/{prefix}", strict=False)
+            try:
+                network = ipaddress.ip_network(f"{record}/{prefix}", strict=False)
+            except ValueError:  # not an address: nothing to match
+                continue
             if self.ip in network:
                 return True
         self.note(depth + 1, f"{mech.text}: {host} -> {', '.join(answer.records)} (no match)")
