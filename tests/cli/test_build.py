@@ -177,3 +177,24 @@ def test_json_format_lists_manifest_and_problems(campaign: Path, tmp_path: Path)
         json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8")),
         problems=data["problems"],
     )
+
+
+def test_missing_partial(campaign: Path, tmp_path: Path) -> None:
+    page = campaign.parent / "templates" / "newsletter.mjml"
+    _edit(page, '{% include "partials/hero.mjml" %}', '{% include "partials/heros.mjml" %}')
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert err.startswith(
+        f"b2bmail: {page.resolve()}:5: template 'partials/heros.mjml' not found — "
+    )
+
+
+def test_jinja_left_in_content_is_caught(campaign: Path, tmp_path: Path) -> None:
+    _edit(
+        campaign,
+        "text: Our new line passed 10,000 hours of endurance testing.",
+        "text: '{{ price }} tested.'",
+    )
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "unresolved template syntax '{{' in the output" in err

@@ -63,3 +63,10 @@ def test_structure_errors(tmp_path: Path, source: str, line: int, needle: str) -
     assert needle in str(info.value)
     assert info.value.line == line
     assert info.value.path == f"{tmp_path / 't.mjml'} (rendered by Jinja)"
+
+
+def test_mrml_error_is_a_template_error(tmp_path: Path) -> None:
+    broken = GOOD.replace("Hi <b>there</b>", "Hi <b>there")  # passes our tag check, not MRML
+    with pytest.raises(TemplateError) as info:
+        compile_mjml(broken, template=tmp_path / "t.mjml")
+    assert str(info.value).startswith(f"{tmp_path / 't.mjml'} (rendered by Jinja): MJML error: ")

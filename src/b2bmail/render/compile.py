@@ -23,7 +23,7 @@ from b2bmail.render.mjml import compile_mjml
 from b2bmail.render.text import html_to_text
 from b2bmail.segments import Segment
 
-_LEFTOVER = re.compile(r"\{\{|\{%|\{#|%\}|\}\}")
+_LEFTOVER = re.compile(r"\{\{|\{%|\{#")  # not `}}`: minified CSS ends blocks with it
 
 
 @dataclass(frozen=True)
