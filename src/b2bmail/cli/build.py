@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option
+from b2bmail.cli.recipients import recipient_options, run_per_recipient, wants_per_recipient
 from b2bmail.config import parse_date
 from b2bmail.render.pipeline import BuildReport, build_campaign
 from b2bmail.starter import scaffold_campaign
@@ -75,6 +77,7 @@ def _summary(report: BuildReport) -> str:
 @click.option(
     "--no-lint-gate", "no_gate", is_flag=True, help="Lint, but exit 0 even on error-level problems."
 )
+@recipient_options
 @format_option("text", "json")
 def build(
     campaign: Path,
@@ -84,6 +87,7 @@ def build(
     no_lint: bool,
     no_gate: bool,
     output_format: str,
+    **per_recipient: Any,
 ) -> None:
     """Build one email per segment: HTML, plain text and a sample .eml.
 
@@ -94,7 +98,13 @@ def build(
     Example:
         b2bmail build examples/heavy-equipment/campaign.yaml --out out/demo
         b2bmail build campaign.yaml --segment mining --date 2026-07-01T08:00:00+02:00
+        b2bmail build campaign.yaml --recipients list.csv --per-recipient --out out/send
     """
+    if wants_per_recipient(per_recipient):  # owned by the recipients area (cli/recipients.py)
+        code = run_per_recipient(
+            campaign, out_dir=out_dir, output_format=output_format, date=date, **per_recipient
+        )
+        raise SystemExit(code)
     report = build_campaign(
         campaign, out_dir, segment_ids=segment_ids or None, date=date, lint=not no_lint
     )

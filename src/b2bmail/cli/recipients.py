@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,6 +15,12 @@ from b2bmail.output import write_atomic
 from b2bmail.recipients.buckets import RESERVED, SegmentReport
 from b2bmail.recipients.decoding import DELIMITER_NAMES
 from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
+from b2bmail.render.personalize import (
+    SECRET_ENV,
+    PersonalizeReport,
+    build_per_recipient,
+)
+from b2bmail.render.personalize import report_json as personalize_json
 
 TEXT_LIST_LIMIT = 20
 
@@ -149,4 +157,117 @@ def segment(
     click.get_current_context().exit(EXIT_FINDINGS if report.invalid else EXIT_OK)
 
 
-__all__ = ["RESERVED", "encoding_options", "report_json", "report_text", "segment"]
+def personalize_text(report: PersonalizeReport, target: str) -> str:
+    """People's summary of a per-recipient build."""
+    lines = [f"{report.messages} message(s) from {report.rows_read} row(s) -> {target}"]
+    for seg_id, count in report.built.items():
+        lines.append(f"  {seg_id:<24} {count:>7}")
+    skipped = {k: v for k, v in report.buckets.items() if k in RESERVED and v}
+    if skipped:
+        lines.append("not sent: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
+    for issue in report.issues[:TEXT_LIST_LIMIT]:
+        lines.append(f"  row {issue.row}: {issue.email!r} — {issue.kind}: {issue.detail}")
+    if len(report.issues) > TEXT_LIST_LIMIT:
+        lines.append(f"  … and {len(report.issues) - TEXT_LIST_LIMIT} more (--format json)")
+    return "\n".join(lines)
+
+
+def recipient_options(func: Any) -> Any:
+    """The `build` options for per-recipient output (owned here, applied in cli/build.py)."""
+    func = encoding_options(func)
+    options = [
+        click.option(
+            "--suppress",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="With --recipients: suppression list (address, @domain or domain per line).",
+        ),
+        click.option(
+            "--companies",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="With --recipients: companies CSV joined on company id or e-mail domain.",
+        ),
+        click.option(
+            "--mbox",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="With --recipients: write all messages to this mbox file instead of .eml files.",
+        ),
+        click.option(
+            "--per-recipient",
+            is_flag=True,
+            help="With --recipients: one .eml per recipient in OUT/<segment>/.",
+        ),
+        click.option(
+            "--recipients",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Recipient list (CSV/TSV) to personalise the campaign for.",
+        ),
+    ]
+    for option in options:
+        func = option(func)
+    return func
+
+
+def wants_per_recipient(options: dict[str, Any]) -> bool:
+    return bool(options.get("recipients") or options.get("per_recipient") or options.get("mbox"))
+
+
+def run_per_recipient(
+    campaign: str | Path,
+    *,
+    out_dir: str | Path,
+    output_format: str,
+    date: datetime | None = None,
+    recipients: str | None = None,
+    per_recipient: bool = False,
+    mbox: str | None = None,
+    companies: str | None = None,
+    suppress: tuple[str, ...] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> int:
+    """`build --recipients FILE --per-recipient [--mbox FILE]`: write the messages, print the
+    report, return the exit code (1 when rows were invalid or could not be built)."""
+    if recipients is None:
+        raise click.UsageError("--per-recipient and --mbox need --recipients FILE")
+    if not per_recipient and mbox is None:
+        raise click.UsageError("--recipients needs --per-recipient (or --mbox FILE)")
+    report = build_per_recipient(
+        campaign,
+        recipients,
+        out_dir=None if mbox is not None else out_dir,
+        mbox=mbox,
+        companies=companies,
+        suppress=suppress,
+        encoding=encoding,
+        delimiter=delimiter,
+        date=date,
+    )
+    if report.token_source != "secret":
+        click.echo(
+            f"b2bmail: warning: ${SECRET_ENV} is not set; unsubscribe tokens use a guessable"
+            " fallback key (fine for previews, not for sending)",
+            err=True,
+        )
+    if output_format == "json":
+        click.echo(json.dumps(personalize_json(report), ensure_ascii=False, indent=2))
+    else:
+        click.echo(personalize_text(report, str(mbox if mbox is not None else out_dir)))
+    failed = report.buckets.get("invalid", 0) or report.skipped
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+__all__ = [
+    "RESERVED",
+    "encoding_options",
+    "personalize_text",
+    "recipient_options",
+    "report_json",
+    "report_text",
+    "run_per_recipient",
+    "segment",
+    "wants_per_recipient",
+]

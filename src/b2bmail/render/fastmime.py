@@ -1,0 +1,363 @@
+"""A fast MIME assembler: the message skeleton is encoded once per segment, a recipient only
+fills the holes.
+
+`build_message` (message.py) builds each message with `email.message.EmailMessage`, which
+costs milliseconds. Here everything that does not depend on the recipient is encoded once per
+segment: the static headers, the MIME boundaries and part headers, and every quoted-printable
+body line without a merge field. Per recipient we encode the few header values that change
+(To, Subject, Message-ID, List-Unsubscribe) and the body lines that hold merge fields.
+
+Why this is exact: quoted-printable (RFC 2045 §6.7) encodes each line on its own, and a soft
+line break (`=` CRLF) may sit between any two encoded characters, so a line can be encoded
+piece by piece — literal pieces once, merge values per recipient — with a soft break after
+each piece. Merge values never contain CR or LF (they are cleaned before merging), so they
+cannot start a new line. tests/render/test_personalize.py checks that the output parses to
+the same headers, HTML and text as message.py's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import html as html_lib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import quote
+
+from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
+
+CRLF = b"\r\n"
+SOFT = b"=\r\n"
+QP_WIDTH = 75  # encoded characters per line before the soft-break `=`: RFC 2045 §6.7 rule 5
+HEADER_WIDTH = 78  # RFC 5322 §2.1.1 SHOULD
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]")
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+
+Escape = Callable[[str], str]
+
+
+def html_escape(value: str) -> str:
+    return html_lib.escape(value, quote=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quoted-printable pieces
+
+
+def qp_encode(text: str) -> bytes:
+    """QP-encode text that holds no line break, as one unwrapped encoded line."""
+    encoded = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=False)
+    return encoded.replace(b"=\n", b"")
+
+
+def _safe_cut(enc: bytes, cut: int, start: int) -> int:
+    # Never cut inside an `=XX` escape; never let a line start with "From " (mbox readers
+    # would take it for a message separator).
+    while cut > start + 1:
+        if enc[cut - 1 : cut] == b"=":
+            cut -= 1
+        elif enc[cut - 2 : cut - 1] == b"=":
+            cut -= 2
+        elif enc[cut : cut + 5] == b"From ":
+            cut -= 1
+        else:
+            break
+    return cut
+
+
+def qp_wrap(enc: bytes, width: int = QP_WIDTH) -> list[bytes]:
+    """Split an encoded line into chunks of at most `width` characters at safe points."""
+    chunks = []
+    start, size = 0, len(enc)
+    while size - start > width:
+        cut = _safe_cut(enc, start + width, start)
+        chunks.append(enc[start:cut])
+        start = cut
+    chunks.append(enc[start:])
+    return chunks
+
+
+def _line_start(enc: bytes) -> bytes:
+    # A physical line that begins "From " is escaped as "=46rom " (same text once decoded).
+    return b"=46" + enc[1:] if enc.startswith(b"From ") else enc
+
+
+def qp_piece(text: str) -> bytes:
+    """One piece of a line, encoded and wrapped, ending with a soft line break. Every piece
+    starts a physical line (the one before ended with a soft break)."""
+    enc = _line_start(qp_encode(text))
+    return SOFT.join(qp_wrap(enc)) + SOFT if enc else b""
+
+
+def qp_line(text: str) -> bytes:
+    """A whole literal line, encoded and wrapped, ending with CRLF."""
+    return SOFT.join(qp_wrap(_line_start(qp_encode(text)))) + CRLF
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodies: literal runs of lines pre-encoded, merge lines encoded per recipient
+
+
+@dataclass(frozen=True)
+class DynamicLine:
+    """A line with merge fields: literal pieces pre-encoded (with soft breaks), fields open."""
+
+    parts: tuple[bytes | MergeField, ...]
+    tail: bytes  # the final literal piece, encoded, ending with a line break
+
+
+def _split_lines(template: MergeTemplate) -> list[list[str | MergeField]]:
+    lines: list[list[str | MergeField]] = [[]]
+    for part in template.parts:
+        if isinstance(part, MergeField):
+            lines[-1].append(part)
+            continue
+        pieces = part.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                lines.append([])
+            if piece:
+                lines[-1].append(piece)
+    # email's set_content ends the body with a line break; a final "\n" adds no empty line.
+    if not lines[-1] and len(lines) > 1:
+        lines.pop()
+    return lines
+
+
+@dataclass(frozen=True)
+class BodyPlan:
+    """A MIME body as a sequence of pre-encoded bytes and dynamic lines."""
+
+    items: tuple[bytes | DynamicLine, ...]
+    escape: Escape | None
+    nl: bytes
+
+    @classmethod
+    def from_template(
+        cls, template: MergeTemplate, escape: Escape | None, nl: bytes = CRLF
+    ) -> BodyPlan:
+        items: list[bytes | DynamicLine] = []
+        literal: list[bytes] = []
+        for line in _split_lines(template):
+            if all(isinstance(p, str) for p in line):
+                literal.append(_nl(qp_line("".join(p for p in line if isinstance(p, str))), nl))
+                continue
+            if literal:
+                items.append(b"".join(literal))
+                literal = []
+            parts: list[bytes | MergeField] = []
+            for part in line[:-1] if isinstance(line[-1], str) else line:
+                parts.append(part if isinstance(part, MergeField) else _nl(qp_piece(part), nl))
+            tail_text = line[-1] if isinstance(line[-1], str) else ""
+            tail = _nl(qp_line(tail_text), nl) if tail_text else nl
+            items.append(DynamicLine(tuple(parts), tail))
+        if literal:
+            items.append(b"".join(literal))
+        return cls(tuple(items), escape, nl)
+
+    def render(self, values: Mapping[str, str]) -> list[bytes]:
+        out: list[bytes] = []
+        escape = self.escape
+        for item in self.items:
+            if isinstance(item, bytes):
+                out.append(item)
+                continue
+            for part in item.parts:
+                if isinstance(part, bytes):
+                    out.append(part)
+                    continue
+                text = merge_value(part, values)
+                out.append(_nl(qp_piece(escape(text) if escape else text), self.nl))
+            out.append(item.tail)
+        return out
+
+
+def _nl(data: bytes, nl: bytes) -> bytes:
+    return data if nl == CRLF else data.replace(CRLF, nl)
+
+
+def merge_value(part: MergeField, values: Mapping[str, str]) -> str:
+    """The same rule as MergeTemplate.render: blank -> fallback; missing, no fallback -> error."""
+    value = values.get(part.name)
+    text = value.strip() if value is not None else ""
+    if not text:
+        if part.fallback is not None:
+            return part.fallback
+        if value is None:
+            raise MissingMergeValueError(f"no value for merge field '{part.name}'")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Header values
+
+
+def _b_words(text: str, first_room: int, room: int) -> list[str]:
+    """RFC 2047 §4.1 B-encoded words, each within its line's room, split on characters."""
+    words: list[str] = []
+    limit = ((first_room - 12) // 4) * 3  # 12 = len("=?utf-8?b??=")
+    chunk = bytearray()
+    for char in text:
+        data = char.encode("utf-8")
+        if chunk and len(chunk) + len(data) > limit:
+            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+            chunk = bytearray()
+            limit = ((room - 12) // 4) * 3
+        chunk += data
+    if chunk or not words:
+        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+    return words
+
+
+def _fold_words(name: str, words: list[str]) -> bytes:
+    lines = [f"{name}:"]
+    for word in words:
+        if len(lines[-1]) + 1 + len(word) > HEADER_WIDTH and lines[-1] != f"{name}:":
+            lines.append("")
+        lines[-1] += " " + word
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")
+
+
+def unstructured_header(name: str, value: str) -> bytes:
+    """`Name: value` CRLF, folded at spaces; RFC 2047 B-encoded when not plain ASCII."""
+    if value.isascii() and "=?" not in value:
+        return _fold_words(name, value.split(" "))
+    words = _b_words(value, HEADER_WIDTH - len(name) - 2, HEADER_WIDTH - 1)
+    return _fold_words(name, words)
+
+
+def address_header(name: str, display: str, addr: str) -> bytes:
+    """`Name: display <addr>`; the display name quoted (RFC 5322 §3.2.4) or B-encoded."""
+    if not display:
+        return f"{name}: {addr}\r\n".encode("ascii")
+    if not display.isascii() or "=?" in display:
+        words = _b_words(display, HEADER_WIDTH - len(name) - 2, HEADER_WIDTH - 1)
+    elif _NEEDS_QUOTING.search(display):
+        escaped = display.replace("\\", "\\\\").replace('"', '\\"')
+        words = [f'"{escaped}"']
+    else:
+        words = display.split(" ")
+    return _fold_words(name, [*words, f"<{addr}>"])
+
+
+def header_url(url: str) -> str:
+    """A URL fit for a header: spaces and non-ASCII percent-encoded (RFC 3986 §2.1)."""
+    return quote(url, safe=_URL_SAFE)
+
+
+# ---------------------------------------------------------------------------------------------
+# The per-segment skeleton
+
+
+@dataclass(frozen=True)
+class MessageSkeleton:
+    """Everything about one segment's message that is the same for all its recipients."""
+
+    compiled: CompiledEmail
+    head_static: bytes  # From, Reply-To (before To)
+    date_to_list: bytes  # Date (after Subject)
+    list_id: bytes
+    tail_headers: bytes  # List-Unsubscribe-Post, MIME-Version, Content-Type, first boundary ...
+    between: bytes  # CRLF --boundary CRLF + HTML part headers
+    closing: bytes
+    subject_fixed: bytes | None
+    text: BodyPlan
+    html: BodyPlan
+    nl: bytes
+
+    @classmethod
+    def from_compiled(
+        cls, compiled: CompiledEmail, *, date: datetime, linesep: str = "\n"
+    ) -> MessageSkeleton:
+        """`linesep` "\n" matches message.py's files; "\r\n" is the SMTP wire form."""
+        nl = linesep.encode("ascii")
+        static = EmailMessage(policy=policy.SMTP.clone(max_line_length=HEADER_WIDTH))
+        static["From"] = compiled.from_addr
+        if compiled.reply_to:
+            static["Reply-To"] = compiled.reply_to
+        head = bytes(static).split(b"\r\n\r\n", 1)[0] + CRLF
+        list_msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=HEADER_WIDTH))
+        list_msg["List-Id"] = compiled.list_id
+        list_id = bytes(list_msg).split(b"\r\n\r\n", 1)[0] + CRLF
+        seed = hashlib.sha256(
+            "\x1f".join([compiled.segment_id, compiled.from_addr, compiled.list_id]).encode()
+        ).hexdigest()[:32]
+        # A boundary starting "=_" can never occur in a quoted-printable body, where "=" is
+        # always followed by two hex digits or a line break (RFC 2045 §6.7, RFC 2046 §5.1.1).
+        boundary = f"=_b2bmail_{seed}".encode("ascii")
+        part = b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+        tail = (
+            b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/alternative;\r\n boundary="' + boundary + b'"\r\n\r\n'
+            b"--" + boundary + CRLF + part % b"plain"
+        )
+        subject_fixed = None
+        if not compiled.subject.fields:
+            subject_fixed = unstructured_header("Subject", clean_value(compiled.subject.render({})))
+        return cls(
+            compiled=compiled,
+            head_static=_nl(head, nl),
+            date_to_list=_nl(f"Date: {format_datetime(date)}\r\n".encode("ascii"), nl),
+            list_id=_nl(list_id, nl),
+            tail_headers=_nl(tail, nl),
+            between=_nl(CRLF + b"--" + boundary + CRLF + part % b"html", nl),
+            closing=_nl(CRLF + b"--" + boundary + b"--" + CRLF, nl),
+            subject_fixed=_nl(subject_fixed, nl) if subject_fixed is not None else None,
+            text=BodyPlan.from_template(compiled.text, None, nl),
+            html=BodyPlan.from_template(compiled.html, html_escape, nl),
+            nl=nl,
+        )
+
+    def assemble(
+        self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
+    ) -> bytes:
+        """The recipient's .eml bytes. `values` must be clean (clean_value)."""
+        compiled = self.compiled
+        if self.subject_fixed is not None:
+            subject = self.subject_fixed
+        else:
+            subject = unstructured_header("Subject", compiled.subject.render(values))
+        links = [f"<{header_url(compiled.unsubscribe_url.render(values))}>"]
+        if compiled.unsubscribe_mailto is not None:
+            links.append(f"<{header_url(compiled.unsubscribe_mailto.render(values))}>")
+        unsubscribe = "List-Unsubscribe: " + ", ".join(links)
+        if len(unsubscribe) > HEADER_WIDTH:
+            unsubscribe = "List-Unsubscribe:\r\n " + ",\r\n ".join(links)
+        nl = self.nl
+        out = [
+            self.head_static,
+            _nl(address_header("To", to_name, to_addr), nl),
+            subject if self.subject_fixed is not None else _nl(subject, nl),
+            self.date_to_list,
+            f"Message-ID: {message_id}".encode("ascii") + nl,
+            self.list_id,
+            _nl(unsubscribe.encode("ascii"), nl) + nl,
+            self.tail_headers,
+        ]
+        out += self.text.render(values)
+        out.append(self.between)
+        out += self.html.render(values)
+        out.append(self.closing)
+        return b"".join(out)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_RUN = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029][\x00-\x1f\x7f-\x9f\u2028\u2029\s]*")
+
+
+def has_control(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
+def clean_value(value: str) -> str:
+    """Each run of control characters (CR, LF, TAB, NUL, U+2028 ...) becomes one space, so
+    a value can never start a header or a body line (header injection)."""
+    return _CONTROL_RUN.sub(" ", value).strip() if has_control(value) else value

@@ -1,0 +1,375 @@
+"""Per-recipient messages: a recipient list routed to segments, each row merged into its
+segment's compiled email and assembled into an .eml (fastmime), streamed.
+
+Segment-level work (Jinja, MJML, inlining, text, the MIME skeleton) happens once per segment;
+a recipient costs building its merge values, an HMAC, and the assembly.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from b2bmail.errors import ConfigError
+from b2bmail.output import atomic_directory
+from b2bmail.recipients.buckets import (
+    RESERVED,
+    Assign,
+    RowOutcome,
+    check_segment_ids,
+    load_suppressions,
+    route_rows,
+)
+from b2bmail.recipients.companies import load_companies
+from b2bmail.recipients.reader import RecipientTable, read_recipients
+from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.fastmime import MessageSkeleton, clean_value, has_control
+from b2bmail.render.merge import MergeTemplate
+
+SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
+_FALLBACK_LABEL = b"b2bmail unsubscribe token, no secret set\x1f"
+
+
+@dataclass(frozen=True)
+class TokenKey:
+    """The HMAC key for unsubscribe tokens and where it came from (`secret` or `fallback`)."""
+
+    key: bytes
+    source: str
+
+
+def token_key(list_id: str, environ: Mapping[str, str] | None = None) -> TokenKey:
+    """The key from $B2BMAIL_UNSUBSCRIBE_SECRET; without it, a deterministic key derived from
+    the campaign's List-Id — stable across builds but guessable, so for tests and previews only."""
+    env = os.environ if environ is None else environ
+    secret = env.get(SECRET_ENV, "")
+    if secret:
+        return TokenKey(secret.encode("utf-8"), "secret")
+    return TokenKey(hashlib.sha256(_FALLBACK_LABEL + list_id.encode("utf-8")).digest(), "fallback")
+
+
+def unsubscribe_token(key: bytes, address_key: str) -> str:
+    """HMAC-SHA256 of the lower-cased address, first 16 bytes, URL-safe base64 (22 chars).
+
+    The unsubscribe endpoint recomputes it from the address in the request to check it."""
+    digest = hmac.new(key, address_key.encode("utf-8"), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def message_id(campaign: str, segment_id: str, address_key: str, domain: str, date: str) -> str:
+    """Unique per campaign, segment and address (RFC 5322 §3.6.4), on the sender's domain."""
+    seed = "\x1f".join((campaign, segment_id, date, address_key)).encode("utf-8")
+    return f"<{hashlib.sha256(seed).hexdigest()[:32]}@{domain}>"
+
+
+def merge_text(value: object) -> str:
+    """A recipient field as merge text: sets joined, numbers as written."""
+    if isinstance(value, frozenset | set | tuple | list):
+        return ", ".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def recipient_values(
+    fields: Mapping[str, object], extra: Mapping[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Merge values (str) for one recipient, control characters cleaned; and the cleaned keys."""
+    values: dict[str, str] = {}
+    cleaned: list[str] = []
+    for key, raw in fields.items():
+        text = merge_text(raw)
+        if has_control(text):
+            cleaned.append(key)
+            text = clean_value(text)
+        values[key] = text
+    values.update(extra)
+    return values, cleaned
+
+
+def required_fields(compiled: CompiledEmail) -> frozenset[str]:
+    """Merge fields without a fallback anywhere in the message."""
+    templates: list[MergeTemplate] = [
+        compiled.subject,
+        compiled.preheader,
+        compiled.html,
+        compiled.text,
+        compiled.unsubscribe_url,
+    ]
+    if compiled.unsubscribe_mailto is not None:
+        templates.append(compiled.unsubscribe_mailto)
+    names = set()
+    for template in templates:
+        for part in template.parts:
+            if not isinstance(part, str) and part.fallback is None:
+                names.add(part.name)
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class PersonalizedMessage:
+    row: int
+    email: str
+    segment_id: str
+    message_id: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A row reported during personalisation: skipped (`missing`, `smtputf8`) or `cleaned`."""
+
+    row: int
+    email: str
+    kind: str
+    detail: str
+
+
+@dataclass
+class PersonalizeReport:
+    """Counts per bucket, messages per segment and the rows that need a look."""
+
+    rows_read: int = 0
+    buckets: dict[str, int] = field(default_factory=dict)
+    built: dict[str, int] = field(default_factory=dict)
+    issues: list[RowIssue] = field(default_factory=list)
+    token_source: str = "secret"
+
+    @property
+    def messages(self) -> int:
+        return sum(self.built.values())
+
+    @property
+    def skipped(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.kind != "cleaned"]
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    skeleton: MessageSkeleton
+    required: frozenset[str]
+
+
+class Personalizer:
+    """Built once per run from the compiled segments; `messages()` streams the recipients."""
+
+    def __init__(
+        self,
+        compiled: Iterable[CompiledEmail],
+        *,
+        campaign_name: str,
+        date: datetime,
+        key: TokenKey,
+    ) -> None:
+        self.plans = {
+            c.segment_id: SegmentPlan(
+                MessageSkeleton.from_compiled(c, date=date), required_fields(c)
+            )
+            for c in compiled
+        }
+        check_segment_ids(list(self.plans))
+        self.campaign_name = campaign_name
+        self.date_text = date.isoformat()
+        self.key = key
+        self.report = PersonalizeReport(
+            buckets=dict.fromkeys([*self.plans, *RESERVED], 0),
+            built=dict.fromkeys(self.plans, 0),
+            token_source=key.source,
+        )
+
+    def build_one(
+        self, segment_id: str, fields: Mapping[str, object], address_key: str, row: int
+    ) -> PersonalizedMessage | None:
+        """One recipient's message, or None (and an issue reported) when it cannot be built."""
+        plan = self.plans[segment_id]
+        skeleton = plan.skeleton
+        email = str(fields.get("email", ""))
+        local, _, _ = email.rpartition("@")
+        ascii_domain = address_key.rpartition("@")[2]
+        if not local.isascii():
+            self.report.issues.append(
+                RowIssue(row, email, "smtputf8", "non-ASCII local part needs SMTPUTF8 (RFC 6531)")
+            )
+            return None
+        token = unsubscribe_token(self.key.key, address_key)
+        values, cleaned = recipient_values(
+            fields, {"email": email, "unsubscribe_token": token, "segment": segment_id}
+        )
+        for key in cleaned:
+            self.report.issues.append(
+                RowIssue(row, email, "cleaned", f"control characters in '{key}' replaced by spaces")
+            )
+        missing = sorted(k for k in plan.required if not values.get(k, "").strip())
+        absent = [k for k in missing if k not in values]
+        if absent:
+            self.report.issues.append(
+                RowIssue(row, email, "missing", "no value for " + ", ".join(absent))
+            )
+            return None
+        name = " ".join(values[k] for k in ("first_name", "last_name") if values.get(k, "").strip())
+        mid = message_id(
+            self.campaign_name,
+            segment_id,
+            address_key,
+            skeleton.compiled.message_id_domain,
+            self.date_text,
+        )
+        data = skeleton.assemble(
+            values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
+        )
+        self.report.built[segment_id] += 1
+        return PersonalizedMessage(row, email, segment_id, mid, data)
+
+    def messages(
+        self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]
+    ) -> Iterator[PersonalizedMessage]:
+        """Messages for the routed rows (row, fields, outcome, address key) in segments."""
+        for _, fields, outcome, key in routed:
+            self.report.rows_read += 1
+            self.report.buckets[outcome.bucket] = self.report.buckets.get(outcome.bucket, 0) + 1
+            if outcome.bucket in self.plans:
+                msg = self.build_one(outcome.bucket, fields, key, outcome.row)
+                if msg is not None:
+                    yield msg
+
+
+def routed_rows(
+    table: RecipientTable,
+    assign: Assign,
+    *,
+    companies: str | Path | None = None,
+    suppress: Iterable[str | Path] = (),
+) -> Iterator[tuple[object, Mapping[str, object], RowOutcome, str]]:
+    """route_rows plus each row's duplicate key (the address used for tokens and IDs)."""
+    index = load_companies(companies) if companies is not None else None
+    suppressions = load_suppressions(suppress)
+    for rec, fields, outcome in route_rows(
+        table, assign, companies=index, suppressions=suppressions
+    ):
+        yield rec, fields, outcome, rec.check.key
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+def eml_name(msg: PersonalizedMessage) -> str:
+    """`000123-anne@acme.fr.eml`: the file row, then the address made safe for file names."""
+    return f"{msg.row:06d}-{_SAFE_NAME.sub('_', msg.email)[:80]}.eml"
+
+
+def mbox_entry(msg: PersonalizedMessage, date: datetime) -> bytes:
+    """One mboxrd entry: the `From ` line, the message with LF line ends, a blank line.
+
+    Bodies never hold a line starting with "From " (fastmime encodes it as =46rom); header
+    lines cannot either, but any line matching >*From is still quoted (mboxrd)."""
+    stamp = date.strftime("%a %b %d %H:%M:%S %Y")
+    data = msg.data.replace(b"\r\n", b"\n")
+    if b"\nFrom " in data or b"\n>" in data:
+        data = re.sub(rb"(?m)^(>*From )", rb">\1", data)
+    return b"From MAILER-DAEMON " + stamp.encode("ascii") + b"\n" + data + b"\n"
+
+
+def write_messages(
+    messages: Iterable[PersonalizedMessage],
+    *,
+    out_dir: Path | None,
+    mbox: Path | None,
+    date: datetime,
+    on_message: Callable[[PersonalizedMessage], None] | None = None,
+) -> None:
+    """Write each message to DIR/<segment>/<row>-<address>.eml under `out_dir` (a staging
+    folder the caller swaps in atomically) and/or append it to the `mbox` file."""
+    if out_dir is None and mbox is None:
+        raise ConfigError("nowhere to write the messages", hint="pass --out DIR or --mbox FILE")
+    made: set[str] = set()
+    mbox_fh = open(mbox, "wb") if mbox is not None else None  # noqa: SIM115 - closed below
+    try:
+        for msg in messages:
+            if out_dir is not None:
+                folder = out_dir / msg.segment_id
+                if msg.segment_id not in made:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    made.add(msg.segment_id)
+                (folder / eml_name(msg)).write_bytes(msg.data)
+            if mbox_fh is not None:
+                mbox_fh.write(mbox_entry(msg, date))
+            if on_message is not None:
+                on_message(msg)
+    finally:
+        if mbox_fh is not None:
+            mbox_fh.close()
+
+
+def build_per_recipient(
+    campaign_path: str | Path,
+    recipients: str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    mbox: str | Path | None = None,
+    companies: str | Path | None = None,
+    suppress: Iterable[str | Path] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    date: datetime | None = None,
+) -> PersonalizeReport:
+    """Compile the campaign once per segment, then write one message per routed recipient
+    (DIR/<segment>/*.eml plus DIR/personalize.json, and/or an mbox), atomically."""
+    from b2bmail.recipients.segmenting import segment_assigner
+    from b2bmail.render.build import render_campaign
+    from b2bmail.segments import load_segments
+
+    build = render_campaign(campaign_path, date=date)
+    campaign = build.campaign
+    assign = segment_assigner(load_segments(campaign.segments))
+    table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    personalizer = Personalizer(
+        [seg.compiled for seg in build.segments],
+        campaign_name=campaign.name,
+        date=campaign.date,
+        key=token_key(campaign.list_id, environ),
+    )
+    routed = routed_rows(table, assign, companies=companies, suppress=suppress)
+    messages = personalizer.messages(routed)
+    mbox_path = Path(mbox) if mbox is not None else None
+    mbox_tmp = mbox_path.with_name(f".{mbox_path.name}.tmp") if mbox_path is not None else None
+    try:
+        if out_dir is not None:
+            with atomic_directory(out_dir) as stage:
+                write_messages(messages, out_dir=stage, mbox=mbox_tmp, date=campaign.date)
+                report = personalizer.report
+                text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
+                (stage / "personalize.json").write_text(text, encoding="utf-8")
+        else:
+            write_messages(messages, out_dir=None, mbox=mbox_tmp, date=campaign.date)
+        if mbox_tmp is not None and mbox_path is not None:
+            os.replace(mbox_tmp, mbox_path)
+    finally:
+        if mbox_tmp is not None and mbox_tmp.exists():
+            mbox_tmp.unlink()
+    return personalizer.report
+
+
+def report_json(report: PersonalizeReport) -> dict[str, object]:
+    """Stable JSON keys: rows_read, buckets, messages, built (per segment), token_source,
+    issues [{row, email, kind, detail}]."""
+    return {
+        "rows_read": report.rows_read,
+        "buckets": dict(report.buckets),
+        "messages": report.messages,
+        "built": dict(report.built),
+        "token_source": report.token_source,
+        "issues": [
+            {"row": i.row, "email": i.email, "kind": i.kind, "detail": i.detail}
+            for i in report.issues
+        ],
+    }

@@ -1,0 +1,243 @@
+"""The fast assembler against message.py: same headers, HTML and text once parsed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.fastmime import (
+    MessageSkeleton,
+    address_header,
+    clean_value,
+    qp_wrap,
+    unstructured_header,
+)
+from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.message import build_message
+
+DATE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+HEADERS = (
+    "From",
+    "Reply-To",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+)
+FIRST = MergeField("first_name", "Madame, Monsieur")
+COMPANY = MergeField("company", None)
+TOKEN = MergeField("unsubscribe_token", None)
+
+
+def compiled(**changes: object) -> CompiledEmail:
+    long_line = '<td style="font-family:Arial;padding:0 10px">' + "é x " * 60 + "</td>"
+    base = CompiledEmail(
+        segment_id="mines",
+        segment_name="Mines",
+        subject=MergeTemplate(("Offre spéciale pour ", COMPANY, " — carrières et mines")),
+        preheader=MergeTemplate(("Bonjour ", FIRST)),
+        html=MergeTemplate(
+            (
+                "<html><body>\n<p>Bonjour ",
+                FIRST,
+                ",</p>\n",
+                long_line,
+                "\n<p>",
+                COMPANY,
+                " et ",
+                COMPANY,
+                '</p>\nFrom here on\n<a href="https://x.example/u/',
+                TOKEN,
+                '">Se désinscrire</a>\n</body></html>',
+            )
+        ),
+        text=MergeTemplate(("Bonjour ", FIRST, ",\r\n\nFrom here on \n", COMPANY, "\n")),
+        from_addr="Équipements Durand <news@durand.example>",
+        reply_to="ventes@durand.example",
+        list_id="Nouvelles <news.durand.example>",
+        unsubscribe_url=MergeTemplate(("https://x.example/u/", TOKEN)),
+        unsubscribe_mailto=MergeTemplate(("mailto:unsub@durand.example?subject=", TOKEN)),
+        message_id_domain="durand.example",
+        locale="fr_FR",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def parse(data: bytes) -> EmailMessage:
+    msg = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def assert_same(fast: bytes, standard: bytes, subject: str | None = None) -> None:
+    """Same headers and bodies; with `subject`, the Subject is checked against the text itself
+    (email's own folding can drop a space next to an encoded word, so message.py is not the
+    oracle for arbitrary text)."""
+    a, b = parse(fast), parse(standard)
+    assert a.defects == [] and all(p.defects == [] for p in a.walk())
+    for name in HEADERS:
+        if name == "Subject" and subject is not None:
+            assert a[name] == subject
+            continue
+        assert a[name] == b[name], name
+    for kind in ("plain", "html"):
+        part_a, part_b = a.get_body((kind,)), b.get_body((kind,))
+        assert part_a is not None and part_b is not None
+        assert part_a.get_content() == part_b.get_content(), kind
+
+
+def assert_wire_format(data: bytes) -> None:
+    assert b"\r" not in data  # LF files, as message.py writes them
+    head, body = data.split(b"\n\n", 1)
+    for line in body.split(b"\n"):
+        assert len(line) <= 76, line  # RFC 2045 §6.7 rule 5
+        assert not line.startswith(b"From "), line  # would split an mbox
+    for line in head.split(b"\n"):
+        assert len(line) <= 78 and line.isascii(), line
+
+
+def both(
+    c: CompiledEmail, values: dict[str, str], to: str = "anne@acme.example"
+) -> tuple[bytes, bytes]:
+    skeleton = MessageSkeleton.from_compiled(c, date=DATE)
+    fast = skeleton.assemble(values, to_addr=to, to_name="", message_id="<id1@durand.example>")
+    standard = build_message(c, values, to=to, date=DATE, message_id="<id1@durand.example>")
+    return fast, standard
+
+
+VALUES = {"first_name": "Zoé", "company": "Béton & Fils <SA>", "unsubscribe_token": "tok-1"}
+
+
+def test_fast_output_parses_like_message_py() -> None:
+    fast, standard = both(compiled(), VALUES)
+    assert_same(fast, standard)
+    assert_wire_format(fast)
+
+
+def test_fixed_subject_and_no_mailto() -> None:
+    c = compiled(subject=MergeTemplate(("Nouvelles de juillet",)), unsubscribe_mailto=None)
+    fast, standard = both(c, VALUES)
+    assert_same(fast, standard)
+    assert b"\nSubject: Nouvelles de juillet\n" in fast
+
+
+def test_merge_values_escaped_in_html_plain_in_text() -> None:
+    fast, _ = both(compiled(), VALUES)
+    msg = parse(fast)
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "<p>Béton &amp; Fils &lt;SA&gt; et Béton &amp; Fils &lt;SA&gt;</p>" in html
+    assert text == "Bonjour Zoé,\n\nFrom here on \nBéton & Fils <SA>\n"
+    assert msg["Subject"] == "Offre spéciale pour Béton & Fils <SA> — carrières et mines"
+
+
+def test_blank_value_takes_fallback_and_missing_raises() -> None:
+    fast, standard = both(compiled(), {**VALUES, "first_name": "  "})
+    assert_same(fast, standard)
+    assert "Bonjour Madame, Monsieur," in parse(fast).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    skeleton = MessageSkeleton.from_compiled(compiled(), date=DATE)
+    with pytest.raises(MissingMergeValueError, match="company"):
+        skeleton.assemble(
+            {"unsubscribe_token": "t"}, to_addr="a@b.example", to_name="", message_id="<x@y>"
+        )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["{{ 7*7 }}", "{% for x in range(3) %}{{x}}{% endfor %}", "${7*7}", "zQ9mf0fm9Qz"],
+    ids=["jinja-expr", "jinja-block", "dollar", "sentinel"],
+)
+def test_values_are_never_templates(value: str) -> None:
+    fast, standard = both(compiled(), {**VALUES, "company": value})
+    assert_same(fast, standard)
+    msg = parse(fast)
+    assert value in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert value in msg["Subject"]
+    assert "49" not in msg["Subject"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ACME\r\nBcc: victim@evil.example",
+        "ACME\nX-Injected: 1",
+        "ACME\rBcc: v@e.example",
+        "ACME\u2028Bcc: v@e.example",
+        "ACME\x00\x0bBcc: v@e.example",
+    ],
+    ids=["crlf", "lf", "cr", "line-separator", "nul-vt"],
+)
+def test_header_injection_is_cleaned(value: str) -> None:
+    clean = clean_value(value)
+    assert re.search(r"[\x00-\x1f\u2028]", clean) is None
+    fast, standard = both(compiled(), {**VALUES, "company": clean})
+    assert_same(fast, standard)
+    msg = parse(fast)
+    assert msg["Bcc"] is None and msg["X-Injected"] is None
+    assert set(msg.keys()) == {*HEADERS, "MIME-Version", "Content-Type"}
+
+
+def test_qp_wrap_never_splits_an_escape() -> None:
+    enc = b"a" * 74 + b"=C3=A9" + b"b" * 80
+    chunks = qp_wrap(enc)
+    assert b"".join(chunks) == enc
+    assert chunks[0] == b"a" * 74 and all(len(c) <= 75 for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("name", "display", "expected"),
+    [
+        ("To", "", "anne@acme.example"),
+        ("To", "Anne Martin", "Anne Martin <anne@acme.example>"),
+        ("To", 'Martin, "Anne"', '"Martin, \\"Anne\\"" <anne@acme.example>'),
+        ("To", "Zoé Lefèvre", "Zoé Lefèvre <anne@acme.example>"),
+        ("To", "=?utf-8?q?x?=", "=?utf-8?q?x?= <anne@acme.example>"),
+    ],
+    ids=["bare", "plain", "quoted", "non-ascii", "looks-encoded"],
+)
+def test_address_header(name: str, display: str, expected: str) -> None:
+    raw = address_header(name, display, "anne@acme.example")
+    msg = parse(raw + b"\r\n")
+    assert str(msg[name]) == expected
+    assert msg[name].addresses[0].display_name == display
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    value=st.text(st.characters(exclude_categories=["Cs"]), max_size=200),
+    first=st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
+)
+def test_any_value_round_trips(value: str, first: str) -> None:
+    values = {
+        "company": clean_value(value),
+        "first_name": clean_value(first),
+        "unsubscribe_token": "t",
+    }
+    c = compiled()
+    fast, standard = both(c, values)
+    assert_wire_format(fast)
+    assert_same(fast, standard, subject=c.subject.render(values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=150))
+def test_subject_encoding_round_trips(value: str) -> None:
+    subject = clean_value(value).strip()  # a header value never keeps outer whitespace
+    assume(subject)
+    raw = unstructured_header("Subject", subject)
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    # Compared with the text itself: email's own folding can drop runs of spaces next to
+    # encoded words, so message.py is not the oracle here.
+    assert parse(raw + b"\r\n")["Subject"] == subject
