@@ -105,3 +105,10 @@ def test_find_dkim_key(value: object, status: str, valid: bool) -> None:
     resolver = StaticResolver({("s1._domainkey.example.com", "TXT"): value})  # type: ignore[dict-item]
     key = asyncio.run(find_dkim_key(resolver, "example.com", "s1"))
     assert (key.status, key.valid, key.name) == (status, valid, "s1._domainkey.example.com")
+
+
+def test_record_without_p_is_found_and_invalid() -> None:
+    resolver = StaticResolver({("s1._domainkey.example.com", "TXT"): ["v=DKIM1; k=rsa"]})
+    key = asyncio.run(find_dkim_key(resolver, "example.com", "s1"))
+    assert (key.status, key.valid) == ("found", False)
+    assert key.record is not None and [f.code for f in key.record.findings] == ["dkim-no-key"]

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from b2bmail.deliverability.answers import StaticResolver
+from b2bmail.deliverability.answers import Answer, StaticResolver
 from b2bmail.deliverability.spf import SpfResult, check_host, count_dns_terms
 
 
@@ -234,3 +234,20 @@ def test_count_dns_terms_detects_loop_and_unknown() -> None:
     count = asyncio.run(count_dns_terms(StaticResolver(table), "example.com"))
     assert count.unknown
     assert any("includes itself" in p for p in count.problems)
+
+
+class SlowResolver(StaticResolver):
+    async def lookup(self, name: str, rdtype: str) -> Answer:
+        await asyncio.sleep(0.05)
+        return await super().lookup(name, rdtype)
+
+
+def test_elapsed_time_limit_gives_temperror() -> None:
+    table = {("example.com", "TXT"): ["v=spf1 a:a.example.com a:b.example.com -all"]}
+    table.update({(f"{n}.example.com", "A"): ["198.51.100.1"] for n in "ab"})
+    resolver = SlowResolver(table)
+    result = asyncio.run(
+        check_host(resolver, "192.0.2.1", "example.com", "a@example.com", time_limit=0.08)
+    )
+    assert result.result == "temperror"
+    assert "RFC 7208 §4.6.4" in result.problem

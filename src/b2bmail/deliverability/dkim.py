@@ -226,7 +226,8 @@ async def find_dkim_key(lookup: Lookup, domain: str, selector: str) -> DkimKey:
         return DkimKey(
             selector, domain, name, "unknown", problem=f"TXT lookup failed ({answer.reason})"
         )
-    records = [r for r in answer.records if "p=" in r]
+    # Key records: those with a p= tag, or that at least declare v=DKIM1
+    records = [r for r in answer.records if "p=" in r or r.lstrip().startswith("v=DKIM1")]
     if not records:
         return DkimKey(selector, domain, name, "absent", problem=f"no DKIM key at {name}")
     parsed = [parse_dkim_key(r) for r in records]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -344,11 +345,12 @@ async def check_host(
     *,
     receiver: str = "unknown",
     default_explanation: str = DEFAULT_EXPLANATION,
+    time_limit: float = 20.0,
 ) -> SpfResult:
     """Evaluate SPF for `ip` sending as `sender` with <domain> `domain` (RFC 7208 §4).
 
     Raises ValueError when `ip` is not an IP address. DNS timeouts and failures give
-    "temperror", never "none".
+    "temperror", never "none"; so does an evaluation longer than `time_limit` seconds.
     """
     address = parse_client_ip(ip)
     domain = domain.strip()
@@ -368,8 +370,15 @@ async def check_host(
             "none", domain, problem=f"{domain!r} is not a valid multi-label domain (RFC 7208 §4.3)"
         )
     try:
-        result, explanation = await evaluation.check(domain.lower(), 0)
+        result, explanation = await asyncio.wait_for(
+            evaluation.check(domain.lower(), 0), time_limit
+        )
         problem = "no SPF record (RFC 7208 §4.5)" if result == "none" else ""
+    except TimeoutError:
+        # RFC 7208 §4.6.4: past the elapsed-time limit (at least 20 s), the result is temperror
+        result, explanation = "temperror", ""
+        problem = f"evaluation took longer than {time_limit:g} s (RFC 7208 §4.6.4)"
+        evaluation.note(0, f"temperror: {problem}")
     except _Stop as stop:
         result, explanation, problem = stop.result, "", stop.problem
         evaluation.note(0, f"{result}: {problem}")
