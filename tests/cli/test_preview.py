@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from tests.preview.browser import chromium_or_skip
+from tests.preview.example import copy_example
+from tests.preview.pngcheck import distinct_colours, png_dimensions
 
 from b2bmail.cli import main
+from b2bmail.preview.chromium import launch_browser
 
 
 def test_preview_without_chromium_exits_2_with_the_install_hint(tmp_path: Path) -> None:
@@ -23,3 +29,33 @@ def test_preview_rejects_bad_widths(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["preview", "campaign.yaml", "--widths", "600,wide"])
     assert result.exit_code == 2
     assert "invalid width 'wide'" in result.stderr
+
+
+@pytest.mark.chromium
+def test_preview_of_the_example_campaign_writes_a_gallery_that_loads(tmp_path: Path) -> None:
+    chromium = chromium_or_skip()
+    campaign = copy_example(tmp_path)
+    out = tmp_path / "gallery"
+    result = CliRunner().invoke(
+        main, ["preview", str(campaign), "--out", str(out), "--widths", "600,320"]
+    )
+    lines = result.stdout.splitlines()
+    errors = sum(int(n) for n in re.findall(r"(\d+) errors?,", result.stdout))
+    assert result.exit_code == (1 if errors else 0), result.stderr
+    ids = [line.split()[0] for line in lines[:-1]]
+    assert ids == ["mining", "aggregates", "rental", "construction"]
+    assert lines[-1] == f"gallery: {out / 'index.html'}"
+    for sid in ids:
+        for width in (600, 320):
+            png = (out / sid / f"shot-{width}.png").read_bytes()
+            assert png_dimensions(png)[0] == width
+        assert distinct_colours((out / sid / "shot-320.png").read_bytes()) > 2
+        assert b"List-Unsubscribe:" in (out / sid / "email.eml").read_bytes()
+        assert "<html" in (out / sid / "email.html").read_text(encoding="utf-8").lower()
+    with launch_browser(chromium) as tab:
+        tab.navigate((out / "index.html").as_uri())
+        cards = tab.evaluate(
+            "[...document.querySelectorAll('article.card')].map(c => c.dataset.segment)"
+        )
+        assert cards == ids
+        assert tab.evaluate("[...document.images].every(i => i.naturalWidth > 0)") is True

@@ -60,5 +60,5 @@ def test_gallery_loads_from_disk_with_one_card_per_segment(tab: Tab, gallery: Pa
     assert loaded == [True] * 6
     inbox = tab.evaluate("document.querySelector('#segment-mining .inbox').innerText")
     assert "Terramach" in inbox and "les nouveautés <T3>" in inbox
-    problems = tab.evaluate("document.querySelector('#segment-mining table.problems').innerText")
+    problems = tab.evaluate("document.querySelector('#segment-mining ul.problems').innerText")
     assert "img-missing-alt" in problems

@@ -9,6 +9,7 @@ from b2bmail.preview.model import CampaignView, SegmentView, sender_name
 from b2bmail.preview.screenshots import Shot
 
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail clips HTML bodies past ~102 KB ("[Message clipped]").
+SHOT_SCALE = 0.5  # thumbnails at half size; each links to its full-size PNG
 
 GALLERY_CSS = """
 *{box-sizing:border-box}
@@ -19,47 +20,52 @@ header.top h1{margin:0 0 4px;font-size:24px;font-weight:650;letter-spacing:-.01e
 header.top p{margin:0;color:#b9c7d6;font-size:14px}
 .totals{display:flex;gap:10px;margin-top:16px;flex-wrap:wrap}
 .totals span{background:rgba(255,255,255,.12);border-radius:999px;padding:3px 12px;font-size:13px}
-main{padding:28px 40px 48px;display:grid;gap:28px}
+main{padding:28px 40px 40px;display:grid;gap:28px}
 .card{background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(16,30,54,.12),
  0 8px 24px rgba(16,30,54,.06);overflow:hidden}
-.card>header{display:flex;align-items:center;gap:12px;padding:18px 24px;border-bottom:1px solid #e3e8ee}
+.card>header{display:flex;align-items:center;gap:12px;padding:16px 24px;border-bottom:1px solid #e3e8ee}
 .card h2{margin:0;font-size:18px;font-weight:650}
 .card h2 small{color:#6b7a8c;font-weight:400;font-size:13px;margin-left:8px;font-family:ui-monospace,
  "DejaVu Sans Mono",monospace}
 .badges{margin-left:auto;display:flex;gap:6px}
-.badge{border-radius:999px;padding:2px 10px;font-size:12px;font-weight:600}
+.badge{border-radius:999px;padding:2px 10px;font-size:12px;font-weight:600;white-space:nowrap}
 .b-error{background:#fde8e8;color:#b42318}.b-warning{background:#fff4d6;color:#8a5a00}
 .b-info{background:#e6f0fb;color:#175cd3}.b-ok{background:#e3f6ea;color:#1a7f45}
-.inbox{margin:18px 24px 0;border:1px solid #e3e8ee;border-radius:8px;padding:10px 14px;
- display:grid;grid-template-columns:180px 1fr auto;gap:14px;align-items:baseline;background:#fafbfc}
+.inbox{margin:16px 24px 0;border:1px solid #e3e8ee;border-radius:8px;padding:9px 14px;
+ display:grid;grid-template-columns:170px 1fr auto;gap:14px;align-items:baseline;background:#fafbfc}
 .inbox .from{font-weight:650;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .inbox .line{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .inbox .subject{font-weight:650}.inbox .pre{color:#6b7a8c}
 .inbox .when{color:#6b7a8c;font-size:13px}
-.shots{display:flex;gap:20px;padding:18px 24px;align-items:flex-start;overflow-x:auto}
-figure{margin:0;flex:0 0 auto}
+.body{display:flex;gap:24px;padding:16px 24px 20px;align-items:flex-start;flex-wrap:wrap}
+.shots{display:flex;gap:16px;align-items:flex-start;flex:0 0 auto}
+figure{margin:0}
 figure a.frame{display:block;border:1px solid #d5dce4;border-radius:6px;overflow:hidden;
- max-height:560px;position:relative;background:#fff}
-figure a.frame::after{content:"";position:absolute;left:0;right:0;bottom:0;height:48px;
+ max-height:470px;position:relative;background:#fff}
+figure a.frame::after{content:"";position:absolute;left:0;right:0;bottom:0;height:56px;
  background:linear-gradient(rgba(255,255,255,0),#fff)}
 figure img{display:block}
 figcaption{font-size:12px;color:#6b7a8c;margin-top:6px}
-.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:1px;
- background:#e3e8ee;border-top:1px solid #e3e8ee}
-.facts div{background:#fff;padding:10px 24px}
-.facts dt{font-size:12px;color:#6b7a8c}.facts dd{margin:0;font-weight:600}
+.side{flex:1 1 300px;min-width:280px}
+.facts{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin:0 0 14px}
+.facts div{background:#f6f8fa;border-radius:8px;padding:8px 12px}
+.facts dt{font-size:12px;color:#6b7a8c}.facts dd{margin:0;font-weight:650}
 .over{color:#b42318}
+.facts small{font-weight:400;color:#6b7a8c;font-size:12px}
+.side h3{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#6b7a8c;margin:0 0 6px}
+ul.problems{list-style:none;margin:0;padding:0;max-height:330px;overflow:auto}
+ul.problems li{padding:7px 0;border-bottom:1px solid #eef1f5;font-size:13px}
+ul.problems code{font-size:12px;color:#3b4857;margin-left:4px}
+ul.problems .ln{color:#6b7a8c;font-size:12px;float:right}
+ul.problems p{margin:3px 0 0;color:#3b4857}
+.clean{color:#1a7f45;margin:4px 0 0}
+.links{display:flex;gap:16px;margin-top:14px;font-size:14px}
+.links a{color:#175cd3;text-decoration:none;font-weight:600}
 details{border-top:1px solid #e3e8ee;padding:12px 24px}
 summary{cursor:pointer;font-weight:600}
 pre.text{white-space:pre-wrap;font:13px/1.45 ui-monospace,"DejaVu Sans Mono",monospace;background:#f6f8fa;
  padding:14px;border-radius:6px;max-height:420px;overflow:auto}
-table.problems{border-collapse:collapse;width:100%;font-size:13px;margin-top:8px}
-table.problems td,table.problems th{text-align:left;padding:6px 8px;border-bottom:1px solid #eef1f5;
- vertical-align:top}
-.links{display:flex;gap:16px;padding:12px 24px 18px;border-top:1px solid #e3e8ee;font-size:14px}
-.links a{color:#175cd3;text-decoration:none;font-weight:600}
-.clean{color:#1a7f45;margin:8px 0 0}
-footer{color:#6b7a8c;font-size:12px;text-align:center;padding:0 0 32px}
+footer{color:#6b7a8c;font-size:12px;text-align:center;padding:0 0 28px}
 """
 
 
@@ -103,43 +109,43 @@ def _figure(segment_id: str, shot: Shot, scale: float) -> str:
 def _problems(view: SegmentView) -> str:
     if not view.problems:
         return '<p class="clean">No lint problems.</p>'
-    rows = []
     order = {"error": 0, "warning": 1, "info": 2}
+    items = []
     for problem in sorted(view.problems, key=lambda p: (order.get(p.severity, 3), p.line or 0)):
-        rows.append(
-            f'<tr><td><span class="badge b-{escape(problem.severity)}">{escape(problem.severity)}</span></td>'
-            f"<td><code>{escape(problem.code)}</code> {escape(problem.name)}</td>"
-            f"<td>{'' if problem.line is None else problem.line}</td>"
-            f"<td>{escape(problem.message)}</td></tr>"
+        line = "" if problem.line is None else f'<span class="ln">line {problem.line}</span>'
+        items.append(
+            f'<li data-severity="{escape(problem.severity)}">'
+            f'<span class="badge b-{escape(problem.severity)}">{escape(problem.severity)}</span>'
+            f"<code>{escape(problem.code)}</code> {escape(problem.name)}{line}"
+            f"<p>{escape(problem.message)}</p></li>"
         )
-    return (
-        '<table class="problems"><thead><tr><th>severity</th><th>rule</th><th>line</th>'
-        f"<th>message</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return f'<ul class="problems">{"".join(items)}</ul>'
 
 
 def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
     sid = escape(view.segment_id)
     html_size = view.html_bytes
     over = ' class="over"' if html_size > GMAIL_CLIP_BYTES else ""
-    figures = "".join(_figure(view.segment_id, shot, 0.5) for shot in shots)
+    figures = "".join(_figure(view.segment_id, shot, SHOT_SCALE) for shot in shots)
     facts = (
-        f"<div><dt>HTML</dt><dd{over}>{_kb(html_size)}</dd></div>"
+        f"<div><dt>HTML</dt><dd{over}>{_kb(html_size)}"
+        f" <small>of {_kb(GMAIL_CLIP_BYTES)}</small></dd></div>"
         f"<div><dt>plain text</dt><dd>{_kb(view.text_bytes)}</dd></div>"
         f"<div><dt>.eml (sample)</dt><dd>{_kb(len(view.eml))}</dd></div>"
-        f"<div><dt>Gmail clips at</dt><dd>{_kb(GMAIL_CLIP_BYTES)}</dd></div>"
+        f"<div><dt>subject</dt><dd>{len(view.subject)} characters</dd></div>"
     )
     return (
         f'<article class="card" id="segment-{sid}" data-segment="{sid}">'
         f"<header><h2>{escape(view.segment_name)}<small>{sid}</small></h2>"
         f'<div class="badges">{_badges(view)}</div></header>'
         f"{_inbox_line(view)}"
-        f'<div class="shots">{figures}</div>'
-        f'<dl class="facts">{facts}</dl>'
-        f"<details open><summary>Lint ({len(view.problems)})</summary>{_problems(view)}</details>"
-        f'<details><summary>Plain-text part</summary><pre class="text">{escape(view.text)}</pre></details>'
+        f'<div class="body"><div class="shots">{figures}</div>'
+        f'<aside class="side"><dl class="facts">{facts}</dl>'
+        f"<h3>Lint · {len(view.problems)}</h3>{_problems(view)}"
         f'<nav class="links"><a href="{sid}/email.html">Open HTML</a>'
         f'<a href="{sid}/email.eml">Download .eml</a><a href="{sid}/email.txt">Plain text</a></nav>'
+        "</aside></div>"
+        f'<details><summary>Plain-text part</summary><pre class="text">{escape(view.text)}</pre></details>'
         "</article>"
     )
 
@@ -148,6 +154,7 @@ def render_gallery(campaign: CampaignView, shots: Mapping[str, Sequence[Shot]]) 
     """The gallery page as one self-contained HTML string (links are relative to its folder)."""
     errors = sum(view.count("error") for view in campaign.segments)
     warnings = sum(view.count("warning") for view in campaign.segments)
+    infos = sum(view.count("info") for view in campaign.segments)
     cards = "".join(_card(view, shots.get(view.segment_id, ())) for view in campaign.segments)
     count = len(campaign.segments)
     return (
@@ -160,6 +167,7 @@ def render_gallery(campaign: CampaignView, shots: Mapping[str, Sequence[Shot]]) 
         f'<div class="totals"><span>{count} segment{"" if count == 1 else "s"}</span>'
         f"<span>{errors} lint error{'' if errors == 1 else 's'}</span>"
         f"<span>{warnings} warning{'' if warnings == 1 else 's'}</span>"
+        f"<span>{infos} info{'' if infos == 1 else 's'}</span>"
         "<span>remote images shown as grey placeholders (nothing was fetched)</span></div>"
         f"</header><main>{cards}</main>"
         "<footer>Made by b2bmail preview with headless Chromium.</footer></body></html>"

@@ -12,7 +12,7 @@ from b2bmail.preview.gallery import render_gallery
 from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
 from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email
 
-GALLERY_SHOT_WIDTH = 1280
+GALLERY_SHOT_WIDTH = 1440
 
 
 @dataclass(frozen=True)

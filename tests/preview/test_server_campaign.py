@@ -1,0 +1,102 @@
+"""The preview server over the real build of a copy of the example campaign, in real Chromium."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from tests.preview.example import copy_example
+
+from b2bmail.preview.chromium import Tab
+from b2bmail.preview.model import view_campaign
+from b2bmail.preview.server import PreviewHTTPServer, close_preview_server, start_preview_server
+
+
+def wait_until(check: Callable[[], object], timeout: float = 20.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def frame_text(tab: Tab) -> str:
+    return str(
+        tab.evaluate("document.getElementById('email').contentDocument.body?.innerText ?? ''")
+    )
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_example(tmp_path_factory.mktemp("campaign"))
+
+
+@pytest.fixture(scope="module")
+def server(campaign: Path) -> Iterator[PreviewHTTPServer]:
+    srv = start_preview_server(campaign, view_campaign, port=0, poll_interval=0.2)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    close_preview_server(srv)
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def page(tab: Tab, server: PreviewHTTPServer) -> Tab:
+    tab.set_viewport(1280, 900)
+    tab.navigate(server.url)
+    wait_until(lambda: "Terrano" in frame_text(tab))
+    return tab
+
+
+@pytest.mark.chromium
+def test_the_switcher_lists_every_segment_and_switches(page: Tab) -> None:
+    ids = page.evaluate(
+        "[...document.querySelectorAll('#segments button')].map(b => b.dataset.segment)"
+    )
+    assert ids == ["mining", "aggregates", "rental", "construction"]
+    page.evaluate("document.querySelector('[data-segment=rental]').click()")
+    wait_until(lambda: "location" in frame_text(page).lower())
+    assert "reprise" in str(page.evaluate("document.getElementById('subject').textContent"))
+    page.evaluate("document.querySelector('[data-width=\"375\"]').click()")
+    wait_until(
+        lambda: (
+            page.evaluate("document.getElementById('email').getBoundingClientRect().width") == 375
+        )
+    )
+
+
+@pytest.mark.chromium
+def test_an_edited_template_shows_after_the_rebuild(page: Tab, campaign: Path) -> None:
+    header = campaign.parents[2] / "templates" / "partials" / "header.mjml"
+    before = page.evaluate("Number(document.body.dataset.generation)")
+    header.write_text(
+        header.read_text(encoding="utf-8").replace(
+            "{{ content.edition }}", "Édition spéciale {{ content.edition }}"
+        ),
+        encoding="utf-8",
+    )
+    wait_until(lambda: page.evaluate("Number(document.body.dataset.generation)") > before)
+    wait_until(lambda: "Édition spéciale" in frame_text(page))
+
+
+@pytest.mark.chromium
+def test_a_template_error_shows_with_its_file_and_line(page: Tab, campaign: Path) -> None:
+    header = campaign.parents[2] / "templates" / "partials" / "header.mjml"
+    good = header.read_text(encoding="utf-8")
+    lines = good.splitlines(keepends=True)
+    assert lines[2].startswith("{% if content.brand.logo")
+    lines[2] = "{% if %}\n"
+    header.write_text("".join(lines), encoding="utf-8")
+    wait_until(lambda: page.evaluate("!document.getElementById('build-error').hidden"))
+    where = str(page.evaluate("document.getElementById('error-where').textContent"))
+    assert where.endswith("partials/header.mjml:3"), where
+    assert "Terrano" in frame_text(page)  # the last good build stays on screen
+    header.write_text(good, encoding="utf-8")
+    wait_until(lambda: page.evaluate("document.getElementById('build-error').hidden"))
