@@ -261,6 +261,11 @@ class Campaign:
     sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
     date: datetime = DEFAULT_DATE
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
+    lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, for later errors
+
+    def line_of(self, key: str) -> int | None:
+        """Line of a (dotted) key in the campaign file, for errors found after loading."""
+        return self.lines.get(key)
 
     @property
     def template_dir(self) -> Path:
@@ -403,6 +408,10 @@ def load_campaign_config(path: str | Path) -> Campaign:
     return Campaign(
         path=source,
         lint=lint,
+        lines={
+            **{key: line_of(node) for key, node in top.items()},
+            **{f"unsubscribe.{key}": line_of(node) for key, node in u.items()},
+        },
         name=expect_str(top["name"], source, "name"),
         locale=locale,
         sender=sender,

@@ -198,3 +198,12 @@ def test_jinja_left_in_content_is_caught(campaign: Path, tmp_path: Path) -> None
     code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
     assert code == 2
     assert "unresolved template syntax '{{' in the output" in err
+
+
+def test_undefined_variable_in_subject_points_at_its_line(campaign: Path, tmp_path: Path) -> None:
+    _edit(campaign, "{{ content.edition }}:", "{{ content.editon }}:")
+    _fails(
+        campaign, tmp_path,
+        f"{campaign}:8: in subject: undefined variable: 'dict object' has no attribute 'editon' — "
+        "define it in the campaign's content or the segment's variables, or fix the name",
+    )  # fmt: skip

@@ -97,19 +97,17 @@ def compile_segment(
         "locale": campaign.locale,
         "order_by_benefit": lambda blocks, limit=None: order_by_benefit(blocks, segment, limit),
     }
-    subject = render_string(env, campaign.subject, context, path=campaign.path, what="subject")
-    preheader = render_string(
-        env, campaign.preheader, context, path=campaign.path, what="preheader"
-    )
-    unsubscribe_url = render_string(
-        env, campaign.unsubscribe.url, context, path=campaign.path, what="unsubscribe.url"
-    )
+
+    def text(source: str, what: str) -> str:
+        return render_string(
+            env, source, context, path=campaign.path, what=what, line=campaign.line_of(what)
+        )
+
+    subject = text(campaign.subject, "subject")
+    preheader = text(campaign.preheader, "preheader")
+    unsubscribe_url = text(campaign.unsubscribe.url, "unsubscribe.url")
     mailto = campaign.unsubscribe.mailto
-    unsubscribe_mailto = (
-        render_string(env, mailto, context, path=campaign.path, what="unsubscribe.mailto")
-        if mailto
-        else None
-    )
+    unsubscribe_mailto = text(mailto, "unsubscribe.mailto") if mailto else None
     context.update(
         subject=subject,
         preheader=preheader,

@@ -99,7 +99,13 @@ def render_template(env: jinja2.Environment, template: Path, context: Mapping[st
 
 
 def render_string(
-    env: jinja2.Environment, source: str, context: Mapping[str, Any], *, path: Path, what: str
+    env: jinja2.Environment,
+    source: str,
+    context: Mapping[str, Any],
+    *,
+    path: Path,
+    what: str,
+    line: int | None = None,
 ) -> str:
     """Render a short Jinja string from the campaign file (subject, preheader, URLs), unescaped."""
     plain = env.overlay(autoescape=False)
@@ -114,4 +120,6 @@ def render_string(
         ArithmeticError,
     ) as exc:
         err = _translate(exc, Path("/nonexistent"), str(path), None)
-        raise TemplateError(f"in {what}: {err.message}", path=path, hint=err.hint) from None
+        raise TemplateError(
+            f"in {what}: {err.message}", path=path, line=line, hint=err.hint
+        ) from None
