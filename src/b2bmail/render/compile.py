@@ -98,16 +98,16 @@ def compile_segment(
         "order_by_benefit": lambda blocks, limit=None: order_by_benefit(blocks, segment, limit),
     }
 
-    def text(source: str, what: str) -> str:
+    def render_field(source: str, what: str) -> str:
         return render_string(
             env, source, context, path=campaign.path, what=what, line=campaign.line_of(what)
         )
 
-    subject = text(campaign.subject, "subject")
-    preheader = text(campaign.preheader, "preheader")
-    unsubscribe_url = text(campaign.unsubscribe.url, "unsubscribe.url")
+    subject = render_field(campaign.subject, "subject")
+    preheader = render_field(campaign.preheader, "preheader")
+    unsubscribe_url = render_field(campaign.unsubscribe.url, "unsubscribe.url")
     mailto = campaign.unsubscribe.mailto
-    unsubscribe_mailto = text(mailto, "unsubscribe.mailto") if mailto else None
+    unsubscribe_mailto = render_field(mailto, "unsubscribe.mailto") if mailto else None
     context.update(
         subject=subject,
         preheader=preheader,
