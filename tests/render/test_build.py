@@ -94,3 +94,12 @@ def test_unknown_segment_id(campaign: Path) -> None:
 
     with pytest.raises(ConfigError, match="no segment with id 'nope'"):
         render_campaign(campaign, ["nope"])
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_build(campaign: Path) -> None:
+    from b2bmail.errors import ConfigError
+
+    folder = campaign.parent  # holds the campaign itself: must never be swapped away
+    with pytest.raises(ConfigError, match="not a b2bmail build"):
+        write_build(render_campaign(campaign), folder)
+    assert campaign.is_file()

@@ -19,8 +19,6 @@ from b2bmail.render.environment import make_environment
 from b2bmail.render.message import build_message, message_id_for
 from b2bmail.segments import load_segments
 
-FILES = ("email.html", "email.txt", "email.eml")
-
 
 @dataclass(frozen=True)
 class BuiltSegment:
@@ -45,11 +43,9 @@ def load_campaign(path: str | Path) -> Campaign:
     return load_campaign_config(path)
 
 
-def sample_values(campaign: Campaign, segment_id: str) -> dict[str, str]:
+def sample_values(campaign: Campaign) -> dict[str, str]:
     """The sample recipient's merge values (fixed, so sample output is deterministic)."""
-    values = dict(campaign.sample_recipient)
-    values.setdefault("segment", segment_id)
-    return values
+    return dict(campaign.sample_recipient)
 
 
 def render_campaign(
@@ -81,7 +77,7 @@ def render_campaign(
     built = []
     for segment in chosen:
         compiled = compile_segment(env, campaign, segment, segments=segments)
-        values = sample_values(campaign, segment.id)
+        values = sample_values(campaign)
         message_id = message_id_for(
             campaign.name, segment.id, campaign.date.isoformat(), domain=compiled.message_id_domain
         )
@@ -147,8 +143,18 @@ def file_payloads(seg: BuiltSegment) -> Mapping[str, bytes]:
 def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
     """Write DIR/<segment>/email.html|txt|eml and DIR/manifest.json as one atomic swap: a
     failed build leaves the previous DIR untouched."""
+    target = Path(out_dir)
+    # The folder is replaced whole: never do that to one that is not ours (e.g. `--out .`).
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / "manifest.json").is_file())
+    ):
+        raise ConfigError(
+            "output folder exists and is not a b2bmail build (no manifest.json)",
+            path=target,
+            hint="choose a new --out folder; a build replaces its whole output folder",
+        )
     manifest = manifest_for(build)
-    with atomic_directory(out_dir) as stage:
+    with atomic_directory(target) as stage:
         for seg in build.segments:
             folder = stage / seg.segment_id
             folder.mkdir()
