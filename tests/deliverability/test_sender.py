@@ -209,3 +209,9 @@ def test_ipv6_ptr_name() -> None:
 def test_bad_ip_raises_value_error() -> None:
     with pytest.raises(ValueError):
         run(good_table(), ips=("192.0.2.300",))
+
+
+def test_repeated_ips_are_checked_once() -> None:
+    report = run(good_table(), ips=("192.0.2.25", "192.0.2.25"))
+    assert report.ips == ("192.0.2.25",)
+    assert len(report.spf.results) == len(report.ptr) == 1

@@ -141,7 +141,7 @@ async def check_sender(
 ) -> SenderReport:
     """Check `domain`'s sender authentication; raises ValueError on a malformed IP."""
     domain = normalize_name(domain)
-    ips = tuple(ips)
+    ips = tuple(dict.fromkeys(ips))  # each IP once, in the order given
     for ip in ips:
         parse_client_ip(ip)
     selectors = tuple(dict.fromkeys(s.lower() for s in dkim_selectors))
