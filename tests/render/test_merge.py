@@ -2,6 +2,8 @@ import html
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mjml import mjml2html
 
 from b2bmail.errors import TemplateError
@@ -89,3 +91,17 @@ def test_sentinels_survive_mjml_premailer_and_text() -> None:
     assert "Bonjour Zoé & Léa," in merged_text
     assert "Se désabonner (https://news.example.com/u/tok123?x=1)" in merged_text
     assert "zQ9mf" not in merged_html + merged_text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.sampled_from(["zQ9mf0fm9Qz", "{{ 7 * 7 }}", "<script>x</script>", '"><b>']),
+    ).filter(lambda v: v.strip() != "")
+)
+def test_any_value_is_pasted_once_as_inert_data(value: str) -> None:
+    registry = MergeRegistry()
+    tpl = registry.split(f'<a title="{registry.sentinel(MergeField("company"))}">x</a>')
+    merged = tpl.render({"company": value}, escape=lambda v: html.escape(v, quote=True))
+    assert merged == '<a title="' + html.escape(value.strip(), quote=True) + '">x</a>'
