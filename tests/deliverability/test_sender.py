@@ -215,3 +215,21 @@ def test_repeated_ips_are_checked_once() -> None:
     report = run(good_table(), ips=("192.0.2.25", "192.0.2.25"))
     assert report.ips == ("192.0.2.25",)
     assert len(report.spf.results) == len(report.ptr) == 1
+
+
+def test_external_report_destinations_need_authorization() -> None:
+    table = good_table()
+    table[("_dmarc.example.com", "TXT")] = [
+        "v=DMARC1; p=reject; rua=mailto:d@example.com,mailto:a@reports.example.net;"
+        " ruf=mailto:f@vendor.example.org"
+    ]
+    table[("example.com._report._dmarc.reports.example.net", "TXT")] = ["v=DMARC1"]
+    table[("example.com._report._dmarc.vendor.example.org", "TXT")] = "nxdomain"
+    report = run(table)
+    assert [(a.destination, a.status) for a in report.report_authorizations] == [
+        ("example.com", "same-domain"),
+        ("reports.example.net", "authorized"),
+        ("vendor.example.org", "unauthorized"),
+    ]
+    assert "vendor.example.org does not accept reports for this domain" in format_text(report)
+    assert report_to_dict(report)["dmarc"]["report_authorization"][2]["status"] == "unauthorized"

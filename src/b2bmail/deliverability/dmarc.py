@@ -21,7 +21,9 @@ __all__ = [
     "TWO_LABEL_SUFFIXES",
     "DmarcDiscovery",
     "DmarcRecord",
+    "ReportAuthorization",
     "ReportUri",
+    "check_report_authorization",
     "find_dmarc",
     "is_dmarc_record",
     "organizational_domain",
@@ -156,3 +158,41 @@ async def find_dmarc(lookup: Lookup, domain: str) -> DmarcDiscovery:
         + (f" or _dmarc.{org}" if org != domain else ""),
         other_records=tuple(others),
     )
+
+
+@dataclass(frozen=True)
+class ReportAuthorization:
+    """Whether a report destination outside the domain agreed to receive its reports."""
+
+    uri: str
+    destination: str  # the domain of the report address
+    name: str  # <domain>._report._dmarc.<destination>, or "" when no check is needed
+    status: str  # "same-domain" | "authorized" | "unauthorized" | "unknown"
+
+
+async def check_report_authorization(
+    lookup: Lookup, discovery: DmarcDiscovery
+) -> tuple[ReportAuthorization, ...]:
+    """RFC 7489 §7.1: external rua/ruf destinations must publish <domain>._report._dmarc."""
+    record, domain = discovery.record, discovery.record_domain
+    if record is None or domain is None:
+        return ()
+    out: list[ReportAuthorization] = []
+    for uri in (*record.rua, *record.ruf):
+        address = uri.address
+        if address is None:
+            continue
+        destination = address.rpartition("@")[2]
+        if organizational_domain(destination) == organizational_domain(domain):
+            out.append(ReportAuthorization(uri.uri, destination, "", "same-domain"))
+            continue
+        name = f"{domain}._report._dmarc.{destination}"
+        answer = await lookup.lookup(name, "TXT")
+        if answer.unknown:
+            status = "unknown"
+        elif any(is_dmarc_record(r) for r in answer.records):
+            status = "authorized"
+        else:
+            status = "unauthorized"
+        out.append(ReportAuthorization(uri.uri, destination, name, status))
+    return tuple(out)

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 from b2bmail.deliverability.answers import Lookup, normalize_name
 from b2bmail.deliverability.dkim import DkimKey, find_dkim_key
-from b2bmail.deliverability.dmarc import DmarcDiscovery, find_dmarc
+from b2bmail.deliverability.dmarc import (
+    DmarcDiscovery,
+    ReportAuthorization,
+    check_report_authorization,
+    find_dmarc,
+)
 from b2bmail.deliverability.policies import PolicyDiscovery, find_mta_sts, find_tls_rpt
 from b2bmail.deliverability.resolver import ResolverSettings
 from b2bmail.deliverability.spf import (
@@ -76,6 +81,7 @@ class SenderReport:
     tls_rpt: PolicyDiscovery
     ptr: tuple[PtrCheck, ...]
     checklist: tuple[ChecklistItem, ...]
+    report_authorizations: tuple[ReportAuthorization, ...] = ()  # DMARC rua/ruf, RFC 7489 §7.1
 
     @property
     def ok(self) -> bool:
@@ -153,9 +159,19 @@ async def check_sender(
         asyncio.gather(*(find_dkim_key(lookup, domain, s) for s in selectors)),
         asyncio.gather(*(check_ptr(lookup, ip) for ip in ips)),
     )
+    authorizations = await check_report_authorization(lookup, dmarc)
     checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr))
     return SenderReport(
-        domain, ips, spf, tuple(dkim), dmarc, mta_sts, tls_rpt, tuple(ptr), checklist
+        domain,
+        ips,
+        spf,
+        tuple(dkim),
+        dmarc,
+        mta_sts,
+        tls_rpt,
+        tuple(ptr),
+        checklist,
+        authorizations,
     )
 
 

@@ -89,6 +89,10 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
             "rua": [u.uri for u in record.rua] if record else [],
             "ruf": [u.uri for u in record.ruf] if record else [],
             "findings": _findings(record.findings) if record else [],
+            "report_authorization": [
+                {"uri": a.uri, "destination": a.destination, "name": a.name, "status": a.status}
+                for a in report.report_authorizations
+            ],
             "problem": dmarc.problem,
         },
         "mta_sts": _policy(report.mta_sts),
@@ -164,6 +168,14 @@ def format_text(report: SenderReport) -> str:
             f"adkim={dmarc.record.adkim}, aspf={dmarc.record.aspf}, rua: {rua}"
         )
         lines += _finding_lines(dmarc.record.findings)
+        for auth in report.report_authorizations:
+            if auth.status == "unauthorized":
+                lines.append(
+                    f"    warning: {auth.destination} does not accept reports for this domain:"
+                    f" no v=DMARC1 TXT at {auth.name}, so {auth.uri} gets none (RFC 7489 §7.1)."
+                )
+            elif auth.status == "unknown":
+                lines.append(f"    note: could not look up {auth.name} (RFC 7489 §7.1).")
     else:
         lines.append(f"DMARC: {dmarc.status} — {dmarc.problem}")
     lines.append("")
