@@ -154,6 +154,16 @@ class DevTools:
                 return dict(message.get("params", {}))
             self._queue(message)
 
+    def pump(self, seconds: float) -> None:
+        """Handle whatever arrives for `seconds` (intercepted requests wait for an answer)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self._queue(self._receive(deadline, "events"))
+            except PreviewError:
+                if time.monotonic() < deadline:
+                    raise
+
     def clear_events(self) -> None:
         self._events.clear()
 
@@ -229,6 +239,10 @@ class Tab:
 
     def send(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self._dt.send(method, params, session=self._session)
+
+    def wait(self, seconds: float) -> None:
+        """Let the page work for `seconds`, answering its requests meanwhile."""
+        self._dt.pump(seconds)
 
     def set_images(self, *, enabled: bool) -> None:
         """Images on (remote ones as placeholders) or off (every image refused, alt text shows)."""

@@ -56,9 +56,10 @@ pre{margin:0;white-space:pre-wrap;word-break:break-word;background:#fff;padding:
 #build-error code{font-weight:700}
 #build-error small{display:block;color:#9a3b30;margin-top:2px}
 body.has-error{grid-template-rows:auto auto 1fr}
+body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;max-width:960px}
 [hidden]{display:none!important}
 </style></head>
-<body>
+<body data-tab="html">
 <header><h1 id="campaign">b2bmail preview</h1><span class="gen" id="generation"></span></header>
 <div id="build-error" role="alert" hidden><strong id="error-kind"></strong>
  <code id="error-where"></code> <span id="error-message"></span><small id="error-note"></small></div>
@@ -159,6 +160,7 @@ function select(id) { current = id; showSegment(); }
 
 function setTab(name) {
   tab = name;
+  document.body.dataset.tab = name;
   for (const b of $("tabs").children) b.classList.toggle("active", b.dataset.tab === name);
   $("email").hidden = name !== "html";
   $("text").hidden = name !== "text";
