@@ -76,6 +76,7 @@ def test_good_setup_passes_everything() -> None:
             "2 SPF records",
         ),
         ({("example.com", "TXT"): []}, "spf", "fail", "no v=spf1"),
+        ({("example.com", "TXT"): "nxdomain"}, "spf", "fail", "does not exist in DNS"),
         (
             {("example.com", "TXT"): ["v=spf1 ip4:192.0.2.25 ip4:1.2.3 -all"]},
             "spf",
@@ -105,6 +106,7 @@ def test_good_setup_passes_everything() -> None:
         "spf-fail",
         "spf-two-records",
         "spf-absent",
+        "domain-nxdomain",
         "spf-syntax",
         "spf-timeout",
         "spf-include-servfail",

@@ -95,6 +95,8 @@ async def check_spf(lookup: Lookup, domain: str, ips: Iterable[str]) -> SpfCheck
         return SpfCheck(UNKNOWN, problem=f"TXT lookup for {domain} failed ({answer.reason})")
     records = select_spf_records(answer.records) if answer.found else ()
     if not records:
+        if answer.nxdomain:
+            return SpfCheck("absent", problem=f"{domain} does not exist in DNS (NXDOMAIN)")
         return SpfCheck("absent", problem=f"no v=spf1 TXT record at {domain} (RFC 7208 §4.5)")
     results = await asyncio.gather(
         *(check_host(lookup, ip, domain, f"postmaster@{domain}") for ip in ips)
