@@ -128,6 +128,7 @@ class NsdProcess:
             "  verbosity: 1",
             "  hide-version: yes",
             "  round-robin: no",
+            "  minimal-responses: yes",  # like most recursive resolvers: no NS/glue padding
             "remote-control:",
             "  control-enable: no",
         ]

@@ -181,3 +181,39 @@ def test_bad_settings_raise_setup_error(kwargs: dict[str, float]) -> None:
 def test_default_nameservers_come_from_the_system() -> None:
     resolver = DnsResolver()
     assert resolver.nameservers and all(isinstance(ns, Nameserver) for ns in resolver.nameservers)
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "alias.example.test",
+            Answer("alias.example.test", "CNAME", Status.FOUND, ("mx1.example.test",), 300),
+        ),
+        ("mx1.example.test", Answer("mx1.example.test", "CNAME", Status.ABSENT, (), 300, "nodata")),
+        (
+            "gone.example.test",
+            Answer("gone.example.test", "CNAME", Status.ABSENT, (), NEGATIVE_TTL, "nxdomain"),
+        ),
+    ],
+    ids=["alias", "not-an-alias", "nxdomain"],
+)
+def test_cname_answer_is_learnt_from_the_address_query(
+    nsd_server: StartNsd, name: str, expected: Answer
+) -> None:
+    resolver = DnsResolver([nsd_server(ZONES).nameserver])
+
+    async def ask() -> Answer:
+        await resolver.lookup(name, "A")
+        return await resolver.lookup(name, "CNAME")
+
+    assert asyncio.run(ask()) == expected
+    assert (resolver.stats.queries, resolver.stats.derived) == (1, 1)
+    # ...and it agrees with what the server says when asked directly.
+    (direct,) = run(DnsResolver([nsd_server(ZONES).nameserver]), (name, "CNAME"))
+    assert (direct.status, direct.records, direct.reason) == (
+        expected.status,
+        expected.records,
+        expected.reason,
+    )

@@ -118,12 +118,18 @@ async def collect_mx(lookup: Lookup, domain: str, *, max_hosts: int = MAX_MX_HOS
 
 
 async def _host_answers(lookup: Lookup, host: str) -> dict[tuple[str, str], Answer]:
-    a, cname = await asyncio.gather(lookup.lookup(host, "A"), lookup.lookup(host, "CNAME"))
-    found = {(host, "A"): a, (host, "CNAME"): cname}
+    # A first: the resolver learns from it whether the host is an alias, so the CNAME question
+    # that follows is usually answered without a query (resolver.to_answers).
+    a = await lookup.lookup(host, "A")
+    found = {(host, "A"): a}
     # Most hosts have an IPv4 address; ask for IPv6 only when IPv4 did not answer the question,
     # and not when the name does not exist at all.
     if not a.found and not a.nxdomain:
-        found[(host, "AAAA")] = await lookup.lookup(host, "AAAA")
+        found[(host, "AAAA")], found[(host, "CNAME")] = await asyncio.gather(
+            lookup.lookup(host, "AAAA"), lookup.lookup(host, "CNAME")
+        )
+    else:
+        found[(host, "CNAME")] = await lookup.lookup(host, "CNAME")
     return found
 
 

@@ -140,6 +140,7 @@ class ResolverStats:
     tcp: int = 0  # of which re-sent over TCP after a truncated UDP answer
     cache_hits: int = 0
     shared: int = 0  # lookups that joined an identical query already in flight
+    derived: int = 0  # CNAME lookups answered from an earlier A/AAAA response
     unknown: int = 0  # lookups that ended UNKNOWN
 
 
@@ -179,6 +180,8 @@ class DnsResolver:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore = asyncio.Semaphore(concurrency)
         self._inflight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        # CNAME answers learnt from A/AAAA responses (see `to_answers`).
+        self._derived: dict[tuple[str, str], Answer] = {}
 
     def close(self) -> None:
         """Commit and close the cache, if any."""
@@ -199,6 +202,10 @@ class DnsResolver:
             self._loop = loop
             self._semaphore = asyncio.Semaphore(self.concurrency)
             self._inflight = {}
+        derived = self._derived.get(key)
+        if derived is not None:
+            self.stats.derived += 1
+            return derived
         pending = self._inflight.get(key)
         if pending is not None:
             self.stats.shared += 1
@@ -215,20 +222,24 @@ class DnsResolver:
 
     async def _resolve(self, name: str, rdtype: str) -> Answer:
         async with self._semaphore:
-            answer = await self._query(name, rdtype)
+            answer, alias = await self._query(name, rdtype)
         if answer.unknown:
             self.stats.unknown += 1
         elif self.cache is not None:
             self.cache.put(answer)
+        if alias is not None:
+            self._derived[(alias.name, alias.rdtype)] = alias
+            if self.cache is not None:
+                self.cache.put(alias)
         return answer
 
-    async def _query(self, name: str, rdtype: str) -> Answer:
+    async def _query(self, name: str, rdtype: str) -> tuple[Answer, Answer | None]:
         try:
             qname = dns.name.from_text(name)
             qtype = dns.rdatatype.from_text(rdtype)
         except (dns.exception.DNSException, ValueError):
             # A name that cannot be encoded (empty label, label over 63 octets) was never asked.
-            return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error")
+            return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
         reason = "error"
         for attempt in range(self.retries + 1):
             for index in range(len(self.nameservers)):
@@ -250,36 +261,49 @@ class DnsResolver:
                     self.stats.tcp += 1
                 rcode = response.rcode()
                 if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    return to_answer(name, rdtype, response)
+                    return to_answers(name, rdtype, response)
                 reason = {dns.rcode.SERVFAIL: "servfail", dns.rcode.REFUSED: "refused"}.get(
                     rcode, "error"
                 )
-        return Answer(name, rdtype, Status.UNKNOWN, (), 0, reason)
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, reason), None
 
 
-def to_answer(name: str, rdtype: str, response: dns.message.Message) -> Answer:
-    """Turn a NOERROR / NXDOMAIN response into an `Answer`, records normalised (see answers.py)."""
+def to_answers(
+    name: str, rdtype: str, response: dns.message.Message
+) -> tuple[Answer, Answer | None]:
+    """Turn a NOERROR / NXDOMAIN response into an `Answer`, records normalised (see answers.py).
+
+    For an A or AAAA question, the same response also says whether `name` is an alias: RFC 1034
+    §3.6.2 — a name with a CNAME has no other data, and a server answering for an alias returns
+    the CNAME. The second value is that CNAME answer (found, or absent), so an MX host's CNAME
+    check costs no extra query; None for other questions.
+    """
     if not isinstance(response, dns.message.QueryMessage):
-        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error")
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
     try:
         chain = response.resolve_chaining()
     except dns.exception.DNSException:
-        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error")
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
     ttl = int(chain.minimum_ttl)
+    has_soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.authority)
     if chain.answer is None:
-        nxdomain = response.rcode() == dns.rcode.NXDOMAIN
-        has_soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.authority)
+        reason = "nxdomain" if response.rcode() == dns.rcode.NXDOMAIN else "nodata"
         # RFC 2308 §5: a negative answer without an SOA must not be cached.
-        return Answer(
-            name,
-            rdtype,
-            Status.ABSENT,
-            (),
-            ttl if has_soa else 0,
-            "nxdomain" if nxdomain else "nodata",
-        )
-    records = sorted({_present(rdata) for rdata in chain.answer})
-    return Answer(name, rdtype, Status.FOUND, tuple(records), ttl, "")
+        answer = Answer(name, rdtype, Status.ABSENT, (), ttl if has_soa else 0, reason)
+    else:
+        records = tuple(sorted({_present(rdata) for rdata in chain.answer}))
+        answer = Answer(name, rdtype, Status.FOUND, records, ttl, "")
+    alias = None
+    if rdtype in ("A", "AAAA"):
+        if chain.cnames:
+            first = chain.cnames[0]
+            target = normalize_name(first[0].target.to_text())
+            alias = Answer(name, "CNAME", Status.FOUND, (target,), int(first.ttl), "")
+        elif answer.found:
+            alias = Answer(name, "CNAME", Status.ABSENT, (), ttl, "nodata")
+        else:
+            alias = Answer(name, "CNAME", Status.ABSENT, (), answer.ttl, answer.reason)
+    return answer, alias
 
 
 def _present(rdata: object) -> str:
