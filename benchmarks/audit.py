@@ -24,10 +24,11 @@ from typing import cast
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.deliverability.nsd (the NSD harness)
 
+from tests.deliverability.nsd import NsdProcess, free_port, nsd_binary  # noqa: E402
+
 from b2bmail.deliverability.audit import audit_domain, audit_domains  # noqa: E402
 from b2bmail.deliverability.cache import AnswerCache  # noqa: E402
 from b2bmail.deliverability.resolver import DnsResolver  # noqa: E402
-from tests.deliverability.nsd import NsdProcess, free_port, nsd_binary  # noqa: E402
 
 ZONE = "bench.example"
 
@@ -135,7 +136,7 @@ async def start_relay(upstream: tuple[str, int], delay: float) -> tuple[DelayRel
 
 async def run(args: argparse.Namespace, nsd: str, domains: list[str], cache_path: Path) -> None:
     host, port = nsd.split(":")
-    relay, relay_ns = await start_relay((host, int(port)), args.delay_ms / 1000)
+    _relay, relay_ns = await start_relay((host, int(port)), args.delay_ms / 1000)
     n = len(domains)
 
     with AnswerCache(cache_path) as cache:
