@@ -35,3 +35,21 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
         == f"b2bmail: {tmp_path}: folder is not empty — choose a new folder name; nothing was overwritten\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_repository_templates_are_the_packaged_starter(tmp_path: Path) -> None:
+    """One canonical copy: top-level templates/ and segments/ are the packaged starter."""
+    root = Path(__file__).resolve().parents[2]
+    CliRunner().invoke(main, ["init", str(tmp_path / "n")])
+    for folder in ("templates", "segments"):
+        repo = {
+            p.relative_to(root / folder): p.read_bytes()
+            for p in (root / folder).rglob("*")
+            if p.is_file()
+        }
+        made = {
+            p.relative_to(tmp_path / "n" / folder): p.read_bytes()
+            for p in (tmp_path / "n" / folder).rglob("*")
+            if p.is_file()
+        }
+        assert repo and repo == made
