@@ -12,7 +12,9 @@ from tests.preview.example import copy_example
 from tests.preview.pngcheck import distinct_colours, png_dimensions
 
 from b2bmail.cli import main
+from b2bmail.cli.preview import format_preview
 from b2bmail.preview.chromium import launch_browser
+from b2bmail.preview.run import PreviewResult, SegmentPreview
 
 
 def test_preview_without_chromium_exits_2_with_the_install_hint(tmp_path: Path) -> None:
@@ -37,7 +39,17 @@ def test_preview_of_the_example_campaign_writes_a_gallery_that_loads(tmp_path: P
     campaign = copy_example(tmp_path)
     out = tmp_path / "gallery"
     result = CliRunner().invoke(
-        main, ["preview", str(campaign), "--out", str(out), "--widths", "600,320"]
+        main,
+        [
+            "preview",
+            str(campaign),
+            "--out",
+            str(out),
+            "--widths",
+            "600,320",
+            "--gallery-screenshot",
+            str(tmp_path / "gallery.png"),
+        ],
     )
     lines = result.stdout.splitlines()
     errors = sum(int(n) for n in re.findall(r"(\d+) errors?,", result.stdout))
@@ -52,6 +64,7 @@ def test_preview_of_the_example_campaign_writes_a_gallery_that_loads(tmp_path: P
         assert distinct_colours((out / sid / "shot-320.png").read_bytes()) > 2
         assert b"List-Unsubscribe:" in (out / sid / "email.eml").read_bytes()
         assert "<html" in (out / sid / "email.html").read_text(encoding="utf-8").lower()
+    assert png_dimensions((tmp_path / "gallery.png").read_bytes())[0] == 1440
     with launch_browser(chromium) as tab:
         tab.navigate((out / "index.html").as_uri())
         cards = tab.evaluate(
@@ -59,3 +72,37 @@ def test_preview_of_the_example_campaign_writes_a_gallery_that_loads(tmp_path: P
         )
         assert cards == ids
         assert tab.evaluate("[...document.images].every(i => i.naturalWidth > 0)") is True
+
+
+@pytest.mark.chromium
+def test_a_template_error_stops_preview_with_file_and_line(tmp_path: Path) -> None:
+    chromium_or_skip()
+    campaign = copy_example(tmp_path)
+    header = tmp_path / "templates" / "partials" / "header.mjml"
+    lines = header.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = "{% if %}\n"
+    header.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "gallery"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous gallery", encoding="utf-8")
+    result = CliRunner().invoke(main, ["preview", str(campaign), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"{header}:3: Jinja syntax error" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "previous gallery"
+
+
+def test_summary_format() -> None:
+    result = PreviewResult(
+        out_dir=Path("out"),
+        index=Path("out/index.html"),
+        segments=(
+            SegmentPreview("mining", "Mines", 32051, 0, 2, (("shot-600.png", 600, 1721),)),
+            SegmentPreview("rental", "Loueurs", 1024, 1, 0, (("shot-600.png", 600, 900),)),
+        ),
+    )
+    assert format_preview(result) == (
+        "mining    31.3 KB  0 errors, 2 warnings  shots 600×1721\n"
+        "rental     1.0 KB  1 error, 0 warnings  shots 600×900\n"
+        "gallery: out/index.html"
+    )

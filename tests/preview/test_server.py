@@ -15,7 +15,13 @@ import pytest
 from tests.preview.folder_build import build_folder
 
 from b2bmail.preview.chromium import Tab
-from b2bmail.preview.server import PreviewHTTPServer, close_preview_server, start_preview_server
+from b2bmail.preview.model import campaign_inputs
+from b2bmail.preview.server import (
+    PreviewHTTPServer,
+    close_preview_server,
+    fingerprint,
+    start_preview_server,
+)
 
 
 def wait_until(check: Callable[[], object], timeout: float = 10.0) -> object:
@@ -131,3 +137,22 @@ def test_port_in_use_is_a_preview_error(server: PreviewHTTPServer, campaign: Pat
 
     with pytest.raises(PreviewError, match="--port"):
         start_preview_server(campaign, build_folder, port=server.server_address[1])
+
+
+def test_campaign_inputs_drop_nested_folders(tmp_path: Path) -> None:
+    campaign = tmp_path / "c" / "campaign.yaml"
+    inputs = campaign_inputs(
+        campaign, [tmp_path / "c" / "segments" / "s.yaml", tmp_path / "t" / "newsletter.mjml"]
+    )
+    assert inputs == ((tmp_path / "c").resolve(), (tmp_path / "t").resolve())
+
+
+def test_fingerprint_sees_edits_and_skips_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "a.mjml").write_text("a", encoding="utf-8")
+    (tmp_path / ".a.mjml.swp").write_text("x", encoding="utf-8")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.pyc").write_text("x", encoding="utf-8")
+    first = fingerprint((tmp_path,))
+    assert [Path(p).name for p, _, _ in first] == ["a.mjml"]
+    (tmp_path / "a.mjml").write_text("longer", encoding="utf-8")
+    assert fingerprint((tmp_path,)) != first
