@@ -93,7 +93,7 @@ def lint_document(doc: Document, config: LintConfig | None = None) -> list[Probl
     for rule in all_rules():
         if not config.enabled(rule):
             continue
-        configured = config.severity_of(rule)
+        configured = config.severity_of(rule) if config.severities else None
         thresholds = config.thresholds_for(rule)
         for hit in rule.check(doc, thresholds):
             if directives and _disabled(directives, rule, hit):

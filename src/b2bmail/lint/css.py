@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_TOKEN = re.compile(r"[{};]")
+_TOKEN = re.compile(r"[{}]")
 _IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)""", re.I)
 
 
-@dataclass(frozen=True)
-class Declaration:
+class Declaration(NamedTuple):
     prop: str
     value: str
     offset: int
@@ -80,13 +80,10 @@ def parse_stylesheet(css: str) -> Stylesheet:
     for match in _TOKEN.finditer(clean):
         pos = match.start()
         token = match.group(0)
-        in_rule = bool(stack) and stack[-1][0] == "rule"
-        if token == ";":
-            if not in_rule:
-                start = pos + 1
-            continue
         if token == "{":
-            prelude = clean[start:pos].strip()
+            prelude = clean[start:pos]
+            # Statements such as `@import …;` before a rule end at their semicolon.
+            prelude = prelude[prelude.rfind(";") + 1 :].strip()
             is_group = prelude.startswith("@") and not prelude.lower().startswith("@font-face")
             stack.append(("group" if is_group else "rule", prelude, pos + 1))
             start = pos + 1

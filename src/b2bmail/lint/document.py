@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 from typing import Any, TypeAlias, TypeVar, cast
 
 import lxml.html
@@ -26,7 +27,17 @@ Element: TypeAlias = Any
 T = TypeVar("T")
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False)
 _SKIP_TEXT = frozenset({"style", "script", "head", "title", "noscript"})
-_INVISIBLE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u034f\u00ad\ufeff]+")
+_ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u034f", "\u00ad", "\ufeff")
+
+
+def squash_spaces(text: str) -> str:
+    """Collapse whitespace, zero-width and soft-hyphen runs into single spaces (fast path)."""
+    for char in _ZERO_WIDTH:
+        if char in text:
+            text = text.replace(char, " ")
+    return " ".join(text.split())
+
+
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*\w)?")
 
 
@@ -74,35 +85,36 @@ class Document:
         self.has_headers = headers is not None
         self.is_message = is_message
         self.encoded_html_size = encoded_html_size
+        self.is_empty = not html or html.isspace()
         data = html.encode("utf-8")
+        # The UTF-8 bytes, for fast substring prechecks (bytes search beats str search on
+        # non-ASCII text by an order of magnitude).
+        self.data = data
         if not html.strip():
             data = b"<html><head></head><body></body></html>"
         try:
             self.root: Element = lxml.html.document_fromstring(data, parser=_PARSER)
         except etree.ParserError:
             self.root = lxml.html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
         self._by_tag: dict[str, list[Element]] = {}
-        self._by_line: dict[tuple[int, str], list[Element]] = {}
         self.comments: list[etree._Comment] = []
         self._not_mso: set[Element] = set()
-        self._mso_hide: list[Element] = []
         self._with_style: list[Element] = []
         self._styles: dict[Element, dict[str, str]] = {}
         self._memo: dict[str, object] = {}
         self._walk()
 
     def _walk(self) -> None:
-        """The one walk: elements by tag and by line, comments, `<!--[if !mso]><!-->` regions."""
+        """The one walk: elements by tag, comments, styled elements, `<!--[if !mso]>` regions."""
         by_tag = self._by_tag
-        by_line = self._by_line
+        with_style = self._with_style
         in_not_mso = False
         comment = etree.Comment
         for node in self.root.iter():
             tag = node.tag
             if tag is comment:
                 self.comments.append(node)
-                body = (node.text or "").strip()
+                body = (node.text or "").lstrip()
                 if body.startswith("[if !mso"):
                     in_not_mso = True
                 elif body.startswith("<![endif]"):
@@ -110,25 +122,15 @@ class Document:
                 continue
             if not isinstance(tag, str):
                 continue
-            tag = tag.lower()
-            lst = by_tag.get(tag)
-            if lst is None:
+            found = by_tag.get(tag)
+            if found is None:
                 by_tag[tag] = [node]
             else:
-                lst.append(node)
-            key = (node.sourceline or 1, tag)
-            group = by_line.get(key)
-            if group is None:
-                by_line[key] = [node]
-            else:
-                group.append(node)
+                found.append(node)
             if in_not_mso:
                 self._not_mso.add(node)
-            style = node.get("style")
-            if style:
-                self._with_style.append(node)
-                if "mso-hide" in style:
-                    self._mso_hide.append(node)
+            if node.get("style"):
+                with_style.append(node)
 
     def memo(self, key: str, factory: Callable[[], T]) -> T:
         """A value rules share (e.g. the links), computed by the first rule that asks."""
@@ -143,10 +145,6 @@ class Document:
         found = [el for tag in tags for el in self._by_tag.get(tag, [])]
         found.sort(key=lambda el: el.sourceline or 0)
         return found
-
-    @cached_property
-    def source_lower(self) -> str:
-        return self.source.lower()
 
     @property
     def tags(self) -> Mapping[str, list[Element]]:
@@ -187,8 +185,11 @@ class Document:
     @cached_property
     def _outlook_hidden(self) -> set[Element]:
         hidden = set(self._not_mso)
-        for el in self._mso_hide:
-            if self.style(el).get("mso-hide", "").lower() == "all":
+        for el in self._with_style:
+            if (
+                "mso-hide" in el.get("style")
+                and self.style(el).get("mso-hide", "").lower() == "all"
+            ):
                 hidden.update(el.iter())
         return hidden
 
@@ -224,7 +225,7 @@ class Document:
             hidden = ("preheader" in cls or "preview" in cls) or (
                 ("none" in raw or "max-height" in raw) and _is_hidden_style(self.style(el))
             )
-            if hidden and _INVISIBLE.sub("", el.text_content()):
+            if hidden and squash_spaces(el.text_content()):
                 return el
         return None
 
@@ -236,14 +237,15 @@ class Document:
         el = self.preheader_element
         if el is None:
             return None
-        return _INVISIBLE.sub(" ", el.text_content()).strip()
+        return squash_spaces(el.text_content())
 
     @cached_property
     def hidden_elements(self) -> list[Element]:
         """Elements hidden from every reader (display:none, zero max-height), preheader included."""
         found = []
-        for el, style in self.styled:
-            if ("display" in style or "max-height" in style) and _is_hidden_style(style):
+        for el in self._with_style:
+            raw = el.get("style")
+            if ("none" in raw or "max-height" in raw) and _is_hidden_style(self.style(el)):
                 found.append(el)
         return found
 
@@ -269,13 +271,19 @@ class Document:
             inner = etree.tostring(el, method="text", encoding=str, with_tail=False)
             if inner:
                 text = text.replace(inner, " ", 1)
-        return _INVISIBLE.sub(" ", text).strip()
+        return squash_spaces(text)
 
     @cached_property
     def words(self) -> list[str]:
         return _WORD.findall(self.visible_text)
 
     # -- positions ---------------------------------------------------------------------------
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        # Lines end at "\n" only, as lxml counts them (splitlines would also split at \f, \x1c…).
+        ends = accumulate(map(len, self.source.split("\n")))
+        return [0, *(end + number for number, end in enumerate(ends, start=1))][:-1]
+
     def line_text(self, line: int) -> str:
         starts = self._line_starts
         if line < 1 or line > len(starts):
@@ -283,22 +291,39 @@ class Document:
         end = starts[line] - 1 if line < len(starts) else len(self.source)
         return self.source[starts[line - 1] : end]
 
+    def _same_line(self, el: Element, tag: str) -> list[Element]:
+        """Elements with `el`'s tag whose start tag ends on `el`'s line, in document order."""
+
+        def index() -> dict[int, list[Element]]:
+            by_line: dict[int, list[Element]] = {}
+            for other in self._by_tag.get(tag, ()):
+                by_line.setdefault(other.sourceline, []).append(other)
+            return by_line
+
+        return self.memo(f"lines:{tag}", index).get(el.sourceline) or [el]
+
     def position(self, el: Element) -> tuple[int, int | None]:
         """(line, column) of the `<` of `el`'s start tag; lxml gives the line where it ends."""
         line = el.sourceline or 1
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str):
             return line, None
-        tag = el.tag.lower()
-        group = self._by_line.get((line, tag), [el])
         starts = self._line_starts
         if line > len(starts):
             return line, None
+        group = self._same_line(el, tag)
         end = starts[line] if line < len(starts) else len(self.source)
+        # A start tag may span lines: look back a few lines for its `<tag`.
         begin = starts[max(0, line - 15)]
-        found = [
-            m.start()
-            for m in re.finditer(rf"<{re.escape(tag)}[\s/>]", self.source[begin:end], re.I)
-        ]
+        source = self.source
+        needle = "<" + tag
+        found = []
+        pos = source.find(needle, begin, end)
+        while pos != -1:
+            after = source[pos + len(needle) : pos + len(needle) + 1]
+            if after in ("", " ", "\t", "\n", "\r", "/", ">"):
+                found.append(pos)
+            pos = source.find(needle, pos + 1, end)
         try:
             index = group.index(el)
         except ValueError:
@@ -306,7 +331,7 @@ class Document:
         take = len(found) - len(group) + index
         if take < 0 or take >= len(found):
             return line, None
-        offset = begin + found[take]
+        offset = found[take]
         real_line = bisect_right(starts, offset)
         return real_line, offset - starts[real_line - 1] + 1
 

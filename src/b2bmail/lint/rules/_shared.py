@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
@@ -42,8 +44,7 @@ def is_template_value(value: str) -> bool:
     return bool(TEMPLATE_SYNTAX.search(value))
 
 
-@dataclass(frozen=True, slots=True)
-class CssUse:
+class CssUse(NamedTuple):
     """One CSS declaration, inline or in a <style> block."""
 
     prop: str
@@ -53,47 +54,93 @@ class CssUse:
     selector: str = ""
 
 
-@dataclass(frozen=True)
 class CssIndex:
-    """Declarations by property: all of them, and those classic Outlook would read."""
-
-    everywhere: dict[str, list[CssUse]]
-    outlook: dict[str, list[CssUse]]
-
-    def all(self, *props: str) -> list[CssUse]:
-        return [use for prop in props for use in self.everywhere.get(prop, ())]
-
-    def for_outlook(self, *props: str) -> list[CssUse]:
-        return [use for prop in props for use in self.outlook.get(prop, ())]
-
-
-def _css_index(doc: Document) -> CssIndex:
-    everywhere: dict[str, list[CssUse]] = {}
-    outlook: dict[str, list[CssUse]] = {}
-    for el, style in doc.styled:
-        hidden = doc.hidden_from_outlook(el)
-        for prop, value in style.items():
-            use = CssUse(prop, value, el, None)
-            everywhere.setdefault(prop, []).append(use)
-            if not hidden:
-                outlook.setdefault(prop, []).append(use)
-    for el, sheet in doc.stylesheets:
-        hidden = doc.hidden_from_outlook(el)
-        for decl in sheet.declarations:
-            use = CssUse(decl.prop, decl.value, el, decl.offset, decl.selector)
-            everywhere.setdefault(decl.prop, []).append(use)
-            # CSS inside @media is for clients that understand media queries, not Outlook.
-            if decl.media is None and not hidden:
-                outlook.setdefault(decl.prop, []).append(use)
-    return CssIndex(everywhere, outlook)
-
-
-def css_index(doc: Document) -> CssIndex:
-    """Every CSS declaration of the document, indexed once by property.
+    """CSS declarations by property, looked up on demand (rules ask for a few properties each).
 
     "Outlook" declarations leave out @media blocks, `<!--[if !mso]><!-->` and mso-hide:all.
     """
-    return doc.memo("css_index", lambda: _css_index(doc))
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+        self._styled = doc.styled
+        sheet_decls: dict[str, list[CssUse]] = {}
+        sheet_outlook: dict[str, list[CssUse]] = {}
+        for el, sheet in doc.stylesheets:
+            hidden = doc.hidden_from_outlook(el)
+            for decl in sheet.declarations:
+                use = CssUse(decl.prop, decl.value, el, decl.offset, decl.selector)
+                sheet_decls.setdefault(decl.prop, []).append(use)
+                # CSS inside @media is for clients that understand media queries, not Outlook.
+                if decl.media is None and not hidden:
+                    sheet_outlook.setdefault(decl.prop, []).append(use)
+        self._sheet_all = sheet_decls
+        self._sheet_outlook = sheet_outlook
+
+    @cached_property
+    def _by_prop(self) -> dict[str, list[tuple[Element, str]]]:
+        found: dict[str, list[tuple[Element, str]]] = {}
+        for el, style in self._styled:
+            for prop, value in style.items():
+                bucket = found.get(prop)
+                if bucket is None:
+                    found[prop] = [(el, value)]
+                else:
+                    bucket.append((el, value))
+        return found
+
+    def _inline(self, props: tuple[str, ...], outlook: bool) -> list[CssUse]:
+        hidden = self._doc.hidden_from_outlook
+        by_prop = self._by_prop
+        return [
+            CssUse(prop, value, el, None)
+            for prop in props
+            for el, value in by_prop.get(prop, ())
+            if not (outlook and hidden(el))
+        ]
+
+    def all(self, *props: str) -> list[CssUse]:
+        """Declarations of `props` anywhere, inline first then <style> blocks."""
+        sheets = [use for prop in props for use in self._sheet_all.get(prop, ())]
+        return self._inline(props, False) + sheets
+
+    def for_outlook(self, *props: str) -> list[CssUse]:
+        """Declarations of `props` that classic Outlook for Windows would read."""
+        sheets = [use for prop in props for use in self._sheet_outlook.get(prop, ())]
+        return self._inline(props, True) + sheets
+
+    def outlook_properties(self) -> dict[str, list[CssUse]]:
+        """Every property Outlook would read, with its declarations (one full pass)."""
+        hidden = self._doc.hidden_from_outlook
+        found: dict[str, list[CssUse]] = {}
+        for el, style in self._styled:
+            if hidden(el):
+                continue
+            for prop, value in style.items():
+                found.setdefault(prop, []).append(CssUse(prop, value, el, None))
+        for prop, uses in self._sheet_outlook.items():
+            found.setdefault(prop, []).extend(uses)
+        return found
+
+    def properties(self) -> set[str]:
+        """Every property used, inline or in a <style> block."""
+        return set(self._sheet_all) | set(self._by_prop)
+
+    def everything(self) -> Iterator[CssUse]:
+        for el, style in self._styled:
+            for prop, value in style.items():
+                yield CssUse(prop, value, el, None)
+        for uses in self._sheet_all.values():
+            yield from uses
+
+    def custom_properties(self) -> bool:
+        return any(p.startswith("--") for _el, s in self._styled for p in s) or any(
+            p.startswith("--") for p in self._sheet_all
+        )
+
+
+def css_index(doc: Document) -> CssIndex:
+    """Every CSS declaration of the document, indexed once (see `CssIndex`)."""
+    return doc.memo("css_index", lambda: CssIndex(doc))
 
 
 def css_hit(doc: Document, use: CssUse, message: str) -> Hit:
@@ -120,3 +167,11 @@ def support_table() -> dict[str, tuple[str, str, str]]:
         feature, outlook, gmail, slug = row.split("\t")
         table[feature] = (outlook, gmail, slug)
     return table
+
+
+@lru_cache(maxsize=1)
+def unsupported_by_outlook() -> frozenset[str]:
+    """CSS properties caniemail lists as unsupported by every Outlook for Windows 2007-2021."""
+    return frozenset(
+        f for f, row in support_table().items() if row[0] == "n" and not f.startswith("<")
+    )

@@ -39,6 +39,7 @@ STREET = re.compile(
     r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|\w+(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",
     re.I,
 )
+_DIGITS = re.compile(r"\d+")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -59,7 +60,7 @@ def unsubscribe_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Our spring catalogue is out.</p><p><a href="https://example.com/unsubscribe?u=1">Unsubscribe</a></p></body></html>
     """
-    if not doc.source.strip():
+    if doc.is_empty:
         return
     for link in links(doc):
         if mentions_unsubscribe(link.text) or mentions_unsubscribe(link.href):
@@ -135,12 +136,16 @@ def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Our spring catalogue is out.</p><p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p></body></html>
     """
-    if not doc.source.strip():
+    if doc.is_empty:
         return
     window = int(t["address-window-chars"])
     for text in (doc.visible_text, doc.text or ""):
-        for match in POSTCODE.finditer(text):
-            around = text[max(0, match.start() - window) : match.end() + window]
+        # Every postcode holds digits: look only around digit runs (fast on long text).
+        for digits in _DIGITS.finditer(text):
+            near = text[max(0, digits.start() - 12) : digits.end() + 12]
+            if not POSTCODE.search(near):
+                continue
+            around = text[max(0, digits.start() - window) : digits.end() + window]
             if STREET.search(around):
                 return
     yield doc.hit_document("no postal address found — add the sender's address to the footer")

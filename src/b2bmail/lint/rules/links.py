@@ -164,7 +164,10 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <html><body><p>Dear Claire,</p></body></html>
     """
     lower: Severity | None = None if doc.is_message else "warning"
-    for match in TEMPLATE_TOKEN.finditer(doc.source):
+    source = doc.source
+    data = doc.data
+    has_opener = any(opener in data for opener in (b"{{", b"{%", b"*|", b"%%", b"[["))
+    for match in TEMPLATE_TOKEN.finditer(source) if has_opener else ():
         line, column = doc.offset_position(match.start())
         snippet = doc.snippet(line, column)
         yield Hit(

@@ -14,8 +14,9 @@ from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.registry import rule
-from b2bmail.lint.rules._shared import css_hit, css_index, support_table
+from b2bmail.lint.rules._shared import css_hit, css_index, support_table, unsupported_by_outlook
 
+_FLEX_GRID = re.compile(r"\b(inline-)?(flex|grid)\b", re.I)
 _RGB_SPACES = re.compile(r"rgba?\(\s*[\d.]+%?\s+[\d.]", re.I)
 _NEGATIVE_OR_AUTO = re.compile(r"(^|\s)(-[\d.]+[a-z%]*|auto)(?=\s|$)", re.I)
 GENERIC_FAMILIES = {
@@ -55,7 +56,7 @@ def flex_or_grid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <table role="presentation" width="600"><tr><td width="300">Left</td><td width="300">Right</td></tr></table>
     """
     for use in css_index(doc).for_outlook("display"):
-        if re.search(r"\b(inline-)?(flex|grid)\b", use.value, re.I):
+        if _FLEX_GRID.search(use.value):
             yield css_hit(
                 doc,
                 use,
@@ -185,9 +186,9 @@ def css_variables(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <p style="color: #00aa77">Hello</p>
     """
     index = css_index(doc)
-    if "var(" not in doc.source and not any(p.startswith("--") for p in index.everywhere):
+    if b"var(" not in doc.data and not index.custom_properties():
         return
-    for use in (u for uses in css_index(doc).everywhere.values() for u in uses):
+    for use in index.everything():
         if use.prop.startswith("--") or "var(" in use.value.lower():
             yield css_hit(
                 doc, use, f"CSS variable in `{use.prop}: {use.value}` — write the value out"
@@ -209,9 +210,9 @@ def rgb_spaces(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <p style="color: rgb(0, 128, 0)">Hello</p>
     """
-    if "rgb" not in doc.source_lower:
+    if b"rgb" not in doc.data and b"RGB" not in doc.data:
         return
-    for use in (u for uses in css_index(doc).everywhere.values() for u in uses):
+    for use in css_index(doc).everything():
         if _RGB_SPACES.search(use.value):
             yield css_hit(
                 doc,
@@ -331,14 +332,12 @@ def outlook_unsupported(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     counts: dict[str, int] = {}
     first = {}
     preheader = doc.preheader_element  # hidden on purpose: the hiding CSS is no news
-    for prop, uses in css_index(doc).outlook.items():
-        if prop in COVERED or prop.startswith(("mso-", "-")):
-            continue
+    index = css_index(doc)
+    unsupported = unsupported_by_outlook() - COVERED
+    for prop in sorted(index.properties() & unsupported):
+        uses = index.for_outlook(prop)
         uses = [u for u in uses if u.element is not preheader]
         if not uses:
-            continue
-        row = table.get(prop)
-        if row is None or row[0] != "n":
             continue
         counts[prop] = len(uses)
         first[prop] = min(uses, key=lambda u: u.element.sourceline or 0)

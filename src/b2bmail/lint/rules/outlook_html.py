@@ -125,9 +125,11 @@ def content_too_wide(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     limit = t["max-content-px"]
     for el in doc.elements("table", "td", "th", "img", "div"):
-        width = parse_px(el.get("width") or "")
-        if width is None:
-            width = parse_px(doc.style(el).get("width", "")) if el.get("style") else None
+        raw = el.get("width")
+        # Only three-digit widths can be too wide: skip "100%", "20" and absent ones quickly.
+        width = parse_px(raw) if raw and len(raw) >= 3 and raw[0].isdigit() else None
+        if width is None and "width" in (el.get("style") or ""):
+            width = parse_px(doc.style(el).get("width", ""))
         if width is not None and width > limit and not doc.hidden_from_outlook(el):
             yield doc.hit(
                 el, f"<{el.tag}> is {width:g} px wide; keep email content within {limit:g} px"

@@ -43,7 +43,7 @@ def text_part_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <html><body><p>Hello</p></body></html>
         --b--
     """
-    if doc.is_message and not doc.has_text_part and doc.source.strip():
+    if doc.is_message and not doc.has_text_part and not doc.is_empty:
         yield doc.hit_document(
             "the message has no text/plain part — send multipart/alternative with a text version",
             "headers",
@@ -90,7 +90,7 @@ def text_part_short(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <html><body><p>Our spring catalogue has forty machines at new prices, valid until the end of May.</p></body></html>
         --b--
     """
-    if doc.text is None or not doc.source.strip():
+    if doc.text is None or doc.is_empty:
         return
     text_words = len(_WORDS.findall(doc.text))
     html_words = len(doc.words)
