@@ -105,3 +105,14 @@ def test_any_value_is_pasted_once_as_inert_data(value: str) -> None:
     tpl = registry.split(f'<a title="{registry.sentinel(MergeField("company"))}">x</a>')
     merged = tpl.render({"company": value}, escape=lambda v: html.escape(v, quote=True))
     assert merged == '<a title="' + html.escape(value.strip(), quote=True) + '">x</a>'
+
+
+@pytest.mark.parametrize(
+    "expr", ["recipient.first_name | upper", "(recipient.first_name | string)[:7]"]
+)
+def test_filtered_merge_field_is_an_error_not_a_leak(tmp_path: Path, expr: str) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    registry = MergeRegistry()
+    out = env.from_string("Hi {{ " + expr + " }}").render(recipient=RecipientProxy(registry))
+    with pytest.raises(TemplateError, match="changed by a filter"):
+        registry.split(out)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from b2bmail.errors import InputError, TemplateError
 
 SENTINEL_RE = re.compile(r"zQ9mf(\d{1,6})fm9Qz")
+_MANGLED = re.compile(r"zq9mf|fm9qz", re.I)  # what is left of a sentinel a filter changed
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?$")
 
 #: Merge fields every recipient has once the recipients area has read and prepared it.
@@ -105,6 +106,13 @@ class MergeRegistry:
             pos = m.end()
         if pos < len(text):
             parts.append(text[pos:])
+        for part in parts:
+            if isinstance(part, str) and _MANGLED.search(part):
+                raise TemplateError(
+                    "a recipient merge field was changed by a filter (e.g. | upper or | truncate)",
+                    hint="merge fields are filled in after rendering: print them as they are, "
+                    'with at most | fallback("…")',
+                )
         return MergeTemplate(tuple(parts))
 
 
