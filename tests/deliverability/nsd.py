@@ -72,6 +72,26 @@ def zone_file(origin: str, body: str) -> str:
     return "\n".join([*head, body.strip(), ""])
 
 
+def read_zone_files(*paths: str | Path) -> dict[str, str]:
+    """Zones from files: `NAME.zone` holds zone NAME, unless `$ZONE origin` lines split it."""
+    zones: dict[str, str] = {}
+    for path in map(Path, paths):
+        origin, lines = path.stem, []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("$ZONE "):
+                if any(x.strip() and not x.startswith(";") for x in lines):
+                    zones[origin] = "\n".join(lines)
+                origin, lines = line.split()[1], []
+            else:
+                lines.append(line)
+        if any(x.strip() and not x.startswith(";") for x in lines):
+            zones[origin] = "\n".join(lines)
+    return zones
+
+
+ZONES_DIR = Path(__file__).parent / "zones"
+
+
 @dataclass(frozen=True)
 class NsdServer:
     """A running authoritative server: where to send queries."""
@@ -245,3 +265,24 @@ class RcodeServer:
         self._stopped.set()
         self._thread.join(timeout=2)
         self._sock.close()
+
+
+def serve(paths: list[str]) -> None:
+    """`python -m tests.deliverability.nsd [ZONE FILES]`: serve zones until Ctrl-C (for demos)."""
+    files = paths or sorted(str(p) for p in ZONES_DIR.glob("*.zone"))
+    process = NsdProcess(read_zone_files(*files))
+    server = process.start()
+    print(f"NSD serving {len(process.zones)} zones; use --nameserver {server.nameserver} --no-cache")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        process.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(sys.argv[1:])
