@@ -76,7 +76,7 @@ def read_zone_files(*paths: str | Path) -> dict[str, str]:
     """Zones from files: `NAME.zone` holds zone NAME, unless `$ZONE origin` lines split it."""
     zones: dict[str, str] = {}
     for path in map(Path, paths):
-        origin, lines = path.stem, []
+        origin, lines = path.stem, list[str]()
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("$ZONE "):
                 if any(x.strip() and not x.startswith(";") for x in lines):
