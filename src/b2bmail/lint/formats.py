@@ -34,9 +34,13 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     noun = "file" if files == 1 else "files"
     if not problems:
         return f"no problems in {files} {noun}"
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
     return (
-        f"{len(problems)} problems ({counts['error']} errors, {counts['warning']} warnings, "
-        f"{counts['info']} info) in {files} {noun}"
+        f"{count(len(problems), 'problem')} ({count(counts['error'], 'error')}, "
+        f"{count(counts['warning'], 'warning')}, {count(counts['info'], 'info')}) in {files} {noun}"
     )
 
 
