@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import threading
 from collections.abc import Iterator
@@ -123,3 +124,22 @@ def test_loopback_loads_and_remote_fetches_are_refused(tab: Tab, loopback_server
 def test_a_missing_file_is_a_preview_error(tab: Tab, tmp_path: Path) -> None:
     with pytest.raises(PreviewError, match="could not open"):
         tab.navigate((tmp_path / "nope.html").as_uri())
+
+
+RED_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/></svg>'
+
+
+@pytest.mark.chromium
+def test_images_off_refuses_local_and_inline_images_too(tab: Tab, tmp_path: Path) -> None:
+    (tmp_path / "logo.svg").write_text(RED_SVG, encoding="utf-8")
+    inline = "data:image/svg+xml;base64," + base64.b64encode(RED_SVG.encode()).decode()
+    page = tmp_path / "local.html"
+    page.write_text(
+        f'<img src="logo.svg" alt="Logo" width="100" height="50">'
+        f'<img src="{inline}" alt="Inline" width="100" height="50">',
+        encoding="utf-8",
+    )
+    tab.capture(page.as_uri(), 400, images=True)
+    assert tab.evaluate("[...document.images].map(i => i.naturalWidth)") == [10, 10]
+    tab.capture(page.as_uri(), 400, images=False)
+    assert tab.evaluate("[...document.images].map(i => i.naturalWidth)") == [0, 0]
