@@ -205,3 +205,13 @@ def test_example_campaign_is_built_and_lints_clean(name: str) -> None:
     problems = json.loads(out)
     assert all(p["severity"] != "error" for p in problems)
     assert all("#" in p["path"] for p in problems)  # campaign.yaml#<segment>
+
+
+def test_campaign_lint_section_then_command_line(tmp_path: Path) -> None:
+    campaign = REPO / "examples" / "heavy-equipment" / "campaign.yaml"
+    if not campaign.is_file():
+        pytest.skip("example campaign not there yet")
+    # --select narrows whatever the campaign's lint section says; the command line applies last.
+    code, out, _err = run("lint", str(campaign), "--format", "json", "--select", "B2B310")
+    assert code == 0
+    assert {p["code"] for p in json.loads(out)} <= {"B2B310"}

@@ -52,3 +52,11 @@ def test_visible_text_leaves_out_hidden_and_style() -> None:
 def test_empty_and_broken_input_does_not_raise() -> None:
     for html in ("", "   ", "<", "<<<>>>", "<html><body><p>unclosed"):
         assert isinstance(lint_html(html), list)
+
+
+def test_text_only_message_is_linted_on_its_text() -> None:
+    raw = "From: a@acme.com\nSubject: Hi\n\nHello. Unsubscribe: https://acme.com/u\n"
+    problems = lint_message(raw.encode(), "t.eml")
+    assert all(p.part != "html" for p in problems)
+    assert "B2B701" not in {p.code for p in problems}
+    assert any(p.code == "B2B703" and p.part == "text" for p in problems)

@@ -26,7 +26,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [item for value in values for item in value.replace(",", " ").split() if item]
 
 
-def _lint_campaign(path: Path, config: LintConfig) -> LintReport:
+def _lint_campaign(path: Path, config: LintConfig, cli: Mapping[str, Any]) -> LintReport:
     """Build every segment of a campaign (render engine) and lint each sample message."""
     try:
         from b2bmail.render.build import render_campaign
@@ -39,7 +39,8 @@ def _lint_campaign(path: Path, config: LintConfig) -> LintReport:
     build = render_campaign(path)
     section = getattr(build.campaign, "lint", None)
     if isinstance(section, Mapping) and section:
-        config = config.merged(section, f"{path} lint section")
+        # The campaign's lint section applies on top of pyproject; the command line, last.
+        config = config.merged(section, f"{path} lint section").merged(cli, "command line")
     files: list[str] = []
     problems: list[Problem] = []
     for segment in build.segments:
@@ -49,17 +50,9 @@ def _lint_campaign(path: Path, config: LintConfig) -> LintReport:
     return LintReport(tuple(files), tuple(problems))
 
 
-def _config(
-    config_path: Path | None, paths: tuple[Path, ...], select: list[str], ignore: list[str]
-) -> LintConfig:
-    pyproject = config_path or find_pyproject(paths[0] if paths else Path.cwd())
-    overrides: dict[str, Any] = {}
-    if select:
-        overrides["select"] = select
-    if ignore:
-        overrides["ignore"] = ignore
-    config = load_lint_config(pyproject, None)
-    return config.merged(overrides, "command line") if overrides else config
+def _base_config(config_path: Path | None, paths: tuple[Path, ...]) -> LintConfig:
+    """--config FILE, else the nearest pyproject.toml above the first path (or none)."""
+    return load_lint_config(config_path or find_pyproject(paths[0] if paths else Path.cwd()))
 
 
 @main.command()
@@ -104,12 +97,18 @@ def lint(
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", path=path, hint="check the path")
-    config = _config(config_path, paths, _split(select), _split(ignore))
+    cli: dict[str, Any] = {}
+    if select:
+        cli["select"] = _split(select)
+    if ignore:
+        cli["ignore"] = _split(ignore)
+    base = _base_config(config_path, paths)
+    config = base.merged(cli, "command line")
     files: list[str] = []
     problems: list[Problem] = []
     plain = [p for p in paths if p.suffix.lower() not in CAMPAIGN_SUFFIXES or p.is_dir()]
     for path in paths:
-        report = lint_paths([path], config) if path in plain else _lint_campaign(path, config)
+        report = lint_paths([path], config) if path in plain else _lint_campaign(path, base, cli)
         files.extend(report.files)
         problems.extend(report.problems)
     output = format_problems(problems, output_format, files=files, rules=all_rules())

@@ -96,6 +96,8 @@ def lint_document(doc: Document, config: LintConfig | None = None) -> list[Probl
         configured = config.severity_of(rule) if config.severities else None
         thresholds = config.thresholds_for(rule)
         for hit in rule.check(doc, thresholds):
+            if doc.is_empty and hit.part == "html":
+                continue  # a text-only message: there is no HTML to point at
             if directives and _disabled(directives, rule, hit):
                 continue
             problems.append(

@@ -23,9 +23,16 @@ def _where(problem: Problem) -> str:
 
 
 def _part_note(problem: Problem) -> str:
-    """Lines of an .eml count within a part: say which, except for headers (file lines)."""
-    if problem.part == "text" or (problem.part == "html" and problem.path.lower().endswith(".eml")):
-        return f" ({problem.part} part)"
+    """Say which text the line counts in when it is not simply the linted file's own lines:
+    a message's decoded HTML or text part, or the HTML compiled from an MJML file."""
+    path = problem.path.lower()
+    if problem.part == "text":
+        return " (text part)"
+    if problem.part == "html":
+        if path.endswith(".mjml"):
+            return " (compiled HTML)"
+        if not path.endswith((".html", ".htm")):
+            return " (html part)"
     return ""
 
 

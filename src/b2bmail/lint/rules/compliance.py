@@ -60,7 +60,7 @@ def unsubscribe_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Our spring catalogue is out.</p><p><a href="https://example.com/unsubscribe?u=1">Unsubscribe</a></p></body></html>
     """
-    if doc.is_empty:
+    if doc.is_empty and not doc.text:
         return
     for link in links(doc):
         if mentions_unsubscribe(link.text) or mentions_unsubscribe(link.href):
@@ -68,7 +68,10 @@ def unsubscribe_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     if mentions_unsubscribe(doc.visible_text) or (doc.text and mentions_unsubscribe(doc.text)):
         return
     severity: Severity | None = None if doc.is_message else "warning"
-    hit = doc.hit_document("no unsubscribe link — add one to every marketing email")
+    hit = doc.hit_document(
+        "no unsubscribe link — add one to every marketing email",
+        "text" if doc.is_empty else "html",
+    )
     yield Hit(hit.message, hit.line, hit.column, hit.snippet, hit.part, severity)
 
 
@@ -136,7 +139,7 @@ def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Our spring catalogue is out.</p><p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p></body></html>
     """
-    if doc.is_empty:
+    if doc.is_empty and not doc.text:
         return
     window = int(t["address-window-chars"])
     for text in (doc.visible_text, doc.text or ""):
@@ -148,7 +151,10 @@ def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             around = text[max(0, digits.start() - window) : digits.end() + window]
             if STREET.search(around):
                 return
-    yield doc.hit_document("no postal address found — add the sender's address to the footer")
+    yield doc.hit_document(
+        "no postal address found — add the sender's address to the footer",
+        "text" if doc.is_empty else "html",
+    )
 
 
 def _check_address(value: str, *, many: bool) -> str | None:
