@@ -1,19 +1,24 @@
 """What the preview shows of a built campaign, kept apart from how it was built.
 
 The gallery and the server read segments through `SegmentView`, made from the build's
-`BuiltSegment` objects (docs: INTERFACES.md, "Rendering") and the linter's problems, so both
-stay testable with plain values.
+`BuiltSegment` objects (INTERFACES.md, "Rendering") and the linter's problems, so both stay
+testable with plain values.
 """
 
 from __future__ import annotations
 
 import email.policy
-import importlib
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol
+
+from b2bmail.config import Campaign
+from b2bmail.lint.api import LintConfig, lint_email, load_lint_config
+from b2bmail.lint.config import find_pyproject
+from b2bmail.render.build import CampaignBuild, render_campaign
 
 
 class ProblemLike(Protocol):
@@ -32,7 +37,7 @@ class ProblemLike(Protocol):
 
 
 LintFunction = Callable[..., Sequence[ProblemLike]]
-BuildFunction = Callable[[Path], Any]
+BuildFunction = Callable[[Path], CampaignBuild]
 
 
 @dataclass(frozen=True)
@@ -71,27 +76,14 @@ class CampaignView:
     inputs: tuple[Path, ...] = ()  # files and folders whose change calls for a rebuild
 
 
-def default_lint() -> LintFunction:
-    """The project's linter (b2bmail.lint.api.lint_email)."""
-    # Imported when used: the linter is optional for the server's first page and heavy to load.
-    module = importlib.import_module("b2bmail.lint.api")
-    return cast(LintFunction, module.lint_email)
-
-
-def default_build() -> BuildFunction:
-    """The project's campaign build (b2bmail.render.build.render_campaign)."""
-    module = importlib.import_module("b2bmail.render.build")
-    return cast(BuildFunction, module.render_campaign)
-
-
 def view_campaign(
     campaign_path: Path, *, build: BuildFunction | None = None, lint: LintFunction | None = None
 ) -> CampaignView:
     """Build the campaign, lint every segment, and return what the preview shows."""
-    build = build or default_build()
-    lint = lint or default_lint()
-    built = build(campaign_path)
+    built = (build or render_campaign)(campaign_path)
     campaign = built.campaign
+    if lint is None:
+        lint = functools.partial(lint_email, config=campaign_lint_config(campaign))
     views = []
     for segment in built.segments:
         problems = lint(
@@ -121,6 +113,15 @@ def view_campaign(
         segments=tuple(views),
         inputs=campaign_inputs(campaign_path, [campaign.template, campaign.segments]),
     )
+
+
+def campaign_lint_config(campaign: Campaign) -> LintConfig:
+    """The lint settings `b2bmail build` uses: the campaign's project, then its `lint:` section."""
+    overrides = campaign.lint or None
+    pyproject = find_pyproject(campaign.path.resolve().parent)
+    if pyproject is not None:
+        return load_lint_config(pyproject, overrides)
+    return LintConfig().merged(overrides, "campaign lint section")
 
 
 def eml_headers(eml: bytes) -> dict[str, str]:
