@@ -101,6 +101,7 @@ class Document:
         self._not_mso: set[Element] = set()
         self._with_style: list[Element] = []
         self._styles: dict[Element, dict[str, str]] = {}
+        self._parsed_styles: dict[str, dict[str, str]] = {}
         self._memo: dict[str, object] = {}
         self._walk()
 
@@ -154,8 +155,12 @@ class Document:
         """The inline style of `el`, parsed once and cached."""
         cached = self._styles.get(el)
         if cached is None:
-            raw = el.get("style")
-            cached = parse_style(raw) if raw else {}
+            raw = el.get("style") or ""
+            # Templates repeat the same style strings: parse each distinct one once.
+            cached = self._parsed_styles.get(raw)
+            if cached is None:
+                cached = parse_style(raw) if raw else {}
+                self._parsed_styles[raw] = cached
             self._styles[el] = cached
         return cached
 
