@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from b2bmail.recipients import classify_address
 from b2bmail.recipients.addresses import free_domains, role_local_parts
@@ -103,3 +106,48 @@ def test_packaged_lists_load_with_sources() -> None:
     assert (
         roles["info"] == "generic" and roles["abuse"] == "strict" and roles["noreply"] == "strict"
     )
+
+
+LOCAL = st.text(alphabet="abcXYZ019._+-'!%~", min_size=1, max_size=12)
+LABEL = st.text(alphabet="abcXY019-_", min_size=1, max_size=10)
+TLD = st.sampled_from(["fr", "com", "test", "local", "c0m", "x", "museum", "arpa", "123", "de"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(local=LOCAL, labels=st.lists(LABEL, min_size=1, max_size=3), tld=TLD)
+def test_fast_path_agrees_with_email_validator(local: str, labels: list[str], tld: str) -> None:
+    address = f"{local}@{'.'.join(labels)}.{tld}"
+    check = classify_address(address)
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        assert not check.valid
+        return
+    assert check.valid
+    assert (check.local, check.domain, check.ascii_domain) == (
+        result.local_part,
+        result.domain.lower(),
+        result.ascii_domain.lower(),
+    )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Info@acme.fr",
+        "a@" + "b" * 64 + ".fr",
+        "a" * 65 + "@acme.fr",
+        "a@xn--bcher-kva.de",
+        "a@ab--cd.fr",
+        "a@x.test",
+        "Postmaster@ACME.FR",
+    ],
+)
+def test_fast_path_edges(address: str) -> None:
+    check = classify_address(address)
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        assert not check.valid
+        return
+    assert check.normalized == f"{result.local_part}@{result.domain.lower()}"

@@ -8,15 +8,28 @@ shared role mailbox, a free webmail/ISP mailbox, or a throw-away one?
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 
 from disposable_email_domains import blocklist as _disposable_blocklist
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from email_validator.validate_email import CASE_INSENSITIVE_MAILBOX_NAMES
 
 # Characters spreadsheets leave around addresses: NBSP, zero-width spaces, BOM.
 _INVISIBLE = "\u00a0\u200b\u200c\u200d\u2060\ufeff"
 _STRIP = " \t\r\n" + _INVISIBLE
+
+# The common shape of a business address, which email-validator would accept unchanged
+# (dot-atom local part, LDH labels, alphabetic TLD; RFC 5321 §4.5.3.1 lengths checked below).
+# Anything else — IDN, quoting, xn-- or `--` labels, special-use names — goes through
+# email-validator. tests/recipients/test_addresses.py checks both paths agree.
+_PLAIN = re.compile(
+    r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@"
+    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+_CASE_INSENSITIVE = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,12 @@ def domain_in(domain: str, domains: frozenset[str] | set[str]) -> bool:
     return any(suffix in domains for suffix in _suffixes(domain))
 
 
+@functools.lru_cache(maxsize=8192)
+def domain_flags(ascii_domain: str) -> tuple[bool, bool]:
+    """(free webmail, disposable) for a domain; cached, as a list repeats its domains."""
+    return domain_in(ascii_domain, free_domains()), domain_in(ascii_domain, _disposable_blocklist)
+
+
 def role_tier(local: str) -> str | None:
     """`strict`, `generic` or None for a local part (a `+tag` is ignored)."""
     base = local.split("+", 1)[0]
@@ -106,19 +125,41 @@ def clean_address_text(text: str) -> str:
     return value
 
 
+def _plain_parts(value: str) -> tuple[str, str] | None:
+    """(local, lower-case domain) when `value` is a plain address email-validator accepts as
+    is, else None (the caller then asks email-validator)."""
+    match = _PLAIN.fullmatch(value)
+    if match is None or len(value) > 254:
+        return None
+    local, domain = match.group("local"), match.group("domain").lower()
+    if len(local) > 64 or len(domain) > 253 or "--" in domain:
+        return None
+    if domain.rpartition(".")[2] in _SPECIAL_USE:  # all single labels (RFC 6761 names)
+        return None
+    if local.lower() in _CASE_INSENSITIVE:
+        local = local.lower()  # RFC 2142 mailbox names, as email-validator does
+    return local, domain
+
+
 def classify_address(text: str) -> AddressCheck:
     """Validate and classify one address as typed in a list."""
     value = clean_address_text(text)
     if not value:
         return AddressCheck(text, False, "no address", "", "", "", "")
-    try:
-        result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return AddressCheck(text, False, str(exc), value, "", "", "")
-    local = result.local_part
-    domain = result.domain.lower()
-    ascii_domain = result.ascii_domain.lower()
+    plain = _plain_parts(value)
+    if plain is not None:
+        local, domain = plain
+        ascii_domain = domain
+    else:
+        try:
+            result = validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            return AddressCheck(text, False, str(exc), value, "", "", "")
+        local = result.local_part
+        domain = result.domain.lower()
+        ascii_domain = result.ascii_domain.lower()
     tier = role_tier(local)
+    flags = domain_flags(ascii_domain)
     return AddressCheck(
         text=text,
         valid=True,
@@ -129,6 +170,6 @@ def classify_address(text: str) -> AddressCheck:
         ascii_domain=ascii_domain,
         is_role=tier is not None,
         role_tier=tier,
-        is_free=domain_in(ascii_domain, free_domains()),
-        is_disposable=domain_in(ascii_domain, _disposable_blocklist),
+        is_free=flags[0],
+        is_disposable=flags[1],
     )

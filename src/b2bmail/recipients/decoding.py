@@ -107,10 +107,15 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
         if bad is None:
             return codec, bool(bom), start
         failures.append((codec, bad))
-    codec, (at, line, byte) = failures[0]
-    tried = " or ".join(name for name, _ in failures)
+    # The last candidate's failure is the byte that stops every reading; name it.
+    codec, (at, line, byte) = failures[-1]
+    also = ""
+    if len(failures) > 1:
+        first_codec, (first_at, _, first_byte) = failures[0]
+        if first_at != at:
+            also = f" (nor is it {first_codec}: byte 0x{first_byte:02x} at offset {first_at})"
     raise InputError(
-        f"cannot decode byte 0x{byte:02x} at byte offset {at} as {tried}",
+        f"cannot decode byte 0x{byte:02x} at byte offset {at} as {codec}{also}",
         path=path,
         line=line,
         hint=ENCODING_HINT

@@ -163,6 +163,9 @@ def parse_roles(value: str) -> frozenset[str]:
     return frozenset(roles)
 
 
+NORMALIZED_KEYS = frozenset({"roles", "stage", "country", "language"})
+
+
 def normalize_value(key: str, value: str) -> object:
     """Canonical form of one cell: roles as a set, stage as its English word, country ISO."""
     if key == "roles":

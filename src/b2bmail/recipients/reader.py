@@ -10,7 +10,13 @@ from pathlib import Path
 from b2bmail.errors import InputError
 from b2bmail.recipients.addresses import AddressCheck, classify_address
 from b2bmail.recipients.decoding import DELIMITER_NAMES, TextFormat, open_text
-from b2bmail.recipients.fields import ALIASES, canonical_key, normalize_value, slugify
+from b2bmail.recipients.fields import (
+    ALIASES,
+    NORMALIZED_KEYS,
+    canonical_key,
+    normalize_value,
+    slugify,
+)
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ def _stream_rows(table: RecipientTable, fmt: TextFormat) -> Iterator[RecipientRo
     headers = table.headers
     email_index = keys.index("email")
     width = len(keys)
+    # Stage, role and country cells repeat across a list: normalise each distinct one once.
+    normalized: dict[tuple[str, str], object] = {}
     for line, cells in iter_cells(table.path, fmt):
         if not any(cell.strip() for cell in cells):
             table.blank_rows += 1
@@ -148,7 +156,15 @@ def _stream_rows(table: RecipientTable, fmt: TextFormat) -> Iterator[RecipientRo
         for key, cell in zip(keys, cells, strict=False):
             value = cell.strip()
             if value and key != "email":
-                fields[key] = normalize_value(key, value)
+                if key in NORMALIZED_KEYS:
+                    cached = normalized.get((key, value))
+                    if cached is None:
+                        if len(normalized) > 4096:
+                            normalized.clear()
+                        cached = normalized[(key, value)] = normalize_value(key, value)
+                    fields[key] = cached
+                else:
+                    fields[key] = value
         fields["email"] = check.normalized if check.valid else typed.strip()
         yield RecipientRow(line, raw, fields, typed, check, tuple(cells))
 

@@ -17,18 +17,56 @@ from b2bmail.recipients.buckets import (
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.decoding import TextFormat, open_text
 from b2bmail.recipients.reader import iter_cells, read_recipients
-from b2bmail.segments import Segment, assign_segment, load_segments
+from b2bmail.segments import (
+    Condition,
+    NotRule,
+    Rule,
+    Segment,
+    assign_segment,
+    load_segments,
+)
 
 OUTPUT_COLUMNS = ("bucket", "reason", "duplicate_of")
 
 
+def rule_fields(rule: Rule) -> set[str]:
+    """The field paths a rule reads."""
+    if isinstance(rule, Condition):
+        return {rule.field}
+    if isinstance(rule, NotRule):
+        return rule_fields(rule.rule)
+    return set().union(*(rule_fields(r) for r in rule.rules)) if rule.rules else set()
+
+
+CACHE_LIMIT = 65_536
+
+
 def segment_assigner(segments: Sequence[Segment]) -> Assign:
-    """An `Assign` over `segments` (already sorted by priority)."""
+    """An `Assign` over `segments` (already sorted by priority).
+
+    A segment depends only on the fields its rules read, and a B2B list repeats the same few
+    sector/role/stage combinations, so the answer is cached per combination: segment work
+    stays per segment, not per recipient."""
     check_segment_ids([s.id for s in segments])
+    paths = sorted(set().union(*(rule_fields(s.rule) for s in segments)))
+    heads = sorted({p.partition(".")[0] for p in paths if "." in p})
+    cache: dict[tuple[object, ...], tuple[str, str] | None] = {}
 
     def assign(fields: Mapping[str, object]) -> tuple[str, str] | None:
+        key = tuple(fields.get(p) for p in paths) + tuple(fields.get(h) for h in heads)
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value (a nested mapping): no caching
+            hit = assign_segment(segments, fields)
+            return None if hit is None else (hit.id, hit.name)
         hit = assign_segment(segments, fields)
-        return None if hit is None else (hit.id, hit.name)
+        result = None if hit is None else (hit.id, hit.name)
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        cache[key] = result
+        return result
 
     return assign
 

@@ -39,6 +39,7 @@ QP_WIDTH = 75  # encoded characters per line before the soft-break `=`: RFC 2045
 HEADER_WIDTH = 78  # RFC 5322 §2.1.1 SHOULD
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]")
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+_URL_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'()*+,/:;=?@\[\]~._-]*")
 
 Escape = Callable[[str], str]
 
@@ -92,8 +93,11 @@ def _line_start(enc: bytes) -> bytes:
 def qp_piece(text: str) -> bytes:
     """One piece of a line, encoded and wrapped, ending with a soft line break. Every piece
     starts a physical line (the one before ended with a soft break)."""
-    enc = _line_start(qp_encode(text))
-    return SOFT.join(qp_wrap(enc)) + SOFT if enc else b""
+    enc = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=False)
+    if len(enc) < QP_WIDTH and not enc.startswith(b"From "):
+        return enc + SOFT if enc else b""  # the usual short value: no soft break inside
+    enc = _line_start(enc.replace(b"=\n", b""))
+    return SOFT.join(qp_wrap(enc)) + SOFT
 
 
 def qp_line(text: str) -> bytes:
@@ -103,14 +107,6 @@ def qp_line(text: str) -> bytes:
 
 # ---------------------------------------------------------------------------------------------
 # Bodies: literal runs of lines pre-encoded, merge lines encoded per recipient
-
-
-@dataclass(frozen=True)
-class DynamicLine:
-    """A line with merge fields: literal pieces pre-encoded (with soft breaks), fields open."""
-
-    parts: tuple[bytes | MergeField, ...]
-    tail: bytes  # the final literal piece, encoded, ending with a line break
 
 
 def _split_lines(template: MergeTemplate) -> list[list[str | MergeField]]:
@@ -133,9 +129,12 @@ def _split_lines(template: MergeTemplate) -> list[list[str | MergeField]]:
 
 @dataclass(frozen=True)
 class BodyPlan:
-    """A MIME body as a sequence of pre-encoded bytes and dynamic lines."""
+    """A MIME body as pre-encoded bytes with merge fields between them.
 
-    items: tuple[bytes | DynamicLine, ...]
+    `items` alternates literal bytes (whole lines, or the pieces of a merge line, each ending
+    with a soft or hard line break) and MergeFields whose values are encoded per recipient."""
+
+    items: tuple[bytes | MergeField, ...]
     escape: Escape | None
     nl: bytes
 
@@ -143,39 +142,38 @@ class BodyPlan:
     def from_template(
         cls, template: MergeTemplate, escape: Escape | None, nl: bytes = CRLF
     ) -> BodyPlan:
-        items: list[bytes | DynamicLine] = []
-        literal: list[bytes] = []
+        items: list[bytes | MergeField] = []
+        pending: list[bytes] = []
         for line in _split_lines(template):
             if all(isinstance(p, str) for p in line):
-                literal.append(_nl(qp_line("".join(p for p in line if isinstance(p, str))), nl))
+                pending.append(_nl(qp_line("".join(p for p in line if isinstance(p, str))), nl))
                 continue
-            if literal:
-                items.append(b"".join(literal))
-                literal = []
-            parts: list[bytes | MergeField] = []
             for part in line[:-1] if isinstance(line[-1], str) else line:
-                parts.append(part if isinstance(part, MergeField) else _nl(qp_piece(part), nl))
+                if isinstance(part, MergeField):
+                    items += [b"".join(pending), part]
+                    pending = []
+                else:
+                    pending.append(_nl(qp_piece(part), nl))
             tail_text = line[-1] if isinstance(line[-1], str) else ""
-            tail = _nl(qp_line(tail_text), nl) if tail_text else nl
-            items.append(DynamicLine(tuple(parts), tail))
-        if literal:
-            items.append(b"".join(literal))
+            pending.append(_nl(qp_line(tail_text), nl) if tail_text else nl)
+        items.append(b"".join(pending))
         return cls(tuple(items), escape, nl)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(i.name for i in self.items if isinstance(i, MergeField))
 
     def render(self, values: Mapping[str, str]) -> list[bytes]:
         out: list[bytes] = []
         escape = self.escape
+        nl = self.nl
         for item in self.items:
-            if isinstance(item, bytes):
+            if type(item) is bytes:
                 out.append(item)
-                continue
-            for part in item.parts:
-                if isinstance(part, bytes):
-                    out.append(part)
-                    continue
-                text = merge_value(part, values)
-                out.append(_nl(qp_piece(escape(text) if escape else text), self.nl))
-            out.append(item.tail)
+            else:
+                text = merge_value(item, values)  # type: ignore[arg-type]
+                piece = qp_piece(escape(text) if escape else text)
+                out.append(piece if nl == CRLF else piece.replace(CRLF, nl))
         return out
 
 
@@ -249,6 +247,8 @@ def address_header(name: str, display: str, addr: str) -> bytes:
 
 def header_url(url: str) -> str:
     """A URL fit for a header: spaces and non-ASCII percent-encoded (RFC 3986 §2.1)."""
+    if _URL_PLAIN.fullmatch(url):
+        return url
     return quote(url, safe=_URL_SAFE)
 
 

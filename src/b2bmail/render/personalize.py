@@ -77,14 +77,22 @@ def merge_text(value: object) -> str:
     return str(value)
 
 
+NAME_FIELDS = frozenset({"first_name", "last_name"})
+
+
 def recipient_values(
-    fields: Mapping[str, object], extra: Mapping[str, str]
+    fields: Mapping[str, object],
+    extra: Mapping[str, str],
+    wanted: frozenset[str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
-    """Merge values (str) for one recipient, control characters cleaned; and the cleaned keys."""
+    """Merge values (str) for one recipient, control characters cleaned; and the cleaned keys.
+    With `wanted`, only those keys (the message's merge fields) are prepared."""
     values: dict[str, str] = {}
     cleaned: list[str] = []
     for key, raw in fields.items():
-        text = merge_text(raw)
+        if wanted is not None and key not in wanted:
+            continue
+        text = raw if type(raw) is str else merge_text(raw)
         if has_control(text):
             cleaned.append(key)
             text = clean_value(text)
@@ -93,8 +101,7 @@ def recipient_values(
     return values, cleaned
 
 
-def required_fields(compiled: CompiledEmail) -> frozenset[str]:
-    """Merge fields without a fallback anywhere in the message."""
+def message_templates(compiled: CompiledEmail) -> list[MergeTemplate]:
     templates: list[MergeTemplate] = [
         compiled.subject,
         compiled.preheader,
@@ -104,8 +111,13 @@ def required_fields(compiled: CompiledEmail) -> frozenset[str]:
     ]
     if compiled.unsubscribe_mailto is not None:
         templates.append(compiled.unsubscribe_mailto)
+    return templates
+
+
+def required_fields(compiled: CompiledEmail) -> frozenset[str]:
+    """Merge fields without a fallback anywhere in the message."""
     names = set()
-    for template in templates:
+    for template in message_templates(compiled):
         for part in template.parts:
             if not isinstance(part, str) and part.fallback is None:
                 names.add(part.name)
@@ -153,7 +165,8 @@ class PersonalizeReport:
 @dataclass(frozen=True)
 class SegmentPlan:
     skeleton: MessageSkeleton
-    required: frozenset[str]
+    required: frozenset[str]  # merge fields with no fallback
+    wanted: frozenset[str]  # every field the message merges, plus the To display name
 
 
 class Personalizer:
@@ -169,7 +182,9 @@ class Personalizer:
     ) -> None:
         self.plans = {
             c.segment_id: SegmentPlan(
-                MessageSkeleton.from_compiled(c, date=date), required_fields(c)
+                MessageSkeleton.from_compiled(c, date=date),
+                required_fields(c),
+                frozenset().union(*(t.fields for t in message_templates(c))) | NAME_FIELDS,
             )
             for c in compiled
         }
@@ -199,7 +214,9 @@ class Personalizer:
             return None
         token = unsubscribe_token(self.key.key, address_key)
         values, cleaned = recipient_values(
-            fields, {"email": email, "unsubscribe_token": token, "segment": segment_id}
+            fields,
+            {"email": email, "unsubscribe_token": token, "segment": segment_id},
+            plan.wanted,
         )
         for key in cleaned:
             self.report.issues.append(

@@ -1,0 +1,122 @@
+"""`b2bmail build --recipients FILE --per-recipient [--mbox FILE]`: outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.render.test_personalize_build import CAMPAIGN, SEGMENTS, TEMPLATE
+
+from b2bmail.cli import main
+
+CLEAN_LIST = (
+    "email;prénom;société;secteur\nanne@acme.example;Anne;Acme;mines\nbob@b.example;Bob;B;btp\n"
+)
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
+    (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    (tmp_path / "list.csv").write_text(CLEAN_LIST, encoding="utf-8")
+    return tmp_path / "campaign.yaml"
+
+
+def run(args: list[str], secret: str | None = "k") -> tuple[int, str, str]:
+    env = {"B2BMAIL_UNSUBSCRIBE_SECRET": secret} if secret else {"B2BMAIL_UNSUBSCRIBE_SECRET": ""}
+    result = CliRunner(env=env).invoke(main, ["build", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_per_recipient_eml_tree(campaign: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run(
+        [
+            str(campaign),
+            "--recipients",
+            str(tmp_path / "list.csv"),
+            "--per-recipient",
+            "--out",
+            str(out),
+        ]
+    )
+    assert (code, stderr) == (0, "")
+    assert stdout.splitlines()[0] == f"2 message(s) from 2 row(s) -> {out}"
+    assert sorted(p.name for p in out.rglob("*.eml")) == [
+        "000002-anne@acme.example.eml",
+        "000003-bob@b.example.eml",
+    ]
+
+
+def test_mbox_and_json(campaign: Path, tmp_path: Path) -> None:
+    box = tmp_path / "all.mbox"
+    code, stdout, stderr = run(
+        [
+            str(campaign),
+            "--recipients",
+            str(tmp_path / "list.csv"),
+            "--mbox",
+            str(box),
+            "--format",
+            "json",
+        ],
+        secret=None,
+    )
+    assert code == 0
+    assert "B2BMAIL_UNSUBSCRIBE_SECRET is not set" in stderr
+    data = json.loads(stdout)
+    assert (data["messages"], data["token_source"], data["issues"]) == (2, "fallback", [])
+    assert len(mailbox.mbox(box)) == 2
+
+
+def test_invalid_rows_exit_1(campaign: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CLEAN_LIST + "nope;X;Y;mines\nzed@z.example;Zed;;btp\n", encoding="utf-8")
+    code, stdout, _ = run(
+        [str(campaign), "--recipients", str(bad), "--per-recipient", "--out", str(tmp_path / "o")]
+    )
+    assert code == 1
+    assert "not sent: invalid 1" in stdout
+    assert "row 5: 'zed@z.example' — missing: no value for company" in stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--per-recipient"], "--per-recipient and --mbox need --recipients FILE"),
+        (["--recipients", "LIST"], "--recipients needs --per-recipient (or --mbox FILE)"),
+    ],
+    ids=["no-recipients", "no-mode"],
+)
+def test_usage_errors_exit_2(
+    campaign: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    args = [a.replace("LIST", str(tmp_path / "list.csv")) for a in extra]
+    code, _, stderr = run([str(campaign), *args, "--out", str(tmp_path / "o")])
+    assert code == 2 and message in stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"nom;societe\nA;B\n", "no email column"),
+        (b"email\na@x.example\n\xff\xfe\x81\n", "cannot decode byte 0x81"),
+    ],
+    ids=["empty", "no-email", "undecodable"],
+)
+def test_bad_recipient_files_exit_2(
+    campaign: Path, tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    code, stdout, stderr = run(
+        [str(campaign), "--recipients", str(bad), "--per-recipient", "--out", str(tmp_path / "o")]
+    )
+    assert code == 2 and stdout == ""
+    assert stderr.startswith("b2bmail: ") and message in stderr and stderr.count("\n") == 1
+    assert not (tmp_path / "o").exists()

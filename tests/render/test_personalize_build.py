@@ -1,0 +1,175 @@
+"""Per-recipient builds end to end: a tiny campaign, a list, every message parsed back."""
+
+from __future__ import annotations
+
+import mailbox
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from b2bmail.render.personalize import (
+    SECRET_ENV,
+    build_per_recipient,
+    token_key,
+    unsubscribe_token,
+)
+
+CAMPAIGN = """\
+name: Test campaign
+locale: fr_FR
+sender: {from: "Équipements Durand <news@durand.example>"}
+subject: "{{ recipient.first_name | fallback('Bonjour') }}, nouveautés pour {{ recipient.company }}"
+preheader: "Pour {{ recipient.company | fallback('vous') }}"
+template: email.mjml
+segments: segments.yaml
+unsubscribe: {url: "https://durand.example/u/{{ recipient.unsubscribe_token }}", mailto: "unsub@durand.example"}
+company: {name: Durand, postal_address: "1 rue X, 75001 Paris"}
+list_id: "Durand <news.durand.example>"
+"""
+TEMPLATE = """\
+<mjml>
+  <mj-head><mj-preview>{{ preheader }}</mj-preview></mj-head>
+  <mj-body>
+    <mj-section><mj-column>
+      <mj-text>Bonjour {{ recipient.first_name | fallback("Madame, Monsieur") }} de {{ recipient.company }}</mj-text>
+      <mj-button href="{{ unsubscribe_url }}">Se désinscrire</mj-button>
+    </mj-column></mj-section>
+  </mj-body>
+</mjml>
+"""
+SEGMENTS = """\
+segments:
+  - id: mines
+    name: Mines
+    priority: 10
+    rule: {field: sector, equals: mines}
+  - id: autres
+    name: Autres
+    priority: 0
+"""
+LIST = (
+    "email;prénom;société;secteur\n"
+    "anne@acme.example;Anne;Acmé <SA>;mines\n"  # 2
+    "bob@acme.example;{{ 7*7 }};B&B;btp\n"  # 3: template injection stays text
+    '"eve@acme.example";"Eve\r\nBcc: victim@evil.example";"Evil\nX-Hdr: 1";mines\n'  # lines 4-6
+    "nocompany@acme.example;Paul;;btp\n"  # 7: company has no fallback in the subject
+    ";;;\n"  # 8: blank
+    "ANNE@acme.example;Anne;Acme;mines\n"  # 9: duplicate
+    "pas-une-adresse;X;Y;mines\n"  # 10: invalid
+    "zoé@société.example;Zoé;Société Zoé;btp\n"  # 11: non-ASCII local part
+    "jean@société.example;;Société;btp\n"  # 12: IDN domain, first name falls back
+)
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
+    (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    return tmp_path / "campaign.yaml"
+
+
+def parse(data: bytes) -> EmailMessage:
+    msg = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(msg, EmailMessage)
+    assert msg.defects == [] and all(part.defects == [] for part in msg.walk())
+    return msg
+
+
+def texts(msg: EmailMessage) -> tuple[str, str]:
+    text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_every_recipient_gets_a_parsable_message(campaign: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {SECRET_ENV: "s3cret"}
+    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ=env)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.eml"))
+    assert files == [
+        "autres/000003-bob@acme.example.eml",
+        "autres/000012-jean@soci_t_.example.eml",
+        "mines/000002-anne@acme.example.eml",
+        "mines/000004-eve@acme.example.eml",
+    ]
+    assert (report.rows_read, report.messages, report.token_source) == (8, 4, "secret")
+    assert report.buckets == {
+        "mines": 2,
+        "autres": 4,
+        "unassigned": 0,
+        "invalid": 1,
+        "duplicate": 1,
+        "suppressed": 0,
+    }
+    assert [(i.row, i.kind) for i in report.issues] == [
+        (4, "cleaned"),
+        (4, "cleaned"),
+        (7, "missing"),
+        (11, "smtputf8"),
+    ]
+    assert (out / "personalize.json").is_file()
+
+    ids = set()
+    for path in out.rglob("*.eml"):
+        msg = parse(path.read_bytes())
+        ids.add(msg["Message-ID"])
+        assert msg["Message-ID"].endswith("@durand.example>")
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        address = msg["To"].addresses[0].addr_spec
+        token = unsubscribe_token(b"s3cret", address.lower())
+        url = f"https://durand.example/u/{token}"
+        assert msg["List-Unsubscribe"].strip() == f"<{url}>, <mailto:unsub@durand.example>"
+        text, html = texts(msg)
+        assert url in text and f'href="{url}' in html
+    assert len(ids) == 4
+
+
+def test_merge_values_escaping_and_injection(campaign: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    anne = parse((out / "mines/000002-anne@acme.example.eml").read_bytes())
+    text, html = texts(anne)
+    assert anne["Subject"] == "Anne, nouveautés pour Acmé <SA>"
+    assert str(anne["To"]) == "Anne <anne@acme.example>"
+    assert "Bonjour Anne de Acmé &lt;SA&gt;" in html and "Acmé <SA>" not in html
+    assert "Bonjour Anne de Acmé <SA>" in text
+
+    bob = parse((out / "autres/000003-bob@acme.example.eml").read_bytes())
+    text, html = texts(bob)
+    assert bob["Subject"] == "{{ 7*7 }}, nouveautés pour B&B"
+    assert "Bonjour {{ 7*7 }} de B&amp;B" in html and "49" not in text
+
+    eve = parse((out / "mines/000004-eve@acme.example.eml").read_bytes())
+    assert eve["Bcc"] is None and eve["X-Hdr"] is None
+    assert eve["Subject"] == "Eve Bcc: victim@evil.example, nouveautés pour Evil X-Hdr: 1"
+    assert [a.addr_spec for a in eve["To"].addresses] == ["eve@acme.example"]
+
+    jean = parse((out / "autres/000012-jean@soci_t_.example.eml").read_bytes())
+    assert jean["To"].addresses[0].addr_spec == "jean@xn--socit-esab.example"
+    assert "Bonjour Madame, Monsieur de Société" in texts(jean)[0]
+
+
+def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
+    mbox_path = tmp_path / "all.mbox"
+    report = build_per_recipient(campaign, tmp_path / "list.csv", mbox=mbox_path, environ={})
+    box = mailbox.mbox(mbox_path)
+    assert len(box) == report.messages == 4
+    for key in box.iterkeys():
+        data = box.get_bytes(key)
+        msg = parse(data)
+        assert msg["To"] is not None and texts(msg)[1].startswith("<html")
+    assert not list(tmp_path.glob(".all.mbox*"))  # no temporary left behind
+
+
+def test_token_fallback_is_deterministic_and_labelled() -> None:
+    key = token_key("Durand <news.durand.example>", {})
+    assert key.source == "fallback"
+    assert key == token_key("Durand <news.durand.example>", {})
+    assert token_key("x", {SECRET_ENV: "k"}).key == b"k"
+    assert unsubscribe_token(key.key, "a@b.example") != unsubscribe_token(key.key, "c@b.example")
+    assert len(unsubscribe_token(b"k", "a@b.example")) == 22
