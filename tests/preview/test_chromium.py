@@ -13,7 +13,8 @@ from tests.preview.pngcheck import distinct_colours, png_dimensions, png_pixels
 from tests.preview.samples import email_html
 
 from b2bmail.errors import PreviewError
-from b2bmail.preview.chromium import Tab, find_chromium, is_local_url
+from b2bmail.preview.chromium import Tab, find_chromium
+from b2bmail.preview.devtools import is_local_url
 from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email
 
 
