@@ -22,6 +22,7 @@ from tests.lint.helpers import html_codes, lint_html, page
         ('<p style="opacity: 0.5">a</p>', "B2B310"),
         ("<form><p>a</p></form>", "B2B311"),
         ("<svg></svg><p>a</p>", "B2B311"),
+        ('<p><abbr title="Return on investment">ROI</abbr></p>', "B2B315"),
         ("<style>p{color:red}</style><p>a</p>", "B2B313"),
         ('<table role="presentation" width="700"><tr><td>a</td></tr></table>', "B2B314"),
     ],
@@ -93,3 +94,8 @@ def test_external_stylesheet_and_font_services() -> None:
     assert [p.severity for p in font_problems] == ["info"]
     imported = "<style>@import url('https://example.com/x.css');</style>"
     assert "B2B312" in html_codes(page("<p>a</p>", imported))
+
+
+def test_unsupported_element_hidden_from_outlook_is_fine() -> None:
+    body = "<!--[if !mso]><!--><p><abbr title='x'>ROI</abbr></p><!--<![endif]-->"
+    assert "B2B315" not in html_codes(page(body))

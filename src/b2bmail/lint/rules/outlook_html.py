@@ -9,6 +9,7 @@ from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.registry import rule
+from b2bmail.lint.rules._shared import support_table
 
 FORBIDDEN = ("script", "form", "iframe", "video", "audio", "object", "embed", "svg", "canvas")
 FONT_SERVICES = re.compile(
@@ -136,4 +137,42 @@ def content_too_wide(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             )
 
 
-RULES = (forbidden_element, external_stylesheet, style_in_body, content_too_wide)
+@rule("B2B315", "outlook-unsupported-element", "info")
+def outlook_unsupported_element(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Notes the first use of each HTML element that caniemail lists as unsupported by Outlook
+        for Windows 2007-2021 (`<picture>`, `<abbr>`, `<select>`, `<meter>`…), other than the
+        elements `forbidden-element` and `external-stylesheet` already report.
+
+    Why it matters:
+        Outlook for Windows ignores the element: a `<picture>` shows only its `<img>`, an
+        `<abbr>` no expansion, form controls nothing useful. Check the email reads well without.
+
+    Example:
+        <picture><source srcset="https://example.com/a.webp"><img src="https://example.com/a.png" alt="Chart" width="600" height="300"></picture>
+
+    Use instead:
+        <img src="https://example.com/a.png" alt="Chart" width="600" height="300">
+    """
+    table = support_table()
+    for tag, elements in doc.tags.items():
+        key = f"<{tag}>"
+        row = table.get(key)
+        if row is None or row[0] != "n" or tag in FORBIDDEN or tag == "link":
+            continue
+        shown = [el for el in elements if not doc.hidden_from_outlook(el)]
+        if shown:
+            times = f" ({len(shown)} uses)" if len(shown) > 1 else ""
+            yield doc.hit(
+                shown[0],
+                f"<{tag}> is not supported by Outlook for Windows{times} (caniemail {row[2]})",
+            )
+
+
+RULES = (
+    forbidden_element,
+    external_stylesheet,
+    style_in_body,
+    content_too_wide,
+    outlook_unsupported_element,
+)
