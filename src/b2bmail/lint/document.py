@@ -13,7 +13,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
 from typing import Any, TypeAlias, TypeVar, cast
 
 import lxml.html
@@ -286,8 +285,7 @@ class Document:
     @cached_property
     def _line_starts(self) -> list[int]:
         # Lines end at "\n" only, as lxml counts them (splitlines would also split at \f, \x1c…).
-        ends = accumulate(map(len, self.source.split("\n")))
-        return [0, *(end + number for number, end in enumerate(ends, start=1))][:-1]
+        return [0, *(m.end() for m in re.finditer("\n", self.source))]
 
     def line_text(self, line: int) -> str:
         starts = self._line_starts
