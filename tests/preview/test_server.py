@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -23,6 +24,13 @@ from b2bmail.preview.server import (
     start_preview_server,
 )
 
+RED_DOT = (
+    "data:image/svg+xml;base64,"
+    + base64.b64encode(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="2"><rect width="4" height="2" fill="red"/></svg>'
+    ).decode()
+)
+
 
 def wait_until(check: Callable[[], object], timeout: float = 10.0) -> object:
     deadline = time.monotonic() + timeout
@@ -37,7 +45,10 @@ def wait_until(check: Callable[[], object], timeout: float = 10.0) -> object:
 @pytest.fixture
 def campaign(tmp_path: Path) -> Path:
     (tmp_path / "campaign.yaml").write_text("Quarterly news", encoding="utf-8")
-    (tmp_path / "mining.html").write_text("<p>Pour les mines</p>", encoding="utf-8")
+    (tmp_path / "mining.html").write_text(
+        f'<p>Pour les mines</p><img src="{RED_DOT}" alt="Carte du site" width="40" height="20">',
+        encoding="utf-8",
+    )
     (tmp_path / "rental.html").write_text("<p>Pour les loueurs</p>", encoding="utf-8")
     return tmp_path / "campaign.yaml"
 
@@ -156,3 +167,20 @@ def test_fingerprint_sees_edits_and_skips_hidden_files(tmp_path: Path) -> None:
     assert [Path(p).name for p, _, _ in first] == ["a.mjml"]
     (tmp_path / "a.mjml").write_text("longer", encoding="utf-8")
     assert fingerprint((tmp_path,)) != first
+
+
+@pytest.mark.chromium
+def test_images_off_shows_the_alt_text(tab: Tab, server: PreviewHTTPServer) -> None:
+    tab.navigate(server.url)
+    image_width = "document.getElementById('email').contentDocument.images[0]?.naturalWidth"
+    wait_until(lambda: tab.evaluate(image_width) == 4)
+    tab.evaluate("document.querySelector('[data-images=off]').click()")
+    # Refused (complete, no pixels) in the images-off document, not merely still loading.
+    refused = (
+        "(d => d.location.search.includes('images=off') && d.readyState === 'complete'"
+        " && d.images[0].complete && d.images[0].naturalWidth === 0)"
+        "(document.getElementById('email').contentDocument)"
+    )
+    wait_until(lambda: tab.evaluate(refused))
+    tab.evaluate("document.querySelector('[data-images=on]').click()")
+    wait_until(lambda: tab.evaluate(image_width) == 4)

@@ -70,6 +70,8 @@ body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;m
    <button data-tab="text">Text</button><button data-tab="source">Source</button></div>
   <div class="group" id="widths"><button data-width="600" class="active">Desktop 600</button>
    <button data-width="375">Phone 375</button></div>
+  <div class="group" id="images"><button data-images="on" class="active">Images on</button>
+   <button data-images="off">Images off</button></div>
  </div>
  <div class="inbox"><span class="from" id="from"></span><span class="subject" id="subject"></span>
   <span class="pre" id="preheader"></span></div>
@@ -81,7 +83,7 @@ body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;m
 <script>
 "use strict";
 const $ = (id) => document.getElementById(id);
-let state = null, current = null, tab = "html", generation = -1;
+let state = null, current = null, tab = "html", generation = -1, images = "on";
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
@@ -138,8 +140,9 @@ function showSegment() {
   $("preheader").textContent = seg.preheader;
   // Reload the email only when it changed: a failed build keeps the last good one on screen.
   const url = "/segment/" + encodeURIComponent(seg.id) + "/email.html?g=" + state.good_generation;
-  if ($("email").getAttribute("src") !== url) {
-    $("email").src = url;
+  const frameUrl = url + (images === "off" ? "&images=off" : "");
+  if ($("email").getAttribute("src") !== frameUrl) {
+    $("email").src = frameUrl;
     fetch(url).then((r) => r.text()).then((t) => { $("source").textContent = t; });
   }
   $("text").textContent = seg.text;
@@ -173,6 +176,12 @@ function setWidth(width) {
   setTimeout(fitFrame, 250);
 }
 
+function setImages(value) {
+  images = value;
+  for (const b of $("images").children) b.classList.toggle("active", b.dataset.images === value);
+  if (state) showSegment();
+}
+
 async function refresh() {
   const response = await fetch("/api/state", {cache: "no-store"});
   state = await response.json();
@@ -192,6 +201,7 @@ async function poll() {
 $("email").addEventListener("load", fitFrame);
 for (const b of $("tabs").children) b.addEventListener("click", () => setTab(b.dataset.tab));
 for (const b of $("widths").children) b.addEventListener("click", () => setWidth(b.dataset.width));
+for (const b of $("images").children) b.addEventListener("click", () => setImages(b.dataset.images));
 refresh().then(poll);
 </script>
 </body></html>

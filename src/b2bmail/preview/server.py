@@ -30,6 +30,8 @@ SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", ".git"})
 # The email in the page's iframe: no scripts even if a template sneaks one in; images may load
 # in the user's own browser (as a reader with images on sees it), everything else is refused.
 EMAIL_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; font-src data:"
+# `?images=off`: every image refused, as image-blocking clients show the email (alt text).
+EMAIL_CSP_IMAGES_OFF = "default-src 'none'; img-src 'none'; style-src 'unsafe-inline'"
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "b2bmail-preview"
 
     def do_GET(self) -> None:
-        path = unquote(urlsplit(self.path).path)
+        url = urlsplit(self.path)
+        path = unquote(url.path)
         service = self.server.service
         if path in ("/", "/index.html"):
             self._send(APP_PAGE.encode("utf-8"), "text/html; charset=utf-8")
@@ -214,18 +217,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
         elif path == "/api/generation":
             self._send_json({"generation": service.state.generation})
         elif path.startswith("/segment/"):
-            self._send_segment_file(path.removeprefix("/segment/"), service.state)
+            images_off = "images=off" in url.query.split("&")
+            self._send_segment_file(path.removeprefix("/segment/"), service.state, images_off)
         else:
             self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
 
-    def _send_segment_file(self, rest: str, state: BuildState) -> None:
+    def _send_segment_file(self, rest: str, state: BuildState, images_off: bool) -> None:
         segment_id, _, name = rest.partition("/")
         segments = {s.segment_id: s for s in (state.campaign.segments if state.campaign else ())}
         view = segments.get(segment_id)
         if view is None or name not in ("email.html", "email.txt", "email.eml"):
             self._send(b"no such segment file", "text/plain", HTTPStatus.NOT_FOUND)
         elif name == "email.html":
-            self._send(view.html.encode("utf-8"), "text/html; charset=utf-8", csp=EMAIL_CSP)
+            csp = EMAIL_CSP_IMAGES_OFF if images_off else EMAIL_CSP
+            self._send(view.html.encode("utf-8"), "text/html; charset=utf-8", csp=csp)
         elif name == "email.txt":
             self._send(view.text.encode("utf-8"), "text/plain; charset=utf-8")
         else:
