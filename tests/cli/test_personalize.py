@@ -120,3 +120,26 @@ def test_bad_recipient_files_exit_2(
     assert code == 2 and stdout == ""
     assert stderr.startswith("b2bmail: ") and message in stderr and stderr.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_segment_option_limits_the_messages(campaign: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, _ = run(
+        [
+            str(campaign),
+            "--recipients",
+            str(tmp_path / "list.csv"),
+            "--per-recipient",
+            "--segment",
+            "autres",
+            "--out",
+            str(out),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["built"] == {"autres": 1}
+    assert data["buckets"]["mines"] == 1  # routed there, not built
+    assert [p.parent.name for p in out.rglob("*.eml")] == ["autres"]

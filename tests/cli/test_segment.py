@@ -138,3 +138,64 @@ def test_missing_file_and_bad_segments(tmp_path: Path, files: dict[str, Path]) -
     bad.write_text("segments:\n  - id: invalid\n    name: X\n", encoding="utf-8")
     code, _, err = run([str(files["list"]), "--segments", str(bad)])
     assert code == 2 and "reserved bucket name" in err
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le")],
+    ids=["utf8-bom", "utf16"],
+)
+def test_csv_output_keeps_bom_and_extra_cells(
+    tmp_path: Path, files: dict[str, Path], bom: bytes, codec: str
+) -> None:
+    recipients = tmp_path / "bom.csv"
+    recipients.write_bytes(bom + "email\tsecteur\nzoé@mines.example\tmines\textra\n".encode(codec))
+    out_file = tmp_path / "out.csv"
+    code, _, err = run(
+        [
+            str(recipients),
+            "--segments",
+            str(files["segments"]),
+            "--format",
+            "csv",
+            "--out",
+            str(out_file),
+        ]
+    )
+    assert (code, err) == (0, "")
+    data = out_file.read_bytes()
+    assert data.startswith(bom)
+    assert data[len(bom) :].decode(codec) == (
+        "email\tsecteur\tbucket\treason\tduplicate_of\r\n"
+        "zoé@mines.example\tmines\textra\tmining\tMines\t\r\n"
+    )
+
+
+def test_suppression_forms_and_companies_error(tmp_path: Path, files: dict[str, Path]) -> None:
+    sup = tmp_path / "sup.txt"
+    sup.write_text("# opt-outs\n*@acme.fr\nZOE@GRAND.FR\n", encoding="utf-8")
+    code, out, _ = run(
+        [
+            str(files["list"]),
+            "--segments",
+            str(files["segments"]),
+            "--suppress",
+            str(sup),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["buckets"]["suppressed"] == 3
+    assert [r["reason"] for r in data["rows"]] == [
+        "domain acme.fr listed in sup.txt:2",
+        "address listed in sup.txt:3",
+        "domain acme.fr listed in sup.txt:2",
+    ]
+    companies = tmp_path / "bad-companies.csv"
+    companies.write_text("nom,secteur\nAcme,btp\n", encoding="utf-8")
+    code, _, err = run(
+        [str(files["list"]), "--segments", str(files["segments"]), "--companies", str(companies)]
+    )
+    assert code == 2 and "neither an id nor a domain column" in err

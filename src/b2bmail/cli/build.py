@@ -102,7 +102,12 @@ def build(
     """
     if wants_per_recipient(per_recipient):  # owned by the recipients area (cli/recipients.py)
         code = run_per_recipient(
-            campaign, out_dir=out_dir, output_format=output_format, date=date, **per_recipient
+            campaign,
+            out_dir=out_dir,
+            output_format=output_format,
+            date=date,
+            segment_ids=segment_ids,
+            **per_recipient,
         )
         raise SystemExit(code)
     report = build_campaign(

@@ -221,6 +221,7 @@ def run_per_recipient(
     out_dir: str | Path,
     output_format: str,
     date: datetime | None = None,
+    segment_ids: tuple[str, ...] = (),
     recipients: str | None = None,
     per_recipient: bool = False,
     mbox: str | None = None,
@@ -245,6 +246,7 @@ def run_per_recipient(
         encoding=encoding,
         delimiter=delimiter,
         date=date,
+        segment_ids=segment_ids or None,
     )
     if report.token_source != "secret":
         click.echo(

@@ -143,23 +143,33 @@ class RowIssue:
     detail: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class PersonalizeReport:
     """Counts per bucket, messages per segment and the rows that need a look."""
 
-    rows_read: int = 0
-    buckets: dict[str, int] = field(default_factory=dict)
-    built: dict[str, int] = field(default_factory=dict)
-    issues: list[RowIssue] = field(default_factory=list)
-    token_source: str = "secret"
+    rows_read: int
+    buckets: Mapping[str, int]
+    built: Mapping[str, int]
+    issues: tuple[RowIssue, ...]
+    token_source: str
 
     @property
     def messages(self) -> int:
         return sum(self.built.values())
 
     @property
-    def skipped(self) -> list[RowIssue]:
-        return [i for i in self.issues if i.kind != "cleaned"]
+    def skipped(self) -> tuple[RowIssue, ...]:
+        return tuple(i for i in self.issues if i.kind != "cleaned")
+
+
+@dataclass
+class _Tally:
+    """The running counts of one Personalizer (local to it; frozen into a report at the end)."""
+
+    rows_read: int = 0
+    buckets: dict[str, int] = field(default_factory=dict)
+    built: dict[str, int] = field(default_factory=dict)
+    issues: list[RowIssue] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -192,10 +202,20 @@ class Personalizer:
         self.campaign_name = campaign_name
         self.date_text = date.isoformat()
         self.key = key
-        self.report = PersonalizeReport(
-            buckets=dict.fromkeys([*self.plans, *RESERVED], 0),
-            built=dict.fromkeys(self.plans, 0),
-            token_source=key.source,
+        self.tally = _Tally(
+            buckets=dict.fromkeys([*self.plans, *RESERVED], 0), built=dict.fromkeys(self.plans, 0)
+        )
+
+    @property
+    def report(self) -> PersonalizeReport:
+        """A snapshot of the counts so far."""
+        tally = self.tally
+        return PersonalizeReport(
+            rows_read=tally.rows_read,
+            buckets=dict(tally.buckets),
+            built=dict(tally.built),
+            issues=tuple(tally.issues),
+            token_source=self.key.source,
         )
 
     def build_one(
@@ -208,7 +228,7 @@ class Personalizer:
         local, _, _ = email.rpartition("@")
         ascii_domain = address_key.rpartition("@")[2]
         if not local.isascii():
-            self.report.issues.append(
+            self.tally.issues.append(
                 RowIssue(row, email, "smtputf8", "non-ASCII local part needs SMTPUTF8 (RFC 6531)")
             )
             return None
@@ -219,13 +239,13 @@ class Personalizer:
             plan.wanted,
         )
         for key in cleaned:
-            self.report.issues.append(
+            self.tally.issues.append(
                 RowIssue(row, email, "cleaned", f"control characters in '{key}' replaced by spaces")
             )
         missing = sorted(k for k in plan.required if not values.get(k, "").strip())
         absent = [k for k in missing if k not in values]
         if absent:
-            self.report.issues.append(
+            self.tally.issues.append(
                 RowIssue(row, email, "missing", "no value for " + ", ".join(absent))
             )
             return None
@@ -240,7 +260,7 @@ class Personalizer:
         data = skeleton.assemble(
             values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
         )
-        self.report.built[segment_id] += 1
+        self.tally.built[segment_id] += 1
         return PersonalizedMessage(row, email, segment_id, mid, data)
 
     def messages(
@@ -248,8 +268,8 @@ class Personalizer:
     ) -> Iterator[PersonalizedMessage]:
         """Messages for the routed rows (row, fields, outcome, address key) in segments."""
         for _, fields, outcome, key in routed:
-            self.report.rows_read += 1
-            self.report.buckets[outcome.bucket] = self.report.buckets.get(outcome.bucket, 0) + 1
+            self.tally.rows_read += 1
+            self.tally.buckets[outcome.bucket] = self.tally.buckets.get(outcome.bucket, 0) + 1
             if outcome.bucket in self.plans:
                 msg = self.build_one(outcome.bucket, fields, key, outcome.row)
                 if msg is not None:
@@ -338,6 +358,7 @@ def build_per_recipient(
     delimiter: str | None = None,
     environ: Mapping[str, str] | None = None,
     date: datetime | None = None,
+    segment_ids: Iterable[str] | None = None,
 ) -> PersonalizeReport:
     """Compile the campaign once per segment, then write one message per routed recipient
     (DIR/<segment>/*.eml plus DIR/personalize.json, and/or an mbox), atomically."""
@@ -345,7 +366,7 @@ def build_per_recipient(
     from b2bmail.render.build import render_campaign
     from b2bmail.segments import load_segments
 
-    build = render_campaign(campaign_path, date=date)
+    build = render_campaign(campaign_path, segment_ids, date=date)  # others: counted, not built
     campaign = build.campaign
     assign = segment_assigner(load_segments(campaign.segments))
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
