@@ -37,6 +37,7 @@ CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
     "--disable-quic",
     "--no-first-run",
     "--no-default-browser-check",
