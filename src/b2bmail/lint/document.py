@@ -24,8 +24,7 @@ from b2bmail.lint.problem import Hit, Part, Severity
 # lxml.html.HtmlElement; lxml ships no type stubs.
 Element: TypeAlias = Any
 T = TypeVar("T")
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False)
-_SKIP_TEXT = frozenset({"style", "script", "head", "title", "noscript"})
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 _ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u034f", "\u00ad", "\ufeff")
 
 
@@ -57,7 +56,7 @@ def _is_hidden_style(style: Mapping[str, str]) -> bool:
 
 
 class Document:
-    """An email parsed once. Build it with `Document.from_parts` (see `lint.api`)."""
+    """An email parsed once. `lint.sources` builds one from a file, a message or parts."""
 
     def __init__(
         self,
@@ -89,7 +88,7 @@ class Document:
         # The UTF-8 bytes, for fast substring prechecks (bytes search beats str search on
         # non-ASCII text by an order of magnitude).
         self.data = data
-        if not html.strip():
+        if self.is_empty:
             data = b"<html><head></head><body></body></html>"
         try:
             self.root: Element = lxml.html.document_fromstring(data, parser=_PARSER)
