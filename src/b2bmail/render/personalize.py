@@ -12,13 +12,11 @@ import hashlib
 import hmac
 import json
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory
 from b2bmail.recipients.buckets import (
     RESERVED,
@@ -33,6 +31,7 @@ from b2bmail.recipients.reader import RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.fastmime import MessageSkeleton, clean_value, has_control
 from b2bmail.render.merge import MergeTemplate
+from b2bmail.render.personalize_write import write_messages
 
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
 _FALLBACK_LABEL = b"b2bmail unsubscribe token, no secret set\x1f"
@@ -290,60 +289,6 @@ def routed_rows(
         table, assign, companies=index, suppressions=suppressions
     ):
         yield rec, fields, outcome, rec.check.key
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
-
-
-def eml_name(msg: PersonalizedMessage) -> str:
-    """`000123-anne@acme.fr.eml`: the file row, then the address made safe for file names."""
-    return f"{msg.row:06d}-{_SAFE_NAME.sub('_', msg.email)[:80]}.eml"
-
-
-def mbox_entry(msg: PersonalizedMessage, date: datetime) -> bytes:
-    """One mboxrd entry: the `From ` line, the message with LF line ends, a blank line.
-
-    Bodies never hold a line starting with "From " (fastmime encodes it as =46rom); header
-    lines cannot either, but any line matching >*From is still quoted (mboxrd)."""
-    stamp = date.strftime("%a %b %d %H:%M:%S %Y")
-    data = msg.data.replace(b"\r\n", b"\n")
-    if b"\nFrom " in data or b"\n>" in data:
-        data = re.sub(rb"(?m)^(>*From )", rb">\1", data)
-    return b"From MAILER-DAEMON " + stamp.encode("ascii") + b"\n" + data + b"\n"
-
-
-def write_messages(
-    messages: Iterable[PersonalizedMessage],
-    *,
-    out_dir: Path | None,
-    mbox: Path | None,
-    date: datetime,
-    on_message: Callable[[PersonalizedMessage], None] | None = None,
-) -> None:
-    """Write each message to DIR/<segment>/<row>-<address>.eml under `out_dir` (a staging
-    folder the caller swaps in atomically) and/or append it to the `mbox` file."""
-    if out_dir is None and mbox is None:
-        raise ConfigError("nowhere to write the messages", hint="pass --out DIR or --mbox FILE")
-    made: set[str] = set()
-    mbox_fh = open(mbox, "wb") if mbox is not None else None  # noqa: SIM115 - closed below
-    try:
-        for msg in messages:
-            if out_dir is not None:
-                folder = out_dir / msg.segment_id
-                if msg.segment_id not in made:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    made.add(msg.segment_id)
-                (folder / eml_name(msg)).write_bytes(msg.data)
-            if mbox_fh is not None:
-                mbox_fh.write(mbox_entry(msg, date))
-            if on_message is not None:
-                on_message(msg)
-    finally:
-        if mbox_fh is not None:
-            mbox_fh.close()
 
 
 def build_per_recipient(
