@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.preview.example import copy_example
@@ -23,6 +26,16 @@ def wait_until(check: Callable[[], object], timeout: float = 20.0) -> object:
             return value
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+def get_json(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data: dict[str, Any] = json.load(response)
+        return data
+
+
+def page_url(tab: Tab) -> str:
+    return str(tab.evaluate("location.origin")) + "/"
 
 
 def frame_text(tab: Tab) -> str:
@@ -61,9 +74,15 @@ def test_the_switcher_lists_every_segment_and_switches(page: Tab) -> None:
         "[...document.querySelectorAll('#segments button')].map(b => b.dataset.segment)"
     )
     assert ids == ["mining", "aggregates", "rental", "construction"]
+    mining = frame_text(page)
     page.evaluate("document.querySelector('[data-segment=rental]').click()")
-    wait_until(lambda: "location" in frame_text(page).lower())
-    assert "reprise" in str(page.evaluate("document.getElementById('subject').textContent"))
+    wait_until(lambda: frame_text(page) not in ("", mining))
+    rental = [s for s in get_json(page_url(page) + "api/state")["segments"] if s["id"] == "rental"]
+    assert page.evaluate("document.getElementById('subject').textContent") == rental[0]["subject"]
+    assert (
+        page.evaluate("document.getElementById('email').contentDocument.title")
+        == rental[0]["subject"]
+    )
     page.evaluate("document.querySelector('[data-width=\"375\"]').click()")
     wait_until(
         lambda: (
