@@ -32,6 +32,8 @@ class LintConfig:
     source: str | None = None
 
     def enabled(self, rule: Rule) -> bool:
+        if self.select is None and not self.ignore:
+            return True
         def matches(keys: frozenset[str]) -> bool:
             return any(rule.code.startswith(k.upper()) or k.lower() == rule.name for k in keys)
 
@@ -42,7 +44,9 @@ class LintConfig:
     def severity_of(self, rule: Rule) -> Severity | None:
         return self.severities.get(rule.code) or self.severities.get(rule.name)
 
-    def thresholds_for(self, rule: Rule) -> dict[str, float]:
+    def thresholds_for(self, rule: Rule) -> Mapping[str, float]:
+        if not self.thresholds or not rule.thresholds:
+            return rule.thresholds
         values = dict(rule.thresholds)
         for key in values:
             if key in self.thresholds:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from functools import lru_cache
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ def rule(
     return decorator
 
 
+@lru_cache(maxsize=1)
 def all_rules() -> tuple[Rule, ...]:
     """Every registered rule, by code."""
     from b2bmail.lint.rules import RULES
