@@ -141,9 +141,8 @@ class Document:
     def elements(self, *tags: str) -> list[Element]:
         if len(tags) == 1:
             return self._by_tag.get(tags[0], [])
-        found = [el for tag in tags for el in self._by_tag.get(tag, [])]
-        found.sort(key=lambda el: el.sourceline or 0)
-        return found
+        # Grouped by tag, not in document order: problems are sorted by place at the end.
+        return [el for tag in tags for el in self._by_tag.get(tag, [])]
 
     @property
     def tags(self) -> Mapping[str, list[Element]]:
