@@ -173,3 +173,35 @@ def test_token_fallback_is_deterministic_and_labelled() -> None:
     assert token_key("x", {SECRET_ENV: "k"}).key == b"k"
     assert unsubscribe_token(key.key, "a@b.example") != unsubscribe_token(key.key, "c@b.example")
     assert len(unsubscribe_token(b"k", "a@b.example")) == 22
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "heavy-equipment" / "campaign.yaml"
+
+
+@pytest.mark.skipif(not EXAMPLE.is_file(), reason="example campaign not present")
+def test_fast_assembly_matches_message_py_on_the_example() -> None:
+    from b2bmail.render.build import render_campaign
+    from b2bmail.render.fastmime import MessageSkeleton
+    from b2bmail.render.message import build_message
+
+    build = render_campaign(EXAMPLE)
+    values = {k: str(v) for k, v in build.campaign.sample_recipient.items()}
+    for seg in build.segments:
+        skeleton = MessageSkeleton.from_compiled(seg.compiled, date=build.campaign.date)
+        fast = parse(
+            skeleton.assemble(
+                values, to_addr=values["email"], to_name="", message_id="<m@x.example>"
+            )
+        )
+        standard = parse(
+            build_message(
+                seg.compiled,
+                values,
+                to=values["email"],
+                date=build.campaign.date,
+                message_id="<m@x.example>",
+            )
+        )
+        for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe"):
+            assert fast[name] == standard[name], (seg.segment_id, name)
+        assert texts(fast) == texts(standard), seg.segment_id
