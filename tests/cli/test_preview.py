@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from tests.preview.browser import chromium_or_skip
-from tests.preview.example import copy_example
+from tests.preview.example import break_template, copy_example, header_partial
 from tests.preview.pngcheck import distinct_colours, png_dimensions
 
 from b2bmail.cli import main
@@ -78,16 +78,14 @@ def test_preview_of_the_example_campaign_writes_a_gallery_that_loads(tmp_path: P
 def test_a_template_error_stops_preview_with_file_and_line(tmp_path: Path) -> None:
     chromium_or_skip()
     campaign = copy_example(tmp_path)
-    header = tmp_path / "templates" / "partials" / "header.mjml"
-    lines = header.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[2] = "{% if %}\n"
-    header.write_text("".join(lines), encoding="utf-8")
+    header = header_partial(campaign)
+    line = break_template(header)
     out = tmp_path / "gallery"
     out.mkdir()
     (out / "keep.txt").write_text("previous gallery", encoding="utf-8")
     result = CliRunner().invoke(main, ["preview", str(campaign), "--out", str(out)])
     assert result.exit_code == 2
-    assert f"{header}:3: Jinja syntax error" in result.stderr
+    assert f"{header}:{line}: Jinja syntax error" in result.stderr
     assert "Traceback" not in result.stderr
     assert (out / "keep.txt").read_text(encoding="utf-8") == "previous gallery"
 
