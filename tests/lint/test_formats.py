@@ -84,3 +84,12 @@ def test_junit() -> None:
     assert suites["clean.html"].find("testcase/failure") is None
     failure = suites["a.html"].find("testcase/failure")
     assert failure is not None and failure.get("type") == "error"
+
+
+def test_sarif_campaign_segment_is_in_the_message_not_the_uri() -> None:
+    problem = Problem("c/campaign.yaml#mining", "B2B401", "img-missing-alt", "error", "no alt", 3)
+    result = json.loads(format_sarif([problem], [], all_rules()))["runs"][0]["results"][0]
+    assert (
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "c/campaign.yaml"
+    )
+    assert result["message"]["text"].startswith("[mining] no alt")

@@ -34,6 +34,7 @@ class LintConfig:
     def enabled(self, rule: Rule) -> bool:
         if self.select is None and not self.ignore:
             return True
+
         def matches(keys: frozenset[str]) -> bool:
             return any(rule.code.startswith(k.upper()) or k.lower() == rule.name for k in keys)
 

@@ -106,14 +106,18 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
             region["startColumn"] = p.column
         if p.snippet:
             region["snippet"] = {"text": p.snippet}
+        # A campaign's segment is reported as `campaign.yaml#segment`: the URI names the file
+        # (a `#` would read as a URI fragment) and the message names the segment.
+        file, _, segment = p.path.partition("#")
+        prefix = f"[{segment}] " if segment else ""
         result: dict[str, object] = {
             "ruleId": p.code,
             "level": _SARIF_LEVEL[p.severity],
-            "message": {"text": f"{p.message}{_part_note(p)}"},
+            "message": {"text": f"{prefix}{p.message}{_part_note(p)}"},
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": p.path.replace("\\", "/")},
+                        "artifactLocation": {"uri": file.replace("\\", "/")},
                         "region": region,
                     }
                 }
