@@ -149,6 +149,10 @@ class NsdProcess:
             "  hide-version: yes",
             "  round-robin: no",
             "  minimal-responses: yes",  # like most recursive resolvers: no NS/glue padding
+            # Debian builds NSD with response rate limiting (200/s per client netblock): off,
+            # or bursts of answers from loopback are dropped and tests or benchmarks time out.
+            "  rrl-ratelimit: 0",
+            "  rrl-whitelist-ratelimit: 0",
             "remote-control:",
             "  control-enable: no",
         ]

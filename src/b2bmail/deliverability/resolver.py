@@ -4,6 +4,7 @@
 to the configured nameservers — the system's recursive resolvers by default, or an
 authoritative server such as NSD in tests — with:
 
+- one UDP socket per nameserver shared by all queries in flight (transport.py);
 - bounded concurrency (an `asyncio.Semaphore`; 32 by default, which stays under the per-client
   rate limits public resolvers publish, e.g. Google Public DNS's documented default of 1,500
   queries per second per client IP, even with long MX fan-outs);
@@ -22,6 +23,7 @@ run sends no query at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,11 +34,14 @@ import dns.flags
 import dns.message
 import dns.name
 import dns.rcode
+import dns.rdata
 import dns.rdatatype
 import dns.resolver
+import dns.wire
 
 from b2bmail.deliverability.answers import Answer, Status, normalize_name
 from b2bmail.deliverability.cache import AnswerCache, default_cache_path
+from b2bmail.deliverability.transport import UdpChannel, build_query
 from b2bmail.errors import DnsSetupError
 
 DEFAULT_CONCURRENCY = 32
@@ -45,6 +50,9 @@ DEFAULT_RETRIES = 1
 # RFC 9715 / DNS Flag Day 2020: an EDNS buffer of 1232 bytes avoids IP fragmentation; larger
 # answers come back truncated and are fetched again over TCP.
 EDNS_PAYLOAD = 1232
+QUERIES_PER_SOCKET = 32
+MAX_SOCKETS = 32
+_RCODE_REASONS = {int(dns.rcode.SERVFAIL): "servfail", int(dns.rcode.REFUSED): "refused"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,7 @@ class ResolverStats:
     shared: int = 0  # lookups that joined an identical query already in flight
     derived: int = 0  # CNAME lookups answered from an earlier A/AAAA response
     unknown: int = 0  # lookups that ended UNKNOWN
+    timeouts: int = 0  # queries that got no answer in time (then retried or given up)
 
 
 class DnsResolver:
@@ -180,11 +189,21 @@ class DnsResolver:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore = asyncio.Semaphore(concurrency)
         self._inflight: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        # Per event loop (see transport.py): for each nameserver, one UDP socket per
+        # QUERIES_PER_SOCKET queries in flight, used in turn, so a burst of answers never
+        # overflows one socket's receive buffer (and source ports vary, RFC 5452 §4.5).
+        self._channels: dict[Nameserver, list[UdpChannel]] = {}
+        self._turn = 0
         # CNAME answers learnt from A/AAAA responses (see `to_answers`).
         self._derived: dict[tuple[str, str], Answer] = {}
 
     def close(self) -> None:
-        """Commit and close the cache, if any."""
+        """Close the UDP sockets (if their event loop still runs) and commit the cache."""
+        for channels in self._channels.values():
+            for channel in channels:
+                with contextlib.suppress(RuntimeError):  # the loop is already closed
+                    channel.close()
+        self._channels = {}
         if self.cache is not None:
             self.cache.close()
 
@@ -202,6 +221,7 @@ class DnsResolver:
             self._loop = loop
             self._semaphore = asyncio.Semaphore(self.concurrency)
             self._inflight = {}
+            self._channels = {}
         derived = self._derived.get(key)
         if derived is not None:
             self.stats.derived += 1
@@ -233,10 +253,19 @@ class DnsResolver:
                 self.cache.put(alias)
         return answer
 
+    def _channel(self, server: Nameserver) -> UdpChannel:
+        channels = self._channels.get(server)
+        if channels is None:
+            count = min(MAX_SOCKETS, -(-self.concurrency // QUERIES_PER_SOCKET))
+            channels = [UdpChannel(server.host, server.port) for _ in range(count)]
+            self._channels[server] = channels
+        self._turn += 1
+        return channels[self._turn % len(channels)]
+
     async def _query(self, name: str, rdtype: str) -> tuple[Answer, Answer | None]:
         try:
-            qname = dns.name.from_text(name)
             qtype = dns.rdatatype.from_text(rdtype)
+            wire = build_query(name, qtype, EDNS_PAYLOAD)
         except (dns.exception.DNSException, ValueError):
             # A name that cannot be encoded (empty label, label over 63 octets) was never asked.
             return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
@@ -244,66 +273,116 @@ class DnsResolver:
         for attempt in range(self.retries + 1):
             for index in range(len(self.nameservers)):
                 server = self.nameservers[(attempt + index) % len(self.nameservers)]
-                query = dns.message.make_query(qname, qtype, use_edns=0, payload=EDNS_PAYLOAD)
                 self.stats.queries += 1
                 try:
-                    response, used_tcp = await dns.asyncquery.udp_with_fallback(
-                        query, server.host, timeout=self.timeout, port=server.port
-                    )
-                except dns.exception.Timeout:
+                    data = await self._channel(server).ask(wire, self.timeout)
+                    if data[2] & 0x02:
+                        # TC: the answer did not fit; ask again over TCP (RFC 7766 §5).
+                        self.stats.queries += 1
+                        self.stats.tcp += 1
+                        query = dns.message.make_query(
+                            name, qtype, use_edns=0, payload=EDNS_PAYLOAD
+                        )
+                        response = await dns.asyncquery.tcp(
+                            query, server.host, timeout=self.timeout, port=server.port
+                        )
+                        data = response.to_wire()
+                    rcode, answer_section, authority = read_response(data)
+                except (TimeoutError, dns.exception.Timeout):
+                    self.stats.timeouts += 1
                     reason = "timeout"
                     continue
-                except (OSError, EOFError, dns.exception.DNSException):
+                except (OSError, EOFError, ValueError, dns.exception.DNSException):
                     reason = "error"
                     continue
-                if used_tcp:
-                    self.stats.queries += 1
-                    self.stats.tcp += 1
-                rcode = response.rcode()
                 if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-                    return to_answers(name, rdtype, response)
-                reason = {dns.rcode.SERVFAIL: "servfail", dns.rcode.REFUSED: "refused"}.get(
-                    rcode, "error"
-                )
+                    return to_answers(name, rdtype, answer_section, authority, rcode)
+                reason = _RCODE_REASONS.get(rcode, "error")
         return Answer(name, rdtype, Status.UNKNOWN, (), 0, reason), None
 
 
+@dataclass(frozen=True)
+class _Record:
+    owner: dns.name.Name
+    rdtype: int
+    ttl: int
+    rdata: dns.rdata.Rdata
+
+
+def read_response(data: bytes) -> tuple[int, list[_Record], list[_Record]]:
+    """(rcode, answer records, authority records) of a DNS message, additional section skipped.
+
+    A lean reading with dnspython's wire parser: building a whole `dns.message.Message` (rdata
+    sets, hashing every record) costs more than everything else a lookup does.
+    """
+    parser = dns.wire.Parser(data)
+    _, flags, qdcount, ancount, nscount, _ = parser.get_struct("!HHHHHH")
+    for _ in range(qdcount):
+        parser.get_name(decompress=True)
+        parser.get_struct("!HH")
+    sections: list[list[_Record]] = []
+    for count in (ancount, nscount):
+        records = []
+        for _ in range(count):
+            owner = parser.get_name(decompress=True)
+            rdtype, rdclass, ttl, rdlen = parser.get_struct("!HHIH")
+            with parser.restrict_to(rdlen):
+                rdata = dns.rdata.from_wire_parser(rdclass, rdtype, parser)
+            records.append(_Record(owner, rdtype, ttl, rdata))
+        sections.append(records)
+    return flags & 0x000F, sections[0], sections[1]
+
+
 def to_answers(
-    name: str, rdtype: str, response: dns.message.Message
+    name: str, rdtype: str, answer_section: list[_Record], authority: list[_Record], rcode: int
 ) -> tuple[Answer, Answer | None]:
     """Turn a NOERROR / NXDOMAIN response into an `Answer`, records normalised (see answers.py).
 
-    For an A or AAAA question, the same response also says whether `name` is an alias: RFC 1034
-    §3.6.2 — a name with a CNAME has no other data, and a server answering for an alias returns
-    the CNAME. The second value is that CNAME answer (found, or absent), so an MX host's CNAME
-    check costs no extra query; None for other questions.
+    CNAMEs in the answer section are followed from `name` (RFC 1034 §3.6.2, at most 16 links).
+    For an A or AAAA question, the same response also says whether `name` is an alias: a name
+    with a CNAME has no other data, and a server answering for an alias returns the CNAME. The
+    second value is that CNAME answer (found, or absent), so an MX host's CNAME check costs no
+    extra query; None for other questions.
     """
-    if not isinstance(response, dns.message.QueryMessage):
-        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
-    try:
-        chain = response.resolve_chaining()
-    except dns.exception.DNSException:
-        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
-    ttl = int(chain.minimum_ttl)
-    has_soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.authority)
-    if chain.answer is None:
-        reason = "nxdomain" if response.rcode() == dns.rcode.NXDOMAIN else "nodata"
-        # RFC 2308 §5: a negative answer without an SOA must not be cached.
-        answer = Answer(name, rdtype, Status.ABSENT, (), ttl if has_soa else 0, reason)
-    else:
-        records = tuple(sorted({_present(rdata) for rdata in chain.answer}))
+    qtype = dns.rdatatype.from_text(rdtype)
+    current = dns.name.from_text(name)
+    min_ttl = 2**31 - 1
+    cnames: list[_Record] = []
+    found: list[_Record] = []
+    for _ in range(16):
+        found = [r for r in answer_section if r.rdtype == qtype and r.owner == current]
+        if found or qtype == dns.rdatatype.CNAME:
+            break
+        alias = next(
+            (r for r in answer_section if r.rdtype == dns.rdatatype.CNAME and r.owner == current),
+            None,
+        )
+        if alias is None:
+            break
+        cnames.append(alias)
+        min_ttl = min(min_ttl, alias.ttl)
+        current = alias.rdata.target  # type: ignore[attr-defined]
+    if found:
+        ttl = min(min_ttl, *(r.ttl for r in found))
+        records = tuple(sorted({_present(r.rdata) for r in found}))
         answer = Answer(name, rdtype, Status.FOUND, records, ttl, "")
-    alias = None
+    else:
+        reason = "nxdomain" if rcode == dns.rcode.NXDOMAIN else "nodata"
+        soa = next((r for r in authority if r.rdtype == dns.rdatatype.SOA), None)
+        # RFC 2308 §5: the negative TTL is the SOA's TTL capped by its MINIMUM field; a negative
+        # answer without an SOA must not be cached.
+        ttl = min(min_ttl, soa.ttl, soa.rdata.minimum) if soa else 0  # type: ignore[attr-defined]
+        answer = Answer(name, rdtype, Status.ABSENT, (), ttl, reason)
+    derived = None
     if rdtype in ("A", "AAAA"):
-        if chain.cnames:
-            first = chain.cnames[0]
-            target = normalize_name(first[0].target.to_text())
-            alias = Answer(name, "CNAME", Status.FOUND, (target,), int(first.ttl), "")
-        elif answer.found:
-            alias = Answer(name, "CNAME", Status.ABSENT, (), ttl, "nodata")
+        if cnames:
+            target = normalize_name(cnames[0].rdata.target.to_text())  # type: ignore[attr-defined]
+            derived = Answer(name, "CNAME", Status.FOUND, (target,), cnames[0].ttl, "")
         else:
-            alias = Answer(name, "CNAME", Status.ABSENT, (), answer.ttl, answer.reason)
-    return answer, alias
+            derived = Answer(
+                name, "CNAME", Status.ABSENT, (), answer.ttl, answer.reason or "nodata"
+            )
+    return answer, derived
 
 
 def _present(rdata: object) -> str:
