@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from functools import lru_cache
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from b2bmail.lint.document import Document
