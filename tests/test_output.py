@@ -1,3 +1,5 @@
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,12 @@ def test_atomic_directory_keeps_previous_output_on_failure(tmp_path: Path) -> No
         raise RuntimeError("boom")
     assert (out / "x").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
+    os.umask(0o022)
+    write_atomic(tmp_path / "f", "x")
+    with atomic_directory(tmp_path / "d") as staging:
+        (staging / "x").write_text("x")
+    assert stat.S_IMODE((tmp_path / "f").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755
