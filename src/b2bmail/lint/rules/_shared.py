@@ -121,9 +121,13 @@ class CssIndex:
             found.setdefault(prop, []).extend(uses)
         return found
 
-    def properties(self) -> set[str]:
+    @cached_property
+    def _properties(self) -> frozenset[str]:
+        return frozenset(self._sheet_all) | frozenset(self._by_prop)
+
+    def properties(self) -> frozenset[str]:
         """Every property used, inline or in a <style> block."""
-        return set(self._sheet_all) | set(self._by_prop)
+        return self._properties
 
     def everything(self) -> Iterator[CssUse]:
         for el, style in self._styled:
@@ -133,9 +137,7 @@ class CssIndex:
             yield from uses
 
     def custom_properties(self) -> bool:
-        return any(p.startswith("--") for _el, s in self._styled for p in s) or any(
-            p.startswith("--") for p in self._sheet_all
-        )
+        return any(p.startswith("--") for p in self._properties)
 
 
 def css_index(doc: Document) -> CssIndex:
