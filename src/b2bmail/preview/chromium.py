@@ -30,6 +30,7 @@ from b2bmail.preview.devtools import STEP_TIMEOUT, DevTools
 INSTALL_HINT = "install it with `apt-get install chromium` or set B2BMAIL_CHROMIUM to its path"
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 START_TIMEOUT = 20.0
+MIN_SHOT_HEIGHT = 100
 
 # Flags: headless, no first-run or background networking, and a resolver that answers NOTFOUND
 # for every name except loopback, so nothing can leave the machine even before Fetch is enabled.
@@ -149,6 +150,9 @@ class Tab:
 
     def screenshot(self, width: int, *, max_height: int = 16000) -> bytes:
         """A full-page PNG of the loaded page at `width` CSS pixels (height: the content's)."""
+        # The content size is at least the viewport's: measure with a short viewport first, so
+        # a short email gets a short shot.
+        self.set_viewport(width, MIN_SHOT_HEIGHT)
         height = min(self.content_height(), max_height)
         self.set_viewport(width, height)
         # A taller viewport can change the layout (100vh, min-height): measure once more.

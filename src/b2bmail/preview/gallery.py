@@ -10,6 +10,7 @@ from b2bmail.preview.screenshots import Shot
 
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail clips HTML bodies past ~102 KB ("[Message clipped]").
 SHOT_SCALE = 0.5  # thumbnails at half size; each links to its full-size PNG
+FRAME_HEIGHT = 470  # thumbnails taller than this are cut, with a fade at the bottom
 
 GALLERY_CSS = """
 *{box-sizing:border-box}
@@ -41,8 +42,8 @@ main{padding:28px 40px 40px;display:grid;gap:28px}
 .shots{display:flex;gap:16px;align-items:flex-start;flex:0 0 auto}
 figure{margin:0}
 figure a.frame{display:block;border:1px solid #d5dce4;border-radius:6px;overflow:hidden;
- max-height:470px;position:relative;background:#fff}
-figure a.frame::after{content:"";position:absolute;left:0;right:0;bottom:0;height:56px;
+ max-height:{FRAME}px;position:relative;background:#fff}
+figure a.frame.long::after{content:"";position:absolute;left:0;right:0;bottom:0;height:56px;
  background:linear-gradient(rgba(255,255,255,0),#fff)}
 figure img{display:block}
 figcaption{font-size:12px;color:#6b7a8c;margin-top:6px}
@@ -66,7 +67,7 @@ summary{cursor:pointer;font-weight:600}
 pre.text{white-space:pre-wrap;font:13px/1.45 ui-monospace,"DejaVu Sans Mono",monospace;background:#f6f8fa;
  padding:14px;border-radius:6px;max-height:420px;overflow:auto}
 footer{color:#6b7a8c;font-size:12px;text-align:center;padding:0 0 28px}
-"""
+""".replace("{FRAME}", str(FRAME_HEIGHT))
 
 
 def _kb(size: int) -> str:
@@ -100,7 +101,8 @@ def _figure(segment_id: str, shot: Shot, scale: float) -> str:
     width = round(shot.width * scale)
     height = round(shot.height * scale)
     return (
-        f'<figure><a class="frame" href="{src}" title="open full size">'
+        f'<figure><a class="{"frame long" if height > FRAME_HEIGHT else "frame"}" href="{src}" '
+        'title="open full size">'
         f'<img src="{src}" width="{width}" height="{height}" alt="{escape(shot.label)}"></a>'
         f"<figcaption>{escape(shot.label)} · {shot.height} px tall</figcaption></figure>"
     )
