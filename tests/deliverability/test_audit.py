@@ -70,7 +70,7 @@ def test_recipients_summary_and_invalid_bucket() -> None:
         "undeliverable": 1,
         "unknown": 0,
     }
-    assert dict(report.by_provider) == {"Microsoft 365": 2, "(no mail host)": 1}
+    assert dict(report.by_provider) == {"Microsoft 365": 2, "(domain does not exist)": 1}
     assert report.reaches("undeliverable")
     assert format_csv(report).splitlines() == [
         "row,email,domain,level,score,provider,reason_codes,reasons",
@@ -84,7 +84,7 @@ def test_recipients_summary_and_invalid_bucket() -> None:
 def test_text_summary() -> None:
     report = asyncio.run(audit_recipients([Row(2, "ann@m365.example")], StaticResolver(TABLE)))
     assert format_text(report, "list.csv") == (
-        "list.csv: 1 recipients on 1 domains\n"
+        "list.csv: 1 recipient on 1 domain\n"
         "\n"
         "By level:\n"
         "  low                 1  100 %\n"

@@ -38,7 +38,14 @@ Progress = Callable[[int, int], None]  # (domains done, domains in all)
 # bounds memory (pending coroutines) for very long lists.
 DOMAINS_IN_FLIGHT = 1024
 NO_PROVIDER = "(no mail host)"
-UNKNOWN_PROVIDER = "(unknown: DNS did not answer)"
+# How the provider summary names domains without a recognisable provider, by mail route.
+ROUTE_LABELS = {
+    "fallback": "(no MX: the domain's own address)",
+    "null-mx": "(null MX: takes no mail)",
+    "nxdomain": "(domain does not exist)",
+    "no-mail-host": NO_PROVIDER,
+    "unknown": "(unknown: DNS did not answer)",
+}
 
 
 class RowLike(Protocol):
@@ -168,7 +175,7 @@ async def audit_recipients(
     )
     levels = Counter(r.risk.level for r in audited)
     providers = Counter(
-        r.risk.provider or (UNKNOWN_PROVIDER if r.risk.level == "unknown" else NO_PROVIDER)
+        r.risk.provider or ROUTE_LABELS.get(domains[r.risk.domain].mx.outcome, NO_PROVIDER)
         for r in audited
     )
     gateways = Counter(

@@ -18,6 +18,12 @@ def _pct(count: int, total: int) -> str:
     return f"{100 * count / total:.0f} %" if total else "0 %"
 
 
+def _plural(count: int, noun: str) -> str:
+    return (
+        f"{count} {noun}" if count == 1 else f"{count} {noun}{'es' if noun.endswith('s') else 's'}"
+    )
+
+
 def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
     """The JSON shape documented in docs/readme/audit.md."""
     total = len(report.recipients)
@@ -99,8 +105,9 @@ def format_text(report: AuditReport, source: str = "") -> str:
     """Summary by level and provider, then the recipients worth a look (worst first)."""
     total = len(report.recipients)
     lines = [
-        f"{source + ': ' if source else ''}{total} recipients on {len(report.domains)} domains"
-        + (f", {len(report.invalid)} invalid addresses" if report.invalid else ""),
+        f"{source + ': ' if source else ''}{_plural(total, 'recipient')} on"
+        f" {_plural(len(report.domains), 'domain')}"
+        + (f", {_plural(len(report.invalid), 'invalid address')}" if report.invalid else ""),
         "",
         "By level:",
     ]
