@@ -75,10 +75,13 @@ def write_preview(
             )
         index = staging / "index.html"
         index.write_text(render_gallery(campaign, all_shots), encoding="utf-8")
+        gallery_png = None
         if gallery_screenshot is not None:
             tab.set_images(enabled=True)
-            png = tab.capture(index.resolve().as_uri(), GALLERY_SHOT_WIDTH)
-            write_atomic(gallery_screenshot, png)
+            gallery_png = tab.capture(index.resolve().as_uri(), GALLERY_SHOT_WIDTH)
+    # Written after the folder swap, so it may also go inside the gallery folder.
+    if gallery_screenshot is not None and gallery_png is not None:
+        write_atomic(gallery_screenshot, gallery_png)
     return PreviewResult(out_dir=out_dir, index=out_dir / "index.html", segments=tuple(summaries))
 
 
