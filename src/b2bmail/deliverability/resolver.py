@@ -345,23 +345,14 @@ def to_answers(
     extra query; None for other questions.
     """
     qtype = dns.rdatatype.from_text(rdtype)
-    current = dns.name.from_text(name)
-    min_ttl = 2**31 - 1
-    cnames: list[_Record] = []
-    found: list[_Record] = []
-    for _ in range(16):
-        found = [r for r in answer_section if r.rdtype == qtype and r.owner == current]
-        if found or qtype == dns.rdatatype.CNAME:
-            break
-        alias = next(
-            (r for r in answer_section if r.rdtype == dns.rdatatype.CNAME and r.owner == current),
-            None,
-        )
-        if alias is None:
-            break
-        cnames.append(alias)
-        min_ttl = min(min_ttl, alias.ttl)
-        current = alias.rdata.target  # type: ignore[attr-defined]
+    if qtype != dns.rdatatype.CNAME and any(
+        r.rdtype == dns.rdatatype.CNAME for r in answer_section
+    ):
+        found, cnames = _follow(dns.name.from_text(name), qtype, answer_section)
+    else:
+        # No alias in the answer: its records of the asked type are the answer.
+        found, cnames = [r for r in answer_section if r.rdtype == qtype], []
+    min_ttl = min((r.ttl for r in cnames), default=2**31 - 1)
     if found:
         ttl = min(min_ttl, *(r.ttl for r in found))
         records = tuple(sorted({_present(r.rdata) for r in found}))
@@ -383,6 +374,25 @@ def to_answers(
                 name, "CNAME", Status.ABSENT, (), answer.ttl, answer.reason or "nodata"
             )
     return answer, derived
+
+
+def _follow(
+    current: dns.name.Name, qtype: int, section: list[_Record]
+) -> tuple[list[_Record], list[_Record]]:
+    """(records of `qtype`, CNAMEs followed) from `current` through the answer section."""
+    cnames: list[_Record] = []
+    for _ in range(16):
+        found = [r for r in section if r.rdtype == qtype and r.owner == current]
+        if found:
+            return found, cnames
+        alias = next(
+            (r for r in section if r.rdtype == dns.rdatatype.CNAME and r.owner == current), None
+        )
+        if alias is None:
+            break
+        cnames.append(alias)
+        current = alias.rdata.target  # type: ignore[attr-defined]
+    return [], cnames
 
 
 def _present(rdata: object) -> str:
