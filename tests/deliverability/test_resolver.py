@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 
+import dns.message
+import dns.rcode
 import pytest
 from tests.deliverability.nsd import NEGATIVE_TTL, StartNsd
 
@@ -217,3 +221,41 @@ def test_cname_answer_is_learnt_from_the_address_query(
         expected.records,
         expected.reason,
     )
+
+
+def test_concurrency_bounds_queries_in_flight() -> None:
+    """A server that holds each query 50 ms never sees more than `concurrency` at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.05)
+    lock = threading.Lock()
+    outstanding = [0, 0]  # now, most seen
+    stop = threading.Event()
+
+    def answer(wire: bytes, peer: tuple[str, int]) -> None:
+        response = dns.message.make_response(dns.message.from_wire(wire))
+        response.set_rcode(dns.rcode.REFUSED)
+        with lock:
+            outstanding[0] -= 1
+        sock.sendto(response.to_wire(), peer)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                wire, peer = sock.recvfrom(4096)
+            except (TimeoutError, OSError):
+                continue
+            with lock:
+                outstanding[0] += 1
+                outstanding[1] = max(outstanding)
+            threading.Timer(0.05, answer, (wire, peer)).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    resolver = DnsResolver([f"127.0.0.1:{sock.getsockname()[1]}"], retries=0, concurrency=2)
+    answers = run(resolver, *[(f"n{i}.example.test", "MX") for i in range(8)])
+    stop.set()
+    thread.join()
+    sock.close()
+    assert [a.reason for a in answers] == ["refused"] * 8
+    assert outstanding[1] == 2
