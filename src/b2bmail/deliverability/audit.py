@@ -2,7 +2,8 @@
 
 `audit_domains` asks, per domain and all at the same time (the resolver bounds what is on the
 wire and shares identical questions in flight): MX, then the A/CNAME(/AAAA) of the MX hosts
-(bounded), the apex TXT (SPF, tenant hints) and `_dmarc` TXT. `audit_recipients` classifies each
+(bounded), the apex TXT (SPF, tenant hints) and the DMARC record (`_dmarc.<domain>`, then the
+organisational domain's, RFC 7489 §6.6.3). `audit_recipients` classifies each
 address with the recipients module, audits the distinct domains, scores each address and sums
 up by level and by provider. Progress goes through a callback; the library never prints.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from b2bmail.deliverability.answers import Lookup, normalize_name
+from b2bmail.deliverability.dmarc import find_dmarc
 from b2bmail.deliverability.mx import collect_mx
 from b2bmail.deliverability.providers import identify_provider
 from b2bmail.deliverability.resolver import ResolverSettings
@@ -97,16 +99,15 @@ async def audit_domain(
     """Ask DNS about one domain and score it."""
     name = normalize_name(domain)
     mx, txt, dmarc = await asyncio.gather(
-        collect_mx(lookup, name),
-        lookup.lookup(name, "TXT"),
-        lookup.lookup(f"_dmarc.{name}", "TXT"),
+        collect_mx(lookup, name), lookup.lookup(name, "TXT"), find_dmarc(lookup, name)
     )
-    signals = read_auth_signals(txt.records, dmarc.records)
+    signals = read_auth_signals(txt.records, dmarc)
     guess = identify_provider(
         name, mx.host_names, spf_targets=signals.spf_targets, txt_records=txt.records
     )
-    # TXT and DMARC matter only while the domain can still take mail.
-    unknown = [f"{a.rdtype} {a.name}: {a.reason}" for a in (txt, dmarc) if a.unknown]
+    unknown = [f"TXT {name}: {txt.reason}"] if txt.unknown else []
+    if dmarc.status == "unknown":
+        unknown.append(dmarc.problem)
     return assess_domain(mx, signals, guess, unknown=unknown, model=model)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from b2bmail.deliverability.dmarc import is_dmarc_record, parse_dmarc
+from b2bmail.deliverability.dmarc import DmarcDiscovery
 from b2bmail.deliverability.spf import parse_spf, select_spf_records
 
 
@@ -26,13 +26,16 @@ class AuthSignals:
     dmarc_policy: str | None = None  # none | quarantine | reject, when a valid record exists
 
 
-def read_auth_signals(txt_records: Iterable[str], dmarc_records: Iterable[str]) -> AuthSignals:
-    """Read SPF from the apex TXT records and the DMARC policy from `_dmarc` TXT records.
+def read_auth_signals(
+    txt_records: Iterable[str], dmarc: DmarcDiscovery | None = None
+) -> AuthSignals:
+    """Read SPF from the apex TXT records, and the policy from a DMARC discovery.
 
-    RFC 7208 §4.5 and RFC 7489 §6.6.3: more than one record of a kind means none applies.
+    RFC 7208 §4.5: more than one SPF record means none applies. The DMARC policy is the one
+    that applies to the domain (`sp=` when inherited from the organisational domain, RFC 7489
+    §6.6.3), from a valid record only.
     """
     spf_found = select_spf_records(txt_records)
-    dmarc_found = [r for r in dmarc_records if is_dmarc_record(r)]
     spf = spf_found[0] if len(spf_found) == 1 else None
     targets: list[str] = []
     rejects_all = False
@@ -48,8 +51,6 @@ def read_auth_signals(txt_records: Iterable[str], dmarc_records: Iterable[str]) 
             and [(m.qualifier, m.name) for m in mechanisms] == [("-", "all")]
         )
     policy = None
-    if len(dmarc_found) == 1:
-        dmarc = parse_dmarc(dmarc_found[0])
-        policy = dmarc.policy if dmarc.valid else None
+    if dmarc is not None and dmarc.record is not None and dmarc.record.valid:
+        policy = dmarc.effective_policy
     return AuthSignals(spf, tuple(targets), rejects_all, policy)
-
