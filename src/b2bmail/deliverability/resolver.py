@@ -4,7 +4,7 @@
 to the configured nameservers — the system's recursive resolvers by default, or an
 authoritative server such as NSD in tests — with:
 
-- one UDP socket per nameserver shared by all queries in flight (transport.py);
+- a few UDP sockets per nameserver, shared by all queries in flight (transport.py);
 - bounded concurrency (an `asyncio.Semaphore`; 32 by default, which stays under the per-client
   rate limits public resolvers publish, e.g. Google Public DNS's documented default of 1,500
   queries per second per client IP, even with long MX fan-outs);
@@ -13,7 +13,8 @@ authoritative server such as NSD in tests — with:
 - three outcomes, never two: FOUND, ABSENT (NXDOMAIN or NODATA, with the negative TTL taken
   from the SOA in the authority section, RFC 2308 §5) and UNKNOWN (timeout, SERVFAIL, REFUSED,
   network error) — an UNKNOWN is never cached and never read as "no record";
-- identical lookups in flight shared: one query on the wire, many awaiters;
+- identical lookups in flight shared: one query on the wire, many awaiters; and an answer,
+  once had, reused for the resolver's life (one command run);
 - an optional `AnswerCache` (SQLite) consulted before the wire and fed after it.
 
 `stats` counts what was actually sent, so a test or a benchmark can prove that a cached second
@@ -148,7 +149,7 @@ class ResolverStats:
     tcp: int = 0  # of which re-sent over TCP after a truncated UDP answer
     cache_hits: int = 0
     shared: int = 0  # lookups that joined an identical query already in flight
-    derived: int = 0  # CNAME lookups answered from an earlier A/AAAA response
+    reused: int = 0  # lookups answered from this resolver's earlier answers (incl. learnt CNAMEs)
     unknown: int = 0  # lookups that ended UNKNOWN
     timeouts: int = 0  # queries that got no answer in time (then retried or given up)
 
@@ -194,8 +195,9 @@ class DnsResolver:
         # overflows one socket's receive buffer (and source ports vary, RFC 5452 §4.5).
         self._channels: dict[Nameserver, list[UdpChannel]] = {}
         self._turn = 0
-        # CNAME answers learnt from A/AAAA responses (see `to_answers`).
-        self._derived: dict[tuple[str, str], Answer] = {}
+        # Answers already had in this resolver's life (one command run), with the CNAME answers
+        # learnt from A/AAAA responses (see `to_answers`): a question is never sent twice.
+        self._known: dict[tuple[str, str], Answer] = {}
 
     def close(self) -> None:
         """Close the UDP sockets (if their event loop still runs) and commit the cache."""
@@ -211,10 +213,15 @@ class DnsResolver:
         """Answer one question, from the cache, from an identical query in flight, or the wire."""
         key = (normalize_name(name), rdtype.upper())
         self.stats.lookups += 1
+        known = self._known.get(key)
+        if known is not None:
+            self.stats.reused += 1
+            return known
         if self.cache is not None and not self.refresh:
             cached = self.cache.get(*key)
             if cached is not None:
                 self.stats.cache_hits += 1
+                self._known[key] = cached
                 return cached
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
@@ -222,10 +229,6 @@ class DnsResolver:
             self._semaphore = asyncio.Semaphore(self.concurrency)
             self._inflight = {}
             self._channels = {}
-        derived = self._derived.get(key)
-        if derived is not None:
-            self.stats.derived += 1
-            return derived
         pending = self._inflight.get(key)
         if pending is not None:
             self.stats.shared += 1
@@ -245,10 +248,12 @@ class DnsResolver:
             answer, alias = await self._query(name, rdtype)
         if answer.unknown:
             self.stats.unknown += 1
-        elif self.cache is not None:
-            self.cache.put(answer)
+        else:
+            self._known[(name, rdtype)] = answer
+            if self.cache is not None:
+                self.cache.put(answer)
         if alias is not None:
-            self._derived[(alias.name, alias.rdtype)] = alias
+            self._known[(alias.name, alias.rdtype)] = alias
             if self.cache is not None:
                 self.cache.put(alias)
         return answer
