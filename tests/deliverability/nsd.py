@@ -276,7 +276,9 @@ def serve(paths: list[str]) -> None:
     files = paths or sorted(str(p) for p in ZONES_DIR.glob("*.zone"))
     process = NsdProcess(read_zone_files(*files))
     server = process.start()
-    print(f"NSD serving {len(process.zones)} zones; use --nameserver {server.nameserver} --no-cache")
+    print(
+        f"NSD serving {len(process.zones)} zones; use --nameserver {server.nameserver} --no-cache"
+    )
     try:
         while True:
             time.sleep(3600)
