@@ -43,16 +43,22 @@ class Fingerprint:
     source: str
 
     def matches(self, value: str) -> bool:
+        """Does `value` (a host name, or a TXT record for `prefix`) match this fingerprint?"""
         if self.match == "prefix":
             return value.startswith(self.pattern)
-        name = normalize_name(value)
+        return self.matches_name(normalize_name(value))
+
+    def matches_name(self, name: str) -> bool:
+        """`matches` for a name already normalised (lower-case, no trailing dot)."""
         pattern = self.pattern.lower()
         if self.match == "suffix":
             return name == pattern or name.endswith("." + pattern)
         if self.match == "exact":
             return name == pattern
         if self.match == "regex":
-            return re.fullmatch(pattern, name) is not None
+            return _compiled(pattern).fullmatch(name) is not None
+        if self.match == "prefix":
+            return False
         raise ValueError(f"unknown match type {self.match!r}")
 
 
@@ -94,7 +100,13 @@ def _parse(text: str) -> tuple[Fingerprint, ...]:
 
 def match_host(host: str, fingerprints: Sequence[Fingerprint]) -> Fingerprint | None:
     """The first MX fingerprint matching `host`, or None."""
-    return next((f for f in fingerprints if f.signal == "mx" and f.matches(host)), None)
+    name = normalize_name(host)
+    return next((f for f in fingerprints if f.signal == "mx" and f.matches_name(name)), None)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def is_under(host: str, domain: str) -> bool:
