@@ -8,6 +8,7 @@ hidden preheader, Outlook visibility) are computed on first use and cached, so r
 
 from __future__ import annotations
 
+import binascii
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
@@ -15,17 +16,24 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeAlias, TypeVar, cast
 
-import lxml.html
 from lxml import etree
 
 from b2bmail.lint.css import Stylesheet, parse_style, parse_stylesheet
 from b2bmail.lint.problem import Hit, Part, Severity
 
-# lxml.html.HtmlElement; lxml ships no type stubs.
+# lxml.etree._Element; lxml ships no type stubs.
 Element: TypeAlias = Any
 T = TypeVar("T")
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# The plain etree HTML parser, not lxml.html's: lxml.html looks up a Python element class for
+# every element proxy it creates, which cost more than the parse itself on every walk.
+_PARSER = etree.HTMLParser(encoding="utf-8")
+_EMPTY = b"<html><head></head><body></body></html>"
 _ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u034f", "\u00ad", "\ufeff")
+
+
+def text_content(el: Element) -> str:
+    """The text of `el` and its descendants (XPath string value), without its tail."""
+    return cast(str, etree.tostring(el, method="text", encoding=str, with_tail=False))
 
 
 def squash_spaces(text: str) -> str:
@@ -34,6 +42,28 @@ def squash_spaces(text: str) -> str:
         if char in text:
             text = text.replace(char, " ")
     return " ".join(text.split())
+
+
+def estimate_encoded_size(html: str) -> int:
+    """Bytes the HTML takes in a message once quoted-printable encoded (RFC 2045 §6.7)."""
+    return len(binascii.b2a_qp(html.encode("utf-8")))
+
+
+# Bytes quoted-printable writes as themselves (RFC 2045 §6.7 rule 2): printable ASCII but "=",
+# and the line-structure bytes. Every other byte becomes "=XX", three bytes.
+_QP_LITERAL = bytes([9, 10, 13, 32, *(b for b in range(33, 127) if b != 61)])
+
+
+def qp_size_bound(data: bytes) -> int:
+    """An upper bound of `len(binascii.b2a_qp(data))`, without encoding (a C-speed count).
+
+    Each escaped byte adds 2; each line may add 2 for a protected trailing space or a
+    leading dot, plus 2 at the end of the data; a soft line break ("=" newline, rule 5) adds
+    2 for at most every 73 bytes of output.
+    """
+    escaped = len(data.translate(None, _QP_LITERAL))
+    content = len(data) + 2 * escaped + 4 * (data.count(b"\n") + 1)
+    return content + 2 * (content // 73 + 1) + 2
 
 
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*\w)?")
@@ -82,18 +112,16 @@ class Document:
             self.headers.setdefault(field.name.lower(), field)
         self.has_headers = headers is not None
         self.is_message = is_message
-        self.encoded_html_size = encoded_html_size
+        self._encoded_html_size = encoded_html_size
         self.is_empty = not html or html.isspace()
         data = html.encode("utf-8")
         # The UTF-8 bytes, for fast substring prechecks (bytes search beats str search on
         # non-ASCII text by an order of magnitude).
         self.data = data
-        if self.is_empty:
-            data = b"<html><head></head><body></body></html>"
-        try:
-            self.root: Element = lxml.html.document_fromstring(data, parser=_PARSER)
-        except etree.ParserError:
-            self.root = lxml.html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
+        root = etree.fromstring(_EMPTY if self.is_empty else data, parser=_PARSER)
+        if root is None:  # nothing libxml2 could read as HTML (e.g. only a comment)
+            root = etree.fromstring(_EMPTY, parser=_PARSER)
+        self.root: Element = root
         self._by_tag: dict[str, list[Element]] = {}
         self.comments: list[etree._Comment] = []
         self._not_mso: set[Element] = set()
@@ -102,6 +130,23 @@ class Document:
         self._parsed_styles: dict[str, dict[str, str]] = {}
         self._memo: dict[str, object] = {}
         self._walk()
+
+    @property
+    def encoded_html_size(self) -> int:
+        """Bytes of the HTML in the message: as given (an .eml's part), else estimated."""
+        if self._encoded_html_size is None:
+            self._encoded_html_size = estimate_encoded_size(self.source)
+        return self._encoded_html_size
+
+    def encoded_size_below(self, limit: float) -> bool:
+        """True when the encoded HTML is certainly smaller than `limit` bytes.
+
+        Cheap: a bound on the quoted-printable size, no encoding, so the size rules encode the
+        HTML only for an email that may be near a limit.
+        """
+        if self._encoded_html_size is not None:
+            return self._encoded_html_size < limit
+        return qp_size_bound(self.data) < limit
 
     def _walk(self) -> None:
         """The one walk: elements by tag, comments, styled elements, `<!--[if !mso]>` regions."""
@@ -227,7 +272,7 @@ class Document:
             hidden = ("preheader" in cls or "preview" in cls) or (
                 ("none" in raw or "max-height" in raw) and _is_hidden_style(self.style(el))
             )
-            if hidden and squash_spaces(el.text_content()):
+            if hidden and squash_spaces(text_content(el)):
                 return el
         return None
 
@@ -239,7 +284,7 @@ class Document:
         el = self.preheader_element
         if el is None:
             return None
-        return squash_spaces(el.text_content())
+        return squash_spaces(text_content(el))
 
     @cached_property
     def hidden_elements(self) -> list[Element]:

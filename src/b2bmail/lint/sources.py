@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import binascii
 import email
 import email.policy
 from collections.abc import Mapping
@@ -11,14 +10,10 @@ from pathlib import Path
 
 from b2bmail.errors import InputError, TemplateError
 from b2bmail.lint.document import Document, HeaderField
+from b2bmail.lint.document import estimate_encoded_size as estimate_encoded_size
 
 HTML_SUFFIXES = (".html", ".htm")
 LINTABLE_SUFFIXES = (*HTML_SUFFIXES, ".eml", ".mjml")
-
-
-def estimate_encoded_size(html: str) -> int:
-    """Bytes the HTML takes in a message once quoted-printable encoded (RFC 2045 §6.7)."""
-    return len(binascii.b2a_qp(html.encode("utf-8")))
 
 
 def header_fields(raw: bytes) -> list[HeaderField]:
@@ -108,7 +103,7 @@ def document_from_parts(
         preheader=preheader,
         headers=fields,
         is_message=subject is not None or headers is not None,
-        encoded_html_size=estimate_encoded_size(html),
+        # The quoted-printable size is estimated when a size rule needs it (encoded_html_size).
     )
 
 
@@ -130,13 +125,18 @@ def compile_mjml(source: str, path: str) -> str:
 
 def read_document(path: Path) -> Document:
     """A `Document` for an .html, .htm, .eml or .mjml file."""
-    suffix = path.suffix.lower()
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError("no such file", path=path, hint="check the path") from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from exc
+    return document_from_bytes(raw, path)
+
+
+def document_from_bytes(raw: bytes, path: Path) -> Document:
+    """A `Document` for the bytes of an .html, .htm, .eml or .mjml file (by `path`'s suffix)."""
+    suffix = path.suffix.lower()
     if suffix == ".eml":
         return document_from_message(raw, str(path))
     try:
@@ -151,7 +151,7 @@ def read_document(path: Path) -> Document:
             path=path,
             hint="lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files",
         )
-    return Document(path=str(path), html=text, encoded_html_size=estimate_encoded_size(text))
+    return Document(path=str(path), html=text)  # the encoded size is estimated on demand
 
 
 def is_mjml_document(path: Path) -> bool:

@@ -9,7 +9,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from b2bmail.lint.document import Document, Element
+from b2bmail.lint.document import Document, Element, text_content
 from b2bmail.lint.problem import Hit
 
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\*\||%%|\[\[")
@@ -28,7 +28,7 @@ def _links(doc: Document) -> list[Link]:
     for el in doc.elements("a"):
         if el.get("href") is None:
             continue
-        text = _SPACE.sub(" ", el.text_content()).strip()
+        text = _SPACE.sub(" ", text_content(el)).strip()
         if not text:
             text = " ".join((img.get("alt") or "").strip() for img in el.iter("img")).strip()
         found.append(Link(el, (el.get("href") or "").strip(), text))

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from lxml import etree
 
 from b2bmail.lint.css import parse_px
-from b2bmail.lint.document import Document
+from b2bmail.lint.document import Document, text_content
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.registry import rule
 from b2bmail.lint.rules._shared import is_template_value
@@ -213,7 +213,7 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
                 continue
             if tag == "a":
                 href = (el.get("href") or "").strip()
-                label = el.text_content().strip() or " ".join(
+                label = text_content(el).strip() or " ".join(
                     (img.get("alt") or "") for img in el.iter("img")
                 )
                 if (

@@ -17,7 +17,7 @@ def _size_text(doc: Document) -> str:
         if doc.is_message and doc.has_headers
         else "HTML, quoted-printable encoded"
     )
-    return f"{(doc.encoded_html_size or 0) / KIB:.1f} KB ({how})"
+    return f"{doc.encoded_html_size / KIB:.1f} KB ({how})"
 
 
 @rule("B2B001", "html-near-gmail-clip", "warning", {"html-warning-kb": 90, "html-error-kb": 102})
@@ -38,7 +38,9 @@ def html_near_clip(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Short.</p></body></html>
     """
-    size = doc.encoded_html_size or 0
+    if doc.encoded_size_below(t["html-warning-kb"] * KIB):
+        return
+    size = doc.encoded_html_size
     if t["html-warning-kb"] * KIB <= size <= t["html-error-kb"] * KIB:
         yield doc.hit_document(
             f"the email is {_size_text(doc)}; Gmail clips at {t['html-error-kb']:g} KB — "
@@ -64,7 +66,9 @@ def html_clipped(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Short.</p></body></html>
     """
-    size = doc.encoded_html_size or 0
+    if doc.encoded_size_below(t["html-error-kb"] * KIB):
+        return
+    size = doc.encoded_html_size
     if size > t["html-error-kb"] * KIB:
         yield doc.hit_document(
             f"the email is {_size_text(doc)}, over Gmail's {t['html-error-kb']:g} KB clipping "
