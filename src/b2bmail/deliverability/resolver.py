@@ -126,10 +126,8 @@ class ResolverSettings:
 
     def open(self) -> DnsResolver:
         """A resolver with these settings (and its cache open); call `close()` when done."""
-        servers = [parse_nameserver(ns) for ns in self.nameservers]
-        cache = None
-        if self.use_cache:
-            cache = AnswerCache(self.cache_path or default_cache_path())
+        servers = [parse_nameserver(ns) for ns in self.nameservers] or system_nameservers()
+        cache = AnswerCache(self.cache_path or default_cache_path()) if self.use_cache else None
         return DnsResolver(
             servers,
             timeout=self.timeout,
