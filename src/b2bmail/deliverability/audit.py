@@ -36,8 +36,8 @@ from b2bmail.deliverability.signals import read_auth_signals
 from b2bmail.recipients import classify_address, read_recipients
 
 Progress = Callable[[int, int], None]  # (domains done, domains in all)
-# Domains worked on at once. The resolver's own semaphore bounds the queries on the wire; this
-# bounds memory (pending coroutines) for very long lists.
+# Domains worked on at once (one worker each). The resolver's own semaphore bounds the queries
+# on the wire; this keeps memory flat for lists of any length.
 DOMAINS_IN_FLIGHT = 1024
 NO_PROVIDER = "(no mail host)"
 # How the provider summary names domains without a recognisable provider, by mail route.
@@ -121,22 +121,20 @@ async def audit_domains(
     """Audit each distinct domain once, concurrently; keys are the normalised names, in order."""
     names = list(dict.fromkeys(normalize_name(d) for d in domains))
     rm = model or load_risk_model()
-    gate = asyncio.Semaphore(DOMAINS_IN_FLIGHT)
-    done = 0
+    results: dict[str, DomainRisk] = {}
+    pending = iter(names)
     if progress is not None:
         progress(0, len(names))
 
-    async def one(name: str) -> DomainRisk:
-        nonlocal done
-        async with gate:
-            result = await audit_domain(lookup, name, model=rm)
-        done += 1
-        if progress is not None:
-            progress(done, len(names))
-        return result
+    async def work() -> None:
+        # Workers share one iterator: each takes the next domain when it is free.
+        for name in pending:
+            results[name] = await audit_domain(lookup, name, model=rm)
+            if progress is not None:
+                progress(len(results), len(names))
 
-    results = await asyncio.gather(*(one(n) for n in names))
-    return dict(zip(names, results, strict=True))
+    await asyncio.gather(*(work() for _ in range(min(DOMAINS_IN_FLIGHT, len(names)))))
+    return {name: results[name] for name in names}
 
 
 async def audit_recipients(
