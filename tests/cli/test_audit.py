@@ -251,3 +251,24 @@ def test_bad_option_values_are_usage_errors(tmp_path: Path, option: list[str]) -
 def test_help_has_an_example() -> None:
     code, out, _ = audit("--help")
     assert code == 0 and "Example:" in out and "--nameserver IP[:PORT]" in out
+
+
+def test_encoding_and_delimiter_reach_the_reader(silent_nameserver: str, tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("Société;E-mail\nDürr;ann@m365.example\n".encode("cp1252"))
+    code, out, _ = audit(
+        str(path),
+        "--nameserver",
+        silent_nameserver,
+        "--timeout",
+        "0.1",
+        "--no-cache",
+        "--encoding",
+        "cp1252",
+        "--delimiter",
+        ";",
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    assert out.splitlines()[1].startswith("2,ann@m365.example,m365.example,unknown,")
