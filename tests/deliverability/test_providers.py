@@ -129,6 +129,20 @@ def test_lookalike_hosts_do_not_match(host: str) -> None:
             [],
             ProviderGuess("Other (hoster.example)", kind="other", mixed=("Proofpoint",)),
         ),
+        (
+            "sales.acme.co.uk",
+            ["mail.acme.co.uk"],
+            [],
+            [],
+            ProviderGuess("Self-hosted", kind="self-hosted", self_hosted=True),
+        ),
+        (
+            "acme.test",
+            ["mx1.hoster.co.uk"],
+            [],
+            [],
+            ProviderGuess("Other (hoster.co.uk)", kind="other"),
+        ),
         ("acme.test", [], [], [], ProviderGuess(None)),
     ],
     ids=[
@@ -139,6 +153,8 @@ def test_lookalike_hosts_do_not_match(host: str) -> None:
         "gateway-alone",
         "self-hosted",
         "other-with-mixed-backup",
+        "self-hosted-under-the-organisational-domain",
+        "other-grouped-by-organisational-domain",
         "no-hosts",
     ],
 )

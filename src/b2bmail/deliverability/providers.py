@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from b2bmail.deliverability.answers import normalize_name
+from b2bmail.deliverability.dmarc import organizational_domain
 
 DATA_FILE = "deliverability_providers.csv"
 SELF_HOSTED = "Self-hosted"
@@ -130,10 +131,12 @@ def identify_provider(
         found = match_host(host, table)
         if found is not None:
             seen.append((found.provider, found.kind))
-        elif is_under(host, domain):
+        elif is_under(host, domain) or organizational_domain(host) == organizational_domain(domain):
+            # MX under the domain, or under its organisational domain (mail.acme.com for
+            # sales.acme.com): the organisation runs its own mail server.
             seen.append((SELF_HOSTED, "self-hosted"))
         else:
-            seen.append((f"Other ({_base(host)})", "other"))
+            seen.append((f"Other ({organizational_domain(host)})", "other"))
     if not seen:
         return ProviderGuess(None)
     first, kind = seen[0]
@@ -165,9 +168,3 @@ def _mailbox_behind(
             if fp.signal == "txt" and fp.matches(record.strip()):
                 return fp.provider, (f"TXT record {record.strip()[:40]!r}",)
     return None, ()
-
-
-def _base(host: str) -> str:
-    """The last two labels of a host name: enough to group unknown providers in a summary."""
-    labels = normalize_name(host).split(".")
-    return ".".join(labels[-2:])
