@@ -58,11 +58,11 @@ def make_csv(source: Path, target: Path, n: int) -> None:
 
 def personalizer_for(campaign_path: Path) -> tuple[Personalizer, Assign, float]:
     start = time.perf_counter()
-    build = render_campaign(campaign_path)
+    build = render_campaign(campaign_path, stage_variants=True)  # as build_per_recipient
     campaign = build.campaign
     assign = segment_assigner(load_segments(campaign.segments))
     personalizer = Personalizer(
-        [seg.compiled for seg in build.segments],
+        [c for seg in build.segments for c in seg.stage_variants],
         campaign_name=campaign.name,
         date=campaign.date,
         key=token_key(campaign.list_id, {"B2BMAIL_UNSUBSCRIBE_SECRET": "benchmark"}),

@@ -26,6 +26,13 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _line(path: Path, text: str) -> int:
+    """1-based line of the first occurrence of `text` (so tests survive template edits)."""
+    content = path.read_text(encoding="utf-8")
+    assert text in content, text
+    return content[: content.index(text)].count("\n") + 1
+
+
 def test_build_writes_output_and_summary(campaign: Path, tmp_path: Path) -> None:
     code, out, err = _run("build", str(campaign), "--out", str(tmp_path / "o"), "--no-lint")
     assert (code, err) == (0, "")
@@ -81,30 +88,33 @@ def test_unknown_key_suggests(campaign: Path, tmp_path: Path) -> None:
 
 def test_jinja_syntax_error_with_template_and_line(campaign: Path, tmp_path: Path) -> None:
     hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    line = _line(hero, "<p>{{ content.hero.text }}</p>")
     _edit(hero, "<p>{{ content.hero.text }}</p>", "<p>{{ content.hero.text }</p>")
     code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "o"))
     assert code == 2
-    assert err.startswith(f"b2bmail: {hero.resolve()}:6: Jinja syntax error: ")
+    assert err.startswith(f"b2bmail: {hero.resolve()}:{line}: Jinja syntax error: ")
     assert err.endswith("— check the {{ }} / {% %} tags on that line\n")
 
 
 def test_undefined_variable_with_template_and_line(campaign: Path, tmp_path: Path) -> None:
     hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    line = _line(hero, "{{ content.hero.text }}")
     _edit(hero, "{{ content.hero.text }}", "{{ content.hero.txt }}")
     _fails(
         campaign, tmp_path,
-        f"{hero.resolve()}:6: undefined variable: 'dict object' has no attribute 'txt' — define it in the "
+        f"{hero.resolve()}:{line}: undefined variable: 'dict object' has no attribute 'txt' — define it in the "
         "campaign's content or the segment's variables, or fix the name",
     )  # fmt: skip
 
 
 def test_unknown_mjml_tag_with_location(campaign: Path, tmp_path: Path) -> None:
     hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    line = _line(hero, "<mj-text>\n")
     _edit(hero, "<mj-text>\n", "<mj-txt>\n")
     _edit(hero, "</mj-text>\n      </mj-column>", "</mj-txt>\n      </mj-column>")
     _fails(
         campaign, tmp_path,
-        f"{hero.resolve()}:4: unknown MJML tag <mj-txt> — see https://documentation.mjml.io/#components "
+        f"{hero.resolve()}:{line}: unknown MJML tag <mj-txt> — see https://documentation.mjml.io/#components "
         "for the MJML 4 components",
     )  # fmt: skip
 

@@ -143,3 +143,29 @@ def test_segment_option_limits_the_messages(campaign: Path, tmp_path: Path) -> N
     assert data["built"] == {"autres": 1}
     assert data["buckets"]["mines"] == 1  # routed there, not built
     assert [p.parent.name for p in out.rglob("*.eml")] == ["autres"]
+
+
+def test_summary_counts_messages_by_stage(tmp_path: Path) -> None:
+    from tests.render.test_stages import write_campaign
+
+    campaign = write_campaign(tmp_path)
+    code, stdout, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--per-recipient",
+         "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    assert (code, stderr) == (0, "")
+    assert stdout.splitlines()[1:3] == [
+        "  plants                         5",
+        "by stage: awareness 1, consideration 3, decision 1"
+        " (2 without a known stage got their segment's default)",
+    ]
+    code, stdout, _ = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--mbox",
+         str(tmp_path / "all.mbox"), "--format", "json"]
+    )  # fmt: skip
+    data = json.loads(stdout)
+    assert (code, data["stages"], data["stage_defaulted"]) == (
+        0,
+        {"awareness": 1, "consideration": 3, "decision": 1},
+        2,
+    )

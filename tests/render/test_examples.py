@@ -75,3 +75,13 @@ def test_dutch_example_uses_its_locale() -> None:
     assert '<html lang="nl-NL"' in html
     assert "€\xa04.995,00" in html and "€\xa06.043,95" in html  # 4 995,00 + 21 % btw
     assert "21%" in build.segments[0].text
+
+
+def test_heavy_equipment_has_a_product_photo_that_works_with_images_off(
+    heavy_html: dict[str, str],
+) -> None:
+    for html in heavy_html.values():
+        (img,) = [i for i in re.findall(r"<img\b[^>]*>", html) if "tl480-chargeuse" in i]
+        assert 'src="https://www.terrano-engins.example/img/tl480-chargeuse.jpg"' in img
+        assert 'alt="Chargeuse Terrano TL 480 en chargement de tombereau"' in img
+        assert 'width="552"' in img and 'height="310"' in img  # pixels, for Outlook

@@ -54,3 +54,15 @@ def test_inline_keeps_media_queries_and_stays_offline() -> None:
     # Not fetched (no network in tests either): the link is left as written; our MJML check
     # refuses external stylesheets before this stage.
     assert 'href="https://cdn.example/x.css"' in out
+
+
+def test_inlining_keeps_the_pixel_width_of_images() -> None:
+    # premailer would copy `width:100%` from the style into the attribute, and Outlook for
+    # Windows would then draw the image at its file size: MJML's attributes are kept.
+    html = (
+        "<html><head><style>img { border: 0; }</style></head><body>"
+        '<img src="https://a.example/p.jpg" alt="p" width="552" height="310"'
+        ' style="width:100%;height:310px"></body></html>'
+    )
+    out = inline_css(html)
+    assert 'width="552"' in out and 'height="310"' in out

@@ -184,10 +184,12 @@ def test_fast_assembly_matches_message_py_on_the_example() -> None:
     from b2bmail.render.fastmime import MessageSkeleton
     from b2bmail.render.message import build_message
 
-    build = render_campaign(EXAMPLE)
+    build = render_campaign(EXAMPLE, stage_variants=True)
     values = {k: str(v) for k, v in build.campaign.sample_recipient.items()}
-    for seg in build.segments:
-        skeleton = MessageSkeleton.from_compiled(seg.compiled, date=build.campaign.date)
+    variants = [c for seg in build.segments for c in seg.stage_variants]
+    assert len(variants) == 3 * len(build.segments)  # one per journey stage
+    for compiled in variants:
+        skeleton = MessageSkeleton.from_compiled(compiled, date=build.campaign.date)
         fast = parse(
             skeleton.assemble(
                 values, to_addr=values["email"], to_name="", message_id="<m@x.example>"
@@ -195,7 +197,7 @@ def test_fast_assembly_matches_message_py_on_the_example() -> None:
         )
         standard = parse(
             build_message(
-                seg.compiled,
+                compiled,
                 values,
                 to=values["email"],
                 date=build.campaign.date,
@@ -203,5 +205,5 @@ def test_fast_assembly_matches_message_py_on_the_example() -> None:
             )
         )
         for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe"):
-            assert fast[name] == standard[name], (seg.segment_id, name)
-        assert texts(fast) == texts(standard), seg.segment_id
+            assert fast[name] == standard[name], (compiled.segment_id, compiled.stage, name)
+        assert texts(fast) == texts(standard), (compiled.segment_id, compiled.stage)

@@ -162,6 +162,11 @@ def personalize_text(report: PersonalizeReport, target: str) -> str:
     lines = [f"{report.messages} message(s) from {report.rows_read} row(s) -> {target}"]
     for seg_id, count in report.built.items():
         lines.append(f"  {seg_id:<24} {count:>7}")
+    if report.stages:
+        line = "by stage: " + ", ".join(f"{k} {v}" for k, v in report.stages.items())
+        if report.stage_defaulted:
+            line += f" ({report.stage_defaulted} without a known stage got their segment's default)"
+        lines.append(line)
     skipped = {k: v for k, v in report.buckets.items() if k in RESERVED and v}
     if skipped:
         lines.append("not sent: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))

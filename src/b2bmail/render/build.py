@@ -14,9 +14,10 @@ from typing import Any
 from b2bmail.config import Campaign, load_campaign_config
 from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory
-from b2bmail.render.compile import CompiledEmail, compile_segment
+from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
 from b2bmail.render.message import build_message, message_id_for
+from b2bmail.render.stages import sample_stage
 from b2bmail.segments import load_segments
 
 
@@ -30,6 +31,14 @@ class BuiltSegment:
     html: str
     text: str
     eml: bytes
+    # One CompiledEmail per journey stage when asked for (render_campaign(stage_variants=True)),
+    # for per-recipient builds; empty otherwise. `compiled` is the sample's stage.
+    variants: tuple[CompiledEmail, ...] = ()
+
+    @property
+    def stage_variants(self) -> tuple[CompiledEmail, ...]:
+        """The variants to personalise from: every stage's, or just the sample's."""
+        return self.variants or (self.compiled,)
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,11 @@ def render_campaign(
     segment_ids: Iterable[str] | None = None,
     *,
     date: datetime | None = None,
+    stage_variants: bool = False,
 ) -> CampaignBuild:
-    """Compile each selected segment (all by default) and render it for the sample recipient."""
+    """Compile each selected segment (all by default) and render it for the sample recipient,
+    at the sample's journey stage (stages.sample_stage). With `stage_variants`, also compile
+    one variant per journey stage for per-recipient builds."""
     campaign = load_campaign(campaign_path)
     if date is not None:
         campaign = replace(campaign, date=date)
@@ -76,7 +88,14 @@ def render_campaign(
     )
     built = []
     for segment in chosen:
-        compiled = compile_segment(env, campaign, segment, segments=segments)
+        compiled = compile_segment(
+            env, campaign, segment, segments=segments, stage=sample_stage(campaign, segment)
+        )
+        variants = (
+            compile_stage_variants(env, campaign, segment, segments=segments, first=compiled)
+            if stage_variants
+            else ()
+        )
         values = sample_values(campaign)
         message_id = message_id_for(
             campaign.name, segment.id, campaign.date.isoformat(), domain=compiled.message_id_domain
@@ -93,6 +112,7 @@ def render_campaign(
                 eml=build_message(
                     compiled, values, to=values["email"], date=campaign.date, message_id=message_id
                 ),
+                variants=variants,
             )
         )
     return CampaignBuild(campaign=campaign, segments=tuple(built))

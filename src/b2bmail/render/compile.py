@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from typing import Any
 
@@ -20,6 +20,7 @@ from b2bmail.render.environment import render_string, render_template
 from b2bmail.render.inline import inline_css, tag_links
 from b2bmail.render.merge import MergeRegistry, MergeTemplate, RecipientProxy
 from b2bmail.render.mjml import compile_mjml
+from b2bmail.render.stages import JOURNEY_STAGES, default_stage
 from b2bmail.render.text import html_to_text
 from b2bmail.segments import Segment
 
@@ -41,6 +42,26 @@ class CompiledEmail:
     unsubscribe_mailto: MergeTemplate | None
     message_id_domain: str
     locale: str
+    stage: str = ""  # the journey stage this variant was compiled for ("" when built by hand)
+    default_stage: str = ""  # the segment's stage, for recipients without a known one
+
+    def same_content(self, other: CompiledEmail) -> bool:
+        """True when two variants would give every recipient the same message."""
+        return _content(self) == _content(other)
+
+
+def _content(c: CompiledEmail) -> tuple[object, ...]:
+    return (
+        c.subject,
+        c.preheader,
+        c.html,
+        c.text,
+        c.from_addr,
+        c.reply_to,
+        c.list_id,
+        c.unsubscribe_url,
+        c.unsubscribe_mailto,
+    )
 
 
 def order_by_benefit(
@@ -80,9 +101,16 @@ def compile_segment(
     segment: Segment,
     *,
     segments: Sequence[Segment] = (),
+    stage: str | None = None,
 ) -> CompiledEmail:
-    """Render one segment's email with merge fields left as holes."""
+    """Render one segment's email with merge fields left as holes, for one journey stage
+    (default: the segment's, see stages.default_stage). Templates see it as `stage`."""
     registry = MergeRegistry()
+    segment_stage = default_stage(campaign, segment)
+    if stage is None:
+        stage = segment_stage
+    elif stage not in JOURNEY_STAGES:
+        raise ValueError(f"not a journey stage: {stage!r}")
     lang, direction = language_tag(campaign.locale)
     context: dict[str, Any] = {
         "campaign": campaign,
@@ -91,6 +119,7 @@ def compile_segment(
         "segment": segment,
         "segments": segments,
         "vars": segment.variables,
+        "stage": stage,
         "recipient": RecipientProxy(registry),
         "lang": lang,
         "dir": direction,
@@ -135,4 +164,28 @@ def compile_segment(
         unsubscribe_mailto=registry.split(unsubscribe_mailto) if unsubscribe_mailto else None,
         message_id_domain=domain,
         locale=campaign.locale,
+        stage=stage,
+        default_stage=segment_stage,
     )
+
+
+def compile_stage_variants(
+    env: jinja2.Environment,
+    campaign: Campaign,
+    segment: Segment,
+    *,
+    segments: Sequence[Segment] = (),
+    first: CompiledEmail | None = None,
+) -> tuple[CompiledEmail, ...]:
+    """One variant per journey stage (in JOURNEY_STAGES order), `first` (already compiled)
+    reused. A variant identical to an earlier one shares its templates, so a template that
+    does not use the stage costs one message skeleton, not three."""
+    variants: list[CompiledEmail] = []
+    for stage in JOURNEY_STAGES:
+        if first is not None and first.stage == stage:
+            variant = first
+        else:
+            variant = compile_segment(env, campaign, segment, segments=segments, stage=stage)
+        same = next((v for v in variants if variant.same_content(v)), None)
+        variants.append(replace(same, stage=stage) if same is not None else variant)
+    return tuple(variants)

@@ -28,6 +28,10 @@ def inline_css(html: str) -> str:
             strip_important=False,
             disable_validation=True,
             disable_link_rewrites=True,
+            # premailer copies CSS widths into width/height attributes, overwriting MJML's:
+            # an <img width="552"> became width="100%", which Outlook for Windows ignores
+            # (it then draws the image at its file size). MJML writes the attributes it needs.
+            disable_basic_attributes=["width", "height"],
             cssutils_logging_level=logging.CRITICAL,
         ).transform()
     except Exception as exc:  # premailer raises from cssutils and lxml with varied types

@@ -1,8 +1,9 @@
 """Per-recipient messages: a recipient list routed to segments, each row merged into its
 segment's compiled email and assembled into an .eml (fastmime), streamed.
 
-Segment-level work (Jinja, MJML, inlining, text, the MIME skeleton) happens once per segment;
-a recipient costs building its merge values, an HMAC, and the assembly.
+Segment-level work (Jinja, MJML, inlining, text, the MIME skeleton) happens once per segment
+and journey stage (one variant per stage, identical variants shared); a recipient costs
+picking the variant of its stage, building its merge values, an HMAC, and the assembly.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from b2bmail.recipients.buckets import (
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import MessageSkeleton, clean_value, has_control
-from b2bmail.render.merge import MergeTemplate
+from b2bmail.render.fastmime import clean_value, has_control
+from b2bmail.render.personalize_plan import segment_plans
 from b2bmail.render.personalize_write import write_messages
+from b2bmail.render.stages import JOURNEY_STAGES
 
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
 _FALLBACK_LABEL = b"b2bmail unsubscribe token, no secret set\x1f"
@@ -76,9 +78,6 @@ def merge_text(value: object) -> str:
     return str(value)
 
 
-NAME_FIELDS = frozenset({"first_name", "last_name"})
-
-
 def recipient_values(
     fields: Mapping[str, object],
     extra: Mapping[str, str],
@@ -98,29 +97,6 @@ def recipient_values(
         values[key] = text
     values.update(extra)
     return values, cleaned
-
-
-def message_templates(compiled: CompiledEmail) -> list[MergeTemplate]:
-    templates: list[MergeTemplate] = [
-        compiled.subject,
-        compiled.preheader,
-        compiled.html,
-        compiled.text,
-        compiled.unsubscribe_url,
-    ]
-    if compiled.unsubscribe_mailto is not None:
-        templates.append(compiled.unsubscribe_mailto)
-    return templates
-
-
-def required_fields(compiled: CompiledEmail) -> frozenset[str]:
-    """Merge fields without a fallback anywhere in the message."""
-    names = set()
-    for template in message_templates(compiled):
-        for part in template.parts:
-            if not isinstance(part, str) and part.fallback is None:
-                names.add(part.name)
-    return frozenset(names)
 
 
 @dataclass(frozen=True)
@@ -151,6 +127,8 @@ class PersonalizeReport:
     built: Mapping[str, int]
     issues: tuple[RowIssue, ...]
     token_source: str
+    stages: Mapping[str, int] = field(default_factory=dict)  # messages per journey stage
+    stage_defaulted: int = 0  # of those, recipients without a known stage (segment's default)
 
     @property
     def messages(self) -> int:
@@ -169,13 +147,8 @@ class _Tally:
     buckets: dict[str, int] = field(default_factory=dict)
     built: dict[str, int] = field(default_factory=dict)
     issues: list[RowIssue] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SegmentPlan:
-    skeleton: MessageSkeleton
-    required: frozenset[str]  # merge fields with no fallback
-    wanted: frozenset[str]  # every field the message merges, plus the To display name
+    stages: dict[str, int] = field(default_factory=dict)
+    stage_defaulted: int = 0
 
 
 class Personalizer:
@@ -189,20 +162,16 @@ class Personalizer:
         date: datetime,
         key: TokenKey,
     ) -> None:
-        self.plans = {
-            c.segment_id: SegmentPlan(
-                MessageSkeleton.from_compiled(c, date=date),
-                required_fields(c),
-                frozenset().union(*(t.fields for t in message_templates(c))) | NAME_FIELDS,
-            )
-            for c in compiled
-        }
+        self.plans = segment_plans(compiled, date)
         check_segment_ids(list(self.plans))
         self.campaign_name = campaign_name
         self.date_text = date.isoformat()
         self.key = key
+        staged = any(plan.by_stage for plan in self.plans.values())
         self.tally = _Tally(
-            buckets=dict.fromkeys([*self.plans, *RESERVED], 0), built=dict.fromkeys(self.plans, 0)
+            buckets=dict.fromkeys([*self.plans, *RESERVED], 0),
+            built=dict.fromkeys(self.plans, 0),
+            stages=dict.fromkeys(JOURNEY_STAGES, 0) if staged else {},
         )
 
     @property
@@ -215,13 +184,15 @@ class Personalizer:
             built=dict(tally.built),
             issues=tuple(tally.issues),
             token_source=self.key.source,
+            stages=dict(tally.stages),
+            stage_defaulted=tally.stage_defaulted,
         )
 
     def build_one(
         self, segment_id: str, fields: Mapping[str, object], address_key: str, row: int
     ) -> PersonalizedMessage | None:
         """One recipient's message, or None (and an issue reported) when it cannot be built."""
-        plan = self.plans[segment_id]
+        stage, plan, defaulted = self.plans[segment_id].variant(fields.get("stage"))
         skeleton = plan.skeleton
         email = str(fields.get("email", ""))
         local, _, _ = email.rpartition("@")
@@ -260,6 +231,9 @@ class Personalizer:
             values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
         )
         self.tally.built[segment_id] += 1
+        if stage:
+            self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
+            self.tally.stage_defaulted += defaulted
         return PersonalizedMessage(row, email, segment_id, mid, data)
 
     def messages(
@@ -311,12 +285,13 @@ def build_per_recipient(
     from b2bmail.render.build import render_campaign
     from b2bmail.segments import load_segments
 
-    build = render_campaign(campaign_path, segment_ids, date=date)  # others: counted, not built
+    # Segments not selected are counted, not built; each selected one at every journey stage.
+    build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
     campaign = build.campaign
     assign = segment_assigner(load_segments(campaign.segments))
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     personalizer = Personalizer(
-        [seg.compiled for seg in build.segments],
+        [c for seg in build.segments for c in seg.stage_variants],
         campaign_name=campaign.name,
         date=campaign.date,
         key=token_key(campaign.list_id, environ),
@@ -343,13 +318,15 @@ def build_per_recipient(
 
 
 def report_json(report: PersonalizeReport) -> dict[str, object]:
-    """Stable JSON keys: rows_read, buckets, messages, built (per segment), token_source,
-    issues [{row, email, kind, detail}]."""
+    """Stable JSON keys: rows_read, buckets, messages, built (per segment), stages (messages
+    per journey stage), stage_defaulted, token_source, issues [{row, email, kind, detail}]."""
     return {
         "rows_read": report.rows_read,
         "buckets": dict(report.buckets),
         "messages": report.messages,
         "built": dict(report.built),
+        "stages": dict(report.stages),
+        "stage_defaulted": report.stage_defaulted,
         "token_source": report.token_source,
         "issues": [
             {"row": i.row, "email": i.email, "kind": i.kind, "detail": i.detail}

@@ -1,0 +1,66 @@
+"""Journey stages: which stage a segment's email is compiled for, and which a recipient is at.
+
+Templates receive `stage` (awareness | consideration | decision) as an ordinary Jinja
+variable, so the call to action can follow it. The sample build compiles each segment once,
+for its default stage; a per-recipient build compiles one variant per stage and sends each
+recipient the variant of their own stage. The stage is a compile-time choice among three
+fixed words: recipient data never becomes template source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from b2bmail.config import Campaign
+from b2bmail.errors import ConfigError
+from b2bmail.recipients.fields import STAGE_WORDS, slugify
+from b2bmail.segments import Segment
+
+#: The buying journey, in order (INTERFACES.md: canonical recipient field `stage`).
+JOURNEY_STAGES = ("awareness", "consideration", "decision")
+#: Used when neither the segment nor the campaign names a default: the start of the journey.
+FIRST_STAGE = JOURNEY_STAGES[0]
+
+
+def normalize_stage(value: object) -> str | None:
+    """`Décision`, ` decision `, `Réflexion` -> the canonical stage; anything else -> None."""
+    if not isinstance(value, str):
+        return None
+    if value in JOURNEY_STAGES:  # the reader already normalised it: the usual case
+        return value
+    slug = slugify(value)
+    stage = STAGE_WORDS.get(slug, slug)
+    return stage if stage in JOURNEY_STAGES else None
+
+
+def _configured(value: object, what: str, path: object) -> str:
+    stage = normalize_stage(value)
+    if stage is None:
+        raise ConfigError(
+            f"{what} is {value!r}, not a journey stage",
+            path=path if isinstance(path, str) else str(path),
+            hint=f"use one of: {', '.join(JOURNEY_STAGES)}",
+        )
+    return stage
+
+
+def default_stage(campaign: Campaign, segment: Segment) -> str:
+    """The segment's stage: its `stage` variable, else the campaign's
+    `content.cta.default_stage`, else awareness. Recipients whose own stage is missing or
+    unknown get this one."""
+    if "stage" in segment.variables:
+        return _configured(
+            segment.variables["stage"], f"segment {segment.id!r}: variable stage", campaign.segments
+        )
+    cta = campaign.content.get("cta")
+    if isinstance(cta, Mapping) and "default_stage" in cta:
+        return _configured(cta["default_stage"], "content.cta.default_stage", campaign.path)
+    return FIRST_STAGE
+
+
+def sample_stage(campaign: Campaign, segment: Segment) -> str:
+    """The stage of the sample email: the sample recipient's `stage` when it names one,
+    else the segment's default."""
+    return normalize_stage(campaign.sample_recipient.get("stage")) or default_stage(
+        campaign, segment
+    )
