@@ -125,9 +125,8 @@ class Document:
         self._by_tag: dict[str, list[Element]] = {}
         self.comments: list[etree._Comment] = []
         self._not_mso: set[Element] = set()
-        self._with_style: list[Element] = []
-        self._styles: dict[Element, dict[str, str]] = {}
-        self._parsed_styles: dict[str, dict[str, str]] = {}
+        # (element, style attribute) for every element with a non-empty style, in order.
+        self._with_style: list[tuple[Element, str]] = []
         self._memo: dict[str, object] = {}
         self._walk()
 
@@ -173,8 +172,9 @@ class Document:
                 found.append(node)
             if in_not_mso:
                 self._not_mso.add(node)
-            if node.get("style"):
-                with_style.append(node)
+            raw = node.get("style")
+            if raw:
+                with_style.append((node, raw))
 
     def memo(self, key: str, factory: Callable[[], T]) -> T:
         """A value rules share (e.g. the links), computed by the first rule that asks."""
@@ -193,28 +193,47 @@ class Document:
     def tags(self) -> Mapping[str, list[Element]]:
         return self._by_tag
 
+    @cached_property
+    def inline_styles(self) -> dict[Element, dict[str, str]]:
+        """Element -> parsed inline style, for every element with a style attribute, in order.
+
+        The parsed dicts are shared between elements: read them, never change them.
+        """
+        return self._styles_and_groups[0]
+
+    @cached_property
+    def style_groups(self) -> list[tuple[dict[str, str], list[Element]]]:
+        """Each distinct non-empty inline style with its elements (in document order)."""
+        return self._styles_and_groups[1]
+
+    @cached_property
+    def _styles_and_groups(
+        self,
+    ) -> tuple[dict[Element, dict[str, str]], list[tuple[dict[str, str], list[Element]]]]:
+        # Templates repeat the same style strings: each distinct one is parsed once.
+        groups: dict[str, tuple[dict[str, str], list[Element]]] = {}
+        styles = {}
+        for el, raw in self._with_style:
+            group = groups.get(raw)
+            if group is None:
+                group = groups[raw] = (parse_style(raw), [])
+            group[1].append(el)
+            styles[el] = group[0]
+        return styles, [group for group in groups.values() if group[0]]
+
+    def document_order(self, elements: Iterable[Element]) -> list[Element]:
+        """`elements` sorted in document order (each element once)."""
+        index = self.memo("order", lambda: {el: i for i, el in enumerate(self.root.iter())})
+        return sorted(set(elements), key=index.__getitem__)
+
     def style(self, el: Element) -> dict[str, str]:
-        """The inline style of `el`, parsed once and cached."""
-        cached = self._styles.get(el)
-        if cached is None:
-            raw = el.get("style") or ""
-            # Templates repeat the same style strings: parse each distinct one once.
-            cached = self._parsed_styles.get(raw)
-            if cached is None:
-                cached = parse_style(raw) if raw else {}
-                self._parsed_styles[raw] = cached
-            self._styles[el] = cached
-        return cached
+        """The inline style of `el` (empty when it has none), parsed once."""
+        return self.inline_styles.get(el) or {}
 
     @cached_property
     def styled(self) -> list[tuple[Element, dict[str, str]]]:
         """Every element with a non-empty inline style, in document order."""
-        out = []
-        for el in self._with_style:
-            style = self.style(el)
-            if style:
-                out.append((el, style))
-        return out
+        return [(el, style) for el, style in self.inline_styles.items() if style]
 
     @cached_property
     def stylesheets(self) -> list[tuple[Element, Stylesheet]]:
@@ -232,11 +251,8 @@ class Document:
     @cached_property
     def _outlook_hidden(self) -> set[Element]:
         hidden = set(self._not_mso)
-        for el in self._with_style:
-            if (
-                "mso-hide" in el.get("style")
-                and self.style(el).get("mso-hide", "").lower() == "all"
-            ):
+        for el, raw in self._with_style:
+            if "mso-hide" in raw and self.style(el).get("mso-hide", "").lower() == "all":
                 hidden.update(el.iter())
         return hidden
 
@@ -290,8 +306,7 @@ class Document:
     def hidden_elements(self) -> list[Element]:
         """Elements hidden from every reader (display:none, zero max-height), preheader included."""
         found = []
-        for el in self._with_style:
-            raw = el.get("style")
+        for el, raw in self._with_style:
             if ("none" in raw or "max-height" in raw) and _is_hidden_style(self.style(el)):
                 found.append(el)
         return found

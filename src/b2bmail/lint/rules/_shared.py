@@ -77,26 +77,37 @@ class CssIndex:
         self._sheet_outlook = sheet_outlook
 
     @cached_property
-    def _by_prop(self) -> dict[str, list[tuple[Element, str]]]:
-        found: dict[str, list[tuple[Element, str]]] = {}
-        for el, style in self._styled:
+    def _by_prop(self) -> dict[str, list[tuple[str, list[Element]]]]:
+        """property -> (value, elements) per distinct inline style that sets it.
+
+        Indexed by distinct style string, not by element: a template's hundreds of styled
+        elements share a few dozen styles, and most properties are never asked for.
+        """
+        found: dict[str, list[tuple[str, list[Element]]]] = {}
+        for style, elements in self._doc.style_groups:
             for prop, value in style.items():
                 bucket = found.get(prop)
                 if bucket is None:
-                    found[prop] = [(el, value)]
+                    found[prop] = [(value, elements)]
                 else:
-                    bucket.append((el, value))
+                    bucket.append((value, elements))
         return found
 
     def _inline(self, props: tuple[str, ...], outlook: bool) -> list[CssUse]:
         hidden = self._doc.hidden_from_outlook
         by_prop = self._by_prop
-        return [
-            CssUse(prop, value, el, None)
-            for prop in props
-            for el, value in by_prop.get(prop, ())
-            if not (outlook and hidden(el))
-        ]
+        found: list[CssUse] = []
+        for prop in props:
+            groups = by_prop.get(prop, ())
+            if len(groups) == 1:
+                pairs = [(el, groups[0][0]) for el in groups[0][1]]
+            else:
+                values = {el: value for value, elements in groups for el in elements}
+                pairs = [(el, values[el]) for el in self._doc.document_order(values)]
+            found.extend(
+                CssUse(prop, value, el, None) for el, value in pairs if not (outlook and hidden(el))
+            )
+        return found
 
     def all(self, *props: str) -> list[CssUse]:
         """Declarations of `props` anywhere, inline first then <style> blocks."""
@@ -107,19 +118,6 @@ class CssIndex:
         """Declarations of `props` that classic Outlook for Windows would read."""
         sheets = [use for prop in props for use in self._sheet_outlook.get(prop, ())]
         return self._inline(props, True) + sheets
-
-    def outlook_properties(self) -> dict[str, list[CssUse]]:
-        """Every property Outlook would read, with its declarations (one full pass)."""
-        hidden = self._doc.hidden_from_outlook
-        found: dict[str, list[CssUse]] = {}
-        for el, style in self._styled:
-            if hidden(el):
-                continue
-            for prop, value in style.items():
-                found.setdefault(prop, []).append(CssUse(prop, value, el, None))
-        for prop, uses in self._sheet_outlook.items():
-            found.setdefault(prop, []).extend(uses)
-        return found
 
     @cached_property
     def _properties(self) -> frozenset[str]:

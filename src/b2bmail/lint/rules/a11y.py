@@ -189,7 +189,9 @@ def vague_link_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 
 
 def _inherited(
-    doc: Document, el: Element, cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]]
+    styles: dict[Element, dict[str, str]],
+    el: Element,
+    cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]],
 ) -> tuple[RGB | None, RGB, bool, float | None]:
     """(inline colour or None, background, whether a background was set, font size px)."""
     found = cache.get(el)
@@ -197,7 +199,7 @@ def _inherited(
         return found
     parent = el.getparent()
     if parent is not None:
-        color, background, bg_set, size = _inherited(doc, parent, cache)
+        color, background, bg_set, size = _inherited(styles, parent, cache)
     else:
         color, background, bg_set, size = None, WHITE, False, None
     attr_color = el.get("color") if el.tag == "font" else None
@@ -206,8 +208,8 @@ def _inherited(
     bgcolor = el.get("bgcolor")
     if bgcolor and parse_color(bgcolor):
         background, bg_set = parse_color(bgcolor) or background, True
-    if el.get("style"):
-        style = doc.style(el)
+    style = styles.get(el)
+    if style:
         if "color" in style:
             color = parse_color(style["color"]) or color
         for prop in ("background-color", "background"):
@@ -236,7 +238,8 @@ def _text_elements(doc: Document) -> list[Element]:
 def _computed(doc: Document) -> list[tuple[Element, tuple[RGB | None, RGB, bool, float | None]]]:
     def compute() -> list[tuple[Element, tuple[RGB | None, RGB, bool, float | None]]]:
         cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]] = {}
-        return [(el, _inherited(doc, el, cache)) for el in _text_elements(doc)]
+        styles = doc.inline_styles
+        return [(el, _inherited(styles, el, cache)) for el in _text_elements(doc)]
 
     return doc.memo("computed_text_styles", compute)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from email.utils import getaddresses
 
@@ -36,7 +37,10 @@ STREET = re.compile(
     r"\b(street|st\.|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|drive|dr\.|way|suite|"
     r"floor|p\.?\s?o\.? box|rue|av\.|bd|chemin|allée|allee|place|quai|impasse|route|cedex|"
     r"bp|straße|strasse|str\.|weg|platz|gasse|allee|postfach|straat|laan|plein|gracht|"
-    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|\w+(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",
+    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|"
+    # "Hauptstraße", "Keizersgracht": one word character before the suffix finds the same
+    # words as `\w+` (only `search` is used) without retrying every start inside each word.
+    r"\w(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",
     re.I,
 )
 _DIGITS = re.compile(r"\d+")
@@ -121,6 +125,38 @@ def list_unsubscribe(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         )
 
 
+_FOUR_DIGITS = re.compile(r"\d{4,}")
+_CAPITAL_DIGIT = re.compile(r"[A-Z](?=\d)|\d(?=[A-Z])")
+
+
+def _postcode_candidates(text: str, runs: list[tuple[int, int]]) -> list[int]:
+    r"""Indexes of the digit runs whose ±12-character window may match POSTCODE, last first.
+
+    Every POSTCODE alternative holds four digits in a row or a capital next to a digit
+    ([A-Z]\d or \d[A-Z]): a window without one cannot match. Finding those few spots with two
+    C-speed scans, then the runs around them, is exact and spares a regex search per number
+    (prices, dates, phone numbers). Last first: the address usually sits in the footer.
+    """
+    starts = [start for start, _end in runs]
+    found: set[int] = set()
+    for pair in _CAPITAL_DIGIT.finditer(text):
+        # The window [start - 12, end + 12) must hold both characters of the pair.
+        first = pair.start()
+        index = bisect_right(starts, first + 12) - 1
+        while index >= 0 and runs[index][1] + 12 > first + 1:
+            found.add(index)
+            index -= 1
+    for run_start, run_end in (m.span() for m in _FOUR_DIGITS.finditer(text)):
+        # Four digits of the long run inside the window: min(high, end) - max(low, start) >= 4.
+        index = bisect_right(starts, run_end - 4 + 12) - 1
+        while index >= 0 and runs[index][1] + 12 >= run_start + 4:
+            low, high = max(0, runs[index][0] - 12), runs[index][1] + 12
+            if min(high, run_end) - max(low, run_start) >= 4:
+                found.add(index)
+            index -= 1
+    return sorted(found, reverse=True)
+
+
 @rule("B2B703", "postal-address-missing", "warning", {"address-window-chars": 120})
 def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
@@ -144,11 +180,13 @@ def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     window = int(t["address-window-chars"])
     for text in (doc.visible_text, doc.text or ""):
         # Every postcode holds digits: look only around digit runs (fast on long text).
-        for digits in _DIGITS.finditer(text):
-            near = text[max(0, digits.start() - 12) : digits.end() + 12]
+        runs = [m.span() for m in _DIGITS.finditer(text)]
+        for index in _postcode_candidates(text, runs):
+            start, end = runs[index]
+            near = text[max(0, start - 12) : end + 12]
             if not POSTCODE.search(near):
                 continue
-            around = text[max(0, digits.start() - window) : digits.end() + window]
+            around = text[max(0, start - window) : end + window]
             if STREET.search(around):
                 return
     yield doc.hit_document(
