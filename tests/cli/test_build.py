@@ -217,3 +217,48 @@ def test_undefined_variable_in_subject_points_at_its_line(campaign: Path, tmp_pa
         f"{campaign}:8: in subject: undefined variable: 'dict object' has no attribute 'editon' — "
         "define it in the campaign's content or the segment's variables, or fix the name",
     )  # fmt: skip
+
+
+def test_segment_stage_that_is_not_a_journey_stage(campaign: Path, tmp_path: Path) -> None:
+    segments = campaign.parent / "segments" / "segments.yaml"
+    _edit(segments, "variables: {stage: consideration}", "variables: {stage: soon}")
+    _fails(
+        campaign, tmp_path,
+        f"{segments}: segment 'practitioners': variable stage is 'soon', not a journey stage "
+        "— use one of: awareness, consideration, decision",
+    )  # fmt: skip
+
+
+def test_per_recipient_build_of_the_starter_follows_each_contacts_stage(
+    campaign: Path, tmp_path: Path
+) -> None:
+    import csv
+    from email import policy
+    from email.parser import BytesParser
+
+    import yaml
+
+    recipients = campaign.parent / "recipients.csv"
+    with open(recipients, encoding="utf-8", newline="") as fh:
+        stages = {row["email"]: row["stage"] for row in csv.DictReader(fh)}
+    cta = yaml.safe_load(campaign.read_text(encoding="utf-8"))["content"]["cta"]
+    urls = {stage: cta[stage]["url"] for stage in ("awareness", "consideration", "decision")}
+    out = tmp_path / "send"
+    result = CliRunner(env={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"}).invoke(
+        main,
+        ["build", str(campaign), "--recipients", str(recipients), "--per-recipient",
+         "--out", str(out), "--format", "json"],
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["messages"] > 0 and sum(report["stages"].values()) == report["messages"]
+    checked = 0
+    for path in out.rglob("*.eml"):
+        msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        body = msg.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
+        shown = [stage for stage, url in urls.items() if f"{url}?" in text]
+        expected = stages[msg["To"].addresses[0].addr_spec]
+        assert shown == [expected], path.name
+        checked += 1
+    assert checked == report["messages"]
