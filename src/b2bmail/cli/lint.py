@@ -108,7 +108,10 @@ def lint(
     problems: list[Problem] = []
     plain = [p for p in paths if p.suffix.lower() not in CAMPAIGN_SUFFIXES or p.is_dir()]
     for path in paths:
-        report = lint_paths([path], config) if path in plain else _lint_campaign(path, base, cli)
+        if path in plain:  # with several paths, a file that cannot be linted is a B2B000 problem
+            report = lint_paths([path], config, keep_going=len(paths) > 1)
+        else:
+            report = _lint_campaign(path, base, cli)
         files.extend(report.files)
         problems.extend(report.problems)
     output = format_problems(problems, output_format, files=files, rules=all_rules())

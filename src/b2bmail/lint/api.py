@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from b2bmail.errors import InputError
+from b2bmail.errors import B2bmailError, InputError
 from b2bmail.lint.config import LintConfig, load_lint_config
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit, Problem
 from b2bmail.lint.registry import Rule, all_rules
 from b2bmail.lint.sources import (
+    LINTABLE_SUFFIXES,
     document_from_message,
     document_from_parts,
     find_lintable,
@@ -25,6 +26,7 @@ from b2bmail.lint.sources import (
 )
 
 __all__ = [
+    "UNREADABLE_INPUT",
     "LintConfig",
     "LintReport",
     "Problem",
@@ -157,19 +159,74 @@ class LintReport:
     problems: tuple[Problem, ...]
 
 
-def lint_paths(paths: Iterable[Path], config: LintConfig | None = None) -> LintReport:
-    """Lint files and folders (folders recursively: .html, .htm, .eml, .mjml)."""
+UNREADABLE_INPUT = ("B2B000", "unreadable-input")
+"""Code and name of the problem a file that cannot be linted becomes, in a folder or a list.
+
+What it does:
+    Reports a file that could not be linted at all: unreadable, undecodable, or MJML that
+    does not compile. The message says what is wrong and what to do.
+
+Why it matters:
+    One broken template in a folder should not hide the problems of the others (the run goes
+    on and exits 1), and a file that was not linted must never pass silently.
+
+It is outside the rule registry on purpose: registry rules check a parsed document, and
+this one reports that there is none (as ruff reports a syntax error). So `--select`,
+`--ignore` and severities do not apply to it: it is always an error. A single file named on
+the command line that cannot be linted still stops the run (exit 2), as does a missing path.
+"""
+
+
+def unreadable_problem(error: B2bmailError, path: Path) -> Problem:
+    """The error-level `B2B000 unreadable-input` problem for a file that cannot be linted."""
+    hint = error.hint or "fix the file, or move it out of the linted folder"
+    code, name = UNREADABLE_INPUT
+    return Problem(
+        path=str(path),
+        code=code,
+        name=name,
+        severity="error",
+        message=f"{error.message} — {hint}",
+        line=error.line or 1,
+        column=error.column,
+        part="html",
+    )
+
+
+def lint_paths(
+    paths: Iterable[Path], config: LintConfig | None = None, *, keep_going: bool | None = None
+) -> LintReport:
+    """Lint files and folders (folders recursively: .html, .htm, .eml, .mjml).
+
+    A missing path raises InputError. A file that cannot be linted (unreadable, undecodable,
+    MJML that does not compile) becomes a `B2B000 unreadable-input` error problem and the run
+    goes on when it was found in a folder, or when several paths are linted (`keep_going`,
+    default: when `paths` holds more than one path); a single named file raises instead.
+    """
+    paths = list(paths)
+    go_on = len(paths) > 1 if keep_going is None else keep_going
     files: list[str] = []
     problems: list[Problem] = []
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", path=path, hint="check the path")
+        if not path.is_dir() and path.suffix.lower() not in LINTABLE_SUFFIXES:
+            raise InputError(
+                f"cannot lint a {path.suffix or 'suffix-less'} file",
+                path=path,
+                hint="lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files",
+            )
         found = find_lintable(path) if path.is_dir() else [path]
         for file in found:
             if path.is_dir() and file.suffix.lower() == ".mjml" and not is_mjml_document(file):
                 continue  # an mj-include partial, compiled as part of the document including it
             files.append(str(file))
-            problems.extend(lint_file(file, config))
+            try:
+                problems.extend(lint_file(file, config))
+            except B2bmailError as exc:
+                if not (go_on or path.is_dir()):
+                    raise
+                problems.append(unreadable_problem(exc, file))
     return LintReport(tuple(files), tuple(problems))
 
 

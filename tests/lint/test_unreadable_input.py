@@ -1,0 +1,115 @@
+"""A file that cannot be linted, in a folder or a list: a B2B000 problem, and the run goes on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from b2bmail.cli import main
+from b2bmail.errors import TemplateError
+from b2bmail.lint.api import UNREADABLE_INPUT, lint_paths
+from b2bmail.lint.registry import all_rules
+
+CLEAN = (
+    '<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Spring</title>'
+    '</head><body><div style="display:none">Spring prices on 40 machines, valid until the end '
+    'of May.</div><p>Spring news.</p><a href="https://example.com/demo">Book a demo</a>'
+    "<p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p>"
+    '<a href="https://example.com/unsubscribe">Unsubscribe</a></body></html>'
+)
+BROKEN_MJML = "<mjml><mj-body><mj-section>"
+# A text/html part in a charset Python does not know: the HTML cannot be decoded.
+UNDECODABLE_EML = (
+    "From: News <news@example.com>\r\nSubject: Spring\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/html; charset=x-no-such-charset\r\n\r\n<p>Hello</p>\r\n"
+)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no pyproject.toml above: default configuration
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    (emails / "a-clean.html").write_text(CLEAN, encoding="utf-8")
+    (emails / "b-broken.mjml").write_text(BROKEN_MJML, encoding="utf-8")
+    (emails / "c-undecodable.eml").write_text(UNDECODABLE_EML, encoding="utf-8")
+    (emails / "d-clean.html").write_text(CLEAN, encoding="utf-8")
+    return emails
+
+
+def test_folder_with_broken_files_reports_them_and_lints_the_rest(folder: Path) -> None:
+    code, out, err = run("lint", "emails", "--format", "json")
+    assert code == 1, err
+    problems = json.loads(out)
+    unreadable = [(p["path"], p["code"], p["name"], p["severity"]) for p in problems]
+    assert unreadable == [
+        (str(Path("emails/b-broken.mjml")), "B2B000", "unreadable-input", "error"),
+        (str(Path("emails/c-undecodable.eml")), "B2B000", "unreadable-input", "error"),
+    ]
+    mjml, eml = problems
+    assert mjml["message"].startswith("cannot compile MJML: ")
+    assert mjml["message"].endswith(" — fix the MJML markup")
+    assert eml["message"].startswith("cannot decode the HTML part: ")
+    assert eml["line"] == 1
+
+
+def test_text_output_names_the_file_and_counts_every_file(folder: Path) -> None:
+    code, out, _err = run("lint", "emails")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{Path('emails/b-broken.mjml')}:1: B2B000 [error] cannot compile")
+    assert lines[-1] == "2 problems (2 errors, 0 warnings, 0 info) in 4 files"
+
+
+def test_several_paths_go_on_past_a_broken_file(folder: Path) -> None:
+    code, out, _err = run("lint", "emails/b-broken.mjml", "emails/a-clean.html", "--format", "json")
+    assert code == 1
+    assert [p["code"] for p in json.loads(out)] == ["B2B000"]
+
+
+def test_select_and_ignore_do_not_hide_an_unreadable_file(folder: Path) -> None:
+    code, out, _err = run("lint", "emails", "--ignore", "B2B0", "--select", "B2B4")
+    assert code == 1
+    assert out.count("B2B000") == 2
+
+
+def test_single_broken_file_still_cannot_run(folder: Path) -> None:
+    code, out, err = run("lint", "emails/b-broken.mjml")
+    assert code == 2 and out == ""
+    assert err.startswith(f"b2bmail: {Path('emails/b-broken.mjml')}: cannot compile MJML")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_path_still_exits_2_even_among_several(folder: Path) -> None:
+    code, out, err = run("lint", "emails", "nope.html")
+    assert code == 2 and out == ""
+    assert err == "b2bmail: nope.html: no such file or folder — check the path\n"
+
+
+def test_unsupported_suffix_among_several_paths_is_a_usage_error(folder: Path) -> None:
+    (folder / "notes.txt").write_text("hello", encoding="utf-8")
+    code, _out, err = run("lint", "emails/a-clean.html", "emails/notes.txt")
+    assert code == 2
+    assert err.startswith(f"b2bmail: {Path('emails/notes.txt')}: cannot lint a .txt file")
+
+
+def test_library_raises_for_one_named_file_and_reports_in_a_folder(folder: Path) -> None:
+    with pytest.raises(TemplateError):
+        lint_paths([folder / "b-broken.mjml"])
+    report = lint_paths([folder])
+    assert len(report.files) == 4
+    assert [p.code for p in report.problems] == ["B2B000", "B2B000"]
+
+
+def test_the_code_is_reserved_outside_the_registry() -> None:
+    code, name = UNREADABLE_INPUT
+    assert all(rule.code != code and rule.name != name for rule in all_rules())
