@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from b2bmail.errors import OutputError
 from b2bmail.output import atomic_directory, write_atomic
 
 
@@ -33,3 +34,44 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
         (staging / "x").write_text("x")
     assert stat.S_IMODE((tmp_path / "f").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755
+
+
+def test_write_atomic_under_a_file_is_one_output_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "report.csv"
+    blocker.write_text("x")
+    with pytest.raises(OutputError) as info:
+        write_atomic(blocker / "x.json", "{}")
+    assert str(info.value) == (
+        f"{blocker / 'x.json'}: cannot write the file: a folder on its path is a file"
+        " — choose a path in a folder you can write to"
+    )
+
+
+def test_write_atomic_onto_a_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="it is a folder — give a file name"):
+        write_atomic(tmp_path, "x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_directory_onto_a_file_keeps_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    target.write_text("keep")
+    with pytest.raises(OutputError, match="a file has that name"), atomic_directory(target):
+        pass
+    assert target.read_text() == "keep"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_atomic_directory_under_a_file_is_one_output_error(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    with (
+        pytest.raises(OutputError, match="cannot write the folder: a folder on its path is a file"),
+        atomic_directory(tmp_path / "f" / "out"),
+    ):
+        pass
+
+
+def test_atomic_directory_lets_errors_of_the_body_through(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError), atomic_directory(tmp_path / "out") as staging:
+        (staging / "missing" / "x").write_text("x")
+    assert list(tmp_path.iterdir()) == []

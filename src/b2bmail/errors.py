@@ -64,6 +64,10 @@ class InputError(B2bmailError):
     """An input file (CSV, HTML, .eml) cannot be read."""
 
 
+class OutputError(B2bmailError):
+    """An output file or folder cannot be written (missing parent, not writable, a folder)."""
+
+
 class DnsSetupError(B2bmailError):
     """The DNS resolver cannot be set up (bad --nameserver, unreadable cache)."""
 

@@ -199,3 +199,15 @@ def test_suppression_forms_and_companies_error(tmp_path: Path, files: dict[str, 
         [str(files["list"]), "--segments", str(files["segments"]), "--companies", str(companies)]
     )
     assert code == 2 and "neither an id nor a domain column" in err
+
+
+def test_out_under_a_file_is_one_line_exit_2(files: dict[str, Path], tmp_path: Path) -> None:
+    target = files["list"] / "report.csv"
+    code, out, err = run(
+        [str(files["list"]), "--segments", str(files["segments"]), "--out", str(target)]
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"b2bmail: {target}: cannot write the file: a folder on its path is a file"
+        " — choose a path in a folder you can write to\n"
+    )
