@@ -211,3 +211,28 @@ def test_out_under_a_file_is_one_line_exit_2(files: dict[str, Path], tmp_path: P
         f"b2bmail: {target}: cannot write the file: a folder on its path is a file"
         " — choose a path in a folder you can write to\n"
     )
+
+
+def test_forced_utf16_reads_an_excel_unicode_text_file(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    # Regression: --encoding utf-16 was a UnicodeError traceback ("stream does not start with BOM").
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("Courriel\tSecteur\r\nzoe@acme.fr\tmines\r\n".encode("utf-16"))
+    code, out, err = run([str(path), "--segments", str(files["segments"]), "--encoding", "utf-16"])
+    assert (code, err) == (0, "")
+    assert (
+        out.splitlines()[0]
+        == f"{path}: 1 rows read (utf-16-le, tab-separated, email column 'Courriel')"
+    )
+
+
+def test_non_text_codec_is_one_line_exit_2(files: dict[str, Path]) -> None:
+    code, out, err = run(
+        [str(files["list"]), "--segments", str(files["segments"]), "--encoding", "hex"]
+    )
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"b2bmail: {files['list']}: unknown encoding 'hex' — use utf-8, utf-8-sig or cp1252\n"
+    )

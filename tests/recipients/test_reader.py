@@ -162,3 +162,61 @@ def test_unknown_encoding_is_an_input_error(tmp_path: Path) -> None:
     path = write(tmp_path, b"email\na@acme.fr\n")
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
         read_recipients(path, encoding="klingon")
+
+
+TEXT = "email,name\r\nzoe@acme.fr,Zoé\r\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "forced", "codec"),
+    [
+        pytest.param(
+            codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16", "utf-16-le", id="utf-16-bom"
+        ),
+        pytest.param(
+            codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "UTF16", "utf-16-be", id="utf-16-be-bom"
+        ),
+        pytest.param(TEXT.encode("utf-16-le"), "utf-16", "utf-16-le", id="utf-16-no-bom"),
+        pytest.param(TEXT.encode("utf-16-le"), "utf-16-le", "utf-16-le", id="utf-16-le-no-bom"),
+        pytest.param(
+            codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), None, "utf-32-le", id="utf-32-auto"
+        ),
+        pytest.param(
+            codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), "utf-32", "utf-32-le", id="utf-32"
+        ),
+    ],
+)
+def test_forced_wide_encodings_read(
+    tmp_path: Path, data: bytes, forced: str | None, codec: str
+) -> None:
+    path = write(tmp_path, data)
+    kwargs = {"encoding": forced} if forced else {}
+    table = read_recipients(path, **kwargs)
+    assert table.encoding == codec
+    assert [(r.row, r.fields["email"], r.fields["name"]) for r in table.rows] == [
+        (2, "zoe@acme.fr", "Zoé")
+    ]
+
+
+@pytest.mark.parametrize("codec", ["hex", "base64", "rot13"])
+def test_non_text_codecs_are_unknown_encodings(tmp_path: Path, codec: str) -> None:
+    path = write(tmp_path, TEXT.encode())
+    with pytest.raises(InputError) as info:
+        read_recipients(path, encoding=codec)
+    assert str(info.value) == f"{path}: unknown encoding {codec!r} — use utf-8, utf-8-sig or cp1252"
+
+
+def test_codec_failing_without_a_position_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "email\r\n\x80x@y.z\r\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"cannot decode .* as punycode"):
+        read_recipients(path, encoding="punycode")
+
+
+@pytest.mark.parametrize(
+    ("codec", "hint"), [("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")]
+)
+def test_utf16_without_bom_hint_names_the_byte_order(tmp_path: Path, codec: str, hint: str) -> None:
+    path = write(tmp_path, TEXT.encode(codec))
+    with pytest.raises(InputError) as info:
+        read_recipients(path)
+    assert str(info.value).endswith(f"pass --encoding {hint}")

@@ -36,11 +36,42 @@ class TextFormat:
 
 def _codec_name(encoding: str, path: Path) -> str:
     try:
-        return codecs.lookup(encoding).name
+        name = codecs.lookup(encoding).name
+        # str.encode refuses codecs that are not text encodings (hex, base64, rot13...).
+        "".encode(name)
     except LookupError:
         raise InputError(
             f"unknown encoding {encoding!r}", path=path, hint="use utf-8, utf-8-sig or cp1252"
         ) from None
+    return name
+
+
+def _wide_codec(name: str, head: bytes) -> tuple[str, bytes]:
+    """(codec, BOM to skip) for a forced UTF-16/UTF-32 codec. Plain `utf-16`/`utf-32` take the
+    byte order from the BOM, else little-endian (what Windows writes as "Unicode text"): their
+    incremental decoders refuse a stream whose BOM was already skipped. A UTF-32 BOM starts
+    like a UTF-16 one, so the BOM is matched here against the codec, not guessed before."""
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if codec.startswith(name) and head.startswith(bom):
+            return codec, bom
+    return (f"{name}-le" if name in ("utf-16", "utf-32") else name), b""
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` for mostly-ASCII UTF-16 without a BOM (NUL in nearly every
+    other byte: odd offsets for little-endian, even for big-endian), else None."""
+    sample = head[:512]
+    if len(sample) < 4:
+        return None
+    for codec, half in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if half.count(0) >= 0.9 * len(half):
+            return codec
+    return None
 
 
 def _validate(fh: BinaryIO, encoding: str, start: int) -> tuple[int, int, int] | None:
@@ -62,6 +93,9 @@ def _validate(fh: BinaryIO, encoding: str, start: int) -> tuple[int, int, int] |
             line += chunk[: max(in_chunk, 0)].count(b"\n")
             bad = exc.object[exc.start] if exc.start < len(exc.object) else 0
             return bad_at, line, bad
+        except (UnicodeError, ValueError):
+            # Codecs such as punycode fail without saying where: name the chunk (byte -1).
+            return offset, line, -1
         if final:
             return None
         offset += len(chunk)
@@ -84,23 +118,32 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
     bom = b""
     if head.startswith(codecs.BOM_UTF8):
         bom, guess = codecs.BOM_UTF8, "utf-8"
+    elif head.startswith(codecs.BOM_UTF32_LE):  # before UTF-16 LE: it starts the same way
+        bom, guess = codecs.BOM_UTF32_LE, "utf-32-le"
+    elif head.startswith(codecs.BOM_UTF32_BE):
+        bom, guess = codecs.BOM_UTF32_BE, "utf-32-be"
     elif head.startswith(codecs.BOM_UTF16_LE):
         bom, guess = codecs.BOM_UTF16_LE, "utf-16-le"
     elif head.startswith(codecs.BOM_UTF16_BE):
         bom, guess = codecs.BOM_UTF16_BE, "utf-16-be"
     else:
         guess = ""
-    if not guess.startswith("utf-16") and b"\x00" in head:
+    forced_codec = _codec_name(forced, path) if forced else None
+    wide = (forced_codec or guess).startswith(("utf-16", "utf-32"))
+    if not wide and b"\x00" in head:
         at = head.index(b"\x00")
+        utf16 = _utf16_without_bom(head)
         raise InputError(
             f"this looks like a binary file (NUL byte at byte offset {at}), not CSV text",
             path=path,
-            hint="give a CSV or TSV export of the list",
+            hint=f"if it is UTF-16 text without a byte-order mark, pass --encoding {utf16}"
+            if utf16
+            else "give a CSV or TSV export of the list",
         )
+    if forced_codec is not None and wide:
+        forced_codec, bom = _wide_codec(forced_codec, head)
     start = len(bom)
-    candidates = (
-        [_codec_name(forced, path)] if forced else ([guess] if guess else ["utf-8", "cp1252"])
-    )
+    candidates = [forced_codec] if forced_codec else ([guess] if guess else ["utf-8", "cp1252"])
     failures = []
     for codec in candidates:
         bad = _validate(fh, codec, start)
@@ -114,8 +157,9 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
         first_codec, (first_at, _, first_byte) = failures[0]
         if first_at != at:
             also = f" (nor is it {first_codec}: byte 0x{first_byte:02x} at offset {first_at})"
+    what = f"byte 0x{byte:02x}" if byte >= 0 else "the text"
     raise InputError(
-        f"cannot decode byte 0x{byte:02x} at byte offset {at} as {codec}{also}",
+        f"cannot decode {what} at byte offset {at} as {codec}{also}",
         path=path,
         line=line,
         hint=ENCODING_HINT
