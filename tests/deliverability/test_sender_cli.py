@@ -219,3 +219,32 @@ def test_dns_failures_are_unknown_never_fail(fixture: str, request: pytest.Fixtu
     data = json.loads(result.stdout)
     assert data["spf"]["status"] == "unknown"
     assert data["mta_sts"]["status"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        pytest.param(
+            ["sender.test", "--ip", "fe80::1%eth0"],
+            "Invalid value for '--ip': 'fe80::1%eth0' has a zone index"
+            " — give the address without '%eth0'",
+            id="ipv6-zone-index",  # was an AddressValueError traceback
+        ),
+        pytest.param(
+            ["192.0.2.1"],
+            "Invalid value for 'DOMAIN': '192.0.2.1' is an IP address, not a domain name"
+            " — give the domain you send from and the IP with --ip",
+            id="ip-as-domain",  # was checked as a domain: every item 'unknown'
+        ),
+        pytest.param(
+            ["sender.test", "--dkim-selector", "s" * 64],
+            f"Invalid value for '--dkim-selector': '{'s' * 64}' has a part longer than 63"
+            " characters — check the s= tag of your DKIM-Signature",
+            id="selector-label-too-long",  # was asked over DNS and reported 'unknown'
+        ),
+    ],
+)
+def test_inputs_dns_cannot_ask_exit_2_before_any_query(args: list[str], error: str) -> None:
+    result = invoke(*args, "--nameserver", "127.0.0.1:9", "--no-cache")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == f"Error: {error}"

@@ -26,6 +26,15 @@ def _domain(ctx: click.Context, param: click.Parameter, value: str) -> str:
         name = name.encode("idna").decode("ascii")
     except UnicodeError:
         raise click.BadParameter(f"{value!r} is not a domain name") from None
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    else:
+        raise click.BadParameter(
+            f"{value!r} is an IP address, not a domain name — give the domain you send from"
+            " and the IP with --ip"
+        )
     if not is_valid_domain(name) or not all(_LDH.fullmatch(label) for label in name.split(".")):
         raise click.BadParameter(
             f"{value!r} is not a domain name — give the domain you send from, e.g. example.com"
@@ -36,9 +45,14 @@ def _domain(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def _ips(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     for value in values:
         try:
-            ipaddress.ip_address(value)
+            ip = ipaddress.ip_address(value)
         except ValueError:
             raise click.BadParameter(f"{value!r} is not an IPv4 or IPv6 address") from None
+        if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+            # A zone index (fe80::1%eth0) is local to this host: no SPF or PTR record can name it.
+            raise click.BadParameter(
+                f"{value!r} has a zone index — give the address without '%{ip.scope_id}'"
+            )
     return values
 
 
@@ -49,6 +63,12 @@ def _selectors(
         if not SELECTOR.fullmatch(value):
             raise click.BadParameter(
                 f"{value!r} is not a DKIM selector (letters, digits, '-', '_', dots)"
+            )
+        if any(len(label) > 63 for label in value.split(".")):
+            # RFC 1035 §2.3.4: a DNS label is at most 63 octets.
+            raise click.BadParameter(
+                f"{value!r} has a part longer than 63 characters — check the s= tag of your"
+                " DKIM-Signature"
             )
     return values
 
