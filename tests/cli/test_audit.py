@@ -272,3 +272,36 @@ def test_encoding_and_delimiter_reach_the_reader(silent_nameserver: str, tmp_pat
     )
     assert code == 0
     assert out.splitlines()[1].startswith("2,ann@m365.example,m365.example,unknown,")
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        pytest.param(
+            "nan",
+            "Error: Invalid value for '--timeout': nan is not a number of seconds between 0"
+            " and 60 — e.g. --timeout 3",
+            id="nan",
+        ),
+        pytest.param(
+            "inf",
+            "Error: Invalid value for '--timeout': inf is not in the range 0<x<=60.0.",
+            id="inf",
+        ),
+        pytest.param(
+            "1e308",
+            "Error: Invalid value for '--timeout': 1e+308 is not in the range 0<x<=60.0.",
+            id="huge",
+        ),
+    ],
+)
+def test_timeout_that_would_never_end_is_refused(tmp_path: Path, value: str, error: str) -> None:
+    # Regression: nan passed FloatRange and inf/1e308 were accepted; against a silent server
+    # both made the audit hang for ever.
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        str(path), "--nameserver", "127.0.0.1:9", "--no-cache", "--timeout", value
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == error

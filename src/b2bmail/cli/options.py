@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -41,6 +42,19 @@ def out_option(
         )(func)
 
     return decorator
+
+
+MAX_TIMEOUT = 60.0
+
+
+def _timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    # FloatRange lets nan through (every comparison with nan is false); nan, like inf before
+    # the upper bound, made a silent server hang the run for ever.
+    if math.isnan(value):
+        raise click.BadParameter(
+            f"{value} is not a number of seconds between 0 and {MAX_TIMEOUT:g} — e.g. --timeout 3"
+        )
+    return value
 
 
 def stderr_is_terminal() -> bool:
@@ -88,7 +102,8 @@ def resolver_options(func: F) -> F:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=click.FloatRange(min=0, max=MAX_TIMEOUT, min_open=True),
+            callback=_timeout,
             default=DEFAULT_TIMEOUT,
             show_default=True,
             help="Seconds to wait for each DNS answer before trying again.",
