@@ -96,3 +96,17 @@ def test_text_summary() -> None:
         "By provider:\n"
         "  100 % of recipients sit behind Microsoft 365 (1)\n"
     )
+
+
+def test_text_findings_fold_at_80_columns() -> None:
+    rows = [Row(4, "bob@gone.example"), Row(5, "nope")]
+    report = asyncio.run(audit_recipients(rows, StaticResolver(TABLE)))
+    text = format_text(report, "list.csv")
+    assert text.split("Undeliverable (1):\n")[1] == (
+        "  row 4: bob@gone.example — The domain gone.example does not exist (NXDOMAIN):\n"
+        "      mail to it bounces.\n"
+        "\n"
+        "Invalid addresses (1):\n"
+        "  row 5: 'nope' — An email address must have an @-sign.\n"
+    )
+    assert max(len(line) for line in text.splitlines()) <= 80

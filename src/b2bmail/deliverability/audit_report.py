@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from typing import Any
 
 from b2bmail.deliverability.audit import AuditReport
@@ -101,6 +102,21 @@ def format_csv(report: AuditReport) -> str:
     return out.getvalue()
 
 
+TEXT_WIDTH = 80
+
+
+def _wrap(text: str, indent: str = "      ") -> list[str]:
+    """Fold a finding line for an 80-column terminal; addresses and domains stay whole."""
+    return textwrap.wrap(
+        text,
+        width=TEXT_WIDTH,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [text]
+
+
 def format_text(report: AuditReport, source: str = "") -> str:
     """Summary by level and provider, then the recipients worth a look (worst first)."""
     total = len(report.recipients)
@@ -117,25 +133,26 @@ def format_text(report: AuditReport, source: str = "") -> str:
     ]
     lines += ["", "By provider:"]
     for provider, count in list(report.by_provider.items())[:TEXT_LIST_LIMIT]:
-        lines.append(f"  {_pct(count, total):>5} of recipients sit behind {provider} ({count})")
+        lines += _wrap(f"  {_pct(count, total):>5} of recipients sit behind {provider} ({count})")
     if report.by_gateway:
         behind = sum(report.by_gateway.values())
         parts = ", ".join(f"{g} {_pct(c, total)}" for g, c in report.by_gateway.items())
-        lines.append(f"  secure email gateways: {_pct(behind, total)} of recipients ({parts})")
+        lines += _wrap(f"  secure email gateways: {_pct(behind, total)} of recipients ({parts})")
     for level in ("undeliverable", "unknown", "high"):
         hits = [r for r in report.recipients if r.risk.level == level]
         if not hits:
             continue
         lines += ["", f"{level.capitalize()} ({len(hits)}):"]
         for r in hits[:TEXT_LIST_LIMIT]:
-            lines.append(f"  row {r.row}: {r.risk.email} — {r.risk.reasons[0].message}")
-            lines += [f"      {x.message}" for x in r.risk.reasons[1:]]
+            lines += _wrap(f"  row {r.row}: {r.risk.email} — {r.risk.reasons[0].message}")
+            for x in r.risk.reasons[1:]:
+                lines += _wrap(f"      {x.message}")
         if len(hits) > TEXT_LIST_LIMIT:
             lines.append(f"  … and {len(hits) - TEXT_LIST_LIMIT} more (use --format json or csv)")
     if report.invalid:
         lines += ["", f"Invalid addresses ({len(report.invalid)}):"]
         for i in report.invalid[:TEXT_LIST_LIMIT]:
-            lines.append(f"  row {i.row}: {i.email!r} — {i.reason}")
+            lines += _wrap(f"  row {i.row}: {i.email!r} — {i.reason}")
         if len(report.invalid) > TEXT_LIST_LIMIT:
             lines.append(
                 f"  … and {len(report.invalid) - TEXT_LIST_LIMIT} more (use --format json or csv)"
