@@ -235,3 +235,21 @@ def test_external_report_destinations_need_authorization() -> None:
     ]
     assert "vendor.example.org does not accept reports for this domain" in format_text(report)
     assert report_to_dict(report)["dmarc"]["report_authorization"][2]["status"] == "unauthorized"
+
+
+def test_text_report_of_an_invalid_dmarc_policy_is_readable_at_80_columns() -> None:
+    table = good_table()
+    table[("_dmarc.example.com", "TXT")] = ["v=DMARC1; p=bogus; pct=500"]
+    text = format_text(run(table))
+    # Was "policy None" (a Python value) and 90-170 column finding lines.
+    dmarc = text.split("DMARC _dmarc.example.com: v=DMARC1; p=bogus; pct=500\n")[1].split("\n\n")[0]
+    assert dmarc.splitlines() == [
+        "    policy not valid, pct 100, adkim=r, aspf=r, rua: none",
+        "    error: p='bogus' must be one of none|quarantine|reject (RFC 7489 §6.3).",
+        "      [dmarc-bad-value]",
+        "    error: pct='500' must be an integer 0-100 (RFC 7489 §6.3). [dmarc-bad-value]",
+        "    info: no rua=: you will receive no aggregate reports (RFC 7489 §7.2).",
+        "      [dmarc-no-rua]",
+    ]
+    long_lines = [line for line in text.splitlines() if len(line) > 80]
+    assert all(line.startswith(("SPF: v=spf1", "DKIM ", "  [")) for line in long_lines), long_lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from b2bmail.deliverability.dkim import DkimKey
@@ -120,8 +121,26 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
     }
 
 
+TEXT_WIDTH = 80
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    """Fold one line for an 80-column terminal under `indent`; URLs and names stay whole."""
+    return textwrap.wrap(
+        text,
+        width=TEXT_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent + text]
+
+
 def _finding_lines(findings: tuple[Finding, ...], indent: str = "    ") -> list[str]:
-    return [f"{indent}{f.severity}: {f.message} [{f.code}]" for f in findings]
+    lines: list[str] = []
+    for f in findings:
+        lines += _wrap(f"{f.severity}: {f.message} [{f.code}]", indent)
+    return lines
 
 
 def format_text(report: SenderReport) -> str:
@@ -164,7 +183,7 @@ def format_text(report: SenderReport) -> str:
         lines.append(f"DMARC _dmarc.{dmarc.record_domain}: {dmarc.record.text}")
         rua = ", ".join(u.uri for u in dmarc.record.rua) or "none"
         lines.append(
-            f"    policy {dmarc.effective_policy}, pct {dmarc.record.pct}, "
+            f"    policy {dmarc.effective_policy or 'not valid'}, pct {dmarc.record.pct}, "
             f"adkim={dmarc.record.adkim}, aspf={dmarc.record.aspf}, rua: {rua}"
         )
         lines += _finding_lines(dmarc.record.findings)
@@ -192,5 +211,5 @@ def format_text(report: SenderReport) -> str:
     lines += ["", "Bulk-sender checklist (Gmail, Yahoo 2024; Microsoft 2025):"]
     for item in report.checklist:
         lines.append(f"  [{MARKS[item.status]:>7}] {item.title}")
-        lines.append(f"            {item.reason}")
+        lines += _wrap(item.reason, "            ")
     return "\n".join(lines) + "\n"
