@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from b2bmail.cli import main
@@ -20,3 +22,19 @@ def test_error_message_carries_location_and_hint() -> None:
 def test_error_message_with_csv_row() -> None:
     err = B2bmailError("no email column", path="list.csv", row=1)
     assert str(err) == "list.csv: row 1: no email column"
+
+
+def test_error_from_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    # Regression: "b2bmail: emp\nty.csv: the file is empty ..." was printed over two lines.
+    recipients = tmp_path / "emp\nty.csv"
+    recipients.write_text("")
+    segments = tmp_path / "segments.yaml"
+    segments.write_text(
+        "segments:\n  - {id: all, name: All, priority: 1, rule: {field: sector, equals: x}}\n"
+    )
+    result = CliRunner().invoke(main, ["segment", str(recipients), "--segments", str(segments)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"b2bmail: {tmp_path}/emp\\nty.csv: the file is empty"
+        " — export the list again with a header row\n"
+    )

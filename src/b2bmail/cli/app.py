@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import click
@@ -14,6 +15,15 @@ EXIT_FINDINGS = 1
 EXIT_CANNOT_RUN = 2
 
 
+def one_line(text: str) -> str:
+    """Escape control characters and line separators (a file name or a value read from a file
+    may hold them) so the error stays on one line."""
+    return "".join(
+        ascii(char)[1:-1] if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char
+        for char in text
+    )
+
+
 class B2bmailGroup(click.Group):
     """Turns a `B2bmailError` raised anywhere below into one line on stderr and exit 2."""
 
@@ -21,7 +31,7 @@ class B2bmailGroup(click.Group):
         try:
             return super().invoke(ctx)
         except B2bmailError as exc:
-            click.echo(f"b2bmail: {exc}", err=True)
+            click.echo(f"b2bmail: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_CANNOT_RUN)
         except KeyboardInterrupt:
             click.echo("b2bmail: interrupted", err=True)
