@@ -261,10 +261,13 @@ def low_contrast(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <p style="color: #595959">Prices valid until May.</p>
     """
+    ratios: dict[tuple[RGB, RGB], float] = {}  # a template uses a few colour pairs
     for el, (color, background, _bg_set, size) in _computed(doc):
         if color is None:
             continue
-        ratio = contrast_ratio(color, background)
+        ratio = ratios.get((color, background))
+        if ratio is None:
+            ratio = ratios[color, background] = contrast_ratio(color, background)
         needed = 3.0 if size is not None and size >= 24 else t["min-contrast"]
         if ratio < needed:
             yield doc.hit(

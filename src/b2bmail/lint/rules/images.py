@@ -150,7 +150,7 @@ def image_heavy(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     ]
     if not images:
         return
-    words = len(doc.words)
+    words = doc.word_count
     if words == 0:
         yield doc.hit(images[0], "the email is only images — add the message as live text")
     elif words < t["min-words-per-image"] * len(images):

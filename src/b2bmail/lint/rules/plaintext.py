@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
-from b2bmail.lint.document import Document
+from b2bmail.lint.document import Document, count_words
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.registry import rule
 from b2bmail.lint.rules._shared import is_template_value, links
-
-_WORDS = re.compile(r"[^\W_](?:[\w'’-]*\w)?")
 
 
 @rule("B2B201", "text-part-missing", "warning")
@@ -92,8 +89,8 @@ def text_part_short(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     if doc.text is None or doc.is_empty:
         return
-    text_words = len(_WORDS.findall(doc.text))
-    html_words = len(doc.words)
+    text_words = count_words(doc.text)
+    html_words = doc.word_count
     if text_words == 0:
         yield Hit("the text part is empty — put the email's text in it", 1, None, "", "text")
     elif text_words < t["text-min-ratio"] * html_words:

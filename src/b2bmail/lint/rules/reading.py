@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from lxml import etree
 
 from b2bmail.lint.css import parse_px
-from b2bmail.lint.document import Document, text_content
+from b2bmail.lint.document import Document, count_words, text_content
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.registry import rule
 from b2bmail.lint.rules._shared import is_template_value
@@ -126,7 +126,7 @@ def preheader_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><div style="display:none;max-height:0;overflow:hidden">Spring prices on 40 machines, valid until May.</div><p>Our spring catalogue is out.</p></body></html>
     """
-    if doc.preheader is None and doc.words:
+    if doc.preheader is None and doc.word_count:
         yield doc.hit_document("no preheader — add hidden preview text at the top of the body")
 
 
@@ -185,7 +185,7 @@ def too_long(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Short and clear.</p></body></html>
     """
-    count = len(doc.words)
+    count = doc.word_count
     if count > t["max-words"]:
         seconds = count / t["words-per-minute"] * 60
         yield doc.hit_document(
@@ -226,12 +226,12 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
                     return True, words
             if tag == "img":
                 pixels += parse_px(el.get("height") or "") or 0
-            words += len(_WORDS.findall(el.text or ""))
+            words += count_words(el.text or "")
         else:
             if skip_depth:
                 skip_depth -= 1
             if not skip_depth and el is not doc.body:
-                words += len(_WORDS.findall(el.tail or ""))
+                words += count_words(el.tail or "")
         if words > max_words or pixels > max_px:
             return False, words
     return False, words
@@ -257,7 +257,7 @@ def no_cta_first_screen(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <html><body><p>Spring news.</p><a href="https://example.com/demo">Book a demo</a></body></html>
     """
-    if not doc.words:
+    if not doc.word_count:
         return
     found, _words = _first_cta(doc, t["first-screen-words"], t["first-screen-px"])
     if not found:
