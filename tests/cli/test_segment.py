@@ -236,3 +236,18 @@ def test_non_text_codec_is_one_line_exit_2(files: dict[str, Path]) -> None:
         err
         == f"b2bmail: {files['list']}: unknown encoding 'hex' — use utf-8, utf-8-sig or cp1252\n"
     )
+
+
+def test_open_quote_is_one_line_exit_2_and_no_output(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text('email,sector\na@x.fr,"mines\nb@x.fr,mines\n', encoding="utf-8")
+    out_file = tmp_path / "segmented.csv"
+    args = [str(path), "--segments", str(files["segments"]), "--format", "csv"]
+    code, out, err = run([*args, "--out", str(out_file)])
+    assert (code, out, out_file.exists()) == (2, "", False)
+    assert err == (
+        f"b2bmail: {path}:2: a quoted field opened on this line is never closed, so every line"
+        ' after it would be read as part of that field — close the quote (") or remove it\n'
+    )

@@ -220,3 +220,40 @@ def test_utf16_without_bom_hint_names_the_byte_order(tmp_path: Path, codec: str,
     with pytest.raises(InputError) as info:
         read_recipients(path)
     assert str(info.value).endswith(f"pass --encoding {hint}")
+
+
+def test_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path: Path) -> None:
+    # Regression: rows 3 and 4 became part of row 2's name, silently.
+    path = write(tmp_path, b'email,name\na@x.fr,"Unclosed\nb@x.fr,Bob\nc@x.fr,Cy\n')
+    with pytest.raises(InputError) as info:
+        rows_of(path)
+    assert str(info.value) == (
+        f"{path}:2: a quoted field opened on this line is never closed, so every line after it"
+        ' would be read as part of that field — close the quote (") or remove it'
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(
+            b'email,name\na@x.fr,"two\nlines"\n',
+            [(2, {"email": "a@x.fr", "name": "two\nlines"})],
+            id="closed-multiline-last",
+        ),
+        pytest.param(
+            b'email,name\na@x.fr,"open',
+            [(2, {"email": "a@x.fr", "name": "open"})],
+            id="open-on-the-last-line-swallows-nothing",
+        ),
+        pytest.param(
+            b'email,name\na@x.fr,Un"quoted\nb@x.fr,B\n',
+            [(2, {"email": "a@x.fr", "name": 'Un"quoted'}), (3, {"email": "b@x.fr", "name": "B"})],
+            id="quote-inside-a-field",
+        ),
+    ],
+)
+def test_quotes_that_swallow_nothing_still_read(
+    tmp_path: Path, data: bytes, expected: list[tuple[int, dict[str, object]]]
+) -> None:
+    assert rows_of(write(tmp_path, data)) == expected

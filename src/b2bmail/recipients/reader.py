@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -117,15 +118,37 @@ def read_recipients(
     return table
 
 
+def _ends_inside_quotes(path: Path, fmt: TextFormat, lines: int) -> bool:
+    """Whether the file's last `lines` lines hold a quoted field that is never closed.
+
+    The csv module (non-strict, so that `"a"b` stays readable) silently takes everything after
+    an unmatched quote up to the end of the file as one field. Only a record that spans lines
+    and ends the file can be that; its lines are parsed again, strictly. Rare, and one pass.
+    """
+    with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
+        tail = collections.deque(text, maxlen=lines)
+    try:
+        for _ in csv.reader(tail, delimiter=fmt.delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
 def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) of each record after the header, blank lines included."""
     with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
         reader = csv.reader(text, delimiter=fmt.delimiter)
+        # Each record is held back until the next one is read: the last one is checked for a
+        # quote left open, which would otherwise swallow the rows after it without a word.
+        last: tuple[int, int, list[str]] | None = None
         try:
             next(reader, None)
             line = reader.line_num
             for cells in reader:
-                yield line + 1, cells
+                if last is not None:
+                    yield last[0], last[2]
+                last = (line + 1, reader.line_num, cells)
                 line = reader.line_num
         except csv.Error as exc:
             raise InputError(
@@ -134,6 +157,17 @@ def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
                 line=reader.line_num,
                 hint="check the quotes on this line",
             ) from None
+    if last is not None:
+        start, end, cells = last
+        if end > start and _ends_inside_quotes(path, fmt, end - start + 1):
+            raise InputError(
+                "a quoted field opened on this line is never closed, so every line after it"
+                " would be read as part of that field",
+                path=path,
+                line=start,
+                hint='close the quote (") or remove it',
+            )
+        yield start, cells
 
 
 def _stream_rows(table: RecipientTable, fmt: TextFormat) -> Iterator[RecipientRow]:
