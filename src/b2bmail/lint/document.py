@@ -158,7 +158,11 @@ class Document:
         """
         if self._encoded_html_size is not None:
             return self._encoded_html_size < limit
-        return qp_size_bound(self.data) < limit
+        return self._qp_size_bound < limit
+
+    @cached_property
+    def _qp_size_bound(self) -> int:
+        return qp_size_bound(self.data)
 
     def _walk(self) -> None:
         """The one walk: elements by tag, comments, styled elements, `<!--[if !mso]>` regions."""

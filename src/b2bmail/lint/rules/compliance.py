@@ -125,28 +125,30 @@ def list_unsubscribe(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         )
 
 
-_FOUR_DIGITS = re.compile(r"\d{4,}")
-_CAPITAL_DIGIT = re.compile(r"[A-Z](?=\d)|\d(?=[A-Z])")
-
-
 def _postcode_candidates(text: str, runs: list[tuple[int, int]]) -> list[int]:
     r"""Indexes of the digit runs whose ±12-character window may match POSTCODE, last first.
 
     Every POSTCODE alternative holds four digits in a row or a capital next to a digit
-    ([A-Z]\d or \d[A-Z]): a window without one cannot match. Finding those few spots with two
-    C-speed scans, then the runs around them, is exact and spares a regex search per number
-    (prices, dates, phone numbers). Last first: the address usually sits in the footer.
+    ([A-Z]\d or \d[A-Z]): a window without one cannot match. Those spots lie at the digit
+    runs (a run's length, the characters just around it), so finding the runs near one is
+    exact and spares a regex search per number (prices, dates, phone numbers). Last first:
+    the address usually sits in the footer.
     """
     starts = [start for start, _end in runs]
     found: set[int] = set()
-    for pair in _CAPITAL_DIGIT.finditer(text):
+    pairs = []  # offset of the first character of each capital-digit or digit-capital pair
+    for start, end in runs:
+        if start and "A" <= text[start - 1] <= "Z":
+            pairs.append(start - 1)
+        if end < len(text) and "A" <= text[end] <= "Z":
+            pairs.append(end - 1)
+    for first in pairs:
         # The window [start - 12, end + 12) must hold both characters of the pair.
-        first = pair.start()
         index = bisect_right(starts, first + 12) - 1
         while index >= 0 and runs[index][1] + 12 > first + 1:
             found.add(index)
             index -= 1
-    for run_start, run_end in (m.span() for m in _FOUR_DIGITS.finditer(text)):
+    for run_start, run_end in [run for run in runs if run[1] - run[0] >= 4]:
         # Four digits of the long run inside the window: min(high, end) - max(low, start) >= 4.
         index = bisect_right(starts, run_end - 4 + 12) - 1
         while index >= 0 and runs[index][1] + 12 >= run_start + 4:

@@ -30,6 +30,20 @@ TEMPLATE_TOKEN = re.compile(
 )
 
 
+def _has_opener(data: bytes) -> bool:
+    """True when `data` holds `{{`, `{%`, `*|`, `%%` or `[[` (one split per first character).
+
+    Splitting at a single byte is a memchr-speed scan; five two-byte `in` tests cost five
+    slower passes over the whole email. Two separators in a row leave an empty piece between.
+    """
+    braces = data.split(b"{")
+    if b"" in braces[1:-1] or any(piece[:1] == b"%" for piece in braces[1:]):
+        return True
+    if any(piece[:1] == b"|" for piece in data.split(b"*")[1:]):
+        return True
+    return b"" in data.split(b"%")[1:-1] or b"" in data.split(b"[")[1:-1]
+
+
 @rule("B2B601", "empty-link", "error")
 def empty_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
@@ -166,7 +180,7 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     lower: Severity | None = None if doc.is_message else "warning"
     source = doc.source
     data = doc.data
-    has_opener = any(opener in data for opener in (b"{{", b"{%", b"*|", b"%%", b"[["))
+    has_opener = _has_opener(data)
     for match in TEMPLATE_TOKEN.finditer(source) if has_opener else ():
         line, column = doc.offset_position(match.start())
         snippet = doc.snippet(line, column)
@@ -187,7 +201,8 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             yield doc.hit_header(
                 field.name, f"unresolved template syntax in the {field.name} header"
             )
-    if doc.text:
+    # Every TEMPLATE_TOKEN starts with an opener: without one the text part has none.
+    if doc.text and _has_opener(doc.text.encode("utf-8")):
         for number, text_line in enumerate(doc.text.splitlines(), start=1):
             found = TEMPLATE_TOKEN.search(text_line)
             if found:
