@@ -14,6 +14,7 @@ from b2bmail.errors import ConfigError, InputError
 from b2bmail.recipients.addresses import AddressCheck, free_domains
 from b2bmail.recipients.decoding import open_text
 from b2bmail.recipients.fields import normalize_value, slugify
+from b2bmail.recipients.reader import ends_inside_quotes
 
 ID_HEADERS = ("id", "company_id", "id_societe", "societe_id", "id_entreprise", "account_id")
 DOMAIN_HEADERS = ("domain", "domaine", "email_domain", "website", "site_web", "site", "web", "url")
@@ -123,8 +124,10 @@ def load_companies(
                 line=1,
                 hint="add a column named id (matching company_id in the list) or domain",
             )
+        start = line = reader.line_num
         try:
             for cells in reader:
+                start, line = line + 1, reader.line_num
                 if not any(c.strip() for c in cells):
                     continue
                 record: dict[str, object] = {}
@@ -143,4 +146,12 @@ def load_companies(
                         by_domain.setdefault(domain, record)
         except csv.Error as exc:
             raise InputError(f"malformed CSV: {exc}", path=source, line=reader.line_num) from None
+    if line > start and ends_inside_quotes(source, fmt, line - start + 1):
+        raise InputError(
+            "a quoted field opened on this line is never closed, so every company after it"
+            " would be read as part of that field",
+            path=source,
+            line=start,
+            hint='close the quote (") or remove it',
+        )
     return CompanyIndex(source, by_id, by_domain)

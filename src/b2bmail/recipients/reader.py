@@ -118,7 +118,7 @@ def read_recipients(
     return table
 
 
-def _ends_inside_quotes(path: Path, fmt: TextFormat, lines: int) -> bool:
+def ends_inside_quotes(path: Path, fmt: TextFormat, lines: int) -> bool:
     """Whether the file's last `lines` lines hold a quoted field that is never closed.
 
     The csv module (non-strict, so that `"a"b` stays readable) silently takes everything after
@@ -159,7 +159,7 @@ def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
             ) from None
     if last is not None:
         start, end, cells = last
-        if end > start and _ends_inside_quotes(path, fmt, end - start + 1):
+        if end > start and ends_inside_quotes(path, fmt, end - start + 1):
             raise InputError(
                 "a quoted field opened on this line is never closed, so every line after it"
                 " would be read as part of that field",
