@@ -263,10 +263,11 @@ class Document:
 
     def hidden_from_outlook(self, el: Element) -> bool:
         """True when classic Outlook never renders `el`: `<!--[if !mso]><!-->` or mso-hide:all."""
-        return el in self._outlook_hidden
+        return el in self.outlook_hidden
 
     @cached_property
-    def _outlook_hidden(self) -> set[Element]:
+    def outlook_hidden(self) -> set[Element]:
+        """Every element classic Outlook never renders (see `hidden_from_outlook`)."""
         hidden = set(self._not_mso)
         for el, raw in self._with_style:
             if "mso-hide" in raw and self.style(el).get("mso-hide", "").lower() == "all":

@@ -94,7 +94,7 @@ class CssIndex:
         return found
 
     def _inline(self, props: tuple[str, ...], outlook: bool) -> list[CssUse]:
-        hidden = self._doc.hidden_from_outlook
+        hidden = self._doc.outlook_hidden if outlook else frozenset()
         by_prop = self._by_prop
         found: list[CssUse] = []
         for prop in props:
@@ -104,8 +104,13 @@ class CssIndex:
             else:
                 values = {el: value for value, elements in groups for el in elements}
                 pairs = [(el, values[el]) for el in self._doc.document_order(values)]
+            # tuple.__new__: a NamedTuple's own constructor runs Python code for each use.
             found.extend(
-                CssUse(prop, value, el, None) for el, value in pairs if not (outlook and hidden(el))
+                [
+                    _new_use(CssUse, (prop, value, el, None, ""))
+                    for el, value in pairs
+                    if el not in hidden
+                ]
             )
         return found
 
@@ -127,6 +132,11 @@ class CssIndex:
         """Every property used, inline or in a <style> block."""
         return self._properties
 
+    def sheet_uses(self) -> Iterator[CssUse]:
+        """Every declaration of the <style> blocks."""
+        for uses in self._sheet_all.values():
+            yield from uses
+
     def everything(self) -> Iterator[CssUse]:
         for el, style in self._styled:
             for prop, value in style.items():
@@ -136,6 +146,9 @@ class CssIndex:
 
     def custom_properties(self) -> bool:
         return any(p.startswith("--") for p in self._properties)
+
+
+_new_use = tuple.__new__
 
 
 def css_index(doc: Document) -> CssIndex:

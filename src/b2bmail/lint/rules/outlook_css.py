@@ -212,7 +212,13 @@ def rgb_spaces(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     if b"rgb" not in doc.data and b"RGB" not in doc.data:
         return
-    for use in css_index(doc).everything():
+    index = css_index(doc)
+    # Distinct values first: most templates with rgb() use the comma syntax everywhere.
+    values = {v for style, _els in doc.style_groups for v in style.values()}
+    values.update(use.value for use in index.sheet_uses())
+    if not any(_RGB_SPACES.search(value) for value in values):
+        return
+    for use in index.everything():
         if _RGB_SPACES.search(use.value):
             yield css_hit(
                 doc,
@@ -244,7 +250,11 @@ def margin_on_block(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     ):
         if use.offset is not None:
             continue
-        if not _NEGATIVE_OR_AUTO.search(use.value):
+        value = use.value
+        # _NEGATIVE_OR_AUTO needs "-" or "auto": most margins ("0", "10px 0") have neither.
+        if "-" not in value and "auto" not in value.lower():
+            continue
+        if not _NEGATIVE_OR_AUTO.search(value):
             continue
         el = use.element
         parent = el.getparent()
@@ -278,19 +288,28 @@ def web_font_fallback(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <p style="font-family: 'Nunito Sans', Arial, sans-serif">Hello</p>
     """
+    verdicts: dict[tuple[str, str], bool] = {}  # a template repeats a few font stacks
     for use in css_index(doc).all("font-family", "font"):
         if use.selector.lower().startswith("@font-face"):
             continue
-        families = [f.strip().strip("\"'").lower() for f in use.value.split(",")]
-        if use.prop == "font":
-            families = families[-1:] if len(families) > 1 else []
-        if not families or not families[0]:
-            continue
-        if any(f in GENERIC_FAMILIES or f in WEB_SAFE_FONTS for f in families):
+        fine = verdicts.get((use.prop, use.value))
+        if fine is None:
+            fine = verdicts[use.prop, use.value] = _has_fallback(use.prop, use.value)
+        if fine:
             continue
         yield css_hit(
             doc, use, f"`font-family: {use.value}` has no fallback — end it with Arial, sans-serif"
         )
+
+
+def _has_fallback(prop: str, value: str) -> bool:
+    """True when a font-family (or `font` shorthand) value needs no warning."""
+    families = [f.strip().strip("\"'").lower() for f in value.split(",")]
+    if prop == "font":
+        families = families[-1:] if len(families) > 1 else []
+    if not families or not families[0]:
+        return True
+    return any(f in GENERIC_FAMILIES or f in WEB_SAFE_FONTS for f in families)
 
 
 @rule("B2B309", "decorative-css", "info")

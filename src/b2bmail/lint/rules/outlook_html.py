@@ -125,13 +125,18 @@ def content_too_wide(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <table role="presentation" width="600"><tr><td>Hello</td></tr></table>
     """
     limit = t["max-content-px"]
+    styles = doc.inline_styles
+    hidden = doc.outlook_hidden
     for el in doc.elements("table", "td", "th", "img", "div"):
         raw = el.get("width")
         # Only three-digit widths can be too wide: skip "100%", "20" and absent ones quickly.
         width = parse_px(raw) if raw and len(raw) >= 3 and raw[0].isdigit() else None
-        if width is None and "width" in (el.get("style") or ""):
-            width = parse_px(doc.style(el).get("width", ""))
-        if width is not None and width > limit and not doc.hidden_from_outlook(el):
+        if width is None:
+            style = styles.get(el)
+            # As written: a `WIDTH:` property (upper case) was never read as a width here.
+            if style and "width" in style and "width" in el.get("style"):
+                width = parse_px(style["width"])
+        if width is not None and width > limit and el not in hidden:
             yield doc.hit(
                 el, f"<{el.tag}> is {width:g} px wide; keep email content within {limit:g} px"
             )
