@@ -144,6 +144,7 @@ def test_lookalike_hosts_do_not_match(host: str) -> None:
             ProviderGuess("Other (hoster.co.uk)", kind="other"),
         ),
         ("acme.test", [], [], [], ProviderGuess(None)),
+        ("acme.test", ["192.0.2.1."], [], [], ProviderGuess("Other (192.0.2.1)", kind="other")),
     ],
     ids=[
         "m365",
@@ -156,6 +157,7 @@ def test_lookalike_hosts_do_not_match(host: str) -> None:
         "self-hosted-under-the-organisational-domain",
         "other-grouped-by-organisational-domain",
         "no-hosts",
+        "ip-literal-named-by-its-address",  # was "Other (2.1)"
     ],
 )
 def test_identify_provider(

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from b2bmail.deliverability.answers import normalize_name
 from b2bmail.deliverability.dmarc import organizational_domain
+from b2bmail.deliverability.mx import is_ip_literal
 
 DATA_FILE = "deliverability_providers.csv"
 SELF_HOSTED = "Self-hosted"
@@ -136,7 +137,10 @@ def identify_provider(
             # sales.acme.com): the organisation runs its own mail server.
             seen.append((SELF_HOSTED, "self-hosted"))
         else:
-            seen.append((f"Other ({organizational_domain(host)})", "other"))
+            # An IP-literal MX target has no organisational domain: name the address itself.
+            bare = host.rstrip(".")
+            owner = bare if is_ip_literal(bare) else organizational_domain(host)
+            seen.append((f"Other ({owner})", "other"))
     if not seen:
         return ProviderGuess(None)
     first, kind = seen[0]
