@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from b2bmail.errors import OutputError
-from b2bmail.output import atomic_directory, write_atomic
+from b2bmail.output import atomic_directory, refuse_overwriting_inputs, write_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
@@ -75,3 +75,12 @@ def test_atomic_directory_lets_errors_of_the_body_through(tmp_path: Path) -> Non
     with pytest.raises(FileNotFoundError), atomic_directory(tmp_path / "out") as staging:
         (staging / "missing" / "x").write_text("x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_refuse_overwriting_inputs_sees_through_other_spellings(tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text("email\n")
+    (tmp_path / "link.csv").symlink_to(source)
+    with pytest.raises(OutputError, match="would overwrite the input file"):
+        refuse_overwriting_inputs([None, tmp_path / "." / "link.csv"], [source])
+    refuse_overwriting_inputs([tmp_path / "new.csv", None], [source, None])  # new files are fine

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from b2bmail.errors import OutputError
@@ -25,6 +25,26 @@ def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def refuse_overwriting_inputs(
+    outputs: Iterable[str | Path | None], inputs: Iterable[str | Path | None]
+) -> None:
+    """Raise OutputError when an output path is one of the input files: writing it would
+    destroy the input (e.g. `--report list.csv` on the list being audited). Call it before
+    the work starts."""
+    existing = [Path(i) for i in inputs if i is not None and Path(i).exists()]
+    for out in outputs:
+        if out is None or not Path(out).exists():
+            continue
+        for source in existing:
+            with contextlib.suppress(OSError):
+                if os.path.samefile(out, source):
+                    raise OutputError(
+                        f"this output would overwrite the input file {str(source)!r}",
+                        path=out,
+                        hint="choose another output path",
+                    )
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, encoding: str = "utf-8") -> None:

@@ -305,3 +305,18 @@ def test_timeout_that_would_never_end_is_refused(tmp_path: Path, value: str, err
     )
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == error
+
+
+def test_report_over_the_recipient_list_is_refused_and_the_list_kept(tmp_path: Path) -> None:
+    # Regression: `--report list.csv` replaced the list being audited with the HTML report.
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        str(path), "--nameserver", "127.0.0.1:9", "--no-cache", "--report", str(path)
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"b2bmail: {path}: this output would overwrite the input file {str(path)!r}"
+        " — choose another output path\n"
+    )
+    assert path.read_text() == "email\nann@m365.example\n"

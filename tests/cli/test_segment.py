@@ -251,3 +251,15 @@ def test_open_quote_is_one_line_exit_2_and_no_output(
         f"b2bmail: {path}:2: a quoted field opened on this line is never closed, so every line"
         ' after it would be read as part of that field — close the quote (") or remove it\n'
     )
+
+
+def test_out_over_an_input_is_refused_and_the_input_kept(files: dict[str, Path]) -> None:
+    before = files["segments"].read_text()
+    args = [str(files["list"]), "--segments", str(files["segments"]), "--format", "csv"]
+    code, out, err = run([*args, "--out", str(files["segments"])])
+    assert (code, out) == (2, "")
+    assert err == (
+        f"b2bmail: {files['segments']}: this output would overwrite the input file"
+        f" {str(files['segments'])!r} — choose another output path\n"
+    )
+    assert files["segments"].read_text() == before

@@ -15,7 +15,7 @@ from b2bmail.deliverability.audit import audit_file
 from b2bmail.deliverability.audit_report import format_csv, format_json, format_text
 from b2bmail.deliverability.resolver import ResolverSettings
 from b2bmail.deliverability.risk import ALL_LEVELS
-from b2bmail.output import write_atomic
+from b2bmail.output import refuse_overwriting_inputs, write_atomic
 from b2bmail.preview.report import segment_rows, write_audit_report
 
 
@@ -95,6 +95,7 @@ def audit(
         b2bmail audit list.csv --fail-on high --format csv --out audit.csv
         b2bmail audit list.csv --report audit.html --segments segments.yaml
     """
+    refuse_overwriting_inputs((out_path, report_path), (recipients, segments_path))
     with ProgressBar() as bar:
         report = audit_file(
             recipients,
