@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -184,3 +185,27 @@ def test_images_off_shows_the_alt_text(tab: Tab, server: PreviewHTTPServer) -> N
     wait_until(lambda: tab.evaluate(refused))
     tab.evaluate("document.querySelector('[data-images=on]').click()")
     wait_until(lambda: tab.evaluate(image_width) == 4)
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        pytest.param(None, 200, id="loopback-address"),
+        pytest.param("localhost", 200, id="localhost"),
+        pytest.param("rebind.attacker.example", 403, id="dns-rebinding-name"),
+        pytest.param("127.0.0.1.attacker.example", 403, id="lookalike"),
+    ],
+)
+def test_only_loopback_host_names_are_served(
+    server: PreviewHTTPServer, host: str | None, status: int
+) -> None:
+    port = server.server_address[1]
+    request = urllib.request.Request(server.url + "api/state")
+    if host is not None:
+        request.add_header("Host", f"{host}:{port}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            code = response.status
+    except urllib.error.HTTPError as exc:
+        code = exc.code
+    assert code == status

@@ -207,6 +207,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "b2bmail-preview"
 
     def do_GET(self) -> None:
+        if not self._host_is_loopback():
+            # DNS rebinding: a web page whose name resolves to 127.0.0.1 could otherwise read
+            # the preview (the campaign, its .eml) from the user's browser.
+            self._send(b"forbidden host", "text/plain", HTTPStatus.FORBIDDEN)
+            return
         url = urlsplit(self.path)
         path = unquote(url.path)
         service = self.server.service
@@ -221,6 +226,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send_segment_file(path.removeprefix("/segment/"), service.state, images_off)
         else:
             self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
+
+    def _host_is_loopback(self) -> bool:
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name in ("127.0.0.1", "localhost", "[::1]")
 
     def _send_segment_file(self, rest: str, state: BuildState, images_off: bool) -> None:
         segment_id, _, name = rest.partition("/")
