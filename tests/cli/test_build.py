@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.render.eml_checks import assert_crlf
 
 from b2bmail.cli import main
 from b2bmail.starter import scaffold_campaign
@@ -40,6 +41,8 @@ def test_build_writes_output_and_summary(campaign: Path, tmp_path: Path) -> None
     assert "decision-makers  July 2026: what's new for decision makers" in out
     assert f"wrote 3 segment(s) to {tmp_path / 'o'}/ (manifest.json)" in out
     assert (tmp_path / "o" / "practitioners" / "email.eml").is_file()
+    for eml in (tmp_path / "o").glob("*/email.eml"):
+        assert_crlf(eml.read_bytes())  # RFC 5322 §2.1: every line of the sample ends in CRLF
 
 
 def test_segment_and_date_options(campaign: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.render.eml_checks import assert_crlf
 from tests.render.test_personalize_build import CAMPAIGN, SEGMENTS, TEMPLATE
 
 from b2bmail.cli import main
@@ -50,6 +51,8 @@ def test_per_recipient_eml_tree(campaign: Path, tmp_path: Path) -> None:
         "000002-anne@acme.example.eml",
         "000003-bob@b.example.eml",
     ]
+    for eml in out.rglob("*.eml"):
+        assert_crlf(eml.read_bytes())  # RFC 5322 §2.1: CRLF line ends, no bare CR or LF
 
 
 def test_mbox_and_json(campaign: Path, tmp_path: Path) -> None:
@@ -71,6 +74,7 @@ def test_mbox_and_json(campaign: Path, tmp_path: Path) -> None:
     data = json.loads(stdout)
     assert (data["messages"], data["token_source"], data["issues"]) == (2, "fallback", [])
     assert len(mailbox.mbox(box)) == 2
+    assert b"\r" not in box.read_bytes()  # mbox lines end in LF (the mbox convention)
 
 
 def test_invalid_rows_exit_1(campaign: Path, tmp_path: Path) -> None:

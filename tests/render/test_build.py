@@ -7,6 +7,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from tests.render.eml_checks import assert_crlf, part_texts
 
 from b2bmail.errors import TemplateError
 from b2bmail.render.build import render_campaign, write_build
@@ -69,9 +70,27 @@ def test_eml_parses_back_to_the_same_html_and_text(campaign: Path) -> None:
     for seg in render_campaign(campaign).segments:
         msg = BytesParser(policy=policy.default).parsebytes(seg.eml)
         text, html = (p for p in msg.iter_parts() if isinstance(p, EmailMessage))
-        assert html.get_content() == seg.html
-        assert text.get_content() == seg.text
+        # Decoded parts keep the message's CRLF; email.html/email.txt are written with LF.
+        assert html.get_content().replace("\r\n", "\n") == seg.html
+        assert text.get_content().replace("\r\n", "\n") == seg.text
         assert msg["Subject"] == seg.subject
+
+
+def test_written_eml_is_crlf_and_matches_the_html_and_text_files(
+    campaign: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "o"
+    write_build(render_campaign(campaign), out)
+    emls = sorted(out.glob("*/email.eml"))
+    assert len(emls) == 3
+    for eml in emls:
+        data = eml.read_bytes()
+        assert_crlf(data)  # RFC 5322 §2.1, §2.3: CRLF line ends, no bare CR or LF
+        html_file = (eml.parent / "email.html").read_bytes()
+        text_file = (eml.parent / "email.txt").read_bytes()
+        assert b"\r" not in html_file + text_file  # the side files keep LF line ends
+        text, html = part_texts(data)
+        assert (text.encode("utf-8"), html.encode("utf-8")) == (text_file, html_file)
 
 
 def test_output_is_clean_email_html(campaign: Path) -> None:

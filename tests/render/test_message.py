@@ -3,6 +3,8 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from tests.render.eml_checks import assert_crlf
+
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import MergeField, MergeTemplate
 from b2bmail.render.message import build_message, message_id_for
@@ -60,9 +62,11 @@ def test_eml_parses_back_with_all_headers() -> None:
     assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
     assert text["Content-Transfer-Encoding"] == "quoted-printable"
     assert text.get_content_charset() == "utf-8"
-    assert text.get_content() == "Bonjour Zoé <&>\n"
-    assert html.get_content() == "<p>Bonjour Zoé &lt;&amp;&gt;</p>\n"
-    assert b"\r" not in raw and all(len(line) <= 78 for line in raw.split(b"\n"))
+    # The parts keep the message's CRLF line ends (RFC 5322 §2.3) once decoded.
+    assert text.get_content() == "Bonjour Zoé <&>\r\n"
+    assert html.get_content() == "<p>Bonjour Zoé &lt;&amp;&gt;</p>\r\n"
+    assert_crlf(raw)
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
     assert raw.count(b"MIME-Version") == 1
 
 

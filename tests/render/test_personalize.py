@@ -12,6 +12,7 @@ from email.parser import BytesParser
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from tests.render.eml_checks import assert_crlf
 
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.fastmime import (
@@ -99,12 +100,12 @@ def assert_same(fast: bytes, standard: bytes, subject: str | None = None) -> Non
 
 
 def assert_wire_format(data: bytes) -> None:
-    assert b"\r" not in data  # LF files, as message.py writes them
-    head, body = data.split(b"\n\n", 1)
-    for line in body.split(b"\n"):
+    assert_crlf(data)  # CRLF throughout, as message.py writes them (RFC 5322 §2.1)
+    head, body = data.split(b"\r\n\r\n", 1)
+    for line in body.split(b"\r\n"):
         assert len(line) <= 76, line  # RFC 2045 §6.7 rule 5
         assert not line.startswith(b"From "), line  # would split an mbox
-    for line in head.split(b"\n"):
+    for line in head.split(b"\r\n"):
         assert len(line) <= 78 and line.isascii(), line
 
 
@@ -130,7 +131,7 @@ def test_fixed_subject_and_no_mailto() -> None:
     c = compiled(subject=MergeTemplate(("Nouvelles de juillet",)), unsubscribe_mailto=None)
     fast, standard = both(c, VALUES)
     assert_same(fast, standard)
-    assert b"\nSubject: Nouvelles de juillet\n" in fast
+    assert b"\r\nSubject: Nouvelles de juillet\r\n" in fast
 
 
 def test_merge_values_escaped_in_html_plain_in_text() -> None:
@@ -139,7 +140,7 @@ def test_merge_values_escaped_in_html_plain_in_text() -> None:
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "<p>Béton &amp; Fils &lt;SA&gt; et Béton &amp; Fils &lt;SA&gt;</p>" in html
-    assert text == "Bonjour Zoé,\n\nFrom here on \nBéton & Fils <SA>\n"
+    assert text == "Bonjour Zoé,\r\n\r\nFrom here on \r\nBéton & Fils <SA>\r\n"
     assert msg["Subject"] == "Offre spéciale pour Béton & Fils <SA> — carrières et mines"
 
 

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from tests.render.eml_checks import assert_crlf
 
+from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.merge import MergeTemplate
+from b2bmail.render.message import build_message
 from b2bmail.render.personalize import (
     SECRET_ENV,
+    PersonalizedMessage,
     build_per_recipient,
     token_key,
     unsubscribe_token,
 )
+from b2bmail.render.personalize_write import mbox_entry
 
 CAMPAIGN = """\
 name: Test campaign
@@ -116,6 +123,7 @@ def test_every_recipient_gets_a_parsable_message(campaign: Path, tmp_path: Path)
 
     ids = set()
     for path in out.rglob("*.eml"):
+        assert_crlf(path.read_bytes())  # RFC 5322 §2.1, §2.3: CRLF, no bare CR or LF
         msg = parse(path.read_bytes())
         ids.add(msg["Message-ID"])
         assert msg["Message-ID"].endswith("@durand.example>")
@@ -164,6 +172,47 @@ def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
         msg = parse(data)
         assert msg["To"] is not None and texts(msg)[1].startswith("<html")
     assert not list(tmp_path.glob(".all.mbox*"))  # no temporary left behind
+    raw = mbox_path.read_bytes()
+    assert b"\r" not in raw  # mbox keeps the LF convention, unlike the .eml files
+    separators = [line for line in raw.split(b"\n") if line.startswith(b"From ")]
+    assert len(separators) == 4 and all(s.startswith(b"From MAILER-DAEMON ") for s in separators)
+
+
+def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
+    # message.py leaves a body line "From here" as is; in an mbox it must read ">From here"
+    # (mboxrd), and ">From" lines gain one more ">", so readers undo it exactly.
+    compiled = CompiledEmail(
+        segment_id="s",
+        segment_name="S",
+        subject=MergeTemplate(("Sujet",)),
+        preheader=MergeTemplate(("",)),
+        html=MergeTemplate(("<p>x</p>\n",)),
+        text=MergeTemplate(("Bonjour\nFrom here on\n>From there\n",)),
+        from_addr="news@durand.example",
+        reply_to=None,
+        list_id="Durand <news.durand.example>",
+        unsubscribe_url=MergeTemplate(("https://durand.example/u/t",)),
+        unsubscribe_mailto=None,
+        message_id_domain="durand.example",
+        locale="fr_FR",
+    )
+    date = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    data = build_message(compiled, {}, to="a@b.example", date=date, message_id="<m@x>")
+    assert b"\r\nFrom here on\r\n>From there\r\n" in data  # the .eml itself is CRLF
+    msg = PersonalizedMessage(
+        row=2, email="a@b.example", segment_id="s", message_id="<m@x>", data=data
+    )
+    entry = mbox_entry(msg, date)
+    assert entry.startswith(b"From MAILER-DAEMON Mon Jan 05 09:00:00 2026\n")
+    assert b"\r" not in entry and entry.endswith(b"\n\n")
+    assert b"\n>From here on\n>>From there\n" in entry
+    assert (
+        entry[entry.index(b"\n") + 1 :]
+        == data.replace(b"\r\n", b"\n")
+        .replace(b"\nFrom here", b"\n>From here")
+        .replace(b"\n>From there", b"\n>>From there")
+        + b"\n"
+    )
 
 
 def test_token_fallback_is_deterministic_and_labelled() -> None:

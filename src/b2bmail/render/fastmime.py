@@ -11,8 +11,9 @@ Why this is exact: quoted-printable (RFC 2045 §6.7) encodes each line on its ow
 line break (`=` CRLF) may sit between any two encoded characters, so a line can be encoded
 piece by piece — literal pieces once, merge values per recipient — with a soft break after
 each piece. Merge values never contain CR or LF (they are cleaned before merging), so they
-cannot start a new line. tests/render/test_personalize.py checks that the output parses to
-the same headers, HTML and text as message.py's.
+cannot start a new line. Every line ends in CRLF, as in message.py's output (RFC 5322 §2.1).
+tests/render/test_personalize.py checks that the output parses to the same headers, HTML and
+text as message.py's.
 """
 
 from __future__ import annotations
@@ -274,9 +275,10 @@ class MessageSkeleton:
 
     @classmethod
     def from_compiled(
-        cls, compiled: CompiledEmail, *, date: datetime, linesep: str = "\n"
+        cls, compiled: CompiledEmail, *, date: datetime, linesep: str = "\r\n"
     ) -> MessageSkeleton:
-        """`linesep` "\n" matches message.py's files; "\r\n" is the SMTP wire form."""
+        """`linesep` "\r\n" (RFC 5322 §2.1: every line of a message ends in CRLF) gives the
+        bytes message.py writes; "\n" gives LF-only bytes, the form lines take inside mbox."""
         nl = linesep.encode("ascii")
         static = EmailMessage(policy=policy.SMTP.clone(max_line_length=HEADER_WIDTH))
         static["From"] = compiled.from_addr

@@ -14,9 +14,11 @@ from email.utils import format_datetime
 from b2bmail.render.compile import CompiledEmail
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-# Lines of at most 78 characters (RFC 5322 §2.1.1). Files are written with LF line ends, as
-# .eml and mbox files are on disk; the MTA or upload tool converts to CRLF on the wire.
-_POLICY = policy.default.clone(max_line_length=78)
+# Lines of at most 78 characters (RFC 5322 §2.1.1), each ending in CRLF: RFC 5322 §2.1/§2.3
+# allow no bare LF in a message, and .eml readers (Outlook, Thunderbird, ESP importers) expect
+# CRLF. The policy is set on the message itself so that the quoted-printable bodies are
+# encoded with CRLF hard and soft (`=` CRLF) line breaks too (RFC 2045 §6.7).
+_POLICY = policy.default.clone(max_line_length=78, linesep="\r\n")
 
 
 def _header_safe(value: str) -> str:

@@ -24,6 +24,9 @@ def eml_name(msg: PersonalizedMessage) -> str:
 def mbox_entry(msg: PersonalizedMessage, date: datetime) -> bytes:
     """One mboxrd entry: the `From ` line, the message with LF line ends, a blank line.
 
+    The .eml bytes end their lines in CRLF (RFC 5322 §2.1); an mbox file stores messages with
+    the local LF convention, so every CRLF becomes LF here.
+
     Bodies never hold a line starting with "From " (fastmime encodes it as =46rom); header
     lines cannot either, but any line matching >*From is still quoted (mboxrd)."""
     stamp = date.strftime("%a %b %d %H:%M:%S %Y")
