@@ -134,6 +134,9 @@ def _braces(css: str) -> Iterator[int]:
             closing = css.find("}", closing + 1)
 
 
+_new_tuple = tuple.__new__
+
+
 def parse_stylesheet(css: str) -> Stylesheet:
     """Declarations of a <style> block with their offsets in `css`, and the @import URLs."""
     clean = _blank_comments(css)
@@ -158,12 +161,17 @@ def parse_stylesheet(css: str) -> Stylesheet:
         start = pos + 1
         if kind != "rule":
             continue
-        media = next((p for k, p, _b in reversed(stack) if k == "group"), None)
+        media = next((p for k, p, _b in reversed(stack) if k == "group"), None) if stack else None
         block = clean[body:pos]
         if prelude.lower().startswith("@font-face"):
             font_faces.append(block)
-        for offset, prop, value in split_declarations(block):
-            declarations.append(Declaration(prop, value, body + offset, prelude, media))
+        # tuple.__new__: a NamedTuple's own constructor runs Python code for each declaration.
+        declarations.extend(
+            [
+                _new_tuple(Declaration, (prop, value, body + offset, prelude, media))
+                for offset, prop, value in split_declarations(block)
+            ]
+        )
     return Stylesheet(tuple(declarations), tuple(imports), tuple(font_faces))
 
 

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, filterfalse
 from typing import Any, TypeAlias, TypeVar, cast
 
 from lxml import etree
@@ -76,10 +76,10 @@ def count_words(text: str) -> int:
     A word never spans whitespace, so each whitespace-separated token is counted alone, and a
     token of letters and digits only (`str.isalnum`, the usual case) is exactly one word.
     """
-    count = 0
-    for token in text.split():
-        count += 1 if token.isalnum() else len(_WORD.findall(token))
-    return count
+    tokens = text.split()
+    others = list(filterfalse(str.isalnum, tokens))
+    # Joined by spaces, the other tokens still hold their words and no more.
+    return len(tokens) - len(others) + (len(_WORD.findall(" ".join(others))) if others else 0)
 
 
 @dataclass(frozen=True)
@@ -344,8 +344,13 @@ class Document:
         text = etree.tostring(self.body, method="text", encoding=str, with_tail=False)
         # Cut out the text of hidden, style and script elements inside the body (rare, small).
         body = self.body
-        removed = [*self.hidden_elements, *self.elements("style"), *self.elements("script")]
-        for el in removed:
+        # A <style> or <script> of the <head> holds no text of the body's: skip the search.
+        in_body = [
+            el
+            for el in (*self.elements("style"), *self.elements("script"))
+            if body is self.root or next(el.iterancestors("body"), None) is not None
+        ]
+        for el in (*self.hidden_elements, *in_body):
             if el is body or el.getparent() is None:
                 continue
             inner = etree.tostring(el, method="text", encoding=str, with_tail=False)

@@ -67,12 +67,12 @@ class CssIndex:
         sheet_outlook: dict[str, list[CssUse]] = {}
         for el, sheet in doc.stylesheets:
             hidden = doc.hidden_from_outlook(el)
-            for decl in sheet.declarations:
-                use = CssUse(decl.prop, decl.value, el, decl.offset, decl.selector)
-                sheet_decls.setdefault(decl.prop, []).append(use)
+            for prop, value, offset, selector, media in sheet.declarations:
+                use = _new_use(CssUse, (prop, value, el, offset, selector))
+                sheet_decls.setdefault(prop, []).append(use)
                 # CSS inside @media is for clients that understand media queries, not Outlook.
-                if decl.media is None and not hidden:
-                    sheet_outlook.setdefault(decl.prop, []).append(use)
+                if media is None and not hidden:
+                    sheet_outlook.setdefault(prop, []).append(use)
         self._sheet_all = sheet_decls
         self._sheet_outlook = sheet_outlook
 
