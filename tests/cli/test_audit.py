@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -320,3 +321,34 @@ def test_report_over_the_recipient_list_is_refused_and_the_list_kept(tmp_path: P
         " — choose another output path\n"
     )
     assert path.read_text() == "email\nann@m365.example\n"
+
+
+def test_segments_without_report_is_a_usage_error(tmp_path: Path) -> None:
+    # Regression: --segments was silently ignored without --report.
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    segments = tmp_path / "segments.yaml"
+    segments.write_text("segments: []\n")
+    code, out, err = audit(str(path), "--no-cache", "--segments", str(segments))
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "Error: --segments only shapes the HTML report: add --report FILE"
+    )
+
+
+def test_bad_segments_file_fails_before_any_dns(silent_nameserver: str, tmp_path: Path) -> None:
+    # Regression: the segments file was read after the whole DNS audit (here: timeouts).
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    segments = tmp_path / "segments.yaml"
+    segments.write_text("segments: [\n")
+    started = time.monotonic()
+    code, out, err = audit(
+        str(path),
+        *("--nameserver", silent_nameserver, "--no-cache", "--timeout", "5"),
+        *("--report", str(tmp_path / "r.html"), "--segments", str(segments)),
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(f"b2bmail: {segments}:") and err.count("\n") == 1
+    assert time.monotonic() - started < 4
+    assert not (tmp_path / "r.html").exists()

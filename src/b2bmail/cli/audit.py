@@ -95,7 +95,13 @@ def audit(
         b2bmail audit list.csv --fail-on high --format csv --out audit.csv
         b2bmail audit list.csv --report audit.html --segments segments.yaml
     """
+    if segments_path is not None and report_path is None:
+        raise click.UsageError("--segments only shapes the HTML report: add --report FILE")
     refuse_overwriting_inputs((out_path, report_path), (recipients, segments_path))
+    segment_of = None
+    if segments_path is not None:
+        # Before any DNS: a mistake in the segments file should not cost a whole audit.
+        segment_of = segment_rows(recipients, segments_path, encoding=encoding, delimiter=delimiter)
     with ProgressBar() as bar:
         report = audit_file(
             recipients,
@@ -111,11 +117,6 @@ def audit(
     else:
         text = format_text(report, recipients)
     if report_path is not None:
-        segment_of = None
-        if segments_path is not None:
-            segment_of = segment_rows(
-                recipients, segments_path, encoding=encoding, delimiter=delimiter
-            )
         write_audit_report(report, report_path, source=recipients, segment_of=segment_of)
     if out_path is not None:
         write_atomic(out_path, text)
