@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -93,12 +93,18 @@ class CssIndex:
                     bucket.append((value, elements))
         return found
 
-    def _inline(self, props: tuple[str, ...], outlook: bool) -> list[CssUse]:
+    def _inline(
+        self, props: tuple[str, ...], outlook: bool, where: Callable[[str], object] | None = None
+    ) -> list[CssUse]:
         hidden = self._doc.outlook_hidden if outlook else frozenset()
         by_prop = self._by_prop
         found: list[CssUse] = []
         for prop in props:
             groups = by_prop.get(prop, ())
+            if where is not None:
+                groups = [group for group in groups if where(group[0])]
+            if not groups:
+                continue
             if len(groups) == 1:
                 pairs = [(el, groups[0][0]) for el in groups[0][1]]
             else:
@@ -119,10 +125,18 @@ class CssIndex:
         sheets = [use for prop in props for use in self._sheet_all.get(prop, ())]
         return self._inline(props, False) + sheets
 
-    def for_outlook(self, *props: str) -> list[CssUse]:
-        """Declarations of `props` that classic Outlook for Windows would read."""
+    def for_outlook(
+        self, *props: str, where: Callable[[str], object] | None = None
+    ) -> list[CssUse]:
+        """Declarations of `props` that classic Outlook for Windows would read.
+
+        `where(value)`, when given, keeps only the declarations whose value it accepts: each
+        distinct inline value is tested once, not once per element that carries it.
+        """
         sheets = [use for prop in props for use in self._sheet_outlook.get(prop, ())]
-        return self._inline(props, True) + sheets
+        if where is not None:
+            sheets = [use for use in sheets if where(use.value)]
+        return self._inline(props, True, where) + sheets
 
     @cached_property
     def _properties(self) -> frozenset[str]:

@@ -55,13 +55,12 @@ def flex_or_grid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <table role="presentation" width="600"><tr><td width="300">Left</td><td width="300">Right</td></tr></table>
     """
-    for use in css_index(doc).for_outlook("display"):
-        if _FLEX_GRID.search(use.value):
-            yield css_hit(
-                doc,
-                use,
-                f"`display: {use.value}` is ignored by Outlook for Windows — use a table layout",
-            )
+    for use in css_index(doc).for_outlook("display", where=_FLEX_GRID.search):
+        yield css_hit(
+            doc,
+            use,
+            f"`display: {use.value}` is ignored by Outlook for Windows — use a table layout",
+        )
 
 
 @rule("B2B302", "position-or-float", "warning")
@@ -93,6 +92,10 @@ def position_or_float(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             )
 
 
+def _nonzero_px(value: str) -> bool:
+    return parse_px(value) not in (None, 0)
+
+
 @rule("B2B303", "max-width-without-fallback", "warning")
 def max_width(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
@@ -109,10 +112,8 @@ def max_width(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <div style="max-width: 600px; margin: 0 auto;"><!--[if mso]><table role="presentation" width="600"><tr><td><![endif]--><p>Hello</p><!--[if mso]></td></tr></table><![endif]--></div>
     """
-    for use in css_index(doc).for_outlook("max-width", "min-width"):
+    for use in css_index(doc).for_outlook("max-width", "min-width", where=_nonzero_px):
         if use.offset is not None:
-            continue
-        if parse_px(use.value) in (None, 0):
             continue
         el = use.element
         if el.get("width") or doc.has_mso_fallback(el):
@@ -216,7 +217,9 @@ def rgb_spaces(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     # Distinct values first: most templates with rgb() use the comma syntax everywhere.
     values = {v for style, _els in doc.style_groups for v in style.values()}
     values.update(use.value for use in index.sheet_uses())
-    if not any(_RGB_SPACES.search(value) for value in values):
+    # _RGB_SPACES needs "rgb" in any case: str.find over the values costs a regex search each.
+    with_rgb = [value for value in values if "rgb" in value.lower()]
+    if not any(_RGB_SPACES.search(value) for value in with_rgb):
         return
     for use in index.everything():
         if _RGB_SPACES.search(use.value):
@@ -246,15 +249,14 @@ def margin_on_block(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     index = css_index(doc)
     for use in index.for_outlook(
-        "margin", "margin-left", "margin-right", "margin-top", "margin-bottom"
+        "margin",
+        "margin-left",
+        "margin-right",
+        "margin-top",
+        "margin-bottom",
+        where=_NEGATIVE_OR_AUTO.search,
     ):
         if use.offset is not None:
-            continue
-        value = use.value
-        # _NEGATIVE_OR_AUTO needs "-" or "auto": most margins ("0", "10px 0") have neither.
-        if "-" not in value and "auto" not in value.lower():
-            continue
-        if not _NEGATIVE_OR_AUTO.search(value):
             continue
         el = use.element
         parent = el.getparent()
@@ -312,6 +314,10 @@ def _has_fallback(prop: str, value: str) -> bool:
     return any(f in GENERIC_FAMILIES or f in WEB_SAFE_FONTS for f in families)
 
 
+def _shows(value: str) -> bool:
+    return value.strip() not in ("0", "none")
+
+
 @rule("B2B309", "decorative-css", "info")
 def decorative_css(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
@@ -327,9 +333,8 @@ def decorative_css(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <a href="https://example.com" style="background: #00aa77; color: #ffffff">Book a demo</a>
     """
-    for use in css_index(doc).for_outlook("border-radius", "box-shadow"):
-        if use.value.strip() not in ("0", "none"):
-            yield css_hit(doc, use, f"`{use.prop}` is not shown by Outlook for Windows")
+    for use in css_index(doc).for_outlook("border-radius", "box-shadow", where=_shows):
+        yield css_hit(doc, use, f"`{use.prop}` is not shown by Outlook for Windows")
 
 
 @rule("B2B310", "outlook-unsupported-css", "info")
