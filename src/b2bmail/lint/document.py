@@ -76,6 +76,8 @@ def count_words(text: str) -> int:
     A word never spans whitespace, so each whitespace-separated token is counted alone, and a
     token of letters and digits only (`str.isalnum`, the usual case) is exactly one word.
     """
+    if not text or text.isspace():
+        return 0  # most text and tail nodes of a template: indentation
     tokens = text.split()
     others = list(filterfalse(str.isalnum, tokens))
     # Joined by spaces, the other tokens still hold their words and no more.

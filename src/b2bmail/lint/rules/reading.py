@@ -205,8 +205,11 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
     pixels = 0.0
     hidden = {id(el) for el in doc.hidden_elements}
     skip_depth = 0
-    for event, el in etree.iterwalk(doc.body, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
+    body = doc.body
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag  # lxml builds a new string on each read: read it once
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
             if skip_depth or id(el) in hidden or tag in ("style", "script"):
                 skip_depth += 1
@@ -230,7 +233,7 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
         else:
             if skip_depth:
                 skip_depth -= 1
-            if not skip_depth and el is not doc.body:
+            if not skip_depth and el is not body:
                 words += count_words(el.tail or "")
         if words > max_words or pixels > max_px:
             return False, words
