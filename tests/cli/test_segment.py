@@ -223,7 +223,7 @@ def test_forced_utf16_reads_an_excel_unicode_text_file(
     assert (code, err) == (0, "")
     assert (
         out.splitlines()[0]
-        == f"{path}: 1 rows read (utf-16-le, tab-separated, email column 'Courriel')"
+        == f"{path}: 1 row read (utf-16-le, tab-separated, email column 'Courriel')"
     )
 
 
@@ -263,3 +263,19 @@ def test_out_over_an_input_is_refused_and_the_input_kept(files: dict[str, Path])
         f" {str(files['segments'])!r} — choose another output path\n"
     )
     assert files["segments"].read_text() == before
+
+
+def test_text_report_singular_and_80_columns(files: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("email,sector\n\nj.martin@@martin-freres-btp.example,mines\n", encoding="utf-8")
+    code, out, err = run([str(path), "--segments", str(files["segments"])])
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"{path}: 1 row read (utf-8, comma-separated, email column 'email'), 1 blank line skipped"
+    )
+    assert lines[-3:] == [
+        "invalid:",
+        "  row 3: 'j.martin@@martin-freres-btp.example' — The part after the @-sign",
+        "      contains invalid characters: '@'.",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,13 @@ def report_json(report: SegmentReport) -> dict[str, Any]:
 def report_text(report: SegmentReport) -> str:
     delim = DELIMITER_NAMES.get(report.delimiter, repr(report.delimiter))
     lines = [
-        f"{report.path}: {report.rows_read} rows read ({report.encoding}, {delim}-separated,"
-        f" email column {report.email_column!r})"
-        + (f", {report.blank_rows} blank lines skipped" if report.blank_rows else ""),
+        f"{report.path}: {report.rows_read} row{'' if report.rows_read == 1 else 's'} read"
+        f" ({report.encoding}, {delim}-separated, email column {report.email_column!r})"
+        + (
+            f", {report.blank_rows} blank line{'' if report.blank_rows == 1 else 's'} skipped"
+            if report.blank_rows
+            else ""
+        ),
         "",
     ]
     width = max(len(name) for name in report.buckets)
@@ -83,7 +88,13 @@ def report_text(report: SegmentReport) -> str:
             continue
         lines += ["", f"{bucket}:"]
         for o in rows[:TEXT_LIST_LIMIT]:
-            lines.append(f"  row {o.row}: {o.email!r} — {o.reason}")
+            lines += textwrap.wrap(
+                f"  row {o.row}: {o.email!r} — {o.reason}",
+                width=80,
+                subsequent_indent="      ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
         if len(rows) > TEXT_LIST_LIMIT:
             lines.append(f"  … and {len(rows) - TEXT_LIST_LIMIT} more (use --format json)")
     return "\n".join(lines) + "\n"
@@ -170,7 +181,11 @@ def personalize_text(report: PersonalizeReport, target: str) -> str:
         lines.append(line)
     skipped = {k: v for k, v in report.buckets.items() if k in RESERVED and v}
     if skipped:
-        lines.append("not sent: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
+        lines.append(
+            "not sent: "
+            + ", ".join(f"{k} {v}" for k, v in skipped.items())
+            + " (`b2bmail segment` lists each row and why)"
+        )
     for issue in report.issues[:TEXT_LIST_LIMIT]:
         lines.append(f"  row {issue.row}: {issue.email!r} — {issue.kind}: {issue.detail}")
     if len(report.issues) > TEXT_LIST_LIMIT:
