@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,14 @@ def test_text_report_singular_and_80_columns(files: dict[str, Path], tmp_path: P
         "  row 3: 'j.martin@@martin-freres-btp.example' — The part after the @-sign",
         "      contains invalid characters: '@'.",
     ]
+
+
+def test_a_pipe_is_one_line_exit_2(files: dict[str, Path], tmp_path: Path) -> None:
+    fifo = tmp_path / "piped.csv"
+    os.mkfifo(fifo)
+    code, out, err = run([str(fifo), "--segments", str(files["segments"])])
+    assert (code, out) == (2, "")
+    assert err == (
+        f"b2bmail: {fifo}: not a regular file (a pipe or a device)"
+        " — save the list to a file first and give its path\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,25 @@ def test_quotes_that_swallow_nothing_still_read(
     tmp_path: Path, data: bytes, expected: list[tuple[int, dict[str, object]]]
 ) -> None:
     assert rows_of(write(tmp_path, data)) == expected
+
+
+def test_a_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    # Regression: `b2bmail segment <(...)` was an io.UnsupportedOperation traceback.
+    fifo = tmp_path / "list.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError) as info:
+        read_recipients(fifo)
+    assert str(info.value) == (
+        f"{fifo}: not a regular file (a pipe or a device)"
+        " — save the list to a file first and give its path"
+    )
+
+
+def test_stdin_dash_is_named_in_the_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as info:
+        read_recipients("-")
+    assert str(info.value) == (
+        "-: cannot open the file: No such file or directory"
+        " — check the path (reading from standard input is not supported)"
+    )

@@ -196,10 +196,24 @@ def open_text(
     path: Path, encoding: str | None, delimiter: str | None
 ) -> Iterator[tuple[TextFormat, io.TextIOWrapper]]:
     """Open `path` as text positioned at its first character, with the format detected."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe (`<(...)`) or a device: the list is read more than once, which a pipe cannot
+        # do (and reopening one would hang).
+        raise InputError(
+            "not a regular file (a pipe or a device)",
+            path=path,
+            hint="save the list to a file first and give its path",
+        )
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
-        raise InputError(f"cannot open the file: {exc.strerror}", path=path) from None
+        raise InputError(
+            f"cannot open the file: {exc.strerror}",
+            path=path,
+            hint="check the path (reading from standard input is not supported)"
+            if str(path) == "-"
+            else "check the path",
+        ) from None
     try:
         codec, has_bom, start = detect_encoding(path, fh, encoding)
         fh.seek(start)
