@@ -13,7 +13,7 @@ from tests.preview.pngcheck import distinct_colours, png_dimensions, png_pixels
 from tests.preview.samples import email_html
 
 from b2bmail.errors import PreviewError
-from b2bmail.preview.chromium import Tab, find_chromium
+from b2bmail.preview.chromium import Browser, Tab, find_chromium
 from b2bmail.preview.devtools import is_local_url
 from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email
 
@@ -144,3 +144,19 @@ def test_images_off_refuses_local_and_inline_images_too(tab: Tab, tmp_path: Path
     assert tab.evaluate("[...document.images].map(i => i.naturalWidth)") == [10, 10]
     tab.capture(page.as_uri(), 400, images=False)
     assert tab.evaluate("[...document.images].map(i => i.naturalWidth)") == [0, 0]
+
+
+def test_a_chromium_that_never_answers_times_out_with_a_hint(tmp_path: Path) -> None:
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho starting >&2\nexec sleep 30\n")
+    fake.chmod(0o755)
+    browser = Browser(str(fake), timeout=1)
+    try:
+        with pytest.raises(PreviewError) as info:
+            browser.start()
+    finally:
+        browser.close()
+    assert str(info.value) == (
+        "Chromium did not start within 1 s: starting — check that B2BMAIL_CHROMIUM (or chromium"
+        " on PATH) is a working Chromium; on a busy machine try again"
+    )

@@ -247,7 +247,9 @@ class Browser:
                     return f"ws://127.0.0.1:{int(lines[0])}{lines[1]}"
             time.sleep(0.05)
         raise PreviewError(
-            f"Chromium did not start within {self._timeout:.0f} s: {self._stderr_tail()}"
+            f"Chromium did not start within {self._timeout:.0f} s: {self._stderr_tail()}",
+            hint="check that B2BMAIL_CHROMIUM (or chromium on PATH) is a working Chromium;"
+            " on a busy machine try again",
         )
 
     def _stderr_tail(self) -> str:
