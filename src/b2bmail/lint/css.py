@@ -166,12 +166,26 @@ def parse_stylesheet(css: str) -> Stylesheet:
         if prelude.lower().startswith("@font-face"):
             font_faces.append(block)
         # tuple.__new__: a NamedTuple's own constructor runs Python code for each declaration.
-        declarations.extend(
-            [
-                _new_tuple(Declaration, (prop, value, body + offset, prelude, media))
-                for offset, prop, value in split_declarations(block)
-            ]
-        )
+        if "(" in block or '"' in block or "'" in block:
+            declarations.extend(
+                [
+                    _new_tuple(Declaration, (prop, value, body + offset, prelude, media))
+                    for offset, prop, value in split_declarations(block)
+                ]
+            )
+            continue
+        offset = body  # split_declarations' simple path, without two generators per property
+        for chunk in block.split(";"):
+            prop, colon, value = chunk.partition(":")
+            if colon:
+                name = prop.strip().lower()
+                if name:
+                    value = value.strip()
+                    if value[-10:].lower() == "!important":
+                        value = value[:-10].rstrip()
+                    at = offset + len(prop) - len(prop.lstrip())
+                    declarations.append(_new_tuple(Declaration, (name, value, at, prelude, media)))
+            offset += len(chunk) + 1
     return Stylesheet(tuple(declarations), tuple(imports), tuple(font_faces))
 
 
