@@ -110,3 +110,14 @@ def test_text_findings_fold_at_80_columns() -> None:
         "  row 5: 'nope' — An email address must have an @-sign.\n"
     )
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_text_report_escapes_control_characters_from_dns() -> None:
+    table = dict(TABLE)
+    host = "mx\x1b[31m.esc.example"
+    table[("esc.example", "MX")] = [f"10 {host}."]
+    table[(host, "A")], table[(host, "CNAME")] = ["10.0.0.1"], []
+    table[("esc.example", "TXT")] = table[("_dmarc.esc.example", "TXT")] = []
+    report = asyncio.run(audit_recipients([Row(2, "ann@esc.example")], StaticResolver(table)))
+    text = format_text(report, "list.csv")
+    assert "\x1b" not in text and "\\x1b[31m" in text

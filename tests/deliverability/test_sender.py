@@ -253,3 +253,13 @@ def test_text_report_of_an_invalid_dmarc_policy_is_readable_at_80_columns() -> N
     ]
     long_lines = [line for line in text.splitlines() if len(line) > 80]
     assert all(line.startswith(("SPF: v=spf1", "DKIM ", "  [")) for line in long_lines), long_lines
+
+
+def test_text_report_escapes_control_characters_from_dns() -> None:
+    # Regression: a TXT record could clear the terminal (ESC [2J) or print a fake report line.
+    table = good_table()
+    table[("example.com", "TXT")] = ["v=spf1 \x1b[2J\n  [   PASS] all good -all"]
+    text = format_text(run(table))
+    assert "\x1b" not in text
+    assert "\nSPF: v=spf1 \\x1b[2J\\n  [   PASS] all good -all\n" in text
+    assert all("[   PASS] all good" not in line[:20] for line in text.splitlines())

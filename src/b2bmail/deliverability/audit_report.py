@@ -9,6 +9,7 @@ import textwrap
 from typing import Any
 
 from b2bmail.deliverability.audit import AuditReport
+from b2bmail.deliverability.printable import escape_controls
 from b2bmail.deliverability.risk import ALL_LEVELS
 
 TEXT_LIST_LIMIT = 20
@@ -157,4 +158,4 @@ def format_text(report: AuditReport, source: str = "") -> str:
             lines.append(
                 f"  … and {len(report.invalid) - TEXT_LIST_LIMIT} more (use --format json or csv)"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(escape_controls(line) for line in lines) + "\n"

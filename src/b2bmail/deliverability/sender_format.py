@@ -8,6 +8,7 @@ from typing import Any
 from b2bmail.deliverability.dkim import DkimKey
 from b2bmail.deliverability.finding import Finding
 from b2bmail.deliverability.policies import PolicyDiscovery
+from b2bmail.deliverability.printable import escape_controls
 from b2bmail.deliverability.sender import SenderReport
 
 MARKS = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN", "skipped": "SKIP"}
@@ -212,4 +213,4 @@ def format_text(report: SenderReport) -> str:
     for item in report.checklist:
         lines.append(f"  [{MARKS[item.status]:>7}] {item.title}")
         lines += _wrap(item.reason, "            ")
-    return "\n".join(lines) + "\n"
+    return "\n".join(escape_controls(line) for line in lines) + "\n"
