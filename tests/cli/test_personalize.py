@@ -173,3 +173,64 @@ def test_summary_counts_messages_by_stage(tmp_path: Path) -> None:
         {"awareness": 1, "consideration": 3, "decision": 1},
         2,
     )
+
+
+def test_mbox_in_a_missing_folder_is_created(campaign: Path, tmp_path: Path) -> None:
+    box = tmp_path / "missing-dir" / "x.mbox"
+    code, _, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--mbox", str(box)]
+    )
+    assert (code, stderr) == (0, "")
+    assert len(mailbox.mbox(box)) == 2
+    assert [p.name for p in box.parent.iterdir()] == ["x.mbox"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param(lambda tmp: "/proc/x.mbox", id="unwritable-folder"),
+        pytest.param(lambda tmp: str(tmp / "list.csv" / "x.mbox"), id="parent-is-a-file"),
+    ],
+)
+def test_unwritable_mbox_is_one_line_exit_2(campaign: Path, tmp_path: Path, where: object) -> None:
+    box = where(tmp_path)  # type: ignore[operator]
+    code, _, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--mbox", box]
+    )
+    assert code == 2
+    assert stderr.startswith(f"b2bmail: {box}: cannot write the mbox: ")
+    assert stderr.endswith("choose a path in a folder you can write to\n")
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_failed_build_leaves_no_partial_mbox(
+    campaign: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from b2bmail.render import personalize
+
+    real = personalize.write_messages
+
+    def disk_full_after_first(messages, **kwargs):  # type: ignore[no-untyped-def]
+        def first_then_fail():  # type: ignore[no-untyped-def]
+            it = iter(messages)
+            yield next(it)
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        real(first_then_fail(), **kwargs)
+
+    monkeypatch.setattr(personalize, "write_messages", disk_full_after_first)
+    box = tmp_path / "all.mbox"
+    box.write_bytes(b"previous\n")
+    code, _, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--mbox", str(box)]
+    )
+    assert (code, stderr) == (
+        2,
+        f"b2bmail: {box}: cannot write the mbox: No space left on device"
+        " — choose a path in a folder you can write to\n",
+    )
+    assert box.read_bytes() == b"previous\n"  # the old mbox intact, nothing half-written
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

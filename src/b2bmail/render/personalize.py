@@ -9,6 +9,7 @@ picking the variant of its stage, building its merge values, an HMAC, and the as
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -32,7 +33,7 @@ from b2bmail.recipients.reader import RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.fastmime import clean_value, has_control
 from b2bmail.render.personalize_plan import segment_plans
-from b2bmail.render.personalize_write import write_messages
+from b2bmail.render.personalize_write import atomic_stream, write_messages
 from b2bmail.render.stages import JOURNEY_STAGES
 
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
@@ -298,22 +299,18 @@ def build_per_recipient(
     )
     routed = routed_rows(table, assign, companies=companies, suppress=suppress)
     messages = personalizer.messages(routed)
-    mbox_path = Path(mbox) if mbox is not None else None
-    mbox_tmp = mbox_path.with_name(f".{mbox_path.name}.tmp") if mbox_path is not None else None
-    try:
+    with contextlib.ExitStack() as stack:
+        # The mbox goes through a temporary file renamed at the end (atomic_stream); an
+        # error anywhere (bad row, unwritable folder) removes it and leaves no partial mbox.
+        box = stack.enter_context(atomic_stream(Path(mbox))) if mbox is not None else None
         if out_dir is not None:
             with atomic_directory(out_dir) as stage:
-                write_messages(messages, out_dir=stage, mbox=mbox_tmp, date=campaign.date)
+                write_messages(messages, out_dir=stage, mbox=box, date=campaign.date)
                 report = personalizer.report
                 text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
                 (stage / "personalize.json").write_text(text, encoding="utf-8")
         else:
-            write_messages(messages, out_dir=None, mbox=mbox_tmp, date=campaign.date)
-        if mbox_tmp is not None and mbox_path is not None:
-            os.replace(mbox_tmp, mbox_path)
-    finally:
-        if mbox_tmp is not None and mbox_tmp.exists():
-            mbox_tmp.unlink()
+            write_messages(messages, out_dir=None, mbox=box, date=campaign.date)
     return personalizer.report
 
 

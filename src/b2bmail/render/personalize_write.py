@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from b2bmail.errors import ConfigError
+from b2bmail.errors import ConfigError, OutputError
+from b2bmail.output import OUTPUT_HINT
 
 if TYPE_CHECKING:
     from b2bmail.render.personalize import PersonalizedMessage
@@ -36,32 +40,67 @@ def mbox_entry(msg: PersonalizedMessage, date: datetime) -> bytes:
     return b"From MAILER-DAEMON " + stamp.encode("ascii") + b"\n" + data + b"\n"
 
 
+def _cannot_write(path: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = "a folder on its path is a file"
+    return OutputError(f"cannot write the mbox: {reason}", path=path, hint=OUTPUT_HINT)
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file handle on a temporary file next to `path` (its folder created, as
+    write_atomic does); renamed to `path` when the block ends without error, removed otherwise,
+    so a failed build leaves neither a temporary file nor a partial mbox. OS errors become
+    OutputError (one line naming the path, exit 2)."""
+    if path.is_dir():
+        raise OutputError(
+            "cannot write the mbox: it is a folder", path=path, hint="give a file name"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's 0600 -> the mode an ordinary open() gives
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
+        raise
+
+
 def write_messages(
     messages: Iterable[PersonalizedMessage],
     *,
     out_dir: Path | None,
-    mbox: Path | None,
+    mbox: IO[bytes] | None,
     date: datetime,
     on_message: Callable[[PersonalizedMessage], None] | None = None,
 ) -> None:
     """Write each message to DIR/<segment>/<row>-<address>.eml under `out_dir` (a staging
-    folder the caller swaps in atomically) and/or append it to the `mbox` file."""
+    folder the caller swaps in atomically) and/or append it to the open `mbox` file (see
+    atomic_stream)."""
     if out_dir is None and mbox is None:
         raise ConfigError("nowhere to write the messages", hint="pass --out DIR or --mbox FILE")
     made: set[str] = set()
-    mbox_fh = open(mbox, "wb") if mbox is not None else None  # noqa: SIM115 - closed below
-    try:
-        for msg in messages:
-            if out_dir is not None:
-                folder = out_dir / msg.segment_id
-                if msg.segment_id not in made:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    made.add(msg.segment_id)
-                (folder / eml_name(msg)).write_bytes(msg.data)
-            if mbox_fh is not None:
-                mbox_fh.write(mbox_entry(msg, date))
-            if on_message is not None:
-                on_message(msg)
-    finally:
-        if mbox_fh is not None:
-            mbox_fh.close()
+    for msg in messages:
+        if out_dir is not None:
+            folder = out_dir / msg.segment_id
+            if msg.segment_id not in made:
+                folder.mkdir(parents=True, exist_ok=True)
+                made.add(msg.segment_id)
+            (folder / eml_name(msg)).write_bytes(msg.data)
+        if mbox is not None:
+            mbox.write(mbox_entry(msg, date))
+        if on_message is not None:
+            on_message(msg)
