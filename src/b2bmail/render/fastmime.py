@@ -198,17 +198,23 @@ def merge_value(part: MergeField, values: Mapping[str, str]) -> str:
 # Header values
 
 
-def _b_words(text: str, first_room: int, room: int) -> list[str]:
-    """RFC 2047 §4.1 B-encoded words, each within its line's room, split on characters."""
+ENCODED_WORD_MAX = 75  # RFC 2047 §2: an encoded-word is at most 75 characters
+
+
+def _b_words(text: str, first_room: int) -> list[str]:
+    """RFC 2047 §4.1 B-encoded words, split on characters: the first within the room left on
+    the header's first line, each of them at most 75 characters (RFC 2047 §2), so every
+    folded line stays within 78 (RFC 5322 §2.1.1)."""
     words: list[str] = []
-    limit = ((first_room - 12) // 4) * 3  # 12 = len("=?utf-8?b??=")
+    # 12 = len("=?utf-8?b??="); 4 base64 characters carry 3 bytes.
+    limit = ((min(first_room, ENCODED_WORD_MAX) - 12) // 4) * 3
     chunk = bytearray()
     for char in text:
         data = char.encode("utf-8")
         if chunk and len(chunk) + len(data) > limit:
             words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
             chunk = bytearray()
-            limit = ((room - 12) // 4) * 3
+            limit = ((ENCODED_WORD_MAX - 12) // 4) * 3
         chunk += data
     if chunk or not words:
         words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
@@ -224,25 +230,43 @@ def _fold_words(name: str, words: list[str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("ascii")
 
 
+def _words_fit(name: str, words: list[str]) -> bool:
+    """Whether folding at the spaces keeps every line within 78 characters: the first word
+    after `Name: `, each other one on a continuation line after its space. A longer word (a
+    2,000-letter name) cannot be folded (RFC 5322 §2.2.3 folds only at white space), so
+    the caller encodes the value as encoded-words instead, which can be split anywhere."""
+    if len(words[0]) > HEADER_WIDTH - len(name) - 2:
+        return False
+    return all(len(w) < HEADER_WIDTH for w in words)
+
+
 def unstructured_header(name: str, value: str) -> bytes:
-    """`Name: value` CRLF, folded at spaces; RFC 2047 B-encoded when not plain ASCII."""
+    """`Name: value` CRLF, folded at spaces; RFC 2047 B-encoded when not plain ASCII or when a
+    word is too long to fold."""
     if value.isascii() and "=?" not in value:
-        return _fold_words(name, value.split(" "))
-    words = _b_words(value, HEADER_WIDTH - len(name) - 2, HEADER_WIDTH - 1)
-    return _fold_words(name, words)
+        words = value.split(" ")
+        if _words_fit(name, words):
+            return _fold_words(name, words)
+    return _fold_words(name, _b_words(value, HEADER_WIDTH - len(name) - 2))
 
 
 def address_header(name: str, display: str, addr: str) -> bytes:
-    """`Name: display <addr>`; the display name quoted (RFC 5322 §3.2.4) or B-encoded."""
+    """`Name: display <addr>`; the display name quoted (RFC 5322 §3.2.4) or B-encoded (when
+    not ASCII, or too long to fold at its spaces). The address itself is never split: RFC
+    5321 §4.5.3.1 bounds it (local part 64, domain 255), so its line stays under 998."""
     if not display:
         return f"{name}: {addr}\r\n".encode("ascii")
-    if not display.isascii() or "=?" in display:
-        words = _b_words(display, HEADER_WIDTH - len(name) - 2, HEADER_WIDTH - 1)
-    elif _NEEDS_QUOTING.search(display):
-        escaped = display.replace("\\", "\\\\").replace('"', '\\"')
-        words = [f'"{escaped}"']
-    else:
-        words = display.split(" ")
+    words: list[str] | None = None
+    if display.isascii() and "=?" not in display:
+        if _NEEDS_QUOTING.search(display):
+            escaped = display.replace("\\", "\\\\").replace('"', '\\"')
+            words = [f'"{escaped}"']
+        else:
+            words = display.split(" ")
+        if not _words_fit(name, words):
+            words = None
+    if words is None:
+        words = _b_words(display, HEADER_WIDTH - len(name) - 2)
     return _fold_words(name, [*words, f"<{addr}>"])
 
 

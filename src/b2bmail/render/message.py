@@ -7,18 +7,45 @@ import html as html_lib
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.fastmime import unstructured_header
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
 # Lines of at most 78 characters (RFC 5322 §2.1.1), each ending in CRLF: RFC 5322 §2.1/§2.3
 # allow no bare LF in a message, and .eml readers (Outlook, Thunderbird, ESP importers) expect
 # CRLF. The policy is set on the message itself so that the quoted-printable bodies are
 # encoded with CRLF hard and soft (`=` CRLF) line breaks too (RFC 2045 §6.7).
-_POLICY = policy.default.clone(max_line_length=78, linesep="\r\n")
+class _Policy(EmailPolicy):
+    """email's policy, but the Subject (which carries merge values) folded by fastmime:
+    email leaves a word longer than a line unfolded in some headers and writes encoded-words
+    of 77 characters on continuation lines, over RFC 2047 §2's 75; and it decodes text that
+    merely looks like an encoded-word (`=?utf-8?q?x?=`) when the header is set."""
+
+    def header_store_parse(self, name: str, value: str) -> tuple[str, str]:
+        if name.lower() == "subject":
+            return (name, str(value))  # kept as typed; folded and encoded by fold()
+        return super().header_store_parse(name, value)
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "subject":
+            return (
+                unstructured_header(name, str(value)).decode("ascii").replace("\r\n", self.linesep)
+            )
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "subject":
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_POLICY = _Policy(max_line_length=78, linesep="\r\n")
 
 
 def _header_safe(value: str) -> str:
