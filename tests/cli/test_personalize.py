@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.header
 import json
 import mailbox
 from pathlib import Path
@@ -234,3 +235,29 @@ def test_failed_build_leaves_no_partial_mbox(
     )
     assert box.read_bytes() == b"previous\n"  # the old mbox intact, nothing half-written
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_long_name_folds_headers_and_long_address_is_invalid(
+    campaign: Path, tmp_path: Path
+) -> None:
+    """QA: a 2,000-letter first name gave a 2,004-octet To line (RFC 5322 §2.1.1: 998 max);
+    an address over RFC 5321's limits (local part 64) is rejected, never put in a header."""
+    name = "A" * 2000
+    (tmp_path / "list.csv").write_text(
+        f"email;prénom;société;secteur\nanne@acme.example;{name};Acme;mines\n"
+        f"{'l' * 65}@acme.example;Long;Acme;mines\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, stdout, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--per-recipient",
+         "--out", str(out)]
+    )  # fmt: skip
+    assert (code, stderr) == (1, "")
+    assert stdout.splitlines()[0] == f"1 message(s) from 2 row(s) -> {out}"
+    [eml] = out.rglob("*.eml")
+    head = eml.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
+    msg = mailbox.mboxMessage(eml.read_bytes())
+    assert msg["To"].endswith("<anne@acme.example>")
+    assert name[:40] in str(email.header.make_header(email.header.decode_header(msg["Subject"])))

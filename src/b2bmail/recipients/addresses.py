@@ -152,7 +152,8 @@ def classify_address(text: str) -> AddressCheck:
         ascii_domain = domain
     else:
         try:
-            result = validate_email(value, check_deliverability=False)
+            # strict: local part ≤ 64 octets (RFC 5321 §4.5.3.1.1), as the plain path checks.
+            result = validate_email(value, check_deliverability=False, strict=True)
         except EmailNotValidError as exc:
             return AddressCheck(text, False, str(exc), value, "", "", "")
         local = result.local_part
