@@ -261,3 +261,59 @@ def test_long_name_folds_headers_and_long_address_is_invalid(
     msg = mailbox.mboxMessage(eml.read_bytes())
     assert msg["To"].endswith("<anne@acme.example>")
     assert name[:40] in str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+
+
+def test_every_row_is_accounted_for_once(campaign: Path, tmp_path: Path) -> None:
+    """QA: `not sent: invalid 2` never said which rows. Each row read is either written or
+    listed once in personalize.json with its bucket and why; the text names the first ones."""
+    from tests.render.test_personalize_build import LIST
+
+    (tmp_path / "list.csv").write_text(
+        LIST.replace("pas-une-adresse", "j.martin@@acme.example"), encoding="utf-8"
+    )
+    (tmp_path / "supp.txt").write_text("bob@acme.example\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--per-recipient",
+         "--out", str(out), "--suppress", str(tmp_path / "supp.txt")]
+    )  # fmt: skip
+    assert (code, stderr) == (1, "")  # an invalid row and unbuildable rows: findings
+    data = json.loads((out / "personalize.json").read_text(encoding="utf-8"))
+    not_sent = [i for i in data["issues"] if i["kind"] != "cleaned"]
+    rows = [i["row"] for i in not_sent]
+    written = sorted(int(p.name[:6]) for p in out.rglob("*.eml"))
+    assert len(rows) == len(set(rows)) and not set(rows) & set(written)
+    assert len(rows) + len(written) == data["rows_read"] == 8
+    assert sum(data["not_sent"].values()) + data["messages"] == data["rows_read"]
+    assert (data["blank_rows"], data["not_sent"]) == (
+        1,
+        {"suppressed": 1, "skipped": 2, "duplicate": 1, "invalid": 1},
+    )
+    assert {(i["row"], i["email"], i["bucket"], i["kind"]) for i in not_sent} == {
+        (3, "bob@acme.example", "suppressed", "suppressed"),
+        (7, "nocompany@acme.example", "skipped", "missing"),
+        (9, "ANNE@acme.example", "duplicate", "duplicate"),
+        (10, "j.martin@@acme.example", "invalid", "invalid"),
+        (11, "zoé@société.example", "skipped", "smtputf8"),
+    }
+    lines = stdout.splitlines()
+    assert lines[3] == (
+        "not sent: suppressed 1, skipped 2, duplicate 1, invalid 1"
+        f" (each row and why: {out / 'personalize.json'})"
+    )
+    assert "  row 9: 'ANNE@acme.example' — duplicate: same address as row 2" in lines
+    assert any(line.startswith("  row 10: 'j.martin@@acme.example' — invalid: ") for line in lines)
+
+
+def test_rows_of_unselected_segments_are_reported(campaign: Path, tmp_path: Path) -> None:
+    box = tmp_path / "x.mbox"
+    code, stdout, stderr = run(
+        [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--mbox", str(box),
+         "--segment", "mines", "--format", "json"]
+    )  # fmt: skip
+    assert (code, stderr) == (0, "")
+    data = json.loads(stdout)
+    assert (data["messages"], data["not_sent"]) == (1, {"skipped": 1})
+    assert [(i["row"], i["kind"], i["detail"]) for i in data["issues"]] == [
+        (3, "not-selected", "segment 'autres' not selected (--segment)")
+    ]

@@ -113,12 +113,15 @@ def test_every_recipient_gets_a_parsable_message(campaign: Path, tmp_path: Path)
         "duplicate": 1,
         "suppressed": 0,
     }
-    assert [(i.row, i.kind) for i in report.issues] == [
-        (4, "cleaned"),
-        (4, "cleaned"),
-        (7, "missing"),
-        (11, "smtputf8"),
+    assert [(i.row, i.bucket, i.kind) for i in report.issues] == [
+        (4, "mines", "cleaned"),
+        (4, "mines", "cleaned"),
+        (7, "skipped", "missing"),
+        (9, "duplicate", "duplicate"),
+        (10, "invalid", "invalid"),
+        (11, "skipped", "smtputf8"),
     ]
+    assert report.blank_rows == 1  # line 8
     assert (out / "personalize.json").is_file()
 
     ids = set()

@@ -169,9 +169,16 @@ def segment(
     click.get_current_context().exit(EXIT_FINDINGS if report.invalid else EXIT_OK)
 
 
-def personalize_text(report: PersonalizeReport, target: str) -> str:
-    """People's summary of a per-recipient build."""
+def _shown_email(email: str, width: int = 60) -> str:
+    return repr(email if len(email) <= width else email[: width - 1] + "…")
+
+
+def personalize_text(report: PersonalizeReport, target: str, listing: str = "--format json") -> str:
+    """People's summary of a per-recipient build. Rows not written are listed (the first
+    few here, each of them in `listing`: OUT/personalize.json or --format json)."""
     lines = [f"{report.messages} message(s) from {report.rows_read} row(s) -> {target}"]
+    if report.blank_rows:
+        lines[0] += f" ({report.blank_rows} blank line(s) skipped)"
     for seg_id, count in report.built.items():
         lines.append(f"  {seg_id:<24} {count:>7}")
     if report.stages:
@@ -179,17 +186,21 @@ def personalize_text(report: PersonalizeReport, target: str) -> str:
         if report.stage_defaulted:
             line += f" ({report.stage_defaulted} without a known stage got their segment's default)"
         lines.append(line)
-    skipped = {k: v for k, v in report.buckets.items() if k in RESERVED and v}
-    if skipped:
+    not_sent: dict[str, int] = {}
+    for issue in report.not_sent:
+        not_sent[issue.bucket] = not_sent.get(issue.bucket, 0) + 1
+    if not_sent:
         lines.append(
             "not sent: "
-            + ", ".join(f"{k} {v}" for k, v in skipped.items())
-            + " (`b2bmail segment` lists each row and why)"
+            + ", ".join(f"{k} {v}" for k, v in not_sent.items())
+            + f" (each row and why: {listing})"
         )
     for issue in report.issues[:TEXT_LIST_LIMIT]:
-        lines.append(f"  row {issue.row}: {issue.email!r} — {issue.kind}: {issue.detail}")
+        lines.append(
+            f"  row {issue.row}: {_shown_email(issue.email)} — {issue.kind}: {issue.detail}"
+        )
     if len(report.issues) > TEXT_LIST_LIMIT:
-        lines.append(f"  … and {len(report.issues) - TEXT_LIST_LIMIT} more (--format json)")
+        lines.append(f"  … and {len(report.issues) - TEXT_LIST_LIMIT} more ({listing})")
     return "\n".join(lines)
 
 
@@ -278,7 +289,11 @@ def run_per_recipient(
     if output_format == "json":
         click.echo(json.dumps(personalize_json(report), ensure_ascii=False, indent=2))
     else:
-        click.echo(personalize_text(report, str(mbox if mbox is not None else out_dir)))
+        if mbox is not None:
+            click.echo(personalize_text(report, str(mbox)))
+        else:
+            listing = str(Path(out_dir) / "personalize.json")
+            click.echo(personalize_text(report, str(out_dir), listing))
     failed = report.buckets.get("invalid", 0) or report.skipped
     return EXIT_FINDINGS if failed else EXIT_OK
 

@@ -29,7 +29,7 @@ from b2bmail.recipients.buckets import (
     route_rows,
 )
 from b2bmail.recipients.companies import load_companies
-from b2bmail.recipients.reader import RecipientTable, read_recipients
+from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.fastmime import clean_value, has_control
 from b2bmail.render.personalize_plan import segment_plans
@@ -109,14 +109,28 @@ class PersonalizedMessage:
     data: bytes
 
 
+#: Kinds of RowIssue for rows routed to a segment whose message could not be built.
+BUILD_FAILURES = frozenset({"missing", "smtputf8"})
+#: The bucket of rows routed to a segment but not written (build failure, segment not selected).
+SKIPPED = "skipped"
+
+
 @dataclass(frozen=True)
 class RowIssue:
-    """A row reported during personalisation: skipped (`missing`, `smtputf8`) or `cleaned`."""
+    """A row reported during personalisation. Every row not written has exactly one, in its
+    bucket: a routing bucket (`invalid`, `duplicate`, `suppressed`, `unassigned`; kind = the
+    bucket) or `skipped` (kind `missing`, `smtputf8` or `not-selected`). A row written with a
+    cleaned value has kind `cleaned` and its segment as bucket."""
 
     row: int
     email: str
     kind: str
     detail: str
+    bucket: str = SKIPPED
+
+    @property
+    def sent(self) -> bool:
+        return self.kind == "cleaned"
 
 
 @dataclass(frozen=True)
@@ -130,14 +144,21 @@ class PersonalizeReport:
     token_source: str
     stages: Mapping[str, int] = field(default_factory=dict)  # messages per journey stage
     stage_defaulted: int = 0  # of those, recipients without a known stage (segment's default)
+    blank_rows: int = 0  # all-blank lines (`;;;`), not recipients: skipped, counted here
 
     @property
     def messages(self) -> int:
         return sum(self.built.values())
 
     @property
+    def not_sent(self) -> tuple[RowIssue, ...]:
+        """One entry per row not written, in row order."""
+        return tuple(i for i in self.issues if not i.sent)
+
+    @property
     def skipped(self) -> tuple[RowIssue, ...]:
-        return tuple(i for i in self.issues if i.kind != "cleaned")
+        """Rows routed to a built segment whose message could not be built."""
+        return tuple(i for i in self.issues if i.kind in BUILD_FAILURES)
 
 
 @dataclass
@@ -150,6 +171,7 @@ class _Tally:
     issues: list[RowIssue] = field(default_factory=list)
     stages: dict[str, int] = field(default_factory=dict)
     stage_defaulted: int = 0
+    blank_rows: int = 0
 
 
 class Personalizer:
@@ -187,6 +209,7 @@ class Personalizer:
             token_source=self.key.source,
             stages=dict(tally.stages),
             stage_defaulted=tally.stage_defaulted,
+            blank_rows=tally.blank_rows,
         )
 
     def build_one(
@@ -211,7 +234,13 @@ class Personalizer:
         )
         for key in cleaned:
             self.tally.issues.append(
-                RowIssue(row, email, "cleaned", f"control characters in '{key}' replaced by spaces")
+                RowIssue(
+                    row,
+                    email,
+                    "cleaned",
+                    f"control characters in '{key}' replaced by spaces",
+                    segment_id,
+                )
             )
         missing = sorted(k for k in plan.required if not values.get(k, "").strip())
         absent = [k for k in missing if k not in values]
@@ -241,13 +270,23 @@ class Personalizer:
         self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]
     ) -> Iterator[PersonalizedMessage]:
         """Messages for the routed rows (row, fields, outcome, address key) in segments."""
-        for _, fields, outcome, key in routed:
+        issues = self.tally.issues
+        for rec, fields, outcome, key in routed:
             self.tally.rows_read += 1
-            self.tally.buckets[outcome.bucket] = self.tally.buckets.get(outcome.bucket, 0) + 1
-            if outcome.bucket in self.plans:
-                msg = self.build_one(outcome.bucket, fields, key, outcome.row)
+            bucket = outcome.bucket
+            self.tally.buckets[bucket] = self.tally.buckets.get(bucket, 0) + 1
+            if bucket in self.plans:
+                msg = self.build_one(bucket, fields, key, outcome.row)
                 if msg is not None:
                     yield msg
+                continue
+            # Not built: reported row by row, so no input row is silently dropped.
+            typed = rec.email if isinstance(rec, RecipientRow) else outcome.email
+            if bucket in RESERVED:
+                issues.append(RowIssue(outcome.row, typed, bucket, outcome.reason, bucket))
+            else:
+                detail = f"segment '{bucket}' not selected (--segment)"
+                issues.append(RowIssue(outcome.row, typed, "not-selected", detail))
 
 
 def routed_rows(
@@ -299,6 +338,12 @@ def build_per_recipient(
     )
     routed = routed_rows(table, assign, companies=companies, suppress=suppress)
     messages = personalizer.messages(routed)
+
+    def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
+        yield from stream
+        personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
+
+    messages = counted(messages)
     with contextlib.ExitStack() as stack:
         # The mbox goes through a temporary file renamed at the end (atomic_stream); an
         # error anywhere (bad row, unwritable folder) removes it and leaves no partial mbox.
@@ -316,7 +361,12 @@ def build_per_recipient(
 
 def report_json(report: PersonalizeReport) -> dict[str, object]:
     """Stable JSON keys: rows_read, buckets, messages, built (per segment), stages (messages
-    per journey stage), stage_defaulted, token_source, issues [{row, email, kind, detail}]."""
+    per journey stage), stage_defaulted, token_source, blank_rows, issues [{row, email, bucket, kind,
+    detail}] (every row not written, once, plus rows written with a cleaned value) and
+    not_sent (rows per bucket of the issues: rows_read == messages + sum of not_sent)."""
+    not_sent: dict[str, int] = {}
+    for issue in report.not_sent:
+        not_sent[issue.bucket] = not_sent.get(issue.bucket, 0) + 1
     return {
         "rows_read": report.rows_read,
         "buckets": dict(report.buckets),
@@ -325,8 +375,10 @@ def report_json(report: PersonalizeReport) -> dict[str, object]:
         "stages": dict(report.stages),
         "stage_defaulted": report.stage_defaulted,
         "token_source": report.token_source,
+        "blank_rows": report.blank_rows,
+        "not_sent": not_sent,
         "issues": [
-            {"row": i.row, "email": i.email, "kind": i.kind, "detail": i.detail}
+            {"row": i.row, "email": i.email, "bucket": i.bucket, "kind": i.kind, "detail": i.detail}
             for i in report.issues
         ],
     }
