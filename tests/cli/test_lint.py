@@ -215,3 +215,21 @@ def test_campaign_lint_section_then_command_line(tmp_path: Path) -> None:
     code, out, _err = run("lint", str(campaign), "--format", "json", "--select", "B2B310")
     assert code == 0
     assert {p["code"] for p in json.loads(out)} <= {"B2B310"}
+
+
+def test_empty_folder_exits_2_instead_of_passing(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    result = CliRunner().invoke(main, ["lint", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "no .html, .htm, .eml or .mjml file in this folder" in result.stderr
+    assert "b2bmail build" in result.stderr
+
+
+def test_binary_config_exits_2_with_one_line(files: Path, tmp_path: Path) -> None:
+    config = tmp_path / "binary.csv"
+    config.write_bytes(b"\xff\xfe\x00\x01binary")
+    result = CliRunner().invoke(main, ["lint", str(files / "clean.html"), "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "not UTF-8 text" in result.stderr

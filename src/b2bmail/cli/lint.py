@@ -112,6 +112,13 @@ def lint(
             report = lint_paths([path], config, keep_going=len(paths) > 1)
         else:
             report = _lint_campaign(path, base, cli)
+        if path.is_dir() and not report.files:
+            # An empty build folder must not pass CI as "no problems".
+            raise InputError(
+                "no .html, .htm, .eml or .mjml file in this folder",
+                path=path,
+                hint="build the campaign first (b2bmail build … --out DIR) or name the files",
+            )
         files.extend(report.files)
         problems.extend(report.problems)
     output = format_problems(problems, output_format, files=files, rules=all_rules())

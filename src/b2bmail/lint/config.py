@@ -153,6 +153,12 @@ def read_config_file(path: Path) -> Mapping[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read lint configuration: {exc.strerror}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"lint configuration is not UTF-8 text (byte {exc.start})",
+            path=path,
+            hint="point --config at a TOML file",
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=path, hint="fix the syntax") from exc
     section = data.get("tool", {}).get("b2bmail", {}).get("lint")
