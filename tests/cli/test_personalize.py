@@ -214,8 +214,8 @@ def test_failed_build_leaves_no_partial_mbox(
 
     real = personalize.write_messages
 
-    def disk_full_after_first(messages, **kwargs):  # type: ignore[no-untyped-def]
-        def first_then_fail():  # type: ignore[no-untyped-def]
+    def disk_full_after_first(messages, **kwargs):
+        def first_then_fail():
             it = iter(messages)
             yield next(it)
             raise OSError(errno.ENOSPC, "No space left on device")

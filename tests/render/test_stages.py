@@ -184,12 +184,12 @@ def test_fast_path_equals_message_py_for_every_variant(tmp_path: Path) -> None:
     assert [c.stage for c in seg.stage_variants] == ["awareness", "consideration", "decision"]
     values = {"first_name": "Zoé", "company": "B&B <SA>", "unsubscribe_token": "t"}
     for compiled in seg.stage_variants:
-        args = {"date": build.campaign.date}
-        fast = MessageSkeleton.from_compiled(compiled, **args).assemble(
+        date = build.campaign.date
+        fast = MessageSkeleton.from_compiled(compiled, date=date).assemble(
             values, to_addr="z@plant.example", to_name="", message_id="<m@acme.example>"
         )
         standard = build_message(
-            compiled, values, to="z@plant.example", message_id="<m@acme.example>", **args
+            compiled, values, to="z@plant.example", message_id="<m@acme.example>", date=date
         )
         a, b = parse(fast), parse(standard)
         for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe"):
