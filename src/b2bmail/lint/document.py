@@ -411,21 +411,21 @@ class Document:
         begin = starts[max(0, line - 15)]
         source = self.source
         needle = "<" + tag
-        found = []
-        pos = source.find(needle, begin, end)
-        while pos != -1:
-            after = source[pos + len(needle) : pos + len(needle) + 1]
-            if after in ("", " ", "\t", "\n", "\r", "/", ">"):
-                found.append(pos)
-            pos = source.find(needle, pos + 1, end)
+        size = len(needle)
         try:
             index = group.index(el)
         except ValueError:
             return line, None
-        take = len(found) - len(group) + index
-        if take < 0 or take >= len(found):
-            return line, None
-        offset = found[take]
+        # The elements of the group are the last `<tag`s before the end of the line: count
+        # back from there (rfind), rather than finding every `<tag` of the lines before.
+        back = len(group) - index
+        offset = end
+        while back:
+            offset = source.rfind(needle, begin, offset)
+            if offset == -1:
+                return line, None
+            if source[offset + size : offset + size + 1] in ("", " ", "\t", "\n", "\r", "/", ">"):
+                back -= 1
         real_line = bisect_right(starts, offset)
         return real_line, offset - starts[real_line - 1] + 1
 
