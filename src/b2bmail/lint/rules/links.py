@@ -30,18 +30,24 @@ TEMPLATE_TOKEN = re.compile(
 )
 
 
-def _has_opener(data: bytes) -> bool:
-    """True when `data` holds `{{`, `{%`, `*|`, `%%` or `[[` (one split per first character).
+# Each opener's first byte, with the bytes that may follow it: `{{` `{%` `*|` `%%` `[[`.
+_OPENERS = ((b"{", (b"{", b"%")), (b"*", (b"|",)), (b"%", (b"%",)), (b"[", (b"[",)))
 
-    Splitting at a single byte is a memchr-speed scan; five two-byte `in` tests cost five
-    slower passes over the whole email. Two separators in a row leave an empty piece between.
+
+def _has_opener(data: bytes) -> bool:
+    """True when `data` holds `{{`, `{%`, `*|`, `%%` or `[[`.
+
+    A single-byte `find` is a memchr, far cheaper than a split or a two-byte search, which
+    visit every byte; only the few places of each first byte are then looked at.
     """
-    braces = data.split(b"{")
-    if b"" in braces[1:-1] or any(piece[:1] == b"%" for piece in braces[1:]):
-        return True
-    if any(piece[:1] == b"|" for piece in data.split(b"*")[1:]):
-        return True
-    return b"" in data.split(b"%")[1:-1] or b"" in data.split(b"[")[1:-1]
+    find = data.find
+    for first, seconds in _OPENERS:
+        pos = find(first)
+        while pos >= 0:
+            if data[pos + 1 : pos + 2] in seconds:
+                return True
+            pos = find(first, pos + 1)
+    return False
 
 
 @rule("B2B601", "empty-link", "error")
