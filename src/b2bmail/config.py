@@ -62,7 +62,10 @@ def load_yaml_node(path: str | Path, *, what: str = "file") -> yaml.Node:
         raise ConfigError(f"YAML error: {exc}", path=source, hint="fix the YAML syntax") from None
     if node is None:
         raise ConfigError(
-            f"{what} is empty", path=source, line=1, hint="see the example in docs/readme/build.md"
+            f"{what} is empty",
+            path=source,
+            line=1,
+            hint="start from `b2bmail init DIR` or examples/heavy-equipment/campaign.yaml",
         )
     return node
 

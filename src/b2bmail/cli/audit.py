@@ -62,7 +62,7 @@ class ProgressBar:
     "report_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Also write a self-contained HTML report with charts (see docs/readme/preview.md).",
+    help="Also write a self-contained HTML report with charts (see the README's audit report section).",
 )
 @click.option(
     "--segments",

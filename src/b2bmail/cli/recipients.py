@@ -41,7 +41,7 @@ def encoding_options(func: Any) -> Any:
 
 
 def report_json(report: SegmentReport) -> dict[str, Any]:
-    """The stable JSON shape of a segment report (keys documented in docs/readme/recipients.md)."""
+    """The stable JSON shape of a segment report (keys documented in README, "Recipient lists")."""
     return {
         "input": {
             "path": str(report.path),

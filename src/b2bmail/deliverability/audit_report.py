@@ -27,7 +27,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
-    """The JSON shape documented in docs/readme/audit.md."""
+    """The JSON shape documented in README, "Auditing a recipient list"."""
     total = len(report.recipients)
     return {
         "input": source,

@@ -4,7 +4,7 @@ Fingerprints live in `data/deliverability_providers.csv` (one row per pattern, w
 An MX host matches a `suffix` pattern on label boundaries only: `mx1.pphosted.com` and
 `pphosted.com` match `pphosted.com`, `evilpphosted.com` does not.
 
-Gateway heuristic (documented in docs/readme/audit.md): when the MX hosts name a secure email
+Gateway heuristic (documented in README, "Auditing a recipient list"): when the MX hosts name a secure email
 gateway (Proofpoint, Mimecast ...), the mailbox behind it is not visible in MX. We look for it
 in two public signals the domain itself publishes:
   1. its SPF record's include:/redirect= targets (`include:spf.protection.outlook.com` means

@@ -73,7 +73,7 @@ class DevTools:
                     error = message["error"]
                     raise PreviewError(
                         f"Chromium refused {method}: {error.get('message', error)}",
-                        hint="see docs/readme/preview.md",
+                        hint='see the README, "Previewing a campaign"',
                     )
                 result: dict[str, Any] = message.get("result", {})
                 return result

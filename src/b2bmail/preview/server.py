@@ -168,7 +168,7 @@ class PreviewService:
 
 
 def state_json(state: BuildState) -> dict[str, Any]:
-    """The page's view of the state (documented in docs/readme/preview.md)."""
+    """The page's view of the state (documented in the README, "b2bmail serve")."""
     campaign = state.campaign
     return {
         "generation": state.generation,
