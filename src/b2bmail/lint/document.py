@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import filterfalse
+from itertools import filterfalse, islice
 from typing import Any, TypeAlias, TypeVar, cast
 
 from lxml import etree
@@ -145,6 +145,9 @@ class Document:
         # (element, style attribute) for every element with a non-empty style, in order.
         self._with_style: list[tuple[Element, str]] = []
         self._memo: dict[str, object] = {}
+        self._starts = [0]  # line starts, found on demand (see _starts_past)
+        self._newlines = _NEWLINE.finditer(html)
+        self._starts_done = False
         self._walk()
 
     @property
@@ -372,14 +375,24 @@ class Document:
         return count_words(self.visible_text)
 
     # -- positions ---------------------------------------------------------------------------
-    @cached_property
-    def _line_starts(self) -> list[int]:
-        # Lines end at "\n" only, as lxml counts them (splitlines would also split at \f, \x1c…).
-        # Each match's end is the start of the next line: one C-speed scan, no line strings.
-        return [0, *map(_match_end, _NEWLINE.finditer(self.source))]
+    def _starts_past(self, line: int = 0, offset: int = -1) -> list[int]:
+        """Offsets where lines start, known at least to line `line` + 1 and past `offset`
+        (or all of them): problems usually sit in the first lines, so the rest is not scanned.
+        """
+        starts = self._starts
+        if self._starts_done:
+            return starts
+        while not self._starts_done and (len(starts) <= line or starts[-1] <= offset):
+            # Lines end at "\n" only, as lxml counts them (splitlines would also split at
+            # \f, \x1c…). Each match's end is the start of the next line; 64 at a time.
+            known = len(starts)
+            starts.extend(map(_match_end, islice(self._newlines, 64)))
+            if len(starts) - known < 64:
+                self._starts_done = True
+        return starts
 
     def line_text(self, line: int) -> str:
-        starts = self._line_starts
+        starts = self._starts_past(line)
         if line < 1 or line > len(starts):
             return ""
         end = starts[line] - 1 if line < len(starts) else len(self.source)
@@ -402,7 +415,7 @@ class Document:
         tag = el.tag
         if not isinstance(tag, str):
             return line, None
-        starts = self._line_starts
+        starts = self._starts_past(line)
         if line > len(starts):
             return line, None
         group = self._same_line(el, tag)
@@ -430,8 +443,9 @@ class Document:
         return real_line, offset - starts[real_line - 1] + 1
 
     def offset_position(self, offset: int) -> tuple[int, int]:
-        line = bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
+        starts = self._starts_past(offset=offset)
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
 
     def snippet(self, line: int, column: int | None = None, width: int = 100) -> str:
         text = self.line_text(line)
