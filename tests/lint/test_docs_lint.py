@@ -10,7 +10,7 @@ import yaml
 from b2bmail.lint.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
-DOC = (REPO / "docs/readme/lint.md").read_text(encoding="utf-8")
+DOC = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_rule_and_threshold_is_documented() -> None:

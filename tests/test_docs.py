@@ -1,0 +1,36 @@
+"""Every command has help with a runnable example, and the README documents it."""
+
+from pathlib import Path
+
+import click
+import pytest
+
+from b2bmail.cli import main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(main.commands)
+
+
+def test_the_cli_has_commands() -> None:
+    assert {"build", "init", "lint", "rules", "segment", "audit", "check-sender"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_has_summary_and_example(name: str) -> None:
+    command = main.commands[name]
+    assert isinstance(command, click.Command)
+    assert command.help, f"{name} has no help"
+    assert command.help.strip().splitlines()[0].endswith("."), f"{name}: one-line summary"
+    assert "Example" in command.help, f"{name} has no Example block"
+    assert f"b2bmail {name}" in command.help, f"{name}'s example does not run b2bmail {name}"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_is_in_readme(name: str) -> None:
+    assert f"b2bmail {name}" in README, f"README does not document `b2bmail {name}`"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    head = README[:1500]
+    assert "make demo" in head
+    assert "make test" in head
