@@ -59,6 +59,9 @@ def test_folder_with_broken_files_reports_them_and_lints_the_rest(folder: Path) 
     assert mjml["message"].startswith("cannot compile MJML: ")
     assert mjml["message"].endswith(" — fix the MJML markup")
     assert eml["message"].startswith("cannot decode the HTML part: ")
+    assert eml["message"].endswith(
+        "— declare a charset Python knows (utf-8, iso-8859-1, windows-1252) in its Content-Type"
+    )
     assert eml["line"] == 1
 
 

@@ -60,7 +60,11 @@ def document_from_message(raw: bytes, path: str) -> Document:
         try:
             html = str(html_part.get_content())
         except (LookupError, ValueError) as exc:
-            raise InputError(f"cannot decode the HTML part: {exc}", path=path) from exc
+            raise InputError(
+                f"cannot decode the HTML part: {exc}",
+                path=path,
+                hint="declare a charset Python knows (utf-8, iso-8859-1, windows-1252) in its Content-Type",
+            ) from exc
         payload = html_part.get_payload(decode=False)
         size = len(payload) if isinstance(payload, str) else len(html.encode("utf-8"))
     text = None
