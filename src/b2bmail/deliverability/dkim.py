@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from b2bmail.deliverability.answers import Lookup, normalize_name
-from b2bmail.deliverability.finding import ERROR, INFO, WARNING, Finding
+from b2bmail.deliverability.finding import ERROR, INFO, WARNING, Finding, HasFindings
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller RSA keys
 ADVISED_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
@@ -23,7 +23,7 @@ _FWS = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
-class DkimKeyRecord:
+class DkimKeyRecord(HasFindings):
     """One parsed key record."""
 
     text: str
@@ -34,10 +34,6 @@ class DkimKeyRecord:
 
     def tag(self, name: str) -> str | None:
         return next((v for k, v in self.tags if k == name), None)
-
-    @property
-    def valid(self) -> bool:
-        return not any(f.severity == ERROR for f in self.findings)
 
     @property
     def revoked(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from b2bmail.deliverability.finding import ERROR, INFO, WARNING, Finding
+from b2bmail.deliverability.finding import ERROR, INFO, WARNING, Finding, HasFindings
 
 POLICIES = ("none", "quarantine", "reject")
 KNOWN_TAGS = (
@@ -49,25 +49,13 @@ class ReportUri:
 
 
 @dataclass(frozen=True)
-class DmarcRecord:
+class DmarcRecord(HasFindings):
     text: str
     tags: tuple[tuple[str, str], ...] = ()
     findings: tuple[Finding, ...] = ()
 
     def tag(self, name: str) -> str | None:
         return next((value for key, value in self.tags if key == name), None)
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == WARNING)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
 
     @property
     def policy(self) -> str | None:

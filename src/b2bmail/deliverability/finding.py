@@ -6,7 +6,6 @@ code, a severity and a sentence that cites the standard it encodes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 ERROR = "error"  # the record is invalid, ignored, or will not work as intended
@@ -24,9 +23,19 @@ class Finding:
         return {"code": self.code, "severity": self.severity, "message": self.message}
 
 
-def errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(f for f in findings if f.severity == ERROR)
+class HasFindings:
+    """What every parsed record says of its own findings. The record declares `findings`."""
 
+    findings: tuple[Finding, ...]
 
-def warnings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(f for f in findings if f.severity == WARNING)
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == WARNING)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors

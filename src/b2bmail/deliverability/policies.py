@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from b2bmail.deliverability.answers import Lookup, normalize_name
-from b2bmail.deliverability.finding import ERROR, INFO, Finding
+from b2bmail.deliverability.finding import ERROR, INFO, Finding, HasFindings
 
 _WSP = " \t"
 # RFC 8461 §3.1: sts-id = 1*32(ALPHA / DIGIT); extensions: name 1*32 chars, value visible chars but ";" "="
@@ -23,7 +23,7 @@ _HTTPS = re.compile(r"https://[^\s,;]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class TxtPolicyRecord:
+class TxtPolicyRecord(HasFindings):
     """A parsed MTA-STS or TLS-RPT TXT record."""
 
     kind: str  # "mta-sts" | "tls-rpt"
@@ -33,10 +33,6 @@ class TxtPolicyRecord:
 
     def field(self, name: str) -> str | None:
         return next((v for k, v in self.fields if k == name), None)
-
-    @property
-    def valid(self) -> bool:
-        return not any(f.severity == ERROR for f in self.findings)
 
     @property
     def id(self) -> str | None:

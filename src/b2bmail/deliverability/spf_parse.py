@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from b2bmail.deliverability.finding import ERROR, INFO, WARNING, Finding
+from b2bmail.deliverability.finding import ERROR, INFO, WARNING, Finding, HasFindings
 from b2bmail.deliverability.spf_macro import MacroSyntaxError, check_macro_string
 
 QUALIFIERS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
@@ -53,22 +53,10 @@ class Modifier:
 
 
 @dataclass(frozen=True)
-class SpfRecord:
+class SpfRecord(HasFindings):
     text: str
     terms: tuple[Mechanism | Modifier, ...] = ()
     findings: tuple[Finding, ...] = ()
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == ERROR)
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == WARNING)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
 
     @property
     def mechanisms(self) -> tuple[Mechanism, ...]:
