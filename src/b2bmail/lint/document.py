@@ -231,24 +231,53 @@ class Document:
         return self._styles_and_groups[1]
 
     @cached_property
+    def styles_by_property(self) -> dict[str, list[tuple[str, list[Element]]]]:
+        """property -> (value, elements) for each distinct inline style that sets it.
+
+        Indexed by distinct style string, not by element: a template's hundreds of styled
+        elements share a few dozen styles. Each element list is in document order.
+        """
+        return self._styles_and_groups[2]
+
+    @cached_property
     def _styles_and_groups(
         self,
-    ) -> tuple[dict[Element, dict[str, str]], list[tuple[dict[str, str], list[Element]]]]:
-        # Templates repeat the same style strings: each distinct one is parsed once.
+    ) -> tuple[
+        dict[Element, dict[str, str]],
+        list[tuple[dict[str, str], list[Element]]],
+        dict[str, list[tuple[str, list[Element]]]],
+    ]:
+        # Templates repeat the same style strings: each distinct one is parsed once, and its
+        # declarations enter the by-property index then (its element list fills in after).
         groups: dict[str, tuple[dict[str, str], list[Element]]] = {}
+        by_prop: dict[str, list[tuple[str, list[Element]]]] = {}
         styles = {}
         for el, raw in self._with_style:
             group = groups.get(raw)
             if group is None:
-                group = groups[raw] = (parse_style(raw), [])
-            group[1].append(el)
-            styles[el] = group[0]
-        return styles, [group for group in groups.values() if group[0]]
+                style = parse_style(raw)
+                group = groups[raw] = (style, [el])
+                elements = group[1]
+                for prop, value in style.items():
+                    bucket = by_prop.get(prop)
+                    if bucket is None:
+                        by_prop[prop] = [(value, elements)]
+                    else:
+                        bucket.append((value, elements))
+                styles[el] = style
+            else:
+                group[1].append(el)
+                styles[el] = group[0]
+        return styles, [group for group in groups.values() if group[0]], by_prop
 
-    def document_order(self, elements: Iterable[Element]) -> list[Element]:
-        """`elements` sorted in document order (each element once)."""
-        index = self.memo("order", lambda: {el: i for i, el in enumerate(self.root.iter())})
-        return sorted(set(elements), key=index.__getitem__)
+    def styled_order(self, elements: Iterable[Element]) -> list[Element]:
+        """Elements with a style attribute, sorted in document order (each element once)."""
+        return sorted(set(elements), key=self._style_index.__getitem__)
+
+    @cached_property
+    def _style_index(self) -> dict[Element, int]:
+        # The styled elements only (the walk found them in document order), not every node.
+        return {el: i for i, (el, _raw) in enumerate(self._with_style)}
 
     def style(self, el: Element) -> dict[str, str]:
         """The inline style of `el` (empty when it has none), parsed once."""
@@ -399,15 +428,26 @@ class Document:
         return self.source[starts[line - 1] : end]
 
     def _same_line(self, el: Element, tag: str) -> list[Element]:
-        """Elements with `el`'s tag whose start tag ends on `el`'s line, in document order."""
+        """Elements with `el`'s tag whose start tag ends on `el`'s line, in document order.
 
-        def index() -> dict[int, list[Element]]:
-            by_line: dict[int, list[Element]] = {}
-            for other in self._by_tag.get(tag, ()):
-                by_line.setdefault(other.sourceline, []).append(other)
-            return by_line
-
-        return self.memo(f"lines:{tag}", index).get(el.sourceline) or [el]
+        Start tags come in source order, so their lines never decrease along a tag's list:
+        the elements of one line are a run around `el` (no `sourceline` read for the others).
+        """
+        same = self._by_tag.get(tag)
+        if not same:
+            return [el]
+        try:
+            at = same.index(el)
+        except ValueError:
+            return [el]
+        line = el.sourceline
+        first = at
+        while first and same[first - 1].sourceline == line:
+            first -= 1
+        last = at + 1
+        while last < len(same) and same[last].sourceline == line:
+            last += 1
+        return same[first:last]
 
     def position(self, el: Element) -> tuple[int, int | None]:
         """(line, column) of the `<` of `el`'s start tag; lxml gives the line where it ends."""

@@ -62,7 +62,6 @@ class CssIndex:
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
-        self._styled = doc.styled
         sheet_decls: dict[str, list[CssUse]] = {}
         sheet_outlook: dict[str, list[CssUse]] = {}
         for el, sheet in doc.stylesheets:
@@ -76,28 +75,11 @@ class CssIndex:
         self._sheet_all = sheet_decls
         self._sheet_outlook = sheet_outlook
 
-    @cached_property
-    def _by_prop(self) -> dict[str, list[tuple[str, list[Element]]]]:
-        """property -> (value, elements) per distinct inline style that sets it.
-
-        Indexed by distinct style string, not by element: a template's hundreds of styled
-        elements share a few dozen styles, and most properties are never asked for.
-        """
-        found: dict[str, list[tuple[str, list[Element]]]] = {}
-        for style, elements in self._doc.style_groups:
-            for prop, value in style.items():
-                bucket = found.get(prop)
-                if bucket is None:
-                    found[prop] = [(value, elements)]
-                else:
-                    bucket.append((value, elements))
-        return found
-
     def _inline(
         self, props: tuple[str, ...], outlook: bool, where: Callable[[str], object] | None = None
     ) -> list[CssUse]:
         hidden = self._doc.outlook_hidden if outlook else frozenset()
-        by_prop = self._by_prop
+        by_prop = self._doc.styles_by_property
         found: list[CssUse] = []
         for prop in props:
             groups = by_prop.get(prop, ())
@@ -109,7 +91,7 @@ class CssIndex:
                 pairs = [(el, groups[0][0]) for el in groups[0][1]]
             else:
                 values = {el: value for value, elements in groups for el in elements}
-                pairs = [(el, values[el]) for el in self._doc.document_order(values)]
+                pairs = [(el, values[el]) for el in self._doc.styled_order(values)]
             # tuple.__new__: a NamedTuple's own constructor runs Python code for each use.
             found.extend(
                 [
@@ -140,7 +122,7 @@ class CssIndex:
 
     @cached_property
     def _properties(self) -> frozenset[str]:
-        return frozenset(self._sheet_all) | frozenset(self._by_prop)
+        return frozenset(self._sheet_all) | frozenset(self._doc.styles_by_property)
 
     def properties(self) -> frozenset[str]:
         """Every property used, inline or in a <style> block."""
@@ -152,7 +134,7 @@ class CssIndex:
             yield from uses
 
     def everything(self) -> Iterator[CssUse]:
-        for el, style in self._styled:
+        for el, style in self._doc.styled:
             for prop, value in style.items():
                 yield CssUse(prop, value, el, None)
         for uses in self._sheet_all.values():
