@@ -53,6 +53,7 @@ def estimate_encoded_size(html: str) -> int:
 # Bytes quoted-printable writes as themselves (RFC 2045 §6.7 rule 2): printable ASCII but "=",
 # and the line-structure bytes. Every other byte becomes "=XX", three bytes.
 _QP_LITERAL = bytes([9, 10, 13, 32, *(b for b in range(33, 127) if b != 61)])
+_QP_LITERAL_BUT_NEWLINE = _QP_LITERAL.replace(b"\n", b"")
 
 
 def qp_size_bound(data: bytes) -> int:
@@ -62,8 +63,12 @@ def qp_size_bound(data: bytes) -> int:
     leading dot, plus 2 at the end of the data; a soft line break ("=" newline, rule 5) adds
     2 for at most every 73 bytes of output.
     """
-    escaped = len(data.translate(None, _QP_LITERAL))
-    content = len(data) + 2 * escaped + 4 * (data.count(b"\n") + 1)
+    # One pass over the data: what is left once the literal bytes but "\n" are deleted is the
+    # escaped bytes and the newlines (a short string to count in).
+    rest = data.translate(None, _QP_LITERAL_BUT_NEWLINE)
+    newlines = rest.count(b"\n")
+    escaped = len(rest) - newlines
+    content = len(data) + 2 * escaped + 4 * (newlines + 1)
     return content + 2 * (content // 73 + 1) + 2
 
 
@@ -100,6 +105,28 @@ def _is_hidden_style(style: Mapping[str, str]) -> bool:
         return True
     max_height = style.get("max-height", "").replace(" ", "").lower()
     return max_height in {"0", "0px"} and "hidden" in style.get("overflow", "").lower()
+
+
+def _is_ghost_table(node: Element) -> bool:
+    """True for a comment that opens an MSO conditional holding a table (a ghost table)."""
+    if node.tag is not etree.Comment:
+        return False
+    text = (node.text or "").lower()
+    return "[if" in text and "mso" in text and ("<table" in text or "<td" in text)
+
+
+def _has_mso_fallback(el: Element) -> bool:
+    """`Document.has_mso_fallback` for any element, from its neighbours."""
+    candidates = []
+    prev = el.getprevious()
+    if prev is not None:
+        candidates.append(prev)
+    parent = el.getparent()
+    if parent is not None and len(parent) and parent[0] is not el:
+        candidates.append(parent[0])
+    if len(el):
+        candidates.append(el[0])
+    return any(_is_ghost_table(node) for node in candidates)
 
 
 class Document:
@@ -311,24 +338,12 @@ class Document:
         return hidden
 
     def has_mso_fallback(self, el: Element) -> bool:
-        """True when an `<!--[if mso]>` ghost table sits just before or as first child of `el`."""
-        candidates = []
-        prev = el.getprevious()
-        if prev is not None:
-            candidates.append(prev)
-        parent = el.getparent()
-        if parent is not None and len(parent) and parent[0] is not el:
-            first = parent[0]
-            if first.tag is etree.Comment:
-                candidates.append(first)
-        if len(el):
-            candidates.append(el[0])
-        for node in candidates:
-            if node.tag is etree.Comment:
-                text = (node.text or "").lower()
-                if "[if" in text and "mso" in text and ("<table" in text or "<td" in text):
-                    return True
-        return False
+        """True when an `<!--[if mso]>` ghost table sits just before or as first child of `el`.
+
+        That is: `el`'s previous sibling, the first child of its parent (when that is not
+        `el`), or its own first child is a comment opening an MSO conditional with a table.
+        """
+        return _has_mso_fallback(el)
 
     # -- text -------------------------------------------------------------------------------
     @cached_property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -13,9 +13,11 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 Part = Literal["html", "text", "headers", "subject", "preheader"]
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One finding of one rule, before the engine adds code, name, severity and path."""
+class Hit(NamedTuple):
+    """One finding of one rule, before the engine adds code, name, severity and path.
+
+    A NamedTuple, not a dataclass: rules make many, and a tuple is built several times faster.
+    """
 
     message: str
     line: int = 1

@@ -1,0 +1,129 @@
+"""The speed paths of the lint engine give what the plain way gives.
+
+Each fast path (see benchmarks/lint.py) is checked against a direct, slow computation of the
+same thing, over hand-made edge cases and every template of the real-world corpus.
+"""
+
+from __future__ import annotations
+
+import binascii
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from b2bmail.lint.api import _problem
+from b2bmail.lint.document import Document, qp_size_bound
+from b2bmail.lint.problem import Problem
+from b2bmail.lint.sources import read_document
+
+CORPUS = Path(__file__).resolve().parents[2] / "../shared/research/data/email-corpus"
+CORPUS_FILES = sorted(CORPUS.resolve().rglob("*.html")) if CORPUS.exists() else []
+
+EDGE_CASES = [
+    "<html><body><p>a</p><p>b</p>\n<p>c</p></body></html>",
+    "<p>one</p><p>two</p><p>three</p>",  # implied html/body
+    "<html><body><table><tr><td>a</td><td>b</td></tr>\n<tr><td>c</td></tr></table></body></html>",
+    "<html><body>\n<div style='max-width:600px'><!--[if mso]><table><tr><td><![endif]-->"
+    "<p>x</p><!--[if mso]></td></tr></table><![endif]--></div>\n"
+    "<!--[if mso]><table><tr><td><![endif]--><div style='max-width:600px'>y</div>"
+    "<div><!--[IF MSO]><TD><![endif]--><span>a</span><span>b</span></div></body></html>",
+    "<html><body><img src=a.png><img src=b.png>\n\n<img\nsrc=c.png></body></html><p>late</p>",
+]
+
+
+def corpus_documents() -> list[Document]:
+    return [read_document(path) for path in CORPUS_FILES]
+
+
+def all_documents() -> list[Document]:
+    return [Document(path="edge", html=html) for html in EDGE_CASES] + corpus_documents()
+
+
+def _slow_same_line(doc: Document, el: etree._Element) -> list[etree._Element]:
+    return [other for other in doc.root.iter(el.tag) if other.sourceline == el.sourceline]
+
+
+def _slow_mso_fallback(el: etree._Element) -> bool:
+    candidates = [el.getprevious()]
+    parent = el.getparent()
+    if parent is not None and parent[0] is not el:
+        candidates.append(parent[0])
+    candidates.append(el[0] if len(el) else None)
+    for node in candidates:
+        if node is not None and node.tag is etree.Comment:
+            text = (node.text or "").lower()
+            if "[if" in text and "mso" in text and ("<table" in text or "<td" in text):
+                return True
+    return False
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(CORPUS_FILES) >= 5
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_elements_of_a_line_are_found_as_a_run(doc: Document) -> None:
+    for elements in doc.tags.values():
+        for el in elements:
+            assert doc._same_line(el, el.tag) == _slow_same_line(doc, el)
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_ghost_table_fallback(doc: Document) -> None:
+    found = 0
+    for el in doc.root.iter(etree.Element):
+        assert doc.has_mso_fallback(el) == _slow_mso_fallback(el)
+        found += _slow_mso_fallback(el)
+    if doc.path == "edge" and "max-width" in doc.source:
+        assert found >= 3
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_styled_elements_in_document_order(doc: Document) -> None:
+    order = {el: i for i, el in enumerate(doc.root.iter())}
+    styled = list(doc.inline_styles)
+    assert doc.styled_order(reversed(styled)) == sorted(styled, key=order.__getitem__)
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_styles_by_property_index(doc: Document) -> None:
+    expected: dict[str, list[tuple[str, list[etree._Element]]]] = {}
+    groups: dict[str, list[etree._Element]] = {}
+    for el in doc.root.iter(etree.Element):
+        raw = el.get("style")
+        if raw:
+            groups.setdefault(raw, []).append(el)
+    for elements in groups.values():
+        for prop, value in doc.style(elements[0]).items():
+            expected.setdefault(prop, []).append((value, elements))
+    assert doc.styles_by_property == expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"=", b"a\nb\n", b" \n.\n", "é=\n\t\x00".encode(), b"x" * 500 + b"\n" * 3]
+    + [path.read_bytes() for path in CORPUS_FILES[:3]],
+)
+def test_quoted_printable_bound(data: bytes) -> None:
+    assert qp_size_bound(data) >= len(binascii.b2a_qp(data))
+
+
+def test_fast_problem_equals_problem() -> None:
+    fields = dict(
+        path="a.html",
+        code="B2B401",
+        name="img-missing-alt",
+        severity="error",
+        message="m",
+        line=3,
+        column=None,
+        snippet="<img>",
+        part="html",
+    )
+    fast, slow = _problem(**fields), Problem(**fields)  # type: ignore[arg-type]
+    assert fast == slow
+    assert hash(fast) == hash(slow)
+    assert repr(fast) == repr(slow)
+    with pytest.raises(AttributeError):
+        fast.line = 4  # type: ignore[misc]
