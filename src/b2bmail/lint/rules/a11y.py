@@ -188,35 +188,53 @@ def vague_link_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             )
 
 
+Inherited = tuple[RGB | None, RGB, bool, float | None]
+"""(inline colour or None, background, whether a background was set, font size px)."""
+_NOTHING = (None, None, None)
+
+
+def _style_delta(style: dict[str, str]) -> tuple[RGB | None, RGB | None, float | None]:
+    """What an inline style sets for the text inside: (colour, background, font size px);
+    None where it sets nothing readable (the element then inherits that part)."""
+    color = parse_color(style["color"]) if "color" in style else None
+    background = None
+    for prop in ("background-color", "background"):
+        if prop in style:
+            background = parse_color(style[prop]) or background
+    size = parse_px(style["font-size"]) or None if "font-size" in style else None
+    return color, background, size
+
+
 def _inherited(
-    styles: dict[Element, dict[str, str]],
+    deltas: dict[Element, tuple[RGB | None, RGB | None, float | None]],
     el: Element,
-    cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]],
-) -> tuple[RGB | None, RGB, bool, float | None]:
-    """(inline colour or None, background, whether a background was set, font size px)."""
+    cache: dict[Element, Inherited],
+) -> Inherited:
+    """What `el` shows its text with: its own settings over its parent's (cached per element)."""
     found = cache.get(el)
     if found is not None:
         return found
     parent = el.getparent()
     if parent is not None:
-        color, background, bg_set, size = _inherited(styles, parent, cache)
+        color, background, bg_set, size = _inherited(deltas, parent, cache)
     else:
         color, background, bg_set, size = None, WHITE, False, None
-    attr_color = el.get("color") if el.tag == "font" else None
-    if attr_color:
-        color = parse_color(attr_color) or color
+    if el.tag == "font":
+        attr_color = el.get("color")
+        if attr_color:
+            color = parse_color(attr_color) or color
     bgcolor = el.get("bgcolor")
-    if bgcolor and parse_color(bgcolor):
-        background, bg_set = parse_color(bgcolor) or background, True
-    style = styles.get(el)
-    if style:
-        if "color" in style:
-            color = parse_color(style["color"]) or color
-        for prop in ("background-color", "background"):
-            if prop in style and parse_color(style[prop]):
-                background, bg_set = parse_color(style[prop]) or background, True
-        if "font-size" in style:
-            size = parse_px(style["font-size"]) or size
+    if bgcolor:
+        parsed = parse_color(bgcolor)
+        if parsed:
+            background, bg_set = parsed, True
+    own_color, own_background, own_size = deltas.get(el, _NOTHING)
+    if own_color:
+        color = own_color
+    if own_background:
+        background, bg_set = own_background, True
+    if own_size:
+        size = own_size
     result = (color, background, bg_set, size)
     cache[el] = result
     return result
@@ -235,11 +253,17 @@ def _text_elements(doc: Document) -> list[Element]:
     return out
 
 
-def _computed(doc: Document) -> list[tuple[Element, tuple[RGB | None, RGB, bool, float | None]]]:
-    def compute() -> list[tuple[Element, tuple[RGB | None, RGB, bool, float | None]]]:
-        cache: dict[Element, tuple[RGB | None, RGB, bool, float | None]] = {}
-        styles = doc.inline_styles
-        return [(el, _inherited(styles, el, cache)) for el in _text_elements(doc)]
+def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
+    def compute() -> list[tuple[Element, Inherited]]:
+        cache: dict[Element, Inherited] = {}
+        # Each distinct inline style is read once, not once per element that carries it.
+        deltas = {}
+        for style, elements in doc.style_groups:
+            delta = _style_delta(style)
+            if delta != _NOTHING:
+                for el in elements:
+                    deltas[el] = delta
+        return [(el, _inherited(deltas, el, cache)) for el in _text_elements(doc)]
 
     return doc.memo("computed_text_styles", compute)
 

@@ -152,7 +152,6 @@ def preheader_length(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     if text is None:
         return
     el = doc.preheader_element
-    where = doc.hit(el, "") if el is not None and doc.given_preheader is None else None
     length = len(text)
     message = None
     if length < t["preheader-min-chars"]:
@@ -162,10 +161,10 @@ def preheader_length(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             f"preheader is {length} characters; inboxes show about {t['preheader-max-chars']:g}"
         )
     if message:
-        if where is None:
+        if el is None or doc.given_preheader is not None:
             yield doc.hit_document(message, "preheader")
         else:
-            yield Hit(message, where.line, where.column, where.snippet)
+            yield doc.hit(el, message)
 
 
 @rule("B2B106", "too-long-to-read", "warning", {"max-words": 300, "words-per-minute": 238})
