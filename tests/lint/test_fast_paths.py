@@ -127,3 +127,34 @@ def test_fast_problem_equals_problem() -> None:
     assert repr(fast) == repr(slow)
     with pytest.raises(AttributeError):
         fast.line = 4  # type: ignore[misc]
+
+
+def _slow_position(doc: Document, el: etree._Element) -> tuple[int, int | None]:
+    """Where `el`'s start tag begins, with an index of every line start of the source."""
+    line = el.sourceline or 1
+    source = doc.source
+    starts = [0] + [i + 1 for i, char in enumerate(source) if char == "\n"]
+    if line > len(starts):
+        return line, None
+    group = _slow_same_line(doc, el)
+    end = starts[line] if line < len(starts) else len(source)
+    begin = starts[max(0, line - 15)]
+    needle = "<" + el.tag
+    back = len(group) - group.index(el)
+    offset = end
+    while back:
+        offset = source.rfind(needle, begin, offset)
+        if offset == -1:
+            return line, None
+        if source[offset + len(needle) : offset + len(needle) + 1] in " \t\n\r/>":
+            back -= 1
+    real_line = max(i for i, start in enumerate(starts, 1) if start <= offset)
+    return real_line, offset - starts[real_line - 1] + 1
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_element_positions(doc: Document) -> None:
+    for el in doc.root.iter(etree.Element):
+        assert doc.position(el) == _slow_position(doc, el), el.tag
+        line = doc.position(el)[0]
+        assert doc.line_text(line) == [*doc.source.split("\n"), ""][line - 1]
