@@ -38,3 +38,38 @@ def test_error_from_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path)
         f"b2bmail: {tmp_path}/emp\\nty.csv: the file is empty"
         " — export the list again with a header row\n"
     )
+
+
+def test_command_modules_name_where_each_command_lives() -> None:
+    from b2bmail.cli.app import COMMAND_MODULES
+
+    commands = main.load_all()
+    real = {
+        name: command.callback.__module__
+        for name, command in commands.items()
+        if command.callback is not None and command.callback.__module__.startswith("b2bmail.")
+    }
+    assert real == COMMAND_MODULES
+
+
+def test_lint_loads_neither_the_build_nor_dns() -> None:
+    # A pre-commit hook runs `b2bmail lint` on every commit: it must not pay for premailer,
+    # cssutils, jinja2 or dnspython, which only build and audit need.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from b2bmail.cli import main\n"
+        "try:\n"
+        "    main(['lint', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('premailer', 'cssutils', 'jinja2', 'dns', 'mjml') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "Usage: " in result.stdout
+    assert "HEAVY []" in result.stderr, result.stderr

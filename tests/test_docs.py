@@ -8,7 +8,8 @@ import pytest
 from b2bmail.cli import main
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-COMMANDS = sorted(main.commands)
+ALL_COMMANDS = main.load_all()
+COMMANDS = sorted(ALL_COMMANDS)
 
 
 def test_the_cli_has_commands() -> None:
@@ -17,7 +18,7 @@ def test_the_cli_has_commands() -> None:
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_has_summary_and_example(name: str) -> None:
-    command = main.commands[name]
+    command = ALL_COMMANDS[name]
     assert isinstance(command, click.Command)
     assert command.help, f"{name} has no help"
     assert command.help.strip().splitlines()[0].endswith("."), f"{name}: one-line summary"

@@ -1,7 +1,8 @@
-"""Command line: Click only. Each command module registers its commands on `main`."""
+"""Command line: Click only. Each command module registers its commands on `main`.
 
-# Imported for their side effect: each module adds its commands to `main`.
-from b2bmail.cli import audit, build, lint, preview, recipients, sender
+The modules are imported on demand (see `COMMAND_MODULES` in `b2bmail.cli.app`).
+"""
+
 from b2bmail.cli.app import main
 
-__all__ = ["audit", "build", "lint", "main", "preview", "recipients", "sender"]
+__all__ = ["main"]

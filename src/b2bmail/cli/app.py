@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import unicodedata
 from typing import Any
 
@@ -24,8 +25,43 @@ def one_line(text: str) -> str:
     )
 
 
+# Where each command lives. A command module is imported only when its command runs (or help
+# lists every command), so `b2bmail lint` never loads the build (premailer, cssutils) or the
+# DNS code (dnspython), and a pre-commit hook starts fast. `tests/test_cli_app.py` checks that
+# importing every module registers exactly these commands.
+COMMAND_MODULES = {
+    "audit": "b2bmail.cli.audit",
+    "build": "b2bmail.cli.build",
+    "check-sender": "b2bmail.cli.sender",
+    "init": "b2bmail.cli.build",
+    "lint": "b2bmail.cli.lint",
+    "preview": "b2bmail.cli.preview",
+    "rules": "b2bmail.cli.lint",
+    "segment": "b2bmail.cli.recipients",
+    "serve": "b2bmail.cli.preview",
+}
+
+
 class B2bmailGroup(click.Group):
-    """Turns a `B2bmailError` raised anywhere below into one line on stderr and exit 2."""
+    """Turns a `B2bmailError` raised anywhere below into one line on stderr and exit 2.
+
+    Commands are loaded lazily from `COMMAND_MODULES` (Click's lazy-group pattern): each
+    module registers its commands on `main` with `@main.command()` when it is imported.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(COMMAND_MODULES[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def load_all(self) -> dict[str, click.Command]:
+        """Every command, each module imported (for documentation and its tests)."""
+        for name in COMMAND_MODULES:
+            self.get_command(click.Context(self), name)
+        return dict(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
