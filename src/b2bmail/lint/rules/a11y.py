@@ -191,6 +191,7 @@ def vague_link_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 Inherited = tuple[RGB | None, RGB, bool, float | None]
 """(inline colour or None, background, whether a background was set, font size px)."""
 _NOTHING = (None, None, None)
+_ROOT_STATE: Inherited = (None, WHITE, False, None)
 
 
 def _style_delta(style: dict[str, str]) -> tuple[RGB | None, RGB | None, float | None]:
@@ -203,41 +204,6 @@ def _style_delta(style: dict[str, str]) -> tuple[RGB | None, RGB | None, float |
             background = parse_color(style[prop]) or background
     size = parse_px(style["font-size"]) or None if "font-size" in style else None
     return color, background, size
-
-
-def _inherited(
-    deltas: dict[Element, tuple[RGB | None, RGB | None, float | None]],
-    el: Element,
-    cache: dict[Element, Inherited],
-) -> Inherited:
-    """What `el` shows its text with: its own settings over its parent's (cached per element)."""
-    found = cache.get(el)
-    if found is not None:
-        return found
-    parent = el.getparent()
-    if parent is not None:
-        color, background, bg_set, size = _inherited(deltas, parent, cache)
-    else:
-        color, background, bg_set, size = None, WHITE, False, None
-    if el.tag == "font":
-        attr_color = el.get("color")
-        if attr_color:
-            color = parse_color(attr_color) or color
-    bgcolor = el.get("bgcolor")
-    if bgcolor:
-        parsed = parse_color(bgcolor)
-        if parsed:
-            background, bg_set = parsed, True
-    own_color, own_background, own_size = deltas.get(el, _NOTHING)
-    if own_color:
-        color = own_color
-    if own_background:
-        background, bg_set = own_background, True
-    if own_size:
-        size = own_size
-    result = (color, background, bg_set, size)
-    cache[el] = result
-    return result
 
 
 def _text_elements(doc: Document) -> list[Element]:
@@ -257,13 +223,50 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
     def compute() -> list[tuple[Element, Inherited]]:
         cache: dict[Element, Inherited] = {}
         # Each distinct inline style is read once, not once per element that carries it.
-        deltas = {}
+        deltas: dict[Element, tuple[RGB | None, RGB | None, float | None]] = {}
         for style, elements in doc.style_groups:
             delta = _style_delta(style)
             if delta != _NOTHING:
                 for el in elements:
                     deltas[el] = delta
-        return [(el, _inherited(deltas, el, cache)) for el in _text_elements(doc)]
+        found: list[tuple[Element, Inherited]] = []
+        # Inline rather than a recursive call per element (a Python call costs more than the
+        # work): climb to the first ancestor already known, then come down setting each one.
+        for el in _text_elements(doc):
+            known = cache.get(el)
+            if known is None:
+                chain = [el]
+                parent = el.getparent()
+                while parent is not None:
+                    known = cache.get(parent)
+                    if known is not None:
+                        break
+                    chain.append(parent)
+                    parent = parent.getparent()
+                color, background, bg_set, size = known or _ROOT_STATE
+                for node in reversed(chain):
+                    if node.tag == "font":
+                        attr_color = node.get("color")
+                        if attr_color:
+                            color = parse_color(attr_color) or color
+                    bgcolor = node.get("bgcolor")
+                    if bgcolor:
+                        parsed = parse_color(bgcolor)
+                        if parsed:
+                            background, bg_set = parsed, True
+                    own = deltas.get(node)
+                    if own is not None:
+                        own_color, own_background, own_size = own
+                        if own_color:
+                            color = own_color
+                        if own_background:
+                            background, bg_set = own_background, True
+                        if own_size:
+                            size = own_size
+                    known = cache[node] = (color, background, bg_set, size)
+            assert known is not None  # the chain is never empty
+            found.append((el, known))
+        return found
 
     return doc.memo("computed_text_styles", compute)
 
