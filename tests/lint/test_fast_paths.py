@@ -158,3 +158,21 @@ def test_element_positions(doc: Document) -> None:
         assert doc.position(el) == _slow_position(doc, el), el.tag
         line = doc.position(el)[0]
         assert doc.line_text(line) == [*doc.source.split("\n"), ""][line - 1]
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_word_count_from_the_kept_tokens(doc: Document) -> None:
+    from b2bmail.lint.document import _WORD, count_words, squash_spaces
+
+    assert doc.word_count == count_words(doc.visible_text) == len(_WORD.findall(doc.visible_text))
+    assert doc.visible_text == squash_spaces(doc.visible_text)
+
+
+@pytest.mark.parametrize(
+    ("value", "important"),
+    [("0 !important", True), ("0 !IMPORTANT", True), ("0 !Important", True), ("0 !", False)],
+)
+def test_important_in_any_case(value: str, important: bool) -> None:
+    from b2bmail.lint.css import parse_style
+
+    assert (parse_style(f"margin: {value}")["margin"] == "0") is important
