@@ -176,3 +176,43 @@ def test_important_in_any_case(value: str, important: bool) -> None:
     from b2bmail.lint.css import parse_style
 
     assert (parse_style(f"margin: {value}")["margin"] == "0") is important
+
+
+def test_cached_computes_once_and_stores_in_the_instance() -> None:
+    from b2bmail.lint.cached import cached
+
+    calls = []
+
+    class Thing:
+        @cached
+        def value(self) -> int:
+            """The answer."""
+            calls.append(1)
+            return 42
+
+    thing = Thing()
+    assert thing.value == 42
+    assert thing.value == 42
+    assert calls == [1]
+    assert thing.__dict__["value"] == 42
+    assert isinstance(Thing.value, cached)
+    assert Thing.value.__doc__ == "The answer."
+
+
+def test_configuration_plan_follows_select_ignore_severity_and_thresholds() -> None:
+    from b2bmail.lint.config import LintConfig
+    from b2bmail.lint.registry import all_rules
+
+    assert [rule for rule, _sev, _t in LintConfig().plan] == list(all_rules())
+    config = LintConfig().merged(
+        {
+            "select": ["B2B1"],
+            "ignore": ["B2B103"],
+            "severity": {"B2B106": "error"},
+            "thresholds": {"max-words": 50},
+        }
+    )
+    plan = {rule.code: (severity, thresholds) for rule, severity, thresholds in config.plan}
+    assert all(code.startswith("B2B1") for code in plan) and "B2B103" not in plan
+    assert plan["B2B106"] == ("error", {"max-words": 50, "words-per-minute": 238})
+    assert plan["B2B101"][0] is None

@@ -16,7 +16,7 @@ from b2bmail.errors import B2bmailError, InputError
 from b2bmail.lint.config import LintConfig, load_lint_config
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit, Problem
-from b2bmail.lint.registry import Rule, all_rules
+from b2bmail.lint.registry import Rule
 from b2bmail.lint.sources import (
     LINTABLE_SUFFIXES,
     document_from_message,
@@ -52,10 +52,8 @@ class _Directive:
 
 def _directives(doc: Document) -> list[_Directive]:
     found = []
-    for comment in doc.comments:
+    for comment in doc.directive_comments:
         text = comment.text or ""
-        if "b2bmail-" not in text:
-            continue
         for match in _DIRECTIVE.finditer(text):
             keys = frozenset(k for k in re.split(r"[\s,]+", match.group(2).strip()) if k)
             start = comment.sourceline or 1
@@ -89,6 +87,7 @@ def _disabled(directives: list[_Directive], rule: Rule, hit: Hit) -> bool:
 
 
 _new_object = object.__new__
+_DEFAULT_CONFIG = LintConfig()
 
 
 def _problem(**fields: Any) -> Problem:
@@ -102,14 +101,10 @@ def _problem(**fields: Any) -> Problem:
 
 def lint_document(doc: Document, config: LintConfig | None = None) -> list[Problem]:
     """Run every enabled rule over one parsed document; problems sorted by place then code."""
-    config = config or LintConfig()
+    config = config or _DEFAULT_CONFIG
     directives = _directives(doc)
     problems = []
-    for rule in all_rules():
-        if not config.enabled(rule):
-            continue
-        configured = config.severity_of(rule) if config.severities else None
-        thresholds = config.thresholds_for(rule)
+    for rule, configured, thresholds in config.plan:
         for hit in rule.check(doc, thresholds):
             if doc.is_empty and hit.part == "html":
                 continue  # a text-only message: there is no HTML to point at

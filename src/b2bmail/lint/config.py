@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from b2bmail.errors import ConfigError
+from b2bmail.lint.cached import cached
 from b2bmail.lint.problem import SEVERITIES, Severity
 from b2bmail.lint.registry import Rule, all_rules, default_thresholds
 
@@ -30,6 +31,16 @@ class LintConfig:
     severities: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
     thresholds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     source: str | None = None
+
+    @cached
+    def plan(self) -> tuple[tuple[Rule, Severity | None, Mapping[str, float]], ...]:
+        """(rule, configured severity or None, thresholds) for each enabled rule, by code:
+        worked out once per configuration, not once per linted document."""
+        return tuple(
+            (rule, self.severity_of(rule) if self.severities else None, self.thresholds_for(rule))
+            for rule in all_rules()
+            if self.enabled(rule)
+        )
 
     def enabled(self, rule: Rule) -> bool:
         if self.select is None and not self.ignore:

@@ -13,12 +13,12 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import filterfalse, islice
 from typing import Any, TypeAlias, TypeVar, cast
 
 from lxml import etree
 
+from b2bmail.lint.cached import cached
 from b2bmail.lint.css import Stylesheet, parse_style, parse_stylesheet
 from b2bmail.lint.problem import Hit, Part, Severity
 
@@ -168,6 +168,8 @@ class Document:
         self.root: Element = root
         self._by_tag: dict[str, list[Element]] = {}
         self.comments: list[etree._Comment] = []
+        # Comments that may hold `b2bmail-disable…` directives (found in the walk).
+        self.directive_comments: list[etree._Comment] = []
         self._not_mso: set[Element] = set()
         # (element, style attribute) for every element with a non-empty style, in order.
         self._with_style: list[tuple[Element, str]] = []
@@ -194,7 +196,7 @@ class Document:
             return self._encoded_html_size < limit
         return self._qp_size_bound < limit
 
-    @cached_property
+    @cached
     def _qp_size_bound(self) -> int:
         return qp_size_bound(self.data)
 
@@ -208,7 +210,10 @@ class Document:
             tag = node.tag
             if tag is comment:
                 self.comments.append(node)
-                body = (node.text or "").lstrip()
+                text = node.text or ""
+                if "b2bmail-" in text:
+                    self.directive_comments.append(node)
+                body = text.lstrip()
                 if body.startswith("[if !mso"):
                     in_not_mso = True
                 elif body.startswith("<![endif]"):
@@ -244,7 +249,7 @@ class Document:
     def tags(self) -> Mapping[str, list[Element]]:
         return self._by_tag
 
-    @cached_property
+    @cached
     def inline_styles(self) -> dict[Element, dict[str, str]]:
         """Element -> parsed inline style, for every element with a style attribute, in order.
 
@@ -252,12 +257,12 @@ class Document:
         """
         return self._styles_and_groups[0]
 
-    @cached_property
+    @cached
     def style_groups(self) -> list[tuple[dict[str, str], list[Element]]]:
         """Each distinct non-empty inline style with its elements (in document order)."""
         return self._styles_and_groups[1]
 
-    @cached_property
+    @cached
     def styles_by_property(self) -> dict[str, list[tuple[str, list[Element]]]]:
         """property -> (value, elements) for each distinct inline style that sets it.
 
@@ -266,7 +271,7 @@ class Document:
         """
         return self._styles_and_groups[2]
 
-    @cached_property
+    @cached
     def _styles_and_groups(
         self,
     ) -> tuple[
@@ -301,7 +306,7 @@ class Document:
         """Elements with a style attribute, sorted in document order (each element once)."""
         return sorted(set(elements), key=self._style_index.__getitem__)
 
-    @cached_property
+    @cached
     def _style_index(self) -> dict[Element, int]:
         # The styled elements only (the walk found them in document order), not every node.
         return {el: i for i, (el, _raw) in enumerate(self._with_style)}
@@ -310,16 +315,16 @@ class Document:
         """The inline style of `el` (empty when it has none), parsed once."""
         return self.inline_styles.get(el) or {}
 
-    @cached_property
+    @cached
     def styled(self) -> list[tuple[Element, dict[str, str]]]:
         """Every element with a non-empty inline style, in document order."""
         return [(el, style) for el, style in self.inline_styles.items() if style]
 
-    @cached_property
+    @cached
     def stylesheets(self) -> list[tuple[Element, Stylesheet]]:
         return [(el, parse_stylesheet(el.text or "")) for el in self.elements("style")]
 
-    @cached_property
+    @cached
     def body(self) -> Element:
         found = self._by_tag.get("body")
         return found[0] if found else self.root
@@ -328,7 +333,7 @@ class Document:
         """True when classic Outlook never renders `el`: `<!--[if !mso]><!-->` or mso-hide:all."""
         return el in self.outlook_hidden
 
-    @cached_property
+    @cached
     def outlook_hidden(self) -> set[Element]:
         """Every element classic Outlook never renders (see `hidden_from_outlook`)."""
         hidden = set(self._not_mso)
@@ -346,7 +351,7 @@ class Document:
         return _has_mso_fallback(el)
 
     # -- text -------------------------------------------------------------------------------
-    @cached_property
+    @cached
     def preheader_element(self) -> Element | None:
         """The hidden preview-text element near the top of the body, if any."""
         for count, el in enumerate(self.body.iter(etree.Element)):
@@ -361,7 +366,7 @@ class Document:
                 return el
         return None
 
-    @cached_property
+    @cached
     def preheader(self) -> str | None:
         """The preheader given by the build, else the hidden preheader's text, else None."""
         if self.given_preheader is not None:
@@ -371,7 +376,7 @@ class Document:
             return None
         return squash_spaces(text_content(el))
 
-    @cached_property
+    @cached
     def hidden_elements(self) -> list[Element]:
         """Elements hidden from every reader (display:none, zero max-height), preheader included."""
         found = []
@@ -380,7 +385,7 @@ class Document:
                 found.append(el)
         return found
 
-    @cached_property
+    @cached
     def hidden_set(self) -> set[Element]:
         """Hidden elements and everything inside them."""
         found: set[Element] = set()
@@ -389,7 +394,7 @@ class Document:
                 found.update(el.iter())
         return found
 
-    @cached_property
+    @cached
     def visible_text(self) -> str:
         """Body text a reader sees: no head, style, script, or hidden (preheader) elements."""
         text = etree.tostring(self.body, method="text", encoding=str, with_tail=False)
@@ -409,11 +414,11 @@ class Document:
                 text = text.replace(inner, " ", 1)
         return squash_spaces(text)
 
-    @cached_property
+    @cached
     def words(self) -> list[str]:
         return _WORD.findall(self.visible_text)
 
-    @cached_property
+    @cached
     def word_count(self) -> int:
         """How many words the visible text has (`len(words)`, cheaper)."""
         return count_words(self.visible_text)
@@ -531,9 +536,14 @@ class Document:
         if part == "headers":
             return Hit(message, 1, None, "", "headers")
         if part == "html":
-            line, column = self.position(self.root)
-            return Hit(message, line, column, self.snippet(line, column), "html")
+            line, column, snippet = self._root_place
+            return Hit(message, line, column, snippet, "html")
         return Hit(message, 1, None, "", part)
+
+    @cached
+    def _root_place(self) -> tuple[int, int | None, str]:
+        line, column = self.position(self.root)
+        return line, column, self.snippet(line, column)
 
     def hit_header(self, name: str, message: str) -> Hit:
         field = self.headers.get(name.lower())

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
+from b2bmail.lint.cached import cached
 from b2bmail.lint.document import Document, Element, text_content
 from b2bmail.lint.problem import Hit
 
@@ -120,7 +121,7 @@ class CssIndex:
             sheets = [use for use in sheets if where(use.value)]
         return self._inline(props, True, where) + sheets
 
-    @cached_property
+    @cached
     def _properties(self) -> frozenset[str]:
         return frozenset(self._sheet_all) | frozenset(self._doc.styles_by_property)
 
