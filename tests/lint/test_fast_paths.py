@@ -216,3 +216,32 @@ def test_configuration_plan_follows_select_ignore_severity_and_thresholds() -> N
     assert all(code.startswith("B2B1") for code in plan) and "B2B103" not in plan
     assert plan["B2B106"] == ("error", {"max-words": 50, "words-per-minute": 238})
     assert plan["B2B101"][0] is None
+
+
+@pytest.mark.parametrize(
+    ("css", "expected"),
+    [
+        ("a { color: red }", [("color", None)]),
+        (
+            "@media x { a { color: red } } b { margin: 0 }",
+            [("color", "@media x"), ("margin", None)],
+        ),
+        (
+            "@media x { @supports y { a { color: red } } b { top: 0 } } c { left: 0 }",
+            [("color", "@supports y"), ("top", "@media x"), ("left", None)],
+        ),
+        (  # stray closing braces; a rule inside a rule (its text is read as declarations)
+            "} } @media x { a { b { color: red } width: 1px } }",
+            [("color", "@media x"), ("b { color", "@media x")],
+        ),
+        ("@media x { @font-face { font-family: A } }", [("font-family", "@media x")]),
+        ("@media x { a { color: red }", [("color", "@media x")]),  # never closed
+    ],
+)
+def test_stylesheet_declarations_know_their_innermost_group(
+    css: str, expected: list[tuple[str, str | None]]
+) -> None:
+    from b2bmail.lint.css import parse_stylesheet
+
+    sheet = parse_stylesheet(css)
+    assert [(d.prop, d.media) for d in sheet.declarations] == expected

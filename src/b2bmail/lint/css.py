@@ -144,6 +144,7 @@ def parse_stylesheet(css: str) -> Stylesheet:
     imports = [(m.group(1), m.start()) for m in _IMPORT.finditer(clean)] if "@" in clean else []
     font_faces: list[str] = []
     stack: list[tuple[str, str, int]] = []  # (kind, prelude, body start)
+    groups: list[str] = []  # the preludes of the open groups (@media…), outermost first
     start = 0
     for pos in _braces(clean):
         if clean[pos] == "{":
@@ -152,6 +153,8 @@ def parse_stylesheet(css: str) -> Stylesheet:
             prelude = prelude[prelude.rfind(";") + 1 :].strip()
             is_group = prelude.startswith("@") and not prelude.lower().startswith("@font-face")
             stack.append(("group" if is_group else "rule", prelude, pos + 1))
+            if is_group:
+                groups.append(prelude)
             start = pos + 1
             continue
         if not stack:
@@ -160,8 +163,9 @@ def parse_stylesheet(css: str) -> Stylesheet:
         kind, prelude, body = stack.pop()
         start = pos + 1
         if kind != "rule":
+            groups.pop()
             continue
-        media = next((p for k, p, _b in reversed(stack) if k == "group"), None) if stack else None
+        media = groups[-1] if groups else None  # the innermost open group
         block = clean[body:pos]
         if prelude.lower().startswith("@font-face"):
             font_faces.append(block)
