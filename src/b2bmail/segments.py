@@ -92,6 +92,8 @@ class Segment:
     rule: Rule
     benefits: tuple[Benefit, ...]  # highest weight first; ties in the file's declaration order
     variables: Mapping[str, Any] = field(default_factory=dict)
+    # The line of the segments file where each variable is set (for errors found later).
+    variable_lines: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def benefit_keys(self) -> tuple[str, ...]:
@@ -326,8 +328,12 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
                     )
                 weights[key] = expect_int(node, source, f"{where}.benefits.{key}")
         variables: Mapping[str, Any] = {}
+        variable_lines: dict[str, int] = {}
         if "variables" in items:
-            expect_mapping(items["variables"], source, f"{where}.variables")
+            for key, node in expect_mapping(
+                items["variables"], source, f"{where}.variables"
+            ).items():
+                variable_lines[key] = line_of(node)
             variables = to_python(items["variables"])
         segments.append(
             Segment(
@@ -341,6 +347,7 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
                 else MATCH_ALL,
                 benefits=order_benefits(weights, labels, declared),
                 variables=variables,
+                variable_lines=variable_lines,
             )
         )
     if not segments:

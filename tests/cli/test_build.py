@@ -223,11 +223,12 @@ def test_undefined_variable_in_subject_points_at_its_line(campaign: Path, tmp_pa
 
 
 def test_segment_stage_that_is_not_a_journey_stage(campaign: Path, tmp_path: Path) -> None:
+    # The error names the line of the segments file where the stage is set.
     segments = campaign.parent / "segments" / "segments.yaml"
     _edit(segments, "variables: {stage: consideration}", "variables: {stage: soon}")
     _fails(
         campaign, tmp_path,
-        f"{segments}: segment 'practitioners': variable stage is 'soon', not a journey stage "
+        f"{segments}:25: segment 'practitioners': variable stage is 'soon', not a journey stage "
         "— use one of: awareness, consideration, decision",
     )  # fmt: skip
 

@@ -33,12 +33,13 @@ def normalize_stage(value: object) -> str | None:
     return stage if stage in JOURNEY_STAGES else None
 
 
-def _configured(value: object, what: str, path: object) -> str:
+def _configured(value: object, what: str, path: object, line: int | None = None) -> str:
     stage = normalize_stage(value)
     if stage is None:
         raise ConfigError(
             f"{what} is {value!r}, not a journey stage",
             path=path if isinstance(path, str) else str(path),
+            line=line,
             hint=f"use one of: {', '.join(JOURNEY_STAGES)}",
         )
     return stage
@@ -50,7 +51,10 @@ def default_stage(campaign: Campaign, segment: Segment) -> str:
     unknown get this one."""
     if "stage" in segment.variables:
         return _configured(
-            segment.variables["stage"], f"segment {segment.id!r}: variable stage", campaign.segments
+            segment.variables["stage"],
+            f"segment {segment.id!r}: variable stage",
+            campaign.segments,
+            segment.variable_lines.get("stage"),
         )
     cta = campaign.content.get("cta")
     if isinstance(cta, Mapping) and "default_stage" in cta:
