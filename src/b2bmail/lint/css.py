@@ -51,7 +51,7 @@ def split_declarations(text: str) -> Iterator[tuple[int, str, str]]:
         matches = _split_simple(text)
     for offset, prop, value in matches:
         value = value.strip()
-        if "!" in value and (value.endswith("!important") or value[-10:].lower() == "!important"):
+        if "!" in value and value[-10:].lower() == "!important":
             value = value[:-10].rstrip()
         prop = prop.strip().lower()
         if prop:
@@ -84,9 +84,7 @@ def parse_style(text: str) -> dict[str, str]:
             if colon:
                 prop = prop.strip().lower()
                 value = value.strip()
-                if "!" in value and (
-                    value.endswith("!important") or value[-10:].lower() == "!important"
-                ):
+                if "!" in value and value[-10:].lower() == "!important":
                     value = value[:-10].rstrip()
                 if prop:
                     out[prop] = value
@@ -96,9 +94,7 @@ def parse_style(text: str) -> dict[str, str]:
         prop = prop.strip().lower()
         if prop:
             value = value.strip()
-            if "!" in value and (
-                value.endswith("!important") or value[-10:].lower() == "!important"
-            ):
+            if "!" in value and value[-10:].lower() == "!important":
                 value = value[:-10].rstrip()
             out[prop] = value
     return out
@@ -189,9 +185,7 @@ def parse_stylesheet(css: str) -> Stylesheet:
                 name = prop.strip().lower()
                 if name:
                     value = value.strip()
-                    if "!" in value and (
-                        value.endswith("!important") or value[-10:].lower() == "!important"
-                    ):
+                    if "!" in value and value[-10:].lower() == "!important":
                         value = value[:-10].rstrip()
                     at = offset + len(prop) - len(prop.lstrip())
                     declarations.append(_new_tuple(Declaration, (name, value, at, prelude, media)))

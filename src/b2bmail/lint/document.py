@@ -1,8 +1,8 @@
 """The document every rule reads: parsed once, walked once, with lazily cached extras.
 
 A `Document` holds the HTML source and its lxml tree, the elements indexed by tag (one walk),
-the comments (MSO conditional comments and inline disable directives), and, for a message, its
-subject, preheader, text part and headers. Computed facts (inline styles, visible text, the
+the comments holding inline disable directives, the `<!--[if !mso]>` regions, and, for a
+message, its subject, preheader, text part and headers. Computed facts (inline styles, visible text, the
 hidden preheader, Outlook visibility) are computed on first use and cached, so rules share work.
 """
 
@@ -115,20 +115,6 @@ def _is_ghost_table(node: Element) -> bool:
     return "[if" in text and "mso" in text and ("<table" in text or "<td" in text)
 
 
-def _has_mso_fallback(el: Element) -> bool:
-    """`Document.has_mso_fallback` for any element, from its neighbours."""
-    candidates = []
-    prev = el.getprevious()
-    if prev is not None:
-        candidates.append(prev)
-    parent = el.getparent()
-    if parent is not None and len(parent) and parent[0] is not el:
-        candidates.append(parent[0])
-    if len(el):
-        candidates.append(el[0])
-    return any(_is_ghost_table(node) for node in candidates)
-
-
 class Document:
     """An email parsed once. `lint.sources` builds one from a file, a message or parts."""
 
@@ -167,7 +153,6 @@ class Document:
             root = etree.fromstring(_EMPTY, parser=_PARSER)
         self.root: Element = root
         self._by_tag: dict[str, list[Element]] = {}
-        self.comments: list[etree._Comment] = []
         # Comments that may hold `b2bmail-disable…` directives (found in the walk).
         self.directive_comments: list[etree._Comment] = []
         self._not_mso: set[Element] = set()
@@ -201,7 +186,8 @@ class Document:
         return qp_size_bound(self.data)
 
     def _walk(self) -> None:
-        """The one walk: elements by tag, comments, styled elements, `<!--[if !mso]>` regions."""
+        """The one walk: elements by tag, directive comments, styled elements, `<!--[if !mso]>`
+        regions."""
         by_tag = self._by_tag
         with_style = self._with_style
         in_not_mso = False
@@ -209,7 +195,6 @@ class Document:
         for node in self.root.iter():
             tag = node.tag
             if tag is comment:
-                self.comments.append(node)
                 text = node.text or ""
                 if "b2bmail-" in text:
                     self.directive_comments.append(node)
@@ -288,8 +273,8 @@ class Document:
             group = groups.get(raw)
             if group is None:
                 style = parse_style(raw)
-                group = groups[raw] = (style, [el])
-                elements = group[1]
+                elements = [el]
+                groups[raw] = (style, elements)
                 for prop, value in style.items():
                     bucket = by_prop.get(prop)
                     if bucket is None:
@@ -348,7 +333,16 @@ class Document:
         That is: `el`'s previous sibling, the first child of its parent (when that is not
         `el`), or its own first child is a comment opening an MSO conditional with a table.
         """
-        return _has_mso_fallback(el)
+        candidates = []
+        prev = el.getprevious()
+        if prev is not None:
+            candidates.append(prev)
+        parent = el.getparent()
+        if parent is not None and len(parent) and parent[0] is not el:
+            candidates.append(parent[0])
+        if len(el):
+            candidates.append(el[0])
+        return any(_is_ghost_table(node) for node in candidates)
 
     # -- text -------------------------------------------------------------------------------
     @cached
