@@ -2,8 +2,9 @@
 
 A `Document` holds the HTML source and its lxml tree, the elements indexed by tag (one walk),
 the comments holding inline disable directives, the `<!--[if !mso]>` regions, and, for a
-message, its subject, preheader, text part and headers. Computed facts (inline styles, visible text, the
-hidden preheader, Outlook visibility) are computed on first use and cached, so rules share work.
+message, its subject, preheader, text part and headers. Computed facts (inline styles, visible
+text, the hidden preheader, Outlook visibility) are computed on first use and cached, so rules
+share work.
 """
 
 from __future__ import annotations
