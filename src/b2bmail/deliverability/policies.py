@@ -59,19 +59,28 @@ def _fields(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return fields, bad
 
 
-def parse_mta_sts(text: str) -> TxtPolicyRecord:
-    """`v=STSv1; id=…;` at _mta-sts.<domain> (RFC 8461 §3.1)."""
+def _versioned_fields(
+    text: str, kind: str, version: str, section: str
+) -> tuple[list[tuple[str, str]], list[Finding]]:
+    """The record's fields, with a finding for each part that is not field=value and one when
+    it does not start with `v=<version>`: what both record kinds check first."""
     fields, bad = _fields(text)
     findings = [
-        Finding("mta-sts-syntax", ERROR, f"{part!r} is not field=value (RFC 8461 §3.1).")
+        Finding(f"{kind}-syntax", ERROR, f"{part!r} is not field=value ({section}).")
         for part in bad
     ]
-    if not fields or fields[0] != ("v", "STSv1"):
+    if not fields or fields[0] != ("v", version):
         findings.append(
             Finding(
-                "mta-sts-bad-version", ERROR, "the record must start with v=STSv1 (RFC 8461 §3.1)."
+                f"{kind}-bad-version", ERROR, f"the record must start with v={version} ({section})."
             )
         )
+    return fields, findings
+
+
+def parse_mta_sts(text: str) -> TxtPolicyRecord:
+    """`v=STSv1; id=…;` at _mta-sts.<domain> (RFC 8461 §3.1)."""
+    fields, findings = _versioned_fields(text, "mta-sts", "STSv1", "RFC 8461 §3.1")
     ids = [v for k, v in fields if k == "id"]
     if not ids:
         findings.append(Finding("mta-sts-no-id", ERROR, "id= is required (RFC 8461 §3.1)."))
@@ -106,17 +115,7 @@ def parse_mta_sts(text: str) -> TxtPolicyRecord:
 
 def parse_tls_rpt(text: str) -> TxtPolicyRecord:
     """`v=TLSRPTv1; rua=mailto:…` at _smtp._tls.<domain> (RFC 8460 §3)."""
-    fields, bad = _fields(text)
-    findings = [
-        Finding("tls-rpt-syntax", ERROR, f"{part!r} is not field=value (RFC 8460 §3).")
-        for part in bad
-    ]
-    if not fields or fields[0] != ("v", "TLSRPTv1"):
-        findings.append(
-            Finding(
-                "tls-rpt-bad-version", ERROR, "the record must start with v=TLSRPTv1 (RFC 8460 §3)."
-            )
-        )
+    fields, findings = _versioned_fields(text, "tls-rpt", "TLSRPTv1", "RFC 8460 §3")
     ruas = [v for k, v in fields if k == "rua"]
     if not ruas:
         findings.append(Finding("tls-rpt-no-rua", ERROR, "rua= is required (RFC 8460 §3)."))
