@@ -13,6 +13,17 @@ from b2bmail.errors import B2bmailError, TemplateError
 from b2bmail.render.filters import make_filters
 from b2bmail.render.merge import fallback_filter
 
+# What rendering a template can raise from a template's own mistakes (a filter given a bad
+# value, a missing key, a division by zero): each becomes a TemplateError with file:line.
+_RENDER_ERRORS = (
+    jinja2.TemplateError,
+    B2bmailError,
+    TypeError,
+    ValueError,
+    KeyError,
+    ArithmeticError,
+)
+
 
 def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> jinja2.Environment:
     """Templates load from `template_dir`; every template is autoescaped (MJML is HTML)."""
@@ -87,14 +98,7 @@ def render_template(env: jinja2.Environment, template: Path, context: Mapping[st
     try:
         name = template.resolve().relative_to(template_dir.resolve()).as_posix()
         return env.get_template(name).render(context)
-    except (
-        jinja2.TemplateError,
-        B2bmailError,
-        TypeError,
-        ValueError,
-        KeyError,
-        ArithmeticError,
-    ) as exc:
+    except _RENDER_ERRORS as exc:
         raise _translate(exc, template_dir, str(template), None) from None
 
 
@@ -111,14 +115,7 @@ def render_string(
     plain = env.overlay(autoescape=False)
     try:
         return plain.from_string(source).render(context)
-    except (
-        jinja2.TemplateError,
-        B2bmailError,
-        TypeError,
-        ValueError,
-        KeyError,
-        ArithmeticError,
-    ) as exc:
+    except _RENDER_ERRORS as exc:
         err = _translate(exc, Path("/nonexistent"), str(path), None)
         raise TemplateError(
             f"in {what}: {err.message}", path=path, line=line, hint=err.hint
