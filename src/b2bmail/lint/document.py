@@ -108,11 +108,10 @@ def _is_hidden_style(style: Mapping[str, str]) -> bool:
     return max_height in {"0", "0px"} and "hidden" in style.get("overflow", "").lower()
 
 
-def _is_ghost_table(node: Element) -> bool:
-    """True for a comment that opens an MSO conditional holding a table (a ghost table)."""
-    if node.tag is not etree.Comment:
-        return False
-    text = (node.text or "").lower()
+def _opens_ghost_table(comment_text: str) -> bool:
+    """True for the text of a comment that opens an MSO conditional holding a table (a ghost
+    table)."""
+    text = comment_text.lower()
     return "[if" in text and "mso" in text and ("<table" in text or "<td" in text)
 
 
@@ -157,6 +156,8 @@ class Document:
         # Comments that may hold `b2bmail-disable…` directives (found in the walk).
         self.directive_comments: list[etree._Comment] = []
         self._not_mso: set[Element] = set()
+        # Comments opening an MSO conditional that holds a table (ghost tables).
+        self._ghost_tables: set[etree._Comment] = set()
         # (element, style attribute) for every element with a non-empty style, in order.
         self._with_style: list[tuple[Element, str]] = []
         self._memo: dict[str, object] = {}
@@ -199,6 +200,8 @@ class Document:
                 text = node.text or ""
                 if "b2bmail-" in text:
                     self.directive_comments.append(node)
+                if _opens_ghost_table(text):
+                    self._ghost_tables.add(node)
                 body = text.lstrip()
                 if body.startswith("[if !mso"):
                     in_not_mso = True
@@ -288,6 +291,27 @@ class Document:
                 styles[el] = group[0]
         return styles, [group for group in groups.values() if group[0]], by_prop
 
+    @cached
+    def _css_call_tails(self) -> frozenset[str]:
+        # The (up to) eight lower-case characters before each "(" of the inline styles and
+        # <style> blocks: the end of a CSS function's name. Parentheses are few in CSS, so
+        # this is a handful of `find`s, not a scan of the whole document.
+        texts = [raw for raw in dict.fromkeys(raw for _el, raw in self._with_style) if "(" in raw]
+        texts.extend(el.text for el in self.elements("style") if el.text and "(" in el.text)
+        tails = set()
+        for text in texts:
+            at = text.find("(")
+            while at >= 0:
+                tails.add(text[max(0, at - 8) : at].lower())
+                at = text.find("(", at + 1)
+        return frozenset(tails)
+
+    def calls_css_function(self, *names: str) -> bool:
+        """True when a CSS function whose name ends with one of `names` (lower-case, at most
+        eight characters) is called in an inline style or a <style> block: `rgb(`, `var(`…
+        A cheap, exact precheck for rules about one function (comments may hold the call)."""
+        return any(tail.endswith(names) for tail in self._css_call_tails)
+
     def styled_order(self, elements: Iterable[Element]) -> list[Element]:
         """Elements with a style attribute, sorted in document order (each element once)."""
         return sorted(set(elements), key=self._style_index.__getitem__)
@@ -334,16 +358,15 @@ class Document:
         That is: `el`'s previous sibling, the first child of its parent (when that is not
         `el`), or its own first child is a comment opening an MSO conditional with a table.
         """
-        candidates = []
-        prev = el.getprevious()
-        if prev is not None:
-            candidates.append(prev)
+        ghosts = self._ghost_tables
+        if not ghosts:
+            return False
+        if el.getprevious() in ghosts:
+            return True
         parent = el.getparent()
-        if parent is not None and len(parent) and parent[0] is not el:
-            candidates.append(parent[0])
-        if len(el):
-            candidates.append(el[0])
-        return any(_is_ghost_table(node) for node in candidates)
+        if parent is not None and len(parent) and parent[0] is not el and parent[0] in ghosts:
+            return True
+        return bool(len(el)) and el[0] in ghosts
 
     # -- text -------------------------------------------------------------------------------
     @cached

@@ -187,7 +187,7 @@ def css_variables(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <p style="color: #00aa77">Hello</p>
     """
     index = css_index(doc)
-    if b"var(" not in doc.data and not index.custom_properties():
+    if not doc.calls_css_function("var") and not index.custom_properties():
         return
     for use in index.everything():
         if use.prop.startswith("--") or "var(" in use.value.lower():
@@ -211,7 +211,7 @@ def rgb_spaces(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <p style="color: rgb(0, 128, 0)">Hello</p>
     """
-    if b"rgb" not in doc.data and b"RGB" not in doc.data:
+    if not doc.calls_css_function("rgb", "rgba"):
         return
     index = css_index(doc)
     # Distinct values first: most templates with rgb() use the comma syntax everywhere.
