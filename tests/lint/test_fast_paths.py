@@ -10,11 +10,14 @@ import binascii
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from b2bmail.lint.api import _problem
 from b2bmail.lint.document import Document, qp_size_bound
 from b2bmail.lint.problem import Problem
+from b2bmail.lint.rules.a11y import Inherited
 from b2bmail.lint.sources import read_document
 
 CORPUS = Path(__file__).resolve().parents[2] / "../shared/research/data/email-corpus"
@@ -29,6 +32,13 @@ EDGE_CASES = [
     "<!--[if mso]><table><tr><td><![endif]--><div style='max-width:600px'>y</div>"
     "<div><!--[IF MSO]><TD><![endif]--><span>a</span><span>b</span></div></body></html>",
     "<html><body><img src=a.png><img src=b.png>\n\n<img\nsrc=c.png></body></html><p>late</p>",
+    "<html><head><style>p { color: RGB(1 2 3) } /* var(--x) */</style></head>"
+    "<body bgcolor='#000000'><font color='#777777'><p>grey on black</p>"
+    "<span style='color:#ffffff'>white</span></font><table bgcolor='#ffffff'><tr>"
+    "<td style='background:#222222'><font color='#333333' style='color:#eeeeee'>x</font></td>"
+    "<td bgcolor='nonsense' style='font-size:10px'>small <b>bold</b></td></tr></table>"
+    "<div style='display:none'>hidden</div><style>p { background: url(a.png) }</style>"
+    "<p style='margin: 0 Var(--gap)'>&nbsp;</p><title>t</title></body></html>",
 ]
 
 
@@ -245,3 +255,133 @@ def test_stylesheet_declarations_know_their_innermost_group(
 
     sheet = parse_stylesheet(css)
     assert [(d.prop, d.media) for d in sheet.declarations] == expected
+
+
+def _slow_css_texts(doc: Document) -> str:
+    raws = [el.get("style") or "" for el in doc.root.iter(etree.Element)]
+    return "\n".join([*raws, *(el.text or "" for el in doc.root.iter("style"))]).lower()
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_css_function_precheck(doc: Document) -> None:
+    import re
+
+    css = _slow_css_texts(doc)
+    for name in ("rgb", "rgba", "var", "url", "calc"):
+        slow = re.search(rf"{name}\(", css) is not None
+        assert doc.calls_css_function(name) == slow, name
+    if doc.path == "edge" and "RGB(" in doc.source:
+        assert doc.calls_css_function("rgb") and doc.calls_css_function("var")
+
+
+def _slow_text_styles(doc: Document) -> list[tuple[etree._Element, Inherited]]:
+    """Each visible text element with its inherited (colour, background, set, size), by a
+    walk down from the root for every element: the definition, slowly."""
+    from b2bmail.lint.css import RGB, parse_color, parse_px, parse_style
+    from b2bmail.lint.rules.a11y import WHITE
+
+    found: list[tuple[etree._Element, Inherited]] = []
+    hidden = doc.hidden_set
+    for el in doc.body.iter(etree.Element):
+        if el.tag in ("style", "script", "title") or el in hidden:
+            continue
+        if not el.text or el.text.isspace():
+            continue
+        color: RGB | None = None
+        background: RGB | None = WHITE
+        bg_set, size = False, None
+        for node in [*reversed(list(el.iterancestors())), el]:
+            if node.tag == "font" and node.get("color"):
+                color = parse_color(node.get("color")) or color
+            if node.get("bgcolor") and parse_color(node.get("bgcolor")):
+                background, bg_set = parse_color(node.get("bgcolor")), True
+            style = parse_style(node.get("style") or "")
+            if "color" in style and parse_color(style["color"]):
+                color = parse_color(style["color"])
+            for prop in ("background-color", "background"):
+                if prop in style and parse_color(style[prop]):
+                    background, bg_set = parse_color(style[prop]), True
+            if "font-size" in style and parse_px(style["font-size"]):
+                size = parse_px(style["font-size"])
+        assert background is not None
+        found.append((el, (color, background, bg_set, size)))
+    return found
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_inherited_text_styles(doc: Document) -> None:
+    from b2bmail.lint.rules.a11y import _computed
+
+    assert _computed(doc) == _slow_text_styles(doc)
+
+
+def test_inherited_text_styles_edge_case() -> None:
+    from b2bmail.lint.rules.a11y import _computed
+
+    doc = Document(path="edge", html=EDGE_CASES[-1])
+    found = {el.text: state for el, state in _computed(doc)}
+    assert found["grey on black"] == ((119, 119, 119), (0, 0, 0), True, None)
+    assert found["white"][0] == (255, 255, 255)
+    assert found["x"] == ((238, 238, 238), (34, 34, 34), True, None)  # the style wins
+    assert found["small "] == (None, (255, 255, 255), True, 10.0)
+    assert "hidden" not in found and "t" not in found
+
+
+_UNSUBSCRIBE_TEXT = st.lists(
+    st.sampled_from(["unsub", "scri", "be", "opt", "-", " ", "out", "Dés", "inscri", "*|",
+                     "UNSUB", "|*", "{{", "%%", "abmelden", "x", "É"]),
+    max_size=12,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_UNSUBSCRIBE_TEXT)
+def test_unsubscribe_words_in_one_search(text: str) -> None:
+    from b2bmail.lint.rules.compliance import UNSUBSCRIBE_WORDS, mentions_unsubscribe
+
+    assert mentions_unsubscribe(text) == any(word in text.lower() for word in UNSUBSCRIBE_WORDS)
+
+
+def _slow_header_addresses(value: str) -> list[str]:
+    from email.utils import getaddresses
+
+    return [addr for _name, addr in getaddresses([value]) if addr]
+
+
+_HEADER_PIECES = st.sampled_from(
+    [
+        "\x85",
+        "\u3000",
+        "\n",
+        "\t",
+        " ",
+        "é",
+        ".com",
+        "@ex.org",
+        " <",
+        ">",
+        *"abcXYZ019.-_%+'<>@\\\"(),;:[]",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_HEADER_PIECES, max_size=30).map("".join))
+def test_header_addresses_as_getaddresses_finds_them(value: str) -> None:
+    from b2bmail.lint.rules.compliance import header_addresses
+
+    assert header_addresses(value) == _slow_header_addresses(value)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.from_regex(
+        r"\s*([A-Za-z0-9][A-Za-z0-9 '.-]{0,12})?\s*<[a-z0-9._%+-]{1,8}@[a-z0-9-]{1,6}"
+        r"(\.[a-z0-9-]{1,4}){1,2}>\s*|[a-z0-9._%+-]{1,8}@[a-z0-9-]{1,6}(\.[a-z0-9-]{1,4}){1,2}",
+        fullmatch=True,
+    )
+)
+def test_header_addresses_of_plain_mailboxes(value: str) -> None:
+    from b2bmail.lint.rules.compliance import header_addresses
+
+    assert header_addresses(value) == _slow_header_addresses(value)

@@ -209,12 +209,13 @@ def _style_delta(style: dict[str, str]) -> tuple[RGB | None, RGB | None, float |
 def _text_elements(doc: Document) -> list[Element]:
     """Elements in the body with their own visible text, hidden ones left out."""
     hidden = doc.hidden_set
+    # The few <style>, <script> and <title> elements, known from the walk: reading every
+    # element's tag would cost more than reading its text.
+    skip = {*doc.elements("style"), *doc.elements("script"), *doc.elements("title")}
     out = []
     for el in doc.body.iter(etree.Element):
-        if el.tag in ("style", "script", "title"):
-            continue
         text = el.text
-        if text and not text.isspace() and el not in hidden:
+        if text and not text.isspace() and el not in hidden and el not in skip:
             out.append(el)
     return out
 
@@ -229,6 +230,14 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
             if delta != _NOTHING:
                 for el in elements:
                     deltas[el] = delta
+        # <font color>, from the walk's list of <font> elements; the inline style's colour
+        # wins over the attribute.
+        for font in doc.elements("font"):
+            attr_color = font.get("color")
+            font_color = parse_color(attr_color) if attr_color else None
+            if font_color:
+                color, background, size = deltas.get(font, _NOTHING)
+                deltas[font] = (color or font_color, background, size)
         found: list[tuple[Element, Inherited]] = []
         # Inline rather than a recursive call per element (a Python call costs more than the
         # work): climb to the first ancestor already known, then come down setting each one.
@@ -243,19 +252,16 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
                         break
                     chain.append(parent)
                     parent = parent.getparent()
-                color, background, bg_set, size = known or _ROOT_STATE
+                state = known or _ROOT_STATE
                 for node in reversed(chain):
-                    if node.tag == "font":
-                        attr_color = node.get("color")
-                        if attr_color:
-                            color = parse_color(attr_color) or color
                     bgcolor = node.get("bgcolor")
                     if bgcolor:
                         parsed = parse_color(bgcolor)
                         if parsed:
-                            background, bg_set = parsed, True
+                            state = (state[0], parsed, True, state[3])
                     own = deltas.get(node)
                     if own is not None:
+                        color, background, bg_set, size = state
                         own_color, own_background, own_size = own
                         if own_color:
                             color = own_color
@@ -263,8 +269,9 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
                             background, bg_set = own_background, True
                         if own_size:
                             size = own_size
-                    known = cache[node] = (color, background, bg_set, size)
-            assert known is not None  # the chain is never empty
+                        state = (color, background, bg_set, size)
+                    cache[node] = state  # unchanged: the parent's own tuple, shared
+                known = state
             found.append((el, known))
         return found
 
