@@ -385,3 +385,38 @@ def test_header_addresses_of_plain_mailboxes(value: str) -> None:
     from b2bmail.lint.rules.compliance import header_addresses
 
     assert header_addresses(value) == _slow_header_addresses(value)
+
+
+_COLOR_OR_LENGTH = st.lists(
+    st.sampled_from(
+        [*"#0123456789abcdefABCDEFxpt .-%", "px", "PX", "rgb(", ")", "\u00b2", "\u0663"]
+    ),
+    max_size=9,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_COLOR_OR_LENGTH)
+def test_colour_and_length_shortcuts_agree_with_the_patterns(value: str) -> None:
+    from b2bmail.lint import css
+
+    def slow_color(text: str) -> css.RGB | None:
+        match = css._HEX.search(text.strip().lower())
+        if match:
+            digits = match.group(1)
+            digits = "".join(c * 2 for c in digits) if len(digits) == 3 else digits
+            return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+        return css.parse_color.__wrapped__(text)
+
+    def slow_px(text: str) -> float | None:
+        match = css._LENGTH.match(text)
+        if not match:
+            return None
+        try:
+            number = float(match.group(1))
+        except ValueError:
+            return None
+        return number * 4 / 3 if (match.group(2) or "").lower() == "pt" else number
+
+    assert css.parse_color.__wrapped__(value) == slow_color(value)
+    assert css.parse_px.__wrapped__(value) == slow_px(value)

@@ -261,12 +261,18 @@ class Document:
         return self._styles_and_groups[2]
 
     @cached
+    def _raw_groups(self) -> dict[str, tuple[dict[str, str], list[Element]]]:
+        """Each distinct style attribute as written -> (its parsed style, its elements)."""
+        return self._styles_and_groups[3]
+
+    @cached
     def _styles_and_groups(
         self,
     ) -> tuple[
         dict[Element, dict[str, str]],
         list[tuple[dict[str, str], list[Element]]],
         dict[str, list[tuple[str, list[Element]]]],
+        dict[str, tuple[dict[str, str], list[Element]]],
     ]:
         # Templates repeat the same style strings: each distinct one is parsed once, and its
         # declarations enter the by-property index then (its element list fills in after).
@@ -289,15 +295,14 @@ class Document:
             else:
                 group[1].append(el)
                 styles[el] = group[0]
-        return styles, [group for group in groups.values() if group[0]], by_prop
+        return styles, [group for group in groups.values() if group[0]], by_prop, groups
 
     @cached
     def _css_call_tails(self) -> frozenset[str]:
         # The (up to) eight lower-case characters before each "(" of the inline styles and
         # <style> blocks: the end of a CSS function's name. Parentheses are few in CSS, so
         # this is a handful of `find`s, not a scan of the whole document.
-        texts = [raw for raw in dict.fromkeys(raw for _el, raw in self._with_style) if "(" in raw]
-        texts.extend(el.text for el in self.elements("style") if el.text and "(" in el.text)
+        texts = [*self._raw_groups, *(el.text or "" for el in self.elements("style"))]
         tails = set()
         for text in texts:
             at = text.find("(")
@@ -347,9 +352,10 @@ class Document:
     def outlook_hidden(self) -> set[Element]:
         """Every element classic Outlook never renders (see `hidden_from_outlook`)."""
         hidden = set(self._not_mso)
-        for el, raw in self._with_style:
-            if "mso-hide" in raw and self.style(el).get("mso-hide", "").lower() == "all":
-                hidden.update(el.iter())
+        for raw, (style, elements) in self._raw_groups.items():
+            if "mso-hide" in raw and style.get("mso-hide", "").lower() == "all":
+                for el in elements:
+                    hidden.update(el.iter())
         return hidden
 
     def has_mso_fallback(self, el: Element) -> bool:
@@ -397,11 +403,14 @@ class Document:
     @cached
     def hidden_elements(self) -> list[Element]:
         """Elements hidden from every reader (display:none, zero max-height), preheader included."""
-        found = []
-        for el, raw in self._with_style:
-            if ("none" in raw or "max-height" in raw) and _is_hidden_style(self.style(el)):
-                found.append(el)
-        return found
+        groups = [
+            elements
+            for raw, (style, elements) in self._raw_groups.items()
+            if ("none" in raw or "max-height" in raw) and _is_hidden_style(style)
+        ]
+        if len(groups) == 1:
+            return list(groups[0])
+        return self.styled_order(el for elements in groups for el in elements)
 
     @cached
     def hidden_set(self) -> set[Element]:
