@@ -161,6 +161,7 @@ class Document:
         # (element, style attribute) for every element with a non-empty style, in order.
         self._with_style: list[tuple[Element, str]] = []
         self._memo: dict[str, object] = {}
+        self._places: dict[Element, tuple[int, int | None, str]] = {}
         self._starts = [0]  # line starts, found on demand (see _starts_past)
         self._newlines = _NEWLINE.finditer(html)
         self._starts_done = False
@@ -498,6 +499,18 @@ class Document:
 
     def position(self, el: Element) -> tuple[int, int | None]:
         """(line, column) of the `<` of `el`'s start tag; lxml gives the line where it ends."""
+        line, column, _snippet = self._place(el)
+        return line, column
+
+    def _place(self, el: Element) -> tuple[int, int | None, str]:
+        """(line, column, snippet) of `el`, found once: several rules may point at it."""
+        place = self._places.get(el)
+        if place is None:
+            line, column = self._find_position(el)
+            place = self._places[el] = (line, column, self.snippet(line, column))
+        return place
+
+    def _find_position(self, el: Element) -> tuple[int, int | None]:
         line = el.sourceline or 1
         tag = el.tag
         if not isinstance(tag, str):
@@ -542,8 +555,8 @@ class Document:
         return text.strip()[:width]
 
     def hit(self, el: Element, message: str, severity: Severity | None = None) -> Hit:
-        line, column = self.position(el)
-        return Hit(message, line, column, self.snippet(line, column), "html", severity)
+        line, column, snippet = self._place(el)
+        return Hit(message, line, column, snippet, "html", severity)
 
     def hit_at(self, offset: int, message: str, severity: Severity | None = None) -> Hit:
         line, column = self.offset_position(offset)
@@ -563,14 +576,9 @@ class Document:
         if part == "headers":
             return Hit(message, 1, None, "", "headers")
         if part == "html":
-            line, column, snippet = self._root_place
+            line, column, snippet = self._place(self.root)
             return Hit(message, line, column, snippet, "html")
         return Hit(message, 1, None, "", part)
-
-    @cached
-    def _root_place(self) -> tuple[int, int | None, str]:
-        line, column = self.position(self.root)
-        return line, column, self.snippet(line, column)
 
     def hit_header(self, name: str, message: str) -> Hit:
         field = self.headers.get(name.lower())
