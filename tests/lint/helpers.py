@@ -23,8 +23,12 @@ def html_codes(html: str, **thresholds: float) -> set[str]:
     return codes_of(lint_html(html, **thresholds))
 
 
+def lint_message_text(raw: str) -> list[Problem]:
+    return lint_message(raw.encode("utf-8"), "t.eml")
+
+
 def message_codes(raw: str) -> set[str]:
-    return codes_of(lint_message(raw.encode("utf-8"), "t.eml"))
+    return codes_of(lint_message_text(raw))
 
 
 def email_codes(**parts: str) -> set[str]:

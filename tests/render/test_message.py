@@ -76,3 +76,46 @@ def test_same_inputs_same_bytes_and_no_header_injection() -> None:
     msg = BytesParser(policy=policy.default).parsebytes(_build(values))
     assert msg["Bcc"] is None
     assert msg["Subject"] == "Nouveautés pour Eve Bcc: victim@x.example"
+
+
+def test_a_long_unsubscribe_url_is_folded_whole_never_encoded() -> None:
+    # Python's email writes a List-Unsubscribe whose URL is longer than a line as RFC 2047
+    # encoded-words, which no client reads as a URL; the sample message folds it as the
+    # per-recipient messages do: one URL per line, as written.
+    token = "t" * 120
+    raw = _build({"first_name": "Zoé", "unsubscribe_token": token})
+    assert b"=?utf-8" not in raw.split(b"List-Unsubscribe:")[1].split(b"List-Unsubscribe-Post")[0]
+    assert (
+        b"List-Unsubscribe:\r\n <https://n.terrex.example/u/" + token.encode() + b">,\r\n"
+        b" <mailto:unsubscribe@terrex.example>\r\n"
+    ) in raw
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert msg["List-Unsubscribe"].split(", ")[0].strip() == f"<https://n.terrex.example/u/{token}>"
+
+
+def test_unsubscribe_url_spaces_and_accents_are_percent_encoded_in_the_header() -> None:
+    raw = _build({"first_name": "Zoé", "unsubscribe_token": "a b é"})
+    assert b"<https://n.terrex.example/u/a%20b%20%C3%A9>" in raw
+
+
+def test_list_unsubscribe_header_lines() -> None:
+    import pytest
+
+    from b2bmail.render.fastmime import HeaderTooLongError, list_unsubscribe_header
+
+    assert list_unsubscribe_header(["<https://a.example/u>"]) == (
+        b"List-Unsubscribe: <https://a.example/u>\r\n"
+    )
+    long = "<https://a.example/" + "x" * 100 + ">"
+    assert list_unsubscribe_header([long, "<mailto:u@a.example>"]) == (
+        b"List-Unsubscribe:\r\n " + long.encode() + b",\r\n <mailto:u@a.example>\r\n"
+    )
+    longest = "<https://a.example/" + "x" * 976 + ">"  # 996 with its brackets: fits
+    assert (
+        max(map(len, list_unsubscribe_header([longest, "<mailto:u@a.example>"]).split(b"\r\n")))
+        == 998
+    )
+    with pytest.raises(HeaderTooLongError) as caught:
+        list_unsubscribe_header(["<https://a.example/" + "x" * 977 + ">"])
+    assert caught.value.length == 995

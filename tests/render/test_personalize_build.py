@@ -259,3 +259,41 @@ def test_fast_assembly_matches_message_py_on_the_example() -> None:
         for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Id", "List-Unsubscribe"):
             assert fast[name] == standard[name], (compiled.segment_id, compiled.stage, name)
         assert texts(fast) == texts(standard), (compiled.segment_id, compiled.stage)
+
+
+def test_an_unsubscribe_url_too_long_for_a_header_line_skips_only_its_row(
+    campaign: Path, tmp_path: Path
+) -> None:
+    url = "https://durand.example/u/{{ recipient.unsubscribe_token }}?c={{ recipient.company }}"
+    text = campaign.read_text(encoding="utf-8").replace(
+        'url: "https://durand.example/u/{{ recipient.unsubscribe_token }}"', f'url: "{url}"'
+    )
+    campaign.write_text(text, encoding="utf-8")
+    (tmp_path / "list.csv").write_text(
+        "email;société;secteur\n"
+        "anne@acme.example;Acme;mines\n"
+        f"bob@acme.example;{'B' * 1000};mines\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    assert [p.name for p in out.rglob("*.eml")] == ["000002-anne@acme.example.eml"]
+    assert [(i.row, i.bucket, i.kind) for i in report.issues] == [(3, "skipped", "too-long")]
+    assert "RFC 5322" in report.issues[0].detail and "unsubscribe.url" in report.issues[0].detail
+    assert report.skipped == report.issues  # a build failure: exit 1 in the CLI
+
+
+def test_a_sample_unsubscribe_url_too_long_for_a_header_line_is_a_campaign_error(
+    campaign: Path, tmp_path: Path
+) -> None:
+    from b2bmail.errors import ConfigError
+    from b2bmail.render.build import render_campaign
+
+    text = campaign.read_text(encoding="utf-8").replace(
+        "/u/{{ recipient.unsubscribe_token }}", "/u/" + "x" * 1000
+    )
+    campaign.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        render_campaign(campaign)
+    assert caught.value.path == str(campaign)
+    assert "unsubscribe.url is 1025 characters" in caught.value.message

@@ -94,11 +94,13 @@ def count_words(text: str) -> int:
 
 @dataclass(frozen=True)
 class HeaderField:
-    """One header of a message, with the line of the file where it starts."""
+    """One header of a message, with the line of the file where it starts (and, for a
+    message file, its value as written, before RFC 2047 decoding)."""
 
     name: str
     value: str
     line: int
+    raw: str = ""
 
 
 def _is_hidden_style(style: Mapping[str, str]) -> bool:

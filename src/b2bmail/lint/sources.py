@@ -45,7 +45,7 @@ def _decoded_headers(message: EmailMessage, raw_fields: list[HeaderField]) -> li
             value = str(message.get(field.name, field.value))
         except Exception:  # a malformed header: keep the raw text; the rules report it
             value = field.value
-        out.append(HeaderField(field.name, value, field.line))
+        out.append(HeaderField(field.name, value, field.line, field.value))
     return out
 
 

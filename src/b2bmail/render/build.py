@@ -16,6 +16,7 @@ from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
+from b2bmail.render.fastmime import HeaderTooLongError
 from b2bmail.render.message import build_message, message_id_for
 from b2bmail.render.stages import sample_stage
 from b2bmail.segments import load_segments
@@ -100,6 +101,18 @@ def render_campaign(
         message_id = message_id_for(
             campaign.name, segment.id, campaign.date.isoformat(), domain=compiled.message_id_domain
         )
+        try:
+            eml = build_message(
+                compiled, values, to=values["email"], date=campaign.date, message_id=message_id
+            )
+        except HeaderTooLongError as exc:
+            raise ConfigError(
+                f"unsubscribe.url is {exc.length} characters once filled for the sample recipient "
+                f"of segment '{segment.id}', and a header line holds at most 998 "
+                "(RFC 5322 §2.1.1)",
+                path=campaign.path,
+                hint="shorten the URL or the values it merges",
+            ) from exc
         built.append(
             BuiltSegment(
                 segment_id=segment.id,
@@ -109,9 +122,7 @@ def render_campaign(
                 preheader=compiled.preheader.render(values),
                 html=compiled.html.render(values, escape=lambda v: html_lib.escape(v, quote=True)),
                 text=compiled.text.render(values),
-                eml=build_message(
-                    compiled, values, to=values["email"], date=campaign.date, message_id=message_id
-                ),
+                eml=eml,
                 variants=variants,
             )
         )

@@ -270,6 +270,34 @@ def address_header(name: str, display: str, addr: str) -> bytes:
     return _fold_words(name, [*words, f"<{addr}>"])
 
 
+MAX_LINE = 998  # RFC 5322 §2.1.1 MUST: characters on a line, CRLF excluded
+
+
+class HeaderTooLongError(ValueError):
+    """A URL that would put a header line over 998 characters: URLs are never split."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"a List-Unsubscribe URL of {length} characters does not fit a line")
+        self.length = length
+
+
+def list_unsubscribe_header(links: list[str]) -> bytes:
+    """`List-Unsubscribe: <https://…>, <mailto:…>` CRLF (RFC 2369 §3.2, RFC 8058 §3.1).
+
+    On one line when it fits in 78 characters, else one URL per continuation line. A URL is
+    never split, encoded or given white space (one-click clients POST to it as written), so
+    a URL longer than a line can hold (998 characters, RFC 5322 §2.1.1) raises
+    HeaderTooLongError.
+    """
+    one = "List-Unsubscribe: " + ", ".join(links)
+    if len(one) <= HEADER_WIDTH:
+        return (one + "\r\n").encode("ascii")
+    longest = max(map(len, links))
+    if longest + 2 > MAX_LINE:  # " <url>," on its continuation line
+        raise HeaderTooLongError(longest - 2)
+    return ("List-Unsubscribe:\r\n " + ",\r\n ".join(links) + "\r\n").encode("ascii")
+
+
 def header_url(url: str) -> str:
     """A URL fit for a header: spaces and non-ASCII percent-encoded (RFC 3986 §2.1)."""
     if _URL_PLAIN.fullmatch(url):
@@ -345,7 +373,9 @@ class MessageSkeleton:
     def assemble(
         self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
     ) -> bytes:
-        """The recipient's .eml bytes. `values` must be clean (clean_value)."""
+        """The recipient's .eml bytes. `values` must be clean (clean_value).
+
+        HeaderTooLongError when the merged unsubscribe URL cannot fit a header line."""
         compiled = self.compiled
         if self.subject_fixed is not None:
             subject = self.subject_fixed
@@ -354,9 +384,7 @@ class MessageSkeleton:
         links = [f"<{header_url(compiled.unsubscribe_url.render(values))}>"]
         if compiled.unsubscribe_mailto is not None:
             links.append(f"<{header_url(compiled.unsubscribe_mailto.render(values))}>")
-        unsubscribe = "List-Unsubscribe: " + ", ".join(links)
-        if len(unsubscribe) > HEADER_WIDTH:
-            unsubscribe = "List-Unsubscribe:\r\n " + ",\r\n ".join(links)
+        unsubscribe = list_unsubscribe_header(links)
         nl = self.nl
         out = [
             self.head_static,
@@ -365,7 +393,7 @@ class MessageSkeleton:
             self.date_to_list,
             f"Message-ID: {message_id}".encode("ascii") + nl,
             self.list_id,
-            _nl(unsubscribe.encode("ascii"), nl) + nl,
+            _nl(unsubscribe, nl),
             self.tail_headers,
         ]
         out += self.text.render(values)

@@ -12,7 +12,7 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import unstructured_header
+from b2bmail.render.fastmime import header_url, list_unsubscribe_header, unstructured_header
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -21,26 +21,35 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # allow no bare LF in a message, and .eml readers (Outlook, Thunderbird, ESP importers) expect
 # CRLF. The policy is set on the message itself so that the quoted-printable bodies are
 # encoded with CRLF hard and soft (`=` CRLF) line breaks too (RFC 2045 §6.7).
+_LINK = re.compile(r"<[^<>]*>")
+_OWN_FOLDING = ("subject", "list-unsubscribe")
+
+
 class _Policy(EmailPolicy):
-    """email's policy, but the Subject (which carries merge values) folded by fastmime:
-    email leaves a word longer than a line unfolded in some headers and writes encoded-words
-    of 77 characters on continuation lines, over RFC 2047 §2's 75; and it decodes text that
-    merely looks like an encoded-word (`=?utf-8?q?x?=`) when the header is set."""
+    """email's policy, but the Subject (which carries merge values) and List-Unsubscribe
+    folded by fastmime, as in every recipient's message: email leaves a word longer than a
+    line unfolded in some headers and writes encoded-words of 77 characters on continuation
+    lines, over RFC 2047 §2's 75; it decodes text that merely looks like an encoded-word
+    (`=?utf-8?q?x?=`) when the header is set; and it turns a List-Unsubscribe whose URL is
+    longer than a line into encoded-words, which no client reads as a URL."""
 
     def header_store_parse(self, name: str, value: str) -> tuple[str, str]:
-        if name.lower() == "subject":
-            return (name, str(value))  # kept as typed; folded and encoded by fold()
+        if name.lower() in _OWN_FOLDING:
+            return (name, str(value))  # kept as typed; folded (and encoded) by fold()
         return super().header_store_parse(name, value)
 
     def fold(self, name: str, value: str) -> str:
-        if name.lower() == "subject":
-            return (
-                unstructured_header(name, str(value)).decode("ascii").replace("\r\n", self.linesep)
-            )
-        return super().fold(name, value)
+        lower = name.lower()
+        if lower == "subject":
+            folded = unstructured_header(name, str(value))
+        elif lower == "list-unsubscribe":
+            folded = list_unsubscribe_header(_LINK.findall(str(value)))
+        else:
+            return super().fold(name, value)
+        return folded.decode("ascii").replace("\r\n", self.linesep)
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        if name.lower() == "subject":
+        if name.lower() in _OWN_FOLDING:
             return self.fold(name, value).encode("ascii")
         return super().fold_binary(name, value)
 
@@ -74,9 +83,9 @@ def build_message(
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["List-Id"] = compiled.list_id
-    links = [f"<{compiled.unsubscribe_url.render(safe_values)}>"]
+    links = [f"<{header_url(compiled.unsubscribe_url.render(safe_values))}>"]
     if compiled.unsubscribe_mailto is not None:
-        links.append(f"<{compiled.unsubscribe_mailto.render(safe_values)}>")
+        links.append(f"<{header_url(compiled.unsubscribe_mailto.render(safe_values))}>")
     # RFC 8058 §3.1: the HTTPS URI is what one-click clients POST to; mailto is for the others.
     msg["List-Unsubscribe"] = ", ".join(links)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -31,7 +31,7 @@ from b2bmail.recipients.buckets import (
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import clean_value, has_control
+from b2bmail.render.fastmime import HeaderTooLongError, clean_value, has_control
 from b2bmail.render.personalize_plan import segment_plans
 from b2bmail.render.personalize_write import atomic_stream, write_messages
 from b2bmail.render.stages import JOURNEY_STAGES
@@ -110,7 +110,7 @@ class PersonalizedMessage:
 
 
 #: Kinds of RowIssue for rows routed to a segment whose message could not be built.
-BUILD_FAILURES = frozenset({"missing", "smtputf8"})
+BUILD_FAILURES = frozenset({"missing", "smtputf8", "too-long"})
 #: The bucket of rows routed to a segment but not written (build failure, segment not selected).
 SKIPPED = "skipped"
 
@@ -119,8 +119,8 @@ SKIPPED = "skipped"
 class RowIssue:
     """A row reported during personalisation. Every row not written has exactly one, in its
     bucket: a routing bucket (`invalid`, `duplicate`, `suppressed`, `unassigned`; kind = the
-    bucket) or `skipped` (kind `missing`, `smtputf8` or `not-selected`). A row written with a
-    cleaned value has kind `cleaned` and its segment as bucket."""
+    bucket) or `skipped` (kind `missing`, `smtputf8`, `too-long` or `not-selected`). A row
+    written with a cleaned value has kind `cleaned` and its segment as bucket."""
 
     row: int
     email: str
@@ -257,9 +257,18 @@ class Personalizer:
             skeleton.compiled.message_id_domain,
             self.date_text,
         )
-        data = skeleton.assemble(
-            values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
-        )
+        try:
+            data = skeleton.assemble(
+                values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
+            )
+        except HeaderTooLongError as exc:
+            detail = (
+                f"its List-Unsubscribe URL is {exc.length} characters once merged, and a header "
+                "line holds at most 998 (RFC 5322 §2.1.1) — shorten the values merged into "
+                "unsubscribe.url"
+            )
+            self.tally.issues.append(RowIssue(row, email, "too-long", detail))
+            return None
         self.tally.built[segment_id] += 1
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.lint.helpers import html_codes, message_codes, page
+from tests.lint.helpers import html_codes, lint_message_text, message_codes, page
 
 ADDRESS = "<p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p>"
 UNSUB = '<a href="https://example.com/u">Unsubscribe</a>'
@@ -37,6 +37,20 @@ def test_list_unsubscribe_headers() -> None:
     assert "B2B702" in message_codes(message(mailto_only))
     no_post = "From: a@acme.com\nSubject: Hi\nList-Unsubscribe: <https://acme.com/u>"
     assert "B2B702" in message_codes(message(no_post))
+
+
+def test_list_unsubscribe_written_as_encoded_words() -> None:
+    # What Python's email writes for a URL longer than a line: decoded, it looks right, but
+    # encoded-words are not allowed there (RFC 2047 §5) and clients find no URL.
+    encoded = GOOD_HEADERS.replace(
+        "List-Unsubscribe: <https://acme.com/u/1>",
+        "List-Unsubscribe: =?utf-8?q?=3Chttps=3A//acme=2Ecom/u/1?=\n =?utf-8?q?=3E?=",
+    )
+    problems = [p for p in lint_message_text(message(encoded)) if p.code == "B2B702"]
+    assert [p.message.split(",")[0] for p in problems] == [
+        "List-Unsubscribe is written as RFC 2047 encoded-words"
+    ]
+    assert problems[0].line == 4 and problems[0].part == "headers"
 
 
 @pytest.mark.parametrize(

@@ -86,8 +86,9 @@ def unsubscribe_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 def list_unsubscribe(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
         Flags a message whose headers lack `List-Unsubscribe` with an https URL, or lack
-        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058 §3.1). Bare HTML is not
-        checked.
+        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058 §3.1), or whose
+        `List-Unsubscribe` is written as RFC 2047 encoded-words (`=?utf-8?q?=3Chttps…?=`, what
+        Python's email writes for a URL longer than a line). Bare HTML is not checked.
 
     Why it matters:
         Gmail and Yahoo require one-click unsubscribe for bulk senders since February 2024;
@@ -115,7 +116,13 @@ def list_unsubscribe(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             "no List-Unsubscribe header — add <https://…> (RFC 8058 one-click)", "headers"
         )
         return
-    if not re.search(r"<https://[^>]+>", field.value, re.I):
+    if "=?" in field.raw and re.search(r"=\?[^?\s]+\?[bq]\?", field.raw, re.I):
+        yield doc.hit_header(
+            field.name,
+            "List-Unsubscribe is written as RFC 2047 encoded-words, which RFC 2047 §5 does not "
+            "allow there: clients find no URL — write the URLs as they are, in angle brackets",
+        )
+    elif not re.search(r"<https://[^>]+>", field.value, re.I):
         yield doc.hit_header(
             field.name,
             "List-Unsubscribe has no <https://…> URL — one-click needs one (RFC 8058 §3.1)",
