@@ -56,8 +56,9 @@ def test_folder_with_broken_files_reports_them_and_lints_the_rest(folder: Path) 
         (str(Path("emails/c-undecodable.eml")), "B2B000", "unreadable-input", "error"),
     ]
     mjml, eml = problems
-    assert mjml["message"].startswith("cannot compile MJML: ")
-    assert mjml["message"].endswith(" — fix the MJML markup")
+    # Checked before MRML, which would say "unexpected end of stream" with no line.
+    assert mjml["message"] == "<mj-section> is never closed — add </mj-section>"
+    assert mjml["line"] == 1
     assert eml["message"].startswith("cannot decode the HTML part: ")
     assert eml["message"].endswith(
         "— declare a charset Python knows (utf-8, iso-8859-1, windows-1252) in its Content-Type"
@@ -69,7 +70,11 @@ def test_text_output_names_the_file_and_counts_every_file(folder: Path) -> None:
     code, out, _err = run("lint", "emails")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"{Path('emails/b-broken.mjml')}:1: B2B000 [error] cannot compile")
+    # The line counts in the MJML file itself: no "(compiled HTML)" note.
+    assert lines[0] == (
+        f"{Path('emails/b-broken.mjml')}:1: B2B000 [error] <mj-section> is never closed — add "
+        "</mj-section>"
+    )
     assert lines[-1] == "2 problems (2 errors, 0 warnings, 0 info) in 4 files"
 
 
@@ -88,7 +93,7 @@ def test_select_and_ignore_do_not_hide_an_unreadable_file(folder: Path) -> None:
 def test_single_broken_file_still_cannot_run(folder: Path) -> None:
     code, out, err = run("lint", "emails/b-broken.mjml")
     assert code == 2 and out == ""
-    assert err.startswith(f"b2bmail: {Path('emails/b-broken.mjml')}: cannot compile MJML")
+    assert err.startswith(f"b2bmail: {Path('emails/b-broken.mjml')}:1: <mj-section> is never")
     assert len(err.strip().splitlines()) == 1
 
 
@@ -116,3 +121,53 @@ def test_library_raises_for_one_named_file_and_reports_in_a_folder(folder: Path)
 def test_the_code_is_reserved_outside_the_registry() -> None:
     code, name = UNREADABLE_INPUT
     assert all(rule.code != code and rule.name != name for rule in all_rules())
+
+
+@pytest.mark.parametrize(
+    ("mjml", "line", "message"),
+    [
+        (
+            "<mjml>\n<mj-body>\n<mj-section>\n<mj-column>\n<mj-txt>Hi</mj-txt>\n"
+            "</mj-column>\n</mj-section>\n</mj-body>\n</mjml>\n",
+            5,
+            "unknown MJML tag <mj-txt> — see https://documentation.mjml.io/#components for the "
+            "MJML 4 components",
+        ),
+        (
+            "<mjml>\n<mj-body>\n<mj-section>\n<mj-column>\n<mj-text>Hi</mj-text>\n"
+            "</mj-section>\n</mj-body>\n</mjml>\n",
+            6,
+            "closing </mj-section> does not match (<mj-column> opened on line 4) — fix the nesting",
+        ),
+        (
+            "<mjml>\n<mj-body>\n<mj-column>\n<mj-text>Hi</mj-text>\n</mj-column>\n"
+            "</mj-body>\n</mjml>\n",
+            3,
+            "<mj-column> cannot be inside <mj-body> — put it in <mj-group> or <mj-section>",
+        ),
+    ],
+)
+def test_mjml_mistakes_are_reported_with_their_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mjml: str, line: int, message: str
+) -> None:
+    # MRML renders an unknown tag through silently and reports broken nesting without a line.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "email.mjml").write_text(mjml, encoding="utf-8")
+    code, _out, err = run("lint", "email.mjml")
+    assert code == 2
+    assert err.strip() == f"b2bmail: email.mjml:{line}: {message}"
+
+
+def test_mjml_that_mrml_cannot_read_still_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "email.mjml").write_text(
+        "<mjml><mj-body><mj-section padding=><mj-column><mj-text>Hi</mj-text></mj-column>"
+        "</mj-section></mj-body></mjml>",
+        encoding="utf-8",
+    )
+    code, _out, err = run("lint", "email.mjml")
+    assert code == 2
+    assert err.startswith("b2bmail: email.mjml: cannot compile MJML: ")
+    assert err.strip().endswith("— fix the MJML markup")

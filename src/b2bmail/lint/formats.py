@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from b2bmail import __version__
+from b2bmail.lint.api import UNREADABLE_INPUT
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule
 
@@ -24,7 +25,10 @@ def _where(problem: Problem) -> str:
 
 def _part_note(problem: Problem) -> str:
     """Say which text the line counts in when it is not simply the linted file's own lines:
-    a message's decoded HTML or text part, or the HTML compiled from an MJML file."""
+    a message's decoded HTML or text part, or the HTML compiled from an MJML file. A file
+    that could not be linted (B2B000) is pointed at in its own lines."""
+    if problem.code == UNREADABLE_INPUT[0]:
+        return ""
     path = problem.path.lower()
     if problem.part == "text":
         return " (text part)"

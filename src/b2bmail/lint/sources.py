@@ -11,6 +11,7 @@ from pathlib import Path
 from b2bmail.errors import InputError, TemplateError
 from b2bmail.lint.document import Document, HeaderField
 from b2bmail.lint.document import estimate_encoded_size as estimate_encoded_size
+from b2bmail.mjml_structure import first_structure_error
 
 HTML_SUFFIXES = (".html", ".htm")
 LINTABLE_SUFFIXES = (*HTML_SUFFIXES, ".eml", ".mjml")
@@ -112,7 +113,13 @@ def document_from_parts(
 
 
 def compile_mjml(source: str, path: str) -> str:
-    """MJML -> HTML with mjml-python (the lint library's only compile step)."""
+    """MJML -> HTML with mjml-python (the lint library's only compile step).
+
+    The structure is checked first (`b2bmail.mjml_structure`): MRML renders an unknown tag
+    through silently and reports broken nesting without a line."""
+    error = first_structure_error(source)
+    if error is not None:
+        raise TemplateError(error.message, path=path, line=error.line, hint=error.hint)
     try:
         from mjml import mjml2html
     except ImportError as exc:  # pragma: no cover - a declared dependency

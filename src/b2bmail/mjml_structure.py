@@ -1,0 +1,136 @@
+"""MJML 4 structure: which `mj-*` tags exist, where each may sit, and the first mistake.
+
+MRML (mjml-python) renders an unknown tag through silently (`<mj-txt>` reaches the inbox
+as-is) and reports a broken nesting as "unexpected end of stream", with no position. Both the
+build (`render.mjml`) and the linter (`lint.sources`) check a document here first, so a
+mistake is reported with its line. Pure: text in, the first problem out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import NamedTuple
+
+_COLUMN_CHILDREN = {
+    "mj-text", "mj-button", "mj-image", "mj-divider", "mj-spacer", "mj-table", "mj-social",
+    "mj-navbar", "mj-accordion", "mj-carousel", "mj-raw",
+}  # fmt: skip
+#: Allowed parents per component (MJML 4 documentation, "Components").
+PARENTS: dict[str, set[str]] = {
+    "mjml": {""},
+    "mj-head": {"mjml"},
+    "mj-body": {"mjml"},
+    "mj-attributes": {"mj-head"},
+    "mj-breakpoint": {"mj-head"},
+    "mj-html-attributes": {"mj-head"},
+    "mj-html-attribute": {"mj-selector"},
+    "mj-selector": {"mj-html-attributes"},
+    "mj-preview": {"mj-head"},
+    "mj-style": {"mj-head"},
+    "mj-title": {"mj-head"},
+    "mj-all": {"mj-attributes"},
+    "mj-class": {"mj-attributes"},
+    "mj-section": {"mj-body", "mj-wrapper"},
+    "mj-wrapper": {"mj-body"},
+    "mj-hero": {"mj-body", "mj-wrapper"},
+    "mj-group": {"mj-section"},
+    "mj-column": {"mj-section", "mj-group"},
+    "mj-social-element": {"mj-social"},
+    "mj-navbar-link": {"mj-navbar"},
+    "mj-accordion-element": {"mj-accordion"},
+    "mj-accordion-title": {"mj-accordion-element"},
+    "mj-accordion-text": {"mj-accordion-element"},
+    "mj-carousel-image": {"mj-carousel"},
+    **{tag: {"mj-column", "mj-hero"} for tag in _COLUMN_CHILDREN},
+}
+PARENTS["mj-raw"] = {"mj-head", "mj-column", "mj-hero", "mj-body", "mj-wrapper", "mj-section"}
+#: Components that exist in MJML 4 but are not placed by the nesting rules here: `mj-font`
+#: (in `mj-head`) and `mj-include` (anywhere; replaced by the included file).
+UNPLACED = {"mj-font", "mj-include"}
+#: Children of these are HTML, not MJML: not checked for nesting.
+RAW_CONTENT = {"mj-attributes", "mj-text", "mj-button", "mj-table", "mj-raw", "mj-style", "mj-title", "mj-preview",
+               "mj-navbar-link", "mj-accordion-title", "mj-accordion-text", "mj-social-element"}  # fmt: skip
+COMPONENTS_URL = "https://documentation.mjml.io/#components"
+
+TAG = re.compile(r"<(/?)((?:mj-[a-zA-Z0-9-]*)|mjml)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+
+
+class StructureError(NamedTuple):
+    """The first structural mistake of an MJML document."""
+
+    kind: str  # unknown, refused, closing, parent, unclosed, no-body
+    tag: str
+    message: str
+    line: int
+    hint: str
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def first_structure_error(
+    source: str, refused: Mapping[str, str] | None = None
+) -> StructureError | None:
+    """The first mistake of `source` in document order, or None: an unknown tag (or one of
+    `refused`, tag -> why), a closing tag that does not match, a tag in the wrong parent, a
+    tag never closed; then a document without `<mj-body>`."""
+    refused = refused or {}
+    stack: list[tuple[str, int]] = []
+    for m in TAG.finditer(source):
+        closing, tag, attrs = m.group(1) == "/", m.group(2), m.group(3)
+        line = line_of(source, m.start())
+        if stack and stack[-1][0] in RAW_CONTENT and not (closing and tag == stack[-1][0]):
+            continue  # HTML inside mj-text etc.
+        if tag in refused:
+            return StructureError(
+                "refused", tag, f"<{tag}> is not allowed: {refused[tag]}", line, "remove it"
+            )
+        if tag in UNPLACED:
+            if not closing and not attrs.rstrip().endswith("/"):
+                stack.append((tag, line))
+            elif closing and stack and stack[-1][0] == tag:
+                stack.pop()
+            continue
+        if tag not in PARENTS:
+            return StructureError(
+                "unknown",
+                tag,
+                f"unknown MJML tag <{tag}>",
+                line,
+                f"see {COMPONENTS_URL} for the MJML 4 components",
+            )
+        if closing:
+            if not stack or stack[-1][0] != tag:
+                opened = (
+                    f"<{stack[-1][0]}> opened on line {stack[-1][1]}" if stack else "nothing open"
+                )
+                return StructureError(
+                    "closing",
+                    tag,
+                    f"closing </{tag}> does not match ({opened})",
+                    line,
+                    "fix the nesting",
+                )
+            stack.pop()
+            continue
+        parent = stack[-1][0] if stack else ""
+        if parent in UNPLACED:
+            parent = next((p for p, _ in reversed(stack) if p not in UNPLACED), "")
+        if parent not in PARENTS[tag]:
+            allowed = " or ".join(sorted(f"<{p}>" for p in PARENTS[tag] if p)) or "the top level"
+            where = f"<{parent}>" if parent else "the top level"
+            return StructureError(
+                "parent", tag, f"<{tag}> cannot be inside {where}", line, f"put it in {allowed}"
+            )
+        if not attrs.rstrip().endswith("/"):
+            stack.append((tag, line))
+    if stack:
+        tag, line = stack[-1]
+        return StructureError("unclosed", tag, f"<{tag}> is never closed", line, f"add </{tag}>")
+    if "<mj-body" not in source:
+        return StructureError(
+            "no-body", "mj-body", "no <mj-body> in the MJML", 1, "wrap the email in <mjml><mj-body>"
+        )
+    return None

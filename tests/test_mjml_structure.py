@@ -1,0 +1,42 @@
+"""The MJML structure check shared by the build and the linter."""
+
+from __future__ import annotations
+
+from b2bmail.mjml_structure import first_structure_error
+
+BODY = "<mj-section><mj-column><mj-text>Hi <b>there</b><br></mj-text></mj-column></mj-section>"
+
+
+def test_a_well_formed_document_has_no_error() -> None:
+    assert first_structure_error(f"<mjml><mj-body>{BODY}</mj-body></mjml>") is None
+
+
+def test_include_and_font_are_known_and_placed_anywhere() -> None:
+    source = (
+        '<mjml><mj-head><mj-font name="Lato" href="https://fonts.example/lato.css" />'
+        '</mj-head><mj-body><mj-include path="./header.mjml" />'
+        f'{BODY}<mj-include path="./footer.mjml"></mj-include></mj-body></mjml>'
+    )
+    assert first_structure_error(source) is None
+
+
+def test_refused_tags_are_reported_in_document_order() -> None:
+    source = f'<mjml><mj-body>{BODY}\n<mj-include path="x.mjml" /></mj-body></mjml>'
+    error = first_structure_error(source, {"mj-include": "it reads files"})
+    assert error is not None
+    assert (error.kind, error.line, error.message) == (
+        "refused",
+        2,
+        "<mj-include> is not allowed: it reads files",
+    )
+
+
+def test_html_inside_ending_tags_is_not_checked() -> None:
+    source = "<mjml><mj-body><mj-section><mj-column><mj-text><mj-fake>x</mj-text>"
+    source += "</mj-column></mj-section></mj-body></mjml>"
+    assert first_structure_error(source) is None
+
+
+def test_a_document_without_a_body() -> None:
+    error = first_structure_error("<mjml><mj-head></mj-head></mjml>")
+    assert error is not None and error.kind == "no-body" and error.line == 1
