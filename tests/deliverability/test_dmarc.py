@@ -223,9 +223,19 @@ def test_parsed_values() -> None:
         ("mail.news.example.com", "example.com"),
         ("shop.example.co.uk", "example.co.uk"),
         ("Example.COM.", "example.com"),
+        # Public suffixes of more than one label that a two-label guess gets wrong.
+        ("mail.example.com.br", "example.com.br"),
+        ("news.example.org.es", "example.org.es"),
+        ("a.b.c.kawasaki.jp", "b.c.kawasaki.jp"),
+        ("mx.example.xn--p1ai", "example.xn--p1ai"),
+        # ICANN section only: a cloud zone belongs to its operator.
+        ("mx1.mail.protection.outlook.com", "outlook.com"),
+        ("contoso.onmicrosoft.com", "onmicrosoft.com"),
+        ("co.uk", "co.uk"),  # a public suffix itself
+        ("host.example.internal", "example.internal"),  # unknown top-level domain
     ],
 )
-def test_organizational_domain_heuristic(domain: str, org: str) -> None:
+def test_organizational_domain_from_the_public_suffix_list(domain: str, org: str) -> None:
     assert organizational_domain(domain) == org
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from publicsuffixlist import PublicSuffixList
 
 from b2bmail.deliverability.answers import Lookup, normalize_name
 from b2bmail.deliverability.dmarc_parse import (
@@ -18,7 +21,6 @@ from b2bmail.deliverability.dmarc_parse import (
 __all__ = [
     "KNOWN_TAGS",
     "POLICIES",
-    "TWO_LABEL_SUFFIXES",
     "DmarcDiscovery",
     "DmarcRecord",
     "ReportAuthorization",
@@ -31,69 +33,19 @@ __all__ = [
     "parse_uri_list",
 ]
 
-# Organisational domain: a heuristic, not the Public Suffix List (RFC 7489 §3.2 asks for a
-# public suffix list; we ship none). The registrable domain is taken as the last two labels,
-# or the last three under these common two-label public suffixes.
-TWO_LABEL_SUFFIXES = frozenset(
-    [
-        "co.uk",
-        "org.uk",
-        "ac.uk",
-        "gov.uk",
-        "me.uk",
-        "ltd.uk",
-        "plc.uk",
-        "net.uk",
-        "com.au",
-        "net.au",
-        "org.au",
-        "edu.au",
-        "gov.au",
-        "co.nz",
-        "org.nz",
-        "net.nz",
-        "co.jp",
-        "ne.jp",
-        "or.jp",
-        "ac.jp",
-        "co.kr",
-        "or.kr",
-        "com.br",
-        "net.br",
-        "org.br",
-        "com.cn",
-        "net.cn",
-        "org.cn",
-        "com.hk",
-        "com.sg",
-        "com.tw",
-        "com.tr",
-        "co.in",
-        "net.in",
-        "org.in",
-        "co.za",
-        "org.za",
-        "com.mx",
-        "com.ar",
-        "co.il",
-        "com.my",
-        "com.ph",
-        "com.pl",
-        "com.ua",
-        "co.id",
-        "com.vn",
-        "gouv.fr",
-        "asso.fr",
-        "com.es",
-    ]
-)
+@lru_cache(maxsize=1)
+def _public_suffixes() -> PublicSuffixList:
+    # The ICANN section of the Public Suffix List bundled with `publicsuffixlist` (no
+    # download). Private entries (cloud hosting zones) are left out: a mail host under
+    # `amazonaws.com` or `onmicrosoft.com` belongs to its operator's organisation.
+    return PublicSuffixList(only_icann=True)
 
 
 def organizational_domain(domain: str) -> str:
-    """The registrable domain by the heuristic described above TWO_LABEL_SUFFIXES."""
-    labels = normalize_name(domain).split(".")
-    keep = 3 if ".".join(labels[-2:]) in TWO_LABEL_SUFFIXES else 2
-    return ".".join(labels[-keep:])
+    """The Organizational Domain of RFC 7489 §3.2: the public suffix plus one label
+    (`mail.example.co.uk` -> `example.co.uk`); a public suffix itself stays as it is."""
+    name = normalize_name(domain)
+    return _public_suffixes().privatesuffix(name) or name
 
 
 @dataclass(frozen=True)
