@@ -33,6 +33,7 @@ __all__ = [
     "parse_uri_list",
 ]
 
+
 @lru_cache(maxsize=1)
 def _public_suffixes() -> PublicSuffixList:
     # The ICANN section of the Public Suffix List bundled with `publicsuffixlist` (no
