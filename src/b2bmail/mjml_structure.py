@@ -78,9 +78,11 @@ def first_structure_error(
     tag never closed; then a document without `<mj-body>`."""
     refused = refused or {}
     stack: list[tuple[str, int]] = []
+    line, counted = 1, 0  # lines counted up to `counted`, once over the whole source
     for m in TAG.finditer(source):
         closing, tag, attrs = m.group(1) == "/", m.group(2), m.group(3)
-        line = line_of(source, m.start())
+        line += source.count("\n", counted, m.start())
+        counted = m.start()
         if stack and stack[-1][0] in RAW_CONTENT and not (closing and tag == stack[-1][0]):
             continue  # HTML inside mj-text etc.
         if tag in refused:
