@@ -27,7 +27,9 @@ _UNSUBSCRIBE = re.compile("|".join(map(re.escape, UNSUBSCRIBE_WORDS)))
 
 
 def mentions_unsubscribe(text: str) -> bool:
-    return _UNSUBSCRIBE.search(text.lower()) is not None
+    lower = text.lower()
+    # The English word first: a substring search is far cheaper than the alternation.
+    return "unsubscri" in lower or _UNSUBSCRIBE.search(lower) is not None
 
 
 # Postcodes of the countries B2B mail most often comes from: US ZIP, UK, Canada, the
