@@ -420,3 +420,26 @@ def test_colour_and_length_shortcuts_agree_with_the_patterns(value: str) -> None
 
     assert css.parse_color.__wrapped__(value) == slow_color(value)
     assert css.parse_px.__wrapped__(value) == slow_px(value)
+
+
+_ADDRESS_TOKENS = st.sampled_from(
+    ["12", "69002", "Lyon", "rue", "de la Gare", "Street", "SW1A 1AA", "1012 AB", "K1A 0B1",
+     "Hauptstraße", "PO Box", "2026", "€ 1 250", "Tel. +33 4 72 00 00 00", "x", " ", "\n",
+     "\u00a0", "ab12", "12AB", "Main", ",", "-"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ADDRESS_TOKENS, min_size=300, max_size=700).map(" ".join))
+def test_postal_address_tail_first_agrees_with_the_whole_text(text: str) -> None:
+    from b2bmail.lint.rules.compliance import _address_in, _has_address
+
+    assert _has_address(text, 120) == _address_in(text, 120)
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_postal_address_tail_first_on_the_corpus(doc: Document) -> None:
+    from b2bmail.lint.rules.compliance import _address_in, _has_address
+
+    for text in (doc.visible_text, doc.text or "", doc.visible_text * 3):
+        assert _has_address(text, 120) == _address_in(text, 120)

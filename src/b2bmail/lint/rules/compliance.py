@@ -171,6 +171,38 @@ def _postcode_candidates(text: str, runs: list[tuple[int, int]]) -> list[int]:
     return sorted(found, reverse=True)
 
 
+def _address_in(text: str, window: int) -> bool:
+    """A postcode (POSTCODE within 12 characters of a digit run) with a STREET word within
+    `window` characters of it."""
+    # Every postcode holds digits: look only around digit runs (fast on long text).
+    runs = [m.span() for m in _DIGITS.finditer(text)]
+    for index in _postcode_candidates(text, runs):
+        start, end = runs[index]
+        near = text[max(0, start - 12) : end + 12]
+        if not POSTCODE.search(near):
+            continue
+        around = text[max(0, start - window) : end + window]
+        if STREET.search(around):
+            return True
+    return False
+
+
+_FOOTER_CHARS = 500
+_SPACE_CHAR = re.compile(r"\s")
+
+
+def _has_address(text: str, window: int) -> bool:
+    """`_address_in(text)`, trying the end of the text (the footer, where the address usually
+    is) first. The tail starts just after a white-space character, so no digit run or word is
+    cut and every `\b` in it is one in the whole text: what is found in the tail is found in
+    the whole, and only when the tail holds none is the whole text searched."""
+    if len(text) > 2 * _FOOTER_CHARS:
+        space = _SPACE_CHAR.search(text, len(text) - _FOOTER_CHARS)
+        if space is not None and _address_in(text[space.end() :], window):
+            return True
+    return _address_in(text, window)
+
+
 @rule("B2B703", "postal-address-missing", "warning", {"address-window-chars": 120})
 def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
@@ -193,16 +225,8 @@ def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         return
     window = int(t["address-window-chars"])
     for text in (doc.visible_text, doc.text or ""):
-        # Every postcode holds digits: look only around digit runs (fast on long text).
-        runs = [m.span() for m in _DIGITS.finditer(text)]
-        for index in _postcode_candidates(text, runs):
-            start, end = runs[index]
-            near = text[max(0, start - 12) : end + 12]
-            if not POSTCODE.search(near):
-                continue
-            around = text[max(0, start - window) : end + window]
-            if STREET.search(around):
-                return
+        if _has_address(text, window):
+            return
     yield doc.hit_document(
         "no postal address found — add the sender's address to the footer",
         "text" if doc.is_empty else "html",
