@@ -443,3 +443,15 @@ def test_postal_address_tail_first_on_the_corpus(doc: Document) -> None:
 
     for text in (doc.visible_text, doc.text or "", doc.visible_text * 3):
         assert _has_address(text, 120) == _address_in(text, 120)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"{", b"}", b"%", b"*", b"|", b"[", b"]", b"a", b" "]), max_size=12
+    ).map(b"".join)
+)
+def test_template_opener_scan(data: bytes) -> None:
+    from b2bmail.lint.rules.links import _has_opener
+
+    assert _has_opener(data) == any(o in data for o in (b"{{", b"{%", b"*|", b"%%", b"[["))

@@ -30,23 +30,25 @@ TEMPLATE_TOKEN = re.compile(
 )
 
 
-# Each opener's first byte, with the bytes that may follow it: `{{` `{%` `*|` `%%` `[[`.
-_OPENERS = ((b"{", (b"{", b"%")), (b"*", (b"|",)), (b"%", (b"%",)), (b"[", (b"[",)))
+# Each opener's first byte, with the byte values that may follow it: `{{` `{%` `*|` `%%` `[[`.
+_OPENERS = ((b"{", (123, 37)), (b"*", (124,)), (b"%", (37,)), (b"[", (91,)))
 
 
 def _has_opener(data: bytes) -> bool:
     """True when `data` holds `{{`, `{%`, `*|`, `%%` or `[[`.
 
     A single-byte `find` is a memchr, far cheaper than a split or a two-byte search, which
-    visit every byte; only the few places of each first byte are then looked at.
+    visit every byte; only the few places of each first byte are then looked at (up to the
+    last byte but one, so the byte after is always there to read as an int).
     """
     find = data.find
+    last = len(data) - 1
     for first, seconds in _OPENERS:
-        pos = find(first)
+        pos = find(first, 0, last)
         while pos >= 0:
-            if data[pos + 1 : pos + 2] in seconds:
+            if data[pos + 1] in seconds:
                 return True
-            pos = find(first, pos + 1)
+            pos = find(first, pos + 1, last)
     return False
 
 
