@@ -400,26 +400,9 @@ _COLOR_OR_LENGTH = st.lists(
 def test_colour_and_length_shortcuts_agree_with_the_patterns(value: str) -> None:
     from b2bmail.lint import css
 
-    def slow_color(text: str) -> css.RGB | None:
-        match = css._HEX.search(text.strip().lower())
-        if match:
-            digits = match.group(1)
-            digits = "".join(c * 2 for c in digits) if len(digits) == 3 else digits
-            return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
-        return css.parse_color.__wrapped__(text)
-
-    def slow_px(text: str) -> float | None:
-        match = css._LENGTH.match(text)
-        if not match:
-            return None
-        try:
-            number = float(match.group(1))
-        except ValueError:
-            return None
-        return number * 4 / 3 if (match.group(2) or "").lower() == "pt" else number
-
-    assert css.parse_color.__wrapped__(value) == slow_color(value)
-    assert css.parse_px.__wrapped__(value) == slow_px(value)
+    for text in (value, "#aabbcc", " #ABCDEF ", "#12345g", "14px", "014", "14", "10pt", "1e3px"):
+        assert css.parse_color.__wrapped__(text) == css._color_by_pattern(text.strip().lower())
+        assert css.parse_px.__wrapped__(text) == css._px_by_pattern(text)
 
 
 _ADDRESS_TOKENS = st.sampled_from(

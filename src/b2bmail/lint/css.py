@@ -235,6 +235,11 @@ def parse_color(value: str) -> RGB | None:
     # The usual value, `#rrggbb` alone, without the regular expression (same result).
     if len(value) == 7 and value[0] == "#" and _HEX_DIGITS.issuperset(value[1:]):
         return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+    return _color_by_pattern(value)
+
+
+def _color_by_pattern(value: str) -> RGB | None:
+    """`parse_color` of a stripped, lower-case value, by the patterns alone."""
     match = _HEX.search(value)
     if match:
         digits = match.group(1)
@@ -279,6 +284,11 @@ def parse_px(value: str) -> float | None:
     digits = value[:-2] if value.endswith("px") else value
     if digits.isascii() and digits.isdigit():
         return float(digits)
+    return _px_by_pattern(value)
+
+
+def _px_by_pattern(value: str) -> float | None:
+    """`parse_px` by the pattern alone."""
     match = _LENGTH.match(value)
     if not match:
         return None
