@@ -30,8 +30,8 @@ TEMPLATE_TOKEN = re.compile(
 )
 
 
-# Each opener's first byte, with the byte values that may follow it: `{{` `{%` `*|` `%%` `[[`.
-_OPENERS = ((b"{", (123, 37)), (b"*", (124,)), (b"%", (37,)), (b"[", (91,)))
+# Each opener's first byte, with the bytes that may follow it: `{{` `{%` `*|` `%%` `[[`.
+_OPENERS = ((b"{", b"{%"), (b"*", b"|"), (b"%", b"%"), (b"[", b"["))
 
 
 def _has_opener(data: bytes) -> bool:
@@ -39,7 +39,7 @@ def _has_opener(data: bytes) -> bool:
 
     A single-byte `find` is a memchr, far cheaper than a split or a two-byte search, which
     visit every byte; only the few places of each first byte are then looked at (up to the
-    last byte but one, so the byte after is always there to read as an int).
+    last byte but one, so the byte after is always there to read).
     """
     find = data.find
     last = len(data) - 1
