@@ -29,6 +29,10 @@ def test_bound_is_never_below_the_real_encoded_size(data: bytes) -> None:
     assert exact <= qp_size_bound(data) <= 3 * len(data) + 200 + len(data) // 10
 
 
+@pytest.mark.skipif(
+    not CORPUS.is_dir(),
+    reason=f"email corpus not found at {CORPUS} (clone shared/ beside the repo)",
+)
 def test_bound_holds_and_is_close_on_real_templates() -> None:
     files = sorted(CORPUS.rglob("*.html"))
     assert files
