@@ -69,7 +69,7 @@ def segment(campaign: Path, recipients: Path, *extra: str) -> list[str]:
     ]
 
 
-def audit(campaign: Path, recipients: Path) -> list[str]:
+def audit(recipients: Path) -> list[str]:
     return ["audit", str(recipients), "--nameserver", UNUSED_NAMESERVER, "--no-cache"]
 
 
@@ -87,19 +87,6 @@ def build(campaign: Path, recipients: Path, *extra: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", list(BAD_LISTS))
-def test_segment_audit_and_build_agree_on_a_bad_list(
-    campaign: Path, tmp_path: Path, name: str
-) -> None:
-    data, message = BAD_LISTS[name]
-    bad = tmp_path / "list.csv"
-    bad.write_bytes(data)
-    expected = f"b2bmail: {bad}:{message}\n"
-    for command in (segment, audit, build):
-        assert run(command(campaign, bad)) == (2, "", expected), command.__name__
-    assert not (tmp_path / "out").exists()
-
-
 BAD_COMPANIES = {
     "domain-url-unparsable": (
         b"id,domain\nC1,acme.example\nC2,http://[bad\n",
@@ -115,17 +102,27 @@ BAD_COMPANIES = {
 }
 
 
-@pytest.mark.parametrize("name", list(BAD_COMPANIES))
-def test_segment_and_build_agree_on_a_bad_companies_file(
-    campaign: Path, tmp_path: Path, name: str
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [*(("list", n) for n in BAD_LISTS), *(("companies", n) for n in BAD_COMPANIES)],
+)
+def test_every_command_stops_on_a_bad_file_with_the_same_line(
+    campaign: Path, tmp_path: Path, kind: str, name: str
 ) -> None:
-    data, message = BAD_COMPANIES[name]
-    good = tmp_path / "list.csv"
-    good.write_bytes(GOOD_LIST)
+    recipients = tmp_path / "list.csv"
     companies = tmp_path / "companies.csv"
-    companies.write_bytes(data)
-    expected = f"b2bmail: {companies}:{message}\n"
-    for command in (segment, build):
-        args = command(campaign, good, "--companies", str(companies))
-        assert run(args) == (2, "", expected), command.__name__
+    if kind == "list":
+        data, message = BAD_LISTS[name]
+        recipients.write_bytes(data)
+        commands = [segment(campaign, recipients), audit(recipients)]
+        commands.append(build(campaign, recipients))
+    else:  # `audit` takes no companies file
+        data, message = BAD_COMPANIES[name]
+        recipients.write_bytes(GOOD_LIST)
+        companies.write_bytes(data)
+        extra = ("--companies", str(companies))
+        commands = [segment(campaign, recipients, *extra), build(campaign, recipients, *extra)]
+    expected = f"b2bmail: {tmp_path / f'{kind}.csv'}:{message}\n"
+    for args in commands:
+        assert run(args) == (2, "", expected), args[0]
     assert not (tmp_path / "out").exists()
