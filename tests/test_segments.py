@@ -178,3 +178,31 @@ def test_load_errors_carry_line(tmp_path: Path, text: str, line: int, needle: st
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_segments(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("1200", True),
+        ("1 200", True),
+        ("1\u00a0200", True),  # no-break space, as Excel writes French thousands
+        ("1\u202f200", True),  # narrow no-break space (CLDR fr)
+        ("1200,5", True),
+        ("999", False),
+        ("999,99", False),
+        ("Infinity", False),
+        ("NaN", False),
+        ("1e400", False),
+        ("1_234", False),
+        ("9" * 400, False),  # digits, but past any float: not a size
+        ("12 34", False),  # not thousands grouping
+    ],
+    ids=lambda v: repr(v)[:16],
+)
+def test_numeric_rules_read_only_numeric_looking_text(text: str, matches: bool) -> None:
+    # Regression: float() took `Infinity`, `NaN`, `1e400` and `1_234` as numbers.
+    rule = Condition("company.size", "gte", 1000)
+    assert rule_matches(rule, {"company.size": text}) is matches
+    assert rule_matches(Condition("company.size", "lt", 1000), {"company.size": text}) is (
+        text in ("999", "999,99")
+    )

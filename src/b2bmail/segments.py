@@ -25,6 +25,7 @@ A segment without `rule` matches everyone (a catch-all, give it the lowest prior
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -112,15 +113,22 @@ def _fold(value: object) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# Numeric-looking text as lists write it: digits, thousands grouped by a space, a no-break
+# space or a narrow one (`1 200`), a decimal comma or point (`12,5`). Not what float() also
+# takes: `Infinity`, `NaN`, `1e400`, `1_234` are names or codes, not numbers.
+_NUMERIC_TEXT = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?")
+
+
 def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
-    try:
-        return float(str(value).strip().replace("\u202f", "").replace(" ", "").replace(",", "."))
-    except ValueError:
+    text = str(value).strip()
+    if not _NUMERIC_TEXT.fullmatch(text):
         return None
+    number = float(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
+    return number if math.isfinite(number) else None  # 400 digits overflow to inf
 
 
 def _lookup(fields: Mapping[str, object], path: str) -> object:

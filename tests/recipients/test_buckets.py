@@ -133,18 +133,18 @@ def test_companies_join_on_id_then_domain(tmp_path: Path) -> None:
         "company_id": "C1",
         "company": "Mines du Nord",
         "sector": "mines",
-        "size": 1200,
+        "size": "1200",
         "country": "FR",
         "company.id": "C1",
         "company.name": "Mines du Nord",
         "company.domain": "mdn.fr",
         "company.sector": "mines",
-        "company.size": 1200,
+        "company.size": "1200",
         "company.country": "FR",
-        "company.revenue": 12.5,
+        "company.revenue": "12,5",  # text as written; rules compare it as 12.5 (segments)
     }
     assert joined[1]["sector"] == "btp" and joined[1]["company.sector"] == "industrie"
-    assert joined[1]["company.size"] == "0042"  # leading zero: a code, kept as text
+    assert joined[1]["company.size"] == "0042"  # a code: its leading zero kept
     assert joined[2]["company.name"] == "Acme"
     assert "company.name" not in joined[3]
     assert "company.name" not in joined[4]

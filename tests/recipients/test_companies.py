@@ -16,8 +16,8 @@ def test_quote_left_open_is_an_error_naming_its_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_companies(path)
     assert str(info.value) == (
-        f"{path}:2: a quoted field opened on this line is never closed, so every company after"
-        ' it would be read as part of that field — close the quote (") or remove it'
+        f"{path}:2: a quoted field opened on this line is never closed, so every line after it"
+        ' would be read as part of that field — close the quote (") or remove it'
     )
 
 
@@ -27,3 +27,62 @@ def test_closed_multiline_field_on_the_last_line_still_loads(tmp_path: Path) -> 
     index = load_companies(path)
     assert sorted(index.by_id) == ["G1", "G2"]
     assert index.by_id["G2"]["company.note"] == "two\nlines"
+
+
+def test_values_stay_text(tmp_path: Path) -> None:
+    # Regression: names such as these became float('inf'), nan, inf and 1234.
+    path = tmp_path / "companies.csv"
+    path.write_text(
+        'id,nom,taille,ca\nC1,Infinity,1_234,1e400\nC2,NaN,0042,"12,5"\n', encoding="utf-8"
+    )
+    index = load_companies(path)
+    assert {k: v for k, v in index.by_id["C1"].items() if k != "company.id"} == {
+        "company.name": "Infinity",
+        "company.size": "1_234",
+        "company.revenue": "1e400",
+    }
+    assert index.by_id["C2"]["company.name"] == "NaN"
+    assert index.by_id["C2"]["company.size"] == "0042"
+    assert index.by_id["C2"]["company.revenue"] == "12,5"
+
+
+def test_bad_url_in_the_domain_column_names_file_and_row(tmp_path: Path) -> None:
+    # Regression: urlsplit's ValueError came out as a traceback.
+    path = tmp_path / "companies.csv"
+    path.write_text("id,domain\nC1,acme.fr\nC2,http://[bad\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_companies(path)
+    assert str(info.value) == (
+        f"{path}:3: the domain 'http://[bad' is not a domain or a URL (Invalid IPv6 URL)"
+        " — write the domain (acme.fr) or the site's URL (https://www.acme.fr/)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "message"),
+    [
+        pytest.param(
+            b'id,"domain\nC1,acme.fr\n',
+            1,
+            "a quoted field opened on this line is never closed, so every line after it would"
+            ' be read as part of that field — close the quote (") or remove it',
+            id="header-never-closed",
+        ),
+        pytest.param(
+            b'id,name\nC1,"Acme\nC2,Beta\nC3,Gamma"\nC4,Delta\n',
+            2,
+            "a quoted field opened on this line runs over 3 lines and holds what looks like"
+            " another row ('C2,Beta'): the rows would be merged — close the quote (\") where"
+            " the field ends, or remove it",
+            id="stray-quote",
+        ),
+    ],
+)
+def test_companies_go_through_the_recipient_reader_checks(
+    tmp_path: Path, data: bytes, line: int, message: str
+) -> None:
+    path = tmp_path / "companies.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        load_companies(path)
+    assert str(info.value) == f"{path}:{line}: {message}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import codecs
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from b2bmail.errors import InputError
-from b2bmail.recipients import read_recipients
+from b2bmail.recipients import decoding, read_recipients
+from b2bmail.recipients.reader import header_keys
 
 
 def write(tmp_path: Path, data: bytes, name: str = "list.csv") -> Path:
@@ -252,6 +254,16 @@ def test_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path: Path) -> N
             [(2, {"email": "a@x.fr", "name": 'Un"quoted'}), (3, {"email": "b@x.fr", "name": "B"})],
             id="quote-inside-a-field",
         ),
+        pytest.param(
+            b'email,address\na@x.fr,"12 rue de la Paix\n75002 Paris"\n',
+            [(2, {"email": "a@x.fr", "address": "12 rue de la Paix\n75002 Paris"})],
+            id="postal-address-over-two-lines",
+        ),
+        pytest.param(
+            b'email,name\na@x.fr,"Eve\r\nBcc: victim@evil.example"\n',
+            [(2, {"email": "a@x.fr", "name": "Eve\r\nBcc: victim@evil.example"})],
+            id="address-inside-multiline-text",
+        ),
     ],
 )
 def test_quotes_that_swallow_nothing_still_read(
@@ -280,3 +292,181 @@ def test_stdin_dash_is_named_in_the_hint(tmp_path: Path, monkeypatch: pytest.Mon
         "-: cannot open the file: No such file or directory"
         " — check the path (reading from standard input is not supported)"
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            b'email,"first_name\na@x.fr,Anne\nb@x.fr,Bob\n',
+            "a quoted field opened on this line is never closed, so every line after it would"
+            ' be read as part of that field — close the quote (") or remove it',
+            id="never-closed",
+        ),
+        pytest.param(
+            b'email,"first_name\na@x.fr,Anne\nb@x.fr,Bob"\nc@x.fr,Cy\n',
+            "a quoted field opened on this line runs over 3 lines and holds what looks like"
+            " another row ('a@x.fr,Anne'): the rows would be merged — close the quote (\")"
+            " where the field ends, or remove it",
+            id="closed-rows-later",
+        ),
+    ],
+)
+def test_quote_left_open_in_the_header_is_an_error(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    # Regression: the header swallowed every row; 0 rows read, exit 0.
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        read_recipients(path)
+    assert str(info.value) == f"{path}:1: {message}"
+
+
+def merged_rows_message(path: Path, line: int, lines: int, shown: str) -> str:
+    return (
+        f"{path}:{line}: a quoted field opened on this line runs over {lines} lines and holds"
+        f" what looks like another row ({shown!r}): the rows would be merged"
+        ' — close the quote (") where the field ends, or remove it'
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "lines", "shown"),
+    [
+        pytest.param(
+            b'email,first_name\na@x.fr,"Anne\nb@x.fr,Bob\nc@x.fr,Cy\nd@x.fr,Di\ne@x.fr,Ed"\n'
+            b"f@x.fr,Fi\n",
+            2,
+            5,
+            "b@x.fr,Bob",
+            id="five-rows-into-a-greeting",
+        ),
+        pytest.param(
+            b'Nom;Courriel;Soci\xc3\xa9t\xc3\xa9\nAnne;a@x.fr;"Acme\nBob;b@x.fr;B"\n',
+            2,
+            2,
+            "Bob;b@x.fr;B",
+            id="semicolons-quote-closed-mid-row",
+        ),
+        pytest.param(
+            b'email\n"a@x.fr\nb@x.fr"\nc@x.fr\n',
+            2,
+            2,
+            "b@x.fr",
+            id="one-column-list-of-addresses",
+        ),
+        pytest.param(
+            b'email,note,name\na@x.fr,"two\nlines","Anne\nb@x.fr,,Bob"\n',
+            3,
+            2,
+            "b@x.fr,,Bob",
+            id="opens-on-the-record-second-line",
+        ),
+    ],
+)
+def test_stray_quote_merging_rows_names_the_line_it_opens_on(
+    tmp_path: Path, data: bytes, line: int, lines: int, shown: str
+) -> None:
+    # Regression: the rows after a stray quote became one recipient's name, exit 0.
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        rows_of(path)
+    assert str(info.value) == merged_rows_message(path, line, lines, shown)
+
+
+# "Hélène" in UTF-8 on line 2, "Jérôme" in Windows-1252 on line 3. Byte offsets by hand:
+# line 1 is 17 bytes, line 2 is 16 (é and è take two each), "j@x.fr,J" is 8: 0xe9 at 41.
+UTF8_THEN_1252 = b"email,first_name\nh@x.fr,H\xc3\xa9l\xc3\xa8ne\nj@x.fr,J\xe9r\xf4me\n"
+# The other way round: 0xe9 at 17 + 8 = 25 on line 2, UTF-8 on line 4.
+CP1252_THEN_UTF8 = (
+    b"email,first_name\nj@x.fr,J\xe9r\xf4me\nb@x.fr,Bob\nh@x.fr,H\xc3\xa9l\xc3\xa8ne\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "bad_line", "utf8_line", "offset"),
+    [
+        pytest.param(UTF8_THEN_1252, 3, 2, 41, id="utf8-first"),
+        pytest.param(CP1252_THEN_UTF8, 2, 4, 25, id="cp1252-first"),
+    ],
+)
+@pytest.mark.parametrize("chunk", [1 << 20, 5], ids=["one-chunk", "5-byte-chunks"])
+def test_mixed_utf8_and_windows_1252_is_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    data: bytes,
+    bad_line: int,
+    utf8_line: int,
+    offset: int,
+    chunk: int,
+) -> None:
+    # Regression: read as Windows-1252, the UTF-8 rows came out as "HÃ©lÃ¨ne", silently.
+    monkeypatch.setattr(decoding, "CHUNK", chunk)
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        read_recipients(path)
+    assert str(info.value) == (
+        f"{path}:{bad_line}: the file mixes encodings: line {utf8_line} is UTF-8 but byte 0xe9"
+        f" at byte offset {offset} is not, so either reading garbles some rows — save the whole"
+        " list again in one encoding (Excel: 'CSV UTF-8'), or pass --encoding to choose one"
+        " reading"
+    )
+
+
+def test_mixed_file_reads_with_a_forced_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path, UTF8_THEN_1252)
+    assert [f["first_name"] for _, f in rows_of(path, encoding="cp1252")] == [
+        "HÃ©lÃ¨ne",
+        "Jérôme",
+    ]
+
+
+def test_windows_1252_with_accents_next_to_symbols_is_not_mixed(tmp_path: Path) -> None:
+    # "É»" is 0xc9 0xbb, a valid UTF-8 pair, but the line's other accent (0xe9 then "t") is not.
+    text = "email,name\na@x.fr,«CAFÉ» Société\n"
+    assert rows_of(write(tmp_path, text.encode("cp1252"))) == [
+        (2, {"email": "a@x.fr", "name": "«CAFÉ» Société"})
+    ]
+
+
+def test_repeated_header_names_get_numbered_keys() -> None:
+    assert header_keys(["x", "x", "x_2", "x", "E-mail"]) == ("x", "x_2", "x_2_2", "x_3", "email")
+
+
+def test_twenty_thousand_repeated_header_names_read_in_linear_time(tmp_path: Path) -> None:
+    # Regression: each repeated name counted up from `_2` again: 20,000 columns took 39 s.
+    # Linear, this is well under a second; 10 s leaves room for a loaded machine.
+    width = 20_000
+    path = write(tmp_path, ("email" + ",x" * width + "\na@x.fr" + ",1" * width + "\n").encode())
+    began = time.perf_counter()
+    table = read_recipients(path)
+    [row] = list(table.rows)
+    assert time.perf_counter() - began < 10
+    assert table.keys[1:3] == ("x", "x_2") and table.keys[-1] == f"x_{width}"
+    assert row.fields[f"x_{width}"] == "1"
+
+
+LIMIT = 131_072  # the csv module's default field_size_limit()
+
+
+@pytest.mark.parametrize("size", [LIMIT, LIMIT + 1], ids=["at-the-limit", "one-past"])
+def test_header_field_over_the_csv_limit_is_an_error(tmp_path: Path, size: int) -> None:
+    # Regression: a _csv.Error traceback.
+    path = write(tmp_path, b"email," + b"x" * size + b"\na@x.fr,1\n")
+    if size == LIMIT:
+        assert read_recipients(path).headers[1] == "x" * LIMIT
+        return
+    with pytest.raises(InputError) as info:
+        read_recipients(path)
+    assert str(info.value) == (
+        f"{path}:1: a field of the record starting on this line is longer than 131072"
+        " characters — a quote left open usually does this: check the quotes from this line"
+        " on, or shorten the field"
+    )
+
+
+def test_delimiter_detection_ignores_delimiters_inside_quotes(tmp_path: Path) -> None:
+    # Counted naively the header has two commas and one semicolon; outside quotes, no comma.
+    path = write(tmp_path, b'"Nom, pr\xc3\xa9nom, titre";email\nAnne, A, CEO;a@x.fr\n')
+    table = read_recipients(path)
+    assert (table.delimiter, table.headers) == (";", ("Nom, prénom, titre", "email"))

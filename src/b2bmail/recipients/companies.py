@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,8 @@ import idna
 
 from b2bmail.errors import ConfigError, InputError
 from b2bmail.recipients.addresses import AddressCheck, free_domains
-from b2bmail.recipients.decoding import open_text
 from b2bmail.recipients.fields import normalize_value, slugify
-from b2bmail.recipients.reader import ends_inside_quotes
+from b2bmail.recipients.reader import detect_format, iter_records, read_header
 
 ID_HEADERS = ("id", "company_id", "id_societe", "societe_id", "id_entreprise", "account_id")
 DOMAIN_HEADERS = ("domain", "domaine", "email_domain", "website", "site_web", "site", "web", "url")
@@ -76,24 +74,18 @@ class CompanyIndex:
         return merged
 
 
-def _number(value: str) -> object:
-    text = value.replace("\u00a0", "").replace(" ", "")
-    if len(text) > 1 and text[0] == "0" and text[1] not in ".,":
-        return value  # a code with a leading zero (postcode, SIREN) is text, not a number
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text.replace(",", ".")) if text.count(",") <= 1 else value
-    except ValueError:
-        return value
-
-
-def _domain_key(value: str) -> str:
+def _domain_key(value: str, path: Path, line: int) -> str:
     text = value.strip().lower()
     if "://" in text:
-        text = urlsplit(text).hostname or ""
+        try:
+            text = urlsplit(text).hostname or ""
+        except ValueError as exc:  # `http://[bad`: an IPv6 literal left open, and the like
+            raise InputError(
+                f"the domain {value.strip()!r} is not a domain or a URL ({exc})",
+                path=path,
+                line=line,
+                hint="write the domain (acme.fr) or the site's URL (https://www.acme.fr/)",
+            ) from None
     text = text.split("/", 1)[0].lstrip("@")
     if text.startswith("www."):
         text = text[4:]
@@ -106,52 +98,43 @@ def _domain_key(value: str) -> str:
 def load_companies(
     path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
 ) -> CompanyIndex:
-    """Read a companies CSV with an id column and/or a domain column."""
+    """Read a companies CSV with an id column and/or a domain column.
+
+    Values stay text (a company named `Infinity` or `1e400` keeps its name); a rule comparing
+    a field as a number converts it then (`segments`).
+    """
     source = Path(path)
     by_id: dict[str, Mapping[str, object]] = {}
     by_domain: dict[str, Mapping[str, object]] = {}
-    with open_text(source, encoding, delimiter) as (fmt, text):
-        reader = csv.reader(text, delimiter=fmt.delimiter)
-        headers = next(reader, None) or []
-        slugs = [slugify(h) for h in headers]
-        keys = [COMPANY_ALIASES.get(s, s) for s in slugs]
-        id_col = next((i for i, s in enumerate(slugs) if s in ID_HEADERS), None)
-        domain_col = next((i for i, s in enumerate(slugs) if s in DOMAIN_HEADERS), None)
-        if id_col is None and domain_col is None:
-            raise ConfigError(
-                "the companies file has neither an id nor a domain column",
-                path=source,
-                line=1,
-                hint="add a column named id (matching company_id in the list) or domain",
-            )
-        start = line = reader.line_num
-        try:
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                record: dict[str, object] = {}
-                for i, (key, cell) in enumerate(zip(keys, cells, strict=False)):
-                    value = cell.strip()
-                    if value and i not in (id_col, domain_col):
-                        typed = normalize_value(key, value) if key == "country" else _number(value)
-                        record[f"company.{key}"] = typed
-                if id_col is not None and id_col < len(cells) and cells[id_col].strip():
-                    record["company.id"] = cells[id_col].strip()
-                    by_id.setdefault(cells[id_col].strip(), record)
-                if domain_col is not None and domain_col < len(cells):
-                    domain = _domain_key(cells[domain_col])
-                    if domain:
-                        record["company.domain"] = domain
-                        by_domain.setdefault(domain, record)
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", path=source, line=reader.line_num) from None
-    if line > start and ends_inside_quotes(source, fmt, line - start + 1):
-        raise InputError(
-            "a quoted field opened on this line is never closed, so every company after it"
-            " would be read as part of that field",
+    records = iter_records(source, detect_format(source, encoding, delimiter))
+    _, headers = read_header(source, records)
+    slugs = [slugify(h) for h in headers]
+    keys = [COMPANY_ALIASES.get(s, s) for s in slugs]
+    id_col = next((i for i, s in enumerate(slugs) if s in ID_HEADERS), None)
+    domain_col = next((i for i, s in enumerate(slugs) if s in DOMAIN_HEADERS), None)
+    if id_col is None and domain_col is None:
+        raise ConfigError(
+            "the companies file has neither an id nor a domain column",
             path=source,
-            line=start,
-            hint='close the quote (") or remove it',
+            line=1,
+            hint="add a column named id (matching company_id in the list) or domain",
         )
+    for line, cells in records:
+        if not any(c.strip() for c in cells):
+            continue
+        record: dict[str, object] = {}
+        for i, (key, cell) in enumerate(zip(keys, cells, strict=False)):
+            value = cell.strip()
+            if value and i not in (id_col, domain_col):
+                record[f"company.{key}"] = (
+                    normalize_value(key, value) if key == "country" else value
+                )
+        if id_col is not None and id_col < len(cells) and cells[id_col].strip():
+            record["company.id"] = cells[id_col].strip()
+            by_id.setdefault(cells[id_col].strip(), record)
+        if domain_col is not None and domain_col < len(cells):
+            domain = _domain_key(cells[domain_col], source, line)
+            if domain:
+                record["company.domain"] = domain
+                by_domain.setdefault(domain, record)
     return CompanyIndex(source, by_id, by_domain)

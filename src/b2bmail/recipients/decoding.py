@@ -3,13 +3,16 @@
 Lists come out of Excel and CRMs as UTF-8 (with or without a byte-order mark), Windows-1252
 ("ANSI" in Excel's save dialog) or UTF-16 ("Unicode text"). Detection is a streaming pass over
 the bytes: the file is UTF-8 if every byte decodes as UTF-8, else Windows-1252; an error names
-the byte offset and line so the user can find the bad byte.
+the byte offset and line so the user can find the bad byte. A file that is neither (rows pasted
+from a UTF-8 export into a Windows-1252 one) is refused: read either way, some rows would be
+mojibake (`HÃ©lÃ¨ne`).
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +26,8 @@ SNIFF_BYTES = 8192
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 ENCODING_HINT = "pass --encoding (e.g. --encoding utf-8 or --encoding cp1252)"
+# A UTF-8 lead byte then a continuation byte (RFC 3629 §4): where a UTF-8 line may be.
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,38 @@ def _validate(fh: BinaryIO, encoding: str, start: int) -> tuple[int, int, int] |
         line += chunk.count(b"\n")
 
 
+def _utf8_line(fh: BinaryIO, start: int) -> int | None:
+    """The number of the first line that holds non-ASCII text and decodes as UTF-8, or None.
+
+    Run only on a file that is not UTF-8 as a whole. In Windows-1252 text a line whose every
+    accented byte also happens to form a UTF-8 sequence (`Ã©`) is all but unheard of, so such
+    a line means the file mixes the two encodings.
+    """
+    fh.seek(start)
+    line = 1
+    carry = b""
+    while True:
+        chunk = fh.read(CHUNK)
+        data = carry + chunk
+        end = len(data) if not chunk else data.rfind(b"\n") + 1
+        block, carry = data[:end], data[end:]
+        checked = 0  # a line with many candidate pairs is decoded once, not once per pair
+        for match in _UTF8_PAIR.finditer(block):
+            if match.start() < checked:
+                continue
+            begin = block.rfind(b"\n", 0, match.start()) + 1
+            checked = block.find(b"\n", match.end())
+            checked = len(block) if checked < 0 else checked
+            try:
+                block[begin:checked].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return line + block.count(b"\n", 0, begin)
+        if not chunk:
+            return None
+        line += block.count(b"\n")
+
+
 def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, bool, int]:
     """Return (python codec, has_bom, byte offset where text starts). Raises InputError."""
     head = fh.read(SNIFF_BYTES)
@@ -150,6 +187,8 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
         if bad is None:
             return codec, bool(bom), start
         failures.append((codec, bad))
+        if codec == "utf-8" and not forced and not bom:
+            _refuse_mixed(path, fh, start, bad)
     # The last candidate's failure is the byte that stops every reading; name it.
     codec, (at, line, byte) = failures[-1]
     also = ""
@@ -165,6 +204,22 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
         hint=ENCODING_HINT
         if not forced
         else f"check the file, or try another --encoding than {forced!r}",
+    )
+
+
+def _refuse_mixed(path: Path, fh: BinaryIO, start: int, bad: tuple[int, int, int]) -> None:
+    """Raise InputError when a file that is not UTF-8 as a whole still has UTF-8 lines."""
+    utf8_line = _utf8_line(fh, start)
+    if utf8_line is None:
+        return
+    at, line, byte = bad
+    raise InputError(
+        f"the file mixes encodings: line {utf8_line} is UTF-8 but byte 0x{byte:02x} at byte"
+        f" offset {at} is not, so either reading garbles some rows",
+        path=path,
+        line=line,
+        hint="save the whole list again in one encoding (Excel: 'CSV UTF-8'),"
+        " or pass --encoding to choose one reading",
     )
 
 

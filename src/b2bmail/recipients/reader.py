@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import collections
 import csv
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,15 +61,21 @@ class RecipientTable:
         return "utf-8-sig" if self.has_bom and self.encoding == "utf-8" else self.encoding
 
 
-def header_keys(headers: list[str]) -> tuple[str, ...]:
-    """Canonical key per column; a repeated key keeps its first column, later ones get `_2`..."""
+def header_keys(headers: Sequence[str]) -> tuple[str, ...]:
+    """Canonical key per column; a repeated key keeps its first column, later ones get `_2`...
+
+    Linear in the number of columns: each key remembers the next suffix to try, so 20,000
+    columns named `x` do not each count up from `_2` again.
+    """
     keys: list[str] = []
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for index, header in enumerate(headers):
         key = canonical_key(header) or f"column_{index + 1}"
-        candidate, n = key, 2
+        candidate, n = key, next_suffix.get(key, 2)
         while candidate in seen:
             candidate, n = f"{key}_{n}", n + 1
+        next_suffix[key] = n
         seen.add(candidate)
         keys.append(candidate)
     return tuple(keys)
@@ -83,16 +90,9 @@ def read_recipients(
     do not decode, or no email column); the rows stream as the caller iterates `rows`.
     """
     source = Path(path)
-    with open_text(source, encoding, delimiter) as (fmt, text):
-        reader = csv.reader(text, delimiter=fmt.delimiter)
-        headers = next(reader, None)
-        if not headers or not any(h.strip() for h in headers):
-            raise InputError(
-                "the first line has no column names",
-                path=source,
-                line=1,
-                hint="put a header row first, e.g. email,first_name,company",
-            )
+    fmt = detect_format(source, encoding, delimiter)
+    records = iter_records(source, fmt)
+    _, headers = read_header(source, records)
     keys = header_keys(headers)
     if "email" not in keys:
         found = ", ".join(repr(h) for h in headers[:12])
@@ -114,8 +114,27 @@ def read_recipients(
         email_column=headers[keys.index("email")],
         rows=iter(()),
     )
-    table.rows = _stream_rows(table, fmt)
+    table.rows = _stream_rows(table, records)
     return table
+
+
+def detect_format(path: Path, encoding: str | None, delimiter: str | None) -> TextFormat:
+    """The encoding and delimiter of a CSV file (InputError if it cannot be read as text)."""
+    with open_text(path, encoding, delimiter) as (fmt, _):
+        return fmt
+
+
+def read_header(path: Path, records: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    """The first record of `records` (from `iter_records`): the header, which must name columns."""
+    line, headers = next(records, (1, []))
+    if not any(h.strip() for h in headers):
+        raise InputError(
+            "the first line has no column names",
+            path=path,
+            line=line,
+            hint="put a header row first, e.g. email,first_name,company",
+        )
+    return line, headers
 
 
 def ends_inside_quotes(path: Path, fmt: TextFormat, lines: int) -> bool:
@@ -135,22 +154,65 @@ def ends_inside_quotes(path: Path, fmt: TextFormat, lines: int) -> bool:
     return False
 
 
-def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of each record after the header, blank lines included."""
+# A line that starts with what reads as an address: inside a quoted field, another row.
+_ADDRESS_FIRST = re.compile(r'\s*[^\s@,;"<>]+@[^\s@,;"<>.]+\.[^\s@,;"<>]')
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def _check_spanning_fields(path: Path, delimiter: str, start: int, cells: list[str]) -> None:
+    """Refuse a quoted field whose lines after its first look like rows of their own.
+
+    A stray `"` opens a field that only the next `"`, maybe rows later, closes: the csv module
+    (RFC 4180 §2.6) then reads every row between as text of that one field, and five
+    recipients become one `To:` and greeting. A swallowed row holds the delimiter (or, in a
+    one-column list, is an address); a real multi-line cell (a postal address, a note) holds
+    neither on its later lines. `Eve\nBcc: x@y.example` is text, not a row: kept.
+    """
+    line = start
+    for cell in cells:
+        parts = _LINE_BREAK.split(cell)
+        for later in parts[1:]:
+            if delimiter in later or _ADDRESS_FIRST.match(later):
+                shown = later if len(later) <= 40 else later[:37] + "..."
+                raise InputError(
+                    f"a quoted field opened on this line runs over {len(parts)} lines and holds"
+                    f" what looks like another row ({shown!r}): the rows would be merged",
+                    path=path,
+                    line=line,
+                    hint='close the quote (") where the field ends, or remove it',
+                )
+        line += len(parts) - 1
+
+
+def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of every record, the header (line 1) first, blank lines too.
+
+    The one CSV reading path of recipient and companies files, so that its checks hold for
+    every command: a malformed or over-long field, a quote left open to the end of the file,
+    and a quoted field that swallows rows are InputErrors naming their line.
+    """
     with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
         reader = csv.reader(text, delimiter=fmt.delimiter)
         # Each record is held back until the next one is read: the last one is checked for a
         # quote left open, which would otherwise swallow the rows after it without a word.
         last: tuple[int, int, list[str]] | None = None
+        line = 0
         try:
-            next(reader, None)
-            line = reader.line_num
             for cells in reader:
                 if last is not None:
-                    yield last[0], last[2]
+                    yield _checked(path, fmt, last, final=False)
                 last = (line + 1, reader.line_num, cells)
                 line = reader.line_num
         except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise InputError(
+                    f"a field of the record starting on this line is longer than"
+                    f" {csv.field_size_limit()} characters",
+                    path=path,
+                    line=line + 1,
+                    hint="a quote left open usually does this: check the quotes from this line"
+                    " on, or shorten the field",
+                ) from None
             raise InputError(
                 f"malformed CSV: {exc}",
                 path=path,
@@ -158,8 +220,15 @@ def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
                 hint="check the quotes on this line",
             ) from None
     if last is not None:
-        start, end, cells = last
-        if end > start and ends_inside_quotes(path, fmt, end - start + 1):
+        yield _checked(path, fmt, last, final=True)
+
+
+def _checked(
+    path: Path, fmt: TextFormat, record: tuple[int, int, list[str]], *, final: bool
+) -> tuple[int, list[str]]:
+    start, end, cells = record
+    if end > start:
+        if final and ends_inside_quotes(path, fmt, end - start + 1):
             raise InputError(
                 "a quoted field opened on this line is never closed, so every line after it"
                 " would be read as part of that field",
@@ -167,17 +236,20 @@ def iter_cells(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]:
                 line=start,
                 hint='close the quote (") or remove it',
             )
-        yield start, cells
+        _check_spanning_fields(path, fmt.delimiter, start, cells)
+    return start, cells
 
 
-def _stream_rows(table: RecipientTable, fmt: TextFormat) -> Iterator[RecipientRow]:
+def _stream_rows(
+    table: RecipientTable, records: Iterator[tuple[int, list[str]]]
+) -> Iterator[RecipientRow]:
     keys = table.keys
     headers = table.headers
     email_index = keys.index("email")
     width = len(keys)
     # Stage, role and country cells repeat across a list: normalise each distinct one once.
     normalized: dict[tuple[str, str], object] = {}
-    for line, cells in iter_cells(table.path, fmt):
+    for line, cells in records:
         if not any(cell.strip() for cell in cells):
             table.blank_rows += 1
             continue
@@ -203,4 +275,12 @@ def _stream_rows(table: RecipientTable, fmt: TextFormat) -> Iterator[RecipientRo
         yield RecipientRow(line, raw, fields, typed, check, tuple(cells))
 
 
-__all__ = ["RecipientRow", "RecipientTable", "iter_cells", "read_recipients", "slugify"]
+__all__ = [
+    "RecipientRow",
+    "RecipientTable",
+    "detect_format",
+    "iter_records",
+    "read_header",
+    "read_recipients",
+    "slugify",
+]

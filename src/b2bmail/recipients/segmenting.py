@@ -15,8 +15,8 @@ from b2bmail.recipients.buckets import (
     load_suppressions,
 )
 from b2bmail.recipients.companies import load_companies
-from b2bmail.recipients.decoding import TextFormat, open_text
-from b2bmail.recipients.reader import iter_cells, read_recipients
+from b2bmail.recipients.decoding import TextFormat
+from b2bmail.recipients.reader import iter_records, read_header, read_recipients
 from b2bmail.segments import (
     Condition,
     NotRule,
@@ -96,11 +96,6 @@ def segment_list(
     )
 
 
-def _header(path: Path, fmt: TextFormat) -> list[str]:
-    with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
-        return next(csv.reader(text, delimiter=fmt.delimiter), [])
-
-
 def segment_csv_chunks(report: SegmentReport) -> Iterator[bytes]:
     """The input file again, row by row, plus bucket/reason/duplicate_of columns, encoded and
     delimited as the input was (a BOM kept). Blank input lines stay, with empty extra columns."""
@@ -116,10 +111,11 @@ def segment_csv_chunks(report: SegmentReport) -> Iterator[bytes]:
         # Values came from this encoding; only our own reason text could fall outside it.
         return text.encode(report.encoding, errors="replace")
 
-    writer.writerow([*_header(report.path, fmt), *OUTPUT_COLUMNS])
+    records = iter_records(report.path, fmt)
+    writer.writerow([*read_header(report.path, records)[1], *OUTPUT_COLUMNS])
     bom = "\ufeff".encode(report.encoding) if report.has_bom else b""
     yield bom + flush()
-    for line, cells in iter_cells(report.path, fmt):
+    for line, cells in records:
         outcome = by_row.get(line)
         extra = (
             [outcome.bucket, outcome.reason, outcome.duplicate_of or ""]
