@@ -43,6 +43,8 @@ _dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@sender.test"
 _mta-sts TXT "v=STSv1; id=20261123T1400"
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@sender.test"
 out A 127.0.0.5
+loop TXT "v=spf1 ip4:127.0.0.5 include:_loop.sender.test -all"
+_loop TXT "v=spf1 include:loop.sender.test ~all"
 """
     reverse = """
 5 PTR out.sender.test.
@@ -188,6 +190,24 @@ def test_failing_items_exit_1(
     assert result.exit_code == 1, result.output
     items = checklist(result)
     assert {key: items[key] for key in expected} == expected
+
+
+@pytest.mark.nsd
+def test_self_including_spf_is_a_permerror_not_a_pass(nsd_server: StartNsd) -> None:
+    # loop.sender.test includes _loop.sender.test, which includes loop.sender.test again:
+    # evaluation that gets there runs past 10 lookups, a permerror (RFC 7208 §4.6.4).
+    server = nsd_server(zones())
+    result = invoke(
+        "loop.sender.test", "--ip", "127.0.0.5", "--nameserver", server.nameserver, "--no-cache"
+    )
+    assert result.exit_code == 1, result.output
+    assert "    127.0.0.5: pass" in result.stdout  # the IP matches before the loop
+    assert (
+        "  [   FAIL] SPF record valid, within 10 lookups, and passing for each sending IP\n"
+        "            permerror: loop.sender.test includes itself (loop.sender.test ->\n"
+        "              _loop.sender.test -> loop.sender.test): a permerror once\n"
+        "              evaluation gets there (RFC 7208 §4.6.4)\n"
+    ) in result.stdout
 
 
 @pytest.mark.parametrize("fixture", ["silent_nameserver", "servfail_nameserver"])

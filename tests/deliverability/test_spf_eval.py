@@ -233,7 +233,11 @@ def test_count_dns_terms_detects_loop_and_unknown() -> None:
     }
     count = asyncio.run(count_dns_terms(StaticResolver(table), "example.com"))
     assert count.unknown
-    assert any("includes itself" in p for p in count.problems)
+    assert count.problems == ("TXT lookup for t.example.com failed (timeout): count incomplete",)
+    assert count.permerrors == (
+        "example.com includes itself (example.com -> a.example.com -> example.com): "
+        "a permerror once evaluation gets there (RFC 7208 §4.6.4)",
+    )
 
 
 class SlowResolver(StaticResolver):
