@@ -222,6 +222,14 @@ def test_twenty_hosts_are_resolved_at_most() -> None:
         "resolved (at most 20 are)",
     )
     assert len(result.host_names) == 25
+    # A timeout among the hosts asked does not hide that others were left unasked.
+    table = dead_hosts_then(usable=21, listed=25)
+    table[("mx1.acme.test", "A")] = "timeout"
+    table[("mx1.acme.test", "AAAA")] = "timeout"
+    result, _ = analyse(table)
+    assert result.outcome == "unknown"
+    assert result.unknown[0] == "A mx1.acme.test: timeout"
+    assert result.unknown[-1].endswith("5 more were not resolved (at most 20 are)")
 
 
 # Six MX hosts, five of them dead in five ways, and 25 where only hosts past the bound work.

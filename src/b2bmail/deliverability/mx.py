@@ -195,19 +195,18 @@ def analyze_mx(domain: str, answers: Answers, *, max_hosts: int = MAX_MX_HOSTS) 
         unknown += host_unknown
     if any(h.public_addresses for h in hosts):
         outcome = "mx"
-    elif any(h.status is Status.UNKNOWN for h in hosts):
+    elif unresolved or any(h.status is Status.UNKNOWN for h in hosts):
         outcome = "unknown"
-    elif unresolved:
+    else:
+        outcome = "no-mail-host"
+    if unresolved and outcome != "mx":
         # Only the bound leaves hosts unasked while none is usable: they may work (RFC 5321
         # §5.1), so "no mail host" would be a guess.
-        outcome = "unknown"
         asked = len({h.host for h in hosts if not h.ip_literal})
         unknown.append(
             f"MX {domain}: none of the {asked} most preferred hosts is usable and "
             f"{len(unresolved)} more were not resolved (at most {max_hosts} are)"
         )
-    else:
-        outcome = "no-mail-host"
     return MxAnalysis(
         domain, outcome, tuple(hosts), (), tuple(findings), tuple(unknown), tuple(unresolved)
     )
