@@ -10,7 +10,6 @@ and `analyze_mx(domain, answers)` reads them, purely:
   at the first level with a usable host; at most `MAX_MX_HOSTS` (20) distinct hosts are
   resolved. When none of those is usable and more hosts were left past that bound, the
   outcome is "unknown" (with the reason), never "no-mail-host": an unchecked host may work;
-
 - RFC 7505: a single MX "0 ." (a null MX, `"0 "` in our records) says the domain takes no mail;
 - RFC 5321 §5.1: no MX record means the domain's own A/AAAA address is the mail host;
 - RFC 5321 §5.1 / RFC 2181 §10.3: an MX target must be a host name with address records, not

@@ -89,7 +89,7 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
             # of 10: a permerror (RFC 7208 §4.6.4; OpenSPF suite include-loop, redirect-loop).
             chain = " -> ".join((*path, name))
             permerrors.append(
-                f"{name} includes itself ({chain}): a permerror once evaluation gets there "
+                f"{name} includes itself ({chain}): evaluation runs past 10 lookups "
                 "(RFC 7208 §4.6.4)"
             )
             return
