@@ -216,6 +216,20 @@ def test_parsed_values() -> None:
     assert [f.code for f in record.findings] == ["dmarc-pct-removed", "dmarc-partial-policy"]
 
 
+def test_policy_and_alignment_values_are_case_insensitive() -> None:
+    # RFC 7489 §6.4: the policy, alignment and subdomain values are ABNF quoted strings
+    # (dmarc-request = "p" *WSP "=" *WSP ( "none" / "quarantine" / "reject" )), which
+    # RFC 5234 §2.3 makes case-insensitive; checkdmarc reads "p=ReJect" the same way.
+    record = parse_dmarc("v=DMARC1; p=REJECT; sp=Quarantine; np=NONE; adkim=S; aspf=S")
+    assert [f.code for f in record.findings] == ["dmarc-no-rua"]
+    assert (record.policy, record.subdomain_policy, record.nonexistent_policy) == (
+        "reject",
+        "quarantine",
+        "none",
+    )
+    assert (record.adkim, record.aspf) == ("s", "s")
+
+
 @pytest.mark.parametrize(
     ("domain", "org"),
     [

@@ -1,4 +1,5 @@
-"""MX analysis over answers from a table (StaticResolver raises on any unexpected question)."""
+"""MX analysis over answers from a table (StaticResolver raises on any unexpected question),
+and over NSD on loopback for the lazy walk through many MX hosts."""
 
 from __future__ import annotations
 
@@ -6,9 +7,20 @@ import asyncio
 from collections.abc import Iterable, Mapping
 
 import pytest
+from tests.deliverability.nsd import StartNsd
 
 from b2bmail.deliverability.answers import StaticResolver, Status
-from b2bmail.deliverability.mx import MxAnalysis, MxFinding, MxHost, collect_mx, is_public_address
+from b2bmail.deliverability.audit import audit_domain
+from b2bmail.deliverability.mx import (
+    MAX_MX_HOSTS,
+    MxAnalysis,
+    MxFinding,
+    MxHost,
+    collect_mx,
+    is_public_address,
+)
+from b2bmail.deliverability.resolver import DnsResolver
+from b2bmail.deliverability.risk import DomainRisk
 
 Table = Mapping[tuple[str, str], Iterable[str] | str]
 
@@ -21,7 +33,8 @@ def analyse(table: Table, domain: str = "acme.test") -> tuple[MxAnalysis, Static
 def test_mx_hosts_with_public_addresses() -> None:
     result, resolver = analyse(
         {
-            ("acme.test", "MX"): ["20 mx2.acme.test", "10 mx1.acme.test"],
+            # equal preference: both hosts are resolved though mx1 is usable (RFC 5321 §5.1)
+            ("acme.test", "MX"): ["10 mx2.acme.test", "10 mx1.acme.test"],
             ("mx1.acme.test", "A"): ["203.0.113.10", "8.8.8.8"],
             ("mx1.acme.test", "CNAME"): [],
             ("mx2.acme.test", "A"): [],
@@ -34,7 +47,7 @@ def test_mx_hosts_with_public_addresses() -> None:
         "mx",
         (
             MxHost("mx1.acme.test", 10, Status.FOUND, ("203.0.113.10", "8.8.8.8")),
-            MxHost("mx2.acme.test", 20, Status.FOUND, ("2a00:1450:4001::1",)),
+            MxHost("mx2.acme.test", 10, Status.FOUND, ("2a00:1450:4001::1",)),
         ),
         findings=(
             MxFinding(
@@ -127,15 +140,144 @@ def test_cname_target_and_mixed_null_mx_are_flagged() -> None:
     assert result.hosts[0].cname == "real.hoster.example"
 
 
-def test_hosts_are_bounded_to_the_most_preferred() -> None:
+def dead_hosts_then(usable: int, listed: int) -> dict[tuple[str, str], Iterable[str] | str]:
+    """`listed` MX hosts mx1..mxN at preferences 1..N; all dead but mx<usable> (0: none)."""
     table: dict[tuple[str, str], Iterable[str] | str] = {
-        ("acme.test", "MX"): [f"{i} mx{i}.acme.test" for i in range(1, 9)]
+        ("acme.test", "MX"): [f"{i} mx{i}.acme.test" for i in range(1, listed + 1)]
     }
-    for i in range(1, 6):
-        table[(f"mx{i}.acme.test", "A")] = ["8.8.8.8"]
-        table[(f"mx{i}.acme.test", "CNAME")] = []
-    result, _ = analyse(table)  # StaticResolver would raise if mx6..mx8 were asked
-    assert result.host_names == tuple(f"mx{i}.acme.test" for i in range(1, 6))
+    for i in range(1, listed + 1):
+        if i == usable:
+            table[(f"mx{i}.acme.test", "A")] = ["8.8.8.8"]
+            table[(f"mx{i}.acme.test", "CNAME")] = []
+            break
+        table[(f"mx{i}.acme.test", "A")] = "nxdomain"
+        table[(f"mx{i}.acme.test", "CNAME")] = "nxdomain"
+    return table
+
+
+def test_resolving_stops_at_the_first_usable_host() -> None:
+    # mx2..mx8 are not in the table: StaticResolver raises if one of them is asked.
+    result, resolver = analyse(dead_hosts_then(usable=1, listed=8))
+    assert result.outcome == "mx"
+    assert resolver.queries == [
+        ("acme.test", "MX"),
+        ("mx1.acme.test", "A"),
+        ("mx1.acme.test", "CNAME"),
+    ]
+    assert [h.host for h in result.hosts] == ["mx1.acme.test"]
+    # The names of the hosts not asked about still count for the provider guess.
+    assert result.host_names == tuple(f"mx{i}.acme.test" for i in range(1, 9))
+
+
+def test_the_sixth_host_makes_the_domain_deliverable() -> None:
+    result, resolver = analyse(dead_hosts_then(usable=6, listed=8))
+    assert result.outcome == "mx"
+    asked = [name for name, rdtype in resolver.queries if rdtype == "A"]
+    assert asked == [f"mx{i}.acme.test" for i in range(1, 7)]  # in order of preference
+    assert [f.code for f in result.findings] == ["mx-host-no-address"] * 5
+
+
+def test_hosts_of_equal_preference_are_asked_together() -> None:
+    # RFC 5321 §5.1: equal preference, equal standing; both are asked though `a` is usable.
+    result, resolver = analyse(
+        {
+            ("acme.test", "MX"): ["10 b.acme.test", "10 a.acme.test", "20 c.acme.test"],
+            ("a.acme.test", "A"): ["8.8.8.8"],
+            ("a.acme.test", "CNAME"): [],
+            ("b.acme.test", "A"): ["10.0.0.2"],
+            ("b.acme.test", "CNAME"): [],
+        }
+    )
+    assert result.outcome == "mx"
+    assert [h.host for h in result.hosts] == ["a.acme.test", "b.acme.test"]
+    assert ("c.acme.test", "A") not in resolver.queries
+
+
+def test_a_host_listed_twice_is_asked_once() -> None:
+    result, resolver = analyse(
+        {
+            ("acme.test", "MX"): ["10 x.acme.test", "20 x.acme.test", "30 y.acme.test"],
+            ("x.acme.test", "A"): "nxdomain",
+            ("x.acme.test", "CNAME"): "nxdomain",
+            ("y.acme.test", "A"): ["8.8.8.8"],
+            ("y.acme.test", "CNAME"): [],
+        }
+    )
+    assert result.outcome == "mx"
+    assert resolver.queries.count(("x.acme.test", "A")) == 1
+
+
+def test_twenty_hosts_are_resolved_at_most() -> None:
+    assert MAX_MX_HOSTS == 20  # the bound README.md documents
+    # At the bound: the 20th host is usable and is asked.
+    result, _ = analyse(dead_hosts_then(usable=20, listed=25))
+    assert result.outcome == "mx"
+    # One past it: the 21st is never asked (StaticResolver would raise), so nothing says the
+    # domain cannot take mail: the outcome is unknown with the reason, not no-mail-host.
+    result, resolver = analyse(dead_hosts_then(usable=21, listed=25))
+    assert ("mx21.acme.test", "A") not in resolver.queries
+    assert result.outcome == "unknown"
+    assert result.unknown == (
+        "MX acme.test: none of the 20 most preferred hosts is usable and 5 more were not "
+        "resolved (at most 20 are)",
+    )
+    assert len(result.host_names) == 25
+    # A timeout among the hosts asked does not hide that others were left unasked.
+    table = dead_hosts_then(usable=21, listed=25)
+    table[("mx1.acme.test", "A")] = "timeout"
+    table[("mx1.acme.test", "AAAA")] = "timeout"
+    result, _ = analyse(table)
+    assert result.outcome == "unknown"
+    assert result.unknown[0] == "A mx1.acme.test: timeout"
+    assert result.unknown[-1].endswith("5 more were not resolved (at most 20 are)")
+
+
+# Six MX hosts, five of them dead in five ways, and 25 where only hosts past the bound work.
+MX_ZONES = {
+    "six.test": """
+@ MX 10 mx1
+@ MX 20 mx2
+@ MX 30 mx3
+@ MX 40 mx4
+@ MX 50 mx5
+@ MX 60 mx6
+mx2 A 10.0.0.2
+mx3 A 127.0.0.1
+mx4 TXT "no address here"
+mx5 A 0.0.0.0
+mx6 A 8.8.8.8
+""",
+    "bound.test": "\n".join(
+        [f"@ MX {i} mx{i}" for i in range(1, 26)]
+        + [f"twenty MX {i} t{i}" for i in range(1, 21)]
+        + ["t20 A 8.8.8.8"]
+        + [f"mx{i} A 8.8.4.{i}" for i in range(21, 26)]
+    ),
+}
+
+
+def audit_over_nsd(nsd_server: StartNsd, domain: str) -> DomainRisk:
+    resolver = DnsResolver([nsd_server(MX_ZONES).nameserver], cache=None)
+    try:
+        return asyncio.run(audit_domain(resolver, domain))
+    finally:
+        resolver.close()
+
+
+def test_five_dead_hosts_and_a_sixth_that_works_over_nsd(nsd_server: StartNsd) -> None:
+    risk = audit_over_nsd(nsd_server, "six.test")
+    assert (risk.mx.outcome, risk.level) == ("mx", "medium")
+    assert [c for c in (a.code for a in risk.applied)] == ["self-hosted", "mx-host-unusable"]
+
+
+@pytest.mark.parametrize(
+    ("domain", "outcome", "level"),
+    [("twenty.bound.test", "mx", "medium"), ("bound.test", "unknown", "unknown")],
+    ids=["usable-20th-of-20", "usable-21st-of-25"],
+)
+def test_mx_bound_over_nsd(nsd_server: StartNsd, domain: str, outcome: str, level: str) -> None:
+    risk = audit_over_nsd(nsd_server, domain)
+    assert (risk.mx.outcome, risk.level) == (outcome, level)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -71,29 +72,31 @@ CASES: list[tuple[str, Table, str, int, list[str]]] = [
     ),
     ("google", zone(["1 smtp.google.com"]), "low", 5, ["google-workspace"]),
     ("mimecast", zone(["10 eu-smtp-inbound-1.mimecast.com"]), "medium", 30, ["secure-gateway"]),
+    # The recipient's own DMARC policy governs mail from it, not what it receives (RFC 7489
+    # §6.3): p=reject, p=quarantine and p=none score the same, nothing.
     (
-        "proofpoint-over-m365-strict-dmarc",
+        "proofpoint-over-m365-dmarc-reject",
         zone(
             PROOFPOINT, ["v=spf1 include:spf.protection.outlook.com -all"], ["v=DMARC1; p=reject"]
         ),
         "high",
-        55,
-        ["secure-gateway", "gateway-and-microsoft365", "strict-dmarc"],
+        45,
+        ["secure-gateway", "gateway-and-microsoft365"],
     ),
     ("self-hosted", zone(["10 mail.acme.test"]), "medium", 25, ["self-hosted"]),
     (
-        "self-hosted-quarantine",
+        "self-hosted-dmarc-quarantine",
         zone(["10 mail.acme.test"], (), ["v=DMARC1; p=quarantine; rua=mailto:d@acme.test"]),
         "medium",
-        35,
-        ["self-hosted", "strict-dmarc"],
+        25,
+        ["self-hosted"],
     ),
-    ("dmarc-none-is-not-strict", zone(M365, (), ["v=DMARC1; p=none"]), "low", 10, ["microsoft365"]),
+    ("m365-dmarc-reject", zone(M365, (), ["v=DMARC1; p=REJECT"]), "low", 10, ["microsoft365"]),
+    ("m365-dmarc-none", zone(M365, (), ["v=DMARC1; p=none"]), "low", 10, ["microsoft365"]),
     (
         "one-host-private",
-        zone(
-            ["10 mail.acme.test", "20 backup.acme.test"], hosts={"backup.acme.test": ["10.0.0.5"]}
-        ),
+        # the primary is private, the backup takes the mail (hosts after it are never asked)
+        zone(["10 mail.acme.test", "20 backup.acme.test"], hosts={"mail.acme.test": ["10.0.0.5"]}),
         "medium",
         35,
         ["self-hosted", "mx-host-unusable"],
@@ -189,6 +192,13 @@ def test_every_factor_the_code_uses_is_in_the_model() -> None:
     used |= {"mx-cname", "mx-ip-literal", "mx-null-mixed"}
     assert used <= set(model.factors)
     assert set(model.factors) - used == set()
+
+
+def test_the_retired_dmarc_factor_is_gone_and_documented() -> None:
+    # strict-dmarc scored the recipient's own DMARC policy; retired, its code is not reused.
+    assert "strict-dmarc" not in load_risk_model().factors
+    packaged = resources.files("b2bmail.data").joinpath("deliverability_risk.yaml")
+    assert "#   strict-dmarc — " in packaged.read_text(encoding="utf-8")
 
 
 def test_malformed_model_is_a_config_error(tmp_path: Path) -> None:

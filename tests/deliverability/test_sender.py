@@ -146,6 +146,77 @@ def test_too_many_lookups_through_includes_fails_spf() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("records", "ips", "problem"),
+    [
+        (
+            {"example.com": "v=spf1 include:example.com -all"},
+            (),
+            "example.com includes itself (example.com -> example.com)",
+        ),
+        (
+            {
+                "example.com": "v=spf1 include:_spf.example.com -all",
+                "_spf.example.com": "v=spf1 include:_b.example.com ~all",
+                "_b.example.com": "v=spf1 include:_spf.example.com ~all",
+            },
+            (),
+            "_spf.example.com includes itself "
+            "(example.com -> _spf.example.com -> _b.example.com -> _spf.example.com)",
+        ),
+        (
+            {"example.com": "v=spf1 ip4:192.0.2.0/24 redirect=example.com"},
+            (),
+            "example.com includes itself (example.com -> example.com)",
+        ),
+        (
+            # The IP matches before the loop is reached: check_host() passes it, the record
+            # is still broken for everything else.
+            {"example.com": "v=spf1 ip4:192.0.2.25 include:example.com -all"},
+            ("192.0.2.25",),
+            "example.com includes itself (example.com -> example.com)",
+        ),
+        (
+            {
+                "example.com": "v=spf1 include:_spf.example.com -all",
+                "_spf.example.com": "google-site-verification=abc",
+            },
+            (),
+            "_spf.example.com has 0 SPF records",
+        ),
+        (
+            {
+                "example.com": "v=spf1 include:_spf.example.com -all",
+                "_spf.example.com": "v=spf1 ip4:192.0.2 -all",
+            },
+            (),
+            "_spf.example.com: '",
+        ),
+    ],
+    ids=[
+        "self-include",
+        "include-cycle",
+        "self-redirect",
+        "self-include-after-matching-ip",
+        "include-without-record",
+        "include-with-syntax-error",
+    ],
+)
+def test_spf_permerror_on_the_way_fails_spf_never_passes(
+    records: dict[str, str], ips: tuple[str, ...], problem: str
+) -> None:
+    # RFC 7208 §4.6.4 (OpenSPF suite include-loop / redirect-loop: permerror), §5.2, §4.6
+    table = good_table()
+    table.update({(name, "TXT"): [record] for name, record in records.items()})
+    report = run(table, ips=ips, selectors=())
+    item = report.checklist[0]
+    assert item.status == "fail"
+    assert item.reason.startswith("permerror: " + problem), item.reason
+    assert [r.result for _, r in report.spf.results] == ["pass"] * len(ips)
+    assert f"permerror: {problem}" in " ".join(format_text(report).split())
+    assert report_to_dict(report)["spf"]["permerrors"][0].startswith(problem)
+
+
 def test_without_ips_and_selectors_items_are_skipped_not_passed() -> None:
     report = run(good_table(), ips=(), selectors=())
     assert statuses(report) == {

@@ -10,6 +10,7 @@ import base64
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -30,6 +31,16 @@ def dkim_public_key() -> str:
     return base64.b64encode(der).decode()
 
 
+def limit_records(name: str, terms: int) -> str:
+    """SPF for NAME.sender.test reaching `terms` DNS-querying terms before 127.0.0.5 matches."""
+    spec = "h.sender.test"
+    fill = f"a:{spec} " * (terms - 5)  # 4 terms in the first record, 1 redirect in the second
+    return (
+        f'{name} TXT "v=spf1 a:{spec} mx:{spec} a:{spec} include:_{name}.sender.test -all"\n'
+        f'_{name} TXT "v=spf1 {fill}redirect=_ip.sender.test"'
+    )
+
+
 def zones() -> dict[str, str]:
     key = dkim_public_key()
     # TXT character-strings hold at most 255 octets: the key is split and joined again
@@ -43,6 +54,14 @@ _dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@sender.test"
 _mta-sts TXT "v=STSv1; id=20261123T1400"
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@sender.test"
 out A 127.0.0.5
+loop TXT "v=spf1 ip4:127.0.0.5 include:_loop.sender.test -all"
+_loop TXT "v=spf1 include:loop.sender.test ~all"
+{limit_records("ten", 10)}
+{limit_records("eleven", 11)}
+_ip TXT "v=spf1 ip4:127.0.0.5 -all"
+h A 192.0.2.1
+h MX 10 h
+_dmarc.ten TXT "v=DMARC1; p=REJECT"
 """
     reverse = """
 5 PTR out.sender.test.
@@ -188,6 +207,87 @@ def test_failing_items_exit_1(
     assert result.exit_code == 1, result.output
     items = checklist(result)
     assert {key: items[key] for key in expected} == expected
+
+
+@pytest.mark.nsd
+def test_self_including_spf_is_a_permerror_not_a_pass(nsd_server: StartNsd) -> None:
+    # loop.sender.test includes _loop.sender.test, which includes loop.sender.test again:
+    # evaluation that gets there runs past 10 lookups, a permerror (RFC 7208 §4.6.4).
+    server = nsd_server(zones())
+    result = invoke(
+        "loop.sender.test", "--ip", "127.0.0.5", "--nameserver", server.nameserver, "--no-cache"
+    )
+    assert result.exit_code == 1, result.output
+    assert "    127.0.0.5: pass" in result.stdout  # the IP matches before the loop
+    assert (
+        "  [   FAIL] SPF record valid, within 10 lookups, and passing for each sending IP\n"
+        "            permerror: loop.sender.test includes itself (loop.sender.test ->\n"
+        "              _loop.sender.test -> loop.sender.test): evaluation runs past 10\n"
+        "              lookups (RFC 7208 §4.6.4)\n"
+    ) in result.stdout
+
+
+def check_json(nsd_server: StartNsd, domain: str) -> tuple[int, dict[str, Any]]:
+    server = nsd_server(zones())
+    result = invoke(
+        domain,
+        "--ip",
+        "127.0.0.5",
+        "--nameserver",
+        server.nameserver,
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("domain", "exit_code", "status", "evaluated", "reason"),
+    [
+        ("ten.sender.test", 0, "pass", ("pass", 10), "pass for 1 IP(s); 10/10 lookups"),
+        (
+            "eleven.sender.test",
+            1,
+            "fail",
+            ("permerror", 11),
+            "11 DNS-querying terms reachable; at most 10 (RFC 7208 §4.6.4)",
+        ),
+    ],
+    ids=["ten-lookups-pass", "eleven-lookups-fail"],
+)
+def test_spf_lookup_limit_at_ten_and_one_past(
+    nsd_server: StartNsd,
+    domain: str,
+    exit_code: int,
+    status: str,
+    evaluated: tuple[str, int],
+    reason: str,
+) -> None:
+    # RFC 7208 §4.6.4: at most 10 DNS-querying terms; OpenSPF suite mech-at-limit (pass),
+    # mech-over-limit (permerror)
+    code, data = check_json(nsd_server, domain)
+    assert code == exit_code
+    evaluation = data["spf"]["results"]["127.0.0.5"]
+    assert (evaluation["result"], evaluation["lookups"]) == evaluated
+    assert data["spf"]["lookups"] == evaluated[1]
+    assert (data["checklist"][0]["status"], data["checklist"][0]["reason"]) == (status, reason)
+
+
+@pytest.mark.nsd
+def test_dmarc_policy_in_upper_case_applies(nsd_server: StartNsd) -> None:
+    # RFC 7489 §6.4: dmarc-request = "p" *WSP "=" *WSP ( "none" / "quarantine" / "reject" ),
+    # and ABNF quoted strings are case-insensitive (RFC 5234 §2.3): p=REJECT is p=reject.
+    _, data = check_json(nsd_server, "ten.sender.test")
+    assert (data["dmarc"]["record"], data["dmarc"]["policy"]) == ("v=DMARC1; p=REJECT", "reject")
+    assert [f["code"] for f in data["dmarc"]["findings"]] == ["dmarc-no-rua"]  # no bad value
+    item = data["checklist"][2]
+    assert (item["key"], item["status"], item["reason"]) == (
+        "dmarc",
+        "pass",
+        "p=reject at _dmarc.ten.sender.test",
+    )
 
 
 @pytest.mark.parametrize("fixture", ["silent_nameserver", "servfail_nameserver"])

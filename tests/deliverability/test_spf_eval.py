@@ -145,6 +145,47 @@ def test_ten_term_limit_counts_through_includes() -> None:
     assert "RFC 7208 §4.6.4" in result.problem
 
 
+def ten_or_eleven_terms(terms: int) -> dict:
+    """`terms` DNS-querying terms through an include, the client's IP listed after them all."""
+    table: dict = {
+        ("example.com", "TXT"): [
+            "v=spf1 a:h.example.com mx:h.example.com a:h.example.com include:_spf.example.com -all"
+        ],
+        # 4 terms above, 1 redirect here; a: terms fill up to `terms`, then the IP.
+        ("_spf.example.com", "TXT"): [
+            "v=spf1 " + "a:h.example.com " * (terms - 5) + "redirect=_ip.example.com"
+        ],
+        ("_ip.example.com", "TXT"): ["v=spf1 ip4:192.0.2.1 -all"],
+        ("h.example.com", "A"): ["198.51.100.1"],
+        ("h.example.com", "MX"): ["10 h.example.com"],
+    }
+    return table
+
+
+@pytest.mark.parametrize(
+    ("terms", "expected"),
+    [(10, ("pass", 10)), (11, ("permerror", 11))],
+    ids=["ten-terms-allowed", "eleventh-term-is-permerror"],
+)
+def test_ten_dns_terms_and_one_past(terms: int, expected: tuple[str, int]) -> None:
+    # RFC 7208 §4.6.4; OpenSPF suite mech-at-limit (pass) / mech-over-limit (permerror)
+    result = run(ten_or_eleven_terms(terms), "192.0.2.1")
+    assert (result.result, result.lookups) == expected
+    count = asyncio.run(count_dns_terms(StaticResolver(ten_or_eleven_terms(terms)), "example.com"))
+    assert (count.total, count.within_limit) == (terms, terms == 10)
+
+
+def test_mx_with_ten_names_is_looked_up() -> None:
+    # RFC 7208 §4.6.4: at most 10 names per MX lookup; 10 are allowed (11: the test below)
+    table = {
+        ("example.com", "TXT"): ["v=spf1 mx -all"],
+        ("example.com", "MX"): [f"{i} mx{i}.example.com" for i in range(10)],
+    }
+    table.update({(f"mx{i}.example.com", "A"): ["198.51.100.1"] for i in range(9)})
+    table[("mx9.example.com", "A")] = ["192.0.2.1"]
+    assert run(table, "192.0.2.1").result == "pass"
+
+
 def test_mx_with_more_than_ten_names_is_permerror() -> None:
     table = {
         ("example.com", "TXT"): ["v=spf1 mx -all"],
@@ -233,7 +274,11 @@ def test_count_dns_terms_detects_loop_and_unknown() -> None:
     }
     count = asyncio.run(count_dns_terms(StaticResolver(table), "example.com"))
     assert count.unknown
-    assert any("includes itself" in p for p in count.problems)
+    assert count.problems == ("TXT lookup for t.example.com failed (timeout): count incomplete",)
+    assert count.permerrors == (
+        "example.com includes itself (example.com -> a.example.com -> example.com): "
+        "evaluation runs past 10 lookups (RFC 7208 §4.6.4)",
+    )
 
 
 class SlowResolver(StaticResolver):

@@ -143,6 +143,19 @@ def test_advice_findings(text: str, code: str) -> None:
     assert code in codes(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "warned"),
+    [
+        ("v=spf1 " + "a " * 9 + "redirect=_spf.example.com", False),
+        ("v=spf1 " + "a " * 10 + "redirect=_spf.example.com", True),
+    ],
+    ids=["ten-terms-with-redirect", "eleven-terms-with-redirect"],
+)
+def test_lookup_warning_at_ten_terms_and_one_past(text: str, warned: bool) -> None:
+    # RFC 7208 §4.6.4: at most 10 DNS-querying terms; redirect= is one of them.
+    assert ("spf-too-many-lookups" in codes(text)) is warned
+
+
 def test_parse_whole_small_record() -> None:
     record = parse_spf("v=spf1 ip4:192.0.2.0/24 ~mx:mail.example.com//64 redirect=_spf.example.com")
     assert record.terms == (

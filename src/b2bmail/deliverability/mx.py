@@ -1,9 +1,15 @@
 """Where a domain's mail goes: MX records, their hosts' addresses, and what is wrong with them.
 
 `collect_mx(lookup, domain)` asks the questions (MX; then A, CNAME and — when there is no A —
-AAAA of each MX host, bounded to the `max_hosts` most preferred; or A/AAAA of the domain when
-it has no MX) and `analyze_mx(domain, answers)` reads them, purely:
+AAAA of the MX hosts, lazily in order of preference; or A/AAAA of the domain when it has no MX)
+and `analyze_mx(domain, answers)` reads them, purely:
 
+- RFC 5321 §5.1: a sender tries every MX host, most preferred first, so one usable host
+  anywhere in the list makes the domain deliverable. Hosts are resolved one preference level
+  at a time (equal preferences together: §5.1 gives them equal standing), and resolving stops
+  at the first level with a usable host; at most `MAX_MX_HOSTS` (20) distinct hosts are
+  resolved. When none of those is usable and more hosts were left past that bound, the
+  outcome is "unknown" (with the reason), never "no-mail-host": an unchecked host may work;
 - RFC 7505: a single MX "0 ." (a null MX, `"0 "` in our records) says the domain takes no mail;
 - RFC 5321 §5.1: no MX record means the domain's own A/AAAA address is the mail host;
 - RFC 5321 §5.1 / RFC 2181 §10.3: an MX target must be a host name with address records, not
@@ -16,12 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from b2bmail.deliverability.answers import Answer, Lookup, Status, normalize_name
 
-MAX_MX_HOSTS = 5
+# Distinct MX hosts resolved per domain at most. Real domains publish a handful; the bound keeps
+# a hostile or broken MX set (hundreds of dead names) from costing hundreds of queries.
+MAX_MX_HOSTS = 20
 Answers = Mapping[tuple[str, str], Answer]
 
 
@@ -62,10 +71,15 @@ class MxAnalysis:
     fallback_addresses: tuple[str, ...] = ()
     findings: tuple[MxFinding, ...] = ()
     unknown: tuple[str, ...] = ()  # "MX example.com: timeout" for each question left unknown
+    # MX hosts not resolved, as (preference, host): less preferred than a usable host, or past
+    # the bound of MAX_MX_HOSTS. Their names still tell who receives the mail (providers.py).
+    unresolved: tuple[tuple[int, str], ...] = ()
 
     @property
     def host_names(self) -> tuple[str, ...]:
-        return tuple(h.host for h in self.hosts)
+        """Every MX host, resolved or not, most preferred first."""
+        resolved = [(h.preference, h.host) for h in self.hosts]
+        return tuple(host for _, host in sorted(resolved + list(self.unresolved)))
 
 
 def parse_mx(records: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -101,16 +115,27 @@ def is_public_address(text: str) -> bool:
 
 
 async def collect_mx(lookup: Lookup, domain: str, *, max_hosts: int = MAX_MX_HOSTS) -> MxAnalysis:
-    """Ask what `analyze_mx` needs about `domain`, concurrently, and analyse it."""
+    """Ask what `analyze_mx` needs about `domain` and analyse it.
+
+    MX hosts are resolved one preference level at a time, most preferred first, the hosts of a
+    level concurrently; it stops at the first level with a usable host, or after `max_hosts`
+    distinct hosts.
+    """
     domain = normalize_name(domain)
     answers: dict[tuple[str, str], Answer] = {}
     mx = await lookup.lookup(domain, "MX")
     answers[(domain, "MX")] = mx
     if mx.found:
-        hosts = [h for _, h in parse_mx(mx.records) if h and not is_ip_literal(h)]
-        results = await asyncio.gather(*(_host_answers(lookup, h) for h in hosts[:max_hosts]))
-        for result in results:
-            answers.update(result)
+        budget = max_hosts
+        entries = [(p, h) for p, h in parse_mx(mx.records) if h and not is_ip_literal(h)]
+        for _, level in itertools.groupby(entries, key=lambda entry: entry[0]):
+            names = [h for _, h in level if (h, "A") not in answers]
+            names = list(dict.fromkeys(names))[:budget]
+            budget -= len(names)
+            for result in await asyncio.gather(*(_host_answers(lookup, h) for h in names)):
+                answers.update(result)
+            if budget <= 0 or any(_usable(h, answers) for h in names):
+                break
     elif mx.absent and not mx.nxdomain:
         a, aaaa = await asyncio.gather(lookup.lookup(domain, "A"), lookup.lookup(domain, "AAAA"))
         answers[(domain, "A")], answers[(domain, "AAAA")] = a, aaaa
@@ -152,6 +177,7 @@ def analyze_mx(domain: str, answers: Answers, *, max_hosts: int = MAX_MX_HOSTS) 
         findings.append(MxFinding("mx-null-mixed", domain, "a null MX next to other MX records"))
     hosts: list[MxHost] = []
     unknown: list[str] = []
+    unresolved: list[tuple[int, str]] = []
     for pref, name in [(p, h) for p, h in entries if h]:
         if is_ip_literal(name):
             findings.append(
@@ -159,7 +185,8 @@ def analyze_mx(domain: str, answers: Answers, *, max_hosts: int = MAX_MX_HOSTS) 
             )
             hosts.append(MxHost(name, pref, Status.ABSENT, ip_literal=True))
             continue
-        if len([h for h in hosts if not h.ip_literal]) >= max_hosts:
+        if (name, "A") not in answers:  # not asked: see collect_mx
+            unresolved.append((pref, name))
             continue
         host, host_findings, host_unknown = _read_host(name, pref, answers)
         hosts.append(host)
@@ -167,11 +194,26 @@ def analyze_mx(domain: str, answers: Answers, *, max_hosts: int = MAX_MX_HOSTS) 
         unknown += host_unknown
     if any(h.public_addresses for h in hosts):
         outcome = "mx"
-    elif any(h.status is Status.UNKNOWN for h in hosts):
+    elif unresolved or any(h.status is Status.UNKNOWN for h in hosts):
         outcome = "unknown"
     else:
         outcome = "no-mail-host"
-    return MxAnalysis(domain, outcome, tuple(hosts), (), tuple(findings), tuple(unknown))
+    if unresolved and outcome != "mx":
+        # Only the bound leaves hosts unasked while none is usable: they may work (RFC 5321
+        # §5.1), so "no mail host" would be a guess.
+        asked = len({h.host for h in hosts if not h.ip_literal})
+        unknown.append(
+            f"MX {domain}: none of the {asked} most preferred hosts is usable and "
+            f"{len(unresolved)} more were not resolved (at most {max_hosts} are)"
+        )
+    return MxAnalysis(
+        domain, outcome, tuple(hosts), (), tuple(findings), tuple(unknown), tuple(unresolved)
+    )
+
+
+def _usable(name: str, answers: Answers) -> bool:
+    """True when the host `name` has a public address in `answers`: it can take mail."""
+    return bool(_read_host(name, 0, answers)[0].public_addresses)
 
 
 def _read_host(name: str, pref: int, answers: Answers) -> tuple[MxHost, list[MxFinding], list[str]]:

@@ -172,8 +172,8 @@ def domain_factors(mx: MxAnalysis, signals: AuthSignals, guess: ProviderGuess) -
     if unusable and mx.outcome == "mx":
         detail = "; ".join(f"{f.host}: {f.detail}" for f in unusable)
         applied.append(Applied("mx-host-unusable", (d, ("detail", detail))))
-    if signals.dmarc_policy in ("quarantine", "reject"):
-        applied.append(Applied("strict-dmarc", (d, ("detail", signals.dmarc_policy))))
+    # The domain's DMARC policy is not scored: it governs mail *from* the domain (RFC 7489
+    # §6.3), not the mail it receives (see "Retired codes" in the model file).
     return applied
 
 

@@ -4,7 +4,8 @@ The sender-authentication parsers (`spf.parse_spf`, `dmarc.parse_dmarc`) do the 
 module is the single seam through which the audit uses them. Only three facts matter here:
 whether the SPF record is `v=spf1 -all` with nothing that could send (a domain that sends no
 mail, RFC 7208 §5.1 / §4.7), its include:/redirect= targets (who sends for the domain), and the
-DMARC policy `p=` (RFC 7489 §6.3) of a valid record.
+DMARC policy `p=` (RFC 7489 §6.3) of a valid record — reported only: it governs mail from the
+domain, not how the domain filters what it receives, so the risk model does not score it.
 """
 
 from __future__ import annotations
