@@ -403,15 +403,45 @@ class MessageSkeleton:
         return b"".join(out)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_RUN = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029][\x00-\x1f\x7f-\x9f\u2028\u2029\s]*")
+_CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+# Characters that change how the text around them is shown while being invisible themselves:
+# the bidi embeddings and overrides U+202A–U+202E and isolates U+2066–U+2069 (Unicode UAX #9;
+# an override in a name reverses what follows, as in "Trojan Source", CVE-2021-42574), the
+# bidi marks U+200E, U+200F and U+061C, the deprecated format characters U+206A–U+206F, and
+# the zero-width U+200B–U+200D, U+2060 and U+FEFF. U+202F (narrow no-break space, which Babel
+# puts in French numbers) is a visible space and stays.
+_INVISIBLES = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u206f\ufeff"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_CONTROL_RUN = re.compile(f"\\s*[{_CONTROLS}][{_CONTROLS}\\s]*")
+_INVISIBLE = re.compile(f"[{_INVISIBLES}]+")
+_SUSPECT = re.compile(f"[{_CONTROLS}{_INVISIBLES}]")
+
+CONTROLS_REPLACED = "control characters in '{key}' replaced by spaces"
+INVISIBLES_REMOVED = "invisible or bidi control characters in '{key}' removed"
 
 
 def has_control(value: str) -> bool:
-    return _CONTROL.search(value) is not None
+    """Whether clean_value would change `value`: a control or an invisible character."""
+    return _SUSPECT.search(value) is not None
+
+
+def cleaning_notes(value: str) -> tuple[str, ...]:
+    """What clean_value changes in `value`, as report templates (`{key}` is the field)."""
+    if not has_control(value):
+        return ()
+    notes = []
+    if _CONTROL.search(value):
+        notes.append(CONTROLS_REPLACED)
+    if _INVISIBLE.search(value):
+        notes.append(INVISIBLES_REMOVED)
+    return tuple(notes)
 
 
 def clean_value(value: str) -> str:
-    """Each run of control characters (CR, LF, TAB, NUL, U+2028 ...) becomes one space, so
-    a value can never start a header or a body line (header injection)."""
-    return _CONTROL_RUN.sub(" ", value).strip() if has_control(value) else value
+    """The one cleaner of recipient values, for headers (display name, Subject) and bodies
+    alike. Each run of control characters (CR, LF, TAB, NUL, U+2028 ...) becomes one space,
+    so a value can never start a header or a body line (header injection); invisible and bidi
+    control characters are removed, so a value shows as the characters it holds."""
+    if not has_control(value):
+        return value
+    return _CONTROL_RUN.sub(" ", _INVISIBLE.sub("", value)).strip()
