@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import mailbox
 from datetime import UTC, datetime
@@ -229,6 +232,39 @@ def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
         .replace(b"\n>From there", b"\n>>From there")
         + b"\n"
     )
+
+
+# The token is a contract with the unsubscribe endpoint (README: HMAC-SHA256 of the
+# lower-cased address, first 16 bytes, URL-safe base64 without padding). Expected values
+# computed outside b2bmail:
+#   printf ADDRESS | openssl dgst -sha256 -hmac s3cret -binary | head -c16 | base64 \
+#     | tr '+/' '-_' | tr -d '='
+KNOWN_TOKENS = {
+    "anne@acme.example": "UWtdpJ8INcFM7mP3h3Wzcg",
+    "jean@xn--socit-esab.example": "hG8muKMvOL8BDCcXF-9_TQ",  # `-` and `_`: the URL-safe alphabet
+}
+
+
+def test_unsubscribe_tokens_match_the_documented_algorithm(campaign: Path, tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(
+        "email;prénom;société;secteur\n"
+        "Anne@ACME.example;Anne;Acme;mines\n"  # the token is of the lower-cased address
+        "jean@xn--socit-esab.example;Jean;Soc;mines\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    env = {SECRET_ENV: "s3cret"}
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ=env)
+    found = {}
+    for path in sorted(out.rglob("*.eml")):
+        msg = parse(path.read_bytes())
+        url = str(msg["List-Unsubscribe"]).split(",")[0].strip()
+        found[msg["To"].addresses[0].addr_spec.lower()] = url
+    assert found == {a: f"<https://durand.example/u/{t}>" for a, t in KNOWN_TOKENS.items()}
+    # The same by hand with the standard library, from the README's wording.
+    for address, token in KNOWN_TOKENS.items():
+        mac = hmac.new(b"s3cret", address.encode("utf-8"), hashlib.sha256).digest()[:16]
+        assert base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=") == token
 
 
 def test_token_fallback_is_deterministic_and_labelled() -> None:

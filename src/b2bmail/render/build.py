@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -121,7 +120,7 @@ def render_campaign(
                 compiled=compiled,
                 subject=compiled.subject.render(values),
                 preheader=compiled.preheader.render(values),
-                html=compiled.html.render(values, escape=lambda v: html_lib.escape(v, quote=True)),
+                html=compiled.html.render(values),
                 text=compiled.text.render(values),
                 eml=eml,
                 variants=variants,

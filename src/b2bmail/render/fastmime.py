@@ -21,9 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import html as html_lib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -41,13 +40,6 @@ HEADER_WIDTH = 78  # RFC 5322 §2.1.1 SHOULD
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]")
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 _URL_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'()*+,/:;=?@\[\]~._-]*")
-
-Escape = Callable[[str], str]
-
-
-def html_escape(value: str) -> str:
-    return html_lib.escape(value, quote=True)
-
 
 # ---------------------------------------------------------------------------------------------
 # Quoted-printable pieces
@@ -136,13 +128,10 @@ class BodyPlan:
     with a soft or hard line break) and MergeFields whose values are encoded per recipient."""
 
     items: tuple[bytes | MergeField, ...]
-    escape: Escape | None
     nl: bytes
 
     @classmethod
-    def from_template(
-        cls, template: MergeTemplate, escape: Escape | None, nl: bytes = CRLF
-    ) -> BodyPlan:
+    def from_template(cls, template: MergeTemplate, nl: bytes = CRLF) -> BodyPlan:
         items: list[bytes | MergeField] = []
         pending: list[bytes] = []
         for line in _split_lines(template):
@@ -158,7 +147,7 @@ class BodyPlan:
             tail_text = line[-1] if isinstance(line[-1], str) else ""
             pending.append(_nl(qp_line(tail_text), nl) if tail_text else nl)
         items.append(b"".join(pending))
-        return cls(tuple(items), escape, nl)
+        return cls(tuple(items), nl)
 
     @property
     def fields(self) -> frozenset[str]:
@@ -166,14 +155,12 @@ class BodyPlan:
 
     def render(self, values: Mapping[str, str]) -> list[bytes]:
         out: list[bytes] = []
-        escape = self.escape
         nl = self.nl
         for item in self.items:
             if type(item) is bytes:
                 out.append(item)
             else:
-                text = merge_value(item, values)  # type: ignore[arg-type]
-                piece = qp_piece(escape(text) if escape else text)
+                piece = qp_piece(item.encode(merge_value(item, values)))  # type: ignore[union-attr,arg-type]
                 out.append(piece if nl == CRLF else piece.replace(CRLF, nl))
         return out
 
@@ -365,8 +352,8 @@ class MessageSkeleton:
             between=_nl(CRLF + b"--" + boundary + CRLF + part % b"html", nl),
             closing=_nl(CRLF + b"--" + boundary + b"--" + CRLF, nl),
             subject_fixed=_nl(subject_fixed, nl) if subject_fixed is not None else None,
-            text=BodyPlan.from_template(compiled.text, None, nl),
-            html=BodyPlan.from_template(compiled.html, html_escape, nl),
+            text=BodyPlan.from_template(compiled.text, nl),
+            html=BodyPlan.from_template(compiled.html, nl),
             nl=nl,
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -89,7 +88,7 @@ def build_message(
     msg["List-Unsubscribe"] = ", ".join(links)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = compiled.text.render(values)
-    html = compiled.html.render(values, escape=lambda v: html_lib.escape(v, quote=True))
+    html = compiled.html.render(values)
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for part in msg.iter_parts():
