@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,16 @@ def test_filters_helpers_and_merge_fields_still_work_sandboxed(campaign: Path) -
     seg = render_campaign(campaign, ["practitioners"]).segments[0]
     # en_GB pounds; the four starter blocks, all weighed by practitioners; the sample's company.
     assert ">£1,234.50 / 4 / Customer Ltd</p>" in seg.html
+
+
+def test_make_environment_is_the_only_place_that_makes_a_jinja_environment() -> None:
+    # An unsandboxed jinja2.Environment / Template anywhere else would be a way around the
+    # sandbox; every path (build, lint, preview, serve) must get its environment from here.
+    src = Path(__file__).resolve().parents[2] / "src" / "b2bmail"
+    maker = re.compile(r"\b(?:Environment|Template|NativeEnvironment)\s*\(|from_string\s*\(")
+    found = {
+        str(path.relative_to(src))
+        for path in src.rglob("*.py")
+        if maker.search(path.read_text(encoding="utf-8"))
+    }
+    assert found == {"render/environment.py"}  # from_string on the sandbox's overlay only

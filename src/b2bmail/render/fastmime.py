@@ -31,14 +31,13 @@ from email.utils import format_datetime
 from urllib.parse import quote
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
 
 CRLF = b"\r\n"
 SOFT = b"=\r\n"
 QP_WIDTH = 75  # encoded characters per line before the soft-break `=`: RFC 2045 §6.7 rule 5
 HEADER_WIDTH = 78  # RFC 5322 §2.1.1 SHOULD
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]")
-_URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 _URL_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'()*+,/:;=?@\[\]~._-]*")
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +288,7 @@ def header_url(url: str) -> str:
     """A URL fit for a header: spaces and non-ASCII percent-encoded (RFC 3986 §2.1)."""
     if _URL_PLAIN.fullmatch(url):
         return url
-    return quote(url, safe=_URL_SAFE)
+    return quote(url, safe=URL_SAFE)
 
 
 # ---------------------------------------------------------------------------------------------

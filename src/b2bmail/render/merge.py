@@ -51,12 +51,12 @@ UrlPlace = Literal["", "url", "component", "address"]
 _URL_PLACES: dict[str, UrlPlace] = {"f": "", "w": "url", "c": "component", "a": "address"}
 # RFC 3986 §2.2 reserved characters plus `%` (a whole URL may hold escapes already): a value
 # that is a whole URL keeps its structure, only spaces, quotes and non-ASCII are encoded.
-_URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 # A component gets everything but the unreserved characters (RFC 3986 §2.3) encoded, so
 # `+`, `&`, `#`, `?`, `/` in a value cannot change the URL's structure (`+` would read as a
 # space in a query, `&` start a parameter, `#` cut the query). A mailto address keeps `@`
 # (RFC 6068 §2: `to` is an addr-spec).
-_SAFE_BY_PLACE: dict[UrlPlace, str] = {"url": _URL_SAFE, "component": "", "address": "@"}
+_SAFE_BY_PLACE: dict[UrlPlace, str] = {"url": URL_SAFE, "component": "", "address": "@"}
 
 
 @dataclass(frozen=True)
