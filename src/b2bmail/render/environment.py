@@ -90,7 +90,7 @@ def _translate(
         )
     if isinstance(exc, SecurityError):
         return TemplateError(
-            f"unsafe template code refused: {exc}",
+            f"unsafe template code refused: {str(exc).rstrip('.')}",
             path=path,
             line=line,
             hint="templates run sandboxed: use the data and filters given to them, "
