@@ -122,3 +122,28 @@ def test_refuses_to_replace_a_folder_that_is_not_a_build(campaign: Path) -> None
     with pytest.raises(ConfigError, match="not a b2bmail build"):
         write_build(render_campaign(campaign), folder)
     assert campaign.is_file()
+
+
+def test_sample_values_are_html_escaped_in_the_html_and_as_typed_in_the_text(
+    campaign: Path, tmp_path: Path
+) -> None:
+    text = campaign.read_text(encoding="utf-8")
+    assert "  first_name: Alex\n" in text
+    campaign.write_text(
+        text.replace("  first_name: Alex\n", '  first_name: "<b>&\\"\'"\n'), encoding="utf-8"
+    )
+    write_build(render_campaign(campaign, ["practitioners"]), tmp_path / "o")
+    folder = tmp_path / "o" / "practitioners"
+    page = (folder / "email.html").read_text(encoding="utf-8")
+    # HTML 5 character references, as html.escape(quote=True) writes them: &lt; &gt; &amp;
+    # &quot; &#x27; — written out here, not computed.
+    assert "Hello &lt;b&gt;&amp;&quot;&#x27;," in page
+    assert "<b>&\"'" not in page
+    msg = BytesParser(policy=policy.default).parsebytes((folder / "email.eml").read_bytes())
+    plain, html = (p.get_content() for p in msg.iter_parts() if isinstance(p, EmailMessage))
+    assert "Hello &lt;b&gt;&amp;&quot;&#x27;," in html and "<b>&\"'" not in html
+    assert "Hello <b>&\"'," in plain
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
+    assert (
+        manifest["segments"][0]["preheader"] == "Three things worth your time this month, <b>&\"'."
+    )

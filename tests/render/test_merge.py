@@ -15,15 +15,17 @@ from b2bmail.render.merge import (
     MergeTemplate,
     MissingMergeValueError,
     RecipientProxy,
+    mark_url_fields,
 )
 from b2bmail.render.text import html_to_text
 
 
 def test_render_fills_fields_and_escapes_only_values() -> None:
     tpl = MergeTemplate(("<p>Bonjour ", MergeField("first_name", "Madame"), " & co</p>"))
-    assert (
-        tpl.render({"first_name": "<Zoé>"}, escape=html.escape) == "<p>Bonjour &lt;Zoé&gt; & co</p>"
+    html_tpl = MergeTemplate(
+        ("<p>Bonjour ", MergeField("first_name", "Madame", html=True), " & co</p>")
     )
+    assert html_tpl.render({"first_name": "<Zoé>"}) == "<p>Bonjour &lt;Zoé&gt; & co</p>"
     assert tpl.render({}) == "<p>Bonjour Madame & co</p>"
     assert tpl.render({"first_name": "  "}) == "<p>Bonjour Madame & co</p>"
     assert tpl.fields == frozenset({"first_name"})
@@ -79,18 +81,22 @@ def test_sentinels_survive_mjml_premailer_and_text() -> None:
     )
     out = inline_css(str(mjml2html(mjml, fonts={})))
     out = tag_links(out, {"utm_source": "nl"}, skip=frozenset({url}))
+    out = mark_url_fields(out)
     text = html_to_text(out)
     values = {"first_name": "Zoé & Léa", "unsubscribe_token": "tok123"}
-    merged_html = registry.split(out).render(values, escape=lambda v: html.escape(v, quote=True))
+    merged_html = registry.split(out, html=True).render(values)
     merged_text = registry.split(text).render(values)
     assert 'title="Zoé &amp; Léa"' in merged_html
     assert "Bonjour Zoé &amp; Léa," in merged_html
     assert 'href="https://news.example.com/u/tok123?x=1"' in merged_html
-    assert 'href="https://shop.example.com/p?id=Zoé &amp; Léa&amp;utm_source=nl#top"' in merged_html
-    assert 'href="https://b.example.com/Zoé &amp; Léa?utm_source=nl"' in merged_html
+    # In a URL, percent-encoded UTF-8 (RFC 3986 §2.1, é = C3 A9): the `&` stays in the value.
+    zoe = "Zo%C3%A9%20%26%20L%C3%A9a"
+    assert f'href="https://shop.example.com/p?id={zoe}&amp;utm_source=nl#top"' in merged_html
+    assert f'href="https://b.example.com/{zoe}?utm_source=nl"' in merged_html
     assert "Bonjour Zoé & Léa," in merged_text
     assert "Se désabonner (https://news.example.com/u/tok123?x=1)" in merged_text
-    assert "zQ9mf" not in merged_html + merged_text
+    assert f"Voir\n(https://shop.example.com/p?id={zoe}&utm_source=nl#top)" in merged_text
+    assert "zQ9m" not in merged_html + merged_text
 
 
 @settings(max_examples=200, deadline=None)
@@ -102,8 +108,8 @@ def test_sentinels_survive_mjml_premailer_and_text() -> None:
 )
 def test_any_value_is_pasted_once_as_inert_data(value: str) -> None:
     registry = MergeRegistry()
-    tpl = registry.split(f'<a title="{registry.sentinel(MergeField("company"))}">x</a>')
-    merged = tpl.render({"company": value}, escape=lambda v: html.escape(v, quote=True))
+    tpl = registry.split(f'<a title="{registry.sentinel(MergeField("company"))}">x</a>', html=True)
+    merged = tpl.render({"company": value})
     assert merged == '<a title="' + html.escape(value.strip(), quote=True) + '">x</a>'
 
 

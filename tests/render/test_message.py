@@ -16,13 +16,13 @@ def _compiled() -> CompiledEmail:
         segment_name="Mines",
         subject=MergeTemplate(("Nouveautés pour ", MergeField("first_name", "vous"))),
         preheader=MergeTemplate.literal("Le trimestre"),
-        html=MergeTemplate(("<p>Bonjour ", MergeField("first_name", "Madame"), "</p>")),
+        html=MergeTemplate(("<p>Bonjour ", MergeField("first_name", "Madame", html=True), "</p>")),
         text=MergeTemplate(("Bonjour ", MergeField("first_name", "Madame"), "\n")),
         from_addr="Terrex <news@terrex.example>",
         reply_to="contact@terrex.example",
         list_id="Lettre <t.terrex.example>",
         unsubscribe_url=MergeTemplate(
-            ("https://n.terrex.example/u/", MergeField("unsubscribe_token"))
+            ("https://n.terrex.example/u/", MergeField("unsubscribe_token", url="component"))
         ),
         unsubscribe_mailto=MergeTemplate.literal("mailto:unsubscribe@terrex.example"),
         message_id_domain="terrex.example",

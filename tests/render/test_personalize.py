@@ -42,6 +42,11 @@ HEADERS = (
 FIRST = MergeField("first_name", "Madame, Monsieur")
 COMPANY = MergeField("company", None)
 TOKEN = MergeField("unsubscribe_token", None)
+# The same fields as split() gives them in the HTML part and in URLs (merge.py decides).
+FIRST_HTML = replace(FIRST, html=True)
+COMPANY_HTML = replace(COMPANY, html=True)
+TOKEN_HREF = replace(TOKEN, url="component", html=True)
+TOKEN_URL = replace(TOKEN, url="component")
 
 
 def compiled(**changes: object) -> CompiledEmail:
@@ -54,15 +59,15 @@ def compiled(**changes: object) -> CompiledEmail:
         html=MergeTemplate(
             (
                 "<html><body>\n<p>Bonjour ",
-                FIRST,
+                FIRST_HTML,
                 ",</p>\n",
                 long_line,
                 "\n<p>",
-                COMPANY,
+                COMPANY_HTML,
                 " et ",
-                COMPANY,
+                COMPANY_HTML,
                 '</p>\nFrom here on\n<a href="https://x.example/u/',
-                TOKEN,
+                TOKEN_HREF,
                 '">Se désinscrire</a>\n</body></html>',
             )
         ),
@@ -70,8 +75,8 @@ def compiled(**changes: object) -> CompiledEmail:
         from_addr="Équipements Durand <news@durand.example>",
         reply_to="ventes@durand.example",
         list_id="Nouvelles <news.durand.example>",
-        unsubscribe_url=MergeTemplate(("https://x.example/u/", TOKEN)),
-        unsubscribe_mailto=MergeTemplate(("mailto:unsub@durand.example?subject=", TOKEN)),
+        unsubscribe_url=MergeTemplate(("https://x.example/u/", TOKEN_URL)),
+        unsubscribe_mailto=MergeTemplate(("mailto:unsub@durand.example?subject=", TOKEN_URL)),
         message_id_domain="durand.example",
         locale="fr_FR",
     )

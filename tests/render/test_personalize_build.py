@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import mailbox
 from datetime import UTC, datetime
 from email import policy
@@ -13,7 +17,8 @@ import pytest
 from tests.render.eml_checks import assert_crlf
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import MergeTemplate
+from b2bmail.render.fastmime import clean_value, cleaning_notes
+from b2bmail.render.merge import MergeField, MergeTemplate
 from b2bmail.render.message import build_message
 from b2bmail.render.personalize import (
     SECRET_ENV,
@@ -91,6 +96,27 @@ def texts(msg: EmailMessage) -> tuple[str, str]:
     text, html = msg.get_body(("plain",)), msg.get_body(("html",))
     assert text is not None and html is not None
     return text.get_content(), html.get_content()
+
+
+def tiny_compiled(
+    *, subject: MergeTemplate, html: MergeTemplate, text: MergeTemplate
+) -> CompiledEmail:
+    """A compiled email with the given subject and bodies, no preheader, no mailto."""
+    return CompiledEmail(
+        segment_id="s",
+        segment_name="S",
+        subject=subject,
+        preheader=MergeTemplate(("",)),
+        html=html,
+        text=text,
+        from_addr="news@durand.example",
+        reply_to=None,
+        list_id="Durand <news.durand.example>",
+        unsubscribe_url=MergeTemplate(("https://durand.example/u/t",)),
+        unsubscribe_mailto=None,
+        message_id_domain="durand.example",
+        locale="fr_FR",
+    )
 
 
 def test_every_recipient_gets_a_parsable_message(campaign: Path, tmp_path: Path) -> None:
@@ -184,20 +210,10 @@ def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
 def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
     # message.py leaves a body line "From here" as is; in an mbox it must read ">From here"
     # (mboxrd), and ">From" lines gain one more ">", so readers undo it exactly.
-    compiled = CompiledEmail(
-        segment_id="s",
-        segment_name="S",
+    compiled = tiny_compiled(
         subject=MergeTemplate(("Sujet",)),
-        preheader=MergeTemplate(("",)),
         html=MergeTemplate(("<p>x</p>\n",)),
         text=MergeTemplate(("Bonjour\nFrom here on\n>From there\n",)),
-        from_addr="news@durand.example",
-        reply_to=None,
-        list_id="Durand <news.durand.example>",
-        unsubscribe_url=MergeTemplate(("https://durand.example/u/t",)),
-        unsubscribe_mailto=None,
-        message_id_domain="durand.example",
-        locale="fr_FR",
     )
     date = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     data = build_message(compiled, {}, to="a@b.example", date=date, message_id="<m@x>")
@@ -216,6 +232,39 @@ def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
         .replace(b"\n>From there", b"\n>>From there")
         + b"\n"
     )
+
+
+# The token is a contract with the unsubscribe endpoint (README: HMAC-SHA256 of the
+# lower-cased address, first 16 bytes, URL-safe base64 without padding). Expected values
+# computed outside b2bmail:
+#   printf ADDRESS | openssl dgst -sha256 -hmac s3cret -binary | head -c16 | base64 \
+#     | tr '+/' '-_' | tr -d '='
+KNOWN_TOKENS = {
+    "anne@acme.example": "UWtdpJ8INcFM7mP3h3Wzcg",
+    "jean@xn--socit-esab.example": "hG8muKMvOL8BDCcXF-9_TQ",  # `-` and `_`: the URL-safe alphabet
+}
+
+
+def test_unsubscribe_tokens_match_the_documented_algorithm(campaign: Path, tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(
+        "email;prénom;société;secteur\n"
+        "Anne@ACME.example;Anne;Acme;mines\n"  # the token is of the lower-cased address
+        "jean@xn--socit-esab.example;Jean;Soc;mines\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    env = {SECRET_ENV: "s3cret"}
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ=env)
+    found = {}
+    for path in sorted(out.rglob("*.eml")):
+        msg = parse(path.read_bytes())
+        url = str(msg["List-Unsubscribe"]).split(",")[0].strip()
+        found[msg["To"].addresses[0].addr_spec.lower()] = url
+    assert found == {a: f"<https://durand.example/u/{t}>" for a, t in KNOWN_TOKENS.items()}
+    # The same by hand with the standard library, from the README's wording.
+    for address, token in KNOWN_TOKENS.items():
+        mac = hmac.new(b"s3cret", address.encode("utf-8"), hashlib.sha256).digest()[:16]
+        assert base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=") == token
 
 
 def test_token_fallback_is_deterministic_and_labelled() -> None:
@@ -297,3 +346,83 @@ def test_a_sample_unsubscribe_url_too_long_for_a_header_line_is_a_campaign_error
         render_campaign(campaign)
     assert caught.value.path == str(campaign)
     assert "unsubscribe.url is 1025 characters" in caught.value.message
+
+
+# U+202E RIGHT-TO-LEFT OVERRIDE, U+2066/U+2069 LEFT-TO-RIGHT ISOLATE / POP DIRECTIONAL
+# ISOLATE, U+200B ZERO WIDTH SPACE, U+FEFF ZERO WIDTH NO-BREAK SPACE (Unicode UAX #9, §2).
+BIDI_LIST = (
+    "email;prénom;société;secteur\n"
+    "anne@acme.example;Anne\u202egnp.exe;Ac\u200bme \u2066SA\u2069;mines\n"  # 2
+    '"eve@acme.example";"Eve\r\n\ufeffBcc";Evil;mines\n'  # 3-4: both kinds in one value
+    "paul@acme.example;Paul;Acme;mines\n"  # 5: clean, not reported
+)
+INVISIBLES = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\ufeff"
+
+
+def test_bidi_and_invisible_characters_are_cleaned_and_reported(
+    campaign: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "list.csv").write_text(BIDI_LIST, encoding="utf-8")
+    out = tmp_path / "out"
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    anne = parse((out / "mines/000002-anne@acme.example.eml").read_bytes())
+    text, html = texts(anne)
+    assert anne["To"].addresses[0].display_name == "Annegnp.exe"
+    assert anne["Subject"] == "Annegnp.exe, nouveautés pour Acme SA"
+    assert "Bonjour Annegnp.exe de Acme SA" in text and "Bonjour Annegnp.exe de Acme SA" in html
+    eve = parse((out / "mines/000003-eve@acme.example.eml").read_bytes())
+    assert str(eve["To"]) == "Eve Bcc <eve@acme.example>" and eve["Bcc"] is None
+    for msg in (anne, eve):
+        shown = str(msg["To"]) + str(msg["Subject"]) + "".join(texts(msg))
+        assert not any(char in shown for char in INVISIBLES)
+    report = json.loads((out / "personalize.json").read_text(encoding="utf-8"))
+    assert [(i["row"], i["bucket"], i["kind"], i["detail"]) for i in report["issues"]] == [
+        (2, "mines", "cleaned", "invisible or bidi control characters in 'first_name' removed"),
+        (2, "mines", "cleaned", "invisible or bidi control characters in 'company' removed"),
+        (
+            3,
+            "mines",
+            "cleaned",
+            "control characters in 'first_name' replaced by spaces; "
+            "invisible or bidi control characters in 'first_name' removed",
+        ),
+    ]
+    assert report["messages"] == 3 and report["not_sent"] == {}
+
+
+@pytest.mark.parametrize("char", list(INVISIBLES), ids=lambda c: f"U+{ord(c):04X}")
+def test_the_sample_message_is_cleaned_of_each_invisible_character(char: str) -> None:
+    compiled = tiny_compiled(
+        subject=MergeTemplate(("Pour ", MergeField("company"))),
+        html=MergeTemplate(("<p>", MergeField("company"), "</p>\n")),
+        text=MergeTemplate((MergeField("company"), "\n")),
+    )
+    date = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    values = {"company": f"Ac{char}me"}
+    msg = parse(build_message(compiled, values, to="a@b.example", date=date, message_id="<m@x>"))
+    assert msg["Subject"] == "Pour Acme"
+    assert texts(msg) == ("Acme\r\n", "<p>Acme</p>\r\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "cleaned"),
+    [
+        ("a\u2029b", "a b"),  # paragraph separator: a control, replaced by a space
+        ("a\u202ab", "ab"),  # first of the embeddings and overrides
+        ("a\u202eb", "ab"),  # last of them
+        ("1\u202f234", "1\u202f234"),  # one past: narrow no-break space, kept
+        ("a\u2065b", "a\u2065b"),  # one before the isolates: kept
+        ("a\u2066b", "ab"),  # first isolate
+        ("a\u206fb", "ab"),  # last deprecated format character
+        ("a\u2070b", "a\u2070b"),  # one past: superscript zero, kept
+        ("a\u200ab", "a\u200ab"),  # hair space, visible width: kept
+        ("a\u200bb", "ab"),  # zero width space
+        ("a\u200fb", "ab"),  # right-to-left mark
+        ("a\u2010b", "a\u2010b"),  # one past: hyphen, kept
+        ("Zoë\xa0Müller", "Zoë\xa0Müller"),  # ordinary letters and no-break space
+    ],
+    ids=lambda v: "-".join(f"{ord(c):04X}" for c in v if not c.isascii()) or "ascii",
+)
+def test_clean_value_at_the_edges_of_each_range(value: str, cleaned: str) -> None:
+    assert clean_value(value) == cleaned
+    assert bool(cleaning_notes(value)) == (value != cleaned)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -16,7 +15,7 @@ from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
-from b2bmail.render.fastmime import HeaderTooLongError
+from b2bmail.render.fastmime import HeaderTooLongError, clean_value
 from b2bmail.render.message import build_message, message_id_for
 from b2bmail.render.stages import sample_stage
 from b2bmail.segments import load_segments
@@ -54,8 +53,9 @@ def load_campaign(path: str | Path) -> Campaign:
 
 
 def sample_values(campaign: Campaign) -> dict[str, str]:
-    """The sample recipient's merge values (fixed, so sample output is deterministic)."""
-    return dict(campaign.sample_recipient)
+    """The sample recipient's merge values (fixed, so sample output is deterministic), cleaned
+    as every recipient's are, so email.html and email.txt match the .eml's parts."""
+    return {k: clean_value(str(v)) for k, v in campaign.sample_recipient.items()}
 
 
 def render_campaign(
@@ -120,7 +120,7 @@ def render_campaign(
                 compiled=compiled,
                 subject=compiled.subject.render(values),
                 preheader=compiled.preheader.render(values),
-                html=compiled.html.render(values, escape=lambda v: html_lib.escape(v, quote=True)),
+                html=compiled.html.render(values),
                 text=compiled.text.render(values),
                 eml=eml,
                 variants=variants,

@@ -18,7 +18,13 @@ from b2bmail.config import Campaign
 from b2bmail.errors import TemplateError
 from b2bmail.render.environment import render_string, render_template
 from b2bmail.render.inline import inline_css, tag_links
-from b2bmail.render.merge import MergeRegistry, MergeTemplate, RecipientProxy
+from b2bmail.render.merge import (
+    MergeRegistry,
+    MergeTemplate,
+    RecipientProxy,
+    mark_url,
+    mark_url_fields,
+)
 from b2bmail.render.mjml import compile_mjml
 from b2bmail.render.stages import JOURNEY_STAGES, default_stage
 from b2bmail.render.text import html_to_text
@@ -148,6 +154,9 @@ def compile_segment(
     html = inline_css(html)
     html = tag_links(html, campaign.utm, skip=frozenset({unsubscribe_url}))
     _check_output(html, str(campaign.template))
+    # Where each merge field sits is known here, in the finished HTML: mark the ones inside
+    # URLs so that split() has their values percent-encoded (in the text links too).
+    html = mark_url_fields(html)
     text = html_to_text(html)
     domain = parseaddr(campaign.sender.from_addr)[1].rpartition("@")[2].lower()
     return CompiledEmail(
@@ -155,13 +164,15 @@ def compile_segment(
         segment_name=segment.name,
         subject=registry.split(" ".join(subject.split())),  # one line: no folding surprises
         preheader=registry.split(" ".join(preheader.split())),
-        html=registry.split(html),
+        html=registry.split(html, html=True),
         text=registry.split(text),
         from_addr=campaign.sender.from_addr,
         reply_to=campaign.sender.reply_to,
         list_id=campaign.list_id,
-        unsubscribe_url=registry.split(unsubscribe_url),
-        unsubscribe_mailto=registry.split(unsubscribe_mailto) if unsubscribe_mailto else None,
+        unsubscribe_url=registry.split(mark_url(unsubscribe_url)),
+        unsubscribe_mailto=(
+            registry.split(mark_url(unsubscribe_mailto)) if unsubscribe_mailto else None
+        ),
         message_id_domain=domain,
         locale=campaign.locale,
         stage=stage,

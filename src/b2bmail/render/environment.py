@@ -1,4 +1,12 @@
-"""The Jinja environment: StrictUndefined, autoescape, Babel filters, errors with file:line."""
+"""The Jinja environment: sandboxed, StrictUndefined, autoescape, Babel filters, errors with
+file:line.
+
+Templates are code that comes with a campaign (a pull request, a shared folder), and they
+render in `build`, `lint campaign.yaml`, `preview` and `serve` alike: every one of them goes
+through `make_environment`, which gives Jinja's immutable sandbox. A template can read the
+campaign's data and call the filters and helpers given to it, but it cannot reach Python
+internals (`cycler.__init__.__globals__.os`) or change the data it is given.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from b2bmail.errors import B2bmailError, TemplateError
 from b2bmail.render.filters import make_filters
@@ -26,8 +35,11 @@ _RENDER_ERRORS = (
 
 
 def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> jinja2.Environment:
-    """Templates load from `template_dir`; every template is autoescaped (MJML is HTML)."""
-    env = jinja2.Environment(
+    """Templates load from `template_dir`; every template is autoescaped (MJML is HTML) and
+    sandboxed (jinja2.sandbox.ImmutableSandboxedEnvironment): attributes starting with `_`,
+    Python internals and methods that change lists or dicts raise SecurityError, which
+    rendering reports as a TemplateError with the template's file:line."""
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -75,6 +87,14 @@ def _translate(
             path=path,
             line=line,
             hint="define it in the campaign's content or the segment's variables, or fix the name",
+        )
+    if isinstance(exc, SecurityError):
+        return TemplateError(
+            f"unsafe template code refused: {str(exc).rstrip('.')}",
+            path=path,
+            line=line,
+            hint="templates run sandboxed: use the data and filters given to them, "
+            "not Python internals",
         )
     if isinstance(exc, B2bmailError):
         return TemplateError(

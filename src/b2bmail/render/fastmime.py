@@ -21,9 +21,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import html as html_lib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -32,22 +31,14 @@ from email.utils import format_datetime
 from urllib.parse import quote
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
 
 CRLF = b"\r\n"
 SOFT = b"=\r\n"
 QP_WIDTH = 75  # encoded characters per line before the soft-break `=`: RFC 2045 §6.7 rule 5
 HEADER_WIDTH = 78  # RFC 5322 §2.1.1 SHOULD
 _NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]")
-_URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 _URL_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'()*+,/:;=?@\[\]~._-]*")
-
-Escape = Callable[[str], str]
-
-
-def html_escape(value: str) -> str:
-    return html_lib.escape(value, quote=True)
-
 
 # ---------------------------------------------------------------------------------------------
 # Quoted-printable pieces
@@ -136,13 +127,10 @@ class BodyPlan:
     with a soft or hard line break) and MergeFields whose values are encoded per recipient."""
 
     items: tuple[bytes | MergeField, ...]
-    escape: Escape | None
     nl: bytes
 
     @classmethod
-    def from_template(
-        cls, template: MergeTemplate, escape: Escape | None, nl: bytes = CRLF
-    ) -> BodyPlan:
+    def from_template(cls, template: MergeTemplate, nl: bytes = CRLF) -> BodyPlan:
         items: list[bytes | MergeField] = []
         pending: list[bytes] = []
         for line in _split_lines(template):
@@ -158,7 +146,7 @@ class BodyPlan:
             tail_text = line[-1] if isinstance(line[-1], str) else ""
             pending.append(_nl(qp_line(tail_text), nl) if tail_text else nl)
         items.append(b"".join(pending))
-        return cls(tuple(items), escape, nl)
+        return cls(tuple(items), nl)
 
     @property
     def fields(self) -> frozenset[str]:
@@ -166,14 +154,12 @@ class BodyPlan:
 
     def render(self, values: Mapping[str, str]) -> list[bytes]:
         out: list[bytes] = []
-        escape = self.escape
         nl = self.nl
         for item in self.items:
             if type(item) is bytes:
                 out.append(item)
             else:
-                text = merge_value(item, values)  # type: ignore[arg-type]
-                piece = qp_piece(escape(text) if escape else text)
+                piece = qp_piece(item.encode(merge_value(item, values)))  # type: ignore[union-attr,arg-type]
                 out.append(piece if nl == CRLF else piece.replace(CRLF, nl))
         return out
 
@@ -302,7 +288,7 @@ def header_url(url: str) -> str:
     """A URL fit for a header: spaces and non-ASCII percent-encoded (RFC 3986 §2.1)."""
     if _URL_PLAIN.fullmatch(url):
         return url
-    return quote(url, safe=_URL_SAFE)
+    return quote(url, safe=URL_SAFE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,8 +351,8 @@ class MessageSkeleton:
             between=_nl(CRLF + b"--" + boundary + CRLF + part % b"html", nl),
             closing=_nl(CRLF + b"--" + boundary + b"--" + CRLF, nl),
             subject_fixed=_nl(subject_fixed, nl) if subject_fixed is not None else None,
-            text=BodyPlan.from_template(compiled.text, None, nl),
-            html=BodyPlan.from_template(compiled.html, html_escape, nl),
+            text=BodyPlan.from_template(compiled.text, nl),
+            html=BodyPlan.from_template(compiled.html, nl),
             nl=nl,
         )
 
@@ -403,15 +389,45 @@ class MessageSkeleton:
         return b"".join(out)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_RUN = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029][\x00-\x1f\x7f-\x9f\u2028\u2029\s]*")
+_CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+# Characters that change how the text around them is shown while being invisible themselves:
+# the bidi embeddings and overrides U+202A–U+202E and isolates U+2066–U+2069 (Unicode UAX #9;
+# an override in a name reverses what follows, as in "Trojan Source", CVE-2021-42574), the
+# bidi marks U+200E, U+200F and U+061C, the deprecated format characters U+206A–U+206F, and
+# the zero-width U+200B–U+200D, U+2060 and U+FEFF. U+202F (narrow no-break space, which Babel
+# puts in French numbers) is a visible space and stays.
+_INVISIBLES = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u206f\ufeff"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_CONTROL_RUN = re.compile(f"\\s*[{_CONTROLS}][{_CONTROLS}\\s]*")
+_INVISIBLE = re.compile(f"[{_INVISIBLES}]+")
+_SUSPECT = re.compile(f"[{_CONTROLS}{_INVISIBLES}]")
+
+CONTROLS_REPLACED = "control characters in '{key}' replaced by spaces"
+INVISIBLES_REMOVED = "invisible or bidi control characters in '{key}' removed"
 
 
 def has_control(value: str) -> bool:
-    return _CONTROL.search(value) is not None
+    """Whether clean_value would change `value`: a control or an invisible character."""
+    return _SUSPECT.search(value) is not None
+
+
+def cleaning_notes(value: str) -> tuple[str, ...]:
+    """What clean_value changes in `value`, as report templates (`{key}` is the field)."""
+    if not has_control(value):
+        return ()
+    notes = []
+    if _CONTROL.search(value):
+        notes.append(CONTROLS_REPLACED)
+    if _INVISIBLE.search(value):
+        notes.append(INVISIBLES_REMOVED)
+    return tuple(notes)
 
 
 def clean_value(value: str) -> str:
-    """Each run of control characters (CR, LF, TAB, NUL, U+2028 ...) becomes one space, so
-    a value can never start a header or a body line (header injection)."""
-    return _CONTROL_RUN.sub(" ", value).strip() if has_control(value) else value
+    """The one cleaner of recipient values, for headers (display name, Subject) and bodies
+    alike. Each run of control characters (CR, LF, TAB, NUL, U+2028 ...) becomes one space,
+    so a value can never start a header or a body line (header injection); invisible and bidi
+    control characters are removed, so a value shows as the characters it holds."""
+    if not has_control(value):
+        return value
+    return _CONTROL_RUN.sub(" ", _INVISIBLE.sub("", value)).strip()

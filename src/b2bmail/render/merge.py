@@ -11,20 +11,29 @@ characters in attribute values as `\\u{e000}`, and libxml2 percent-encodes non-A
 `href`, so a private-use sentinel would come out in three different spellings. Letters and
 digits are left alone by every stage, in text, in attributes and inside URLs.
 
-Recipient values are data: `MergeTemplate.render` pastes them into the compiled output
-(escaped for HTML by the caller's `escape`, plain for text); they never reach Jinja.
+Recipient values are data: `MergeTemplate.render` pastes them into the compiled output; they
+never reach Jinja. How a value is written depends on where its hole is, and that is decided
+once, when the finished output is split (`MergeRegistry.split`, after `mark_url_fields`):
+HTML text and attributes get it HTML-escaped, a URL gets it percent-encoded for its place
+in the URL (RFC 3986), plain text and headers get it as is. Each `MergeField` carries that
+decision, so every writer (sample build, message.py, fastmime) writes the same bytes.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+from urllib.parse import quote
 
 from b2bmail.errors import InputError, TemplateError
 
-SENTINEL_RE = re.compile(r"zQ9mf(\d{1,6})fm9Qz")
-_MANGLED = re.compile(r"zq9mf|fm9qz", re.I)  # what is left of a sentinel a filter changed
+# The letter between `zQ9m` and the index says where the hole is: `f` text, and inside a
+# URL (see mark_url_fields) `w` the whole URL, `c` a component, `a` a mailto address.
+SENTINEL_RE = re.compile(r"zQ9m([fwca])(\d{1,6})\1m9Qz")
+_MANGLED = re.compile(r"zq9m[fwca]|[fwca]m9qz", re.I)  # what is left of a changed sentinel
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?$")
 
 #: Merge fields every recipient has once the recipients area has read and prepared it.
@@ -36,10 +45,34 @@ class MissingMergeValueError(InputError):
     """A recipient has no value for a merge field that has no fallback."""
 
 
+#: Where in a URL a merge field sits: "" (not in a URL), the whole URL, one component (a
+#: path segment, query or fragment), or the address of a mailto: URL.
+UrlPlace = Literal["", "url", "component", "address"]
+_URL_PLACES: dict[str, UrlPlace] = {"f": "", "w": "url", "c": "component", "a": "address"}
+# RFC 3986 §2.2 reserved characters plus `%` (a whole URL may hold escapes already): a value
+# that is a whole URL keeps its structure, only spaces, quotes and non-ASCII are encoded.
+URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+# A component gets everything but the unreserved characters (RFC 3986 §2.3) encoded, so
+# `+`, `&`, `#`, `?`, `/` in a value cannot change the URL's structure (`+` would read as a
+# space in a query, `&` start a parameter, `#` cut the query). A mailto address keeps `@`
+# (RFC 6068 §2: `to` is an addr-spec).
+_SAFE_BY_PLACE: dict[UrlPlace, str] = {"url": URL_SAFE, "component": "", "address": "@"}
+
+
 @dataclass(frozen=True)
 class MergeField:
+    """A hole: the field, its fallback, and how a value is written there (decided by split)."""
+
     name: str
     fallback: str | None = None
+    url: UrlPlace = ""  # percent-encoded for that place in a URL (RFC 3986 §2.1)
+    html: bool = False  # then HTML-escaped (text and attribute values alike)
+
+    def encode(self, text: str) -> str:
+        """The value as written in this hole."""
+        if self.url:
+            text = quote(text, safe=_SAFE_BY_PLACE[self.url])
+        return html.escape(text, quote=True) if self.html else text
 
 
 @dataclass(frozen=True)
@@ -56,10 +89,10 @@ class MergeTemplate:
     def fields(self) -> frozenset[str]:
         return frozenset(p.name for p in self.parts if isinstance(p, MergeField))
 
-    def render(self, values: Mapping[str, str], escape: Callable[[str], str] | None = None) -> str:
+    def render(self, values: Mapping[str, str]) -> str:
         """Fill the holes. A missing or blank value takes the field's fallback; a missing
-        value without fallback raises MissingMergeValueError. `escape` (e.g. html.escape)
-        applies to recipient values and fallbacks alike, never to the compiled text."""
+        value without fallback raises MissingMergeValueError. Each hole encodes recipient
+        values and fallbacks alike (MergeField.encode), never the compiled text."""
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
@@ -75,7 +108,7 @@ class MergeTemplate:
                         f"no value for merge field '{part.name}'",
                         hint=f'add a `{part.name}` column or write `| fallback("…")` in the template',
                     )
-            out.append(escape(text) if escape else text)
+            out.append(part.encode(text))
         return "".join(out)
 
 
@@ -90,19 +123,21 @@ class MergeRegistry:
             self.fields.append(merge_field)
         return f"zQ9mf{self.fields.index(merge_field)}fm9Qz"
 
-    def split(self, text: str) -> MergeTemplate:
-        """Turn compiled text containing sentinels into a MergeTemplate."""
+    def split(self, text: str, *, html: bool = False) -> MergeTemplate:
+        """Turn compiled text containing sentinels into a MergeTemplate. `html`: the text is
+        HTML, so every value is HTML-escaped; a sentinel marked by mark_url_fields is also
+        percent-encoded for its place in its URL."""
         parts: list[str | MergeField] = []
         pos = 0
         for m in SENTINEL_RE.finditer(text):
             if m.start() > pos:
                 parts.append(text[pos : m.start()])
-            index = int(m.group(1))
+            index = int(m.group(2))
             if index >= len(self.fields):
                 raise TemplateError(
                     f"merge sentinel {m.group(0)!r} has no field (corrupted output)"
                 )
-            parts.append(self.fields[index])
+            parts.append(replace(self.fields[index], url=_URL_PLACES[m.group(1)], html=html))
             pos = m.end()
         if pos < len(text):
             parts.append(text[pos:])
@@ -114,6 +149,52 @@ class MergeRegistry:
                     'with at most | fallback("…")',
                 )
         return MergeTemplate(tuple(parts))
+
+
+_URL_ATTRS = re.compile(
+    r"""(\s(?:href|src|background|action|cite|poster|longdesc)\s*=\s*)(["'])(.*?)\2""",
+    re.I | re.S,
+)
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_PLAIN_SENTINEL = re.compile(r"zQ9mf(\d{1,6})fm9Qz")
+
+
+def mark_url(url: str) -> str:
+    """Mark each merge sentinel in a URL with its place: the whole URL when nothing comes
+    before it, a mailto address when it follows `mailto:` before any `?`, else a component."""
+
+    def place(m: re.Match[str]) -> str:
+        before = html.unescape(url[: m.start()]).lstrip()
+        if not before:
+            kind = "w"
+        elif before[:7].lower() == "mailto:" and "?" not in before:
+            kind = "a"
+        else:
+            kind = "c"
+        return f"zQ9m{kind}{m.group(1)}{kind}m9Qz"
+
+    return _PLAIN_SENTINEL.sub(place, url)
+
+
+def mark_url_fields(html_text: str) -> str:
+    """Mark the sentinels inside URL attributes (href, src, ...) of finished HTML, including
+    the VML in Outlook's conditional comments, so that split() percent-encodes their values.
+    The plain text made from this HTML keeps the marks in its `text (url)` links."""
+
+    def attrs(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{m.group(2)}{mark_url(m.group(3))}{m.group(2)}"
+
+    def tag(m: re.Match[str]) -> str:
+        found = m.group(0)
+        return _URL_ATTRS.sub(attrs, found) if "zQ9mf" in found else found
+
+    return _TAG.sub(tag, html_text) if "zQ9mf" in html_text else html_text
+
+
+def unmark(text: str) -> str:
+    """The text with every sentinel spelled as in running text (to compare a link's label
+    with its URL)."""
+    return SENTINEL_RE.sub(r"zQ9mf\2fm9Qz", text)
 
 
 class MergeRef:

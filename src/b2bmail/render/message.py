@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -12,10 +11,12 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import header_url, list_unsubscribe_header, unstructured_header
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
+from b2bmail.render.fastmime import (
+    clean_value,
+    header_url,
+    list_unsubscribe_header,
+    unstructured_header,
+)
 
 # Lines of at most 78 characters (RFC 5322 §2.1.1), each ending in CRLF: RFC 5322 §2.1/§2.3
 # allow no bare LF in a message, and .eml readers (Outlook, Thunderbird, ESP importers) expect
@@ -57,11 +58,6 @@ class _Policy(EmailPolicy):
 _POLICY = _Policy(max_line_length=78, linesep="\r\n")
 
 
-def _header_safe(value: str) -> str:
-    # Recipient data must never add header lines (header injection), so controls become spaces.
-    return _CONTROL.sub(" ", value).strip()
-
-
 def message_id_for(*parts: str, domain: str) -> str:
     """A stable Message-ID (RFC 5322 §3.6.4) from the given parts: same inputs, same ID."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
@@ -73,24 +69,26 @@ def build_message(
 ) -> bytes:
     """multipart/alternative (text then HTML, RFC 2046 §5.1.4: preferred part last), UTF-8,
     quoted-printable, with one-click unsubscribe headers (RFC 8058) and List-Id (RFC 2919)."""
-    safe_values = {k: _header_safe(str(v)) for k, v in values.items()}
+    # The one cleaner fastmime's messages go through too: recipient data never adds a header
+    # or a line (header injection), nor hides characters from the reader (bidi, zero-width).
+    values = {k: clean_value(str(v)) for k, v in values.items()}
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = compiled.from_addr
-    msg["To"] = _header_safe(to)
+    msg["To"] = clean_value(to)
     if compiled.reply_to:
         msg["Reply-To"] = compiled.reply_to
-    msg["Subject"] = compiled.subject.render(safe_values)  # RFC 2047 encoded when non-ASCII
+    msg["Subject"] = compiled.subject.render(values)  # RFC 2047 encoded when non-ASCII
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["List-Id"] = compiled.list_id
-    links = [f"<{header_url(compiled.unsubscribe_url.render(safe_values))}>"]
+    links = [f"<{header_url(compiled.unsubscribe_url.render(values))}>"]
     if compiled.unsubscribe_mailto is not None:
-        links.append(f"<{header_url(compiled.unsubscribe_mailto.render(safe_values))}>")
+        links.append(f"<{header_url(compiled.unsubscribe_mailto.render(values))}>")
     # RFC 8058 §3.1: the HTTPS URI is what one-click clients POST to; mailto is for the others.
     msg["List-Unsubscribe"] = ", ".join(links)
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = compiled.text.render(values)
-    html = compiled.html.render(values, escape=lambda v: html_lib.escape(v, quote=True))
+    html = compiled.html.render(values)
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for part in msg.iter_parts():

@@ -31,7 +31,7 @@ from b2bmail.recipients.buckets import (
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import HeaderTooLongError, clean_value, has_control
+from b2bmail.render.fastmime import HeaderTooLongError, clean_value, cleaning_notes
 from b2bmail.render.personalize_plan import segment_plans
 from b2bmail.render.personalize_write import atomic_stream, write_messages
 from b2bmail.render.stages import JOURNEY_STAGES
@@ -84,7 +84,8 @@ def recipient_values(
     extra: Mapping[str, str],
     wanted: frozenset[str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
-    """Merge values (str) for one recipient, control characters cleaned; and the cleaned keys.
+    """Merge values (str) for one recipient, cleaned by clean_value (control characters,
+    invisible and bidi control characters); and what was cleaned, one report line per value.
     With `wanted`, only those keys (the message's merge fields) are prepared."""
     values: dict[str, str] = {}
     cleaned: list[str] = []
@@ -92,8 +93,9 @@ def recipient_values(
         if wanted is not None and key not in wanted:
             continue
         text = raw if type(raw) is str else merge_text(raw)
-        if has_control(text):
-            cleaned.append(key)
+        notes = cleaning_notes(text)
+        if notes:
+            cleaned.append("; ".join(note.format(key=key) for note in notes))
             text = clean_value(text)
         values[key] = text
     values.update(extra)
@@ -232,16 +234,8 @@ class Personalizer:
             {"email": email, "unsubscribe_token": token, "segment": segment_id},
             plan.wanted,
         )
-        for key in cleaned:
-            self.tally.issues.append(
-                RowIssue(
-                    row,
-                    email,
-                    "cleaned",
-                    f"control characters in '{key}' replaced by spaces",
-                    segment_id,
-                )
-            )
+        for detail in cleaned:
+            self.tally.issues.append(RowIssue(row, email, "cleaned", detail, segment_id))
         missing = sorted(k for k in plan.required if not values.get(k, "").strip())
         absent = [k for k in missing if k not in values]
         if absent:

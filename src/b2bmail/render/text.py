@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from b2bmail.render.merge import unmark
+
 WIDTH = 78
 _BLOCKS = {
     "p", "div", "section", "article", "header", "footer", "center", "blockquote",
@@ -71,10 +73,12 @@ def _link(tag: Tag, w: _Writer) -> None:
     if not label:
         img = tag.find("img")
         label = str(img.get("alt") or "").strip() if isinstance(img, Tag) else ""
-    target = href[len("mailto:") :] if href.lower().startswith("mailto:") else href
+    # A merge field in a URL keeps its URL mark (its value is percent-encoded, so the link
+    # works when clicked); a mailto address is shown to the reader, so as typed.
+    target = unmark(href[len("mailto:") :]) if href.lower().startswith("mailto:") else href
     if not href or href.startswith("#"):
         w.inline.append(label)
-    elif not label or label == target:
+    elif not label or label == unmark(target):
         w.inline.append(f" {target} ")
     else:
         w.inline.append(f"{label} ({target})")

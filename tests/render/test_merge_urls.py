@@ -1,0 +1,205 @@
+"""Merge values inside URLs are percent-encoded for their place in the URL (RFC 3986), decided
+once where the merge templates are split; checked on real per-recipient builds through the
+CLI, each message parsed back with the email module."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from b2bmail.cli import main
+from b2bmail.render.merge import MergeField, MergeRegistry, mark_url, mark_url_fields
+
+CAMPAIGN = """\
+name: URL test
+locale: fr_FR
+sender: {from: "Durand <news@durand.example>"}
+subject: "Pour {{ recipient.company }}"
+preheader: "Nouvelles"
+template: email.mjml
+segments: segments.yaml
+unsubscribe:
+  url: "https://durand.example/u/{{ recipient.unsubscribe_token }}?e={{ recipient.email }}"
+  mailto: "unsub@durand.example?subject=stop%20{{ recipient.email }}"
+company: {name: Durand, postal_address: "1 rue X, 75001 Paris"}
+list_id: "Durand <news.durand.example>"
+utm: {source: nl, medium: email}
+"""
+TEMPLATE = """\
+<mjml>
+  <mj-body>
+    <mj-section><mj-column>
+      <mj-text>
+        <p>Bonjour {{ recipient.company }}</p>
+        <p><a href="https://shop.example/p?e={{ recipient.email }}&c={{ recipient.company }}#top">Boutique</a></p>
+        <p><a href="https://shop.example/societe/{{ recipient.company }}/fiche">Fiche</a></p>
+        <p><a href="mailto:{{ recipient.email }}?subject={{ recipient.company }}">Écrire</a></p>
+        <p><a href="{{ recipient.website | fallback('https://durand.example/a b') }}">Site</a></p>
+        <p><a href="{{ unsubscribe_url }}">Se désinscrire</a></p>
+      </mj-text>
+      <mj-button href="https://shop.example/go?c={{ recipient.company }}">Go</mj-button>
+      <mj-image src="https://img.example/{{ recipient.company }}.png" alt="logo" width="100px" />
+    </mj-column></mj-section>
+  </mj-body>
+</mjml>
+"""
+SEGMENTS = """\
+segments:
+  - id: all
+    name: All
+    priority: 0
+"""
+EMAIL = "anne+news@acme.example"
+COMPANY = "Dupont & Fils #1 ?x=y"
+# RFC 3986 §2.1 by hand: every octet but the unreserved A-Z a-z 0-9 - . _ ~ as %XX.
+EMAIL_PART = "anne%2Bnews%40acme.example"
+COMPANY_PART = "Dupont%20%26%20Fils%20%231%20%3Fx%3Dy"
+SECRET = "k"
+
+
+def hand_token(address: str) -> str:
+    """The README's algorithm: HMAC-SHA256 of the lower-cased address, 16 bytes, base64url."""
+    mac = hmac.new(SECRET.encode(), address.lower().encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
+
+
+class _Urls(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for k, v in attrs if k in ("href", "src") and v]
+
+
+def html_urls(html: str) -> list[str]:
+    """href and src values as a browser reads them (entities decoded)."""
+    parser = _Urls()
+    parser.feed(html)
+    return parser.urls
+
+
+@pytest.fixture
+def message(tmp_path: Path) -> EmailMessage:
+    (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
+    (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    (tmp_path / "list.csv").write_text(f"email;société\n{EMAIL};{COMPANY}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner(env={"B2BMAIL_UNSUBSCRIBE_SECRET": SECRET}).invoke(
+        main,
+        [
+            "build",
+            str(tmp_path / "campaign.yaml"),
+            "--recipients",
+            str(tmp_path / "list.csv"),
+            "--per-recipient",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    (eml,) = out.rglob("*.eml")
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def _parts(msg: EmailMessage) -> tuple[str, str]:
+    text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_values_in_a_query_keep_plus_and_cannot_cut_or_shift_it(message: EmailMessage) -> None:
+    _, html = _parts(message)
+    (shop,) = [u for u in html_urls(html) if u.startswith("https://shop.example/p?")]
+    parts = urlsplit(shop)
+    assert parts.query.startswith(f"e={EMAIL_PART}&c={COMPANY_PART}&")
+    query = parse_qs(parts.query)
+    assert query["e"] == [EMAIL]  # not "anne news@…": `+` would decode as a space
+    assert query["c"] == [COMPANY]  # `&`, `#`, `?` stay inside the value
+    assert (query["utm_source"], query["utm_medium"], parts.fragment) == (["nl"], ["email"], "top")
+
+
+def test_values_in_paths_buttons_images_and_mailto(message: EmailMessage) -> None:
+    _, html = _parts(message)
+    urls = html_urls(html)
+    assert (
+        f"https://shop.example/societe/{COMPANY_PART}/fiche?utm_source=nl&utm_medium=email" in urls
+    )
+    assert f"mailto:anne%2Bnews@acme.example?subject={COMPANY_PART}" in urls  # RFC 6068: `@` kept
+    assert "https://durand.example/a%20b" in urls  # a whole URL keeps its structure
+    assert f"https://img.example/{COMPANY_PART}.png" in urls
+    buttons = [u for u in urls if u.startswith("https://shop.example/go?")]
+    assert buttons and all(parse_qs(urlsplit(u).query)["c"] == [COMPANY] for u in buttons)
+    # HTML text stays HTML-escaped.
+    assert ">Bonjour Dupont &amp; Fils #1 ?x=y</p>" in html
+
+
+def test_list_unsubscribe_and_the_footer_link_carry_the_encoded_values(
+    message: EmailMessage,
+) -> None:
+    url = f"https://durand.example/u/{hand_token(EMAIL)}?e={EMAIL_PART}"
+    mailto = f"mailto:unsub@durand.example?subject=stop%20{EMAIL_PART}"
+    header = " ".join(str(message["List-Unsubscribe"]).split())
+    assert header == f"<{url}>, <{mailto}>"
+    assert parse_qs(urlsplit(url).query)["e"] == [EMAIL]
+    text, html = _parts(message)
+    assert url in html_urls(html)
+    assert url in text
+
+
+def test_plain_text_keeps_values_as_typed_and_links_encoded(message: EmailMessage) -> None:
+    text, _ = _parts(message)
+    flat = " ".join(text.split())
+    assert f"Bonjour {COMPANY}" in flat
+    assert f"Boutique (https://shop.example/p?e={EMAIL_PART}&c={COMPANY_PART}&" in flat
+    assert message["Subject"] == f"Pour {COMPANY}"
+
+
+@pytest.mark.parametrize(
+    ("url", "place"),
+    [
+        ("{s}", "url"),
+        ("  {s}", "url"),
+        ("https://x.example/{s}", "component"),
+        ("https://x.example/?a=1&amp;b={s}", "component"),
+        ("mailto:{s}", "address"),
+        ("MAILTO:{s},b@x.example", "address"),
+        ("mailto:a@x.example?cc={s}", "component"),
+        ("tel:{s}", "component"),
+    ],
+)
+def test_the_place_in_the_url_is_read_from_what_comes_before(url: str, place: str) -> None:
+    registry = MergeRegistry()
+    sentinel = registry.sentinel(MergeField("v"))
+    parts = registry.split(mark_url(url.format(s=sentinel))).parts
+    assert [p.url for p in parts if isinstance(p, MergeField)] == [place]
+
+
+def test_only_url_attributes_are_marked() -> None:
+    registry = MergeRegistry()
+    s = registry.sentinel(MergeField("v", "a b&c"))
+    html = (
+        f'<p title="{s}">{s} href="{s}"</p><a class="x" href="https://x.example/{s}">l</a>'
+        f'<!--[if mso]><v:roundrect href="https://x.example/?q={s}"><![endif]-->'
+    )
+    merged = registry.split(mark_url_fields(html), html=True).render({})
+    assert merged == (
+        '<p title="a b&amp;c">a b&amp;c href="a b&amp;c"</p>'
+        '<a class="x" href="https://x.example/a%20b%26c">l</a>'
+        '<!--[if mso]><v:roundrect href="https://x.example/?q=a%20b%26c"><![endif]-->'
+    )
+    assert re.search("zQ9m", merged) is None
