@@ -208,9 +208,14 @@ def test_two_outputs_on_one_path_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null")
-def test_a_device_is_written_into_not_replaced() -> None:
-    write_atomic("/dev/null", "x")
+def test_a_device_is_written_into_not_replaced(tmp_path: Path) -> None:
+    # Through a link of our own, never /dev/null itself: a regression (running as root) would
+    # then replace the link, not the machine's device.
+    (tmp_path / "null").symlink_to("/dev/null")
+    write_atomic(tmp_path / "null", "x")
+    assert (tmp_path / "null").is_symlink()
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert _names(tmp_path) == ["null"]
 
 
 def test_a_fifo_is_written_into_not_replaced(tmp_path: Path) -> None:
