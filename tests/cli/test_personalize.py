@@ -231,7 +231,7 @@ def test_failed_build_leaves_no_partial_mbox(
     assert (code, stderr) == (
         2,
         f"b2bmail: {box}: cannot write the mbox: No space left on device"
-        " — choose a path in a folder you can write to\n",
+        " — free some disk space, or write elsewhere\n",
     )
     assert box.read_bytes() == b"previous\n"  # the old mbox intact, nothing half-written
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

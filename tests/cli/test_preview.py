@@ -13,6 +13,7 @@ from tests.preview.pngcheck import distinct_colours, png_dimensions
 
 from b2bmail.cli import main
 from b2bmail.cli.preview import format_preview
+from b2bmail.output import MARKER
 from b2bmail.preview.chromium import launch_browser
 from b2bmail.preview.run import PreviewResult, SegmentPreview
 
@@ -82,6 +83,7 @@ def test_a_template_error_stops_preview_with_file_and_line(tmp_path: Path) -> No
     line = break_template(header)
     out = tmp_path / "gallery"
     out.mkdir()
+    (out / MARKER).write_text("", encoding="utf-8")  # a previous gallery b2bmail wrote
     (out / "keep.txt").write_text("previous gallery", encoding="utf-8")
     result = CliRunner().invoke(main, ["preview", str(campaign), "--out", str(out)])
     assert result.exit_code == 2

@@ -34,7 +34,7 @@ def gallery(tab: Tab, chromium: str, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.mark.chromium
 def test_gallery_writes_every_segment_file(gallery: Path) -> None:
     names = sorted(p.relative_to(gallery).as_posix() for p in gallery.rglob("*") if p.is_file())
-    expected = ["index.html"]
+    expected = [".b2bmail-output", "index.html"]
     for sid in ("mining", "rental"):
         expected += [
             f"{sid}/email.eml",

@@ -31,6 +31,7 @@ def test_two_builds_are_byte_identical(campaign: Path, tmp_path: Path) -> None:
     write_build(render_campaign(campaign), tmp_path / "b")
     a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert sorted(a) == [
+        ".b2bmail-output",
         "decision-makers/email.eml", "decision-makers/email.html", "decision-makers/email.txt",
         "everyone-else/email.eml", "everyone-else/email.html", "everyone-else/email.txt",
         "manifest.json",
@@ -116,12 +117,16 @@ def test_unknown_segment_id(campaign: Path) -> None:
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_build(campaign: Path) -> None:
-    from b2bmail.errors import ConfigError
+    from b2bmail.errors import OutputError
 
     folder = campaign.parent  # holds the campaign itself: must never be swapped away
-    with pytest.raises(ConfigError, match="not a b2bmail build"):
+    with pytest.raises(OutputError, match="this output folder holds the input"):
         write_build(render_campaign(campaign), folder)
     assert campaign.is_file()
+    partials = folder / "templates" / "partials"  # no input the build names, but not ours
+    with pytest.raises(OutputError, match="not written by b2bmail"):
+        write_build(render_campaign(campaign), partials)
+    assert (partials / "hero.mjml").is_file()
 
 
 def test_sample_values_are_html_escaped_in_the_html_and_as_typed_in_the_text(

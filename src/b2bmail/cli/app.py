@@ -10,6 +10,7 @@ import click
 
 from b2bmail import __version__
 from b2bmail.errors import B2bmailError
+from b2bmail.signals import Terminated, stop_on_signals
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -65,7 +66,11 @@ class B2bmailGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with stop_on_signals():
+                return super().invoke(ctx)
+        except Terminated as exc:  # SIGTERM, SIGHUP: cleaned up like Ctrl-C
+            click.echo(f"b2bmail: {exc}", err=True)
+            ctx.exit(exc.exit_code)
         except B2bmailError as exc:
             click.echo(f"b2bmail: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_CANNOT_RUN)

@@ -15,7 +15,7 @@ from b2bmail.deliverability.audit import audit_file
 from b2bmail.deliverability.audit_report import format_csv, format_json, format_text
 from b2bmail.deliverability.resolver import ResolverSettings
 from b2bmail.deliverability.risk import ALL_LEVELS
-from b2bmail.output import refuse_overwriting_inputs, write_atomic
+from b2bmail.output import check_outputs, write_atomic
 from b2bmail.preview.report import segment_rows, write_audit_report
 
 
@@ -97,7 +97,7 @@ def audit(
     """
     if segments_path is not None and report_path is None:
         raise click.UsageError("--segments only shapes the HTML report: add --report FILE")
-    refuse_overwriting_inputs((out_path, report_path), (recipients, segments_path))
+    check_outputs((out_path, report_path), (recipients, segments_path))
     segment_of = None
     if segments_path is not None:
         # Before any DNS: a mistake in the segments file should not cost a whole audit.

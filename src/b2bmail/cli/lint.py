@@ -17,7 +17,7 @@ from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
 from b2bmail.lint.formats import format_problems, summary
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule, all_rules, find_rule
-from b2bmail.output import write_atomic
+from b2bmail.output import check_outputs, write_atomic
 
 CAMPAIGN_SUFFIXES = (".yaml", ".yml")
 
@@ -97,6 +97,7 @@ def lint(
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", path=path, hint="check the path")
+    check_outputs((out_path,), (*paths, config_path))
     cli: dict[str, Any] = {}
     if select:
         cli["select"] = _split(select)

@@ -12,7 +12,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option
-from b2bmail.output import refuse_overwriting_inputs, write_atomic
+from b2bmail.output import check_outputs, write_atomic
 from b2bmail.recipients.buckets import RESERVED, SegmentReport
 from b2bmail.recipients.decoding import DELIMITER_NAMES
 from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
@@ -146,7 +146,7 @@ def segment(
         b2bmail segment list.csv --segments segments.yaml --suppress optout.txt \\
             --format csv --out list-segmented.csv
     """
-    refuse_overwriting_inputs((out_path,), (recipients, segments_path, companies, *suppress))
+    check_outputs((out_path,), (recipients, segments_path, companies, *suppress))
     report = segment_list(
         recipients,
         segments_path,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import textwrap
@@ -11,6 +10,7 @@ from typing import Any
 from b2bmail.deliverability.audit import AuditReport
 from b2bmail.deliverability.printable import escape_controls
 from b2bmail.deliverability.risk import ALL_LEVELS
+from b2bmail.output import csv_writer
 
 TEXT_LIST_LIMIT = 20
 CSV_COLUMNS = ("row", "email", "domain", "level", "score", "provider", "reason_codes", "reasons")
@@ -97,7 +97,7 @@ def format_csv(report: AuditReport) -> str:
         for i in report.invalid
     ]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(cells for _, cells in sorted(rows, key=lambda item: item[0]))
     return out.getvalue()

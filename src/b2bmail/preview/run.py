@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from b2bmail.output import atomic_directory, write_atomic
+from b2bmail.output import atomic_directory, check_outputs, write_atomic
 from b2bmail.preview.chromium import find_chromium, launch_browser
 from b2bmail.preview.gallery import render_gallery
 from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
@@ -51,7 +51,8 @@ def write_preview(
     """
     out_dir = Path(out_dir)
     summaries: list[SegmentPreview] = []
-    with launch_browser(chromium) as tab, atomic_directory(out_dir) as staging:
+    inputs = (campaign.path,)
+    with launch_browser(chromium) as tab, atomic_directory(out_dir, inputs=inputs) as staging:
         all_shots: dict[str, tuple[Shot, ...]] = {}
         for view in campaign.segments:
             folder = staging / view.segment_id
@@ -81,7 +82,7 @@ def write_preview(
             gallery_png = tab.capture(index.resolve().as_uri(), GALLERY_SHOT_WIDTH)
     # Written after the folder swap, so it may also go inside the gallery folder.
     if gallery_screenshot is not None and gallery_png is not None:
-        write_atomic(gallery_screenshot, gallery_png)
+        write_atomic(gallery_screenshot, gallery_png, inputs=inputs)
     return PreviewResult(out_dir=out_dir, index=out_dir / "index.html", segments=tuple(summaries))
 
 
@@ -97,6 +98,7 @@ def preview_campaign(
 ) -> PreviewResult:
     """Build and lint the campaign, then write its gallery (see `write_preview`)."""
     chromium = chromium or find_chromium()  # fail before the build when Chromium is missing
+    check_outputs((gallery_screenshot,), (campaign_path,), folders=(out_dir,))
     campaign = view_campaign(Path(campaign_path), build=build, lint=lint)
     return write_preview(
         campaign,

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from b2bmail.output import csv_writer
 from b2bmail.recipients.buckets import (
     Assign,
     SegmentReport,
@@ -102,7 +103,7 @@ def segment_csv_chunks(report: SegmentReport) -> Iterator[bytes]:
     fmt = TextFormat(report.encoding, report.delimiter, report.has_bom)
     by_row = {o.row: o for o in report.rows}
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=report.delimiter)
+    writer = csv_writer(buffer, delimiter=report.delimiter)
 
     def flush() -> bytes:
         text = buffer.getvalue()

@@ -47,6 +47,12 @@ class CampaignBuild:
     segments: tuple[BuiltSegment, ...]
 
 
+def campaign_files(campaign: Campaign) -> tuple[Path, ...]:
+    """The files a build reads: the campaign file, its template and its segments file. No
+    output may be, hold or lie inside one of them."""
+    return (campaign.path, campaign.template, campaign.segments)
+
+
 def load_campaign(path: str | Path) -> Campaign:
     """Read and validate a campaign file (see config.py)."""
     return load_campaign_config(path)
@@ -174,18 +180,10 @@ def file_payloads(seg: BuiltSegment) -> Mapping[str, bytes]:
 def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
     """Write DIR/<segment>/email.html|txt|eml and DIR/manifest.json as one atomic swap: a
     failed build leaves the previous DIR untouched."""
-    target = Path(out_dir)
-    # The folder is replaced whole: never do that to one that is not ours (e.g. `--out .`).
-    if target.exists() and (
-        not target.is_dir() or (any(target.iterdir()) and not (target / "manifest.json").is_file())
-    ):
-        raise ConfigError(
-            "output folder exists and is not a b2bmail build (no manifest.json)",
-            path=target,
-            hint="choose a new --out folder; a build replaces its whole output folder",
-        )
     manifest = manifest_for(build)
-    with atomic_directory(target) as stage:
+    # The folder is replaced whole: atomic_directory refuses one that is not ours (`--out .`,
+    # the campaign's folder) and one that holds or lies inside an input.
+    with atomic_directory(out_dir, inputs=campaign_files(build.campaign)) as stage:
         for seg in build.segments:
             folder = stage / seg.segment_id
             folder.mkdir()

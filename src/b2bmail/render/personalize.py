@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from b2bmail.output import atomic_directory
+from b2bmail.output import atomic_directory, atomic_file, check_outputs
 from b2bmail.recipients.buckets import (
     RESERVED,
     Assign,
@@ -33,7 +33,7 @@ from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipie
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.fastmime import HeaderTooLongError, clean_value, cleaning_notes
 from b2bmail.render.personalize_plan import segment_plans
-from b2bmail.render.personalize_write import atomic_stream, write_messages
+from b2bmail.render.personalize_write import write_messages
 from b2bmail.render.stages import JOURNEY_STAGES
 
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
@@ -325,12 +325,15 @@ def build_per_recipient(
     """Compile the campaign once per segment, then write one message per routed recipient
     (DIR/<segment>/*.eml plus DIR/personalize.json, and/or an mbox), atomically."""
     from b2bmail.recipients.segmenting import segment_assigner
-    from b2bmail.render.build import render_campaign
+    from b2bmail.render.build import campaign_files, render_campaign
     from b2bmail.segments import load_segments
 
     # Segments not selected are counted, not built; each selected one at every journey stage.
     build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
     campaign = build.campaign
+    suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
+    inputs = (*campaign_files(campaign), recipients, companies, *suppress)
+    check_outputs((mbox,), inputs, folders=(out_dir,))
     assign = segment_assigner(load_segments(campaign.segments))
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     personalizer = Personalizer(
@@ -348,11 +351,15 @@ def build_per_recipient(
 
     messages = counted(messages)
     with contextlib.ExitStack() as stack:
-        # The mbox goes through a temporary file renamed at the end (atomic_stream); an
+        # The mbox goes through a temporary file renamed at the end (atomic_file); an
         # error anywhere (bad row, unwritable folder) removes it and leaves no partial mbox.
-        box = stack.enter_context(atomic_stream(Path(mbox))) if mbox is not None else None
+        box = (
+            stack.enter_context(atomic_file(mbox, what="mbox", inputs=inputs))
+            if mbox is not None
+            else None
+        )
         if out_dir is not None:
-            with atomic_directory(out_dir) as stage:
+            with atomic_directory(out_dir, inputs=inputs) as stage:
                 write_messages(messages, out_dir=stage, mbox=box, date=campaign.date)
                 report = personalizer.report
                 text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"

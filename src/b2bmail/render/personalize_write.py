@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from b2bmail.errors import ConfigError, OutputError
-from b2bmail.output import OUTPUT_HINT
+from b2bmail.errors import ConfigError
 
 if TYPE_CHECKING:
     from b2bmail.render.personalize import PersonalizedMessage
@@ -40,45 +36,6 @@ def mbox_entry(msg: PersonalizedMessage, date: datetime) -> bytes:
     return b"From MAILER-DAEMON " + stamp.encode("ascii") + b"\n" + data + b"\n"
 
 
-def _cannot_write(path: Path, exc: OSError) -> OutputError:
-    reason = exc.strerror or str(exc)
-    if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        reason = "a folder on its path is a file"
-    return OutputError(f"cannot write the mbox: {reason}", path=path, hint=OUTPUT_HINT)
-
-
-@contextlib.contextmanager
-def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
-    """A binary file handle on a temporary file next to `path` (its folder created, as
-    write_atomic does); renamed to `path` when the block ends without error, removed otherwise,
-    so a failed build leaves neither a temporary file nor a partial mbox. OS errors become
-    OutputError (one line naming the path, exit 2)."""
-    if path.is_dir():
-        raise OutputError(
-            "cannot write the mbox: it is a folder", path=path, hint="give a file name"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's 0600 -> the mode an ordinary open() gives
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise _cannot_write(path, exc) from None
-        raise
-
-
 def write_messages(
     messages: Iterable[PersonalizedMessage],
     *,
@@ -89,7 +46,7 @@ def write_messages(
 ) -> None:
     """Write each message to DIR/<segment>/<row>-<address>.eml under `out_dir` (a staging
     folder the caller swaps in atomically) and/or append it to the open `mbox` file (see
-    atomic_stream)."""
+    output.atomic_file)."""
     if out_dir is None and mbox is None:
         raise ConfigError("nowhere to write the messages", hint="pass --out DIR or --mbox FILE")
     made: set[str] = set()

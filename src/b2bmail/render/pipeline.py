@@ -10,6 +10,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from b2bmail.output import check_outputs
 from b2bmail.render.build import CampaignBuild, render_campaign, write_build
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def build_campaign(
     """Render, lint (unless `lint=False`) and write a campaign: what `b2bmail build` runs.
     Output is written even when lint finds problems, so they can be inspected."""
     out = Path(out_dir)
+    check_outputs((), (campaign_path,), folders=(out,))  # before the work; write_build again
     build = render_campaign(campaign_path, segment_ids, date=date)
     problems: tuple[Problem, ...] = ()
     if lint:
