@@ -69,11 +69,30 @@ def test_list_unsubscribe_written_as_encoded_words() -> None:
         ("Acme GmbH, Linden Str. 5, 10115 Berlin", True),
         ("Thanks for reading.", False),
     ],
-    ids=["fr", "us", "de", "nl", "uk", "st-dot", "rd-dot", "dr-dot", "blvd-dot", "av-dot",
-         "str-dot", "none"],
+    ids=[
+        "fr",
+        "us",
+        "de",
+        "nl",
+        "uk",
+        "st-dot",
+        "rd-dot",
+        "dr-dot",
+        "blvd-dot",
+        "av-dot",
+        "str-dot",
+        "none",
+    ],
 )
 def test_postal_address(text: str, found: bool) -> None:
     assert ("B2B703" not in html_codes(page(f"<p>{text}</p>"))) is found
+
+
+def test_postal_address_on_lines_of_its_own() -> None:
+    # Each line of the address ends with <br>: without a space between them the street word
+    # is glued to the town ("StreetSpringfield") and no address is found.
+    footer = "<p>Acme Inc.<br>500 Main Street<br>Springfield, OR 97477</p>"
+    assert "B2B703" not in html_codes(page(footer))
 
 
 @pytest.mark.parametrize(
