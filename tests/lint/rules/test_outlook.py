@@ -17,6 +17,11 @@ from tests.lint.helpers import html_codes, lint_html, page
         ('<p style="color: rgb(0 0 0)">a</p>', "B2B306"),
         ('<div style="width:600px;margin:0 auto"><p>a</p></div>', "B2B307"),
         ('<p style="margin-left:-10px">a</p>', "B2B307"),
+        (
+            '<div><img src="https://e.com/a.png" alt="" style="display:block; margin:0 auto"></div>',
+            "B2B307",
+        ),
+        ('<p><img src="https://e.com/a.png" alt="" style="margin-left:-10px"></p>', "B2B307"),
         ('<p style="font-family: Roboto">a</p>', "B2B308"),
         ('<p style="border-radius: 4px">a</p>', "B2B309"),
         ('<p style="opacity: 0.5">a</p>', "B2B310"),
@@ -48,6 +53,20 @@ def test_bad(body: str, code: str) -> None:
         ('<p style="color: rgb(0, 0, 0)">a</p>', "B2B306"),
         (
             '<table role="presentation" width="600" align="center" style="margin:0 auto"><tr><td>a</td></tr></table>',
+            "B2B307",
+        ),
+        (
+            '<center><table role="presentation" style="margin:0 auto"><tr><td>a</td></tr></table>'
+            "</center>",
+            "B2B307",
+        ),
+        (
+            '<table role="presentation"><tr><td style="text-align:center; margin:0 auto">a</td>'
+            "</tr></table>",
+            "B2B307",
+        ),
+        (
+            '<p><img src="https://e.com/a.png" alt="" width="9" height="9" style="margin:0 auto"></p>',
             "B2B307",
         ),
         ('<p style="font-family: Roboto, Arial, sans-serif">a</p>', "B2B308"),
