@@ -56,6 +56,11 @@ class SpfLookupCount:
     against the limit of 10 (RFC 7208 §4.6.4). Targets that use macros cannot be followed
     without a message and are listed in `unresolved`; `unknown` is set when a lookup on the
     way timed out or failed, so the total is a lower bound.
+
+    `permerrors` are what makes check_host() end in permerror whenever evaluation reaches it,
+    whatever the client IP: an include/redirect loop (the domain includes itself, directly or
+    through others), a target without exactly one SPF record, a record with a syntax error.
+    `problems` are the other notes (a lookup that failed, no record at the domain itself).
     """
 
     total: int
@@ -63,6 +68,7 @@ class SpfLookupCount:
     unresolved: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     unknown: bool = False
+    permerrors: tuple[str, ...] = ()
 
     @property
     def within_limit(self) -> bool:
@@ -74,11 +80,18 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
     per_domain: list[tuple[str, int]] = []
     unresolved: list[str] = []
     problems: list[str] = []
+    permerrors: list[str] = []
     state = {"unknown": False, "total": 0}
 
     async def visit(name: str, path: tuple[str, ...]) -> None:
         if name in path:
-            problems.append(f"{name} includes itself ({' -> '.join((*path, name))})")
+            # Each pass round the loop costs a term, so evaluation always runs past the limit
+            # of 10: a permerror (RFC 7208 §4.6.4; OpenSPF suite include-loop, redirect-loop).
+            chain = " -> ".join((*path, name))
+            permerrors.append(
+                f"{name} includes itself ({chain}): a permerror once evaluation gets there "
+                "(RFC 7208 §4.6.4)"
+            )
             return
         if state["total"] > 4 * MAX_DNS_TERMS:  # far over the limit: no need to walk on
             return
@@ -89,11 +102,14 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
             return
         records = select_spf_records(answer.records) if answer.found else ()
         if len(records) != 1:
-            problems.append(f"{name} has {len(records)} SPF records")
+            # RFC 7208 §4.5: several records are a permerror; §5.2, §6.1: so is an include or
+            # redirect target with none. The domain itself without one is "none", not an error.
+            where = permerrors if path or records else problems
+            where.append(f"{name} has {len(records)} SPF records")
             return
         record = parse_spf(records[0])
         if not record.valid:
-            problems.append(f"{name}: {record.errors[0].message}")
+            permerrors.append(f"{name}: {record.errors[0].message}")  # RFC 7208 §4.6
             return
         per_domain.append((name, record.dns_terms))
         state["total"] += record.dns_terms
@@ -115,4 +131,5 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
         tuple(unresolved),
         tuple(problems),
         bool(state["unknown"]),
+        tuple(permerrors),
     )
