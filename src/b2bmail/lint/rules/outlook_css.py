@@ -132,8 +132,9 @@ def max_width(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 def background_without_vml(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
         Flags a CSS background image or `background` attribute on an element that has no VML
-        fallback (`<v:rect>`/`<v:image>` inside an `<!--[if gte mso 9]>` comment) in it or
-        just before it.
+        fallback (`<v:rect>`/`<v:image>` inside an `<!--[if gte mso 9]>` comment) in it,
+        just before it, or just before the wrappers it is the first child of (up to two, as
+        MJML writes a section's background).
 
     Why it matters:
         Outlook for Windows shows no CSS background images (caniemail css-background-image);
@@ -170,9 +171,19 @@ def _has_vml(el: object) -> bool:
 
     assert isinstance(el, etree._Element)
     nodes = [*el.iter(etree.Comment)][:5]
-    prev = el.getprevious()
-    if prev is not None and prev.tag is etree.Comment:
-        nodes.append(prev)
+    # The VML may open just before the element or before the wrappers it is the first child
+    # of: MRML writes an mj-section's <v:rect> two levels above its <table background=…>.
+    at: etree._Element | None = el
+    for _level in range(3):
+        assert at is not None
+        prev = at.getprevious()
+        if prev is not None:
+            if prev.tag is etree.Comment:
+                nodes.append(prev)
+            break
+        at = at.getparent()
+        if at is None:
+            break
     return any("<v:" in (node.text or "") for node in nodes)
 
 
