@@ -110,6 +110,28 @@ def test_undefined_variable_with_template_and_line(campaign: Path, tmp_path: Pat
     )  # fmt: skip
 
 
+def test_esp_merge_tag_hint_leads_to_a_build(campaign: Path, tmp_path: Path) -> None:
+    # An imported Mailjet template: {{FirstName}} is Mailjet's merge tag, not a variable.
+    hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    line = _line(hero, "{{ content.hero.text }}")
+    _edit(hero, "{{ content.hero.text }}", "{{FirstName}} {{ content.hero.text }}")
+    _fails(
+        campaign, tmp_path,
+        f"{hero.resolve()}:{line}: undefined variable: 'FirstName' is undefined — define it in "
+        "the campaign's content or the segment's variables, or fix the name; if it is another "
+        "tool's merge tag, write {{ recipient.first_name }}, which b2bmail fills per recipient "
+        "(literal {{ }} is refused in the output, even from {% raw %})",
+    )  # fmt: skip
+    # What the hint says: {% raw %} does not keep it through the build…
+    _edit(hero, "{{FirstName}}", "{% raw %}{{FirstName}}{% endraw %}")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "raw"))
+    assert code == 2 and "unresolved template syntax '{{' in the output" in err
+    # …and the merge field it names builds.
+    _edit(hero, "{% raw %}{{FirstName}}{% endraw %}", "{{ recipient.first_name }}")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "ok"))
+    assert (code, err) == (0, "")
+
+
 def test_unknown_mjml_tag_with_location(campaign: Path, tmp_path: Path) -> None:
     hero = campaign.parent / "templates" / "partials" / "hero.mjml"
     line = _line(hero, "<mj-text>\n")
