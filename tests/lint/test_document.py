@@ -64,6 +64,13 @@ def test_visible_text_separates_words_at_blocks_and_br() -> None:
     assert doc.word_count == 12
 
 
+def test_visible_text_keeps_words_joined_by_zero_width_characters() -> None:
+    # Templates put &zwnj; inside addresses and dates so that iOS does not turn them into
+    # links; a reader sees "Address" and "28", one word each.
+    doc = Document(path="t", html="<p>Addr&zwnj;ess, aug 2&zwnj;8, co&shy;operate</p>")
+    assert doc.visible_text == "Address, aug 28, cooperate"
+
+
 def test_empty_and_broken_input_does_not_raise() -> None:
     for html in ("", "   ", "<", "<<<>>>", "<html><body><p>unclosed"):
         assert isinstance(lint_html(html), list)

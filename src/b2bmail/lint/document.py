@@ -39,10 +39,12 @@ def text_content(el: Element) -> str:
 
 
 def squash_spaces(text: str) -> str:
-    """Collapse whitespace, zero-width and soft-hyphen runs into single spaces (fast path)."""
+    """Collapse whitespace runs into single spaces, dropping zero-width characters and soft
+    hyphens: they show no space, so "Addr&zwnj;ess" (a trick against auto-linking) reads as
+    one word, and a preheader's "&zwnj;&nbsp;" padding still collapses."""
     for char in _ZERO_WIDTH:
         if char in text:
-            text = text.replace(char, " ")
+            text = text.replace(char, "")
     return " ".join(text.split())
 
 
