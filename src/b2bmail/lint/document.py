@@ -447,33 +447,39 @@ class Document:
         HTML (MJML's output) "<td>home</td><td>blog</td>" reads "home blog", not "homeblog".
         """
         body = self.body
-        skip = {
-            *self.hidden_elements,
-            *self.elements("head"),
-            *self.elements("style"),
-            *self.elements("script"),
-        }
-        skip.discard(body)
+        by_tag = self._by_tag
+        # Element -> what it does to the text, from the walk's lists (no tag read per node):
+        # 1 breaks words, 2 is skipped with its content (head, style, script, hidden), 3 both.
+        kinds: dict[Element, int] = {}
+        for tag in _BREAKS.intersection(by_tag):
+            kinds.update(dict.fromkeys(by_tag[tag], 1))
+        for tag in ("head", "style", "script"):
+            kinds.update(dict.fromkeys(by_tag.get(tag, ()), 2))
+        for el in self.hidden_elements:
+            kinds[el] = kinds.get(el, 0) | 2
+        kinds.pop(body, None)
         parts: list[str] = []
         add = parts.append
-        breaks = _BREAKS
-        # One C-driven walk, a set lookup per element: an element's text comes after its
+        get = kinds.get
+        # One C-driven walk, a dict lookup per event: an element's text comes after its
         # start, its tail after its end, a space at both edges of a block.
         walk = etree.iterwalk(body, events=("start", "end", "comment", "pi"))
         for event, el in walk:
+            kind = get(el)
             if event == "start":
-                if el.tag in breaks:
-                    add(" ")
-                if el in skip:
-                    walk.skip_subtree()
-                    continue
+                if kind:
+                    if kind & 1:
+                        add(" ")
+                    if kind & 2:
+                        walk.skip_subtree()
+                        continue
                 text = el.text
                 if text:
                     add(text)
             else:
                 # The end of an element, or a comment or processing instruction, whose own
                 # text is never shown: only its tail is.
-                if event == "end" and el.tag in breaks:
+                if kind and kind & 1:
                     add(" ")
                 tail = el.tail
                 if tail:

@@ -214,8 +214,9 @@ def _style_delta(style: dict[str, str]) -> Delta:
     for prop in ("background-color", "background"):
         if prop in style:
             background = parse_color(style[prop]) or background
-    image = background is None and any(
-        "url(" in style.get(prop, "").lower() for prop in ("background-image", "background")
+    image = background is None and (
+        "url(" in style.get("background-image", "").lower()
+        or "url(" in style.get("background", "").lower()
     )
     size = parse_px(style["font-size"]) or None if "font-size" in style else None
     return color, background, image, size
