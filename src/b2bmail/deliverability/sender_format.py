@@ -71,7 +71,6 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
             "lookup_limit": 10,
             "lookups_by_record": dict(count.per_domain) if count else {},
             "lookups_complete": bool(count and not count.unknown and not count.unresolved),
-            "permerrors": list(count.permerrors) if count else [],
             "results": {ip: result.as_dict() for ip, result in spf.results},
             "problem": spf.problem,
         },
@@ -158,8 +157,6 @@ def format_text(report: SenderReport) -> str:
         count = spf.lookup_count
         chain = ", ".join(f"{name} {n}" for name, n in count.per_domain)
         lines.append(f"    DNS-querying terms: {count.total}/10 ({chain})")
-        for problem in count.permerrors:
-            lines += _wrap(f"permerror: {problem}", "    ")
         lines += [f"    note: {p}" for p in count.problems]
         lines += [f"    not followed (uses macros): {t}" for t in count.unresolved]
     for ip, result in spf.results:

@@ -56,11 +56,6 @@ class SpfLookupCount:
     against the limit of 10 (RFC 7208 §4.6.4). Targets that use macros cannot be followed
     without a message and are listed in `unresolved`; `unknown` is set when a lookup on the
     way timed out or failed, so the total is a lower bound.
-
-    `permerrors` are what makes check_host() end in permerror whenever evaluation reaches it,
-    whatever the client IP: an include/redirect loop (the domain includes itself, directly or
-    through others), a target without exactly one SPF record, a record with a syntax error.
-    `problems` are the other notes (a lookup that failed, no record at the domain itself).
     """
 
     total: int
@@ -68,7 +63,6 @@ class SpfLookupCount:
     unresolved: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     unknown: bool = False
-    permerrors: tuple[str, ...] = ()
 
     @property
     def within_limit(self) -> bool:
@@ -80,18 +74,11 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
     per_domain: list[tuple[str, int]] = []
     unresolved: list[str] = []
     problems: list[str] = []
-    permerrors: list[str] = []
     state = {"unknown": False, "total": 0}
 
     async def visit(name: str, path: tuple[str, ...]) -> None:
         if name in path:
-            # Each pass round the loop costs a term, so evaluation always runs past the limit
-            # of 10: a permerror (RFC 7208 §4.6.4; OpenSPF suite include-loop, redirect-loop).
-            chain = " -> ".join((*path, name))
-            permerrors.append(
-                f"{name} includes itself ({chain}): a permerror once evaluation gets there "
-                "(RFC 7208 §4.6.4)"
-            )
+            problems.append(f"{name} includes itself ({' -> '.join((*path, name))})")
             return
         if state["total"] > 4 * MAX_DNS_TERMS:  # far over the limit: no need to walk on
             return
@@ -102,14 +89,11 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
             return
         records = select_spf_records(answer.records) if answer.found else ()
         if len(records) != 1:
-            # RFC 7208 §4.5: several records are a permerror; §5.2, §6.1: so is an include or
-            # redirect target with none. The domain itself without one is "none", not an error.
-            where = permerrors if path or records else problems
-            where.append(f"{name} has {len(records)} SPF records")
+            problems.append(f"{name} has {len(records)} SPF records")
             return
         record = parse_spf(records[0])
         if not record.valid:
-            permerrors.append(f"{name}: {record.errors[0].message}")  # RFC 7208 §4.6
+            problems.append(f"{name}: {record.errors[0].message}")
             return
         per_domain.append((name, record.dns_terms))
         state["total"] += record.dns_terms
@@ -131,5 +115,4 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
         tuple(unresolved),
         tuple(problems),
         bool(state["unknown"]),
-        tuple(permerrors),
     )
