@@ -99,15 +99,42 @@ def test_jinja_syntax_error_with_template_and_line(campaign: Path, tmp_path: Pat
     assert err.endswith("— check the {{ }} / {% %} tags on that line\n")
 
 
-def test_undefined_variable_with_template_and_line(campaign: Path, tmp_path: Path) -> None:
+HINT = "define it in the campaign's content or the segment's variables, or fix the name"
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("{{ content.hero.txt }}", f"'dict object' has no attribute 'txt' — {HINT}"),
+        (
+            # An imported Mailjet template: {{FirstName}} is Mailjet's merge tag.
+            "{{FirstName}} {{ content.hero.text }}",
+            f"'FirstName' is undefined — {HINT}; if it is another tool's merge tag, write "
+            "{{ recipient.first_name }}, which b2bmail fills per recipient (literal {{ }} is "
+            "refused in the output, even from {% raw %})",
+        ),
+    ],
+    ids=["attribute", "esp-merge-tag"],
+)
+def test_undefined_variable_with_template_and_line(
+    campaign: Path, tmp_path: Path, written: str, message: str
+) -> None:
     hero = campaign.parent / "templates" / "partials" / "hero.mjml"
     line = _line(hero, "{{ content.hero.text }}")
-    _edit(hero, "{{ content.hero.text }}", "{{ content.hero.txt }}")
-    _fails(
-        campaign, tmp_path,
-        f"{hero.resolve()}:{line}: undefined variable: 'dict object' has no attribute 'txt' — define it in the "
-        "campaign's content or the segment's variables, or fix the name",
-    )  # fmt: skip
+    _edit(hero, "{{ content.hero.text }}", written)
+    _fails(campaign, tmp_path, f"{hero.resolve()}:{line}: undefined variable: {message}")
+
+
+def test_esp_merge_tag_hint_leads_to_a_build(campaign: Path, tmp_path: Path) -> None:
+    hero = campaign.parent / "templates" / "partials" / "hero.mjml"
+    # What the hint says: {% raw %} does not keep a merge tag through the build…
+    _edit(hero, "{{ content.hero.text }}", "{% raw %}{{FirstName}}{% endraw %}")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "raw"))
+    assert code == 2 and "unresolved template syntax '{{' in the output" in err
+    # …and the merge field it names builds.
+    _edit(hero, "{% raw %}{{FirstName}}{% endraw %}", "{{ recipient.first_name }}")
+    code, _, err = _run("build", str(campaign), "--no-lint", "--out", str(tmp_path / "ok"))
+    assert (code, err) == (0, "")
 
 
 def test_unknown_mjml_tag_with_location(campaign: Path, tmp_path: Path) -> None:

@@ -178,6 +178,19 @@ def test_broken_mjml_exits_2(files: Path) -> None:
     assert code == 2 and err.startswith("b2bmail: broken.mjml")
 
 
+def test_mjml_with_crlf_line_ends_is_linted(files: Path) -> None:
+    # Windows line ends, as an editor on Windows saves them; `build` reads the same file.
+    mjml = (
+        '<mjml>\n<mj-head>\n<mj-attributes>\n<mj-all font-family="Arial" />\n</mj-attributes>\n'
+        "</mj-head>\n<mj-body>\n<mj-section><mj-column><mj-text>Hi</mj-text></mj-column>"
+        "</mj-section>\n</mj-body>\n</mjml>\n"
+    )
+    (files / "crlf.mjml").write_bytes(mjml.replace("\n", "\r\n").encode())
+    code, out, err = run("lint", "crlf.mjml")
+    assert code in (0, 1) and err == ""
+    assert "B2B703" in out  # compiled and linted: the tiny email has no address
+
+
 def test_rules_lists_and_explains() -> None:
     code, out, _ = run("rules")
     assert code == 0

@@ -21,6 +21,7 @@ from b2bmail.deliverability.dmarc import (
     DmarcDiscovery,
     ReportUri,
     find_dmarc,
+    is_dmarc_record,
     organizational_domain,
     parse_dmarc,
 )
@@ -294,6 +295,41 @@ def test_find_dmarc_multiple_records_apply_none() -> None:
     )
     assert found.status == "multiple"
     assert "RFC 7489 §6.6.3" in found.problem
+
+
+def test_find_dmarc_discards_a_lowercase_version_before_counting() -> None:
+    # RFC 7489 §6.4: the version value is %x44 %x4d %x41 %x52 %x43 %x31, exactly "DMARC1";
+    # §6.6.3 step 3 discards the other records before the one-record check of step 5.
+    found = discover(
+        {("_dmarc.news.example.com", "TXT"): ["v=dmarc1; p=none", "v=DMARC1; p=reject"]}
+    )
+    assert found.status == "found"
+    assert found.record is not None and found.record.policy == "reject"
+    assert found.other_records == ("v=dmarc1; p=none",)
+
+
+@pytest.mark.parametrize(
+    ("text", "dmarc"),
+    [
+        ("v=DMARC1; p=none", True),
+        ("v = DMARC1 ; p=none", True),
+        ("V=DMARC1; p=none", True),
+        ("v=dmarc1; p=none", False),
+        ("v=Dmarc1; p=none", False),
+    ],
+)
+def test_is_dmarc_record_reads_the_version_value_exactly(text: str, dmarc: bool) -> None:
+    assert is_dmarc_record(text) is dmarc
+
+
+def test_no_policy_with_a_valid_rua_is_read_as_p_none() -> None:
+    # RFC 7489 §6.6.3 step 6.1: no valid p but a valid rua URI -> act as if p=none.
+    with_rua = parse_dmarc("v=DMARC1; rua=mailto:dmarc@example.com")
+    (finding,) = [f for f in with_rua.findings if f.code == "dmarc-no-policy"]
+    assert "treat the record as p=none" in finding.message and "§6.6.3" in finding.message
+    without = parse_dmarc("v=DMARC1; pct=100")
+    (finding,) = [f for f in without.findings if f.code == "dmarc-no-policy"]
+    assert "apply no DMARC policy" in finding.message
 
 
 def test_find_dmarc_absent_everywhere() -> None:

@@ -156,6 +156,23 @@ def test_lookup_warning_at_ten_terms_and_one_past(text: str, warned: bool) -> No
     assert ("spf-too-many-lookups" in codes(text)) is warned
 
 
+def _record_of(octets: int) -> str:
+    """An SPF record of exactly `octets` octets, of ip4 terms (no DNS lookups)."""
+    # " ip4:192.0.2.1" is 14 octets, " ip4:192.0.2.10" 15: `extra` terms take the longer one.
+    count, extra = divmod(octets - len("v=spf1 -all"), 14)
+    hosts = ["10"] * extra + ["1"] * (count - extra)
+    return "v=spf1" + "".join(f" ip4:192.0.2.{host}" for host in hosts) + " -all"
+
+
+@pytest.mark.parametrize(("octets", "warned"), [(450, False), (451, True)])
+def test_record_over_450_octets_is_warned(octets: int, warned: bool) -> None:
+    # RFC 7208 §3.4 recommends keeping the record under 450 octets (one UDP answer).
+    text = _record_of(octets)
+    assert len(text) == octets
+    assert parse_spf(text).valid
+    assert ("spf-record-too-long" in codes(text)) is warned
+
+
 def test_parse_whole_small_record() -> None:
     record = parse_spf("v=spf1 ip4:192.0.2.0/24 ~mx:mail.example.com//64 redirect=_spf.example.com")
     assert record.terms == (

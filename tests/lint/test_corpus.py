@@ -72,3 +72,38 @@ def test_mjml_template_is_compiled_then_linted() -> None:
     # Every mj-image has alt; the icons mjml-python writes for <mj-social> have none.
     missing_alt = [p for p in problems if p.code == "B2B401"]
     assert missing_alt and all("ico-social" in p.snippet for p in missing_alt)
+
+
+MORE = CORPUS / "more-templates"
+# Error- and warning-level findings on the 25 published templates of more-templates/, per code,
+# each code's findings judged by hand against the template lines (issue 15). All are true but
+# the KNOWN_FALSE ones below; a change of these counts needs a new judgement, not a new number.
+TRUE_COUNTS = {
+    "B2B003": 1, "B2B104": 16, "B2B105": 3, "B2B107": 9, "B2B302": 3, "B2B303": 8,
+    "B2B401": 25, "B2B402": 47, "B2B403": 9, "B2B404": 8, "B2B406": 14, "B2B501": 24,
+    "B2B503": 1, "B2B506": 263, "B2B507": 3, "B2B508": 89, "B2B509": 61, "B2B601": 100,
+    "B2B603": 13, "B2B605": 2, "B2B606": 2, "B2B701": 13, "B2B703": 11,
+}  # fmt: skip
+# Debatable, left as they are: placeholder addresses without a postcode the heuristic knows
+# ("East Pixel Bld. 99, Creative City 9000", "1234 Awesome St Wonderland").
+KNOWN_FALSE = {"B2B703": ["sendwithus-goldstar-update.html", "sendwithus-oxygen-welcome.html"]}
+
+
+def test_more_templates_get_their_true_findings_only() -> None:
+    if not MORE.is_dir():
+        pytest.skip(f"more-templates not found at {MORE}")
+    found: dict[str, int] = {}
+    false_places: dict[str, list[str]] = {}
+    for path in sorted(MORE.glob("*.html")):
+        for problem in lint_file(path):
+            if problem.severity == "info":
+                continue
+            found[problem.code] = found.get(problem.code, 0) + 1
+            if path.name in KNOWN_FALSE.get(problem.code, []):
+                false_places.setdefault(problem.code, []).append(path.name)
+    assert false_places == KNOWN_FALSE
+    true_counts = {code: n - len(false_places.get(code, [])) for code, n in found.items()}
+    assert true_counts == TRUE_COUNTS
+    # The false findings issue 15 measured are gone: `{{…}}` in plain comments, `margin:
+    # auto` under <center> / on cells and inline images, "123 Main St. Springfield, MA".
+    assert "B2B307" not in found

@@ -49,6 +49,28 @@ def test_visible_text_leaves_out_hidden_and_style() -> None:
     assert doc.preheader == "preview text"
 
 
+def test_visible_text_separates_words_at_blocks_and_br() -> None:
+    # Minified, as MJML writes it: no white space between the cells, paragraphs and lines.
+    html = (
+        "<html><body><table><tr><td><a href='/h'>home</a></td><td><a href='/b'>blog</a></td>"
+        "<td>store</td></tr></table><div>SPRING sale</div><p>Line one<br>Line two</p>"
+        "<ul><li>first</li><li>second</li></ul>inline<b>bold</b><!-- note -->tail</body></html>"
+    )
+    doc = Document(path="t", html=html)
+    assert doc.visible_text == (
+        # Inline elements and comments join text, as a browser shows it.
+        "home blog store SPRING sale Line one Line two first second inlineboldtail"
+    )
+    assert doc.word_count == 12
+
+
+def test_visible_text_keeps_words_joined_by_zero_width_characters() -> None:
+    # Templates put &zwnj; inside addresses and dates so that iOS does not turn them into
+    # links; a reader sees "Address" and "28", one word each.
+    doc = Document(path="t", html="<p>Addr&zwnj;ess, aug 2&zwnj;8, co&shy;operate</p>")
+    assert doc.visible_text == "Address, aug 28, cooperate"
+
+
 def test_empty_and_broken_input_does_not_raise() -> None:
     for html in ("", "   ", "<", "<<<>>>", "<html><body><p>unclosed"):
         assert isinstance(lint_html(html), list)

@@ -32,6 +32,11 @@ EDGE_CASES = [
     "<!--[if mso]><table><tr><td><![endif]--><div style='max-width:600px'>y</div>"
     "<div><!--[IF MSO]><TD><![endif]--><span>a</span><span>b</span></div></body></html>",
     "<html><body><img src=a.png><img src=b.png>\n\n<img\nsrc=c.png></body></html><p>late</p>",
+    # Background images with and without a colour behind them (B2B508's fallback colour).
+    "<html><body><table background='a.jpg'><tr><td><p style='color:#ffffff'>on image</p></td>"
+    "<td bgcolor='#222222' style='background-image:url(a.jpg)'>fallback</td>"
+    "<td style='background:url(a.jpg); color:#ffffff'>css image "
+    "<span style='background-color:#000000'>inner</span></td></tr></table></body></html>",
     "<html><head><style>p { color: RGB(1 2 3) } /* var(--x) */</style></head>"
     "<body bgcolor='#000000'><font color='#777777'><p>grey on black</p>"
     "<span style='color:#ffffff'>white</span></font><table bgcolor='#ffffff'><tr>"
@@ -280,8 +285,9 @@ def test_css_function_precheck(doc: Document) -> None:
 
 
 def _slow_text_styles(doc: Document) -> list[tuple[etree._Element, Inherited]]:
-    """Each visible text element with its inherited (colour, background, set, size), by a
-    walk down from the root for every element: the definition, slowly."""
+    """Each visible text element with its inherited (colour, background, whether that
+    background is an image with no colour, size), by a walk down from the root for every
+    element: the definition, slowly."""
     from b2bmail.lint.css import RGB, parse_color, parse_px, parse_style
     from b2bmail.lint.rules.a11y import WHITE
 
@@ -294,22 +300,31 @@ def _slow_text_styles(doc: Document) -> list[tuple[etree._Element, Inherited]]:
             continue
         color: RGB | None = None
         background: RGB | None = WHITE
-        bg_set, size = False, None
+        image_only, size = False, None
         for node in [*reversed(list(el.iterancestors())), el]:
             if node.tag == "font" and node.get("color"):
                 color = parse_color(node.get("color")) or color
-            if node.get("bgcolor") and parse_color(node.get("bgcolor")):
-                background, bg_set = parse_color(node.get("bgcolor")), True
+            has_bgcolor = bool(node.get("bgcolor") and parse_color(node.get("bgcolor")))
+            if has_bgcolor:
+                background, image_only = parse_color(node.get("bgcolor")), False
             style = parse_style(node.get("style") or "")
             if "color" in style and parse_color(style["color"]):
                 color = parse_color(style["color"])
+            colored = False
             for prop in ("background-color", "background"):
                 if prop in style and parse_color(style[prop]):
-                    background, bg_set = parse_color(style[prop]), True
+                    background, image_only, colored = parse_color(style[prop]), False, True
+            image = any(
+                "url(" in style.get(p, "").lower() for p in ("background", "background-image")
+            )
+            if node.tag in ("table", "td", "th", "body") and node.get("background"):
+                image = True
+            if image and not colored and not has_bgcolor:
+                image_only = True
             if "font-size" in style and parse_px(style["font-size"]):
                 size = parse_px(style["font-size"])
         assert background is not None
-        found.append((el, (color, background, bg_set, size)))
+        found.append((el, (color, background, image_only, size)))
     return found
 
 
@@ -325,10 +340,10 @@ def test_inherited_text_styles_edge_case() -> None:
 
     doc = Document(path="edge", html=EDGE_CASES[-1])
     found = {el.text: state for el, state in _computed(doc)}
-    assert found["grey on black"] == ((119, 119, 119), (0, 0, 0), True, None)
+    assert found["grey on black"] == ((119, 119, 119), (0, 0, 0), False, None)
     assert found["white"][0] == (255, 255, 255)
-    assert found["x"] == ((238, 238, 238), (34, 34, 34), True, None)  # the style wins
-    assert found["small "] == (None, (255, 255, 255), True, 10.0)
+    assert found["x"] == ((238, 238, 238), (34, 34, 34), False, None)  # the style wins
+    assert found["small "] == (None, (255, 255, 255), False, 10.0)
     assert "hidden" not in found and "t" not in found
 
 

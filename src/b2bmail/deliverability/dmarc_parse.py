@@ -30,7 +30,10 @@ KNOWN_TAGS = (
     "t",
 )
 _WSP = " \t"
-_VERSION = re.compile(r"v[ \t]*=[ \t]*DMARC1[ \t]*(;|$)", re.IGNORECASE)
+# RFC 7489 §6.4: dmarc-version = "v" *WSP "=" *WSP %x44 %x4d %x41 %x52 %x43 %x31. The value
+# is written in code points, so it is case-sensitive (§6.3: it "MUST match precisely");
+# only the quoted tag name "v" is case-insensitive (RFC 5234 §2.3).
+_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
 _SIZE = re.compile(r"([0-9]+)([kmgt]?)", re.IGNORECASE)
 _MAILTO = re.compile(r"mailto:([^@\s/,;!]+@[^@\s/,;!]+\.[^@\s/,;!]+)", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -179,13 +182,13 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
     names = [name for name, _ in record.tags]
     p = record.tag("p")
     if p is None:
-        out.append(
-            Finding(
-                "dmarc-no-policy",
-                ERROR,
-                "p= is missing: RFC 7489 receivers ignore the record (RFC 7489 §6.3); DMARCbis receivers read it as p=none (RFC 9989).",
-            )
-        )
+        # RFC 7489 §6.6.3 step 6: without a valid p, a record whose rua holds a syntactically
+        # valid URI SHOULD be treated as p=none; without one, no DMARC processing applies.
+        if any(_SCHEME.match(uri.uri) for uri in record.rua):
+            message = "p= is missing: receivers treat the record as p=none because rua= holds a valid report URI (RFC 7489 §6.6.3) — write p=none, or the policy you mean."
+        else:
+            message = "p= is missing and rua= holds no valid report URI: RFC 7489 receivers apply no DMARC policy (RFC 7489 §6.6.3); DMARCbis receivers read it as p=none (RFC 9989)."
+        out.append(Finding("dmarc-no-policy", ERROR, message))
     elif names.index("p") != 1:
         out.append(
             Finding(

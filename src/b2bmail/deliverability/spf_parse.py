@@ -15,6 +15,8 @@ MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 # RFC 7208 §4.6.4: the terms that cause DNS queries, limited to 10 per check_host()
 DNS_MECHANISMS = frozenset({"include", "a", "mx", "ptr", "exists"})
 MAX_DNS_TERMS = 10
+# RFC 7208 §3.4: keep the record under 450 octets so the DNS answer fits in one UDP packet.
+MAX_RECORD_OCTETS = 450
 MAX_VOID_LOOKUPS = 2
 
 _MODIFIER = re.compile(r"([A-Za-z][A-Za-z0-9\-_.]*)=(.*)", re.S)
@@ -240,6 +242,15 @@ def parse_spf(text: str) -> SpfRecord:
         else:
             terms.append(parsed)
     findings.extend(_check_structure(terms))
+    size = len(text.encode("utf-8"))
+    if size > MAX_RECORD_OCTETS:
+        findings.append(
+            Finding(
+                "spf-record-too-long",
+                WARNING,
+                f"the record is {size} octets; keep it under {MAX_RECORD_OCTETS} so the DNS answer fits in one UDP packet (RFC 7208 §3.4) — move hosts into an include:.",
+            )
+        )
     return SpfRecord(text, tuple(terms), tuple(findings))
 
 

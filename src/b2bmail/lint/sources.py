@@ -117,6 +117,9 @@ def compile_mjml(source: str, path: str) -> str:
 
     The structure is checked first (`b2bmail.mjml_structure`): MRML renders an unknown tag
     through silently and reports broken nesting without a line."""
+    # MRML fails on CRLF in <mj-head> ("unexpected token in root template"); the build
+    # reads MJML through Jinja, which turns every line end into "\n": do the same here.
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
     error = first_structure_error(source)
     if error is not None:
         raise TemplateError(error.message, path=path, line=error.line, hint=error.hint)

@@ -10,6 +10,7 @@ internals (`cycler.__init__.__globals__.os`) or change the data it is given.
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,15 @@ _RENDER_ERRORS = (
     KeyError,
     ArithmeticError,
 )
+
+
+_BARE_UNDEFINED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _snake_case(name: str) -> str:
+    """FirstName -> first_name, FNAME -> fname: the spelling of a recipient column."""
+    return _WORD_START.sub("_", name).lower()
 
 
 def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> jinja2.Environment:
@@ -82,12 +92,19 @@ def _translate(
             hint=f"templates are looked up in {template_dir}",
         )
     if isinstance(exc, jinja2.UndefinedError):
-        return TemplateError(
-            f"undefined variable: {exc.message}",
-            path=path,
-            line=line,
-            hint="define it in the campaign's content or the segment's variables, or fix the name",
-        )
+        hint = "define it in the campaign's content or the segment's variables, or fix the name"
+        bare = _BARE_UNDEFINED.fullmatch(exc.message or "")
+        if bare:
+            # A bare name such as {{FirstName}} is often another tool's merge tag (Mailjet,
+            # Sendinblue) in an imported template. It cannot stay literal: the build refuses
+            # "{{" in its output (compile._check_output), whatever wrote it, {% raw %} too.
+            field = _snake_case(bare.group(1))
+            hint += (
+                f"; if it is another tool's merge tag, write {{{{ recipient.{field} }}}}, "
+                "which b2bmail fills per recipient (literal {{ }} is refused in the output, "
+                "even from {% raw %})"
+            )
+        return TemplateError(f"undefined variable: {exc.message}", path=path, line=line, hint=hint)
     if isinstance(exc, SecurityError):
         return TemplateError(
             f"unsafe template code refused: {str(exc).rstrip('.')}",

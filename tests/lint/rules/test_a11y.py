@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.lint.helpers import html_codes, page
+from tests.lint.helpers import html_codes, lint_html, page
 
 
 def test_document_level_checks_on_a_bare_fragment() -> None:
@@ -17,6 +17,11 @@ def test_well_formed_page_passes_document_checks() -> None:
 def test_http_equiv_charset_counts() -> None:
     html = '<html lang="en"><head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"></head><body><p>a</p></body></html>'
     assert "B2B504" not in html_codes(html)
+
+
+def test_lang_und_is_no_language() -> None:
+    # BCP 47 "und" (undetermined, RFC 5646 §4.1), which MJML writes for <mjml> without lang.
+    assert "B2B501" in html_codes(page("<p>Hello</p>").replace('lang="en"', 'lang="und"'))
 
 
 def test_empty_title() -> None:
@@ -74,3 +79,27 @@ def test_small_text_inherited() -> None:
     assert "B2B509" in html_codes(page('<div style="font-size:12px"><p>small</p></div>'))
     assert "B2B509" not in html_codes(page('<div style="font-size:16px"><p>fine</p></div>'))
     assert "B2B509" in html_codes(page('<p style="font-size:9pt">points</p>'))
+
+
+IMAGE_MESSAGE = (
+    "text over a background image with no fallback colour: with images off it is 1.00:1 — "
+    "add a background-color (or bgcolor) close to the image's"
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "messages"),
+    [
+        ('<td style="background-image: url(https://e.com/b.jpg)">', [IMAGE_MESSAGE]),
+        ("<td style=\"background: url('https://e.com/b.jpg') no-repeat\">", [IMAGE_MESSAGE]),
+        ('<td background="https://e.com/b.jpg">', [IMAGE_MESSAGE]),
+        ('<td style="background: #222222 url(https://e.com/b.jpg)">', []),
+        ('<td bgcolor="#222222" background="https://e.com/b.jpg">', []),
+        ('<td bgcolor="#222222" style="background-image: url(https://e.com/b.jpg)">', []),
+    ],
+    ids=["css-image", "css-shorthand", "attribute", "css-colour", "bgcolor", "bgcolor-css-image"],
+)
+def test_white_text_over_a_background_image(cell: str, messages: list[str]) -> None:
+    body = f'<table role="presentation"><tr>{cell}<p style="color: #ffffff">Spring</p></td></tr></table>'
+    found = [p.message for p in lint_html(page(body)) if p.code == "B2B508"]
+    assert found == messages

@@ -61,12 +61,38 @@ def test_list_unsubscribe_written_as_encoded_words() -> None:
         ("Acme GmbH, Hauptstraße 5, 10115 Berlin", True),
         ("Acme BV, Keizersgracht 1, 1015 CJ Amsterdam", True),
         ("Acme Ltd, 10 Downing Road, London SW1A 2AA", True),
+        ("Acme Inc., 123 Main St. Springfield, MA 01101", True),
+        ("Acme Inc., 9 Mill Rd. Austin, TX 73301", True),
+        ("Acme Inc., 4 Lake Dr. Reno, NV 89501", True),
+        ("Acme Inc., 77 Sunset Blvd. Los Angeles, CA 90028", True),
+        ("Acme SA, 3 Av. Foch, 75016 Paris", True),
+        ("Acme GmbH, Linden Str. 5, 10115 Berlin", True),
         ("Thanks for reading.", False),
     ],
-    ids=["fr", "us", "de", "nl", "uk", "none"],
+    ids=[
+        "fr",
+        "us",
+        "de",
+        "nl",
+        "uk",
+        "st-dot",
+        "rd-dot",
+        "dr-dot",
+        "blvd-dot",
+        "av-dot",
+        "str-dot",
+        "none",
+    ],
 )
 def test_postal_address(text: str, found: bool) -> None:
     assert ("B2B703" not in html_codes(page(f"<p>{text}</p>"))) is found
+
+
+def test_postal_address_on_lines_of_its_own() -> None:
+    # Each line of the address ends with <br>: without a space between them the street word
+    # is glued to the town ("StreetSpringfield") and no address is found.
+    footer = "<p>Acme Inc.<br>500 Main Street<br>Springfield, OR 97477</p>"
+    assert "B2B703" not in html_codes(page(footer))
 
 
 @pytest.mark.parametrize(

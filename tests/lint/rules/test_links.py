@@ -53,3 +53,17 @@ def test_template_syntax_in_message_is_an_error() -> None:
 
     severities = {p.severity for p in lint_message(raw.encode(), "t.eml") if p.code == "B2B606"}
     assert severities == {"error"}
+
+
+def test_template_syntax_in_a_plain_comment_is_not_flagged() -> None:
+    html = page("<!-- {{ first_name }} goes here --><p>Dear Claire,</p><!--\n{% endif %}\n-->")
+    assert "B2B606" not in html_codes(html)
+
+
+def test_template_syntax_in_a_conditional_comment_is_flagged() -> None:
+    # Outlook for Windows renders what an MSO conditional comment holds.
+    html = page("<!--[if mso]><p>Dear {{ first_name }},</p><![endif]--><p>Hi</p>")
+    problems = [p for p in lint_html(html) if p.code == "B2B606"]
+    assert [p.message for p in problems] == [
+        "unresolved template syntax '{{ first_name }}' — fill or remove it"
+    ]

@@ -17,6 +17,11 @@ from tests.lint.helpers import html_codes, lint_html, page
         ('<p style="color: rgb(0 0 0)">a</p>', "B2B306"),
         ('<div style="width:600px;margin:0 auto"><p>a</p></div>', "B2B307"),
         ('<p style="margin-left:-10px">a</p>', "B2B307"),
+        (
+            '<div><img src="https://e.com/a.png" alt="" style="display:block; margin:0 auto"></div>',
+            "B2B307",
+        ),
+        ('<p><img src="https://e.com/a.png" alt="" style="margin-left:-10px"></p>', "B2B307"),
         ('<p style="font-family: Roboto">a</p>', "B2B308"),
         ('<p style="border-radius: 4px">a</p>', "B2B309"),
         ('<p style="opacity: 0.5">a</p>', "B2B310"),
@@ -48,6 +53,20 @@ def test_bad(body: str, code: str) -> None:
         ('<p style="color: rgb(0, 0, 0)">a</p>', "B2B306"),
         (
             '<table role="presentation" width="600" align="center" style="margin:0 auto"><tr><td>a</td></tr></table>',
+            "B2B307",
+        ),
+        (
+            '<center><table role="presentation" style="margin:0 auto"><tr><td>a</td></tr></table>'
+            "</center>",
+            "B2B307",
+        ),
+        (
+            '<table role="presentation"><tr><td style="text-align:center; margin:0 auto">a</td>'
+            "</tr></table>",
+            "B2B307",
+        ),
+        (
+            '<p><img src="https://e.com/a.png" alt="" width="9" height="9" style="margin:0 auto"></p>',
             "B2B307",
         ),
         ('<p style="font-family: Roboto, Arial, sans-serif">a</p>', "B2B308"),
@@ -99,3 +118,27 @@ def test_external_stylesheet_and_font_services() -> None:
 def test_unsupported_element_hidden_from_outlook_is_fine() -> None:
     body = "<!--[if !mso]><!--><p><abbr title='x'>ROI</abbr></p><!--<![endif]-->"
     assert "B2B315" not in html_codes(page(body))
+
+
+def test_mjml_section_background_has_its_vml_fallback() -> None:
+    # MRML writes the <v:rect> before the section's outer <div>, two levels above the
+    # <table background=…> that carries the image too.
+    from mjml import mjml2html
+
+    mjml = (
+        '<mjml><mj-body><mj-section background-url="https://example.com/bg.jpg" '
+        'background-color="#222222"><mj-column><mj-text color="#ffffff">Hello</mj-text>'
+        "</mj-column></mj-section></mj-body></mjml>"
+    )
+    html = str(mjml2html(mjml))
+    assert 'background="https://example.com/bg.jpg"' in html and "<v:rect" in html
+    assert "B2B304" not in html_codes(html)
+
+
+def test_vml_before_an_earlier_sibling_does_not_cover_a_background() -> None:
+    vml = '<!--[if gte mso 9]><v:rect fill="true"><v:fill src="https://e.com/b.jpg"/><![endif]-->'
+    body = (
+        f'<div>{vml}<p>a</p><table role="presentation" background="https://e.com/c.jpg">'
+        "<tr><td>b</td></tr></table></div>"
+    )
+    assert "B2B304" in html_codes(page(body))

@@ -32,7 +32,8 @@ def _html(doc: Document) -> Element:
 @rule("B2B501", "missing-lang", "warning")
 def missing_lang(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
-        Flags an `<html>` element without a `lang` attribute.
+        Flags an `<html>` element without a `lang` attribute, or with `lang="und"`
+        ("undetermined", what MJML writes when `<mjml>` has no `lang`).
 
     Why it matters:
         Screen readers pick their voice and pronunciation from `lang`; without it a French
@@ -45,12 +46,21 @@ def missing_lang(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <html lang="fr"><head><title>News</title></head><body><p>Bonjour</p></body></html>
     """
     root = _html(doc)
-    if not (
+    lang = (
         root.get("lang")
         or root.get("xml:lang")
         or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    ):
+    )
+    if not lang:
         yield doc.hit(root, 'the <html> element has no lang attribute — add e.g. lang="en"')
+    elif lang.strip().lower() == "und":
+        # "und" is "undetermined" (BCP 47, RFC 5646 §4.1): MJML writes it when <mjml> has no
+        # lang, and it tells a screen reader no more than no attribute.
+        yield doc.hit(
+            root,
+            'lang="und" means "language undetermined" — set the language, e.g. lang="en" '
+            '(in MJML: <mjml lang="{{ lang }}">)',
+        )
 
 
 @rule("B2B502", "missing-dir", "info")
@@ -189,21 +199,27 @@ def vague_link_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 
 
 Inherited = tuple[RGB | None, RGB, bool, float | None]
-"""(inline colour or None, background, whether a background was set, font size px)."""
-_NOTHING = (None, None, None)
+"""(inline colour or None, background, whether the nearest background is an image with no
+colour of its own, font size px)."""
+Delta = tuple[RGB | None, RGB | None, bool, float | None]
+_NOTHING: Delta = (None, None, False, None)
 _ROOT_STATE: Inherited = (None, WHITE, False, None)
 
 
-def _style_delta(style: dict[str, str]) -> tuple[RGB | None, RGB | None, float | None]:
-    """What an inline style sets for the text inside: (colour, background, font size px);
-    None where it sets nothing readable (the element then inherits that part)."""
+def _style_delta(style: dict[str, str]) -> Delta:
+    """What an inline style sets for the text inside: (colour, background, image without a
+    colour, font size px); None or False where it sets nothing (the element then inherits)."""
     color = parse_color(style["color"]) if "color" in style else None
     background = None
     for prop in ("background-color", "background"):
         if prop in style:
             background = parse_color(style[prop]) or background
+    image = background is None and (
+        "url(" in style.get("background-image", "").lower()
+        or "url(" in style.get("background", "").lower()
+    )
     size = parse_px(style["font-size"]) or None if "font-size" in style else None
-    return color, background, size
+    return color, background, image, size
 
 
 def _text_elements(doc: Document) -> list[Element]:
@@ -224,20 +240,26 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
     def compute() -> list[tuple[Element, Inherited]]:
         cache: dict[Element, Inherited] = {}
         # Each distinct inline style is read once, not once per element that carries it.
-        deltas: dict[Element, tuple[RGB | None, RGB | None, float | None]] = {}
+        deltas: dict[Element, Delta] = {}
         for style, elements in doc.style_groups:
             delta = _style_delta(style)
             if delta != _NOTHING:
                 for el in elements:
                     deltas[el] = delta
+        # The HTML `background` attribute (an image) of tables and cells.
+        if b"background=" in doc.data or b"BACKGROUND=" in doc.data:
+            for el in doc.elements("table", "td", "th", "body"):
+                if el.get("background"):
+                    color, background, _image, size = deltas.get(el, _NOTHING)
+                    deltas[el] = (color, background, background is None, size)
         # <font color>, from the walk's list of <font> elements; the inline style's colour
         # wins over the attribute.
         for font in doc.elements("font"):
             attr_color = font.get("color")
             font_color = parse_color(attr_color) if attr_color else None
             if font_color:
-                color, background, size = deltas.get(font, _NOTHING)
-                deltas[font] = (color or font_color, background, size)
+                color, background, image, size = deltas.get(font, _NOTHING)
+                deltas[font] = (color or font_color, background, image, size)
         found: list[tuple[Element, Inherited]] = []
         # Inline rather than a recursive call per element (a Python call costs more than the
         # work): climb to the first ancestor already known, then come down setting each one.
@@ -255,21 +277,22 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
                 state = known or _ROOT_STATE
                 for node in reversed(chain):
                     bgcolor = node.get("bgcolor")
-                    if bgcolor:
-                        parsed = parse_color(bgcolor)
-                        if parsed:
-                            state = (state[0], parsed, True, state[3])
+                    parsed = parse_color(bgcolor) if bgcolor else None
+                    if parsed:
+                        state = (state[0], parsed, False, state[3])
                     own = deltas.get(node)
                     if own is not None:
-                        color, background, bg_set, size = state
-                        own_color, own_background, own_size = own
+                        color, background, image_only, size = state
+                        own_color, own_background, own_image, own_size = own
                         if own_color:
                             color = own_color
                         if own_background:
-                            background, bg_set = own_background, True
+                            background, image_only = own_background, False
+                        elif own_image and not parsed:
+                            image_only = True  # its bgcolor, if any, is the fallback
                         if own_size:
                             size = own_size
-                        state = (color, background, bg_set, size)
+                        state = (color, background, image_only, size)
                     cache[node] = state  # unchanged: the parent's own tuple, shared
                 known = state
             found.append((el, known))
@@ -284,6 +307,8 @@ def low_contrast(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         Flags text whose inline colour, against the nearest background colour set inline or
         with `bgcolor` (white when none), has a contrast under `min-contrast` (4.5:1, WCAG 2.1
         §1.4.3; 3:1 for text of 24 px and more). Colours set only in `<style>` are not judged.
+        Over a background image with no colour of its own, the text is judged against what
+        shows when images are off, and the message says the fallback colour is missing.
 
     Why it matters:
         Light grey on white is unreadable on a phone in daylight and for one reader in twelve
@@ -296,14 +321,22 @@ def low_contrast(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <p style="color: #595959">Prices valid until May.</p>
     """
     ratios: dict[tuple[RGB, RGB], float] = {}  # a template uses a few colour pairs
-    for el, (color, background, _bg_set, size) in _computed(doc):
+    for el, (color, background, image_only, size) in _computed(doc):
         if color is None:
             continue
         ratio = ratios.get((color, background))
         if ratio is None:
             ratio = ratios[color, background] = contrast_ratio(color, background)
         needed = 3.0 if size is not None and size >= 24 else t["min-contrast"]
-        if ratio < needed:
+        if ratio < needed and image_only:
+            # The text colour suits the image; what is missing is a colour behind it when
+            # images are off (and in Outlook for Windows, which shows no CSS backgrounds).
+            yield doc.hit(
+                el,
+                "text over a background image with no fallback colour: with images off it is "
+                f"{ratio:.2f}:1 — add a background-color (or bgcolor) close to the image's",
+            )
+        elif ratio < needed:
             yield doc.hit(
                 el,
                 f"text contrast is {ratio:.2f}:1, under {needed:g}:1 — darken the text or lighten the background",
@@ -326,7 +359,7 @@ def small_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     Use instead:
         <p style="font-size: 16px">Prices valid until May.</p>
     """
-    for el, (_color, _bg, _set, size) in _computed(doc):
+    for el, (_color, _bg, _image, size) in _computed(doc):
         if size is not None and 0 < size < t["min-font-px"]:
             yield doc.hit(el, f"text is {size:g} px — use at least {t['min-font-px']:g} px")
 

@@ -42,7 +42,9 @@ STREET = re.compile(
     r"\b(street|st\.|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|drive|dr\.|way|suite|"
     r"floor|p\.?\s?o\.? box|rue|av\.|bd|chemin|allée|allee|place|quai|impasse|route|cedex|"
     r"bp|straße|strasse|str\.|weg|platz|gasse|allee|postfach|straat|laan|plein|gracht|"
-    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)\b|"
+    # (?!\w), not \b: after an abbreviation's dot ("St. Springfield") \b would need a word
+    # character next, so "Main St." never matched.
+    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)(?!\w)|"
     # "Hauptstraße", "Keizersgracht": one word character before the suffix finds the same
     # words as `\w+` (only `search` is used) without retrying every start inside each word.
     r"\w(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
@@ -50,6 +51,23 @@ def _has_opener(data: bytes) -> bool:
                 return True
             pos = find(first, pos + 1, last)
     return False
+
+
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+
+
+def _plain_comment_starts_ends(source: str) -> tuple[list[int], list[int]]:
+    """Where the HTML comments that no client renders start and end (sorted).
+
+    Conditional comments (`<!--[if mso]>…<![endif]-->`) are left out: Outlook for Windows
+    renders what they hold, so template syntax there reaches its readers.
+    """
+    starts, ends = [], []
+    for match in _COMMENT.finditer(source):
+        if match.group(1).lstrip()[:3].lower() != "[if":
+            starts.append(match.start())
+            ends.append(match.end())
+    return starts, ends
 
 
 @rule("B2B601", "empty-link", "error")
@@ -172,7 +190,8 @@ def domain_mismatch(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
         Flags template syntax left in the email: `{{`, `{%`, `*|`, `%%`, `[[` in the subject,
-        preheader, headers, HTML (text and links) or text part. In a bare HTML file, which may
+        preheader, headers, HTML (text, links, `<!--[if mso]>` conditional comments; not plain
+        comments, which no client shows) or text part. In a bare HTML file, which may
         be a template another tool fills, it is a warning; in a message it is an error.
 
     Why it matters:
@@ -189,7 +208,15 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     source = doc.source
     data = doc.data
     has_opener = _has_opener(data)
+    comments: tuple[list[int], list[int]] | None = None
     for match in TEMPLATE_TOKEN.finditer(source) if has_opener else ():
+        if comments is None:
+            comments = _plain_comment_starts_ends(source) if "<!--" in source else ([], [])
+        # A plain comment is never shown: the note "{{ name }} goes here" in it is no merge
+        # tag left unfilled.
+        at = bisect_right(comments[0], match.start()) - 1
+        if at >= 0 and match.start() < comments[1][at]:
+            continue
         line, column = doc.offset_position(match.start())
         snippet = doc.snippet(line, column)
         yield Hit(

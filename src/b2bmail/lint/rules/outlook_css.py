@@ -19,6 +19,8 @@ from b2bmail.lint.rules._shared import css_hit, css_index, support_table, unsupp
 _FLEX_GRID = re.compile(r"\b(inline-)?(flex|grid)\b", re.I)
 _RGB_SPACES = re.compile(r"rgba?\(\s*[\d.]+%?\s+[\d.]", re.I)
 _NEGATIVE_OR_AUTO = re.compile(r"(^|\s)(-[\d.]+[a-z%]*|auto)(?=\s|$)", re.I)
+_NEGATIVE = re.compile(r"(^|\s)-[\d.]")
+_NO_MARGIN = frozenset(("td", "th", "tr"))
 GENERIC_FAMILIES = {
     "serif",
     "sans-serif",
@@ -130,8 +132,9 @@ def max_width(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
 def background_without_vml(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
         Flags a CSS background image or `background` attribute on an element that has no VML
-        fallback (`<v:rect>`/`<v:image>` inside an `<!--[if gte mso 9]>` comment) in it or
-        just before it.
+        fallback (`<v:rect>`/`<v:image>` inside an `<!--[if gte mso 9]>` comment) in it,
+        just before it, or just before the wrappers it is the first child of (up to two, as
+        MJML writes a section's background).
 
     Why it matters:
         Outlook for Windows shows no CSS background images (caniemail css-background-image);
@@ -168,9 +171,19 @@ def _has_vml(el: object) -> bool:
 
     assert isinstance(el, etree._Element)
     nodes = [*el.iter(etree.Comment)][:5]
-    prev = el.getprevious()
-    if prev is not None and prev.tag is etree.Comment:
-        nodes.append(prev)
+    # The VML may open just before the element or before the wrappers it is the first child
+    # of: MRML writes an mj-section's <v:rect> two levels above its <table background=…>.
+    at: etree._Element | None = el
+    for _level in range(3):
+        assert at is not None
+        prev = at.getprevious()
+        if prev is not None:
+            if prev.tag is etree.Comment:
+                nodes.append(prev)
+            break
+        at = at.getparent()
+        if at is None:
+            break
     return any("<v:" in (node.text or "") for node in nodes)
 
 
@@ -238,7 +251,8 @@ def margin_on_block(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
         Flags inline margins with `auto` or negative values, which Outlook for Windows does
         not support, unless the element has a ghost-table fallback, an `align` attribute,
-        a full width, or a parent with `align="center"`.
+        a full width, or a `<center>` parent or one with `align="center"`. Margins of table
+        cells and `auto` margins of inline images do nothing anywhere and are not flagged.
 
     Why it matters:
         Outlook for Windows ignores `margin: auto` and negative margins (caniemail css-margin):
@@ -262,11 +276,24 @@ def margin_on_block(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if use.offset is not None:
             continue
         el = use.element
+        tag = el.tag
+        # CSS 2.1 §17.5: margins do not apply to table cells and rows; §10.3.2: an `auto`
+        # margin of an inline image is 0 (only a negative one moves it).
+        if tag in _NO_MARGIN or (
+            tag == "img"
+            and not _NEGATIVE.search(use.value)
+            and doc.style(el).get("display", "").strip().lower() != "block"
+        ):
+            continue
         parent = el.getparent()
         if (
             el.get("align")
             or el.get("width") == "100%"
-            or (parent is not None and (parent.get("align") or "").lower() == "center")
+            or (
+                parent is not None
+                # <center> or align="center" centres the block in Outlook too.
+                and (parent.tag == "center" or (parent.get("align") or "").lower() == "center")
+            )
             or doc.has_mso_fallback(el)
         ):
             continue
