@@ -260,6 +260,20 @@ def test_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path: Path) -> N
             id="postal-address-over-two-lines",
         ),
         pytest.param(
+            b'email,name,address\na@x.fr,Anne,"12 rue de la Paix\n75002 Paris, France"\n',
+            [
+                (
+                    2,
+                    {
+                        "email": "a@x.fr",
+                        "name": "Anne",
+                        "address": "12 rue de la Paix\n75002 Paris, France",
+                    },
+                )
+            ],
+            id="postal-address-with-a-comma-on-its-second-line",
+        ),
+        pytest.param(
             b'email,name\na@x.fr,"Eve\r\nBcc: victim@evil.example"\n',
             [(2, {"email": "a@x.fr", "name": "Eve\r\nBcc: victim@evil.example"})],
             id="address-inside-multiline-text",
@@ -361,6 +375,20 @@ def merged_rows_message(path: Path, line: int, lines: int, shown: str) -> str:
             2,
             "b@x.fr,,Bob",
             id="opens-on-the-record-second-line",
+        ),
+        pytest.param(
+            b'email,name,company\na@x.fr,"Anne,Acme\nsee b@x.fr, Bob",Acme\n',
+            2,
+            2,
+            "see b@x.fr, Bob",
+            id="delimiter-and-an-address-on-a-later-line",
+        ),
+        pytest.param(
+            b'name,company,email\nAnne,"Acme,a@x.fr\nBob,Beta,b@x.fr\nCy",Gamma,c@x.fr\n',
+            2,
+            3,
+            "Bob,Beta,b@x.fr",
+            id="a-whole-record-swallowed-email-last",
         ),
     ],
 )

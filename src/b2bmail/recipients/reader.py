@@ -156,23 +156,36 @@ def ends_inside_quotes(path: Path, fmt: TextFormat, lines: int) -> bool:
 
 # A line that starts with what reads as an address: inside a quoted field, another row.
 _ADDRESS_FIRST = re.compile(r'\s*[^\s@,;"<>]+@[^\s@,;"<>.]+\.[^\s@,;"<>]')
+_ADDRESS_ANYWHERE = re.compile(r'[^\s@,;"<>]+@[^\s@,;"<>.]+\.[^\s@,;"<>]')
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
-def _check_spanning_fields(path: Path, delimiter: str, start: int, cells: list[str]) -> None:
+def _looks_like_a_row(text: str, delimiter: str, width: int) -> bool:
+    if _ADDRESS_FIRST.match(text):
+        return True
+    if delimiter not in text:
+        return False
+    return text.count(delimiter) >= max(width - 1, 1) or _ADDRESS_ANYWHERE.search(text) is not None
+
+
+def _check_spanning_fields(
+    path: Path, delimiter: str, width: int, start: int, cells: list[str]
+) -> None:
     """Refuse a quoted field whose lines after its first look like rows of their own.
 
     A stray `"` opens a field that only the next `"`, maybe rows later, closes: the csv module
     (RFC 4180 §2.6) then reads every row between as text of that one field, and five
-    recipients become one `To:` and greeting. A swallowed row holds the delimiter (or, in a
-    one-column list, is an address); a real multi-line cell (a postal address, a note) holds
-    neither on its later lines. `Eve\nBcc: x@y.example` is text, not a row: kept.
+    recipients become one `To:` and greeting. A swallowed line reads as a row when it starts
+    with an address (a one-column list, or the email column first), holds as many delimiters
+    as a record of `width` columns, or holds the delimiter and an address. A real multi-line
+    cell keeps its text: a postal address (`75002 Paris, France` in a list of three columns
+    or more) or a note; `Eve\nBcc: x@y.example` is text, not a row.
     """
     line = start
     for cell in cells:
         parts = _LINE_BREAK.split(cell)
         for later in parts[1:]:
-            if delimiter in later or _ADDRESS_FIRST.match(later):
+            if _looks_like_a_row(later, delimiter, width):
                 shown = later if len(later) <= 40 else later[:37] + "..."
                 raise InputError(
                     f"a quoted field opened on this line runs over {len(parts)} lines and holds"
@@ -197,10 +210,12 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
         # quote left open, which would otherwise swallow the rows after it without a word.
         last: tuple[int, int, list[str]] | None = None
         line = 0
+        width = 0  # the header's: unknown while the header itself is checked
         try:
             for cells in reader:
                 if last is not None:
-                    yield _checked(path, fmt, last, final=False)
+                    yield _checked(path, fmt, width, last, final=False)
+                    width = width or len(last[2])
                 last = (line + 1, reader.line_num, cells)
                 line = reader.line_num
         except csv.Error as exc:
@@ -220,11 +235,11 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
                 hint="check the quotes on this line",
             ) from None
     if last is not None:
-        yield _checked(path, fmt, last, final=True)
+        yield _checked(path, fmt, width, last, final=True)
 
 
 def _checked(
-    path: Path, fmt: TextFormat, record: tuple[int, int, list[str]], *, final: bool
+    path: Path, fmt: TextFormat, width: int, record: tuple[int, int, list[str]], *, final: bool
 ) -> tuple[int, list[str]]:
     start, end, cells = record
     if end > start:
@@ -236,7 +251,7 @@ def _checked(
                 line=start,
                 hint='close the quote (") or remove it',
             )
-        _check_spanning_fields(path, fmt.delimiter, start, cells)
+        _check_spanning_fields(path, fmt.delimiter, width, start, cells)
     return start, cells
 
 
