@@ -203,3 +203,66 @@ def test_only_url_attributes_are_marked() -> None:
         '<!--[if mso]><v:roundrect href="https://x.example/?q=a%20b%26c"><![endif]-->'
     )
     assert re.search("zQ9m", merged) is None
+
+
+def test_a_whole_link_value_with_another_scheme_skips_only_its_row(tmp_path: Path) -> None:
+    # A list value that is the whole href must not become a javascript: or data: link
+    # (it would run code or show a forged page in webmail that allows it); http(s), mailto
+    # and tel are links, a value without a scheme stays relative.
+    from b2bmail.render.personalize import build_per_recipient
+
+    (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
+    (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    (tmp_path / "list.csv").write_text(
+        "email;société;website\n"
+        "a@acme.example;A;javascript:alert(1)\n"
+        "b@acme.example;B;https://b.example/x\n"
+        "c@acme.example;C; JavaScript:alert(1)\n"
+        "d@acme.example;D;data:text/html,<h1>x</h1>\n"
+        "e@acme.example;E;tel:+33100000000\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    report = build_per_recipient(
+        tmp_path / "campaign.yaml",
+        tmp_path / "list.csv",
+        out_dir=out,
+        environ={"B2BMAIL_UNSUBSCRIBE_SECRET": SECRET},
+    )
+    assert sorted(p.name.split("-", 1)[1] for p in out.rglob("*.eml")) == [
+        "b@acme.example.eml",
+        "e@acme.example.eml",
+    ]
+    assert [(i.row, i.kind) for i in report.issues] == [
+        (2, "unsafe-url"),
+        (4, "unsafe-url"),
+        (5, "unsafe-url"),
+    ]
+    assert "'website' is a javascript: link" in report.issues[0].detail
+    assert report.skipped == report.issues  # a build failure: exit 1 in the CLI
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("https://x.example/", True),
+        ("HTTP://x.example/", True),
+        ("mailto:a@x.example", True),
+        ("tel:+331", True),
+        ("x.example/page", True),
+        ("javascript:alert(1)", False),
+        ("vbscript:x", False),
+        ("data:text/html,x", False),
+        ("file:///etc/passwd", False),
+    ],
+)
+def test_only_link_schemes_are_written_for_a_whole_url(value: str, safe: bool) -> None:
+    from b2bmail.render.merge import UnsafeUrlValueError
+
+    hole = MergeField("recipient.website", url="url", html=True)
+    if safe:
+        assert hole.encode(value)
+    else:
+        with pytest.raises(UnsafeUrlValueError):
+            hole.encode(value)

@@ -45,6 +45,17 @@ class MissingMergeValueError(InputError):
     """A recipient has no value for a merge field that has no fallback."""
 
 
+class UnsafeUrlValueError(InputError):
+    """A value that is a whole link (`href="{{ recipient.website }}"`) names a scheme other
+    than http, https, mailto or tel: `javascript:` or `data:` from a list would become a link
+    that runs code or shows a forged page, so it is never written."""
+
+
+# RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) followed by ":".
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
 #: Where in a URL a merge field sits: "" (not in a URL), the whole URL, one component (a
 #: path segment, query or fragment), or the address of a mailto: URL.
 UrlPlace = Literal["", "url", "component", "address"]
@@ -69,8 +80,17 @@ class MergeField:
     html: bool = False  # then HTML-escaped (text and attribute values alike)
 
     def encode(self, text: str) -> str:
-        """The value as written in this hole."""
+        """The value as written in this hole. A whole-URL value with a scheme other than
+        LINK_SCHEMES raises UnsafeUrlValueError (a scheme-less value stays relative)."""
         if self.url:
+            if self.url == "url":
+                scheme = _SCHEME.match(text)
+                if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+                    raise UnsafeUrlValueError(
+                        f"the value of merge field '{self.name}' is a {scheme.group(1)}: link,"
+                        " and only http, https, mailto and tel links are written",
+                        hint="correct the value in the list",
+                    )
             text = quote(text, safe=_SAFE_BY_PLACE[self.url])
         return html.escape(text, quote=True) if self.html else text
 

@@ -32,6 +32,7 @@ from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.fastmime import HeaderTooLongError, clean_value, cleaning_notes
+from b2bmail.render.merge import UnsafeUrlValueError
 from b2bmail.render.personalize_plan import segment_plans
 from b2bmail.render.personalize_write import write_messages
 from b2bmail.render.stages import JOURNEY_STAGES
@@ -112,7 +113,7 @@ class PersonalizedMessage:
 
 
 #: Kinds of RowIssue for rows routed to a segment whose message could not be built.
-BUILD_FAILURES = frozenset({"missing", "smtputf8", "too-long"})
+BUILD_FAILURES = frozenset({"missing", "smtputf8", "too-long", "unsafe-url"})
 #: The bucket of rows routed to a segment but not written (build failure, segment not selected).
 SKIPPED = "skipped"
 
@@ -121,7 +122,7 @@ SKIPPED = "skipped"
 class RowIssue:
     """A row reported during personalisation. Every row not written has exactly one, in its
     bucket: a routing bucket (`invalid`, `duplicate`, `suppressed`, `unassigned`; kind = the
-    bucket) or `skipped` (kind `missing`, `smtputf8`, `too-long` or `not-selected`). A row
+    bucket) or `skipped` (kind `missing`, `smtputf8`, `too-long`, `unsafe-url` or `not-selected`). A row
     written with a cleaned value has kind `cleaned` and its segment as bucket."""
 
     row: int
@@ -255,6 +256,9 @@ class Personalizer:
             data = skeleton.assemble(
                 values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
             )
+        except UnsafeUrlValueError as exc:
+            self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
+            return None
         except HeaderTooLongError as exc:
             detail = (
                 f"its List-Unsubscribe URL is {exc.length} characters once merged, and a header "
