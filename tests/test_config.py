@@ -201,6 +201,26 @@ def test_nesting_limit_at_one_hundred_levels() -> None:
     )
 
 
+def test_an_alias_counts_the_nesting_it_repeats() -> None:
+    # The anchored list holds 99 levels; the mapping around it is one more.
+    assert compose_yaml("a: &x " + _nested(99) + "\nb: *x", "f.yaml") is not None  # 1 + 99
+    with pytest.raises(ConfigError) as info:
+        compose_yaml("a: &x " + _nested(99) + "\nb: [*x]", "f.yaml")  # 1 + 1 + 99
+    assert (info.value.line, info.value.message) == (
+        2,
+        "lists and mappings nested deeper than 100 levels",
+    )
+
+
+def test_an_alias_inside_its_own_anchor_is_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        compose_yaml("a: 1\nloop: &r [x, *r]\n", "f.yaml")
+    assert str(info.value) == (
+        "f.yaml:2: alias *r inside its own anchor &r (a loop)"
+        " — repeat the content instead of nesting it in itself"
+    )
+
+
 @pytest.mark.parametrize(
     ("nested", "line"),
     [

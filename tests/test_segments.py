@@ -160,6 +160,11 @@ def test_order_benefits_tie_break_without_declaration() -> None:
             4,
             "nested deeper than 100 levels",
         ),
+        (
+            "segments:\n  - id: a\n    name: x\n    rule: &r {not: *r}\n",
+            4,
+            "alias *r inside its own anchor &r (a loop)",
+        ),
     ],
     ids=[
         "slug",
@@ -172,6 +177,7 @@ def test_order_benefits_tie_break_without_declaration() -> None:
         "syntax",
         "python-tag",
         "nested-600",
+        "rule-loop",
     ],
 )
 def test_load_errors_carry_line(tmp_path: Path, text: str, line: int, needle: str) -> None:

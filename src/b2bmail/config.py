@@ -40,7 +40,7 @@ _MAPPING_KEY_TAGS = frozenset({f"{_YAML_TAG_PREFIX}merge", f"{_YAML_TAG_PREFIX}v
 class _RefusedYAMLError(yaml.MarkedYAMLError):
     """A document the checked loader refuses, with the mark of the node and what to do."""
 
-    def __init__(self, problem: str, mark: yaml.Mark, hint: str) -> None:
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
         super().__init__(problem=problem, problem_mark=mark)
         self.hint = hint
 
@@ -51,28 +51,56 @@ def _tag_name(tag: str) -> str:
 
 class _CheckedLoader(yaml.SafeLoader):
     """SafeLoader that refuses, at the node's line, what would otherwise fail later with none:
-    nesting beyond `MAX_NESTING`, tags without a safe constructor (`!foo`, `!!python/object`)
-    and scalars their tag cannot read (`!!int "x"`, a 13th month)."""
+    nesting beyond `MAX_NESTING` (aliases counted as if written out, an alias inside its own
+    anchor refused), tags without a safe constructor (`!foo`, `!!python/object`) and scalars
+    their tag cannot read (`!!int "x"`, a 13th month)."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.depth = 0
+        self.depth = 0  # lists and mappings open around the next node
+        self.heights: dict[yaml.Node, int] = {}  # lists and mappings in a node, itself included
+        self.open_anchors: set[str] = set()
+
+    def _check_depth(self, depth: int, mark: Any) -> None:
+        if depth > MAX_NESTING:
+            raise _RefusedYAMLError(
+                f"lists and mappings nested deeper than {MAX_NESTING} levels",
+                mark,
+                "flatten the structure",
+            )
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        if self.check_event(yaml.AliasEvent):  # an anchored node, checked where it was defined
-            return cast(yaml.Node, super().compose_node(parent, index))
-        nests = 1 if self.check_event(yaml.CollectionStartEvent) else 0
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise _RefusedYAMLError(
+                    f"alias *{event.anchor} inside its own anchor &{event.anchor} (a loop)",
+                    event.start_mark,
+                    "repeat the content instead of nesting it in itself",
+                )
+            node = cast(yaml.Node, super().compose_node(parent, index))
+            # Checked where its anchor was written; here it repeats the anchor's nesting.
+            self._check_depth(self.depth + self.heights.get(node, 0), event.start_mark)
+            return node
+        nests = 1 if isinstance(event, yaml.CollectionStartEvent) else 0
+        self._check_depth(self.depth + nests, event.start_mark)
+        anchor = event.anchor if nests else None
+        if anchor:
+            self.open_anchors.add(anchor)
         self.depth += nests
         try:
-            if self.depth > MAX_NESTING:
-                raise _RefusedYAMLError(
-                    f"lists and mappings nested deeper than {MAX_NESTING} levels",
-                    self.peek_event().start_mark,
-                    "flatten the structure",
-                )
             node = cast(yaml.Node, super().compose_node(parent, index))
         finally:
             self.depth -= nests
+            if anchor:
+                self.open_anchors.discard(anchor)
+        if isinstance(node, yaml.CollectionNode):
+            children = (
+                [child for pair in node.value for child in pair]
+                if isinstance(node, yaml.MappingNode)
+                else node.value
+            )
+            self.heights[node] = 1 + max((self.heights.get(c, 0) for c in children), default=0)
         if node.tag not in self.yaml_constructors and node.tag not in _MAPPING_KEY_TAGS:
             raise _RefusedYAMLError(
                 f"unknown YAML tag '{_tag_name(node.tag)}'",
@@ -97,7 +125,8 @@ def compose_yaml(text: str, source: str | Path) -> yaml.Node | None:
     """The one YAML reader: `text` composed into a node tree (None when empty).
 
     Every way a document can fail — syntax, an unknown tag, a value its tag cannot hold,
-    nesting too deep — is a `ConfigError` at `source:line`, never a YAML or Recursion error.
+    nesting too deep, an alias loop — is a `ConfigError` at `source:line`, never a YAML or
+    Recursion error.
     """
     checked = _CheckedLoader(text)
     try:
