@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from b2bmail.cli import main
@@ -73,3 +74,90 @@ def test_lint_loads_neither_the_build_nor_dns() -> None:
     )
     assert "Usage: " in result.stdout
     assert "HEAVY []" in result.stderr, result.stderr
+
+
+BUG = (
+    "b2bmail: internal error (a bug — please report it): ValueError: boom\\nsecond line"
+    " — run again with --debug to see the traceback\n"
+)
+
+
+def _broken_lint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A page to lint, with the library function `lint` calls made to fail like a bug."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise ValueError("boom\nsecond line")
+
+    import b2bmail.cli.lint
+
+    monkeypatch.setattr(b2bmail.cli.lint, "lint_paths", fail)
+    page = tmp_path / "a.html"
+    page.write_text("<html><body>hi</body></html>", encoding="utf-8")
+    return page
+
+
+def test_internal_error_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Regression: a traceback and exit 1, which a CI gate reads as "found problems".
+    monkeypatch.delenv("B2BMAIL_DEBUG", raising=False)
+    page = _broken_lint(monkeypatch, tmp_path)
+    result = CliRunner().invoke(main, ["lint", str(page)])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", BUG)
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--debug"], {}), ([], {"B2BMAIL_DEBUG": "1"})],
+    ids=["flag", "env"],
+)
+def test_debug_shows_the_traceback_then_the_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], env: dict[str, str]
+) -> None:
+    page = _broken_lint(monkeypatch, tmp_path)
+    result = CliRunner().invoke(main, [*args, "lint", str(page)], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert (
+        'in fail\n    raise ValueError("boom\\nsecond line")\nValueError: boom\nsecond line\n'
+        in (result.stderr)
+    )
+    assert result.stderr.endswith(BUG)
+
+
+def test_debug_off_with_b2bmail_debug_0(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    page = _broken_lint(monkeypatch, tmp_path)
+    result = CliRunner().invoke(main, ["lint", str(page)], env={"B2BMAIL_DEBUG": "0"})
+    assert (result.exit_code, result.stderr) == (2, BUG)
+
+
+def test_click_usage_errors_keep_clicks_message_and_exit_2() -> None:
+    result = CliRunner().invoke(main, ["lint", "--no-such-option"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: ")
+    assert "Error: No such option '--no-such-option'." in result.stderr
+    assert "internal error" not in result.stderr
+    raised = CliRunner().invoke(main, ["rules", "B2B999"])  # a UsageError the command raises
+    assert raised.exit_code == 2
+    assert "Error: unknown rule 'B2B999'" in raised.stderr
+
+
+def test_findings_still_exit_1(tmp_path: Path) -> None:
+    # `lint` leaves through SystemExit(1): the bug boundary must not turn it into 2.
+    page = tmp_path / "a.html"
+    page.write_text('<html><body><img src="https://e.example/a.png"></body></html>')
+    result = CliRunner().invoke(main, ["lint", str(page), "--select", "img-missing-alt"])
+    assert result.exit_code == 1, result.stderr
+    assert " B2B401 [error] image https://e.example/a.png has no alt text" in result.stdout
+
+
+def test_yaml_tag_in_campaign_is_one_line_exit_2(tmp_path: Path) -> None:
+    # Regression: yaml.ConstructorError traceback, exit 1.
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text("name: x\nsubject: !!python/object:os.system x\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(campaign), "--out", str(tmp_path / "o")])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"b2bmail: {campaign}:2: unknown YAML tag '!!python/object:os.system'"
+        " — b2bmail reads plain YAML: remove the tag (quote a value that starts with '!')\n"
+    )

@@ -3,6 +3,7 @@ import os
 import signal
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,30 @@ from b2bmail.output import (
     refuse_overwriting_inputs,
     write_atomic,
 )
+
+
+def _umask_now() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@pytest.fixture(autouse=True)
+def _umask_left_as_found() -> Iterator[None]:
+    # The umask is process-wide: a test that changes it changes every later test's files.
+    before = _umask_now()
+    yield
+    assert _umask_now() == before, f"the test left the umask at {_umask_now():03o}"
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """Umask 022 during the test, the runner's own umask back after it."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
@@ -37,8 +62,8 @@ def test_atomic_directory_keeps_previous_output_on_failure(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.usefixtures("umask_022")
 def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
-    os.umask(0o022)
     write_atomic(tmp_path / "f", "x")
     with atomic_directory(tmp_path / "d") as staging:
         (staging / "x").write_text("x")

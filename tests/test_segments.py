@@ -154,6 +154,17 @@ def test_order_benefits_tie_break_without_declaration() -> None:
             "not declared",
         ),
         ("segments:\n  - id: a\n    name: [x\n", 4, "YAML syntax error"),
+        ("segments:\n  - id: a\n    name: !!python/name:os.system x\n", 3, "unknown YAML tag"),
+        (
+            "segments:\n  - id: a\n    name: x\n    rule: " + "{not: " * 600 + "}" * 600 + "\n",
+            4,
+            "nested deeper than 100 levels",
+        ),
+        (
+            "segments:\n  - id: a\n    name: x\n    rule: &r {not: *r}\n",
+            4,
+            "alias *r inside its own anchor &r (a loop)",
+        ),
     ],
     ids=[
         "slug",
@@ -164,6 +175,9 @@ def test_order_benefits_tie_break_without_declaration() -> None:
         "weight-type",
         "undeclared",
         "syntax",
+        "python-tag",
+        "nested-600",
+        "rule-loop",
     ],
 )
 def test_load_errors_carry_line(tmp_path: Path, text: str, line: int, needle: str) -> None:

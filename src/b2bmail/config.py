@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from babel import Locale, UnknownLocaleError
@@ -25,8 +26,151 @@ from b2bmail.errors import ConfigError
 # Located YAML: the helpers segments.py shares.
 
 
+#: Lists and mappings nested deeper than this are refused. No hand-written configuration comes
+#: near it, and it keeps every recursive step (composing, segment rules, Jinja) far below
+#: Python's recursion limit, so a hostile file gets a line number instead of a RecursionError.
+MAX_NESTING = 100
+
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+# The merge key `<<` and the value key `=` have no constructor of their own: the mapping that
+# holds them resolves them (YAML 1.1 merge and value types).
+_MAPPING_KEY_TAGS = frozenset({f"{_YAML_TAG_PREFIX}merge", f"{_YAML_TAG_PREFIX}value"})
+
+
+class _RefusedYAMLError(yaml.MarkedYAMLError):
+    """A document the checked loader refuses, with the mark of the node and what to do."""
+
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
+
+
+class _CheckedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses, at the node's line, what would otherwise fail later with none:
+    nesting beyond `MAX_NESTING` (aliases counted as if written out, an alias inside its own
+    anchor refused), tags without a safe constructor (`!foo`, `!!python/object`) and scalars
+    their tag cannot read (`!!int "x"`, a 13th month)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0  # lists and mappings open around the next node
+        self.heights: dict[yaml.Node, int] = {}  # lists and mappings in a node, itself included
+        self.open_anchors: set[str] = set()
+
+    def _check_depth(self, depth: int, mark: Any) -> None:
+        if depth > MAX_NESTING:
+            raise _RefusedYAMLError(
+                f"lists and mappings nested deeper than {MAX_NESTING} levels",
+                mark,
+                "flatten the structure",
+            )
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise _RefusedYAMLError(
+                    f"alias *{event.anchor} inside its own anchor &{event.anchor} (a loop)",
+                    event.start_mark,
+                    "repeat the content instead of nesting it in itself",
+                )
+            node = cast(yaml.Node, super().compose_node(parent, index))
+            # Checked where its anchor was written; here it repeats the anchor's nesting.
+            self._check_depth(self.depth + self.heights.get(node, 0), event.start_mark)
+            return node
+        nests = 1 if isinstance(event, yaml.CollectionStartEvent) else 0
+        self._check_depth(self.depth + nests, event.start_mark)
+        anchor = event.anchor if nests else None
+        if anchor:
+            self.open_anchors.add(anchor)
+        self.depth += nests
+        try:
+            node = cast(yaml.Node, super().compose_node(parent, index))
+        finally:
+            self.depth -= nests
+            if anchor:
+                self.open_anchors.discard(anchor)
+        if isinstance(node, yaml.CollectionNode):
+            children = (
+                [child for pair in node.value for child in pair]
+                if isinstance(node, yaml.MappingNode)
+                else node.value
+            )
+            self.heights[node] = 1 + max((self.heights.get(c, 0) for c in children), default=0)
+        if node.tag not in self.yaml_constructors and node.tag not in _MAPPING_KEY_TAGS:
+            raise _RefusedYAMLError(
+                f"unknown YAML tag '{_tag_name(node.tag)}'",
+                node.start_mark,
+                "b2bmail reads plain YAML: remove the tag (quote a value that starts with '!')",
+            )
+        if isinstance(node, yaml.ScalarNode) and node.tag not in _MAPPING_KEY_TAGS:
+            try:
+                self.construct_object(node)
+            # What PyYAML's scalar constructors raise on a value their tag cannot hold.
+            except (ValueError, KeyError, AttributeError, TypeError) as exc:
+                detail = f" ({exc})" if isinstance(exc, ValueError) else ""
+                raise _RefusedYAMLError(
+                    f"{node.value!r} is not a valid {_tag_name(node.tag)}{detail}",
+                    node.start_mark,
+                    "fix the value, or quote it to keep it as text",
+                ) from None
+        return node
+
+
+def compose_yaml(text: str, source: str | Path) -> yaml.Node | None:
+    """The one YAML reader: `text` composed into a node tree (None when empty).
+
+    Every way a document can fail — syntax, an unknown tag, a value its tag cannot hold,
+    nesting too deep, an alias loop — is a `ConfigError` at `source:line`, never a YAML or
+    Recursion error.
+    """
+    checked = _CheckedLoader(text)
+    try:
+        # Constructed once in full so what later reads the nodes (`to_python`) cannot fail; the
+        # tree comes from a second, plain compose because construction rewrites merge keys.
+        checked.get_single_data()
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if (
+            exc.context
+            and exc.context_mark
+            and exc.problem_mark
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
+            problem = f"{problem} ({exc.context} started on line {exc.context_mark.line + 1})"
+        if isinstance(exc, _RefusedYAMLError):
+            message, hint = problem, exc.hint
+        elif isinstance(exc, yaml.constructor.ConstructorError):
+            message, hint = f"YAML error: {problem}", "fix the value on that line"
+        else:
+            message, hint = (
+                f"YAML syntax error: {problem}",
+                "fix the indentation or quoting on that line",
+            )
+        raise ConfigError(
+            message, path=source, line=mark.line + 1 if mark else None, hint=hint
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", path=source, hint="fix the YAML syntax") from None
+    except RecursionError:  # only when called already deep in the stack: MAX_NESTING is far below
+        raise ConfigError(
+            "YAML nested too deeply to read",
+            path=source,
+            line=checked.get_mark().line + 1,
+            hint="flatten the structure",
+        ) from None
+    finally:
+        checked.dispose()
+
+
 def load_yaml_node(path: str | Path, *, what: str = "file") -> yaml.Node:
-    """Read and compose a YAML file into a node tree; syntax errors carry their line."""
+    """Read and compose a YAML file into a node tree; every error carries its line."""
     source = Path(path)
     try:
         text = source.read_text(encoding="utf-8")
@@ -40,26 +184,7 @@ def load_yaml_node(path: str | Path, *, what: str = "file") -> yaml.Node:
         raise ConfigError(
             f"cannot read {what}: {exc}", path=source, hint="save it as UTF-8 text"
         ) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if (
-            exc.context
-            and exc.context_mark
-            and exc.problem_mark
-            and exc.context_mark.line != exc.problem_mark.line
-        ):
-            problem = f"{problem} ({exc.context} started on line {exc.context_mark.line + 1})"
-        raise ConfigError(
-            f"YAML syntax error: {problem}",
-            path=source,
-            line=mark.line + 1 if mark else None,
-            hint="fix the indentation or quoting on that line",
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", path=source, hint="fix the YAML syntax") from None
+    node = compose_yaml(text, source)
     if node is None:
         raise ConfigError(
             f"{what} is empty",
@@ -277,6 +402,18 @@ class Campaign:
 
 def _address(node: yaml.Node, path: Path, what: str) -> str:
     text = expect_str(node, path, what)
+    # RFC 5322 §2.2: a field body is printable characters, space and tab; a CR or LF would end
+    # From/Reply-To early (the mail library refuses it mid-build, after the work is done).
+    control = next(
+        (char for char in text if char != "\t" and unicodedata.category(char) == "Cc"), None
+    )
+    if control is not None:
+        raise ConfigError(
+            f"{what} {text!r} contains the control character {control!r}",
+            path=path,
+            line=line_of(node),
+            hint="write the address on one line, without escapes such as \\r or \\n",
+        )
     _, addr = parseaddr(text)
     if "@" not in addr or " " in addr:
         raise ConfigError(

@@ -206,3 +206,13 @@ def test_malformed_model_is_a_config_error(tmp_path: Path) -> None:
     path.write_text("thresholds: {medium: 20, high: 45}\nfactors:\n  x: {weight: 1}\n")
     with pytest.raises(ConfigError, match="malformed risk model"):
         load_risk_model(path)
+
+
+def test_risk_model_is_read_by_the_checked_yaml_loader(tmp_path: Path) -> None:
+    # Regression: yaml.safe_load let a ConstructorError escape as a traceback.
+    path = tmp_path / "risk.yaml"
+    path.write_text("thresholds: {medium: 20, high: 45}\nfactors: !foo {}\n")
+    with pytest.raises(ConfigError) as info:
+        load_risk_model(path)
+    assert (info.value.path, info.value.line) == (str(path), 2)
+    assert "unknown YAML tag '!foo'" in str(info.value)

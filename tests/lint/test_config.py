@@ -81,6 +81,39 @@ def test_bad_config_is_a_config_error_with_path(tmp_path: Path, text: str, fragm
     assert str(path) in str(caught.value)
 
 
+def test_toml_syntax_error_carries_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tool.b2bmail.lint]\nselect = ["B2B4"\nignore = []\n')
+    with pytest.raises(ConfigError) as caught:
+        load_lint_config(path)
+    assert (caught.value.line, caught.value.column) == (3, 1)
+    assert str(caught.value).startswith(f"{path}:3:1: invalid TOML: ")
+    assert "(at line" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pyproject.toml", "[tool.b2bmail.lint]\nselect = " + "[" * 600 + "]" * 600 + "\n"),
+        ("b2bmail.toml", "select = " + "{a = " * 600 + "1" + "}" * 600 + "\n"),
+    ],
+    ids=["pyproject-arrays", "dedicated-inline-tables"],
+)
+def test_toml_nested_600_deep_is_a_config_error(tmp_path: Path, name: str, text: str) -> None:
+    # Regression: tomllib's RecursionError escaped as a traceback (exit 1).
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_lint_config(path)
+    assert str(caught.value) == f"{path}: lint configuration nested too deeply to read — flatten it"
+
+
+def test_tool_b2bmail_that_is_not_a_table_is_a_config_error(tmp_path: Path) -> None:
+    # Regression: AttributeError ('str' object has no attribute 'get').
+    path = write(tmp_path, '[tool]\nb2bmail = "lint everything"\n')
+    with pytest.raises(ConfigError, match=r"\[tool.b2bmail\] must be a table"):
+        load_lint_config(path)
+
+
 def test_disable_next_line() -> None:
     html = page(
         '\n<!-- b2bmail-disable-next-line B2B401 -->\n<img src="https://e.com/a.png" width="1" height="1">'

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import traceback
 import unicodedata
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -43,8 +45,23 @@ COMMAND_MODULES = {
 }
 
 
+def report_bug(ctx: click.Context, exc: Exception) -> NoReturn:
+    """Any other exception is a bug: one line and exit 2 (never 1, which a CI gate reads as
+    "found problems"); the traceback only with `--debug` or B2BMAIL_DEBUG=1."""
+    if ctx.params.get("debug"):
+        click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+    name = type(exc).__qualname__
+    click.echo(
+        f"b2bmail: internal error (a bug — please report it): {one_line(f'{name}: {exc}')}"
+        " — run again with --debug to see the traceback",
+        err=True,
+    )
+    ctx.exit(EXIT_CANNOT_RUN)
+
+
 class B2bmailGroup(click.Group):
-    """Turns a `B2bmailError` raised anywhere below into one line on stderr and exit 2.
+    """Turns a `B2bmailError` raised anywhere below into one line on stderr and exit 2, and any
+    other exception into one line saying it is a bug (the traceback with `--debug`).
 
     Commands are loaded lazily from `COMMAND_MODULES` (Click's lazy-group pattern): each
     module registers its commands on `main` with `@main.command()` when it is imported.
@@ -77,11 +94,23 @@ class B2bmailGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("b2bmail: interrupted", err=True)
             ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise  # Click's own ways out: usage errors (exit 2), ctx.exit(code), abort
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # `b2bmail ... | head`: Click closes quietly
+            report_bug(ctx, exc)
 
 
 @click.group(cls=B2bmailGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="b2bmail")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="B2BMAIL_DEBUG",
+    help="On an internal error, show the traceback (also B2BMAIL_DEBUG=1).",
+)
+def main(debug: bool) -> None:
     """Build, lint and audit B2B email campaigns.
 
     \b

@@ -15,8 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from b2bmail.config import compose_yaml, to_python
 from b2bmail.deliverability.mx import MxAnalysis
 from b2bmail.deliverability.providers import ProviderGuess
 from b2bmail.deliverability.signals import AuthSignals
@@ -101,7 +100,8 @@ def _packaged_model() -> RiskModel:
 
 
 def _parse_model(text: str, where: str) -> RiskModel:
-    data: Any = yaml.safe_load(text)
+    node = compose_yaml(text, where)
+    data: Any = to_python(node) if node is not None else None
     try:
         thresholds = {k: int(v) for k, v in data["thresholds"].items()}
         factors = {

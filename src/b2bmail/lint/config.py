@@ -9,6 +9,7 @@ Keys (all optional):
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from b2bmail.lint.problem import SEVERITIES, Severity
 from b2bmail.lint.registry import Rule, all_rules, default_thresholds
 
 _KEYS = {"select", "ignore", "severity", "thresholds"}
+_TOML_AT = re.compile(r" \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,24 @@ def read_config_file(path: Path) -> Mapping[str, Any]:
             hint="point --config at a TOML file",
         ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=path, hint="fix the syntax") from exc
-    section = data.get("tool", {}).get("b2bmail", {}).get("lint")
+        # tomllib puts the place in the message only: "... (at line 3, column 9)".
+        where = _TOML_AT.search(str(exc))
+        raise ConfigError(
+            f"invalid TOML: {_TOML_AT.sub('', str(exc))}",
+            path=path,
+            line=int(where["line"]) if where else None,
+            column=int(where["column"]) if where else None,
+            hint="fix the syntax",
+        ) from exc
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(
+            "lint configuration nested too deeply to read", path=path, hint="flatten it"
+        ) from None
+    tool = data.get("tool", {})  # another tool's `tool = ...` is not ours to judge
+    ours = tool.get("b2bmail", {}) if isinstance(tool, Mapping) else {}
+    if not isinstance(ours, Mapping):
+        raise ConfigError("[tool.b2bmail] must be a table", path=path)
+    section = ours.get("lint")
     if section is None and path.name != "pyproject.toml":
         section = {k: v for k, v in data.items() if k in _KEYS} or data.get("lint", {})
     if section is None:
