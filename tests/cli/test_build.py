@@ -7,6 +7,9 @@ from click.testing import CliRunner
 from tests.render.eml_checks import assert_crlf
 
 from b2bmail.cli import main
+from b2bmail.cli.build import _summary
+from b2bmail.lint.problem import Problem
+from b2bmail.render.pipeline import BuildReport
 from b2bmail.starter import scaffold_campaign
 
 
@@ -266,3 +269,21 @@ def test_per_recipient_build_of_the_starter_follows_each_contacts_stage(
         assert shown == [expected], path.name
         checked += 1
     assert checked == report["messages"]
+
+
+def test_summary_escapes_control_characters_of_lint_messages() -> None:
+    # A lint message quoting the email may hold a newline: it must not start a line of its own
+    # (CI reads `::warning …` at a line start as a GitHub Actions workflow command).
+    problem = Problem(
+        "o/a/email.html", "B2B312", "external-stylesheet", "error", "x.css\n::warning::pwned\x01", 3
+    )
+    report = BuildReport(
+        build=None,  # type: ignore[arg-type]  # the summary reads the manifest and problems only
+        out_dir=Path("o"),
+        manifest={"segments": []},
+        problems=(problem,),
+        linted=True,
+    )
+    assert _summary(report).splitlines()[-1] == (
+        "o/a/email.html:3: error: B2B312 external-stylesheet: x.css\\n::warning::pwned\\x01"
+    )
