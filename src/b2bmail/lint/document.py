@@ -32,7 +32,8 @@ T = TypeVar("T")
 # huge_tree: libxml2 stops at 256 levels of nesting without it, and everything past the first
 # too-deep element would go unchecked (a `javascript:` link 300 levels down linted clean);
 # with it libxml2 goes to 2048 levels and past that stops with a fatal error, which
-# `_parse` turns into "too deeply nested to check". It also lifts the 10 MB text-node limit.
+# `_parse` turns into "too deeply nested to check". It also lifts libxml2's 10 MB limit on a
+# text node: MAX_HTML_BYTES bounds the input instead.
 _PARSER = etree.HTMLParser(encoding="utf-8", huge_tree=True)
 _EMPTY = b"<html><head></head><body></body></html>"
 #: The largest HTML lint reads, in UTF-8 bytes. Tree, indexes and problems take up to about
