@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,20 @@ def test_an_html_file_at_the_size_limit_is_linted(tmp_path: Path) -> None:
     path = tmp_path / "big.html"
     path.write_bytes(b"<p>x</p>" + b" " * (2_000_000 - 8))
     assert read_document(path).elements("p")
+
+
+@pytest.mark.parametrize("name", ["big.html", "big.eml"])
+def test_a_50_mb_file_is_refused_in_bounded_memory(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    with path.open("wb") as file:
+        file.truncate(50_000_000)  # sparse: nothing written
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="the most lint reads"):
+            read_document(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Read up to the limit and one byte (2 or 25 MB), never the whole 50 MB file (1.6 GB once
+    # parsed, for an HTML file).
+    assert peak < 30_000_000
