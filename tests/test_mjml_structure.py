@@ -40,3 +40,35 @@ def test_html_inside_ending_tags_is_not_checked() -> None:
 def test_a_document_without_a_body() -> None:
     error = first_structure_error("<mjml><mj-head></mj-head></mjml>")
     assert error is not None and error.kind == "no-body" and error.line == 1
+
+
+def _nested(divs: int, inside: str = "x") -> str:
+    """`divs` nested divs in an mj-text: tags nested 5 + `divs` deep (mjml … mj-text, divs)."""
+    return (
+        "<mjml><mj-body><mj-section><mj-column><mj-text>\n"
+        + "<div>" * divs
+        + inside
+        + "</div>" * divs
+        + "</mj-text></mj-column></mj-section></mj-body></mjml>"
+    )
+
+
+def test_nesting_at_the_limit_passes() -> None:
+    # Void elements, self-closing tags and comments hold nothing: they do not nest.
+    inside = '<br><img src="a.png"><hr/><p/><!-- <div><div> --><span>x</span>'
+    assert first_structure_error(_nested(94, inside)) is None  # the span is at depth 100
+
+
+def test_nesting_one_past_the_limit_is_refused_with_its_line() -> None:
+    error = first_structure_error(_nested(96))  # the last div is at depth 101
+    assert error is not None
+    assert (error.kind, error.tag, error.line) == ("deep", "div", 2)
+    assert error.message == (
+        "<div> is nested more than 100 levels deep: MJML is never this deep, and MRML crashes on it"
+    )
+
+
+def test_closing_tags_bring_the_depth_back() -> None:
+    # 200 divs in a row, each closed: never deeper than 6.
+    source = _nested(0, "<div>a</div>" * 200)
+    assert first_structure_error(source) is None

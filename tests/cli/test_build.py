@@ -1,5 +1,7 @@
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,9 @@ from click.testing import CliRunner
 from tests.render.eml_checks import assert_crlf
 
 from b2bmail.cli import main
+from b2bmail.cli.build import _summary
+from b2bmail.lint.problem import Problem
+from b2bmail.render.pipeline import BuildReport
 from b2bmail.starter import scaffold_campaign
 
 
@@ -293,3 +298,51 @@ def test_per_recipient_build_of_the_starter_follows_each_contacts_stage(
         assert shown == [expected], path.name
         checked += 1
     assert checked == report["messages"]
+
+
+def test_summary_escapes_control_characters_of_lint_messages() -> None:
+    # A lint message quoting the email may hold a newline: it must not start a line of its own
+    # (CI reads `::warning …` at a line start as a GitHub Actions workflow command).
+    problem = Problem(
+        "o/a/email.html", "B2B312", "external-stylesheet", "error", "x.css\n::warning::pwned\x01", 3
+    )
+    report = BuildReport(
+        build=None,  # type: ignore[arg-type]  # the summary reads the manifest and problems only
+        out_dir=Path("o"),
+        manifest={"segments": []},
+        problems=(problem,),
+        linted=True,
+    )
+    assert _summary(report).splitlines()[-1] == (
+        "o/a/email.html:3: error: B2B312 external-stylesheet: x.css\\n::warning::pwned\\x01"
+    )
+
+
+def deepen(template: Path) -> None:
+    """Put 10,000 nested divs in the template's body (MRML crashed on them: SIGSEGV)."""
+    deep = "<div>" * 10_000 + "</div>" * 10_000
+    _edit(
+        template,
+        "{% block body %}",
+        "{% block body %}<mj-section><mj-column><mj-text>" + deep + "</mj-text></mj-column>"
+        "</mj-section>",
+    )
+
+
+def test_mjml_nested_too_deep_stops_the_build_with_one_line(campaign: Path, tmp_path: Path) -> None:
+    deepen(campaign.parent / "templates" / "newsletter.mjml")
+    # In a process of its own: MRML's crash would take the test run down with it.
+    result = subprocess.run(
+        [sys.executable, "-m", "b2bmail", "build", str(campaign), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    [line] = result.stderr.splitlines()
+    rendered = f"b2bmail: {campaign.parent / 'templates' / 'newsletter.mjml'} (rendered by Jinja):"
+    assert re.fullmatch(
+        re.escape(rendered) + r"\d+: <div> is nested more than 100 levels deep: MJML is never this "
+        r"deep, and MRML crashes on it — flatten the markup",
+        line,
+    )

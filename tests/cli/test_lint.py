@@ -246,3 +246,24 @@ def test_binary_config_exits_2_with_one_line(files: Path, tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert "not UTF-8 text" in result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github", "sarif", "junit"])
+def test_no_format_lets_the_email_write_a_workflow_command(files: Path, output_format: str) -> None:
+    # A stylesheet URL holding newlines (`&#10;`) and U+0001, quoted in the B2B312 message.
+    href = "https://a.example/x.css&#10;::warning file=a.html::pwned&#10;::stop-commands::tok&#1;"
+    (files / "inject.html").write_text(
+        CLEAN.replace("<title>", f'<link rel="stylesheet" href="{href}"><title>'),
+        encoding="utf-8",
+    )
+    code, out, _err = run("lint", "inject.html", "--format", output_format)
+    assert code == 1
+    assert "\x01" not in out
+    assert [line for line in out.splitlines() if line.startswith(("::warning", "::stop"))] == []
+    if output_format == "json":
+        out = " ".join(p["message"] for p in json.loads(out))
+    elif output_format == "sarif":
+        out = " ".join(r["message"]["text"] for r in json.loads(out)["runs"][0]["results"])
+    elif output_format == "junit":
+        ET.fromstring(out)  # well-formed XML
+    assert "::warning file=a.html::pwned\\n::stop-commands::tok\\x01" in out

@@ -11,13 +11,14 @@ import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
+from tests.cli.test_build import deepen
 
 from b2bmail.cli import main
+from b2bmail.starter import scaffold_campaign
 
 
-def test_serve_shows_a_config_error_in_the_page_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    campaign = tmp_path / "campaign.yaml"
-    campaign.write_text("name: Lettre\nsubject: [unclosed\n", encoding="utf-8")
+def start_serve(campaign: Path) -> tuple[subprocess.Popen[str], str]:
+    """`b2bmail serve CAMPAIGN` in a process of its own, and the URL it printed."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "b2bmail", "serve", str(campaign), "--port", "0"],
         stdout=subprocess.PIPE,
@@ -25,11 +26,19 @@ def test_serve_shows_a_config_error_in_the_page_and_stops_cleanly_on_ctrl_c(tmp_
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    if "http://127.0.0.1:" not in first:
+        proc.kill()
+        raise AssertionError(f"no URL printed: {first!r} {proc.communicate(timeout=10)}")
+    return proc, first[first.index("http://") :].split()[0]
+
+
+def test_serve_shows_a_config_error_in_the_page_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    campaign = tmp_path / "campaign.yaml"
+    campaign.write_text("name: Lettre\nsubject: [unclosed\n", encoding="utf-8")
+    proc, url = start_serve(campaign)
     try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert "http://127.0.0.1:" in first, first
-        url = first[first.index("http://") :].split()[0]
         with urllib.request.urlopen(url + "api/state", timeout=5) as response:
             state = json.load(response)
         assert state["segments"] == []
@@ -51,3 +60,24 @@ def test_serve_needs_an_existing_campaign_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["serve", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_serve_keeps_running_and_shows_mjml_nested_too_deep(tmp_path: Path) -> None:
+    # MRML crashed the whole process (SIGSEGV, no message) on 10,000 nested tags.
+    scaffold_campaign(tmp_path / "c")
+    campaign = tmp_path / "c" / "campaign.yaml"
+    deepen(tmp_path / "c" / "templates" / "newsletter.mjml")
+    proc, url = start_serve(campaign)
+    try:
+        with urllib.request.urlopen(url + "api/state", timeout=5) as response:
+            state = json.load(response)
+        assert state["error"]["message"] == (
+            "<div> is nested more than 100 levels deep: MJML is never this deep, and MRML "
+            "crashes on it"
+        )
+        assert proc.poll() is None  # still serving
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tests.lint.helpers import lint_html
+import time
 
+import pytest
+from tests.lint.helpers import html_codes, lint_html
+
+from b2bmail.errors import InputError
 from b2bmail.lint.api import lint_message
 from b2bmail.lint.document import Document
 
@@ -82,3 +86,58 @@ def test_text_only_message_is_linted_on_its_text() -> None:
     assert all(p.part != "html" for p in problems)
     assert "B2B701" not in {p.code for p in problems}
     assert any(p.code == "B2B703" and p.part == "text" for p in problems)
+
+
+def _nested(levels: int) -> str:
+    """A `javascript:` link under `levels` divs: with <html> and <body>, at depth levels + 3."""
+    link = '<a href="javascript:alert(1)">x</a>'
+    return "<html><body>\n" + "<div>" * levels + link + "</div>" * levels + "</body></html>"
+
+
+@pytest.mark.parametrize("levels", [300, 2045], ids=["past-libxml2-default", "at-the-limit"])
+def test_a_deeply_nested_link_is_linted(levels: int) -> None:
+    # libxml2 stops at 256 levels unless told otherwise: the link was never seen, and the
+    # file linted clean. With huge_tree it reads 2048 levels (libxml2 2.14): the link is at 2048.
+    assert "B2B602" in html_codes(_nested(levels))
+
+
+def test_nesting_past_the_parser_limit_is_an_error_not_a_clean_file() -> None:
+    with pytest.raises(InputError) as caught:
+        Document(path="deep.html", html=_nested(2046))
+    assert caught.value.message == (
+        "elements nested more than 2048 levels deep: too deeply nested to check"
+    )
+    assert (caught.value.path, caught.value.line) == ("deep.html", 2)
+
+
+def test_html_size_at_the_limit_and_one_byte_past() -> None:
+    limit = 2_000_000  # the documented bound (README, "b2bmail lint PATH...")
+    page = "<html><body><p>x</p></body></html>"
+    Document(path="big.html", html=page + " " * (limit - len(page)))  # exactly the limit
+    with pytest.raises(InputError) as caught:
+        Document(path="big.html", html=page + " " * (limit + 1 - len(page)))
+    assert caught.value.message == "the HTML is 2,000,001 bytes; lint reads at most 2,000,000"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # Tens of thousands of problems on one line (minified HTML): each used to search its
+        # tag's whole list and count back over the line (2.5 minutes for 20,000 images).
+        "<html><body>" + '<img src="x.png">' * 20_000 + "</body></html>",
+        # One problem per rule of a long <style> block, each counting the lines before it.
+        "<html><head><style>\n"
+        + "".join(f".c{i} {{ display: flex; position: absolute; }}\n" for i in range(20_000))
+        + "</style></head><body><p>x</p></body></html>",
+        # A disable comment per element: each problem went through every directive.
+        "<html><body>"
+        + '<!-- b2bmail-disable-next-line B2B999 -->\n<img src="x.png">\n' * 20_000
+        + "</body></html>",
+    ],
+    ids=["one-line", "style-block", "directives"],
+)
+def test_tens_of_thousands_of_problems_lint_in_linear_time(html: str) -> None:
+    started = time.process_time()
+    problems = lint_html(html)
+    assert len(problems) >= 40_000
+    assert time.process_time() - started < 5  # about 0.5 s; quadratic, it took minutes

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
-from b2bmail.lint.formats import format_github, format_json, format_junit, format_sarif, format_text
+from b2bmail.lint.formats import (
+    escape_control,
+    format_github,
+    format_json,
+    format_junit,
+    format_sarif,
+    format_text,
+)
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import all_rules
 
@@ -93,3 +100,88 @@ def test_sarif_campaign_segment_is_in_the_message_not_the_uri() -> None:
         result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "c/campaign.yaml"
     )
     assert result["message"]["text"].startswith("[mining] no alt")
+
+
+# Text read from an email that tries to become a GitHub Actions workflow command, break the
+# XML, and reorder a terminal line; and what each field must read once escaped.
+HOSTILE = Problem(
+    "in\njected.html",
+    "B2B312",
+    "external-stylesheet",
+    "error",
+    "stylesheet x.css\n::warning file=a.html::pwned\r\n::stop-commands::tok\x01\u202e end",
+    1,
+    13,
+    '<link href="x.css\x01\u2028">',
+)
+ESCAPED_PATH = "in\\njected.html"
+ESCAPED_MESSAGE = (
+    "stylesheet x.css\\n::warning file=a.html::pwned\\r\\n::stop-commands::tok\\x01\\u202e end"
+)
+ESCAPED_SNIPPET = '<link href="x.css\\x01\\u2028">'
+
+
+def _assert_no_control_characters(output: str) -> None:
+    """One output line per record: no control character but the newlines ending the lines."""
+    unsafe = [c for c in output if (ord(c) < 0x20 and c != "\n") or c in "\x7f\u2028\u202e"]
+    assert unsafe == []
+
+
+def test_escape_control_leaves_printable_text_alone_and_escapes_the_rest() -> None:
+    assert escape_control("prix à 100 € — C:\\mails\\a.html") == "prix à 100 € — C:\\mails\\a.html"
+    assert escape_control("a\tb\nc\rd\x00e\x1bf\x7fg\x85h\u2029i\u2066") == (
+        "a\\tb\\nc\\rd\\x00e\\x1bf\\x7fg\\x85h\\u2029i\\u2066"
+    )
+    assert escape_control("a\u00a0b") == "a\u00a0b"  # a no-break space is text, not control
+
+
+def test_text_output_cannot_start_a_workflow_command() -> None:
+    output = format_text([HOSTILE], [HOSTILE.path])
+    _assert_no_control_characters(output)
+    assert output.splitlines() == [
+        f"{ESCAPED_PATH}:1:13: B2B312 [error] {ESCAPED_MESSAGE}",
+        "1 problem (1 error, 0 warnings, 0 info) in 1 file",
+    ]
+
+
+def test_github_output_is_one_command_per_problem() -> None:
+    output = format_github([HOSTILE], [])
+    _assert_no_control_characters(output)
+    assert output.splitlines() == [
+        "::error file=in\\njected.html,line=1,col=13,title=B2B312 external-stylesheet::"
+        + ESCAPED_MESSAGE
+    ]
+
+
+def test_json_output_holds_escaped_fields() -> None:
+    output = format_json([HOSTILE], [])
+    _assert_no_control_characters(output)
+    data = json.loads(output)[0]
+    assert (data["path"], data["message"], data["snippet"]) == (
+        ESCAPED_PATH,
+        ESCAPED_MESSAGE,
+        ESCAPED_SNIPPET,
+    )
+
+
+def test_sarif_output_holds_escaped_fields() -> None:
+    output = format_sarif([HOSTILE], [], all_rules())
+    _assert_no_control_characters(output)
+    result = json.loads(output)["runs"][0]["results"][0]
+    location = result["locations"][0]["physicalLocation"]
+    assert result["message"]["text"] == ESCAPED_MESSAGE
+    assert location["artifactLocation"]["uri"] == "in%0Ajected.html"  # RFC 3986 §2.1
+    assert location["region"]["snippet"]["text"] == ESCAPED_SNIPPET
+
+
+def test_junit_output_stays_well_formed_xml_with_control_characters() -> None:
+    output = format_junit([HOSTILE], [HOSTILE.path])
+    _assert_no_control_characters(output)
+    root = ET.fromstring(output)  # XML 1.0 cannot hold U+0001: unescaped, this raises
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == ESCAPED_PATH
+    failure = suite.find("testcase/failure")
+    assert failure is not None and failure.get("message") == ESCAPED_MESSAGE
+    assert failure.text == (
+        f"{ESCAPED_PATH}:1:13: B2B312 [error] {ESCAPED_MESSAGE}\n{ESCAPED_SNIPPET}"
+    )

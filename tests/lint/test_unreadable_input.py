@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,74 @@ def test_mjml_that_mrml_cannot_read_still_says_so(
     assert code == 2
     assert err.startswith("b2bmail: email.mjml: cannot compile MJML: ")
     assert err.strip().endswith("— fix the MJML markup")
+
+
+def _deep_mime(levels: int) -> bytes:
+    opening = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(levels)
+    )
+    closing = "".join(f"\r\n--b{i}--\r\n" for i in reversed(range(levels)))
+    html = "Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hi</p>\r\n"
+    return ("From: a@example.com\r\nSubject: Hi\r\n" + opening + html + closing).encode()
+
+
+def lint_in_a_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`b2bmail lint` in a process of its own: a crash (MRML's segfault) is an exit code here,
+    not the end of the test run."""
+    return subprocess.run(
+        [sys.executable, "-m", "b2bmail", "lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    """A folder of files made to crash or blind the linter, and one good file after them."""
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    link = '<a href="javascript:alert(1)">x</a>'
+    (emails / "a-deep.html").write_text(
+        "<html><body>\n" + "<div>" * 3000 + link + "</div>" * 3000 + "</body></html>",
+        encoding="utf-8",
+    )
+    (emails / "b-deep.eml").write_bytes(_deep_mime(600))
+    (emails / "c-deep.mjml").write_text(
+        "<mjml><mj-body><mj-section><mj-column><mj-text>\n"
+        + "<div>" * 10_000
+        + "</div>" * 10_000
+        + "</mj-text></mj-column></mj-section></mj-body></mjml>",
+        encoding="utf-8",
+    )
+    (emails / "d-clean.html").write_text(CLEAN, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_folder_of_too_deep_files_reports_each_and_lints_the_rest(hostile: Path) -> None:
+    result = lint_in_a_process("emails", "--format", "json", cwd=hostile)
+    assert result.returncode == 1, result.stderr  # MRML's crash was 139, with no message
+    found = [(Path(p["path"]).name, p["code"], p["line"]) for p in json.loads(result.stdout)]
+    assert found == [
+        ("a-deep.html", "B2B000", 2),
+        ("b-deep.eml", "B2B000", 1),
+        ("c-deep.mjml", "B2B000", 2),
+    ]
+    messages = [p["message"] for p in json.loads(result.stdout)]
+    assert messages == [
+        "elements nested more than 2048 levels deep: too deeply nested to check — flatten the markup",
+        "MIME parts nested more than 100 levels deep: too deeply nested to read — a real message "
+        "nests a few levels: check what made this file",
+        "<div> is nested more than 100 levels deep: MJML is never this deep, and MRML crashes on it"
+        " — flatten the markup",
+    ]
+
+
+@pytest.mark.parametrize("name", ["a-deep.html", "b-deep.eml", "c-deep.mjml"])
+def test_one_too_deep_file_exits_2_with_one_line(hostile: Path, name: str) -> None:
+    result = lint_in_a_process(f"emails/{name}", cwd=hostile)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"b2bmail: {Path('emails') / name}:")
+    assert "too deeply nested" in result.stderr or "MRML crashes" in result.stderr
+    assert len(result.stderr.splitlines()) == 1

@@ -13,6 +13,7 @@ from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option
 from b2bmail.cli.recipients import recipient_options, run_per_recipient, wants_per_recipient
 from b2bmail.config import parse_date
+from b2bmail.lint.formats import escape_control
 from b2bmail.render.pipeline import BuildReport, build_campaign
 from b2bmail.starter import scaffold_campaign
 
@@ -49,7 +50,8 @@ def _summary(report: BuildReport) -> str:
     # Errors and warnings are listed; info notes only counted (b2bmail lint shows them all).
     shown = [p for p in report.problems if p.severity != "info"]
     for p in shown[:PROBLEMS_SHOWN]:
-        lines.append(f"{p.path}:{p.line}: {p.severity}: {p.code} {p.name}: {p.message}")
+        where, message = escape_control(p.path), escape_control(p.message)
+        lines.append(f"{where}:{p.line}: {p.severity}: {p.code} {p.name}: {message}")
     hidden = len(report.problems) - min(len(shown), PROBLEMS_SHOWN)
     if hidden:
         lines.append(f"{hidden} more lint note(s): b2bmail lint {report.out_dir}")

@@ -7,6 +7,7 @@ passes each built email to `lint_email`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from b2bmail.errors import B2bmailError, InputError
 from b2bmail.lint.config import LintConfig, load_lint_config
 from b2bmail.lint.document import Document
-from b2bmail.lint.problem import Hit, Problem
+from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule
 from b2bmail.lint.sources import (
     LINTABLE_SUFFIXES,
@@ -46,7 +47,9 @@ _DIRECTIVE = re.compile(r"b2bmail-(disable-next-line|disable|enable)\b([^>]*)", 
 @dataclass(frozen=True)
 class _Directive:
     kind: str
-    keys: frozenset[str]  # empty: every rule
+    keys: frozenset[
+        str
+    ]  # each key upper-cased (a code) and lower-cased (a name); empty: every rule
     line: int
 
 
@@ -54,36 +57,48 @@ def _directives(doc: Document) -> list[_Directive]:
     found = []
     for comment in doc.directive_comments:
         text = comment.text or ""
+        line, counted = comment.sourceline or 1, 0
         for match in _DIRECTIVE.finditer(text):
-            keys = frozenset(k for k in re.split(r"[\s,]+", match.group(2).strip()) if k)
-            start = comment.sourceline or 1
-            end = start + text[: match.end()].count("\n")
-            found.append(_Directive(match.group(1).lower(), keys, end))
+            keys = [k for k in re.split(r"[\s,]+", match.group(2).strip()) if k]
+            line += text.count("\n", counted, match.end())
+            counted = match.end()
+            cased = frozenset([*(k.upper() for k in keys), *(k.lower() for k in keys)])
+            found.append(_Directive(match.group(1).lower(), cased, line))
     return found
 
 
 def _covers(keys: frozenset[str], rule: Rule) -> bool:
-    return (
-        not keys or rule.code in {k.upper() for k in keys} or rule.name in {k.lower() for k in keys}
-    )
+    return not keys or rule.code in keys or rule.name in keys
 
 
-def _disabled(directives: list[_Directive], rule: Rule, hit: Hit) -> bool:
-    """Inline `<!-- b2bmail-disable… -->` comments apply to HTML lines only."""
-    if hit.part != "html":
-        return False
-    off = False
-    for directive in directives:
-        if not _covers(directive.keys, rule):
-            continue
-        if directive.kind == "disable-next-line" and hit.line == directive.line + 1:
+@dataclass(frozen=True)
+class _Disabled:
+    """The HTML lines inline `<!-- b2bmail-disable… -->` comments turn one rule off on."""
+
+    next_lines: frozenset[int]  # the line after each disable-next-line
+    lines: list[int]  # each disable / enable, in document order (so by line)...
+    off: list[bool]  # ...and whether the rule is off from there on
+
+    def covers(self, line: int) -> bool:
+        """True when the rule is off at `line`: a bisection, not a pass over every directive
+        for every problem (which was quadratic with thousands of each)."""
+        if line in self.next_lines:
             return True
-        if directive.line <= hit.line:
-            if directive.kind == "disable":
-                off = True
-            elif directive.kind == "enable":
-                off = False
-    return off
+        at = bisect_right(self.lines, line)
+        return at > 0 and self.off[at - 1]
+
+
+def _disabled(directives: list[_Directive], rule: Rule) -> _Disabled | None:
+    """The lines `directives` (in document order) turn `rule` off on (None: no line)."""
+    mine = [d for d in directives if _covers(d.keys, rule)]
+    if not mine:
+        return None
+    toggles = [d for d in mine if d.kind != "disable-next-line"]
+    return _Disabled(
+        frozenset(d.line + 1 for d in mine if d.kind == "disable-next-line"),
+        [d.line for d in toggles],
+        [d.kind == "disable" for d in toggles],
+    )
 
 
 _new_object = object.__new__
@@ -105,10 +120,12 @@ def lint_document(doc: Document, config: LintConfig | None = None) -> list[Probl
     directives = _directives(doc)
     problems = []
     for rule, configured, thresholds in config.plan:
+        # Inline directives apply to HTML lines only.
+        disabled = _disabled(directives, rule) if directives else None
         for hit in rule.check(doc, thresholds):
             if doc.is_empty and hit.part == "html":
                 continue  # a text-only message: there is no HTML to point at
-            if directives and _disabled(directives, rule, hit):
+            if disabled is not None and hit.part == "html" and disabled.covers(hit.line):
                 continue
             problems.append(
                 _problem(

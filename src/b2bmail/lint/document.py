@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import filterfalse, islice
@@ -19,6 +19,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 from lxml import etree
 
+from b2bmail.errors import InputError
 from b2bmail.lint.cached import cached
 from b2bmail.lint.css import Stylesheet, parse_style, parse_stylesheet
 from b2bmail.lint.problem import Hit, Part, Severity
@@ -28,8 +29,19 @@ Element: TypeAlias = Any
 T = TypeVar("T")
 # The plain etree HTML parser, not lxml.html's: lxml.html looks up a Python element class for
 # every element proxy it creates, which cost more than the parse itself on every walk.
-_PARSER = etree.HTMLParser(encoding="utf-8")
+# huge_tree: libxml2 stops at 256 levels of nesting without it, and everything past the first
+# too-deep element would go unchecked (a `javascript:` link 300 levels down linted clean);
+# with it libxml2 goes to 2048 levels and past that stops with a fatal error, which
+# `_parse` turns into "too deeply nested to check". It also lifts libxml2's 10 MB limit on a
+# text node: MAX_HTML_BYTES bounds the input instead.
+_PARSER = etree.HTMLParser(encoding="utf-8", huge_tree=True)
 _EMPTY = b"<html><head></head><body></body></html>"
+#: The largest HTML lint reads, in UTF-8 bytes. Tree, indexes and problems take up to about
+#: 200 bytes of memory per byte of markup (measured: a run of `<img src=x.png>`, three problems
+#: each), so a 50 MB file took gigabytes; and an email 20 times the size at which Gmail clips
+#: it (102 KB) is not one a reader gets whole.
+MAX_HTML_BYTES = 2_000_000
+_DEPTH = re.compile(r"\bdepth\b.*?(\d+)", re.I)
 _ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u034f", "\u00ad", "\ufeff")
 
 
@@ -76,6 +88,8 @@ def qp_size_bound(data: bytes) -> int:
 
 
 _NEWLINE = re.compile("\n")
+# What may follow `<tag` in a start tag of that tag (and not of a longer name).
+_TAG_NAME_ENDS = ("", " ", "\t", "\n", "\r", "/", ">")
 _match_end = re.Match.end
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*\w)?")
 
@@ -132,6 +146,34 @@ def _opens_ghost_table(comment_text: str) -> bool:
     return "[if" in text and "mso" in text and ("<table" in text or "<td" in text)
 
 
+def _parse(data: bytes, path: str, *, in_message: bool) -> Element:
+    """The tree of the HTML `data`; InputError when it is too large, or when libxml2 stopped
+    before its end (a fatal error: past 2048 levels of nesting), as the rest would go unchecked."""
+    if len(data) > MAX_HTML_BYTES:
+        raise InputError(
+            f"the HTML is {len(data):,} bytes; lint reads at most {MAX_HTML_BYTES:,}",
+            path=path,
+            hint="an email this large cannot be delivered whole: cut it down",
+        )
+    root = etree.fromstring(data, parser=_PARSER)
+    log = _PARSER.error_log
+    fatal = log.filter_from_level(etree.ErrorLevels.FATAL) if log else None
+    if fatal:
+        error = fatal[0]
+        depth = _DEPTH.search(error.message)
+        where = f" at line {error.line} of the HTML part" if in_message else ""
+        if depth:
+            message = f"elements nested more than {depth.group(1)} levels deep{where}: too deeply nested to check"
+            hint = "flatten the markup"
+        else:
+            message = f"the HTML parser stopped{where}: {error.message}"
+            hint = "fix the markup"
+        raise InputError(message, path=path, line=None if in_message else error.line, hint=hint)
+    if root is None:  # nothing libxml2 could read as HTML (e.g. only a comment)
+        root = etree.fromstring(_EMPTY, parser=_PARSER)
+    return root
+
+
 class Document:
     """An email parsed once. `lint.sources` builds one from a file, a message or parts."""
 
@@ -165,10 +207,7 @@ class Document:
         # The UTF-8 bytes, for fast substring prechecks (bytes search beats str search on
         # non-ASCII text by an order of magnitude).
         self.data = data
-        root = etree.fromstring(_EMPTY if self.is_empty else data, parser=_PARSER)
-        if root is None:  # nothing libxml2 could read as HTML (e.g. only a comment)
-            root = etree.fromstring(_EMPTY, parser=_PARSER)
-        self.root: Element = root
+        self.root: Element = _parse(_EMPTY if self.is_empty else data, path, in_message=is_message)
         self._by_tag: dict[str, list[Element]] = {}
         # Comments that may hold `b2bmail-disable…` directives (found in the walk).
         self.directive_comments: list[etree._Comment] = []
@@ -179,6 +218,10 @@ class Document:
         self._with_style: list[tuple[Element, str]] = []
         self._memo: dict[str, object] = {}
         self._places: dict[Element, tuple[int, int | None, str]] = {}
+        self._tag_indexes: dict[str, dict[Element, int]] = {}
+        self._run_ends: dict[tuple[str, int], int] = {}
+        self._offsets: dict[tuple[str, int], list[int]] = {}
+        self._text_newlines: dict[Element, list[int]] = {}
         self._starts = [0]  # line starts, found on demand (see _starts_past)
         self._newlines = _NEWLINE.finditer(html)
         self._starts_done = False
@@ -521,27 +564,51 @@ class Document:
         end = starts[line] - 1 if line < len(starts) else len(self.source)
         return self.source[starts[line - 1] : end]
 
-    def _same_line(self, el: Element, tag: str) -> list[Element]:
-        """Elements with `el`'s tag whose start tag ends on `el`'s line, in document order.
-
-        Start tags come in source order, so their lines never decrease along a tag's list:
-        the elements of one line are a run around `el` (no `sourceline` read for the others).
-        """
+    def _tag_index(self, el: Element, tag: str) -> int | None:
+        """Where `el` is in the list of its tag's elements. A long list gets a dict, made once
+        per tag: a `list.index` per problem made tens of thousands of problems quadratic."""
         same = self._by_tag.get(tag)
-        if not same:
-            return [el]
-        try:
-            at = same.index(el)
-        except ValueError:
-            return [el]
-        line = el.sourceline
-        first = at
-        while first and same[first - 1].sourceline == line:
-            first -= 1
-        last = at + 1
-        while last < len(same) and same[last].sourceline == line:
-            last += 1
-        return same[first:last]
+        if same is None:
+            return None
+        if len(same) <= 64:  # a scan at C speed, cheaper than making the dict
+            try:
+                return same.index(el)
+            except ValueError:
+                return None
+        index = self._tag_indexes.get(tag)
+        if index is None:
+            index = self._tag_indexes[tag] = dict(zip(same, range(len(same)), strict=True))
+        return index.get(el)
+
+    def _run_end(self, tag: str, line: int, at: int) -> int:
+        """The index just past the last element with this tag whose start tag ends on `line`,
+        `at` being one of them. Start tags come in source order, so their lines never decrease
+        along a tag's list: the elements of a line are a run. Found once per tag and line."""
+        key = (tag, line)
+        last = self._run_ends.get(key)
+        if last is None:
+            same = self._by_tag[tag]
+            last = at + 1
+            while last < len(same) and same[last].sourceline == line:
+                last += 1
+            self._run_ends[key] = last
+        return last
+
+    def _tag_offsets(self, tag: str, line: int, begin: int, end: int) -> list[int]:
+        """Offsets of every `<tag` from `begin` to `end` (found once per tag and line)."""
+        key = (tag, line)
+        offsets = self._offsets.get(key)
+        if offsets is None:
+            source = self.source
+            needle = "<" + tag
+            size = len(needle)
+            offsets = self._offsets[key] = []
+            offset = source.find(needle, begin, end)
+            while offset != -1:
+                if source[offset + size : offset + size + 1] in _TAG_NAME_ENDS:
+                    offsets.append(offset)
+                offset = source.find(needle, offset + size, end)
+        return offsets
 
     def position(self, el: Element) -> tuple[int, int | None]:
         """(line, column) of the `<` of `el`'s start tag; lxml gives the line where it ends."""
@@ -564,27 +631,30 @@ class Document:
         starts = self._starts_past(line)
         if line > len(starts):
             return line, None
-        group = self._same_line(el, tag)
+        at = self._tag_index(el, tag)
+        if at is None:
+            return line, None
         end = starts[line] if line < len(starts) else len(self.source)
         # A start tag may span lines: look back a few lines for its `<tag`.
         begin = starts[max(0, line - 15)]
-        source = self.source
-        needle = "<" + tag
-        size = len(needle)
-        try:
-            index = group.index(el)
-        except ValueError:
-            return line, None
-        # The elements of the group are the last `<tag`s before the end of the line: count
-        # back from there (rfind), rather than finding every `<tag` of the lines before.
-        back = len(group) - index
-        offset = end
-        while back:
-            offset = source.rfind(needle, begin, offset)
-            if offset == -1:
+        # The elements of the line are the last `<tag`s before its end: `el` is the back-th.
+        back = self._run_end(tag, line, at) - at
+        if back > 8:  # many on one line (minified HTML): every `<tag` of the lines, found once
+            offsets = self._tag_offsets(tag, line, begin, end)
+            if back > len(offsets):
                 return line, None
-            if source[offset + size : offset + size + 1] in ("", " ", "\t", "\n", "\r", "/", ">"):
-                back -= 1
+            offset = offsets[-back]
+        else:  # the usual case: count back from the end of the line
+            source = self.source
+            needle = "<" + tag
+            size = len(needle)
+            offset = end
+            while back:
+                offset = source.rfind(needle, begin, offset)
+                if offset == -1:
+                    return line, None
+                if source[offset + size : offset + size + 1] in _TAG_NAME_ENDS:
+                    back -= 1
         real_line = bisect_right(starts, offset)
         return real_line, offset - starts[real_line - 1] + 1
 
@@ -610,8 +680,12 @@ class Document:
 
     def hit_in_style(self, el: Element, offset: int, message: str) -> Hit:
         """A hit inside the text of a <style> element, `offset` counted from its first character."""
-        text = el.text or ""
-        line = (el.sourceline or 1) + text[:offset].count("\n")
+        newlines = self._text_newlines.get(el)
+        if newlines is None:  # found once per element: a count per hit was quadratic
+            newlines = self._text_newlines[el] = [
+                m.start() for m in _NEWLINE.finditer(el.text or "")
+            ]
+        line = (el.sourceline or 1) + bisect_left(newlines, offset)
         return Hit(message, line, None, self.snippet(line), "html")
 
     def hit_document(self, message: str, part: Part = "html") -> Hit:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from b2bmail import __version__
@@ -16,6 +18,47 @@ FORMATS = ("text", "json", "github", "sarif", "junit")
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# Characters that must not reach the output as themselves: C0 and C1 controls and DEL
+# (Unicode category Cc: a newline in an `<img src>` would start an output line, so CI would
+# read `::warning …` or `::stop-commands::` from the email as a GitHub Actions workflow
+# command; XML 1.0 §2.2 cannot hold U+0001 at all, not even as a character reference), the
+# Unicode line and paragraph separators, and the bidirectional controls that reorder what a
+# terminal shows (CVE-2021-42574, "Trojan Source").
+_ESCAPED = (
+    *range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+    *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+)  # fmt: skip
+_ESCAPES = {code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" for code in _ESCAPED}
+_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def escape_control(text: str) -> str:
+    """`text` with each control, line-separator and bidirectional-control character written
+    as a backslash escape (`\\n`, `\\x01`, `\\u202e`), so that nothing read from an email
+    can start an output line, break the XML, or reorder a terminal line."""
+    if text.isprintable():  # the usual case, at C speed: every escaped character is unprintable
+        return text
+    return text.translate(_ESCAPES)
+
+
+def _escaped(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems with their human text (path, message, snippet) through `escape_control`:
+    every formatter starts here, so no field of any format is written unescaped."""
+    out = []
+    for p in problems:
+        if p.path.isprintable() and p.message.isprintable() and p.snippet.isprintable():
+            out.append(p)
+        else:
+            out.append(
+                replace(
+                    p,
+                    path=escape_control(p.path),
+                    message=escape_control(p.message),
+                    snippet=escape_control(p.snippet),
+                )
+            )
+    return out
 
 
 def _where(problem: Problem) -> str:
@@ -57,6 +100,7 @@ def summary(problems: Sequence[Problem], files: int) -> str:
 
 def format_text(problems: Sequence[Problem], files: Sequence[str]) -> str:
     """`path:line:col: CODE [severity] message`, one per line, then a summary line."""
+    problems = _escaped(problems)
     lines = [f"{_where(p)}: {p.code} [{p.severity}] {p.message}{_part_note(p)}" for p in problems]
     lines.append(summary(problems, len(files)))
     return "\n".join(lines) + "\n"
@@ -64,6 +108,7 @@ def format_text(problems: Sequence[Problem], files: Sequence[str]) -> str:
 
 def format_json(problems: Sequence[Problem], files: Sequence[str]) -> str:
     """A JSON list of problems: path, code, name, severity, message, line, column, snippet, part."""
+    problems = _escaped(problems)
     return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False) + "\n"
 
 
@@ -77,6 +122,7 @@ def _escape_property(text: str) -> str:
 
 def format_github(problems: Sequence[Problem], files: Sequence[str]) -> str:
     """GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=CODE::message`."""
+    problems = _escaped(problems)
     lines = []
     for p in problems:
         props = [f"file={_escape_property(p.path)}", f"line={p.line}"]
@@ -86,6 +132,15 @@ def format_github(problems: Sequence[Problem], files: Sequence[str]) -> str:
         message = _escape_data(f"{p.message}{_part_note(p)}")
         lines.append(f"::{_GITHUB_LEVEL[p.severity]} {','.join(props)}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _uri(path: str) -> str:
+    """A file path as a SARIF artifact URI: `/` separators; a character `escape_control` would
+    escape is percent-encoded instead (RFC 3986 §2.1), as a URI reader decodes it."""
+    uri = path.replace("\\", "/")
+    if uri.isprintable():
+        return uri
+    return "".join(quote(char, safe="") if ord(char) in _ESCAPES else char for char in uri)
 
 
 def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Sequence[Rule]) -> str:
@@ -104,7 +159,7 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
         for rule in rules
     ]
     results = []
-    for p in problems:
+    for raw, p in zip(problems, _escaped(problems), strict=True):
         region: dict[str, object] = {"startLine": p.line}
         if p.column is not None:
             region["startColumn"] = p.column
@@ -112,8 +167,8 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
             region["snippet"] = {"text": p.snippet}
         # A campaign's segment is reported as `campaign.yaml#segment`: the URI names the file
         # (a `#` would read as a URI fragment) and the message names the segment.
-        file, _, segment = p.path.partition("#")
-        prefix = f"[{segment}] " if segment else ""
+        file, _, segment = raw.path.partition("#")
+        prefix = f"[{escape_control(segment)}] " if segment else ""
         result: dict[str, object] = {
             "ruleId": p.code,
             "level": _SARIF_LEVEL[p.severity],
@@ -121,7 +176,7 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.replace("\\", "/")},
+                        "artifactLocation": {"uri": _uri(file)},
                         "region": region,
                     }
                 }
@@ -153,6 +208,8 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
 def format_junit(problems: Sequence[Problem], files: Sequence[str]) -> str:
     """JUnit XML: one test suite per file, one failing test case per error or warning
     (info is reported as a passing case with system-out), a passing case for a clean file."""
+    problems = _escaped(problems)
+    files = [escape_control(path) for path in files]
     suites = ET.Element("testsuites", name="b2bmail lint")
     by_file: dict[str, list[Problem]] = {path: [] for path in files}
     for p in problems:

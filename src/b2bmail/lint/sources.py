@@ -5,16 +5,31 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Mapping
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
 from b2bmail.errors import InputError, TemplateError
-from b2bmail.lint.document import Document, HeaderField
+from b2bmail.lint.document import MAX_HTML_BYTES, Document, HeaderField
 from b2bmail.lint.document import estimate_encoded_size as estimate_encoded_size
 from b2bmail.mjml_structure import first_structure_error
 
 HTML_SUFFIXES = (".html", ".htm")
 LINTABLE_SUFFIXES = (*HTML_SUFFIXES, ".eml", ".mjml")
+#: The largest .eml lint reads: Gmail's limit for a whole message (25 MB). Parsing takes about
+#: five times its size in memory; its HTML part is then held to MAX_HTML_BYTES.
+MAX_MESSAGE_BYTES = 25_000_000
+#: MIME entities nested deeper than this are refused, as Postfix does by default
+#: (`mime_nesting_limit = 100`); a real message nests a handful of levels.
+MAX_MIME_DEPTH = 100
+
+
+def _check_size(raw: bytes, path: str | Path, limit: int) -> None:
+    if len(raw) > limit:
+        raise InputError(
+            f"the file is over {limit:,} bytes, the most lint reads",
+            path=path,
+            hint="an email this large cannot be delivered whole: cut it down",
+        )
 
 
 def header_fields(raw: bytes) -> list[HeaderField]:
@@ -40,19 +55,61 @@ def header_fields(raw: bytes) -> list[HeaderField]:
 
 
 def _decoded_headers(message: EmailMessage, raw_fields: list[HeaderField]) -> list[HeaderField]:
+    """Each field with the decoded value of the first field of its name (`message.get`'s), in
+    one pass: `message.get` scans every header, so a call per field was quadratic."""
+    first: dict[str, tuple[str, str]] = {}
+    for name, raw in message.raw_items():
+        first.setdefault(name.lower(), (name, raw))
+    decoded: dict[str, str] = {}
     out = []
     for field in raw_fields:
-        try:
-            value = str(message.get(field.name, field.value))
-        except Exception:  # a malformed header: keep the raw text; the rules report it
-            value = field.value
+        key = field.name.lower()
+        value = decoded.get(key)
+        if value is None:
+            found = first.get(key)
+            try:
+                value = str(message.policy.header_fetch_parse(*found)) if found else field.value
+            except Exception:  # a malformed header: keep the raw text; the rules report it
+                value = field.value
+            decoded[key] = value
         out.append(HeaderField(field.name, value, field.line, field.value))
     return out
 
 
-def document_from_message(raw: bytes, path: str) -> Document:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+def _nested_too_deep(message: EmailMessage) -> bool:
+    """True when MIME entities nest more than MAX_MIME_DEPTH levels (walked without recursion)."""
+    stack: list[tuple[MIMEPart, int]] = [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_MIME_DEPTH:
+            return True
+        if part.is_multipart():  # multipart/* and message/rfc822: a list of entities
+            stack.extend((sub, depth + 1) for sub in part.iter_parts())
+    return False
+
+
+def _parse_message(raw: bytes, path: str) -> EmailMessage:
+    too_deep = InputError(
+        f"MIME parts nested more than {MAX_MIME_DEPTH} levels deep: too deeply nested to read",
+        path=path,
+        hint="a real message nests a few levels: check what made this file",
+    )
+    try:
+        # The email package parses and walks nested parts recursively: past about 900 levels
+        # it raises RecursionError, which must not escape as a traceback.
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+    except RecursionError:
+        raise too_deep from None
     assert isinstance(message, EmailMessage)
+    if _nested_too_deep(message):
+        raise too_deep
+    return message
+
+
+def document_from_message(raw: bytes, path: str) -> Document:
+    """A `Document` for a whole RFC 5322 message: headers, HTML part and text part."""
+    _check_size(raw, path, MAX_MESSAGE_BYTES)
+    message = _parse_message(raw, path)
     html_part = message.get_body(preferencelist=("html",))
     text_part = message.get_body(preferencelist=("plain",))
     html = ""
@@ -139,8 +196,10 @@ def compile_mjml(source: str, path: str) -> str:
 
 def read_document(path: Path) -> Document:
     """A `Document` for an .html, .htm, .eml or .mjml file."""
+    limit = MAX_MESSAGE_BYTES if path.suffix.lower() == ".eml" else MAX_HTML_BYTES
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(limit + 1)  # one byte past the limit: enough to refuse the file
     except FileNotFoundError as exc:
         raise InputError("no such file", path=path, hint="check the path") from exc
     except OSError as exc:
@@ -153,6 +212,7 @@ def document_from_bytes(raw: bytes, path: Path) -> Document:
     suffix = path.suffix.lower()
     if suffix == ".eml":
         return document_from_message(raw, str(path))
+    _check_size(raw, path, MAX_HTML_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -171,7 +231,8 @@ def document_from_bytes(raw: bytes, path: Path) -> Document:
 def is_mjml_document(path: Path) -> bool:
     """True for a whole MJML document (an `<mjml>` root), False for an mj-include partial."""
     try:
-        head = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+        with path.open("rb") as file:
+            head = file.read(4096).decode("utf-8", errors="replace")
     except OSError:
         return True  # let the linting report the read error
     return "<mjml" in head

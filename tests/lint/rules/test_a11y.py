@@ -75,6 +75,41 @@ def test_contrast(body: str, bad: bool) -> None:
     assert ("B2B508" in html_codes(html)) is bad
 
 
+def _wcag_contrast(first: str, second: str) -> float:
+    """WCAG 2.x contrast ratio of two #rrggbb colours, written out from the definitions of
+    relative luminance and contrast ratio (WCAG 2.1, "Definitions"), not from the linter."""
+
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize(
+    ("color", "low", "high", "flagged"),
+    [("#6466ee", 4.49, 4.4999, True), ("#6366ee", 4.5, 4.501, False)],
+    ids=["4.49", "4.5"],
+)
+def test_contrast_at_the_limit_and_just_under(
+    color: str, low: float, high: float, flagged: bool
+) -> None:
+    # Two blues one step of red apart, on the default white: WCAG 2.1 §1.4.3 asks "at least
+    # 4.5:1", and 4.49 does not round up to it.
+    assert low <= _wcag_contrast(color, "#ffffff") < high
+    body = (
+        f'<table role="presentation"><tr><td><p style="color:{color}">Prices</p></td></tr></table>'
+    )
+    found = [(p.severity, p.message) for p in lint_html(page(body)) if p.code == "B2B508"]
+    expected = (
+        "warning",
+        "text contrast is 4.49:1, under 4.5:1 — darken the text or lighten the background",
+    )
+    assert found == ([expected] if flagged else [])
+
+
 def test_small_text_inherited() -> None:
     assert "B2B509" in html_codes(page('<div style="font-size:12px"><p>small</p></div>'))
     assert "B2B509" not in html_codes(page('<div style="font-size:16px"><p>fine</p></div>'))

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.lint.helpers import html_codes, lint_message_text, message_codes, page
+from tests.lint.helpers import html_codes, lint_html, lint_message_text, message_codes, page
+
+from b2bmail.lint.problem import Problem
 
 ADDRESS = "<p>Acme Machines, 12 rue de la Gare, 69002 Lyon, France</p>"
 UNSUB = '<a href="https://example.com/u">Unsubscribe</a>'
@@ -9,6 +11,11 @@ UNSUB = '<a href="https://example.com/u">Unsubscribe</a>'
 
 def message(headers: str, body: str = page(UNSUB + ADDRESS)) -> str:
     return f"{headers}\nContent-Type: text/html; charset=utf-8\n\n{body}"
+
+
+def severities(problems: list[Problem]) -> dict[str, str]:
+    """Code -> severity of the compliance problems (B2B7xx) found."""
+    return {p.code: p.severity for p in problems if p.code.startswith("B2B7")}
 
 
 GOOD_HEADERS = (
@@ -26,17 +33,40 @@ def test_unsubscribe_words(word: str) -> None:
 
 
 def test_no_unsubscribe_is_an_error_in_a_message_and_a_warning_in_bare_html() -> None:
-    assert "B2B701" in message_codes(message(GOOD_HEADERS, page(ADDRESS)))
-    assert "B2B701" in html_codes(page(ADDRESS))
+    assert severities(lint_message_text(message(GOOD_HEADERS, page(ADDRESS)))) == {
+        "B2B701": "error"
+    }
+    assert severities(lint_html(page(ADDRESS))) == {"B2B701": "warning"}
 
 
 def test_list_unsubscribe_headers() -> None:
     assert not message_codes(message(GOOD_HEADERS)) & {"B2B702", "B2B704", "B2B705", "B2B706"}
-    assert "B2B702" in message_codes(message("From: a@acme.com\nSubject: Hi"))
+    found = severities(lint_message_text(message("From: a@acme.com\nSubject: Hi")))
+    assert found["B2B702"] == "error"
     mailto_only = "From: a@acme.com\nSubject: Hi\nList-Unsubscribe: <mailto:u@acme.com>"
-    assert "B2B702" in message_codes(message(mailto_only))
+    assert severities(lint_message_text(message(mailto_only)))["B2B702"] == "error"
     no_post = "From: a@acme.com\nSubject: Hi\nList-Unsubscribe: <https://acme.com/u>"
-    assert "B2B702" in message_codes(message(no_post))
+    assert severities(lint_message_text(message(no_post)))["B2B702"] == "error"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "List-Unsubscribe=One-Clik",
+        "List-Unsubscribe=One-Click-Now",
+        "List-Unsubscribe",
+        "One-Click",
+        "List-Unsubscribe=One-Click, List-Unsubscribe=One-Click",
+    ],
+    ids=["typo", "longer", "key-only", "value-only", "twice"],
+)
+def test_list_unsubscribe_post_must_be_exactly_the_one_click_pair(value: str) -> None:
+    # RFC 8058 §3.1: the header holds the single key/value pair "List-Unsubscribe=One-Click".
+    headers = GOOD_HEADERS.replace("List-Unsubscribe=One-Click", value)
+    problems = [p for p in lint_message_text(message(headers)) if p.code == "B2B702"]
+    assert [(p.severity, p.line, p.message) for p in problems] == [
+        ("error", 5, "add List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058 §3.1)")
+    ]
 
 
 def test_list_unsubscribe_written_as_encoded_words() -> None:
@@ -47,8 +77,8 @@ def test_list_unsubscribe_written_as_encoded_words() -> None:
         "List-Unsubscribe: =?utf-8?q?=3Chttps=3A//acme=2Ecom/u/1?=\n =?utf-8?q?=3E?=",
     )
     problems = [p for p in lint_message_text(message(encoded)) if p.code == "B2B702"]
-    assert [p.message.split(",")[0] for p in problems] == [
-        "List-Unsubscribe is written as RFC 2047 encoded-words"
+    assert [(p.severity, p.message.split(",")[0]) for p in problems] == [
+        ("error", "List-Unsubscribe is written as RFC 2047 encoded-words")
     ]
     assert problems[0].line == 4 and problems[0].part == "headers"
 
@@ -96,18 +126,22 @@ def test_postal_address_on_lines_of_its_own() -> None:
 
 
 @pytest.mark.parametrize(
-    ("headers", "code"),
+    ("headers", "code", "severity"),
     [
-        ("Subject: Hi", "B2B704"),
-        ("From: Acme\nSubject: Hi", "B2B704"),
-        ("From: a@acme.com, b@acme.com\nSubject: Hi", "B2B704"),
-        ("From: a@acme.com\nReply-To: sales at acme\nSubject: Hi", "B2B705"),
-        ("From: noreply@acme.com\nSubject: Hi", "B2B706"),
+        ("Subject: Hi", "B2B704", "error"),
+        ("From: Acme\nSubject: Hi", "B2B704", "error"),
+        ("From: a@acme.com, b@acme.com\nSubject: Hi", "B2B704", "error"),
+        ("From: a@acme.com\nReply-To: sales at acme\nSubject: Hi", "B2B705", "error"),
+        ("From: noreply@acme.com\nSubject: Hi", "B2B706", "info"),
     ],
     ids=["from-missing", "from-no-address", "from-two", "reply-to-bad", "noreply"],
 )
-def test_sender_headers(headers: str, code: str) -> None:
-    assert code in message_codes(message(headers))
+def test_sender_headers(headers: str, code: str, severity: str) -> None:
+    assert severities(lint_message_text(message(headers)))[code] == severity
+
+
+def test_a_missing_postal_address_is_a_warning() -> None:
+    assert severities(lint_html(page(UNSUB))) == {"B2B703": "warning"}
 
 
 def test_header_problems_point_at_header_lines() -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from tests.lint.helpers import email_codes, html_codes, page
 
+from b2bmail.lint.api import lint_email
+
 BODY = '<p>Spring news.</p><a href="https://example.com/demo">Book a demo</a>'
 PREHEADER = '<div style="display:none;max-height:0;overflow:hidden">Spring prices on 40 machines, valid until May.</div>'
 
@@ -22,6 +24,19 @@ PREHEADER = '<div style="display:none;max-height:0;overflow:hidden">Spring price
 def test_subject(subject: str, expected: set[str]) -> None:
     found = email_codes(html=page(PREHEADER + BODY), subject=subject)
     assert found & {"B2B101", "B2B102", "B2B103"} == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "flagged"),
+    [("x" * 60, False), ("x" * 61, True), ("é" * 60, False), (" " + "x" * 60 + " ", False)],
+    ids=["60", "61", "60-accented", "60-padded"],
+)
+def test_subject_length_at_the_limit_and_one_past(subject: str, flagged: bool) -> None:
+    # Characters, not bytes: 60 accented letters are 120 UTF-8 bytes and still fit.
+    problems = lint_email(html=page(PREHEADER + BODY), subject=subject, path="built")
+    found = [(p.severity, p.message) for p in problems if p.code == "B2B102"]
+    expected = ("warning", "subject is 61 characters; keep it under 60 so inboxes show all of it")
+    assert found == ([expected] if flagged else [])
 
 
 def test_bare_html_has_no_subject_to_check() -> None:
