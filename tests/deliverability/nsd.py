@@ -5,7 +5,8 @@
   `zones` maps a zone origin ("example.test") to its records in zone-file syntax; an SOA
   (negative TTL `NEGATIVE_TTL`) and an NS record are added when the text has no SOA.
 - `SilentServer`: binds UDP and TCP on loopback and never answers (timeouts).
-- `RcodeServer`: answers every UDP query with one rcode (SERVFAIL, REFUSED ...).
+- `ScriptedServer`: answers every UDP query with a function's message (canned or lying answers);
+  `RcodeServer`: one of them, answering every query with one rcode (SERVFAIL, REFUSED ...).
 
 No pytest at import time, so `benchmarks/audit.py` can use it too; the fixtures are in
 conftest.py (`nsd_server`, `silent_nameserver`, `servfail_nameserver`, `refused_nameserver`).
@@ -226,12 +227,14 @@ class SilentServer:
         self._tcp.close()
 
 
-class RcodeServer:
-    """Answers every UDP query with the same rcode (e.g. SERVFAIL, REFUSED) and no records."""
+class ScriptedServer:
+    """Answers every UDP query with `respond(query)`: canned, wrong or lying DNS messages."""
 
-    def __init__(self, rcode: dns.rcode.Rcode, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, respond: Callable[[dns.message.Message], dns.message.Message], host: str = "127.0.0.1"
+    ) -> None:
         self.host = host
-        self.rcode = rcode
+        self.respond = respond
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind((host, 0))
         self.port = int(self._sock.getsockname()[1])
@@ -258,10 +261,8 @@ class RcodeServer:
             except dns.exception.DNSException:
                 continue
             self.queries += 1
-            response = dns.message.make_response(query)
-            response.set_rcode(self.rcode)
             try:
-                self._sock.sendto(response.to_wire(), peer)
+                self._sock.sendto(self.respond(query).to_wire(), peer)
             except OSError:
                 return
 
@@ -269,6 +270,19 @@ class RcodeServer:
         self._stopped.set()
         self._thread.join(timeout=2)
         self._sock.close()
+
+
+class RcodeServer(ScriptedServer):
+    """Answers every UDP query with the same rcode (e.g. SERVFAIL, REFUSED) and no records."""
+
+    def __init__(self, rcode: dns.rcode.Rcode, host: str = "127.0.0.1") -> None:
+        self.rcode = rcode
+        super().__init__(self._answer, host)
+
+    def _answer(self, query: dns.message.Message) -> dns.message.Message:
+        response = dns.message.make_response(query)
+        response.set_rcode(self.rcode)
+        return response
 
 
 def serve(paths: list[str]) -> None:

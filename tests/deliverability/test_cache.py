@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
+import dns.message
+import dns.rcode
+import dns.rrset
 import pytest
-from tests.deliverability.nsd import StartNsd
+from tests.deliverability.nsd import ScriptedServer, StartNsd
 
 from b2bmail.deliverability.answers import Answer, Status
 from b2bmail.deliverability.cache import AnswerCache, default_cache_path
@@ -144,3 +148,78 @@ def test_timeouts_are_not_cached(silent_nameserver: str, tmp_path: Path) -> None
     asyncio.run(resolver.lookup("example.test", "MX"))
     cache.flush()
     assert cache.get("example.test", "MX") is None
+
+
+# RFC 2308 §5 and common resolver defaults: found answers at most 1 day, absent ones 3 hours.
+DAY, THREE_HOURS = 86_400, 10_800
+
+
+@pytest.mark.parametrize(
+    ("status", "ttl", "kept"),
+    [
+        (Status.FOUND, DAY, DAY),
+        (Status.FOUND, DAY + 1, DAY),
+        (Status.FOUND, 2**31 - 1, DAY),
+        (Status.ABSENT, THREE_HOURS, THREE_HOURS),
+        (Status.ABSENT, THREE_HOURS + 1, THREE_HOURS),
+        (Status.ABSENT, 2**31 - 1, THREE_HOURS),
+    ],
+    ids=["found-1d", "found-1d+1", "found-max", "absent-3h", "absent-3h+1", "absent-max"],
+)
+def test_ttls_are_capped(tmp_path: Path, status: Status, ttl: int, kept: int) -> None:
+    clock = Clock()
+    cache = AnswerCache(tmp_path / "dns.sqlite3", clock=clock)
+    records = ("10 mx.example.test",) if status is Status.FOUND else ()
+    cache.put(Answer("example.test", "MX", status, records, ttl, "" if records else "nxdomain"))
+    got = cache.get("example.test", "MX")
+    assert got is not None and got.ttl == kept
+    clock.now += kept
+    assert cache.get("example.test", "MX") is None
+
+
+@pytest.fixture
+def nxdomain_for_68_years() -> Iterator[str]:
+    """A server answering NXDOMAIN with an SOA whose TTL and MINIMUM are 2^31-1 s (68 years)."""
+
+    def respond(query: dns.message.Message) -> dns.message.Message:
+        response = dns.message.make_response(query)
+        response.set_rcode(dns.rcode.NXDOMAIN)
+        soa = "ns.test. hostmaster.test. 1 3600 600 86400 2147483647"
+        response.authority.append(dns.rrset.from_text("test.", 2**31 - 1, "IN", "SOA", soa))
+        return response
+
+    server = ScriptedServer(respond)
+    yield server.nameserver
+    server.stop()
+
+
+def test_negative_ttl_of_68_years_is_cached_3_hours(
+    nxdomain_for_68_years: str, tmp_path: Path
+) -> None:
+    # Regression: the SOA minimum was taken as is, and the NXDOMAIN kept for 68 years.
+    clock = Clock()
+    with AnswerCache(tmp_path / "dns.sqlite3", clock=clock) as cache:
+        resolver = DnsResolver([nxdomain_for_68_years], cache=cache, timeout=1)
+        answer = asyncio.run(resolver.lookup("gone.test", "MX"))
+        assert answer.nxdomain
+        cache.flush()
+        assert cache.get("gone.test", "MX") == Answer(
+            "gone.test", "MX", Status.ABSENT, (), THREE_HOURS, "nxdomain"
+        )
+        clock.now += THREE_HOURS
+        assert cache.get("gone.test", "MX") is None
+
+
+@pytest.mark.nsd
+def test_negative_ttl_from_nsd_is_capped(nsd_server: StartNsd, tmp_path: Path) -> None:
+    soa = "@ IN SOA ns hostmaster 1 3600 600 86400 2147483647\n@ 2147483647 IN NS ns\n"
+    server = nsd_server({"capped.test": f"$TTL 2147483647\n{soa}ns A 192.0.2.53"})
+    clock = Clock()
+    with AnswerCache(tmp_path / "dns.sqlite3", clock=clock) as cache:
+        resolver = DnsResolver([server.nameserver], cache=cache)
+        asyncio.run(resolver.lookup("gone.capped.test", "MX"))
+        asyncio.run(resolver.lookup("ns.capped.test", "A"))
+        cache.flush()
+        gone, ns = cache.get("gone.capped.test", "MX"), cache.get("ns.capped.test", "A")
+    assert gone is not None and (gone.reason, gone.ttl) == ("nxdomain", THREE_HOURS)
+    assert ns is not None and (ns.records, ns.ttl) == (("192.0.2.53",), DAY)

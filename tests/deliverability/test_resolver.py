@@ -5,14 +5,24 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import dns.message
 import dns.rcode
+import dns.rrset
 import pytest
-from tests.deliverability.nsd import NEGATIVE_TTL, StartNsd
+from tests.deliverability.nsd import NEGATIVE_TTL, ScriptedServer, StartNsd
 
 from b2bmail.deliverability.answers import Answer, Status
-from b2bmail.deliverability.resolver import DnsResolver, Nameserver, parse_nameserver
+from b2bmail.deliverability.cache import AnswerCache
+from b2bmail.deliverability.resolver import (
+    DnsResolver,
+    Nameserver,
+    parse_nameserver,
+    read_response,
+    to_answers,
+)
 from b2bmail.errors import DnsSetupError
 
 # A TXT RRset far over the 1232-byte EDNS buffer: NSD sets TC over UDP, the resolver retries on TCP.
@@ -29,6 +39,12 @@ ZONES = {
             "nomail MX 0 .",
             'empty TXT "hello"',
             BIG_TXT,
+            # c1 -> c9 is 8 CNAME links (the limit), c0 -> c9 is 9.
+            *(f"c{i} CNAME c{i + 1}" for i in range(9)),
+            "c9 A 192.0.2.9",
+            "loop1 CNAME loop2",
+            "loop2 CNAME loop1",
+            "self CNAME self",
         ]
     )
 }
@@ -259,3 +275,127 @@ def test_concurrency_bounds_queries_in_flight() -> None:
     sock.close()
     assert [a.reason for a in answers] == ["refused"] * 8
     assert outstanding[1] == 2
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("name", "rdtype", "expected"),
+    [
+        ("c1.example.test", "A", Answer("c1.example.test", "A", Status.FOUND, ("192.0.2.9",), 300)),
+        (
+            "c0.example.test",
+            "A",
+            Answer("c0.example.test", "A", Status.UNKNOWN, (), 0, "cname-chain"),
+        ),
+        (
+            "loop1.example.test",
+            "A",
+            Answer("loop1.example.test", "A", Status.UNKNOWN, (), 0, "cname-loop"),
+        ),
+        (
+            "self.example.test",
+            "MX",
+            Answer("self.example.test", "MX", Status.UNKNOWN, (), 0, "cname-loop"),
+        ),
+    ],
+    ids=["8-links", "9-links", "loop", "self-loop"],
+)
+def test_cname_loops_and_chains_over_8_links_are_unknown(
+    nsd_server: StartNsd, tmp_path: Path, name: str, rdtype: str, expected: Answer
+) -> None:
+    # Regression: a loop (or a long chain) was read as NODATA, and the domain undeliverable.
+    with AnswerCache(tmp_path / "dns.sqlite3") as cache:
+        resolver = DnsResolver([nsd_server(ZONES).nameserver], cache=cache)
+        (answer,) = run(resolver, (name, rdtype))
+        assert answer == expected
+        assert (cache.get(name, rdtype) is None) == expected.unknown
+
+
+def message(question: str, rdtype: str, *records: str, rcode: int = 0) -> bytes:
+    """A response to `question`: answer-section `records` as "owner ttl type rdata" lines, and
+    "authority:" before a line to put it in the authority section instead."""
+    response = dns.message.make_response(dns.message.make_query(question, rdtype))
+    response.set_rcode(dns.rcode.Rcode(rcode))
+    for line in records:
+        section = response.answer
+        if line.startswith("authority:"):
+            section, line = response.authority, line.removeprefix("authority:")
+        owner, ttl, kind, rdata = line.split(maxsplit=3)
+        section.append(dns.rrset.from_text(owner, int(ttl), "IN", kind, rdata))
+    return response.to_wire()
+
+
+def answer_of(wire: bytes, name: str, rdtype: str) -> Answer:
+    rcode, answers, authority = read_response(wire)
+    return to_answers(name, rdtype, answers, authority, rcode)[0]
+
+
+@pytest.mark.parametrize(
+    ("records", "expected"),
+    [
+        (
+            ["example.com. 300 MX 10 mx.example.com.", "evil.example. 300 MX 10 mx.evil.example."],
+            Answer("example.com", "MX", Status.FOUND, ("10 mx.example.com",), 300),
+        ),
+        (
+            ["evil.example. 300 MX 10 mx.evil.example."],
+            Answer("example.com", "MX", Status.UNKNOWN, (), 0, "mismatch"),
+        ),
+        (
+            ["www.example.com. 300 MX 10 mx.evil.example."],
+            Answer("example.com", "MX", Status.UNKNOWN, (), 0, "mismatch"),
+        ),
+    ],
+    ids=["other-owner-beside", "other-owner-only", "subdomain-owner"],
+)
+def test_records_owned_by_another_name_are_ignored(records: list[str], expected: Answer) -> None:
+    assert answer_of(message("example.com", "MX", *records), "example.com", "MX") == expected
+
+
+def test_records_outside_the_cname_chain_are_ignored() -> None:
+    wire = message(
+        "www.example.com",
+        "A",
+        "www.example.com. 300 CNAME cdn.example.net.",
+        "cdn.example.net. 60 A 192.0.2.7",
+        "evil.example. 300 A 203.0.113.66",
+        "cdn.example.org. 300 A 203.0.113.67",
+    )
+    assert answer_of(wire, "www.example.com", "A") == Answer(
+        "www.example.com", "A", Status.FOUND, ("192.0.2.7",), 60
+    )
+
+
+@pytest.fixture
+def scripted() -> Iterator[list[ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def test_records_for_another_name_are_never_cached(
+    scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    def respond(query: dns.message.Message) -> dns.message.Message:
+        wire = message(
+            query.question[0].name.to_text(),
+            "MX",
+            "example.com. 300 MX 10 mx.example.com.",
+            "evil.example. 300 MX 10 mx.evil.example.",
+            "mx.example.com. 300 A 203.0.113.66",
+        )
+        response = dns.message.from_wire(wire)
+        response.id = query.id
+        return response
+
+    scripted.append(server := ScriptedServer(respond))
+    with AnswerCache(tmp_path / "dns.sqlite3") as cache:
+        resolver = DnsResolver([server.nameserver], cache=cache, timeout=1)
+        (mx,) = run(resolver, ("example.com", "MX"))
+        cache.flush()
+        assert mx.records == ("10 mx.example.com",)
+        cached = cache.get("example.com", "MX")
+        assert cached is not None and cached.records == ("10 mx.example.com",)
+        assert cache.get("evil.example", "MX") is None
+        assert cache.get("mx.example.com", "A") is None

@@ -32,7 +32,8 @@ class Answer:
            as UTF-8 with invalid bytes replaced
       CNAME / PTR / NS: the target name, lower-case, no trailing dot
     `reason` says why: "" when found, "nxdomain" / "nodata" when absent, "timeout" / "servfail" /
-    "refused" / "error" when unknown. `ttl` is the answer's TTL, or the negative-caching TTL.
+    "refused" / "error" / "cname-loop" / "cname-chain" (over 8 links) / "mismatch" (the answer
+    holds records for another name only) when unknown. `ttl` is the answer's TTL, or the negative-caching TTL.
     """
 
     name: str
@@ -93,6 +94,9 @@ class StaticResolver:
         "servfail": Status.UNKNOWN,
         "refused": Status.UNKNOWN,
         "error": Status.UNKNOWN,
+        "cname-loop": Status.UNKNOWN,
+        "cname-chain": Status.UNKNOWN,
+        "mismatch": Status.UNKNOWN,
     }
 
     def __init__(

@@ -1,7 +1,7 @@
 """A persistent DNS answer cache in SQLite that honours TTLs and negative TTLs.
 
 Only FOUND and ABSENT answers with a positive TTL are stored (RFC 2308 §5 negative caching uses
-the SOA minimum the resolver read); UNKNOWN answers never are, so a timeout today is asked again
+the SOA minimum the resolver read), for at most a day (found) or three hours (absent); UNKNOWN answers never are, so a timeout today is asked again
 tomorrow. One connection per cache; writes are queued and committed in batches (every
 `batch_size` answers and on `flush()` / `close()`), which keeps a 5,000-domain audit from paying
 one fsync per answer. The cache is meant for one process, used from one event loop; a lock makes
@@ -25,6 +25,13 @@ from b2bmail.deliverability.answers import Answer, Status, normalize_name
 from b2bmail.errors import DnsSetupError
 
 CACHE_ENV = "B2BMAIL_CACHE"
+# A zone may say anything up to 2^31-1 seconds (68 years), in a record's TTL or in its SOA
+# MINIMUM; an answer is kept at most this long. Negative answers: RFC 2308 §5 finds one to
+# three hours a sensible negative TTL and more than a day problematic, and 3 h is BIND's
+# max-ncache-ttl default. Positive answers: 1 day, Unbound's cache-max-ttl default — a domain
+# that moves its mail is seen the next day at the latest.
+MAX_POSITIVE_TTL = 86_400
+MAX_NEGATIVE_TTL = 10_800
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     name TEXT NOT NULL,
@@ -96,9 +103,14 @@ class AnswerCache:
         return Answer(key[0], key[1], Status(status), tuple(json.loads(records)), remaining, reason)
 
     def put(self, answer: Answer) -> None:
-        """Queue `answer` for storage unless it is UNKNOWN or has no TTL."""
+        """Queue `answer` for storage unless it is UNKNOWN or has no TTL.
+
+        It is kept for its TTL, at most `MAX_POSITIVE_TTL` (found) or `MAX_NEGATIVE_TTL`
+        (absent).
+        """
         if answer.unknown or answer.ttl <= 0:
             return
+        ttl = min(answer.ttl, MAX_POSITIVE_TTL if answer.found else MAX_NEGATIVE_TTL)
         key = (normalize_name(answer.name), answer.rdtype.upper())
         row = (
             key[0],
@@ -106,7 +118,7 @@ class AnswerCache:
             answer.status.value,
             json.dumps(list(answer.records)),
             answer.reason,
-            self._clock() + answer.ttl,
+            self._clock() + ttl,
         )
         with self._lock:
             self._pending[key] = row

@@ -12,7 +12,8 @@ authoritative server such as NSD in tests — with:
 - TCP when a UDP answer comes back truncated (RFC 1035 §4.2.1, RFC 7766 §5);
 - three outcomes, never two: FOUND, ABSENT (NXDOMAIN or NODATA, with the negative TTL taken
   from the SOA in the authority section, RFC 2308 §5) and UNKNOWN (timeout, SERVFAIL, REFUSED,
-  network error) — an UNKNOWN is never cached and never read as "no record";
+  network error, a CNAME loop or a chain over 8 links, an answer for another name) — an
+  UNKNOWN is never cached and never read as "no record";
 - identical lookups in flight shared: one query on the wire, many awaiters; and an answer,
   once had, reused for the resolver's life (one command run);
 - an optional `AnswerCache` (SQLite) consulted before the wire and fed after it.
@@ -53,6 +54,10 @@ DEFAULT_RETRIES = 1
 EDNS_PAYLOAD = 1232
 QUERIES_PER_SOCKET = 32
 MAX_SOCKETS = 32
+# CNAME links followed before the answer is UNKNOWN ("cname-chain"). RFC 1034 §3.6.2 sets no
+# number and only asks to stop on loops; recursive resolvers stop somewhere near 10. Eight is
+# far beyond any real mail setup (MX host -> provider alias -> load balancer is 2 or 3 links).
+MAX_CNAME_CHAIN = 8
 _RCODE_REASONS = {int(dns.rcode.SERVFAIL): "servfail", int(dns.rcode.REFUSED): "refused"}
 
 
@@ -341,20 +346,26 @@ def to_answers(
 ) -> tuple[Answer, Answer | None]:
     """Turn a NOERROR / NXDOMAIN response into an `Answer`, records normalised (see answers.py).
 
-    CNAMEs in the answer section are followed from `name` (RFC 1034 §3.6.2, at most 16 links).
+    Only records owned by `name`, or by the targets of the CNAMEs followed from it (RFC 1034
+    §3.6.2), are read: any other record in the answer section is ignored, so it is neither
+    answered nor cached (RFC 2181 §5.4.1: data outside the question's chain is not to be
+    trusted). An answer section that holds records but none of that chain says nothing about
+    the question: UNKNOWN ("mismatch"). A CNAME chain that loops, or has more than
+    `MAX_CNAME_CHAIN` links, is UNKNOWN too ("cname-loop", "cname-chain"), never absent: the
+    name may well exist, the DNS data is broken (an SPF temperror, RFC 7208 §5).
+
     For an A or AAAA question, the same response also says whether `name` is an alias: a name
     with a CNAME has no other data, and a server answering for an alias returns the CNAME. The
     second value is that CNAME answer (found, or absent), so an MX host's CNAME check costs no
     extra query; None for other questions.
     """
     qtype = dns.rdatatype.from_text(rdtype)
-    if qtype != dns.rdatatype.CNAME and any(
-        r.rdtype == dns.rdatatype.CNAME for r in answer_section
-    ):
+    try:
         found, cnames = _follow(dns.name.from_text(name), qtype, answer_section)
-    else:
-        # No alias in the answer: its records of the asked type are the answer.
-        found, cnames = [r for r in answer_section if r.rdtype == qtype], []
+    except _BrokenChainError as exc:
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, exc.reason), None
+    if answer_section and not found and not cnames:
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "mismatch"), None
     min_ttl = min((r.ttl for r in cnames), default=2**31 - 1)
     if found:
         ttl = min(min_ttl, *(r.ttl for r in found))
@@ -379,12 +390,22 @@ def to_answers(
     return answer, derived
 
 
+class _BrokenChainError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _follow(
     current: dns.name.Name, qtype: int, section: list[_Record]
 ) -> tuple[list[_Record], list[_Record]]:
-    """(records of `qtype`, CNAMEs followed) from `current` through the answer section."""
+    """(records of `qtype`, CNAMEs followed) from `current` through the answer section.
+
+    Raises `_BrokenChainError` on a loop or a chain of more than `MAX_CNAME_CHAIN` links.
+    """
     cnames: list[_Record] = []
-    for _ in range(16):
+    seen = {current}
+    while True:
         found = [r for r in section if r.rdtype == qtype and r.owner == current]
         if found:
             return found, cnames
@@ -392,10 +413,14 @@ def _follow(
             (r for r in section if r.rdtype == dns.rdatatype.CNAME and r.owner == current), None
         )
         if alias is None:
-            break
+            return [], cnames
+        if len(cnames) == MAX_CNAME_CHAIN:
+            raise _BrokenChainError("cname-chain")
         cnames.append(alias)
         current = alias.rdata.target  # type: ignore[attr-defined]
-    return [], cnames
+        if current in seen:
+            raise _BrokenChainError("cname-loop")
+        seen.add(current)
 
 
 def _present(rdata: object) -> str:
