@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from tests.deliverability import conftest as dns_fixtures
-from tests.deliverability.nsd import StartNsd
+from tests.deliverability.nsd import CONTROL_ZONE, StartNsd
 
 from b2bmail.cli import main
 
 # The DNS fixtures live in tests/deliverability/conftest.py; borrowed here by name.
 _nsd_pool = dns_fixtures._nsd_pool
 nsd_server = dns_fixtures.nsd_server
+control_zone_env = dns_fixtures.control_zone_env
 silent_nameserver = dns_fixtures.silent_nameserver
+dead_nameserver = dns_fixtures.dead_nameserver
+lying_nameserver = dns_fixtures.lying_nameserver
+rewriting_nameserver = dns_fixtures.rewriting_nameserver
 
 ZONES = {
     "example": "\n".join(
@@ -352,3 +357,60 @@ def test_bad_segments_file_fails_before_any_dns(silent_nameserver: str, tmp_path
     assert err.startswith(f"b2bmail: {segments}:") and err.count("\n") == 1
     assert time.monotonic() - started < 4
     assert not (tmp_path / "r.html").exists()
+
+
+UNUSABLE = (
+    "b2bmail: the DNS resolver at {} gives no usable answers: offline, or it rewrites answers"
+)
+UNUSABLE_HINT = (
+    " — check the network, or pass --nameserver with a working resolver (--control-zone: a zone"
+    " it must serve, when it is not a recursive resolver)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "seen"),
+    [
+        ("dead_nameserver", f"SOA {CONTROL_ZONE}: timeout"),
+        ("lying_nameserver", f"SOA {CONTROL_ZONE}: nxdomain"),
+        (
+            "rewriting_nameserver",
+            rf"A b2bmail-check-[0-9a-f]{{12}}\.{CONTROL_ZONE}, a name that cannot exist:"
+            r" 198\.51\.100\.7",
+        ),
+    ],
+    ids=["dead", "nxdomain-for-everything", "rewrites-nxdomain"],
+)
+def test_unusable_resolver_stops_the_audit_at_once(
+    request: pytest.FixtureRequest, tmp_path: Path, fixture: str, seen: str
+) -> None:
+    # Regression: a dead resolver made 200 domains "unknown" at 0.6 s a question; one that says
+    # NXDOMAIN to everything made them all "does not exist", exit 1.
+    nameserver = request.getfixturevalue(fixture)
+    path = tmp_path / "r.csv"
+    path.write_text("email\n" + "".join(f"ann@d{i}.example\n" for i in range(200)))
+    started = time.monotonic()
+    code, out, err = audit(str(path), "--nameserver", nameserver, "--timeout", "0.3", "--no-cache")
+    elapsed = time.monotonic() - started
+    assert (code, out) == (2, "")
+    pattern = re.escape(UNUSABLE.format(nameserver)) + rf" \({seen}\)" + re.escape(UNUSABLE_HINT)
+    assert re.fullmatch(pattern, err), err
+    assert elapsed < 2 * 0.3 + 0.6  # two timeouts (try and retry) for the whole run
+
+
+@pytest.mark.nsd
+def test_control_zone_defaults_to_the_root(
+    nsd_server: StartNsd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NSD serves the test zones, not the root: with the default control zone it fails the check.
+    monkeypatch.delenv("B2BMAIL_CONTROL_ZONE")
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    server = nsd_server(ZONES)
+    code, _, err = audit(str(path), "--nameserver", server.nameserver, "--no-cache")
+    assert code == 2
+    assert err.startswith(UNUSABLE.format(server.nameserver) + " (SOA .: refused)")
+    code, _, err = audit(
+        str(path), "--nameserver", server.nameserver, "--no-cache", "--control-zone", "example"
+    )
+    assert (code, err) == (0, "")

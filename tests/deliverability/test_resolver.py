@@ -12,13 +12,15 @@ import dns.message
 import dns.rcode
 import dns.rrset
 import pytest
-from tests.deliverability.nsd import NEGATIVE_TTL, ScriptedServer, StartNsd
+from tests.deliverability.nsd import CONTROL_ZONE, NEGATIVE_TTL, ScriptedServer, StartNsd
 
 from b2bmail.deliverability.answers import Answer, Status
 from b2bmail.deliverability.cache import AnswerCache
 from b2bmail.deliverability.resolver import (
     DnsResolver,
     Nameserver,
+    ResolverSettings,
+    ResolverUnusableError,
     parse_nameserver,
     read_response,
     to_answers,
@@ -399,3 +401,39 @@ def test_records_for_another_name_are_never_cached(
         assert cached is not None and cached.records == ("10 mx.example.com",)
         assert cache.get("evil.example", "MX") is None
         assert cache.get("mx.example.com", "A") is None
+
+
+@pytest.mark.nsd
+def test_control_check_goes_first_and_once(nsd_server: StartNsd) -> None:
+    resolver = DnsResolver([nsd_server(ZONES).nameserver], control_zone=CONTROL_ZONE)
+    run(resolver, ("example.test", "MX"), ("example.test", "TXT"))
+    run(resolver, ("mx1.example.test", "A"))  # a second event loop: no second check
+    assert resolver.stats.queries == 2 + 3  # SOA + random name, then the three questions
+
+
+def test_failed_control_check_raises_from_every_lookup(dead_nameserver: str) -> None:
+    resolver = DnsResolver([dead_nameserver], timeout=0.2, control_zone=CONTROL_ZONE)
+    with pytest.raises(ResolverUnusableError, match=r"\(SOA b2bmail-control\.test: timeout\)"):
+        run(resolver, *[(f"d{i}.example.test", "MX") for i in range(50)])
+    assert resolver.stats.queries == 4  # two questions, each tried twice; no domain asked
+
+
+def test_cached_answers_need_no_control_check(dead_nameserver: str, tmp_path: Path) -> None:
+    with AnswerCache(tmp_path / "dns.sqlite3") as cache:
+        cache.put(Answer("example.test", "MX", Status.FOUND, ("10 mx.example.test",), 300))
+        settings = ResolverSettings(
+            nameservers=(dead_nameserver,), timeout=0.2, cache_path=str(cache.path)
+        )
+    resolver = settings.open()
+    try:
+        assert resolver.control_zone == "."
+        (mx,) = run(resolver, ("example.test", "MX"))
+    finally:
+        resolver.close()
+    assert mx.found and resolver.stats.queries == 0
+
+
+@pytest.mark.parametrize("zone", ["a..example", "x" * 64])
+def test_bad_control_zone_is_a_setup_error(zone: str) -> None:
+    with pytest.raises(DnsSetupError, match="invalid control zone"):
+        DnsResolver(["127.0.0.1"], control_zone=zone)

@@ -45,6 +45,7 @@ def out_option(
 
 
 MAX_TIMEOUT = 60.0
+CONTROL_ZONE_ENV = "B2BMAIL_CONTROL_ZONE"
 
 
 def _timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -62,7 +63,8 @@ def stderr_is_terminal() -> bool:
 
 
 def resolver_options(func: F) -> F:
-    """`--nameserver`, `--timeout`, `--concurrency`, `--no-cache`, `--refresh` for DNS commands.
+    """`--nameserver`, `--timeout`, `--concurrency`, `--no-cache`, `--refresh`, `--control-zone`
+    for DNS commands.
 
     The command receives them as one `resolver_settings: ResolverSettings` parameter; call
     `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
@@ -81,6 +83,7 @@ def resolver_options(func: F) -> F:
         concurrency: int,
         no_cache: bool,
         refresh: bool,
+        control_zone: str,
         **kwargs: Any,
     ) -> Any:
         kwargs["resolver_settings"] = ResolverSettings(
@@ -89,6 +92,7 @@ def resolver_options(func: F) -> F:
             concurrency=concurrency,
             use_cache=not no_cache,
             refresh=refresh,
+            control_zone=control_zone,
         )
         return func(*args, **kwargs)
 
@@ -122,6 +126,18 @@ def resolver_options(func: F) -> F:
             "--refresh",
             is_flag=True,
             help="Ask DNS again even for cached answers (and update the cache).",
+        ),
+        click.option(
+            "--control-zone",
+            default=".",
+            show_default=True,
+            envvar=CONTROL_ZONE_ENV,
+            show_envvar=True,
+            metavar="ZONE",
+            help="Before the first query, the resolver must find this zone's SOA and no"
+            " random name under it, or the command stops (exit 2): a dead resolver, or one"
+            " that rewrites answers. Name a zone it serves when it is not a recursive"
+            " resolver.",
         ),
     ]
     decorated: Any = wrapper

@@ -16,7 +16,14 @@ authoritative server such as NSD in tests — with:
   UNKNOWN is never cached and never read as "no record";
 - identical lookups in flight shared: one query on the wire, many awaiters; and an answer,
   once had, reused for the resolver's life (one command run);
-- an optional `AnswerCache` (SQLite) consulted before the wire and fed after it.
+- an optional `AnswerCache` (SQLite) consulted before the wire and fed after it;
+- with a `control_zone` (the CLI's `--control-zone`, the root by default), a check of the
+  nameservers before the first query goes on the wire: the zone's SOA must be found and a
+  random name under it must not. A dead resolver (timeouts), one that says NXDOMAIN to
+  everything, or one that rewrites NXDOMAIN into an address (ad-serving ISP resolvers) fails
+  it, and every lookup raises `ResolverUnusableError` instead of turning each domain into
+  "unknown" or "does not exist". The two questions go out together: a dead resolver is found
+  within (retries + 1) timeouts for the whole run.
 
 `stats` counts what was actually sent, so a test or a benchmark can prove that a cached second
 run sends no query at all.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +53,11 @@ from b2bmail.deliverability.answers import Answer, Status, normalize_name
 from b2bmail.deliverability.cache import AnswerCache, default_cache_path
 from b2bmail.deliverability.transport import UdpChannel, build_query
 from b2bmail.errors import DnsSetupError
+
+
+class ResolverUnusableError(DnsSetupError):
+    """The nameservers failed the control check: offline, or they rewrite answers."""
+
 
 DEFAULT_CONCURRENCY = 32
 DEFAULT_TIMEOUT = 3.0
@@ -128,6 +141,7 @@ class ResolverSettings:
     use_cache: bool = True
     refresh: bool = False
     cache_path: str | None = None  # default: $B2BMAIL_CACHE, else the user's cache folder
+    control_zone: str | None = "."  # checked before the first query; None: no check
 
     def open(self) -> DnsResolver:
         """A resolver with these settings (and its cache open); call `close()` when done."""
@@ -140,7 +154,20 @@ class ResolverSettings:
             concurrency=self.concurrency,
             cache=cache,
             refresh=self.refresh,
+            control_zone=self.control_zone,
         )
+
+
+def _control_zone(text: str) -> str:
+    zone = normalize_name(text) or "."
+    try:
+        build_query(zone, dns.rdatatype.SOA, EDNS_PAYLOAD)
+    except ValueError:
+        raise DnsSetupError(
+            f"invalid control zone {text!r}",
+            hint="give a zone your resolver must know, e.g. '.' (the root) or example.com",
+        ) from None
+    return zone
 
 
 @dataclass
@@ -169,6 +196,7 @@ class DnsResolver:
         concurrency: int = DEFAULT_CONCURRENCY,
         cache: AnswerCache | None = None,
         refresh: bool = False,
+        control_zone: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise DnsSetupError(f"invalid concurrency {concurrency}", hint="use 1 or more")
@@ -187,7 +215,11 @@ class DnsResolver:
         self.concurrency = concurrency
         self.cache = cache
         self.refresh = refresh
+        self.control_zone = None if control_zone is None else _control_zone(control_zone)
         self.stats = ResolverStats()
+        # The control check (see the module docstring): one task per event loop until it passes.
+        self._checked = control_zone is None
+        self._check: asyncio.Future[None] | None = None
         # Bound to the running event loop on first use; a new loop (another asyncio.run) gets
         # fresh ones, so one resolver and its cache can serve several runs.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -232,6 +264,7 @@ class DnsResolver:
             self._semaphore = asyncio.Semaphore(self.concurrency)
             self._inflight = {}
             self._channels = {}
+            self._check = None
         pending = self._inflight.get(key)
         if pending is not None:
             self.stats.shared += 1
@@ -247,6 +280,10 @@ class DnsResolver:
                 task.add_done_callback(lambda _t: self._inflight.pop(key, None))
 
     async def _resolve(self, name: str, rdtype: str) -> Answer:
+        if not self._checked:
+            if self._check is None:
+                self._check = asyncio.ensure_future(self._check_nameservers())
+            await asyncio.shield(self._check)
         async with self._semaphore:
             answer, alias = await self._query(name, rdtype)
         if answer.unknown:
@@ -260,6 +297,36 @@ class DnsResolver:
             if self.cache is not None:
                 self.cache.put(alias)
         return answer
+
+    async def _check_nameservers(self) -> None:
+        """Raise `ResolverUnusableError` unless the control zone's SOA is found and a random
+        name under it is absent.
+
+        The random name is how Chromium detects NXDOMAIN-rewriting resolvers (random labels
+        that cannot exist must not resolve); the SOA, how a resolver that answers NXDOMAIN (or
+        nothing) to everything is told from a list of dead domains.
+        """
+        zone = self.control_zone or "."
+        label = f"b2bmail-check-{secrets.token_hex(6)}"
+        random_name = label if zone == "." else f"{label}.{zone}"
+        (soa, _), (missing, _) = await asyncio.gather(
+            self._query(zone, "SOA"), self._query(random_name, "A")
+        )
+        if not soa.found:
+            seen = f"SOA {zone}: {soa.reason}"
+        elif not missing.absent:
+            got = ", ".join(missing.records) if missing.found else missing.reason
+            seen = f"A {random_name}, a name that cannot exist: {got}"
+        else:
+            self._checked = True
+            return
+        servers = ", ".join(str(ns) for ns in self.nameservers)
+        raise ResolverUnusableError(
+            f"the DNS resolver at {servers} gives no usable answers: offline, or it rewrites"
+            f" answers ({seen})",
+            hint="check the network, or pass --nameserver with a working resolver"
+            " (--control-zone: a zone it must serve, when it is not a recursive resolver)",
+        )
 
     def _channel(self, server: Nameserver) -> UdpChannel:
         channels = self._channels.get(server)
