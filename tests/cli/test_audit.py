@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from tests.deliverability import conftest as dns_fixtures
-from tests.deliverability.nsd import CONTROL_ZONE, StartNsd
+from tests.deliverability.nsd import CONTROL_ZONE, ScriptedServer, StartNsd, answer_control
+from tests.deliverability.test_cache import filled_cache, unwritable_cache
 
 from b2bmail.cli import main
 
@@ -414,3 +416,48 @@ def test_control_zone_defaults_to_the_root(
         str(path), "--nameserver", server.nameserver, "--no-cache", "--control-zone", "example"
     )
     assert (code, err) == (0, "")
+
+
+@pytest.fixture
+def counting_nameserver() -> Iterator[ScriptedServer]:
+    """A server that passes the resolver check, never answers anything else, and counts."""
+    server = ScriptedServer(answer_control)
+    yield server
+    server.stop()
+
+
+def test_unwritable_cache_stops_before_any_query(
+    counting_nameserver: ScriptedServer, tmp_path: Path
+) -> None:
+    # Regression: the audit ran to its end, then failed to commit its answers.
+    cache = tmp_path / "dns.sqlite3"
+    unwritable_cache(cache)
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        str(path), "--nameserver", counting_nameserver.nameserver, "--timeout", "0.2",
+        env={"B2BMAIL_CACHE": str(cache)},
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err.startswith(f"b2bmail: {cache}: cannot write the DNS cache: ")
+    assert err.count("\n") == 1
+    assert counting_nameserver.queries == 0
+
+
+@pytest.mark.nsd
+def test_damaged_cache_is_rebuilt_with_one_warning_line(
+    nsd_server: StartNsd, tmp_path: Path
+) -> None:
+    cache = tmp_path / "dns.sqlite3"
+    filled_cache(cache)
+    with cache.open("r+b") as file:
+        file.truncate(cache.stat().st_size // 2)
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        str(path), "--nameserver", nsd_server(ZONES).nameserver, "--format", "csv",
+        env={"B2BMAIL_CACHE": str(cache)},
+    )  # fmt: skip
+    assert code == 0 and out.splitlines()[1].startswith("2,ann@m365.example,m365.example,low,")
+    assert err.startswith(f"b2bmail: warning: {cache}: the DNS cache was damaged (")
+    assert err.endswith("; it has been rebuilt, empty\n") and err.count("\n") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from tests.deliverability.nsd import ScriptedServer, StartNsd
 
 from b2bmail.deliverability.answers import Answer, Status
-from b2bmail.deliverability.cache import AnswerCache, default_cache_path
+from b2bmail.deliverability.cache import AnswerCache, DnsCacheWarning, default_cache_path
 from b2bmail.deliverability.resolver import DnsResolver
 from b2bmail.errors import DnsSetupError
 
@@ -223,3 +224,89 @@ def test_negative_ttl_from_nsd_is_capped(nsd_server: StartNsd, tmp_path: Path) -
         gone, ns = cache.get("gone.capped.test", "MX"), cache.get("ns.capped.test", "A")
     assert gone is not None and (gone.reason, gone.ttl) == ("nxdomain", THREE_HOURS)
     assert ns is not None and (ns.records, ns.ttl) == (("192.0.2.53",), DAY)
+
+
+def filled_cache(path: Path, answers: int = 2000) -> None:
+    with AnswerCache(path) as cache:
+        for i in range(answers):
+            cache.put(Answer(f"d{i}.example.test", "MX", Status.FOUND, (f"10 mx{i}.test",), 300))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"email,name\nann@example.com,Ann\n", b"SQLite format 3\0" + b"\xff" * 40],
+    ids=["text-file", "broken-header"],
+)
+def test_a_file_that_is_not_a_cache_is_refused_and_kept(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(content)
+    with pytest.raises(DnsSetupError, match="this is not a b2bmail DNS cache"):
+        AnswerCache(path)
+    assert path.read_bytes() == content
+
+
+def test_another_applications_database_is_refused_and_kept(tmp_path: Path) -> None:
+    # Regression: `CREATE TABLE IF NOT EXISTS answers` went into any SQLite file it was given.
+    path = tmp_path / "app.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER, total REAL)")
+    with pytest.raises(DnsSetupError, match=r"an SQLite database with invoices\): it is left"):
+        AnswerCache(path)
+    with sqlite3.connect(path) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["invoices"]
+
+
+def test_a_truncated_cache_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "dns.sqlite3"
+    filled_cache(path)
+    with path.open("r+b") as file:
+        file.truncate(path.stat().st_size // 2)
+    with pytest.warns(DnsCacheWarning, match="the DNS cache was damaged .*rebuilt, empty"):
+        cache = AnswerCache(path)
+    assert cache.get("d1.example.test", "MX") is None
+    cache.put(MX)
+    cache.close()
+    assert AnswerCache(path).get("example.test", "MX") is not None
+
+
+def test_a_cache_of_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "dns.sqlite3"
+    filled_cache(path, 1)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.warns(DnsCacheWarning, match="schema 99"):
+        AnswerCache(path).close()
+
+
+def test_a_cache_from_before_the_application_id_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "dns.sqlite3"
+    with sqlite3.connect(path) as db:  # what the previous version wrote
+        db.execute(
+            "CREATE TABLE answers (name TEXT NOT NULL, rdtype TEXT NOT NULL, status TEXT NOT NULL,"
+            " records TEXT NOT NULL, reason TEXT NOT NULL, expires REAL NOT NULL,"
+            " PRIMARY KEY (name, rdtype))"
+        )
+        db.execute(
+            "INSERT INTO answers VALUES ('example.test', 'MX', 'found',"
+            " '[\"10 mx.example.test\"]', '', 1e12)"
+        )
+    got = AnswerCache(path).get("example.test", "MX")
+    assert got is not None and got.records == ("10 mx.example.test",)
+
+
+def unwritable_cache(path: Path) -> None:
+    """A b2bmail cache SQLite must open read-only: its header's write version (byte 18) is 3,
+    "treat as read-only" in the SQLite file format — which holds for root too, unlike chmod."""
+    filled_cache(path, 1)
+    data = bytearray(path.read_bytes())
+    data[18] = 3
+    path.write_bytes(bytes(data))
+
+
+def test_an_unwritable_cache_fails_when_opened(tmp_path: Path) -> None:
+    # Regression: it opened, and failed when the answers of the whole audit were committed.
+    path = tmp_path / "dns.sqlite3"
+    unwritable_cache(path)
+    with pytest.raises(DnsSetupError, match="cannot write the DNS cache"):
+        AnswerCache(path)

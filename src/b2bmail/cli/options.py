@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+
+from b2bmail.cli.app import one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +65,21 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
+def _show_warning(
+    default: Callable[..., None],
+    message: Warning | str,
+    category: type[Warning],
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    from b2bmail.deliverability.cache import DnsCacheWarning
+
+    if issubclass(category, DnsCacheWarning):
+        click.echo(f"b2bmail: warning: {one_line(str(message))}", err=True)
+    else:
+        default(message, category, *args, **kwargs)
+
+
 def resolver_options(func: F) -> F:
     """`--nameserver`, `--timeout`, `--concurrency`, `--no-cache`, `--refresh`, `--control-zone`
     for DNS commands.
@@ -69,6 +87,7 @@ def resolver_options(func: F) -> F:
     The command receives them as one `resolver_settings: ResolverSettings` parameter; call
     `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
     """
+    from b2bmail.deliverability.cache import DnsCacheWarning
     from b2bmail.deliverability.resolver import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT,
@@ -94,7 +113,11 @@ def resolver_options(func: F) -> F:
             refresh=refresh,
             control_zone=control_zone,
         )
-        return func(*args, **kwargs)
+        # The library warns (a damaged DNS cache was rebuilt); the command says so in one line.
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DnsCacheWarning)
+            warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+            return func(*args, **kwargs)
 
     options = [
         click.option(
