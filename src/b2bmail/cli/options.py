@@ -140,7 +140,8 @@ def resolver_options(func: F) -> F:
             type=click.IntRange(min=1),
             default=DEFAULT_CONCURRENCY,
             show_default=True,
-            help="DNS queries in flight at once (keep it low for public resolvers).",
+            help="DNS queries in flight at once (32 for a public resolver that rate-limits"
+            " each client).",
         ),
         click.option(
             "--no-cache", is_flag=True, help="Neither read nor write the DNS answer cache."
