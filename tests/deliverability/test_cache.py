@@ -15,7 +15,7 @@ from tests.deliverability.nsd import ScriptedServer, StartNsd
 
 from b2bmail.deliverability.answers import Answer, Status
 from b2bmail.deliverability.cache import AnswerCache, DnsCacheWarning, default_cache_path
-from b2bmail.deliverability.resolver import DnsResolver
+from b2bmail.deliverability.resolver import DnsResolver, read_response, to_answers
 from b2bmail.errors import DnsSetupError
 
 
@@ -178,18 +178,20 @@ def test_ttls_are_capped(tmp_path: Path, status: Status, ttl: int, kept: int) ->
     assert cache.get("example.test", "MX") is None
 
 
+def nxdomain_68_years(query: dns.message.Message) -> dns.message.Message:
+    """NXDOMAIN with an SOA whose TTL and MINIMUM are 2^31-1 s: 68 years (RFC 2181 §8's most)."""
+    response = dns.message.make_response(query)
+    response.set_rcode(dns.rcode.NXDOMAIN)
+    soa = "ns.test. hostmaster.test. 1 3600 600 86400 2147483647"
+    response.authority.append(dns.rrset.from_text("test.", 2**31 - 1, "IN", "SOA", soa))
+    return response
+
+
 @pytest.fixture
 def nxdomain_for_68_years() -> Iterator[str]:
     """A server answering NXDOMAIN with an SOA whose TTL and MINIMUM are 2^31-1 s (68 years)."""
 
-    def respond(query: dns.message.Message) -> dns.message.Message:
-        response = dns.message.make_response(query)
-        response.set_rcode(dns.rcode.NXDOMAIN)
-        soa = "ns.test. hostmaster.test. 1 3600 600 86400 2147483647"
-        response.authority.append(dns.rrset.from_text("test.", 2**31 - 1, "IN", "SOA", soa))
-        return response
-
-    server = ScriptedServer(respond)
+    server = ScriptedServer(nxdomain_68_years)
     yield server.nameserver
     server.stop()
 
@@ -310,3 +312,20 @@ def test_an_unwritable_cache_fails_when_opened(tmp_path: Path) -> None:
     unwritable_cache(path)
     with pytest.raises(DnsSetupError, match="cannot write the DNS cache"):
         AnswerCache(path)
+
+
+def test_negative_ttl_cap_on_a_canned_response(tmp_path: Path) -> None:
+    # No socket: dnspython builds the NXDOMAIN, the resolver's parser reads it, the cache caps it.
+    response = nxdomain_68_years(dns.message.make_query("gone.test", "MX"))
+    rcode, answers, authority = read_response(response.to_wire())
+    answer, _ = to_answers("gone.test", "MX", answers, authority, rcode)
+    assert (answer.reason, answer.ttl) == ("nxdomain", 2**31 - 1)  # what the zone says
+    clock = Clock()
+    cache = AnswerCache(tmp_path / "dns.sqlite3", clock=clock)
+    cache.put(answer)
+    clock.now += THREE_HOURS - 1
+    assert cache.get("gone.test", "MX") == Answer(
+        "gone.test", "MX", Status.ABSENT, (), 1, "nxdomain"
+    )
+    clock.now += 1
+    assert cache.get("gone.test", "MX") is None
