@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -426,12 +427,29 @@ def counting_nameserver() -> Iterator[ScriptedServer]:
     server.stop()
 
 
-def test_unwritable_cache_stops_before_any_query(
-    counting_nameserver: ScriptedServer, tmp_path: Path
+def foreign_database(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER)")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (unwritable_cache, "cannot write the DNS cache: attempt to write a readonly database"),
+        (foreign_database, "this is not a b2bmail DNS cache (an SQLite database with invoices)"),
+    ],
+    ids=["unwritable", "foreign"],
+)
+def test_unusable_cache_stops_before_any_query(
+    counting_nameserver: ScriptedServer,
+    tmp_path: Path,
+    make: Callable[[Path], None],
+    message: str,
 ) -> None:
-    # Regression: the audit ran to its end, then failed to commit its answers.
+    # Regression: the audit ran to its end, then failed to commit its answers (unwritable), or
+    # wrote its table into another application's database (foreign).
     cache = tmp_path / "dns.sqlite3"
-    unwritable_cache(cache)
+    make(cache)
     path = tmp_path / "r.csv"
     path.write_text("email\nann@m365.example\n")
     code, out, err = audit(
@@ -439,7 +457,7 @@ def test_unwritable_cache_stops_before_any_query(
         env={"B2BMAIL_CACHE": str(cache)},
     )  # fmt: skip
     assert (code, out) == (2, "")
-    assert err.startswith(f"b2bmail: {cache}: cannot write the DNS cache: ")
+    assert err.startswith(f"b2bmail: {cache}: {message}")
     assert err.count("\n") == 1
     assert counting_nameserver.queries == 0
 
