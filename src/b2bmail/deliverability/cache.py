@@ -1,8 +1,8 @@
 """A persistent DNS answer cache in SQLite that honours TTLs and negative TTLs.
 
 Only FOUND and ABSENT answers with a positive TTL are stored (RFC 2308 §5 negative caching uses
-the SOA minimum the resolver read), for at most a day (found) or three hours (absent); UNKNOWN answers never are, so a timeout today is asked again
-tomorrow. One connection per cache; writes are queued and committed in batches (every
+the SOA minimum the resolver read), for at most a day (found) or three hours (absent); UNKNOWN
+answers never are, so a timeout today is asked again tomorrow. One connection per cache; writes are queued and committed in batches (every
 `batch_size` answers and on `flush()` / `close()`), which keeps a 5,000-domain audit from paying
 one fsync per answer. The cache is meant for one process, used from one event loop; a lock makes
 it safe should a caller use it from threads too.
@@ -93,11 +93,16 @@ def _check_owner(db: sqlite3.Connection, path: Path) -> None:
         )
     app_id = int.from_bytes(header[68:72], "big") if header else 0
     try:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+        tables = [
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
         columns = [row[1] for row in db.execute("PRAGMA table_info(answers)")]
         version = db.execute("PRAGMA user_version").fetchone()[0]
         check = db.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            # In use by another process: not damaged, and never deleted.
+            raise DnsSetupError(f"the DNS cache is busy: {exc}", path=path, hint=_HINT) from None
         if app_id != APPLICATION_ID:
             raise DnsSetupError(
                 f"this is not a b2bmail DNS cache ({exc}): it is left as it is",
@@ -106,7 +111,7 @@ def _check_owner(db: sqlite3.Connection, path: Path) -> None:
             ) from None
         raise _DamagedCacheError(str(exc)) from None
     # A cache from before the application_id (answers table only, same columns) is adopted.
-    legacy = app_id == 0 and (not tables or (tables[:1] == ["answers"] and columns == _COLUMNS))
+    legacy = app_id == 0 and (not tables or (tables == ["answers"] and columns == _COLUMNS))
     if app_id != APPLICATION_ID and not legacy:
         found = ", ".join(tables) or "no tables"
         raise DnsSetupError(
