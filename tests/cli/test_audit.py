@@ -479,3 +479,23 @@ def test_damaged_cache_is_rebuilt_with_one_warning_line(
     assert code == 0 and out.splitlines()[1].startswith("2,ann@m365.example,m365.example,low,")
     assert err.startswith(f"b2bmail: warning: {cache}: the DNS cache was damaged (")
     assert err.endswith("; it has been rebuilt, empty\n") and err.count("\n") == 1
+
+
+@pytest.mark.nsd
+def test_a_dead_nameserver_among_others_is_one_warning_line(
+    nsd_server: StartNsd, dead_nameserver: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("email\n" + "".join(f"ann@{d}.example\n" for d in ("m365", "g", "pp", "mc")))
+    good = nsd_server(ZONES).nameserver
+    started = time.monotonic()
+    code, out, err = audit(
+        str(path), "--nameserver", dead_nameserver, "--nameserver", good, "--timeout", "0.3",
+        "--no-cache", "--format", "csv",
+    )  # fmt: skip
+    assert (time.monotonic() - started) < 2 * 0.3 + 0.6  # no timeout after the check's
+    assert code == 0 and "unknown" not in out
+    assert err == (
+        f"b2bmail: warning: the DNS resolver at {dead_nameserver} gives no usable answers"
+        f" (SOA {CONTROL_ZONE}: timeout): asking only {good}\n"
+    )

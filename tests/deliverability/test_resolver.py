@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from b2bmail.deliverability.resolver import (
     Nameserver,
     ResolverSettings,
     ResolverUnusableError,
+    ResolverWarning,
     parse_nameserver,
     read_response,
     to_answers,
@@ -437,3 +439,44 @@ def test_cached_answers_need_no_control_check(dead_nameserver: str, tmp_path: Pa
 def test_bad_control_zone_is_a_setup_error(zone: str) -> None:
     with pytest.raises(DnsSetupError, match="invalid control zone"):
         DnsResolver(["127.0.0.1"], control_zone=zone)
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("bad", "seen", "timeouts"),
+    [
+        ("dead_nameserver", f"SOA {CONTROL_ZONE}: timeout", 4),
+        ("lying_nameserver", f"SOA {CONTROL_ZONE}: nxdomain", 0),
+        ("rewriting_nameserver", "a name that cannot exist: 198.51.100.7", 0),
+    ],
+    ids=["dead", "nxdomain-for-everything", "rewrites-nxdomain"],
+)
+def test_a_failing_nameserver_is_dropped_with_a_warning(
+    nsd_server: StartNsd, request: pytest.FixtureRequest, bad: str, seen: str, timeouts: int
+) -> None:
+    # The failing server comes first: without the check, it gets every first question.
+    bad_server, good = request.getfixturevalue(bad), nsd_server(ZONES).nameserver
+    resolver = DnsResolver([bad_server, good], timeout=0.3, control_zone=CONTROL_ZONE)
+    with pytest.warns(ResolverWarning) as warned:
+        answers = run(resolver, *[("example.test", "MX"), ("mx1.example.test", "A")] * 3)
+    (warning,) = warned
+    assert str(warning.message).startswith(f"the DNS resolver at {bad_server} gives no usable")
+    assert seen in str(warning.message) and str(warning.message).endswith(f"asking only {good}")
+    assert [a.status for a in answers] == [Status.FOUND] * 6
+    assert resolver.nameservers == [parse_nameserver(good)]
+    assert resolver.stats.timeouts == timeouts  # the check's two questions, tried twice each
+
+
+def test_every_nameserver_failing_is_one_error(dead_nameserver: str, lying_nameserver: str) -> None:
+    resolver = DnsResolver(
+        [dead_nameserver, lying_nameserver], timeout=0.3, control_zone=CONTROL_ZONE
+    )
+    started = time.monotonic()
+    with pytest.raises(ResolverUnusableError) as raised:
+        run(resolver, ("example.test", "MX"))
+    assert time.monotonic() - started < 2 * 0.3 + 0.5  # both checked at once: two timeouts
+    assert raised.value.message == (
+        f"the DNS resolver at {dead_nameserver}, {lying_nameserver} gives no usable answers:"
+        f" offline, or it rewrites answers ({dead_nameserver}: SOA {CONTROL_ZONE}: timeout;"
+        f" {lying_nameserver}: SOA {CONTROL_ZONE}: nxdomain)"
+    )

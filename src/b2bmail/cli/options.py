@@ -72,9 +72,9 @@ def _show_warning(
     *args: Any,
     **kwargs: Any,
 ) -> None:
-    from b2bmail.deliverability.cache import DnsCacheWarning
+    from b2bmail.deliverability.answers import DnsWarning
 
-    if issubclass(category, DnsCacheWarning):
+    if issubclass(category, DnsWarning):
         click.echo(f"b2bmail: warning: {one_line(str(message))}", err=True)
     else:
         default(message, category, *args, **kwargs)
@@ -87,7 +87,7 @@ def resolver_options(func: F) -> F:
     The command receives them as one `resolver_settings: ResolverSettings` parameter; call
     `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
     """
-    from b2bmail.deliverability.cache import DnsCacheWarning
+    from b2bmail.deliverability.answers import DnsWarning
     from b2bmail.deliverability.resolver import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT,
@@ -113,9 +113,10 @@ def resolver_options(func: F) -> F:
             refresh=refresh,
             control_zone=control_zone,
         )
-        # The library warns (a damaged DNS cache was rebuilt); the command says so in one line.
+        # The library warns (a damaged DNS cache rebuilt, a nameserver dropped); the command
+        # says so in one line each.
         with warnings.catch_warnings():
-            warnings.simplefilter("always", DnsCacheWarning)
+            warnings.simplefilter("always", DnsWarning)
             warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
             return func(*args, **kwargs)
 

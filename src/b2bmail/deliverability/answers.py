@@ -65,6 +65,11 @@ def normalize_name(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+class DnsWarning(UserWarning):
+    """Something the DNS layer reports and goes on (a dropped nameserver, a rebuilt cache):
+    the CLI prints it as one `b2bmail: warning:` line."""
+
+
 class Lookup(Protocol):
     """Anything that answers DNS questions: the real async resolver, or a static table."""
 

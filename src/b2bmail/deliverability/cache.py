@@ -23,7 +23,7 @@ from types import TracebackType
 
 import platformdirs
 
-from b2bmail.deliverability.answers import Answer, Status, normalize_name
+from b2bmail.deliverability.answers import Answer, DnsWarning, Status, normalize_name
 from b2bmail.errors import DnsSetupError
 
 CACHE_ENV = "B2BMAIL_CACHE"
@@ -67,7 +67,7 @@ def _cannot_write(path: Path, exc: sqlite3.Error) -> DnsSetupError:
     return DnsSetupError(f"cannot write the DNS cache: {exc}", path=path, hint=_WRITABLE_HINT)
 
 
-class DnsCacheWarning(UserWarning):
+class DnsCacheWarning(DnsWarning):
     """The DNS cache file was damaged: it has been rebuilt, empty (the CLI prints one line)."""
 
 

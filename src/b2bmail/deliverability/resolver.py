@@ -23,8 +23,9 @@ authoritative server such as NSD in tests — with:
   random name under it must not. A dead resolver (timeouts), one that says NXDOMAIN to
   everything, or one that rewrites NXDOMAIN into an address (ad-serving ISP resolvers) fails
   it, and every lookup raises `ResolverUnusableError` instead of turning each domain into
-  "unknown" or "does not exist". The two questions go out together: a dead resolver is found
-  within (retries + 1) timeouts for the whole run.
+  "unknown" or "does not exist". Every nameserver is checked, all at once: a dead resolver is
+  found within (retries + 1) timeouts for the whole run; with several, those that fail are
+  dropped for the run (a `ResolverWarning`) and the others asked alone.
 
 `stats` counts what was actually sent, so a test or a benchmark can prove that a cached second
 run sends no query at all.
@@ -36,6 +37,7 @@ import asyncio
 import contextlib
 import ipaddress
 import secrets
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,7 +52,7 @@ import dns.rdatatype
 import dns.resolver
 import dns.wire
 
-from b2bmail.deliverability.answers import Answer, Status, normalize_name
+from b2bmail.deliverability.answers import Answer, DnsWarning, Status, normalize_name
 from b2bmail.deliverability.cache import AnswerCache, default_cache_path
 from b2bmail.deliverability.transport import UdpChannel, build_query
 from b2bmail.errors import DnsSetupError
@@ -58,6 +60,10 @@ from b2bmail.errors import DnsSetupError
 
 class ResolverUnusableError(DnsSetupError):
     """The nameservers failed the control check: offline, or they rewrite answers."""
+
+
+class ResolverWarning(DnsWarning):
+    """Some nameservers failed the control check: the others are asked alone."""
 
 
 DEFAULT_CONCURRENCY = 256
@@ -300,34 +306,55 @@ class DnsResolver:
         return answer
 
     async def _check_nameservers(self) -> None:
-        """Raise `ResolverUnusableError` unless the control zone's SOA is found and a random
-        name under it is absent.
+        """Check every nameserver at once; keep those that pass, with a `ResolverWarning` for
+        the others; raise `ResolverUnusableError` when none passes."""
+        zone = self.control_zone or "."
+        label = f"b2bmail-check-{secrets.token_hex(6)}"
+        random_name = label if zone == "." else f"{label}.{zone}"
+        problems = await asyncio.gather(
+            *(self._check_nameserver(ns, zone, random_name) for ns in self.nameservers)
+        )
+        failed = [(ns, seen) for ns, seen in zip(self.nameservers, problems, strict=True) if seen]
+        if len(failed) == len(self.nameservers):
+            servers = ", ".join(str(ns) for ns, _ in failed)
+            seen = failed[0][1] if len(failed) == 1 else "; ".join(f"{n}: {s}" for n, s in failed)
+            raise ResolverUnusableError(
+                f"the DNS resolver at {servers} gives no usable answers: offline, or it rewrites"
+                f" answers ({seen})",
+                hint="check the network, or pass --nameserver with a working resolver"
+                " (--control-zone: a zone it must serve, when it is not a recursive resolver)",
+            )
+        if failed:
+            # Left in the rotation, a dead server would cost a timeout on every question it
+            # gets first, and a lying one would answer some of them wrongly.
+            dropped = {ns for ns, _ in failed}
+            self.nameservers = [ns for ns in self.nameservers if ns not in dropped]
+            for ns, seen in failed:
+                warnings.warn(
+                    f"the DNS resolver at {ns} gives no usable answers ({seen}): asking only"
+                    f" {', '.join(map(str, self.nameservers))}",
+                    ResolverWarning,
+                    stacklevel=2,
+                )
+        self._checked = True
+
+    async def _check_nameserver(self, server: Nameserver, zone: str, random_name: str) -> str:
+        """What is wrong with `server` ("" when nothing): the control zone's SOA must be found
+        and a random name under it must be absent.
 
         The random name is how Chromium detects NXDOMAIN-rewriting resolvers (random labels
         that cannot exist must not resolve); the SOA, how a resolver that answers NXDOMAIN (or
         nothing) to everything is told from a list of dead domains.
         """
-        zone = self.control_zone or "."
-        label = f"b2bmail-check-{secrets.token_hex(6)}"
-        random_name = label if zone == "." else f"{label}.{zone}"
         (soa, _), (missing, _) = await asyncio.gather(
-            self._query(zone, "SOA"), self._query(random_name, "A")
+            self._query(zone, "SOA", [server]), self._query(random_name, "A", [server])
         )
         if not soa.found:
-            seen = f"SOA {zone}: {soa.reason}"
-        elif not missing.absent:
+            return f"SOA {zone}: {soa.reason}"
+        if not missing.absent:
             got = ", ".join(missing.records) if missing.found else missing.reason
-            seen = f"A {random_name}, a name that cannot exist: {got}"
-        else:
-            self._checked = True
-            return
-        servers = ", ".join(str(ns) for ns in self.nameservers)
-        raise ResolverUnusableError(
-            f"the DNS resolver at {servers} gives no usable answers: offline, or it rewrites"
-            f" answers ({seen})",
-            hint="check the network, or pass --nameserver with a working resolver"
-            " (--control-zone: a zone it must serve, when it is not a recursive resolver)",
-        )
+            return f"A {random_name}, a name that cannot exist: {got}"
+        return ""
 
     def _channel(self, server: Nameserver) -> UdpChannel:
         channels = self._channels.get(server)
@@ -338,7 +365,11 @@ class DnsResolver:
         self._turn += 1
         return channels[self._turn % len(channels)]
 
-    async def _query(self, name: str, rdtype: str) -> tuple[Answer, Answer | None]:
+    async def _query(
+        self, name: str, rdtype: str, servers: Sequence[Nameserver] = ()
+    ) -> tuple[Answer, Answer | None]:
+        """Ask `servers` (default: the resolver's nameservers) in turn, `retries` more times."""
+        servers = servers or self.nameservers
         try:
             qtype = dns.rdatatype.from_text(rdtype)
             wire = build_query(name, qtype, EDNS_PAYLOAD)
@@ -347,8 +378,8 @@ class DnsResolver:
             return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
         reason = "error"
         for attempt in range(self.retries + 1):
-            for index in range(len(self.nameservers)):
-                server = self.nameservers[(attempt + index) % len(self.nameservers)]
+            for index in range(len(servers)):
+                server = servers[(attempt + index) % len(servers)]
                 self.stats.queries += 1
                 try:
                     data = await self._channel(server).ask(wire, self.timeout)
