@@ -245,8 +245,7 @@ def main() -> int:
         "--concurrency",
         type=int,
         default=256,
-        help="queries in flight (default 256: a loopback authoritative server has no rate limit;"
-        " the CLI's default of 32 is for public resolvers)",
+        help="queries in flight (default 256, as the CLI's)",
     )
     parser.add_argument("--timeout", type=float, default=3.0, help="per-query timeout (s)")
     args = parser.parse_args()

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from tests.deliverability import conftest as dns_fixtures
-from tests.deliverability.nsd import StartNsd
+from tests.deliverability.nsd import CONTROL_ZONE, ScriptedServer, StartNsd, answer_control
+from tests.deliverability.test_cache import filled_cache, unwritable_cache
 
 from b2bmail.cli import main
 
 # The DNS fixtures live in tests/deliverability/conftest.py; borrowed here by name.
 _nsd_pool = dns_fixtures._nsd_pool
 nsd_server = dns_fixtures.nsd_server
+control_zone_env = dns_fixtures.control_zone_env
 silent_nameserver = dns_fixtures.silent_nameserver
+dead_nameserver = dns_fixtures.dead_nameserver
+lying_nameserver = dns_fixtures.lying_nameserver
+rewriting_nameserver = dns_fixtures.rewriting_nameserver
 
 ZONES = {
     "example": "\n".join(
@@ -352,3 +360,142 @@ def test_bad_segments_file_fails_before_any_dns(silent_nameserver: str, tmp_path
     assert err.startswith(f"b2bmail: {segments}:") and err.count("\n") == 1
     assert time.monotonic() - started < 4
     assert not (tmp_path / "r.html").exists()
+
+
+UNUSABLE = (
+    "b2bmail: the DNS resolver at {} gives no usable answers: offline, or it rewrites answers"
+)
+UNUSABLE_HINT = (
+    " — check the network, or pass --nameserver with a working resolver (--control-zone: a zone"
+    " it must serve, when it is not a recursive resolver)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "seen"),
+    [
+        ("dead_nameserver", f"SOA {CONTROL_ZONE}: timeout"),
+        ("lying_nameserver", f"SOA {CONTROL_ZONE}: nxdomain"),
+        (
+            "rewriting_nameserver",
+            rf"A b2bmail-check-[0-9a-f]{{12}}\.{CONTROL_ZONE}, a name that cannot exist:"
+            r" 198\.51\.100\.7",
+        ),
+    ],
+    ids=["dead", "nxdomain-for-everything", "rewrites-nxdomain"],
+)
+def test_unusable_resolver_stops_the_audit_at_once(
+    request: pytest.FixtureRequest, tmp_path: Path, fixture: str, seen: str
+) -> None:
+    # Regression: a dead resolver made 200 domains "unknown" at 0.6 s a question; one that says
+    # NXDOMAIN to everything made them all "does not exist", exit 1.
+    nameserver = request.getfixturevalue(fixture)
+    path = tmp_path / "r.csv"
+    path.write_text("email\n" + "".join(f"ann@d{i}.example\n" for i in range(200)))
+    started = time.monotonic()
+    code, out, err = audit(str(path), "--nameserver", nameserver, "--timeout", "0.3", "--no-cache")
+    elapsed = time.monotonic() - started
+    assert (code, out) == (2, "")
+    pattern = re.escape(UNUSABLE.format(nameserver)) + rf" \({seen}\)" + re.escape(UNUSABLE_HINT)
+    assert re.fullmatch(pattern, err), err
+    assert elapsed < 2 * 0.3 + 0.6  # two timeouts (try and retry) for the whole run
+
+
+@pytest.mark.nsd
+def test_control_zone_defaults_to_the_root(
+    nsd_server: StartNsd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NSD serves the test zones, not the root: with the default control zone it fails the check.
+    monkeypatch.delenv("B2BMAIL_CONTROL_ZONE")
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    server = nsd_server(ZONES)
+    code, _, err = audit(str(path), "--nameserver", server.nameserver, "--no-cache")
+    assert code == 2
+    assert err.startswith(UNUSABLE.format(server.nameserver) + " (SOA .: refused)")
+    code, _, err = audit(
+        str(path), "--nameserver", server.nameserver, "--no-cache", "--control-zone", "example"
+    )
+    assert (code, err) == (0, "")
+
+
+@pytest.fixture
+def counting_nameserver() -> Iterator[ScriptedServer]:
+    """A server that passes the resolver check, never answers anything else, and counts."""
+    server = ScriptedServer(answer_control)
+    yield server
+    server.stop()
+
+
+def foreign_database(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE invoices (id INTEGER)")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (unwritable_cache, "cannot write the DNS cache: attempt to write a readonly database"),
+        (foreign_database, "this is not a b2bmail DNS cache (an SQLite database with invoices)"),
+    ],
+    ids=["unwritable", "foreign"],
+)
+def test_unusable_cache_stops_before_any_query(
+    counting_nameserver: ScriptedServer,
+    tmp_path: Path,
+    make: Callable[[Path], None],
+    message: str,
+) -> None:
+    # Regression: the audit ran to its end, then failed to commit its answers (unwritable), or
+    # wrote its table into another application's database (foreign).
+    cache = tmp_path / "dns.sqlite3"
+    make(cache)
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        str(path), "--nameserver", counting_nameserver.nameserver, "--timeout", "0.2",
+        env={"B2BMAIL_CACHE": str(cache)},
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err.startswith(f"b2bmail: {cache}: {message}")
+    assert err.count("\n") == 1
+    assert counting_nameserver.queries == 0
+
+
+@pytest.mark.nsd
+def test_damaged_cache_is_rebuilt_with_one_warning_line(
+    nsd_server: StartNsd, tmp_path: Path
+) -> None:
+    cache = tmp_path / "dns.sqlite3"
+    filled_cache(cache)
+    with cache.open("r+b") as file:
+        file.truncate(cache.stat().st_size // 2)
+    path = tmp_path / "r.csv"
+    path.write_text("email\nann@m365.example\n")
+    code, out, err = audit(
+        str(path), "--nameserver", nsd_server(ZONES).nameserver, "--format", "csv",
+        env={"B2BMAIL_CACHE": str(cache)},
+    )  # fmt: skip
+    assert code == 0 and out.splitlines()[1].startswith("2,ann@m365.example,m365.example,low,")
+    assert err.startswith(f"b2bmail: warning: {cache}: the DNS cache was damaged (")
+    assert err.endswith("; it has been rebuilt, empty\n") and err.count("\n") == 1
+
+
+@pytest.mark.nsd
+def test_a_dead_nameserver_among_others_is_one_warning_line(
+    nsd_server: StartNsd, dead_nameserver: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("email\n" + "".join(f"ann@{d}.example\n" for d in ("m365", "g", "pp", "mc")))
+    good = nsd_server(ZONES).nameserver
+    started = time.monotonic()
+    code, out, err = audit(
+        str(path), "--nameserver", dead_nameserver, "--nameserver", good, "--timeout", "0.3",
+        "--no-cache", "--format", "csv",
+    )  # fmt: skip
+    assert (time.monotonic() - started) < 2 * 0.3 + 0.6  # no timeout after the check's
+    assert code == 0 and "unknown" not in out
+    assert err == (
+        f"b2bmail: warning: the DNS resolver at {dead_nameserver} gives no usable answers"
+        f" (SOA {CONTROL_ZONE}: timeout): asking only {good}\n"
+    )

@@ -14,6 +14,7 @@ from b2bmail.cli import main
 
 _nsd_pool = dns_fixtures._nsd_pool
 nsd_server = dns_fixtures.nsd_server
+control_zone_env = dns_fixtures.control_zone_env
 silent_nameserver = dns_fixtures.silent_nameserver
 
 RECIPIENTS = Path(__file__).resolve().parents[2] / "examples/heavy-equipment/recipients.csv"

@@ -15,6 +15,7 @@ from b2bmail.cli import main
 
 _nsd_pool = dns_fixtures._nsd_pool
 nsd_server = dns_fixtures.nsd_server
+control_zone_env = dns_fixtures.control_zone_env
 
 SEGMENTS = """\
 benefits:

@@ -13,17 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import dns.message
 import dns.rcode
+import dns.rrset
 import pytest
 from tests.deliverability.nsd import (
+    CONTROL_ZONE,
     NsdProcess,
     NsdServer,
     RcodeServer,
+    ScriptedServer,
     SilentServer,
     StartNsd,
+    answer_control,
     nsd_binary,
     nsd_required,
 )
+
+from b2bmail.cli.options import CONTROL_ZONE_ENV
 
 
 def require_nsd() -> None:
@@ -60,10 +67,60 @@ def nsd_server(
     return start
 
 
+@pytest.fixture(autouse=True)
+def control_zone_env(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Commands check their resolver with `CONTROL_ZONE`, which every test server serves
+    (NSD has no root zone). Autouse here; modules elsewhere import it by name."""
+    monkeypatch.setenv(CONTROL_ZONE_ENV, CONTROL_ZONE)
+    return CONTROL_ZONE
+
+
 @pytest.fixture(scope="session")
 def silent_nameserver() -> Iterator[str]:
-    """`IP:PORT` of a loopback server that never answers (UDP or TCP)."""
+    """`IP:PORT` of a loopback server that passes the resolver check and never answers
+    anything else: every question about a domain times out."""
+    server = ScriptedServer(answer_control)
+    yield server.nameserver
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dead_nameserver() -> Iterator[str]:
+    """`IP:PORT` of a loopback server that never answers at all (UDP or TCP)."""
     server = SilentServer()
+    yield server.nameserver
+    server.stop()
+
+
+def _nxdomain(query: dns.message.Message) -> dns.message.Message:
+    response = dns.message.make_response(query)
+    response.set_rcode(dns.rcode.NXDOMAIN)
+    return response
+
+
+def _rewrite(query: dns.message.Message) -> dns.message.Message:
+    # An NXDOMAIN-rewriting resolver: real names answer, names that do not exist get an address.
+    control = answer_control(query)
+    if control is not None and not control.answer:
+        response = dns.message.make_response(query)
+        name = query.question[0].name
+        response.answer.append(dns.rrset.from_text(name, 60, "IN", "A", "198.51.100.7"))
+        return response
+    return control or _nxdomain(query)
+
+
+@pytest.fixture(scope="session")
+def lying_nameserver() -> Iterator[str]:
+    """`IP:PORT` of a loopback server that answers NXDOMAIN to everything."""
+    server = ScriptedServer(_nxdomain)
+    yield server.nameserver
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rewriting_nameserver() -> Iterator[str]:
+    """`IP:PORT` of a loopback server that turns NXDOMAIN into an address (198.51.100.7)."""
+    server = ScriptedServer(_rewrite)
     yield server.nameserver
     server.stop()
 

@@ -3,9 +3,11 @@
 - `NsdProcess.start(zones)` writes zone files and an nsd.conf into a folder, starts Debian's
   `nsd -d` on a free 127.0.0.1 port, waits until it answers and returns an `NsdServer`.
   `zones` maps a zone origin ("example.test") to its records in zone-file syntax; an SOA
-  (negative TTL `NEGATIVE_TTL`) and an NS record are added when the text has no SOA.
-- `SilentServer`: binds UDP and TCP on loopback and never answers (timeouts).
-- `RcodeServer`: answers every UDP query with one rcode (SERVFAIL, REFUSED ...).
+  (negative TTL `NEGATIVE_TTL`) and an NS record are added when the text has no SOA; the
+  zone `CONTROL_ZONE` is always served too (the resolver check, see below).
+- `SilentServer`: binds UDP and TCP on loopback and never answers (timeouts): a dead resolver.
+- `ScriptedServer`: answers every UDP query with a function's message (canned or lying answers);
+  `RcodeServer`: one of them, answering every query with one rcode (SERVFAIL, REFUSED ...).
 
 No pytest at import time, so `benchmarks/audit.py` can use it too; the fixtures are in
 conftest.py (`nsd_server`, `silent_nameserver`, `servfail_nameserver`, `refused_nameserver`).
@@ -25,12 +27,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dns.message
+import dns.name
 import dns.query
 import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 NSD_ENV = "B2BMAIL_REQUIRE_NSD"
 NEGATIVE_TTL = 60
 DEFAULT_TTL = 300
+# Every server here (NSD included) serves this zone, so `audit` and `check-sender` pass their
+# resolver check with `--control-zone CONTROL_ZONE` (or $B2BMAIL_CONTROL_ZONE, which the test
+# fixtures set): NSD is authoritative for the test zones only, not the root.
+CONTROL_ZONE = "b2bmail-control.test"
+CONTROL_SOA = f"ns.{CONTROL_ZONE}. hostmaster.{CONTROL_ZONE}. 1 3600 600 86400 {NEGATIVE_TTL}"
 
 
 def nsd_binary() -> str | None:
@@ -123,7 +133,7 @@ class NsdProcess:
         self._binary = binary
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="b2bmail-nsd-"))
-        self.zones = dict(zones)
+        self.zones = {CONTROL_ZONE: f"@ IN SOA {CONTROL_SOA}\n@ IN NS ns", **zones}
         self.host = "127.0.0.1"
         self.port = free_port(self.host)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -226,12 +236,33 @@ class SilentServer:
         self._tcp.close()
 
 
-class RcodeServer:
-    """Answers every UDP query with the same rcode (e.g. SERVFAIL, REFUSED) and no records."""
+Respond = Callable[[dns.message.Message], dns.message.Message | None]
 
-    def __init__(self, rcode: dns.rcode.Rcode, host: str = "127.0.0.1") -> None:
+
+def answer_control(query: dns.message.Message) -> dns.message.Message | None:
+    """What a working resolver says to the control check of `CONTROL_ZONE` (its SOA; NXDOMAIN
+    under it, with the SOA), or None for any other question."""
+    question = query.question[0]
+    zone = dns.name.from_text(CONTROL_ZONE)
+    if not question.name.is_subdomain(zone):
+        return None
+    response = dns.message.make_response(query)
+    soa = dns.rrset.from_text(zone, NEGATIVE_TTL, "IN", "SOA", CONTROL_SOA)
+    if question.name == zone and question.rdtype == dns.rdatatype.SOA:
+        response.answer.append(soa)
+    else:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+        response.authority.append(soa)
+    return response
+
+
+class ScriptedServer:
+    """Answers every UDP query with `respond(query)` (canned, wrong or lying DNS messages);
+    a query it returns None for is never answered."""
+
+    def __init__(self, respond: Respond, host: str = "127.0.0.1") -> None:
         self.host = host
-        self.rcode = rcode
+        self.respond = respond
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind((host, 0))
         self.port = int(self._sock.getsockname()[1])
@@ -258,8 +289,9 @@ class RcodeServer:
             except dns.exception.DNSException:
                 continue
             self.queries += 1
-            response = dns.message.make_response(query)
-            response.set_rcode(self.rcode)
+            response = self.respond(query)
+            if response is None:
+                continue
             try:
                 self._sock.sendto(response.to_wire(), peer)
             except OSError:
@@ -271,13 +303,32 @@ class RcodeServer:
         self._sock.close()
 
 
+class RcodeServer(ScriptedServer):
+    """Answers every UDP query with the same rcode (e.g. SERVFAIL, REFUSED) and no records —
+    but the control check like a working resolver (`answer_control`), so that a command gets
+    past it and meets the rcode on the questions it asks about domains."""
+
+    def __init__(self, rcode: dns.rcode.Rcode, host: str = "127.0.0.1") -> None:
+        self.rcode = rcode
+        super().__init__(self._answer, host)
+
+    def _answer(self, query: dns.message.Message) -> dns.message.Message:
+        control = answer_control(query)
+        if control is not None:
+            return control
+        response = dns.message.make_response(query)
+        response.set_rcode(self.rcode)
+        return response
+
+
 def serve(paths: list[str]) -> None:
     """`python -m tests.deliverability.nsd [ZONE FILES]`: serve zones until Ctrl-C (for demos)."""
     files = paths or sorted(str(p) for p in ZONES_DIR.glob("*.zone"))
     process = NsdProcess(read_zone_files(*files))
     server = process.start()
     print(
-        f"NSD serving {len(process.zones)} zones; use --nameserver {server.nameserver} --no-cache"
+        f"NSD serving {len(process.zones)} zones; use --nameserver {server.nameserver}"
+        f" --control-zone {CONTROL_ZONE} --no-cache"
     )
     try:
         while True:

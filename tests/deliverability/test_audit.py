@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import pytest
+from tests.deliverability.nsd import StartNsd
+
 from b2bmail.deliverability.answers import StaticResolver
-from b2bmail.deliverability.audit import audit_domains, audit_recipients
+from b2bmail.deliverability.audit import audit_domain, audit_domains, audit_recipients
 from b2bmail.deliverability.audit_report import format_csv, format_text
+from b2bmail.deliverability.resolver import DnsResolver
 
 TABLE = {
     ("m365.example", "MX"): ["0 m365-example.mail.protection.outlook.com"],
@@ -121,3 +125,13 @@ def test_text_report_escapes_control_characters_from_dns() -> None:
     report = asyncio.run(audit_recipients([Row(2, "ann@esc.example")], StaticResolver(table)))
     text = format_text(report, "list.csv")
     assert "\x1b" not in text and "\\x1b[31m" in text
+
+
+@pytest.mark.nsd
+def test_cname_loop_is_unknown_not_undeliverable(nsd_server: StartNsd) -> None:
+    # Regression: the looping MX and address answers were read as NODATA: "no mail host".
+    server = nsd_server({"example": "loop CNAME loop2\nloop2 CNAME loop"})
+    resolver = DnsResolver([server.nameserver], timeout=1)
+    risk = asyncio.run(audit_domain(resolver, "loop.example"))
+    assert risk.level == "unknown"
+    assert "MX loop.example: cname-loop" in risk.mx.unknown

@@ -5,14 +5,28 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import dns.message
 import dns.rcode
+import dns.rrset
 import pytest
-from tests.deliverability.nsd import NEGATIVE_TTL, StartNsd
+from tests.deliverability.nsd import CONTROL_ZONE, NEGATIVE_TTL, ScriptedServer, StartNsd
 
 from b2bmail.deliverability.answers import Answer, Status
-from b2bmail.deliverability.resolver import DnsResolver, Nameserver, parse_nameserver
+from b2bmail.deliverability.cache import AnswerCache
+from b2bmail.deliverability.resolver import (
+    DnsResolver,
+    Nameserver,
+    ResolverSettings,
+    ResolverUnusableError,
+    ResolverWarning,
+    parse_nameserver,
+    read_response,
+    to_answers,
+)
 from b2bmail.errors import DnsSetupError
 
 # A TXT RRset far over the 1232-byte EDNS buffer: NSD sets TC over UDP, the resolver retries on TCP.
@@ -29,6 +43,12 @@ ZONES = {
             "nomail MX 0 .",
             'empty TXT "hello"',
             BIG_TXT,
+            # c1 -> c9 is 8 CNAME links (the limit), c0 -> c9 is 9.
+            *(f"c{i} CNAME c{i + 1}" for i in range(9)),
+            "c9 A 192.0.2.9",
+            "loop1 CNAME loop2",
+            "loop2 CNAME loop1",
+            "self CNAME self",
         ]
     )
 }
@@ -259,3 +279,204 @@ def test_concurrency_bounds_queries_in_flight() -> None:
     sock.close()
     assert [a.reason for a in answers] == ["refused"] * 8
     assert outstanding[1] == 2
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("name", "rdtype", "expected"),
+    [
+        ("c1.example.test", "A", Answer("c1.example.test", "A", Status.FOUND, ("192.0.2.9",), 300)),
+        (
+            "c0.example.test",
+            "A",
+            Answer("c0.example.test", "A", Status.UNKNOWN, (), 0, "cname-chain"),
+        ),
+        (
+            "loop1.example.test",
+            "A",
+            Answer("loop1.example.test", "A", Status.UNKNOWN, (), 0, "cname-loop"),
+        ),
+        (
+            "self.example.test",
+            "MX",
+            Answer("self.example.test", "MX", Status.UNKNOWN, (), 0, "cname-loop"),
+        ),
+    ],
+    ids=["8-links", "9-links", "loop", "self-loop"],
+)
+def test_cname_loops_and_chains_over_8_links_are_unknown(
+    nsd_server: StartNsd, tmp_path: Path, name: str, rdtype: str, expected: Answer
+) -> None:
+    # Regression: a loop (or a long chain) was read as NODATA, and the domain undeliverable.
+    with AnswerCache(tmp_path / "dns.sqlite3") as cache:
+        resolver = DnsResolver([nsd_server(ZONES).nameserver], cache=cache)
+        (answer,) = run(resolver, (name, rdtype))
+        assert answer == expected
+        assert (cache.get(name, rdtype) is None) == expected.unknown
+
+
+def message(question: str, rdtype: str, *records: str, rcode: int = 0) -> bytes:
+    """A response to `question`: answer-section `records` as "owner ttl type rdata" lines, and
+    "authority:" before a line to put it in the authority section instead."""
+    response = dns.message.make_response(dns.message.make_query(question, rdtype))
+    response.set_rcode(dns.rcode.Rcode(rcode))
+    for line in records:
+        section = response.answer
+        if line.startswith("authority:"):
+            section, line = response.authority, line.removeprefix("authority:")
+        owner, ttl, kind, rdata = line.split(maxsplit=3)
+        section.append(dns.rrset.from_text(owner, int(ttl), "IN", kind, rdata))
+    return response.to_wire()
+
+
+def answer_of(wire: bytes, name: str, rdtype: str) -> Answer:
+    rcode, answers, authority = read_response(wire)
+    return to_answers(name, rdtype, answers, authority, rcode)[0]
+
+
+@pytest.mark.parametrize(
+    ("records", "expected"),
+    [
+        (
+            ["example.com. 300 MX 10 mx.example.com.", "evil.example. 300 MX 10 mx.evil.example."],
+            Answer("example.com", "MX", Status.FOUND, ("10 mx.example.com",), 300),
+        ),
+        (
+            ["evil.example. 300 MX 10 mx.evil.example."],
+            Answer("example.com", "MX", Status.UNKNOWN, (), 0, "mismatch"),
+        ),
+        (
+            ["www.example.com. 300 MX 10 mx.evil.example."],
+            Answer("example.com", "MX", Status.UNKNOWN, (), 0, "mismatch"),
+        ),
+    ],
+    ids=["other-owner-beside", "other-owner-only", "subdomain-owner"],
+)
+def test_records_owned_by_another_name_are_ignored(records: list[str], expected: Answer) -> None:
+    assert answer_of(message("example.com", "MX", *records), "example.com", "MX") == expected
+
+
+def test_records_outside_the_cname_chain_are_ignored() -> None:
+    wire = message(
+        "www.example.com",
+        "A",
+        "www.example.com. 300 CNAME cdn.example.net.",
+        "cdn.example.net. 60 A 192.0.2.7",
+        "evil.example. 300 A 203.0.113.66",
+        "cdn.example.org. 300 A 203.0.113.67",
+    )
+    assert answer_of(wire, "www.example.com", "A") == Answer(
+        "www.example.com", "A", Status.FOUND, ("192.0.2.7",), 60
+    )
+
+
+@pytest.fixture
+def scripted() -> Iterator[list[ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def test_records_for_another_name_are_never_cached(
+    scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    def respond(query: dns.message.Message) -> dns.message.Message:
+        wire = message(
+            query.question[0].name.to_text(),
+            "MX",
+            "example.com. 300 MX 10 mx.example.com.",
+            "evil.example. 300 MX 10 mx.evil.example.",
+            "mx.example.com. 300 A 203.0.113.66",
+        )
+        response = dns.message.from_wire(wire)
+        response.id = query.id
+        return response
+
+    scripted.append(server := ScriptedServer(respond))
+    with AnswerCache(tmp_path / "dns.sqlite3") as cache:
+        resolver = DnsResolver([server.nameserver], cache=cache, timeout=1)
+        (mx,) = run(resolver, ("example.com", "MX"))
+        cache.flush()
+        assert mx.records == ("10 mx.example.com",)
+        cached = cache.get("example.com", "MX")
+        assert cached is not None and cached.records == ("10 mx.example.com",)
+        assert cache.get("evil.example", "MX") is None
+        assert cache.get("mx.example.com", "A") is None
+
+
+@pytest.mark.nsd
+def test_control_check_goes_first_and_once(nsd_server: StartNsd) -> None:
+    resolver = DnsResolver([nsd_server(ZONES).nameserver], control_zone=CONTROL_ZONE)
+    run(resolver, ("example.test", "MX"), ("example.test", "TXT"))
+    run(resolver, ("mx1.example.test", "A"))  # a second event loop: no second check
+    assert resolver.stats.queries == 2 + 3  # SOA + random name, then the three questions
+
+
+def test_failed_control_check_raises_from_every_lookup(dead_nameserver: str) -> None:
+    resolver = DnsResolver([dead_nameserver], timeout=0.2, control_zone=CONTROL_ZONE)
+    with pytest.raises(ResolverUnusableError, match=r"\(SOA b2bmail-control\.test: timeout\)"):
+        run(resolver, *[(f"d{i}.example.test", "MX") for i in range(50)])
+    assert resolver.stats.queries == 4  # two questions, each tried twice; no domain asked
+
+
+def test_cached_answers_need_no_control_check(dead_nameserver: str, tmp_path: Path) -> None:
+    with AnswerCache(tmp_path / "dns.sqlite3") as cache:
+        cache.put(Answer("example.test", "MX", Status.FOUND, ("10 mx.example.test",), 300))
+        settings = ResolverSettings(
+            nameservers=(dead_nameserver,), timeout=0.2, cache_path=str(cache.path)
+        )
+    resolver = settings.open()
+    try:
+        assert resolver.control_zone == "."
+        (mx,) = run(resolver, ("example.test", "MX"))
+    finally:
+        resolver.close()
+    assert mx.found and resolver.stats.queries == 0
+
+
+@pytest.mark.parametrize("zone", ["a..example", "x" * 64])
+def test_bad_control_zone_is_a_setup_error(zone: str) -> None:
+    with pytest.raises(DnsSetupError, match="invalid control zone"):
+        DnsResolver(["127.0.0.1"], control_zone=zone)
+
+
+@pytest.mark.nsd
+@pytest.mark.parametrize(
+    ("bad", "seen", "timeouts"),
+    [
+        ("dead_nameserver", f"SOA {CONTROL_ZONE}: timeout", 4),
+        ("lying_nameserver", f"SOA {CONTROL_ZONE}: nxdomain", 0),
+        ("rewriting_nameserver", "a name that cannot exist: 198.51.100.7", 0),
+    ],
+    ids=["dead", "nxdomain-for-everything", "rewrites-nxdomain"],
+)
+def test_a_failing_nameserver_is_dropped_with_a_warning(
+    nsd_server: StartNsd, request: pytest.FixtureRequest, bad: str, seen: str, timeouts: int
+) -> None:
+    # The failing server comes first: without the check, it gets every first question.
+    bad_server, good = request.getfixturevalue(bad), nsd_server(ZONES).nameserver
+    resolver = DnsResolver([bad_server, good], timeout=0.3, control_zone=CONTROL_ZONE)
+    with pytest.warns(ResolverWarning) as warned:
+        answers = run(resolver, *[("example.test", "MX"), ("mx1.example.test", "A")] * 3)
+    (warning,) = warned
+    assert str(warning.message).startswith(f"the DNS resolver at {bad_server} gives no usable")
+    assert seen in str(warning.message) and str(warning.message).endswith(f"asking only {good}")
+    assert [a.status for a in answers] == [Status.FOUND] * 6
+    assert resolver.nameservers == [parse_nameserver(good)]
+    assert resolver.stats.timeouts == timeouts  # the check's two questions, tried twice each
+
+
+def test_every_nameserver_failing_is_one_error(dead_nameserver: str, lying_nameserver: str) -> None:
+    resolver = DnsResolver(
+        [dead_nameserver, lying_nameserver], timeout=0.3, control_zone=CONTROL_ZONE
+    )
+    started = time.monotonic()
+    with pytest.raises(ResolverUnusableError) as raised:
+        run(resolver, ("example.test", "MX"))
+    assert time.monotonic() - started < 2 * 0.3 + 0.5  # both checked at once: two timeouts
+    assert raised.value.message == (
+        f"the DNS resolver at {dead_nameserver}, {lying_nameserver} gives no usable answers:"
+        f" offline, or it rewrites answers ({dead_nameserver}: SOA {CONTROL_ZONE}: timeout;"
+        f" {lying_nameserver}: SOA {CONTROL_ZONE}: nxdomain)"
+    )

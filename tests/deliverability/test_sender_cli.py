@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tests.deliverability.nsd import StartNsd
+from tests.deliverability.nsd import CONTROL_ZONE, StartNsd
 
 from b2bmail.cli import main
 
@@ -348,3 +348,22 @@ def test_inputs_dns_cannot_ask_exit_2_before_any_query(args: list[str], error: s
     result = invoke(*args, "--nameserver", "127.0.0.1:9", "--no-cache")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.splitlines()[-1] == f"Error: {error}"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "seen"),
+    [("dead_nameserver", "timeout"), ("lying_nameserver", "nxdomain")],
+    ids=["dead", "nxdomain-for-everything"],
+)
+def test_unusable_resolver_exits_2_with_one_line(
+    request: pytest.FixtureRequest, fixture: str, seen: str
+) -> None:
+    # Regression: a resolver saying NXDOMAIN to everything made every check a plain "fail".
+    nameserver = request.getfixturevalue(fixture)
+    result = invoke("sender.test", "--nameserver", nameserver, "--timeout", "0.3", "--no-cache")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        f"b2bmail: the DNS resolver at {nameserver} gives no usable answers: offline, or it"
+        f" rewrites answers (SOA {CONTROL_ZONE}: {seen}) — "
+    )
+    assert result.stderr.count("\n") == 1

@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+
+from b2bmail.cli.app import one_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +48,7 @@ def out_option(
 
 
 MAX_TIMEOUT = 60.0
+CONTROL_ZONE_ENV = "B2BMAIL_CONTROL_ZONE"
 
 
 def _timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -61,12 +65,29 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
+def _show_warning(
+    default: Callable[..., None],
+    message: Warning | str,
+    category: type[Warning],
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    from b2bmail.deliverability.answers import DnsWarning
+
+    if issubclass(category, DnsWarning):
+        click.echo(f"b2bmail: warning: {one_line(str(message))}", err=True)
+    else:
+        default(message, category, *args, **kwargs)
+
+
 def resolver_options(func: F) -> F:
-    """`--nameserver`, `--timeout`, `--concurrency`, `--no-cache`, `--refresh` for DNS commands.
+    """`--nameserver`, `--timeout`, `--concurrency`, `--no-cache`, `--refresh`, `--control-zone`
+    for DNS commands.
 
     The command receives them as one `resolver_settings: ResolverSettings` parameter; call
     `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
     """
+    from b2bmail.deliverability.answers import DnsWarning
     from b2bmail.deliverability.resolver import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT,
@@ -81,6 +102,7 @@ def resolver_options(func: F) -> F:
         concurrency: int,
         no_cache: bool,
         refresh: bool,
+        control_zone: str,
         **kwargs: Any,
     ) -> Any:
         kwargs["resolver_settings"] = ResolverSettings(
@@ -89,8 +111,14 @@ def resolver_options(func: F) -> F:
             concurrency=concurrency,
             use_cache=not no_cache,
             refresh=refresh,
+            control_zone=control_zone,
         )
-        return func(*args, **kwargs)
+        # The library warns (a damaged DNS cache rebuilt, a nameserver dropped); the command
+        # says so in one line each.
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DnsWarning)
+            warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+            return func(*args, **kwargs)
 
     options = [
         click.option(
@@ -113,7 +141,8 @@ def resolver_options(func: F) -> F:
             type=click.IntRange(min=1),
             default=DEFAULT_CONCURRENCY,
             show_default=True,
-            help="DNS queries in flight at once (keep it low for public resolvers).",
+            help="DNS queries in flight at once (32 for a public resolver that rate-limits"
+            " each client).",
         ),
         click.option(
             "--no-cache", is_flag=True, help="Neither read nor write the DNS answer cache."
@@ -122,6 +151,18 @@ def resolver_options(func: F) -> F:
             "--refresh",
             is_flag=True,
             help="Ask DNS again even for cached answers (and update the cache).",
+        ),
+        click.option(
+            "--control-zone",
+            default=".",
+            show_default=True,
+            envvar=CONTROL_ZONE_ENV,
+            show_envvar=True,
+            metavar="ZONE",
+            help="Before the first query, the resolver must find this zone's SOA and no"
+            " random name under it, or the command stops (exit 2): a dead resolver, or one"
+            " that rewrites answers. Name a zone it serves when it is not a recursive"
+            " resolver.",
         ),
     ]
     decorated: Any = wrapper

@@ -32,7 +32,8 @@ class Answer:
            as UTF-8 with invalid bytes replaced
       CNAME / PTR / NS: the target name, lower-case, no trailing dot
     `reason` says why: "" when found, "nxdomain" / "nodata" when absent, "timeout" / "servfail" /
-    "refused" / "error" when unknown. `ttl` is the answer's TTL, or the negative-caching TTL.
+    "refused" / "error" / "cname-loop" / "cname-chain" (over 8 links) / "mismatch" (the answer
+    holds records for another name only) when unknown. `ttl` is the answer's TTL, or the negative-caching TTL.
     """
 
     name: str
@@ -64,6 +65,11 @@ def normalize_name(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+class DnsWarning(UserWarning):
+    """Something the DNS layer reports and goes on (a dropped nameserver, a rebuilt cache):
+    the CLI prints it as one `b2bmail: warning:` line."""
+
+
 class Lookup(Protocol):
     """Anything that answers DNS questions: the real async resolver, or a static table."""
 
@@ -93,6 +99,9 @@ class StaticResolver:
         "servfail": Status.UNKNOWN,
         "refused": Status.UNKNOWN,
         "error": Status.UNKNOWN,
+        "cname-loop": Status.UNKNOWN,
+        "cname-chain": Status.UNKNOWN,
+        "mismatch": Status.UNKNOWN,
     }
 
     def __init__(

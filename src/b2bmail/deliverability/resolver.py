@@ -5,17 +5,27 @@ to the configured nameservers — the system's recursive resolvers by default, o
 authoritative server such as NSD in tests — with:
 
 - a few UDP sockets per nameserver, shared by all queries in flight (transport.py);
-- bounded concurrency (an `asyncio.Semaphore`; 32 by default, which stays under the per-client
-  rate limits public resolvers publish, e.g. Google Public DNS's documented default of 1,500
-  queries per second per client IP, even with long MX fan-outs);
+- bounded concurrency (an `asyncio.Semaphore`; 256 by default: benchmarks/audit.py, 5,000
+  domains with 20 ms added per query, is bound by latency up to about 128 queries in flight
+  and by this process's CPU from there, least at 256; with a public resolver that publishes a
+  per-client rate limit — Google Public DNS: 1,500 queries per second — use 32);
 - a per-query timeout and a number of retries over the nameservers in turn;
 - TCP when a UDP answer comes back truncated (RFC 1035 §4.2.1, RFC 7766 §5);
 - three outcomes, never two: FOUND, ABSENT (NXDOMAIN or NODATA, with the negative TTL taken
   from the SOA in the authority section, RFC 2308 §5) and UNKNOWN (timeout, SERVFAIL, REFUSED,
-  network error) — an UNKNOWN is never cached and never read as "no record";
+  network error, a CNAME loop or a chain over 8 links, an answer for another name) — an
+  UNKNOWN is never cached and never read as "no record";
 - identical lookups in flight shared: one query on the wire, many awaiters; and an answer,
   once had, reused for the resolver's life (one command run);
-- an optional `AnswerCache` (SQLite) consulted before the wire and fed after it.
+- an optional `AnswerCache` (SQLite) consulted before the wire and fed after it;
+- with a `control_zone` (the CLI's `--control-zone`, the root by default), a check of the
+  nameservers before the first query goes on the wire: the zone's SOA must be found and a
+  random name under it must not. A dead resolver (timeouts), one that says NXDOMAIN to
+  everything, or one that rewrites NXDOMAIN into an address (ad-serving ISP resolvers) fails
+  it, and every lookup raises `ResolverUnusableError` instead of turning each domain into
+  "unknown" or "does not exist". Every nameserver is checked, all at once: a dead resolver is
+  found within (retries + 1) timeouts for the whole run; with several, those that fail are
+  dropped for the run (a `ResolverWarning`) and the others asked alone.
 
 `stats` counts what was actually sent, so a test or a benchmark can prove that a cached second
 run sends no query at all.
@@ -26,6 +36,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import secrets
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,12 +52,21 @@ import dns.rdatatype
 import dns.resolver
 import dns.wire
 
-from b2bmail.deliverability.answers import Answer, Status, normalize_name
+from b2bmail.deliverability.answers import Answer, DnsWarning, Status, normalize_name
 from b2bmail.deliverability.cache import AnswerCache, default_cache_path
 from b2bmail.deliverability.transport import UdpChannel, build_query
 from b2bmail.errors import DnsSetupError
 
-DEFAULT_CONCURRENCY = 32
+
+class ResolverUnusableError(DnsSetupError):
+    """The nameservers failed the control check: offline, or they rewrite answers."""
+
+
+class ResolverWarning(DnsWarning):
+    """Some nameservers failed the control check: the others are asked alone."""
+
+
+DEFAULT_CONCURRENCY = 256
 DEFAULT_TIMEOUT = 3.0
 DEFAULT_RETRIES = 1
 # RFC 9715 / DNS Flag Day 2020: an EDNS buffer of 1232 bytes avoids IP fragmentation; larger
@@ -53,6 +74,10 @@ DEFAULT_RETRIES = 1
 EDNS_PAYLOAD = 1232
 QUERIES_PER_SOCKET = 32
 MAX_SOCKETS = 32
+# CNAME links followed before the answer is UNKNOWN ("cname-chain"). RFC 1034 §3.6.2 sets no
+# number and only asks to stop on loops; recursive resolvers stop somewhere near 10. Eight is
+# far beyond any real mail setup (MX host -> provider alias -> load balancer is 2 or 3 links).
+MAX_CNAME_CHAIN = 8
 _RCODE_REASONS = {int(dns.rcode.SERVFAIL): "servfail", int(dns.rcode.REFUSED): "refused"}
 
 
@@ -123,6 +148,7 @@ class ResolverSettings:
     use_cache: bool = True
     refresh: bool = False
     cache_path: str | None = None  # default: $B2BMAIL_CACHE, else the user's cache folder
+    control_zone: str | None = "."  # checked before the first query; None: no check
 
     def open(self) -> DnsResolver:
         """A resolver with these settings (and its cache open); call `close()` when done."""
@@ -135,7 +161,20 @@ class ResolverSettings:
             concurrency=self.concurrency,
             cache=cache,
             refresh=self.refresh,
+            control_zone=self.control_zone,
         )
+
+
+def _control_zone(text: str) -> str:
+    zone = normalize_name(text) or "."
+    try:
+        build_query(zone, dns.rdatatype.SOA, EDNS_PAYLOAD)
+    except ValueError:
+        raise DnsSetupError(
+            f"invalid control zone {text!r}",
+            hint="give a zone your resolver must know, e.g. '.' (the root) or example.com",
+        ) from None
+    return zone
 
 
 @dataclass
@@ -164,6 +203,7 @@ class DnsResolver:
         concurrency: int = DEFAULT_CONCURRENCY,
         cache: AnswerCache | None = None,
         refresh: bool = False,
+        control_zone: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise DnsSetupError(f"invalid concurrency {concurrency}", hint="use 1 or more")
@@ -182,7 +222,11 @@ class DnsResolver:
         self.concurrency = concurrency
         self.cache = cache
         self.refresh = refresh
+        self.control_zone = None if control_zone is None else _control_zone(control_zone)
         self.stats = ResolverStats()
+        # The control check (see the module docstring): one task per event loop until it passes.
+        self._checked = control_zone is None
+        self._check: asyncio.Future[None] | None = None
         # Bound to the running event loop on first use; a new loop (another asyncio.run) gets
         # fresh ones, so one resolver and its cache can serve several runs.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -227,6 +271,7 @@ class DnsResolver:
             self._semaphore = asyncio.Semaphore(self.concurrency)
             self._inflight = {}
             self._channels = {}
+            self._check = None
         pending = self._inflight.get(key)
         if pending is not None:
             self.stats.shared += 1
@@ -242,6 +287,10 @@ class DnsResolver:
                 task.add_done_callback(lambda _t: self._inflight.pop(key, None))
 
     async def _resolve(self, name: str, rdtype: str) -> Answer:
+        if not self._checked:
+            if self._check is None:
+                self._check = asyncio.ensure_future(self._check_nameservers())
+            await asyncio.shield(self._check)
         async with self._semaphore:
             answer, alias = await self._query(name, rdtype)
         if answer.unknown:
@@ -256,6 +305,57 @@ class DnsResolver:
                 self.cache.put(alias)
         return answer
 
+    async def _check_nameservers(self) -> None:
+        """Check every nameserver at once; keep those that pass, with a `ResolverWarning` for
+        the others; raise `ResolverUnusableError` when none passes."""
+        zone = self.control_zone or "."
+        label = f"b2bmail-check-{secrets.token_hex(6)}"
+        random_name = label if zone == "." else f"{label}.{zone}"
+        problems = await asyncio.gather(
+            *(self._check_nameserver(ns, zone, random_name) for ns in self.nameservers)
+        )
+        failed = [(ns, seen) for ns, seen in zip(self.nameservers, problems, strict=True) if seen]
+        if len(failed) == len(self.nameservers):
+            servers = ", ".join(str(ns) for ns, _ in failed)
+            seen = failed[0][1] if len(failed) == 1 else "; ".join(f"{n}: {s}" for n, s in failed)
+            raise ResolverUnusableError(
+                f"the DNS resolver at {servers} gives no usable answers: offline, or it rewrites"
+                f" answers ({seen})",
+                hint="check the network, or pass --nameserver with a working resolver"
+                " (--control-zone: a zone it must serve, when it is not a recursive resolver)",
+            )
+        if failed:
+            # Left in the rotation, a dead server would cost a timeout on every question it
+            # gets first, and a lying one would answer some of them wrongly.
+            dropped = {ns for ns, _ in failed}
+            self.nameservers = [ns for ns in self.nameservers if ns not in dropped]
+            for ns, seen in failed:
+                warnings.warn(
+                    f"the DNS resolver at {ns} gives no usable answers ({seen}): asking only"
+                    f" {', '.join(map(str, self.nameservers))}",
+                    ResolverWarning,
+                    stacklevel=2,
+                )
+        self._checked = True
+
+    async def _check_nameserver(self, server: Nameserver, zone: str, random_name: str) -> str:
+        """What is wrong with `server` ("" when nothing): the control zone's SOA must be found
+        and a random name under it must be absent.
+
+        The random name is how Chromium detects NXDOMAIN-rewriting resolvers (random labels
+        that cannot exist must not resolve); the SOA, how a resolver that answers NXDOMAIN (or
+        nothing) to everything is told from a list of dead domains.
+        """
+        (soa, _), (missing, _) = await asyncio.gather(
+            self._query(zone, "SOA", [server]), self._query(random_name, "A", [server])
+        )
+        if not soa.found:
+            return f"SOA {zone}: {soa.reason}"
+        if not missing.absent:
+            got = ", ".join(missing.records) if missing.found else missing.reason
+            return f"A {random_name}, a name that cannot exist: {got}"
+        return ""
+
     def _channel(self, server: Nameserver) -> UdpChannel:
         channels = self._channels.get(server)
         if channels is None:
@@ -265,7 +365,11 @@ class DnsResolver:
         self._turn += 1
         return channels[self._turn % len(channels)]
 
-    async def _query(self, name: str, rdtype: str) -> tuple[Answer, Answer | None]:
+    async def _query(
+        self, name: str, rdtype: str, servers: Sequence[Nameserver] = ()
+    ) -> tuple[Answer, Answer | None]:
+        """Ask `servers` (default: the resolver's nameservers) in turn, `retries` more times."""
+        servers = servers or self.nameservers
         try:
             qtype = dns.rdatatype.from_text(rdtype)
             wire = build_query(name, qtype, EDNS_PAYLOAD)
@@ -274,8 +378,8 @@ class DnsResolver:
             return Answer(name, rdtype, Status.UNKNOWN, (), 0, "error"), None
         reason = "error"
         for attempt in range(self.retries + 1):
-            for index in range(len(self.nameservers)):
-                server = self.nameservers[(attempt + index) % len(self.nameservers)]
+            for index in range(len(servers)):
+                server = servers[(attempt + index) % len(servers)]
                 self.stats.queries += 1
                 try:
                     data = await self._channel(server).ask(wire, self.timeout)
@@ -341,20 +445,26 @@ def to_answers(
 ) -> tuple[Answer, Answer | None]:
     """Turn a NOERROR / NXDOMAIN response into an `Answer`, records normalised (see answers.py).
 
-    CNAMEs in the answer section are followed from `name` (RFC 1034 §3.6.2, at most 16 links).
+    Only records owned by `name`, or by the targets of the CNAMEs followed from it (RFC 1034
+    §3.6.2), are read: any other record in the answer section is ignored, so it is neither
+    answered nor cached (RFC 2181 §5.4.1: data outside the question's chain is not to be
+    trusted). An answer section that holds records but none of that chain says nothing about
+    the question: UNKNOWN ("mismatch"). A CNAME chain that loops, or has more than
+    `MAX_CNAME_CHAIN` links, is UNKNOWN too ("cname-loop", "cname-chain"), never absent: the
+    name may well exist, the DNS data is broken (an SPF temperror, RFC 7208 §5).
+
     For an A or AAAA question, the same response also says whether `name` is an alias: a name
     with a CNAME has no other data, and a server answering for an alias returns the CNAME. The
     second value is that CNAME answer (found, or absent), so an MX host's CNAME check costs no
     extra query; None for other questions.
     """
     qtype = dns.rdatatype.from_text(rdtype)
-    if qtype != dns.rdatatype.CNAME and any(
-        r.rdtype == dns.rdatatype.CNAME for r in answer_section
-    ):
+    try:
         found, cnames = _follow(dns.name.from_text(name), qtype, answer_section)
-    else:
-        # No alias in the answer: its records of the asked type are the answer.
-        found, cnames = [r for r in answer_section if r.rdtype == qtype], []
+    except _BrokenChainError as exc:
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, exc.reason), None
+    if answer_section and not found and not cnames:
+        return Answer(name, rdtype, Status.UNKNOWN, (), 0, "mismatch"), None
     min_ttl = min((r.ttl for r in cnames), default=2**31 - 1)
     if found:
         ttl = min(min_ttl, *(r.ttl for r in found))
@@ -379,12 +489,22 @@ def to_answers(
     return answer, derived
 
 
+class _BrokenChainError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _follow(
     current: dns.name.Name, qtype: int, section: list[_Record]
 ) -> tuple[list[_Record], list[_Record]]:
-    """(records of `qtype`, CNAMEs followed) from `current` through the answer section."""
+    """(records of `qtype`, CNAMEs followed) from `current` through the answer section.
+
+    Raises `_BrokenChainError` on a loop or a chain of more than `MAX_CNAME_CHAIN` links.
+    """
     cnames: list[_Record] = []
-    for _ in range(16):
+    seen = {current}
+    while True:
         found = [r for r in section if r.rdtype == qtype and r.owner == current]
         if found:
             return found, cnames
@@ -392,10 +512,14 @@ def _follow(
             (r for r in section if r.rdtype == dns.rdatatype.CNAME and r.owner == current), None
         )
         if alias is None:
-            break
+            return [], cnames
+        if len(cnames) == MAX_CNAME_CHAIN:
+            raise _BrokenChainError("cname-chain")
         cnames.append(alias)
         current = alias.rdata.target  # type: ignore[attr-defined]
-    return [], cnames
+        if current in seen:
+            raise _BrokenChainError("cname-loop")
+        seen.add(current)
 
 
 def _present(rdata: object) -> str:
