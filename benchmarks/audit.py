@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))  # for tests.deliverability.nsd (the NSD harness)
 
 from tests.deliverability.nsd import NsdProcess, free_port, nsd_binary  # noqa: E402
 
-from b2bmail.deliverability.audit import audit_domain, audit_domains  # noqa: E402
-from b2bmail.deliverability.cache import AnswerCache  # noqa: E402
-from b2bmail.deliverability.resolver import DnsResolver  # noqa: E402
+from b2bmail.deliverability.audit.run import audit_domain, audit_domains  # noqa: E402
+from b2bmail.deliverability.dns.cache import AnswerCache  # noqa: E402
+from b2bmail.deliverability.dns.resolver import DnsResolver  # noqa: E402
 
 ZONE = "bench.example"
 RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from tests.deliverability import conftest as dns_fixtures
+from tests.deliverability.dns.test_cache import filled_cache, unwritable_cache
 from tests.deliverability.nsd import CONTROL_ZONE, ScriptedServer, StartNsd, answer_control
-from tests.deliverability.test_cache import filled_cache, unwritable_cache
 
 from b2bmail.cli import main
 

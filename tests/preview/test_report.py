@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.deliverability.fakes import StaticResolver
 
-from b2bmail.deliverability.answers import StaticResolver
-from b2bmail.deliverability.audit import AuditReport, audit_recipients
+from b2bmail.deliverability.audit.run import AuditReport, audit_recipients
 from b2bmail.preview.chromium import Tab
 from b2bmail.preview.report import render_audit_report, write_audit_report
 

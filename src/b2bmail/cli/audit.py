@@ -11,10 +11,10 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option, resolver_options, stderr_is_terminal
 from b2bmail.cli.recipients import encoding_options
-from b2bmail.deliverability.audit import audit_file
-from b2bmail.deliverability.audit_report import format_csv, format_json, format_text
-from b2bmail.deliverability.resolver import ResolverSettings
-from b2bmail.deliverability.risk import ALL_LEVELS
+from b2bmail.deliverability.audit.report import format_csv, format_json, format_text
+from b2bmail.deliverability.audit.risk import ALL_LEVELS
+from b2bmail.deliverability.audit.run import audit_file
+from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.output import check_outputs, write_atomic
 from b2bmail.preview.report import segment_rows, write_audit_report
 

@@ -72,7 +72,7 @@ def _show_warning(
     *args: Any,
     **kwargs: Any,
 ) -> None:
-    from b2bmail.deliverability.answers import DnsWarning
+    from b2bmail.deliverability.dns.answers import DnsWarning
 
     if issubclass(category, DnsWarning):
         click.echo(f"b2bmail: warning: {one_line(str(message))}", err=True)
@@ -87,8 +87,8 @@ def resolver_options(func: F) -> F:
     The command receives them as one `resolver_settings: ResolverSettings` parameter; call
     `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
     """
-    from b2bmail.deliverability.answers import DnsWarning
-    from b2bmail.deliverability.resolver import (
+    from b2bmail.deliverability.dns.answers import DnsWarning
+    from b2bmail.deliverability.dns.resolver import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT,
         ResolverSettings,

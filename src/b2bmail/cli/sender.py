@@ -10,11 +10,11 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option, resolver_options
-from b2bmail.deliverability.dkim import SELECTOR
-from b2bmail.deliverability.resolver import ResolverSettings
-from b2bmail.deliverability.sender import run_check_sender
-from b2bmail.deliverability.sender_format import format_text, report_to_dict
-from b2bmail.deliverability.spf import is_valid_domain
+from b2bmail.deliverability.dns.resolver import ResolverSettings
+from b2bmail.deliverability.records.dkim import SELECTOR
+from b2bmail.deliverability.records.spf import is_valid_domain
+from b2bmail.deliverability.sender.check import run_check_sender
+from b2bmail.deliverability.sender.report import format_text, report_to_dict
 from b2bmail.output import write_atomic
 
 _LDH = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?")

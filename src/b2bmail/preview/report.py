@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
-from b2bmail.deliverability.audit import AuditedRecipient, AuditReport
-from b2bmail.deliverability.risk import ALL_LEVELS
+from b2bmail.deliverability.audit.risk import ALL_LEVELS
+from b2bmail.deliverability.audit.run import AuditedRecipient, AuditReport
 from b2bmail.output import write_atomic
 from b2bmail.preview.charts import bar_chart, stacked_chart
 from b2bmail.recipients import read_recipients

@@ -1,0 +1,6 @@
+"""How risky is mail to a recipient's domain (`b2bmail audit`): MX analysis (mx), provider
+fingerprints (providers), SPF/DMARC signals (signals), the risk model (risk), the run over a
+recipient list (run) and its text / JSON / CSV reports (report).
+
+audit/ may import deliverability.dns and deliverability.records, never sender/.
+"""

@@ -1,0 +1,323 @@
+"""The check-sender job: is this domain (and these sending IPs) set up to send bulk mail?
+
+Everything comes from DNS through an injected `Lookup`: SPF (RFC 7208), DKIM keys (RFC 6376),
+DMARC (RFC 7489), MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) records, and forward-confirmed
+reverse DNS of each IP. The result ends in a checklist of the bulk-sender requirements that
+Gmail and Yahoo enforce since February 2024 and Outlook.com since May 2025. A DNS timeout or
+failure shows as `unknown`, never as a pass or a fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from b2bmail.deliverability.dns.answers import Lookup, normalize_name
+from b2bmail.deliverability.dns.resolver import ResolverSettings
+from b2bmail.deliverability.records.dkim import DkimKey, find_dkim_key
+from b2bmail.deliverability.records.dmarc import (
+    DmarcDiscovery,
+    ReportAuthorization,
+    check_report_authorization,
+    find_dmarc,
+)
+from b2bmail.deliverability.records.policies import PolicyDiscovery, find_mta_sts, find_tls_rpt
+from b2bmail.deliverability.records.spf import (
+    MAX_DNS_TERMS,
+    SpfLookupCount,
+    SpfRecord,
+    SpfResult,
+    check_host,
+    count_dns_terms,
+    parse_client_ip,
+    parse_spf,
+    select_spf_records,
+)
+
+PASS, FAIL, UNKNOWN, SKIPPED = "pass", "fail", "unknown", "skipped"
+ALL_PROVIDERS = ("Gmail", "Yahoo", "Microsoft")
+
+
+@dataclass(frozen=True)
+class SpfCheck:
+    """The domain's SPF record, its worst-case lookup count, and check_host() per IP."""
+
+    status: str  # "found" | "absent" | "unknown" | "multiple"
+    record: SpfRecord | None = None
+    lookup_count: SpfLookupCount | None = None
+    results: tuple[tuple[str, SpfResult], ...] = ()  # (ip as given, result)
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class PtrCheck:
+    """Forward-confirmed reverse DNS of one IP: PTR names, and those whose A/AAAA has the IP."""
+
+    ip: str
+    status: str  # PASS | FAIL | UNKNOWN
+    names: tuple[str, ...] = ()
+    confirmed: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    title: str
+    status: str  # PASS | FAIL | UNKNOWN | SKIPPED
+    reason: str
+    required_by: tuple[str, ...] = ALL_PROVIDERS
+
+
+@dataclass(frozen=True)
+class SenderReport:
+    domain: str
+    ips: tuple[str, ...]
+    spf: SpfCheck
+    dkim: tuple[DkimKey, ...]
+    dmarc: DmarcDiscovery
+    mta_sts: PolicyDiscovery
+    tls_rpt: PolicyDiscovery
+    ptr: tuple[PtrCheck, ...]
+    checklist: tuple[ChecklistItem, ...]
+    report_authorizations: tuple[ReportAuthorization, ...] = ()  # DMARC rua/ruf, RFC 7489 §7.1
+
+    @property
+    def ok(self) -> bool:
+        """True when no checklist item failed or stayed unknown (skipped items do not count)."""
+        return all(item.status in (PASS, SKIPPED) for item in self.checklist)
+
+
+async def check_spf(lookup: Lookup, domain: str, ips: Iterable[str]) -> SpfCheck:
+    answer = await lookup.lookup(domain, "TXT")
+    if answer.unknown:
+        return SpfCheck(UNKNOWN, problem=f"TXT lookup for {domain} failed ({answer.reason})")
+    records = select_spf_records(answer.records) if answer.found else ()
+    if not records:
+        if answer.nxdomain:
+            return SpfCheck("absent", problem=f"{domain} does not exist in DNS (NXDOMAIN)")
+        return SpfCheck("absent", problem=f"no v=spf1 TXT record at {domain} (RFC 7208 §4.5)")
+    results = await asyncio.gather(
+        *(check_host(lookup, ip, domain, f"postmaster@{domain}") for ip in ips)
+    )
+    pairs = tuple(zip(ips, results, strict=True))
+    if len(records) > 1:
+        problem = f"{len(records)} SPF records at {domain}: a permerror (RFC 7208 §4.5)"
+        return SpfCheck("multiple", results=pairs, problem=problem)
+    count = await count_dns_terms(lookup, domain)
+    return SpfCheck("found", parse_spf(records[0]), count, pairs)
+
+
+async def check_ptr(lookup: Lookup, ip: str) -> PtrCheck:
+    """PTR of the IP, then A/AAAA of each name (at most 10) must contain the IP (FCrDNS)."""
+    address = parse_client_ip(ip)
+    answer = await lookup.lookup(address.reverse_pointer, "PTR")
+    if answer.unknown:
+        return PtrCheck(ip, UNKNOWN, reason=f"PTR lookup failed ({answer.reason})")
+    if not answer.found:
+        return PtrCheck(ip, FAIL, reason=f"no PTR record for {address.reverse_pointer}")
+    names = answer.records[:10]
+    rdtype = "A" if address.version == 4 else "AAAA"
+    forwards = await asyncio.gather(*(lookup.lookup(name, rdtype) for name in names))
+    confirmed = tuple(
+        name
+        for name, fwd in zip(names, forwards, strict=True)
+        if fwd.found and any(_same(r, address) for r in fwd.records)
+    )
+    if confirmed:
+        return PtrCheck(ip, PASS, names, confirmed, f"{confirmed[0]} resolves back to {ip}")
+    if any(fwd.unknown for fwd in forwards):
+        return PtrCheck(ip, UNKNOWN, names, reason=f"{rdtype} lookup of a PTR name failed")
+    return PtrCheck(
+        ip, FAIL, names, reason=f"PTR {', '.join(names)} does not resolve back to {ip} ({rdtype})"
+    )
+
+
+def _same(record: str, address: object) -> bool:
+    try:
+        return parse_client_ip(record) == address
+    except ValueError:
+        return False
+
+
+async def check_sender(
+    lookup: Lookup,
+    domain: str,
+    ips: Iterable[str] = (),
+    dkim_selectors: Iterable[str] = (),
+) -> SenderReport:
+    """Check `domain`'s sender authentication; raises ValueError on a malformed IP."""
+    domain = normalize_name(domain)
+    ips = tuple(dict.fromkeys(ips))  # each IP once, in the order given
+    for ip in ips:
+        parse_client_ip(ip)
+    selectors = tuple(dict.fromkeys(s.lower() for s in dkim_selectors))
+    spf, dmarc, mta_sts, tls_rpt, dkim, ptr = await asyncio.gather(
+        check_spf(lookup, domain, ips),
+        find_dmarc(lookup, domain),
+        find_mta_sts(lookup, domain),
+        find_tls_rpt(lookup, domain),
+        asyncio.gather(*(find_dkim_key(lookup, domain, s) for s in selectors)),
+        asyncio.gather(*(check_ptr(lookup, ip) for ip in ips)),
+    )
+    authorizations = await check_report_authorization(lookup, dmarc)
+    checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr))
+    return SenderReport(
+        domain,
+        ips,
+        spf,
+        tuple(dkim),
+        dmarc,
+        mta_sts,
+        tls_rpt,
+        tuple(ptr),
+        checklist,
+        authorizations,
+    )
+
+
+def _spf_item(spf: SpfCheck) -> ChecklistItem:
+    title = "SPF record valid, within 10 lookups, and passing for each sending IP"
+    if spf.status != "found" or spf.record is None:
+        status = UNKNOWN if spf.status == UNKNOWN else FAIL
+        return ChecklistItem("spf", title, status, spf.problem)
+    if not spf.record.valid:
+        return ChecklistItem("spf", title, FAIL, spf.record.errors[0].message)
+    count = spf.lookup_count
+    if count is not None and count.permerrors:
+        # Not only the IPs given: any receiver that reaches this gets permerror, not pass.
+        return ChecklistItem("spf", title, FAIL, "permerror: " + "; ".join(count.permerrors))
+    if count is not None and not count.within_limit:
+        reason = (
+            f"{count.total} DNS-querying terms reachable; at most {MAX_DNS_TERMS} (RFC 7208 §4.6.4)"
+        )
+        return ChecklistItem("spf", title, FAIL, reason)
+    failing = [
+        f"{ip}: {r.result}" for ip, r in spf.results if r.result not in ("pass", "temperror")
+    ]
+    if failing:
+        return ChecklistItem("spf", title, FAIL, "not pass for " + "; ".join(failing))
+    if count is not None and count.unknown:
+        return ChecklistItem("spf", title, UNKNOWN, "; ".join(count.problems))
+    if any(r.result == "temperror" for _, r in spf.results):
+        return ChecklistItem("spf", title, UNKNOWN, "a DNS lookup failed during evaluation")
+    total = f"{count.total}/{MAX_DNS_TERMS} lookups" if count else ""
+    if not spf.results:
+        return ChecklistItem(
+            "spf", title, PASS, f"record valid ({total}); give --ip to evaluate sending IPs"
+        )
+    return ChecklistItem("spf", title, PASS, f"pass for {len(spf.results)} IP(s); {total}")
+
+
+def _dkim_item(keys: tuple[DkimKey, ...]) -> ChecklistItem:
+    title = "DKIM key published for each selector (RSA ≥ 1024 bits; 2048 advised)"
+    if not keys:
+        return ChecklistItem(
+            "dkim", title, SKIPPED, "give --dkim-selector to check the keys you sign with"
+        )
+    if any(k.status == UNKNOWN for k in keys):
+        return ChecklistItem("dkim", title, UNKNOWN, "a DKIM key lookup failed")
+    bad = [k for k in keys if not k.valid]
+    if bad:
+        reasons = [f"{k.selector}: {_dkim_problem(k)}" for k in bad]
+        return ChecklistItem("dkim", title, FAIL, "; ".join(reasons))
+    sizes = [
+        f"{k.selector}: {k.record.key_type} {k.record.key_bits} bits" for k in keys if k.record
+    ]
+    return ChecklistItem("dkim", title, PASS, "; ".join(sizes))
+
+
+def _dkim_problem(key: DkimKey) -> str:
+    if key.record is None:
+        return key.problem
+    return next((f.message for f in key.record.findings if f.severity == "error"), key.problem)
+
+
+def _dmarc_item(dmarc: DmarcDiscovery) -> ChecklistItem:
+    title = "DMARC record published with at least p=none"
+    if dmarc.status == UNKNOWN:
+        return ChecklistItem("dmarc", title, UNKNOWN, dmarc.problem)
+    if dmarc.record is None:
+        return ChecklistItem("dmarc", title, FAIL, dmarc.problem)
+    if not dmarc.record.valid or dmarc.effective_policy is None:
+        return ChecklistItem("dmarc", title, FAIL, dmarc.record.errors[0].message)
+    where = f"_dmarc.{dmarc.record_domain}"
+    advice = "" if dmarc.effective_policy != "none" else "; quarantine or reject protects better"
+    return ChecklistItem("dmarc", title, PASS, f"p={dmarc.effective_policy} at {where}{advice}")
+
+
+def _alignment_item(
+    domain: str, spf: ChecklistItem, dkim: ChecklistItem, dmarc: DmarcDiscovery
+) -> ChecklistItem:
+    title = f"DMARC alignment possible for From: @{domain} (SPF or DKIM)"
+    record = dmarc.record
+    aspf = record.aspf if record else "r"
+    adkim = record.adkim if record else "r"
+    ways = []
+    if spf.status == PASS:
+        ways.append(
+            f"SPF, when the Return-Path is @{domain}"
+            + (" or a subdomain (aspf=r)" if aspf == "r" else " exactly (aspf=s)")
+        )
+    if dkim.status == PASS:
+        ways.append(f"DKIM, signing with d={domain} (adkim={adkim})")
+    if ways:
+        return ChecklistItem("alignment", title, PASS, "; ".join(ways))
+    if UNKNOWN in (spf.status, dkim.status):
+        return ChecklistItem("alignment", title, UNKNOWN, "SPF or DKIM could not be confirmed")
+    dkim_note = (
+        "DKIM was not checked (no --dkim-selector)" if dkim.status == SKIPPED else "DKIM fails"
+    )
+    return ChecklistItem("alignment", title, FAIL, f"SPF fails and {dkim_note}")
+
+
+def _ptr_item(ptr: tuple[PtrCheck, ...]) -> ChecklistItem:
+    title = "Each sending IP has forward-confirmed reverse DNS"
+    who = ("Gmail", "Yahoo")
+    if not ptr:
+        return ChecklistItem("ptr", title, SKIPPED, "give --ip to check reverse DNS", who)
+    for status in (FAIL, UNKNOWN):
+        bad = [f"{p.ip}: {p.reason}" for p in ptr if p.status == status]
+        if bad:
+            return ChecklistItem("ptr", title, status, "; ".join(bad), who)
+    return ChecklistItem("ptr", title, PASS, "; ".join(p.reason for p in ptr), who)
+
+
+def build_checklist(
+    domain: str,
+    spf: SpfCheck,
+    dkim: tuple[DkimKey, ...],
+    dmarc: DmarcDiscovery,
+    ptr: tuple[PtrCheck, ...],
+) -> tuple[ChecklistItem, ...]:
+    """The bulk-sender requirements (Gmail and Yahoo 2024, Microsoft 2025), one item each."""
+    spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim)
+    unsubscribe = ChecklistItem(
+        "unsubscribe",
+        "One-click unsubscribe (List-Unsubscribe + List-Unsubscribe-Post, RFC 8058)",
+        SKIPPED,
+        "a property of each message, not of DNS: checked by `b2bmail lint`",
+    )
+    return (
+        spf_item,
+        dkim_item,
+        _dmarc_item(dmarc),
+        _alignment_item(domain, spf_item, dkim_item, dmarc),
+        _ptr_item(ptr),
+        unsubscribe,
+    )
+
+
+def run_check_sender(
+    settings: ResolverSettings,
+    domain: str,
+    ips: Iterable[str] = (),
+    dkim_selectors: Iterable[str] = (),
+) -> SenderReport:
+    """Open a resolver with `settings`, run `check_sender`, and close the resolver."""
+    resolver = settings.open()
+    try:
+        return asyncio.run(check_sender(resolver, domain, ips, dkim_selectors))
+    finally:
+        resolver.close()
