@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from tests.render.eml_checks import assert_crlf, part_texts
 
+from b2bmail.campaign import render_campaign, write_build
 from b2bmail.errors import TemplateError
-from b2bmail.render.build import render_campaign, write_build
 from b2bmail.starter import scaffold_campaign
 
 
