@@ -4,7 +4,8 @@ Templates receive `stage` (awareness | consideration | decision) as an ordinary 
 variable, so the call to action can follow it. The sample build compiles each segment once,
 for its default stage; a per-recipient build compiles one variant per stage and sends each
 recipient the variant of their own stage. The stage is a compile-time choice among three
-fixed words: recipient data never becomes template source.
+fixed words: recipient data never becomes template source. The stages and the words lists
+use for them live in b2bmail.journey, shared with the recipients area.
 """
 
 from __future__ import annotations
