@@ -6,6 +6,12 @@ module; nothing else composes render and lint.
 May import: config, segments, output, errors, render (the engine), personalize.tokens (the one
 Message-ID scheme) and, lazily, lint.api (a build without lint never loads the linter).
 Never imports the CLI or click.
+
+Two ways to lint what was built, both here: `lint_build` lints each segment from its parts
+(what `build`, `preview` and `serve` show, named after the written files), and
+`lint_campaign_messages` lints each sample .eml as a whole message (what `b2bmail lint
+campaign.yaml` reports, with line numbers inside the message). Both take their settings from
+`campaign_lint_config`, the one place the campaign's `lint:` section is applied.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from tests.render.reference_mime import build_message
 
 from b2bmail.campaign import render_campaign
 from b2bmail.errors import ConfigError
-from b2bmail.journey import normalize_stage
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.report import report_json
 from b2bmail.personalize.tokens import SECRET_ENV
@@ -219,24 +218,3 @@ def test_a_template_without_stage_gets_one_shared_variant(tmp_path: Path) -> Non
         environ={SECRET_ENV: "k"},
     )  # fmt: skip
     assert (report.messages, dict(report.stages), report.stage_defaulted) == (5, {}, 0)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("decision", "decision"),
-        (" Décision ", "decision"),
-        ("Découverte", "awareness"),
-        ("Réflexion", "consideration"),
-        ("CONSIDERATION", "consideration"),
-        ("", None),
-        ("prospect", None),
-        ("{{ stage }}", None),
-        (None, None),
-        (frozenset({"decision"}), None),
-    ],
-    ids=["canonical", "french-accented", "decouverte", "reflexion", "upper", "blank",
-         "unknown", "template-syntax", "none", "not-text"],
-)  # fmt: skip
-def test_normalize_stage(value: object, expected: str | None) -> None:
-    assert normalize_stage(value) == expected

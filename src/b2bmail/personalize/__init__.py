@@ -8,4 +8,8 @@ scheme, also used by the sample build) and report (its text and JSON report).
 
 May import: campaign (render a campaign), render (the engine), recipients (read and route
 lists), journey, segments, output, errors. Never imports lint/, preview/, cli/ or click.
+
+Unlike the proposal (house-proposal.md R1), this `__init__` holds no code and re-exports
+nothing: campaign.py imports personalize.tokens for the sample's Message-ID, and an
+`__init__` that imported build.py (which imports campaign.py) would make that a cycle.
 """
