@@ -61,7 +61,7 @@ class Case:
 
 
 def example_cases() -> list[Case]:
-    from b2bmail.render.build import render_campaign
+    from b2bmail.campaign import render_campaign
 
     cases = []
     for seg in render_campaign(CAMPAIGN).segments:

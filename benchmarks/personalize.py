@@ -8,8 +8,8 @@ What is measured, on one process (one core):
   made unique) is read, validated, routed to segments and every routed row becomes a full
   .eml in memory (bytes counted, not written: writing N files measures the disk).
 * assembly only: the same recipients' fields prepared beforehand; merge + MIME only.
-* naive: per recipient, Jinja -> MJML -> CSS inlining -> text -> EmailMessage (the build
-  engineer's compile_segment + build_message), on a small sample.
+* naive: per recipient, Jinja -> MJML -> CSS inlining -> text -> MIME (compile_segment and
+  a skeleton built for that one message), on a small sample.
 * peak RSS: a child process streams --rss-n rows end-to-end and reports its ru_maxrss.
 
 Targets (issue #3): >= 10,000 messages/s, >= 100x naive, peak RSS < 300 MB at 100,000.
@@ -27,14 +27,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from b2bmail.campaign import render_campaign
+from b2bmail.personalize.build import Personalizer, routed_rows
+from b2bmail.personalize.tokens import token_key
 from b2bmail.recipients.buckets import Assign
 from b2bmail.recipients.reader import read_recipients
 from b2bmail.recipients.segmenting import segment_assigner
-from b2bmail.render.build import render_campaign
 from b2bmail.render.compile import compile_segment
 from b2bmail.render.environment import make_environment
-from b2bmail.render.message import build_message
-from b2bmail.render.personalize import Personalizer, routed_rows, token_key
+from b2bmail.render.mime import MessageSkeleton, clean_value
 from b2bmail.segments import load_segments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +98,7 @@ def assembly_only(campaign_path: Path, csv_path: Path) -> tuple[int, float]:
 
 
 def naive(campaign_path: Path, csv_path: Path, sample: int) -> tuple[int, float]:
-    """Everything per recipient: Jinja, MJML, inlining, text, EmailMessage."""
+    """Everything per recipient: Jinja, MJML, inlining, text, MIME."""
     build = render_campaign(campaign_path)
     campaign = build.campaign
     segments = load_segments(campaign.segments)
@@ -118,8 +119,9 @@ def naive(campaign_path: Path, csv_path: Path, sample: int) -> tuple[int, float]
         compiled = compile_segment(env, campaign, segment, segments=segments)
         values = dict(campaign.sample_recipient)
         values.update({k: str(v) for k, v in fields.items()})
-        build_message(
-            compiled, values, to=str(fields["email"]), date=campaign.date, message_id="<n@x>"
+        values = {k: clean_value(v) for k, v in values.items()}
+        MessageSkeleton.from_compiled(compiled, date=campaign.date).assemble(
+            values, to_addr=str(fields["email"]), to_name="", message_id="<n@x>"
         )
     return len(picked), time.perf_counter() - start
 
@@ -164,7 +166,7 @@ def main() -> None:
         n_naive, naive_s = naive(args.campaign, csv_path, args.naive)
         naive_rate = n_naive / naive_s
         print(
-            f"naive (Jinja -> MJML -> inline -> EmailMessage per recipient): {n_naive} messages "
+            f"naive (Jinja -> MJML -> inline -> MIME per recipient): {n_naive} messages "
             f"in {naive_s:.2f} s = {naive_rate:,.1f} messages/s"
         )
         print(f"ratio end-to-end / naive: {rate / naive_rate:,.0f}x")

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from tests.render.eml_checks import assert_crlf
 
+from b2bmail.campaign import BuildReport
 from b2bmail.cli import main
 from b2bmail.cli.build import _summary
 from b2bmail.lint.problem import Problem
-from b2bmail.render.pipeline import BuildReport
 from b2bmail.starter import scaffold_campaign
 
 

@@ -230,6 +230,16 @@ def test_campaign_lint_section_then_command_line(tmp_path: Path) -> None:
     assert {p["code"] for p in json.loads(out)} <= {"B2B310"}
 
 
+def test_command_line_applies_to_a_campaign_without_lint_section() -> None:
+    # The example has no `lint:` section and its one finding is B2B310 (info): --ignore must
+    # still apply (it was dropped when the campaign had no section of its own).
+    campaign = REPO / "examples" / "heavy-equipment" / "campaign.yaml"
+    code, out, _err = run("lint", str(campaign), "--format", "json")
+    assert code == 0 and {p["code"] for p in json.loads(out)} == {"B2B310"}
+    code, out, _err = run("lint", str(campaign), "--format", "json", "--ignore", "B2B310")
+    assert (code, json.loads(out)) == (0, [])
+
+
 def test_empty_folder_exits_2_instead_of_passing(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     result = CliRunner().invoke(main, ["lint", str(tmp_path / "out")])

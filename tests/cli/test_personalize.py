@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.personalize.test_build import CAMPAIGN, SEGMENTS, TEMPLATE
 from tests.render.eml_checks import assert_crlf
-from tests.render.test_personalize_build import CAMPAIGN, SEGMENTS, TEMPLATE
 
 from b2bmail.cli import main
 
@@ -210,7 +210,7 @@ def test_failed_build_leaves_no_partial_mbox(
 ) -> None:
     import errno
 
-    from b2bmail.render import personalize
+    from b2bmail.personalize import build as personalize
 
     real = personalize.write_messages
 
@@ -266,7 +266,7 @@ def test_long_name_folds_headers_and_long_address_is_invalid(
 def test_every_row_is_accounted_for_once(campaign: Path, tmp_path: Path) -> None:
     """QA: `not sent: invalid 2` never said which rows. Each row read is either written or
     listed once in personalize.json with its bucket and why; the text names the first ones."""
-    from tests.render.test_personalize_build import LIST
+    from tests.personalize.test_build import LIST
 
     (tmp_path / "list.csv").write_text(
         LIST.replace("pas-une-adresse", "j.martin@@acme.example"), encoding="utf-8"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.render.test_personalize_build import CAMPAIGN, SEGMENTS, TEMPLATE
+from tests.personalize.test_build import CAMPAIGN, SEGMENTS, TEMPLATE
 
 from b2bmail.cli import main
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from b2bmail.campaign import render_campaign
 from b2bmail.cli import main
 from b2bmail.preview.model import view_campaign
 from b2bmail.preview.server import PreviewService
-from b2bmail.render.build import render_campaign
 from b2bmail.starter import scaffold_campaign
 
 # Reaches the os module through a global's function internals; unsandboxed, it makes a folder.

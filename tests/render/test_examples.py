@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from b2bmail.render.build import render_campaign
+from b2bmail.campaign import render_campaign
 from b2bmail.segments import load_segments
 
 ROOT = Path(__file__).resolve().parents[2]

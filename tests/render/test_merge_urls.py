@@ -209,7 +209,7 @@ def test_a_whole_link_value_with_another_scheme_skips_only_its_row(tmp_path: Pat
     # A list value that is the whole href must not become a javascript: or data: link
     # (it would run code or show a forged page in webmail that allows it); http(s), mailto
     # and tel are links, a value without a scheme stays relative.
-    from b2bmail.render.personalize import build_per_recipient
+    from b2bmail.personalize.build import build_per_recipient
 
     (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
     (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")

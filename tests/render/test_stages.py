@@ -9,13 +9,14 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from tests.render.reference_mime import build_message
 
+from b2bmail.campaign import render_campaign
 from b2bmail.errors import ConfigError
-from b2bmail.render.build import render_campaign
-from b2bmail.render.fastmime import MessageSkeleton
-from b2bmail.render.message import build_message
-from b2bmail.render.personalize import SECRET_ENV, build_per_recipient, report_json
-from b2bmail.render.stages import normalize_stage
+from b2bmail.personalize.build import build_per_recipient
+from b2bmail.personalize.report import report_json
+from b2bmail.personalize.tokens import SECRET_ENV
+from b2bmail.render.mime import MessageSkeleton
 
 CAMPAIGN = """\
 name: Stages
@@ -208,7 +209,7 @@ def test_a_template_without_stage_gets_one_shared_variant(tmp_path: Path) -> Non
     first, *others = seg.stage_variants
     # Same templates (shared, not recompiled copies): one message skeleton serves all stages.
     assert all(o.html is first.html and o.text is first.text for o in others)
-    from b2bmail.render.personalize_plan import segment_plans
+    from b2bmail.personalize.plan import segment_plans
 
     (plan,) = segment_plans(seg.stage_variants, build.campaign.date).values()
     assert plan.by_stage == {}  # no routing, and no counts by stage in the report
@@ -217,24 +218,3 @@ def test_a_template_without_stage_gets_one_shared_variant(tmp_path: Path) -> Non
         environ={SECRET_ENV: "k"},
     )  # fmt: skip
     assert (report.messages, dict(report.stages), report.stage_defaulted) == (5, {}, 0)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("decision", "decision"),
-        (" Décision ", "decision"),
-        ("Découverte", "awareness"),
-        ("Réflexion", "consideration"),
-        ("CONSIDERATION", "consideration"),
-        ("", None),
-        ("prospect", None),
-        ("{{ stage }}", None),
-        (None, None),
-        (frozenset({"decision"}), None),
-    ],
-    ids=["canonical", "french-accented", "decouverte", "reflexion", "upper", "blank",
-         "unknown", "template-syntax", "none", "not-text"],
-)  # fmt: skip
-def test_normalize_stage(value: object, expected: str | None) -> None:
-    assert normalize_stage(value) == expected

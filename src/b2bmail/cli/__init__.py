@@ -1,6 +1,11 @@
 """Command line: Click only. Each command module registers its commands on `main`.
 
-The modules are imported on demand (see `COMMAND_MODULES` in `b2bmail.cli.app`).
+The modules are imported on demand (see `COMMAND_MODULES` in `b2bmail.cli.app`). A command
+module parses options, calls one library function and prints; options shared by several
+commands live in `options.py`, and no command module imports another's.
+
+May import anything in b2bmail; it is the only package that imports click
+(tests/test_boundaries.py).
 """
 
 from b2bmail.cli.app import main

@@ -40,7 +40,7 @@ COMMAND_MODULES = {
     "lint": "b2bmail.cli.lint",
     "preview": "b2bmail.cli.preview",
     "rules": "b2bmail.cli.lint",
-    "segment": "b2bmail.cli.recipients",
+    "segment": "b2bmail.cli.segment",
     "serve": "b2bmail.cli.preview",
 }
 

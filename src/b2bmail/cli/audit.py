@@ -9,8 +9,13 @@ from typing import Any
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
-from b2bmail.cli.options import format_option, out_option, resolver_options, stderr_is_terminal
-from b2bmail.cli.recipients import encoding_options
+from b2bmail.cli.options import (
+    encoding_options,
+    format_option,
+    out_option,
+    resolver_options,
+    stderr_is_terminal,
+)
 from b2bmail.deliverability.audit.report import format_csv, format_json, format_text
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import audit_file

@@ -9,12 +9,14 @@ from typing import Any
 
 import click
 
+from b2bmail.campaign import BuildReport, build_campaign
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
-from b2bmail.cli.options import format_option
-from b2bmail.cli.recipients import recipient_options, run_per_recipient, wants_per_recipient
+from b2bmail.cli.options import format_option, recipient_options
 from b2bmail.config import parse_date
 from b2bmail.lint.formats import escape_control
-from b2bmail.render.pipeline import BuildReport, build_campaign
+from b2bmail.personalize.build import build_per_recipient
+from b2bmail.personalize.report import report_json, report_text
+from b2bmail.personalize.tokens import SECRET_ENV
 from b2bmail.starter import scaffold_campaign
 
 PROBLEMS_SHOWN = 20
@@ -56,6 +58,61 @@ def _summary(report: BuildReport) -> str:
     if hidden:
         lines.append(f"{hidden} more lint note(s): b2bmail lint {report.out_dir}")
     return "\n".join(lines)
+
+
+def wants_per_recipient(options: dict[str, Any]) -> bool:
+    return bool(options.get("recipients") or options.get("per_recipient") or options.get("mbox"))
+
+
+def run_per_recipient(
+    campaign: str | Path,
+    *,
+    out_dir: str | Path,
+    output_format: str,
+    date: datetime | None = None,
+    segment_ids: tuple[str, ...] = (),
+    recipients: str | None = None,
+    per_recipient: bool = False,
+    mbox: str | None = None,
+    companies: str | None = None,
+    suppress: tuple[str, ...] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> int:
+    """`build --recipients FILE --per-recipient [--mbox FILE]`: write the messages, print the
+    report, return the exit code (1 when rows were invalid or could not be built)."""
+    if recipients is None:
+        raise click.UsageError("--per-recipient and --mbox need --recipients FILE")
+    if not per_recipient and mbox is None:
+        raise click.UsageError("--recipients needs --per-recipient (or --mbox FILE)")
+    report = build_per_recipient(
+        campaign,
+        recipients,
+        out_dir=None if mbox is not None else out_dir,
+        mbox=mbox,
+        companies=companies,
+        suppress=suppress,
+        encoding=encoding,
+        delimiter=delimiter,
+        date=date,
+        segment_ids=segment_ids or None,
+    )
+    if report.token_source != "secret":
+        click.echo(
+            f"b2bmail: warning: ${SECRET_ENV} is not set; unsubscribe tokens use a guessable"
+            " fallback key (fine for previews, not for sending)",
+            err=True,
+        )
+    if output_format == "json":
+        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        if mbox is not None:
+            click.echo(report_text(report, str(mbox)))
+        else:
+            listing = str(Path(out_dir) / "personalize.json")
+            click.echo(report_text(report, str(out_dir), listing))
+    failed = report.buckets.get("invalid", 0) or report.skipped
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 @main.command()
@@ -102,7 +159,7 @@ def build(
         b2bmail build campaign.yaml --segment mining --date 2026-07-01T08:00:00+02:00
         b2bmail build campaign.yaml --recipients list.csv --per-recipient --out out/send
     """
-    if wants_per_recipient(per_recipient):  # owned by the recipients area (cli/recipients.py)
+    if wants_per_recipient(per_recipient):
         code = run_per_recipient(
             campaign,
             out_dir=out_dir,

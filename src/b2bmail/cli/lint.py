@@ -12,7 +12,7 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option
 from b2bmail.errors import InputError
-from b2bmail.lint.api import LintReport, has_errors, lint_message, lint_paths
+from b2bmail.lint.api import LintReport, has_errors, lint_paths
 from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
 from b2bmail.lint.formats import format_problems, summary
 from b2bmail.lint.problem import Problem
@@ -26,10 +26,10 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [item for value in values for item in value.replace(",", " ").split() if item]
 
 
-def _lint_campaign(path: Path, config: LintConfig, cli: Mapping[str, Any]) -> LintReport:
-    """Build every segment of a campaign (render engine) and lint each sample message."""
+def _lint_campaign(path: Path, base: LintConfig, cli: Mapping[str, Any]) -> LintReport:
+    """Build every segment of a campaign and lint each sample message (campaign.py)."""
     try:
-        from b2bmail.render.build import render_campaign
+        from b2bmail.campaign import campaign_lint_config, lint_campaign_messages, render_campaign
     except ImportError as exc:
         raise InputError(
             "cannot lint a campaign: the build engine is not available",
@@ -37,17 +37,10 @@ def _lint_campaign(path: Path, config: LintConfig, cli: Mapping[str, Any]) -> Li
             hint="lint the built files instead: b2bmail build … --out DIR; b2bmail lint DIR",
         ) from exc
     build = render_campaign(path)
-    section = getattr(build.campaign, "lint", None)
-    if isinstance(section, Mapping) and section:
-        # The campaign's lint section applies on top of pyproject; the command line, last.
-        config = config.merged(section, f"{path} lint section").merged(cli, "command line")
-    files: list[str] = []
-    problems: list[Problem] = []
-    for segment in build.segments:
-        name = f"{path}#{segment.segment_id}"
-        files.append(name)
-        problems.extend(lint_message(segment.eml, name, config))
-    return LintReport(tuple(files), tuple(problems))
+    # The campaign's lint section applies on top of --config/pyproject; the command line, last.
+    config = campaign_lint_config(build.campaign, base).merged(cli, "command line")
+    files, problems = lint_campaign_messages(build, config, path)
+    return LintReport(files, problems)
 
 
 def _base_config(config_path: Path | None, paths: tuple[Path, ...]) -> LintConfig:

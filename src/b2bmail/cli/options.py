@@ -169,3 +169,57 @@ def resolver_options(func: F) -> F:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+def encoding_options(func: F) -> F:
+    """`--encoding` and `--delimiter`, shared by the commands that read a recipient list."""
+    func = click.option(
+        "--delimiter",
+        default=None,
+        help="Force the column delimiter: ',', ';', 'tab' (default: detected from the header).",
+    )(func)
+    return click.option(
+        "--encoding",
+        default=None,
+        help="Force the text encoding, e.g. utf-8 or cp1252 (default: UTF-8, else Windows-1252).",
+    )(func)
+
+
+def recipient_options(func: F) -> F:
+    """The `build` options for per-recipient output (--recipients, --per-recipient, --mbox,
+    --companies, --suppress) and the list-reading ones."""
+    func = encoding_options(func)
+    options = [
+        click.option(
+            "--suppress",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="With --recipients: suppression list (address, @domain or domain per line).",
+        ),
+        click.option(
+            "--companies",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="With --recipients: companies CSV joined on company id or e-mail domain.",
+        ),
+        click.option(
+            "--mbox",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="With --recipients: write all messages to this mbox file instead of .eml files.",
+        ),
+        click.option(
+            "--per-recipient",
+            is_flag=True,
+            help="With --recipients: one .eml per recipient in OUT/<segment>/.",
+        ),
+        click.option(
+            "--recipients",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Recipient list (CSV/TSV) to personalise the campaign for.",
+        ),
+    ]
+    for option in options:
+        func = option(func)
+    return func

@@ -7,18 +7,13 @@ testable with plain values.
 
 from __future__ import annotations
 
-import email.policy
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Protocol
 
-from b2bmail.config import Campaign
-from b2bmail.lint.api import LintConfig, lint_email, load_lint_config
-from b2bmail.lint.config import find_pyproject
-from b2bmail.render.build import CampaignBuild, render_campaign
+from b2bmail.campaign import CampaignBuild, campaign_lint_config, lint_segment, render_campaign
 
 
 class ProblemLike(Protocol):
@@ -36,6 +31,7 @@ class ProblemLike(Protocol):
     def line(self) -> int | None: ...
 
 
+#: Lints one built segment, given the path to name it by (campaign.lint_segment).
 LintFunction = Callable[..., Sequence[ProblemLike]]
 BuildFunction = Callable[[Path], CampaignBuild]
 
@@ -83,17 +79,10 @@ def view_campaign(
     built = (build or render_campaign)(campaign_path)
     campaign = built.campaign
     if lint is None:
-        lint = functools.partial(lint_email, config=campaign_lint_config(campaign))
+        lint = functools.partial(lint_segment, config=campaign_lint_config(campaign))
     views = []
     for segment in built.segments:
-        problems = lint(
-            html=segment.html,
-            text=segment.text,
-            subject=segment.subject,
-            preheader=segment.preheader,
-            headers=eml_headers(segment.eml),
-            path=f"{segment.segment_id}/email.html",
-        )
+        problems = lint(segment, f"{segment.segment_id}/email.html")
         views.append(
             SegmentView(
                 segment_id=segment.segment_id,
@@ -113,21 +102,6 @@ def view_campaign(
         segments=tuple(views),
         inputs=campaign_inputs(campaign_path, [campaign.template, campaign.segments]),
     )
-
-
-def campaign_lint_config(campaign: Campaign) -> LintConfig:
-    """The lint settings `b2bmail build` uses: the campaign's project, then its `lint:` section."""
-    overrides = campaign.lint or None
-    pyproject = find_pyproject(campaign.path.resolve().parent)
-    if pyproject is not None:
-        return load_lint_config(pyproject, overrides)
-    return LintConfig().merged(overrides, "campaign lint section")
-
-
-def eml_headers(eml: bytes) -> dict[str, str]:
-    """The top-level headers of a message, for the linter's compliance rules."""
-    message = BytesParser(policy=email.policy.default).parsebytes(eml, headersonly=True)
-    return {name: str(value) for name, value in message.items()}
 
 
 def campaign_inputs(campaign_path: Path, extra: Iterable[Path]) -> tuple[Path, ...]:

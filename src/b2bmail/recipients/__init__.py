@@ -1,4 +1,8 @@
-"""Recipient lists: read (encoding, delimiter, header aliases), normalise, classify, bucket."""
+"""Recipient lists: read (encoding, delimiter, header aliases), normalise, classify, bucket.
+
+May import: segments (routing rules), journey (stage words, the slug rule), errors, output.
+Never imports render/, lint/, personalize/, cli/ or click.
+"""
 
 from b2bmail.recipients.addresses import AddressCheck, address_key, classify_address
 from b2bmail.recipients.buckets import (

@@ -7,10 +7,9 @@ Headers are matched case- and accent-insensitively through their slug (`Adresse 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+from b2bmail.journey import STAGE_WORDS, slugify
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "email": (
@@ -98,16 +97,6 @@ ROLE_WORDS: Mapping[str, str] = {
     "filtre": "gatekeeper",
     "barrage": "gatekeeper",
 }
-STAGE_WORDS: Mapping[str, str] = {
-    "awareness": "awareness",
-    "decouverte": "awareness",
-    "notoriete": "awareness",
-    "consideration": "consideration",
-    "evaluation": "consideration",
-    "reflexion": "consideration",
-    "decision": "decision",
-    "achat": "decision",
-}
 COUNTRY_WORDS: Mapping[str, str] = {
     "france": "FR",
     "belgique": "BE",
@@ -138,13 +127,6 @@ COUNTRY_WORDS: Mapping[str, str] = {
     "usa": "US",
 }
 _ROLE_SPLIT = re.compile(r"[,;|/+]+")
-
-
-def slugify(text: str) -> str:
-    """Lower-case ASCII slug: accents stripped, every run of other characters -> `_`."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
-    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    return _NON_ALNUM.sub("_", ascii_text).strip("_")
 
 
 def canonical_key(header: str) -> str:

@@ -16,6 +16,7 @@ from babel import Locale
 
 from b2bmail.config import Campaign
 from b2bmail.errors import TemplateError
+from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.render.environment import render_string, render_template
 from b2bmail.render.inline import inline_css, tag_links
 from b2bmail.render.merge import (
@@ -26,7 +27,7 @@ from b2bmail.render.merge import (
     mark_url_fields,
 )
 from b2bmail.render.mjml import compile_mjml
-from b2bmail.render.stages import JOURNEY_STAGES, default_stage
+from b2bmail.render.stages import default_stage
 from b2bmail.render.text import html_to_text
 from b2bmail.segments import Segment
 

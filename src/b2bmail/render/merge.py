@@ -16,7 +16,7 @@ never reach Jinja. How a value is written depends on where its hole is, and that
 once, when the finished output is split (`MergeRegistry.split`, after `mark_url_fields`):
 HTML text and attributes get it HTML-escaped, a URL gets it percent-encoded for its place
 in the URL (RFC 3986), plain text and headers get it as is. Each `MergeField` carries that
-decision, so every writer (sample build, message.py, fastmime) writes the same bytes.
+decision, so every writer (the sample files, render.mime) writes the same bytes.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Templates receive `stage` (awareness | consideration | decision) as an ordinary 
 variable, so the call to action can follow it. The sample build compiles each segment once,
 for its default stage; a per-recipient build compiles one variant per stage and sends each
 recipient the variant of their own stage. The stage is a compile-time choice among three
-fixed words: recipient data never becomes template source.
+fixed words: recipient data never becomes template source. The stages and the words lists
+use for them live in b2bmail.journey, shared with the recipients area.
 """
 
 from __future__ import annotations
@@ -13,24 +14,8 @@ from collections.abc import Mapping
 
 from b2bmail.config import Campaign
 from b2bmail.errors import ConfigError
-from b2bmail.recipients.fields import STAGE_WORDS, slugify
+from b2bmail.journey import FIRST_STAGE, JOURNEY_STAGES, normalize_stage
 from b2bmail.segments import Segment
-
-#: The buying journey, in order (INTERFACES.md: canonical recipient field `stage`).
-JOURNEY_STAGES = ("awareness", "consideration", "decision")
-#: Used when neither the segment nor the campaign names a default: the start of the journey.
-FIRST_STAGE = JOURNEY_STAGES[0]
-
-
-def normalize_stage(value: object) -> str | None:
-    """`Décision`, ` decision `, `Réflexion` -> the canonical stage; anything else -> None."""
-    if not isinstance(value, str):
-        return None
-    if value in JOURNEY_STAGES:  # the reader already normalised it: the usual case
-        return value
-    slug = slugify(value)
-    stage = STAGE_WORDS.get(slug, slug)
-    return stage if stage in JOURNEY_STAGES else None
 
 
 def _configured(value: object, what: str, path: object, line: int | None = None) -> str:

@@ -1,4 +1,18 @@
-"""A whole campaign: load, compile every segment, render the sample, write the output folder."""
+"""The campaign job: load a campaign, compile every segment, render its sample message, lint
+what was built and write the output folder — the one place where the render engine meets the
+linter. `b2bmail build`, `b2bmail lint campaign.yaml`, `preview` and `serve` all call this
+module; nothing else composes render and lint.
+
+May import: config, segments, output, errors, render (the engine), personalize.tokens (the one
+Message-ID scheme) and, lazily, lint.api (a build without lint never loads the linter).
+Never imports the CLI or click.
+
+Two ways to lint what was built, both here: `lint_build` lints each segment from its parts
+(what `build`, `preview` and `serve` show, named after the written files), and
+`lint_campaign_messages` lints each sample .eml as a whole message (what `b2bmail lint
+campaign.yaml` reports, with line numbers inside the message). Both take their settings from
+`campaign_lint_config`, the one place the campaign's `lint:` section is applied.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +21,23 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from b2bmail.config import Campaign, load_campaign_config
 from b2bmail.errors import ConfigError
-from b2bmail.output import atomic_directory
+from b2bmail.output import atomic_directory, check_outputs
+from b2bmail.personalize.tokens import message_id
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
-from b2bmail.render.fastmime import HeaderTooLongError, clean_value
-from b2bmail.render.message import build_message, message_id_for
+from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value
 from b2bmail.render.stages import sample_stage
 from b2bmail.segments import load_segments
+
+if TYPE_CHECKING:
+    from b2bmail.lint.api import LintConfig, Problem
 
 
 @dataclass(frozen=True)
@@ -104,13 +123,18 @@ def render_campaign(
             else ()
         )
         values = sample_values(campaign)
-        message_id = message_id_for(
-            campaign.name, segment.id, campaign.date.isoformat(), domain=compiled.message_id_domain
+        to = values["email"]
+        mid = message_id(
+            campaign.name,
+            segment.id,
+            to.lower(),
+            compiled.message_id_domain,
+            campaign.date.isoformat(),
         )
         try:
-            eml = build_message(
-                compiled, values, to=values["email"], date=campaign.date, message_id=message_id
-            )
+            # The sample goes through the writer every recipient's message goes through.
+            skeleton = MessageSkeleton.from_compiled(compiled, date=campaign.date)
+            eml = skeleton.assemble(values, to_addr=to, to_name="", message_id=mid)
         except HeaderTooLongError as exc:
             raise ConfigError(
                 f"unsubscribe.url is {exc.length} characters once filled for the sample recipient "
@@ -192,3 +216,105 @@ def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
         (stage / "manifest.json").write_text(text, encoding="utf-8")
     return manifest
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What `b2bmail build` did: the build, the manifest written, and lint problems found."""
+
+    build: CampaignBuild
+    out_dir: Path
+    manifest: dict[str, Any]
+    problems: tuple[Problem, ...]
+    linted: bool
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+def campaign_lint_config(campaign: Campaign, base: LintConfig | None = None) -> LintConfig:
+    """The lint settings for a campaign: `base` (the settings the caller chose, e.g. `lint
+    --config FILE`), else the pyproject.toml of the campaign's project; then the campaign's
+    own `lint:` section on top."""
+    from b2bmail.lint.api import LintConfig, load_lint_config
+    from b2bmail.lint.config import find_pyproject
+
+    overrides = campaign.lint or None
+    if base is None:
+        pyproject = find_pyproject(campaign.path.resolve().parent)
+        if pyproject is not None:
+            return load_lint_config(pyproject, overrides)
+        base = LintConfig()
+    return base.merged(overrides, "campaign lint section")
+
+
+def eml_headers(eml: bytes) -> dict[str, str]:
+    """The top-level headers of a message, for the linter's compliance rules."""
+    message = BytesParser(policy=policy.default).parsebytes(eml, headersonly=True)
+    return {name: str(value) for name, value in message.items()}
+
+
+def lint_segment(
+    seg: BuiltSegment, path: str, config: LintConfig | None = None
+) -> tuple[Problem, ...]:
+    """Lint one built segment as a message: HTML, text, subject, preheader and headers."""
+    from b2bmail.lint.api import lint_email  # the build depends on lint only when it lints
+
+    return tuple(
+        lint_email(
+            html=seg.html,
+            text=seg.text,
+            subject=seg.subject,
+            preheader=seg.preheader,
+            headers=eml_headers(seg.eml),
+            path=path,
+            config=config,
+        )
+    )
+
+
+def lint_build(
+    build: CampaignBuild, out_dir: Path, config: LintConfig | None = None
+) -> tuple[Problem, ...]:
+    """Lint every built segment, named as the file write_build gives it under `out_dir`."""
+    problems: list[Problem] = []
+    for seg in build.segments:
+        problems.extend(lint_segment(seg, str(out_dir / seg.segment_id / "email.html"), config))
+    return tuple(problems)
+
+
+def lint_campaign_messages(
+    build: CampaignBuild, config: LintConfig, source: str | Path
+) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
+    """Lint each segment's sample .eml as a whole message (what `b2bmail lint campaign.yaml`
+    reports, line numbers pointing into the message), named `<source>#<segment>` after the campaign file as given."""
+    from b2bmail.lint.api import lint_message
+
+    files: list[str] = []
+    problems: list[Problem] = []
+    for seg in build.segments:
+        name = f"{source}#{seg.segment_id}"
+        files.append(name)
+        problems.extend(lint_message(seg.eml, name, config))
+    return tuple(files), tuple(problems)
+
+
+def build_campaign(
+    campaign_path: str | Path,
+    out_dir: str | Path,
+    *,
+    segment_ids: Iterable[str] | None = None,
+    date: datetime | None = None,
+    lint: bool = True,
+) -> BuildReport:
+    """Render, lint (unless `lint=False`) and write a campaign: what `b2bmail build` runs.
+    Output is written even when lint finds problems, so they can be inspected."""
+    out = Path(out_dir)
+    check_outputs((), (campaign_path,), folders=(out,))  # before the work; write_build again
+    build = render_campaign(campaign_path, segment_ids, date=date)
+    problems: tuple[Problem, ...] = ()
+    if lint:
+        problems = lint_build(build, out, campaign_lint_config(build.campaign))
+    manifest = write_build(build, out)
+    return BuildReport(build=build, out_dir=out, manifest=manifest, problems=problems, linted=lint)

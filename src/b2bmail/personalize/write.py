@@ -6,12 +6,10 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from b2bmail.errors import ConfigError
-
-if TYPE_CHECKING:
-    from b2bmail.render.personalize import PersonalizedMessage
+from b2bmail.personalize.message import PersonalizedMessage
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
 
@@ -27,7 +25,7 @@ def mbox_entry(msg: PersonalizedMessage, date: datetime) -> bytes:
     The .eml bytes end their lines in CRLF (RFC 5322 §2.1); an mbox file stores messages with
     the local LF convention, so every CRLF becomes LF here.
 
-    Bodies never hold a line starting with "From " (fastmime encodes it as =46rom); header
+    Bodies never hold a line starting with "From " (render.mime encodes it as =46rom); header
     lines cannot either, but any line matching >*From is still quoted (mboxrd)."""
     stamp = date.strftime("%a %b %d %H:%M:%S %Y")
     data = msg.data.replace(b"\r\n", b"\n")

@@ -1,5 +1,5 @@
 """Per-recipient messages: a recipient list routed to segments, each row merged into its
-segment's compiled email and assembled into an .eml (fastmime), streamed.
+segment's compiled email and assembled into an .eml (render.mime), streamed.
 
 Segment-level work (Jinja, MJML, inlining, text, the MIME skeleton) happens once per segment
 and journey stage (one variant per stage, identical variants shared); a recipient costs
@@ -8,18 +8,25 @@ picking the variant of its stage, building its merge values, an HMAC, and the as
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from b2bmail.campaign import campaign_files, render_campaign
+from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs
+from b2bmail.personalize.message import (
+    PersonalizedMessage,
+    PersonalizeReport,
+    RowIssue,
+)
+from b2bmail.personalize.plan import segment_plans
+from b2bmail.personalize.report import report_json
+from b2bmail.personalize.tokens import TokenKey, message_id, token_key, unsubscribe_token
+from b2bmail.personalize.write import write_messages
 from b2bmail.recipients.buckets import (
     RESERVED,
     Assign,
@@ -30,47 +37,11 @@ from b2bmail.recipients.buckets import (
 )
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
+from b2bmail.recipients.segmenting import segment_assigner
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import HeaderTooLongError, clean_value, cleaning_notes
 from b2bmail.render.merge import UnsafeUrlValueError
-from b2bmail.render.personalize_plan import segment_plans
-from b2bmail.render.personalize_write import write_messages
-from b2bmail.render.stages import JOURNEY_STAGES
-
-SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
-_FALLBACK_LABEL = b"b2bmail unsubscribe token, no secret set\x1f"
-
-
-@dataclass(frozen=True)
-class TokenKey:
-    """The HMAC key for unsubscribe tokens and where it came from (`secret` or `fallback`)."""
-
-    key: bytes
-    source: str
-
-
-def token_key(list_id: str, environ: Mapping[str, str] | None = None) -> TokenKey:
-    """The key from $B2BMAIL_UNSUBSCRIBE_SECRET; without it, a deterministic key derived from
-    the campaign's List-Id — stable across builds but guessable, so for tests and previews only."""
-    env = os.environ if environ is None else environ
-    secret = env.get(SECRET_ENV, "")
-    if secret:
-        return TokenKey(secret.encode("utf-8"), "secret")
-    return TokenKey(hashlib.sha256(_FALLBACK_LABEL + list_id.encode("utf-8")).digest(), "fallback")
-
-
-def unsubscribe_token(key: bytes, address_key: str) -> str:
-    """HMAC-SHA256 of the lower-cased address, first 16 bytes, URL-safe base64 (22 chars).
-
-    The unsubscribe endpoint recomputes it from the address in the request to check it."""
-    digest = hmac.new(key, address_key.encode("utf-8"), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def message_id(campaign: str, segment_id: str, address_key: str, domain: str, date: str) -> str:
-    """Unique per campaign, segment and address (RFC 5322 §3.6.4), on the sender's domain."""
-    seed = "\x1f".join((campaign, segment_id, date, address_key)).encode("utf-8")
-    return f"<{hashlib.sha256(seed).hexdigest()[:32]}@{domain}>"
+from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes
+from b2bmail.segments import load_segments
 
 
 def merge_text(value: object) -> str:
@@ -101,67 +72,6 @@ def recipient_values(
         values[key] = text
     values.update(extra)
     return values, cleaned
-
-
-@dataclass(frozen=True)
-class PersonalizedMessage:
-    row: int
-    email: str
-    segment_id: str
-    message_id: str
-    data: bytes
-
-
-#: Kinds of RowIssue for rows routed to a segment whose message could not be built.
-BUILD_FAILURES = frozenset({"missing", "smtputf8", "too-long", "unsafe-url"})
-#: The bucket of rows routed to a segment but not written (build failure, segment not selected).
-SKIPPED = "skipped"
-
-
-@dataclass(frozen=True)
-class RowIssue:
-    """A row reported during personalisation. Every row not written has exactly one, in its
-    bucket: a routing bucket (`invalid`, `duplicate`, `suppressed`, `unassigned`; kind = the
-    bucket) or `skipped` (kind `missing`, `smtputf8`, `too-long`, `unsafe-url` or `not-selected`). A row
-    written with a cleaned value has kind `cleaned` and its segment as bucket."""
-
-    row: int
-    email: str
-    kind: str
-    detail: str
-    bucket: str = SKIPPED
-
-    @property
-    def sent(self) -> bool:
-        return self.kind == "cleaned"
-
-
-@dataclass(frozen=True)
-class PersonalizeReport:
-    """Counts per bucket, messages per segment and the rows that need a look."""
-
-    rows_read: int
-    buckets: Mapping[str, int]
-    built: Mapping[str, int]
-    issues: tuple[RowIssue, ...]
-    token_source: str
-    stages: Mapping[str, int] = field(default_factory=dict)  # messages per journey stage
-    stage_defaulted: int = 0  # of those, recipients without a known stage (segment's default)
-    blank_rows: int = 0  # all-blank lines (`;;;`), not recipients: skipped, counted here
-
-    @property
-    def messages(self) -> int:
-        return sum(self.built.values())
-
-    @property
-    def not_sent(self) -> tuple[RowIssue, ...]:
-        """One entry per row not written, in row order."""
-        return tuple(i for i in self.issues if not i.sent)
-
-    @property
-    def skipped(self) -> tuple[RowIssue, ...]:
-        """Rows routed to a built segment whose message could not be built."""
-        return tuple(i for i in self.issues if i.kind in BUILD_FAILURES)
 
 
 @dataclass
@@ -328,10 +238,6 @@ def build_per_recipient(
 ) -> PersonalizeReport:
     """Compile the campaign once per segment, then write one message per routed recipient
     (DIR/<segment>/*.eml plus DIR/personalize.json, and/or an mbox), atomically."""
-    from b2bmail.recipients.segmenting import segment_assigner
-    from b2bmail.render.build import campaign_files, render_campaign
-    from b2bmail.segments import load_segments
-
     # Segments not selected are counted, not built; each selected one at every journey stage.
     build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
     campaign = build.campaign
@@ -371,28 +277,3 @@ def build_per_recipient(
         else:
             write_messages(messages, out_dir=None, mbox=box, date=campaign.date)
     return personalizer.report
-
-
-def report_json(report: PersonalizeReport) -> dict[str, object]:
-    """Stable JSON keys: rows_read, buckets, messages, built (per segment), stages (messages
-    per journey stage), stage_defaulted, token_source, blank_rows, issues [{row, email, bucket, kind,
-    detail}] (every row not written, once, plus rows written with a cleaned value) and
-    not_sent (rows per bucket of the issues: rows_read == messages + sum of not_sent)."""
-    not_sent: dict[str, int] = {}
-    for issue in report.not_sent:
-        not_sent[issue.bucket] = not_sent.get(issue.bucket, 0) + 1
-    return {
-        "rows_read": report.rows_read,
-        "buckets": dict(report.buckets),
-        "messages": report.messages,
-        "built": dict(report.built),
-        "stages": dict(report.stages),
-        "stage_defaulted": report.stage_defaulted,
-        "token_source": report.token_source,
-        "blank_rows": report.blank_rows,
-        "not_sent": not_sent,
-        "issues": [
-            {"row": i.row, "email": i.email, "bucket": i.bucket, "kind": i.kind, "detail": i.detail}
-            for i in report.issues
-        ],
-    }

@@ -15,17 +15,17 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests.render.eml_checks import assert_crlf
+from tests.render.reference_mime import build_message
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import (
+from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.mime import (
     MessageSkeleton,
     address_header,
     clean_value,
     qp_wrap,
     unstructured_header,
 )
-from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
-from b2bmail.render.message import build_message
 
 DATE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 HEADERS = (
@@ -314,7 +314,10 @@ def test_long_header_values_fold_and_round_trip(raw: str) -> None:
     times=st.integers(1, 400),
 )
 def test_repeated_values_fold_and_round_trip(piece: str, times: int) -> None:
-    value = clean_value(piece * times)
+    # Merge values are stripped before they reach a header (MergeTemplate.render), and a parser
+    # drops the white space after `Name:` (RFC 5322 §2.2.3 folding white space), so a value
+    # with leading or trailing spaces is not one a header carries.
+    value = clean_value(piece * times).strip()
     assume(value)
     for header in (b"Subject", b"X-Long-Header-Name"):
         raw = unstructured_header(header.decode(), value)

@@ -15,19 +15,15 @@ from pathlib import Path
 
 import pytest
 from tests.render.eml_checks import assert_crlf
+from tests.render.reference_mime import build_message
 
+from b2bmail.personalize.build import build_per_recipient
+from b2bmail.personalize.message import PersonalizedMessage
+from b2bmail.personalize.tokens import SECRET_ENV, token_key, unsubscribe_token
+from b2bmail.personalize.write import mbox_entry
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import clean_value, cleaning_notes
 from b2bmail.render.merge import MergeField, MergeTemplate
-from b2bmail.render.message import build_message
-from b2bmail.render.personalize import (
-    SECRET_ENV,
-    PersonalizedMessage,
-    build_per_recipient,
-    token_key,
-    unsubscribe_token,
-)
-from b2bmail.render.personalize_write import mbox_entry
+from b2bmail.render.mime import clean_value, cleaning_notes
 
 CAMPAIGN = """\
 name: Test campaign
@@ -281,9 +277,10 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "heavy-equipment" /
 
 @pytest.mark.skipif(not EXAMPLE.is_file(), reason="example campaign not present")
 def test_fast_assembly_matches_message_py_on_the_example() -> None:
-    from b2bmail.render.build import render_campaign
-    from b2bmail.render.fastmime import MessageSkeleton
-    from b2bmail.render.message import build_message
+    from tests.render.reference_mime import build_message
+
+    from b2bmail.campaign import render_campaign
+    from b2bmail.render.mime import MessageSkeleton
 
     build = render_campaign(EXAMPLE, stage_variants=True)
     values = {k: str(v) for k, v in build.campaign.sample_recipient.items()}
@@ -335,8 +332,8 @@ def test_an_unsubscribe_url_too_long_for_a_header_line_skips_only_its_row(
 def test_a_sample_unsubscribe_url_too_long_for_a_header_line_is_a_campaign_error(
     campaign: Path, tmp_path: Path
 ) -> None:
+    from b2bmail.campaign import render_campaign
     from b2bmail.errors import ConfigError
-    from b2bmail.render.build import render_campaign
 
     text = campaign.read_text(encoding="utf-8").replace(
         "/u/{{ recipient.unsubscribe_token }}", "/u/" + "x" * 1000

@@ -4,10 +4,10 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from tests.render.eml_checks import assert_crlf
+from tests.render.reference_mime import build_message, message_id_for
 
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import MergeField, MergeTemplate
-from b2bmail.render.message import build_message, message_id_for
 
 
 def _compiled() -> CompiledEmail:
@@ -102,7 +102,7 @@ def test_unsubscribe_url_spaces_and_accents_are_percent_encoded_in_the_header() 
 def test_list_unsubscribe_header_lines() -> None:
     import pytest
 
-    from b2bmail.render.fastmime import HeaderTooLongError, list_unsubscribe_header
+    from b2bmail.render.mime import HeaderTooLongError, list_unsubscribe_header
 
     assert list_unsubscribe_header(["<https://a.example/u>"]) == (
         b"List-Unsubscribe: <https://a.example/u>\r\n"

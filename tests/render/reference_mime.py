@@ -1,4 +1,8 @@
-"""MIME assembly: a compiled email + one recipient's values -> a standards-conformant .eml."""
+"""The test oracle: a compiled email + one recipient's values -> an .eml built with the standard
+library's `email.message.EmailMessage` (ex src/b2bmail/render/message.py).
+
+Production writes every message with b2bmail.render.mime; tests check that its output parses
+back to the same headers and parts as this independent assembly."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import (
+from b2bmail.render.mime import (
     clean_value,
     header_url,
     list_unsubscribe_header,
@@ -28,7 +32,7 @@ _OWN_FOLDING = ("subject", "list-unsubscribe")
 
 class _Policy(EmailPolicy):
     """email's policy, but the Subject (which carries merge values) and List-Unsubscribe
-    folded by fastmime, as in every recipient's message: email leaves a word longer than a
+    folded by render.mime, as in every recipient's message: email leaves a word longer than a
     line unfolded in some headers and writes encoded-words of 77 characters on continuation
     lines, over RFC 2047 §2's 75; it decodes text that merely looks like an encoded-word
     (`=?utf-8?q?x?=`) when the header is set; and it turns a List-Unsubscribe whose URL is
@@ -69,7 +73,7 @@ def build_message(
 ) -> bytes:
     """multipart/alternative (text then HTML, RFC 2046 §5.1.4: preferred part last), UTF-8,
     quoted-printable, with one-click unsubscribe headers (RFC 8058) and List-Id (RFC 2919)."""
-    # The one cleaner fastmime's messages go through too: recipient data never adds a header
+    # The one cleaner render.mime's messages go through too: recipient data never adds a header
     # or a line (header injection), nor hides characters from the reader (bidi, zero-width).
     values = {k: clean_value(str(v)) for k, v in values.items()}
     msg = EmailMessage(policy=_POLICY)

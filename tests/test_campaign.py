@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from tests.render.eml_checks import assert_crlf, part_texts
 
+from b2bmail.campaign import render_campaign, write_build
 from b2bmail.errors import TemplateError
-from b2bmail.render.build import render_campaign, write_build
 from b2bmail.starter import scaffold_campaign
 
 
@@ -152,3 +152,60 @@ def test_sample_values_are_html_escaped_in_the_html_and_as_typed_in_the_text(
     assert (
         manifest["segments"][0]["preheader"] == "Three things worth your time this month, <b>&\"'."
     )
+
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = REPO / "examples" / "heavy-equipment"
+
+
+def _parsed(raw: bytes) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Headers (boundary and Message-ID aside; in any order, RFC 5322 §3.6 fixes none) and
+    each part's type and content."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    headers = sorted((k, str(v)) for k, v in msg.items() if k not in ("Content-Type", "Message-ID"))
+    return headers, [(p.get_content_type(), p.get_content()) for p in msg.iter_parts()]
+
+
+def test_sample_eml_parses_as_the_reference_writer_builds_it() -> None:
+    # One writer in production (render.mime); the standard library's EmailMessage assembly
+    # (tests/render/reference_mime.py) is the oracle it must agree with once parsed.
+    from tests.render.reference_mime import build_message
+
+    from b2bmail.campaign import sample_values
+
+    build = render_campaign(HEAVY / "campaign.yaml")
+    values = sample_values(build.campaign)
+    for seg in build.segments:
+        reference = build_message(
+            seg.compiled, values, to=values["email"], date=build.campaign.date, message_id="<x@y>"
+        )
+        assert _parsed(seg.eml) == _parsed(reference), seg.segment_id
+        assert seg.eml.startswith(b"From: ") and b"\r\n\r\n" in seg.eml
+
+
+def test_sample_and_recipient_share_one_message_id_scheme(tmp_path: Path) -> None:
+    # The sample recipient (claire.fontaine@…, segment aggregates) is also row 11 of the list:
+    # built on the same date, both messages carry the same Message-ID.
+    from b2bmail.personalize.build import build_per_recipient
+
+    date = "2026-07-01T08:00:00+02:00"
+    from b2bmail.config import parse_date
+
+    sample = render_campaign(HEAVY / "campaign.yaml", ["aggregates"], date=parse_date(date))
+    build_per_recipient(
+        HEAVY / "campaign.yaml",
+        HEAVY / "recipients.csv",
+        out_dir=tmp_path / "send",
+        environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "x"},
+        date=parse_date(date),
+        segment_ids=["aggregates"],
+    )
+    sent = tmp_path / "send" / "aggregates" / "000011-claire.fontaine@carrieres-dupont.example.eml"
+
+    def mid(raw: bytes) -> str:
+        return str(
+            BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)["Message-ID"]
+        )
+
+    assert mid(sample.segments[0].eml) == mid(sent.read_bytes())
+    assert re.fullmatch(r"<[0-9a-f]{32}@terrano-engins\.example>", mid(sent.read_bytes()))

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from b2bmail.journey import normalize_stage
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.fastmime import MessageSkeleton
 from b2bmail.render.merge import MergeTemplate
-from b2bmail.render.stages import normalize_stage
+from b2bmail.render.mime import MessageSkeleton
 
 #: Fields prepared for every recipient even when no template merges them: the To name.
 NAME_FIELDS = frozenset({"first_name", "last_name"})

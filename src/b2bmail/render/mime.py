@@ -1,19 +1,20 @@
-"""A fast MIME assembler: the message skeleton is encoded once per segment, a recipient only
-fills the holes.
+"""The MIME writer: the one code that turns a compiled email and a recipient's values into an
+.eml, for the sample build and every recipient alike. The message skeleton is encoded once
+per segment; a recipient only fills the holes.
 
-`build_message` (message.py) builds each message with `email.message.EmailMessage`, which
-costs milliseconds. Here everything that does not depend on the recipient is encoded once per
-segment: the static headers, the MIME boundaries and part headers, and every quoted-printable
-body line without a merge field. Per recipient we encode the few header values that change
-(To, Subject, Message-ID, List-Unsubscribe) and the body lines that hold merge fields.
+Everything that does not depend on the recipient is encoded once per segment: the static
+headers, the MIME boundaries and part headers, and every quoted-printable body line without a
+merge field. Per recipient we encode the few header values that change (To, Subject,
+Message-ID, List-Unsubscribe) and the body lines that hold merge fields. How a merge value is
+escaped (HTML, URL, plain) is not decided here: each MergeField carries it (merge.py).
 
 Why this is exact: quoted-printable (RFC 2045 §6.7) encodes each line on its own, and a soft
 line break (`=` CRLF) may sit between any two encoded characters, so a line can be encoded
 piece by piece — literal pieces once, merge values per recipient — with a soft break after
 each piece. Merge values never contain CR or LF (they are cleaned before merging), so they
-cannot start a new line. Every line ends in CRLF, as in message.py's output (RFC 5322 §2.1).
-tests/render/test_personalize.py checks that the output parses to the same headers, HTML and
-text as message.py's.
+cannot start a new line. Every line ends in CRLF (RFC 5322 §2.1).
+tests/render/test_mime.py checks that the output parses to the same headers, HTML and
+text as the standard library's writer (tests/render/reference_mime.py, the test oracle).
 """
 
 from __future__ import annotations
@@ -316,7 +317,7 @@ class MessageSkeleton:
         cls, compiled: CompiledEmail, *, date: datetime, linesep: str = "\r\n"
     ) -> MessageSkeleton:
         """`linesep` "\r\n" (RFC 5322 §2.1: every line of a message ends in CRLF) gives the
-        bytes message.py writes; "\n" gives LF-only bytes, the form lines take inside mbox."""
+        bytes every message is sent as; "\n" gives LF-only bytes, the form lines take inside mbox."""
         nl = linesep.encode("ascii")
         static = EmailMessage(policy=policy.SMTP.clone(max_line_length=HEADER_WIDTH))
         static["From"] = compiled.from_addr

@@ -1,0 +1,82 @@
+"""`b2bmail segment`: put every row of a recipient list in one bucket, and report."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import encoding_options, format_option, out_option
+from b2bmail.output import check_outputs, write_atomic
+from b2bmail.recipients.report import report_json, report_text
+from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
+
+
+@main.command()
+@click.argument("recipients", type=click.Path(dir_okay=False))
+@click.option(
+    "--segments",
+    "segments_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Segments file (YAML) whose rules assign each row.",
+)
+@click.option(
+    "--companies",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Companies CSV joined on company id or e-mail domain (fields: company.<key>).",
+)
+@click.option(
+    "--suppress",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Suppression list: one address, @domain or domain per line (repeatable).",
+)
+@encoding_options
+@format_option("text", "json", "csv")
+@out_option()
+def segment(
+    recipients: str,
+    segments_path: str,
+    companies: str | None,
+    suppress: tuple[str, ...],
+    encoding: str | None,
+    delimiter: str | None,
+    output_format: str,
+    out_path: str | None,
+) -> None:
+    """Put every row of a recipient list in exactly one bucket.
+
+    Buckets: a segment id, or unassigned, invalid, duplicate, suppressed; the
+    counts add up to the rows read. Exit 1 when any row is invalid.
+
+    \b
+    Example:
+        b2bmail segment examples/heavy-equipment/recipients.csv \\
+            --segments examples/heavy-equipment/segments.yaml --format json
+        b2bmail segment list.csv --segments segments.yaml --suppress optout.txt \\
+            --format csv --out list-segmented.csv
+    """
+    check_outputs((out_path,), (recipients, segments_path, companies, *suppress))
+    report = segment_list(
+        recipients,
+        segments_path,
+        companies=companies,
+        suppress=suppress,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    data: bytes
+    if output_format == "json":
+        data = (json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n").encode()
+    elif output_format == "csv":
+        data = b"".join(segment_csv_chunks(report))
+    else:
+        data = report_text(report).encode()
+    if out_path is not None:
+        write_atomic(out_path, data)
+    else:
+        click.echo(data, nl=False)
+    click.get_current_context().exit(EXIT_FINDINGS if report.invalid else EXIT_OK)

@@ -1,0 +1,71 @@
+"""What a per-recipient build produces and reports: a message, a row issue, the report.
+
+Plain data with no behaviour beyond counting, imported by the builder (build.py), the writer
+(write.py) and the report formatter (report.py), so none of them imports another for a type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PersonalizedMessage:
+    row: int
+    email: str
+    segment_id: str
+    message_id: str
+    data: bytes
+
+
+#: Kinds of RowIssue for rows routed to a segment whose message could not be built.
+BUILD_FAILURES = frozenset({"missing", "smtputf8", "too-long", "unsafe-url"})
+#: The bucket of rows routed to a segment but not written (build failure, segment not selected).
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A row reported during personalisation. Every row not written has exactly one, in its
+    bucket: a routing bucket (`invalid`, `duplicate`, `suppressed`, `unassigned`; kind = the
+    bucket) or `skipped` (kind `missing`, `smtputf8`, `too-long`, `unsafe-url` or `not-selected`). A row
+    written with a cleaned value has kind `cleaned` and its segment as bucket."""
+
+    row: int
+    email: str
+    kind: str
+    detail: str
+    bucket: str = SKIPPED
+
+    @property
+    def sent(self) -> bool:
+        return self.kind == "cleaned"
+
+
+@dataclass(frozen=True)
+class PersonalizeReport:
+    """Counts per bucket, messages per segment and the rows that need a look."""
+
+    rows_read: int
+    buckets: Mapping[str, int]
+    built: Mapping[str, int]
+    issues: tuple[RowIssue, ...]
+    token_source: str
+    stages: Mapping[str, int] = field(default_factory=dict)  # messages per journey stage
+    stage_defaulted: int = 0  # of those, recipients without a known stage (segment's default)
+    blank_rows: int = 0  # all-blank lines (`;;;`), not recipients: skipped, counted here
+
+    @property
+    def messages(self) -> int:
+        return sum(self.built.values())
+
+    @property
+    def not_sent(self) -> tuple[RowIssue, ...]:
+        """One entry per row not written, in row order."""
+        return tuple(i for i in self.issues if not i.sent)
+
+    @property
+    def skipped(self) -> tuple[RowIssue, ...]:
+        """Rows routed to a built segment whose message could not be built."""
+        return tuple(i for i in self.issues if i.kind in BUILD_FAILURES)
