@@ -10,6 +10,11 @@ The facts are mixins of one class, not objects a `Document` holds: rules keep re
 `document.visible_text`, and a fact, once computed, is a plain attribute of the instance (its
 `__dict__`), read as fast as before the split; a delegating property per fact would cost a
 Python call on each of the many thousand reads a lint makes.
+
+The core lives in `lint.core`, not here: the facts build on it, and this module builds on
+them, so `document` -> `facts` -> `core` runs one way (tests/lint/test_imports.py). Each fact
+class declares what it reads by subclassing the one it needs (text and Outlook facts read the
+parsed styles), so mypy checks every attribute a fact uses.
 """
 
 from __future__ import annotations
