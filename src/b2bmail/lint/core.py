@@ -160,7 +160,12 @@ class DocumentCore:
         # (element, style attribute) for every element with a non-empty style, in order.
         self._with_style: list[tuple[Element, str]] = []
         self._memo: dict[str, object] = {}
+        self._init_facts()
         self._walk()
+
+    def _init_facts(self) -> None:
+        """Make the state a fact class keeps (its caches), before the walk: each class that
+        has some extends this and calls `super()._init_facts()`."""
 
     @property
     def encoded_html_size(self) -> int:

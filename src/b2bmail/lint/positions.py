@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from itertools import islice
 
-from b2bmail.lint.cached import cached
 from b2bmail.lint.core import DocumentCore, Element
 from b2bmail.lint.problem import Hit, Part, Severity
 
@@ -25,37 +23,20 @@ _match_end = re.Match.end
 class Positions(DocumentCore):
     """Where things are in the source, for the problems; each place is found once."""
 
-    # Set once every line start is known (see _starts_past).
-    _starts_done = False
-
-    @cached
-    def _starts(self) -> list[int]:
-        """Line starts found so far (see _starts_past)."""
-        return [0]
-
-    @cached
-    def _newlines(self) -> Iterator[re.Match[str]]:
-        return _NEWLINE.finditer(self.source)
-
-    @cached
-    def _places(self) -> dict[Element, tuple[int, int | None, str]]:
-        return {}
-
-    @cached
-    def _tag_indexes(self) -> dict[str, dict[Element, int]]:
-        return {}
-
-    @cached
-    def _run_ends(self) -> dict[tuple[str, int], int]:
-        return {}
-
-    @cached
-    def _offsets(self) -> dict[tuple[str, int], list[int]]:
-        return {}
-
-    @cached
-    def _text_newlines(self) -> dict[Element, list[int]]:
-        return {}
+    def _init_facts(self) -> None:
+        # Plain instance attributes, made with the document: positions are read for every
+        # problem, and CPython 3.11 does not specialise the read of an attribute whose class
+        # also has a `cached` descriptor of that name (made lazily, they cost the rules +2 %
+        # instructions on the Cerberus template, callgrind).
+        super()._init_facts()
+        self._places: dict[Element, tuple[int, int | None, str]] = {}
+        self._tag_indexes: dict[str, dict[Element, int]] = {}
+        self._run_ends: dict[tuple[str, int], int] = {}
+        self._offsets: dict[tuple[str, int], list[int]] = {}
+        self._text_newlines: dict[Element, list[int]] = {}
+        self._starts = [0]  # line starts, found on demand (see _starts_past)
+        self._newlines = _NEWLINE.finditer(self.source)
+        self._starts_done = False
 
     def _starts_past(self, line: int = 0, offset: int = -1) -> list[int]:
         """Offsets where lines start, known at least to line `line` + 1 and past `offset`
