@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 
@@ -11,13 +13,42 @@ from b2bmail.lint.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = (REPO / "README.md").read_text(encoding="utf-8")
+RULES_DOC = REPO / "docs" / "rules.md"
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "gen_rule_docs", REPO / "tools" / "gen_rule_docs.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rules_reference_is_current() -> None:
+    # Regenerated from the registry and compared whole: a rule added, renamed or re-documented
+    # without `python tools/gen_rule_docs.py` fails here.
+    expected = load_generator().render(all_rules())
+    assert RULES_DOC.read_text(encoding="utf-8") == expected, "run python tools/gen_rule_docs.py"
 
 
 def test_every_rule_and_threshold_is_documented() -> None:
+    text = RULES_DOC.read_text(encoding="utf-8")
     for rule in all_rules():
-        assert f"| {rule.code} | `{rule.name}` | {rule.severity} |" in DOC, rule.code
+        row = (
+            f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | `{rule.name}` | {rule.severity} |"
+        )
+        assert row in text, rule.code
+        assert f"\n## {rule.code} {rule.name}\n" in text, rule.code
+        for heading in ("What it does", "Why it matters", "Example", "Use instead"):
+            assert text.count(f"\n### {heading}\n") == len(all_rules()), heading
         for key in rule.thresholds:
-            assert f"`{key}`" in DOC, key
+            assert f"`{key}`" in text, key
+
+
+def test_readme_links_the_rules_reference() -> None:
+    assert "](docs/rules.md)" in DOC
 
 
 def test_ci_snippets_are_documented() -> None:

@@ -189,7 +189,7 @@ def test_element_positions(doc: Document) -> None:
 
 @pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
 def test_word_count_from_the_kept_tokens(doc: Document) -> None:
-    from b2bmail.lint.document import _WORD, count_words, squash_spaces
+    from b2bmail.lint.facts.text import _WORD, count_words, squash_spaces
 
     assert doc.word_count == count_words(doc.visible_text) == len(_WORD.findall(doc.visible_text))
     assert doc.visible_text == squash_spaces(doc.visible_text)

@@ -17,7 +17,7 @@ from b2bmail.errors import B2bmailError, InputError
 from b2bmail.lint.config import LintConfig, load_lint_config
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Problem
-from b2bmail.lint.registry import Rule
+from b2bmail.lint.rule import Rule
 from b2bmail.lint.sources import (
     LINTABLE_SUFFIXES,
     document_from_message,

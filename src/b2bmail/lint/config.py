@@ -20,7 +20,8 @@ from typing import Any, cast
 from b2bmail.errors import ConfigError
 from b2bmail.lint.cached import cached
 from b2bmail.lint.problem import SEVERITIES, Severity
-from b2bmail.lint.registry import Rule, all_rules, default_thresholds
+from b2bmail.lint.registry import all_rules, default_thresholds
+from b2bmail.lint.rule import Rule
 
 _KEYS = {"select", "ignore", "severity", "thresholds"}
 _TOML_AT = re.compile(r" \(at line (?P<line>\d+), column (?P<column>\d+)\)$")

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 from b2bmail import __version__
 from b2bmail.lint.api import UNREADABLE_INPUT
 from b2bmail.lint.problem import Problem
-from b2bmail.lint.registry import Rule
+from b2bmail.lint.rule import Rule
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

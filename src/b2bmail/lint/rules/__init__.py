@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from b2bmail.lint.registry import Rule
+from b2bmail.lint.rule import Rule
 from b2bmail.lint.rules import (
     a11y,
     compliance,

@@ -10,7 +10,7 @@ from lxml import etree
 from b2bmail.lint.css import RGB, contrast_ratio, parse_color, parse_px
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import links
 
 VAGUE_LINK_TEXT = re.compile(

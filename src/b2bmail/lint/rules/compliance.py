@@ -9,7 +9,7 @@ from email.utils import getaddresses
 
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit, Severity
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import links
 
 # Lower-case words that mark an opt-out, in the languages of our users; merge tags count.

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit, Severity
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import TEMPLATE_SYNTAX, is_template_value, links, load_lines
 
 _DOMAIN_TEXT = re.compile(

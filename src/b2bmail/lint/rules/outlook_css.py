@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import css_hit, css_index, support_table, unsupported_by_outlook
 
 _FLEX_GRID = re.compile(r"\b(inline-)?(flex|grid)\b", re.I)

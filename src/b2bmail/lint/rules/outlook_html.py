@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import support_table
 
 FORBIDDEN = ("script", "form", "iframe", "video", "audio", "object", "embed", "svg", "canvas")

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from b2bmail.lint.document import Document, count_words
 from b2bmail.lint.problem import Hit
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import is_template_value, links
 
 

@@ -10,7 +10,7 @@ from lxml import etree
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document, count_words, text_content
 from b2bmail.lint.problem import Hit
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 from b2bmail.lint.rules._shared import is_template_value
 
 _LETTER = re.compile(r"[^\W\d_]")

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
-from b2bmail.lint.registry import rule
+from b2bmail.lint.rule import rule
 
 KIB = 1024
 

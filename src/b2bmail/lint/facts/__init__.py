@@ -1,0 +1,1 @@
+"""What rules read about a document, computed on first use and cached (see `lint.document`)."""

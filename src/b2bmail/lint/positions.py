@@ -1,0 +1,204 @@
+"""Positions: the line, column and snippet of an element or offset, and the `Hit`s rules make.
+
+lxml gives the line where a start tag ends and no column; the column is found by counting the
+`<tag`s of that line back from its end. Line starts are found on demand: problems usually sit
+in the first lines, so the rest of a long document is never scanned.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from itertools import islice
+
+from b2bmail.lint.core import DocumentCore, Element
+from b2bmail.lint.problem import Hit, Part, Severity
+
+_NEWLINE = re.compile("\n")
+# What may follow `<tag` in a start tag of that tag (and not of a longer name).
+_TAG_NAME_ENDS = ("", " ", "\t", "\n", "\r", "/", ">")
+_match_end = re.Match.end
+
+
+class Positions(DocumentCore):
+    """Where things are in the source, for the problems; each place is found once."""
+
+    def _init_facts(self) -> None:
+        # Plain instance attributes, made with the document: positions are read for every
+        # problem, and CPython 3.11 does not specialise the read of an attribute whose class
+        # also has a `cached` descriptor of that name (made lazily, they cost the rules +2 %
+        # instructions on the Cerberus template, callgrind).
+        super()._init_facts()
+        self._places: dict[Element, tuple[int, int | None, str]] = {}
+        self._tag_indexes: dict[str, dict[Element, int]] = {}
+        self._run_ends: dict[tuple[str, int], int] = {}
+        self._offsets: dict[tuple[str, int], list[int]] = {}
+        self._text_newlines: dict[Element, list[int]] = {}
+        self._starts = [0]  # line starts, found on demand (see _starts_past)
+        self._newlines = _NEWLINE.finditer(self.source)
+        self._starts_done = False
+
+    def _starts_past(self, line: int = 0, offset: int = -1) -> list[int]:
+        """Offsets where lines start, known at least to line `line` + 1 and past `offset`
+        (or all of them): problems usually sit in the first lines, so the rest is not scanned.
+        """
+        starts = self._starts
+        if self._starts_done:
+            return starts
+        while not self._starts_done and (len(starts) <= line or starts[-1] <= offset):
+            # Lines end at "\n" only, as lxml counts them (splitlines would also split at
+            # \f, \x1c…). Each match's end is the start of the next line; 64 at a time.
+            known = len(starts)
+            starts.extend(map(_match_end, islice(self._newlines, 64)))
+            if len(starts) - known < 64:
+                self._starts_done = True
+        return starts
+
+    def line_text(self, line: int) -> str:
+        starts = self._starts_past(line)
+        if line < 1 or line > len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.source)
+        return self.source[starts[line - 1] : end]
+
+    def _tag_index(self, el: Element, tag: str) -> int | None:
+        """Where `el` is in the list of its tag's elements. A long list gets a dict, made once
+        per tag: a `list.index` per problem made tens of thousands of problems quadratic."""
+        same = self._by_tag.get(tag)
+        if same is None:
+            return None
+        if len(same) <= 64:  # a scan at C speed, cheaper than making the dict
+            try:
+                return same.index(el)
+            except ValueError:
+                return None
+        index = self._tag_indexes.get(tag)
+        if index is None:
+            index = self._tag_indexes[tag] = dict(zip(same, range(len(same)), strict=True))
+        return index.get(el)
+
+    def _run_end(self, tag: str, line: int, at: int) -> int:
+        """The index just past the last element with this tag whose start tag ends on `line`,
+        `at` being one of them. Start tags come in source order, so their lines never decrease
+        along a tag's list: the elements of a line are a run. Found once per tag and line."""
+        key = (tag, line)
+        last = self._run_ends.get(key)
+        if last is None:
+            same = self._by_tag[tag]
+            last = at + 1
+            while last < len(same) and same[last].sourceline == line:
+                last += 1
+            self._run_ends[key] = last
+        return last
+
+    def _tag_offsets(self, tag: str, line: int, begin: int, end: int) -> list[int]:
+        """Offsets of every `<tag` from `begin` to `end` (found once per tag and line)."""
+        key = (tag, line)
+        offsets = self._offsets.get(key)
+        if offsets is None:
+            source = self.source
+            needle = "<" + tag
+            size = len(needle)
+            offsets = self._offsets[key] = []
+            offset = source.find(needle, begin, end)
+            while offset != -1:
+                if source[offset + size : offset + size + 1] in _TAG_NAME_ENDS:
+                    offsets.append(offset)
+                offset = source.find(needle, offset + size, end)
+        return offsets
+
+    def position(self, el: Element) -> tuple[int, int | None]:
+        """(line, column) of the `<` of `el`'s start tag; lxml gives the line where it ends."""
+        line, column, _snippet = self._place(el)
+        return line, column
+
+    def _place(self, el: Element) -> tuple[int, int | None, str]:
+        """(line, column, snippet) of `el`, found once: several rules may point at it."""
+        place = self._places.get(el)
+        if place is None:
+            line, column = self._find_position(el)
+            place = self._places[el] = (line, column, self.snippet(line, column))
+        return place
+
+    def _find_position(self, el: Element) -> tuple[int, int | None]:
+        line = el.sourceline or 1
+        tag = el.tag
+        if not isinstance(tag, str):
+            return line, None
+        starts = self._starts_past(line)
+        if line > len(starts):
+            return line, None
+        at = self._tag_index(el, tag)
+        if at is None:
+            return line, None
+        end = starts[line] if line < len(starts) else len(self.source)
+        # A start tag may span lines: look back a few lines for its `<tag`.
+        begin = starts[max(0, line - 15)]
+        # The elements of the line are the last `<tag`s before its end: `el` is the back-th.
+        back = self._run_end(tag, line, at) - at
+        if back > 8:  # many on one line (minified HTML): every `<tag` of the lines, found once
+            offsets = self._tag_offsets(tag, line, begin, end)
+            if back > len(offsets):
+                return line, None
+            offset = offsets[-back]
+        else:  # the usual case: count back from the end of the line
+            source = self.source
+            needle = "<" + tag
+            size = len(needle)
+            offset = end
+            while back:
+                offset = source.rfind(needle, begin, offset)
+                if offset == -1:
+                    return line, None
+                if source[offset + size : offset + size + 1] in _TAG_NAME_ENDS:
+                    back -= 1
+        real_line = bisect_right(starts, offset)
+        return real_line, offset - starts[real_line - 1] + 1
+
+    def offset_position(self, offset: int) -> tuple[int, int]:
+        starts = self._starts_past(offset=offset)
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def snippet(self, line: int, column: int | None = None, width: int = 100) -> str:
+        text = self.line_text(line)
+        if column is not None and len(text) > width:
+            start = max(0, column - 1 - 10)
+            return text[start : start + width].strip()
+        return text.strip()[:width]
+
+    def hit(self, el: Element, message: str, severity: Severity | None = None) -> Hit:
+        line, column, snippet = self._place(el)
+        return Hit(message, line, column, snippet, "html", severity)
+
+    def hit_at(self, offset: int, message: str, severity: Severity | None = None) -> Hit:
+        line, column = self.offset_position(offset)
+        return Hit(message, line, column, self.snippet(line, column), "html", severity)
+
+    def hit_in_style(self, el: Element, offset: int, message: str) -> Hit:
+        """A hit inside the text of a <style> element, `offset` counted from its first character."""
+        newlines = self._text_newlines.get(el)
+        if newlines is None:  # found once per element: a count per hit was quadratic
+            newlines = self._text_newlines[el] = [
+                m.start() for m in _NEWLINE.finditer(el.text or "")
+            ]
+        line = (el.sourceline or 1) + bisect_left(newlines, offset)
+        return Hit(message, line, None, self.snippet(line), "html")
+
+    def hit_document(self, message: str, part: Part = "html") -> Hit:
+        """A hit about the whole document (or message part); points at its first line."""
+        if part == "subject" and "subject" in self.headers:
+            field = self.headers["subject"]
+            return Hit(message, field.line, 1, f"Subject: {field.value}"[:100], "headers")
+        if part == "headers":
+            return Hit(message, 1, None, "", "headers")
+        if part == "html":
+            line, column, snippet = self._place(self.root)
+            return Hit(message, line, column, snippet, "html")
+        return Hit(message, 1, None, "", part)
+
+    def hit_header(self, name: str, message: str) -> Hit:
+        field = self.headers.get(name.lower())
+        if field is None:
+            return Hit(message, 1, None, "", "headers")
+        return Hit(message, field.line, 1, f"{field.name}: {field.value}"[:100], "headers")

@@ -1,0 +1,102 @@
+"""What a rule is: `Rule`, the `@rule` decorator, the code families, the docstring headings,
+and the codes that are retired and never given to a new rule.
+
+This module imports no rule and no registry: every rule module imports it, and the registry
+(`lint.registry`) imports the rules, so the imports run one way (rule <- rules <- registry).
+`Severity` stays in `lint.problem`, next to the `Hit` and `Problem` that carry one; it is
+imported here, not moved, since `problem` must not depend on the rule machinery.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from b2bmail.lint.problem import Hit, Severity
+
+if TYPE_CHECKING:  # a rule's check reads a Document; the rule machinery never builds one
+    from b2bmail.lint.document import Document
+
+__all__ = ["FAMILIES", "RETIRED_CODES", "SECTIONS", "CheckFn", "Rule", "Severity", "rule"]
+
+CheckFn = Callable[["Document", Mapping[str, float]], Iterator[Hit]]
+
+#: The family of a code is its fourth character: B2B3xx are the old-client rules.
+FAMILIES = {
+    "0": "size",
+    "1": "reading",
+    "2": "plain text",
+    "3": "old clients",
+    "4": "images",
+    "5": "accessibility",
+    "6": "links",
+    "7": "compliance",
+}
+SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
+_HEADING = re.compile(r"^(What it does|Why it matters|Example|Use instead):\s*$", re.M)
+
+#: Codes that a rule held once and no rule may take again (ruff's `RuleGroup::Removed`): a
+#: configuration, an inline `b2bmail-disable` or a CI filter naming one must never silently
+#: start meaning another check. code -> (when, why). Empty so far: the history of the lint
+#: modules and CHANGES.md show no lint code removed (checked 2026-12-06; the one retired code
+#: in the project, `strict-dmarc`, is an audit risk code, not a lint rule). B2B000 is not
+#: retired but reserved: it is the "could not read the input" problem, outside the registry
+#: (see `RESERVED_CODES`).
+RETIRED_CODES: Mapping[str, str] = MappingProxyType({})
+#: Codes in use outside the registry, which no rule may take either.
+RESERVED_CODES: Mapping[str, str] = MappingProxyType(
+    {"B2B000": "the input could not be read or parsed (lint.api.UNREADABLE_INPUT)"}
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A lint rule: `check(document, thresholds)` yields hits; the engine makes them Problems."""
+
+    code: str
+    name: str
+    severity: Severity
+    check: CheckFn
+    doc: str
+    thresholds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def family(self) -> str:
+        return FAMILIES.get(self.code[3:4], "other")
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """The docstring's four sections, dedented ("Example" and "Use instead" are email code)."""
+        found: dict[str, str] = {}
+        marks = list(_HEADING.finditer(self.doc))
+        for i, mark in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(self.doc)
+            found[mark.group(1)] = inspect.cleandoc(self.doc[mark.end() : end])
+        return found
+
+    @property
+    def summary(self) -> str:
+        what = self.sections.get("What it does", "")
+        return " ".join(what.split())
+
+
+def rule(
+    code: str, name: str, severity: Severity, thresholds: Mapping[str, float] | None = None
+) -> Callable[[CheckFn], Rule]:
+    """Make a check function into a `Rule`; its docstring is the rule's documentation."""
+
+    def decorator(func: CheckFn) -> Rule:
+        return Rule(
+            code=code,
+            name=name,
+            severity=severity,
+            check=func,
+            doc=inspect.cleandoc(func.__doc__ or ""),
+            thresholds=MappingProxyType(dict(thresholds or {})),
+        )
+
+    return decorator
