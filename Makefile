@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/personalize.py
 	$(BIN)/python benchmarks/lint.py
 	$(BIN)/python benchmarks/audit.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -42,7 +42,7 @@ def test_error_from_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path)
 
 
 def test_command_modules_name_where_each_command_lives() -> None:
-    from b2bmail.cli.app import COMMAND_MODULES
+    from b2bmail.cli.app import COMMANDS
 
     commands = main.load_all()
     real = {
@@ -50,7 +50,75 @@ def test_command_modules_name_where_each_command_lives() -> None:
         for name, command in commands.items()
         if command.callback is not None and command.callback.__module__.startswith("b2bmail.")
     }
-    assert real == COMMAND_MODULES
+    assert real == {name: entry.module for name, entry in COMMANDS.items()}
+
+
+def test_command_summaries_are_the_first_sentence_of_each_docstring() -> None:
+    # `b2bmail --help` shows these without importing the commands: they must not go stale.
+    from b2bmail.cli.app import COMMANDS
+
+    commands = main.load_all()
+    real = {name: command.get_short_help_str(limit=1000) for name, command in commands.items()}
+    assert real == {name: entry.summary for name, entry in COMMANDS.items()}
+
+
+def _run_fresh(
+    argv: list[str], columns: int = 80, *, load_all: bool = False
+) -> tuple[str, set[str]]:
+    """`b2bmail ARGV` in a fresh interpreter (with every command imported first if
+    `load_all`): what it printed, and the modules it loaded."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys\n"
+        "from b2bmail.cli import main\n"
+        f"if {load_all}:\n"
+        "    main.load_all()\n"
+        "try:\n"
+        f"    main({argv!r}, prog_name='b2bmail')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "COLUMNS": str(columns)},
+    )
+    return result.stdout, set(json.loads(result.stderr.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("columns", [80, 50])
+def test_help_lists_the_commands_without_importing_them(columns: int) -> None:
+    from b2bmail.cli.app import COMMANDS
+
+    lazy, loaded = _run_fresh(["--help"], columns)
+    assert not loaded & {entry.module for entry in COMMANDS.values()}
+    # The same text as when every command is imported and Click shortens its docstring.
+    full, _ = _run_fresh(["--help"], columns, load_all=True)
+    assert lazy == full
+
+
+# What a command's --help must not load: the build (Jinja, MJML, premailer, BeautifulSoup,
+# cssutils, lxml), HTTP (requests), DNS (dnspython), address validation (email-validator) and
+# the preview server (websockets). Each is loaded by the command body when it runs.
+HEAVY = (
+    "premailer", "bs4", "cssutils", "requests", "lxml", "jinja2", "mjml", "dns",
+    "email_validator", "websockets",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["segment", "audit", "check-sender"])
+def test_command_help_loads_neither_the_build_nor_dns(command: str) -> None:
+    text, loaded = _run_fresh([command, "--help"])
+    assert text.startswith(f"Usage: b2bmail {command} ")
+    assert sorted(name for name in HEAVY if name in loaded) == []
 
 
 def test_lint_loads_neither_the_build_nor_dns() -> None:

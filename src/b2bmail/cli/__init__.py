@@ -1,6 +1,6 @@
 """Command line: Click only. Each command module registers its commands on `main`.
 
-The modules are imported on demand (see `COMMAND_MODULES` in `b2bmail.cli.app`). A command
+The modules are imported on demand (see `COMMANDS` in `b2bmail.cli.app`). A command
 module parses options, calls one library function and prints; options shared by several
 commands live in `options.py`, and no command module imports another's.
 

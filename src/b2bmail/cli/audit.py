@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,12 +16,10 @@ from b2bmail.cli.options import (
     resolver_options,
     stderr_is_terminal,
 )
-from b2bmail.deliverability.audit.report import format_csv, format_json, format_text
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
-from b2bmail.deliverability.audit.run import audit_file
-from b2bmail.deliverability.dns.resolver import ResolverSettings
-from b2bmail.output import check_outputs, write_atomic
-from b2bmail.preview.report import segment_rows, write_audit_report
+
+if TYPE_CHECKING:
+    from b2bmail.deliverability.dns.resolver import ResolverSettings
 
 
 class ProgressBar:
@@ -100,6 +98,13 @@ def audit(
         b2bmail audit list.csv --fail-on high --format csv --out audit.csv
         b2bmail audit list.csv --report audit.html --segments segments.yaml
     """
+    # The audit (dnspython, the recipient reader, email-validator) and the HTML report load when
+    # the command runs, not when Click builds it: `b2bmail audit --help` stays fast.
+    from b2bmail.deliverability.audit.report import format_csv, format_json, format_text
+    from b2bmail.deliverability.audit.run import audit_file
+    from b2bmail.output import check_outputs, write_atomic
+    from b2bmail.preview.report import segment_rows, write_audit_report
+
     if segments_path is not None and report_path is None:
         raise click.UsageError("--segments only shapes the HTML report: add --report FILE")
     check_outputs((out_path, report_path), (recipients, segments_path))

@@ -87,11 +87,10 @@ def resolver_options(func: F) -> F:
     The command receives them as one `resolver_settings: ResolverSettings` parameter; call
     `resolver_settings.open()` for a `DnsResolver` (and `close()` it when done).
     """
-    from b2bmail.deliverability.dns.answers import DnsWarning
-    from b2bmail.deliverability.dns.resolver import (
+    from b2bmail.deliverability.dns.answers import (
         DEFAULT_CONCURRENCY,
         DEFAULT_TIMEOUT,
-        ResolverSettings,
+        DnsWarning,
     )
 
     @functools.wraps(func)
@@ -105,6 +104,9 @@ def resolver_options(func: F) -> F:
         control_zone: str,
         **kwargs: Any,
     ) -> Any:
+        # dnspython loads when a DNS command runs, not when Click builds it (--help).
+        from b2bmail.deliverability.dns.resolver import ResolverSettings
+
         kwargs["resolver_settings"] = ResolverSettings(
             nameservers=nameservers,
             timeout=timeout,

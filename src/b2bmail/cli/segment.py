@@ -8,9 +8,6 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, format_option, out_option
-from b2bmail.output import check_outputs, write_atomic
-from b2bmail.recipients.report import report_json, report_text
-from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
 
 
 @main.command()
@@ -59,6 +56,12 @@ def segment(
         b2bmail segment list.csv --segments segments.yaml --suppress optout.txt \\
             --format csv --out list-segmented.csv
     """
+    # The reader, segments and email-validator load when the command runs, not when Click
+    # builds it: `b2bmail segment --help` stays fast.
+    from b2bmail.output import check_outputs, write_atomic
+    from b2bmail.recipients.report import report_json, report_text
+    from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
+
     check_outputs((out_path,), (recipients, segments_path, companies, *suppress))
     report = segment_list(
         recipients,

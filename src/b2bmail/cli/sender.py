@@ -5,17 +5,17 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from typing import TYPE_CHECKING
 
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option, resolver_options
-from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dkim import SELECTOR
 from b2bmail.deliverability.records.spf import is_valid_domain
-from b2bmail.deliverability.sender.check import run_check_sender
-from b2bmail.deliverability.sender.report import format_text, report_to_dict
-from b2bmail.output import write_atomic
+
+if TYPE_CHECKING:
+    from b2bmail.deliverability.dns.resolver import ResolverSettings
 
 _LDH = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?")
 
@@ -113,6 +113,12 @@ def check_sender(
         b2bmail check-sender example.com --ip 192.0.2.25 --dkim-selector s1
         b2bmail check-sender example.com --ip 2001:db8::25 --format json --out sender.json
     """
+    # The checks (dnspython, asyncio) load when the command runs, not when Click builds it:
+    # `b2bmail check-sender --help` stays fast.
+    from b2bmail.deliverability.sender.check import run_check_sender
+    from b2bmail.deliverability.sender.report import format_text, report_to_dict
+    from b2bmail.output import write_atomic
+
     report = run_check_sender(resolver_settings, domain, ips, selectors)
     if output_format == "json":
         text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

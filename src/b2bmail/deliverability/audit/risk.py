@@ -13,13 +13,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from b2bmail.config import compose_yaml, to_python
-from b2bmail.deliverability.audit.mx import MxAnalysis
-from b2bmail.deliverability.audit.providers import ProviderGuess
-from b2bmail.deliverability.audit.signals import AuthSignals
 from b2bmail.errors import ConfigError
+
+if TYPE_CHECKING:
+    # Annotations only: `b2bmail audit --help` reads ALL_LEVELS from here and must not load
+    # the MX / SPF / DMARC code (asyncio, the SPF parser) to get five words.
+    from b2bmail.deliverability.audit.mx import MxAnalysis
+    from b2bmail.deliverability.audit.providers import ProviderGuess
+    from b2bmail.deliverability.audit.signals import AuthSignals
 
 DATA_FILE = "deliverability_risk.yaml"
 # Order used by `--fail-on`; "unknown" stands apart (see `reaches`).

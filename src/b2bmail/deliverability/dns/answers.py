@@ -11,6 +11,11 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
+# The resolver's defaults (see resolver.py for why 256), kept in this pure module so that
+# `--help` can show them without loading dnspython.
+DEFAULT_CONCURRENCY = 256
+DEFAULT_TIMEOUT = 3.0
+
 
 class Status(enum.Enum):
     FOUND = "found"

@@ -52,7 +52,14 @@ import dns.rdatatype
 import dns.resolver
 import dns.wire
 
-from b2bmail.deliverability.dns.answers import Answer, DnsWarning, Status, normalize_name
+from b2bmail.deliverability.dns.answers import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    Answer,
+    DnsWarning,
+    Status,
+    normalize_name,
+)
 from b2bmail.deliverability.dns.cache import AnswerCache, default_cache_path
 from b2bmail.deliverability.dns.transport import UdpChannel, build_query
 from b2bmail.errors import DnsSetupError
@@ -66,8 +73,6 @@ class ResolverWarning(DnsWarning):
     """Some nameservers failed the control check: the others are asked alone."""
 
 
-DEFAULT_CONCURRENCY = 256
-DEFAULT_TIMEOUT = 3.0
 DEFAULT_RETRIES = 1
 # RFC 9715 / DNS Flag Day 2020: an EDNS buffer of 1232 bytes avoids IP fragmentation; larger
 # answers come back truncated and are fetched again over TCP.
