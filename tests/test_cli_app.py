@@ -110,7 +110,7 @@ def test_help_lists_the_commands_without_importing_them(columns: int) -> None:
 # the preview server (websockets). Each is loaded by the command body when it runs.
 HEAVY = (
     "premailer", "bs4", "cssutils", "requests", "lxml", "jinja2", "mjml", "dns",
-    "email_validator", "websockets",
+    "email_validator", "websockets", "cryptography", "asyncio",
 )  # fmt: skip
 
 

@@ -11,8 +11,8 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option, resolver_options
+from b2bmail.deliverability.dns.answers import is_valid_domain
 from b2bmail.deliverability.records.dkim import SELECTOR
-from b2bmail.deliverability.records.spf import is_valid_domain
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings

@@ -68,6 +68,15 @@ def normalize_name(name: str) -> str:
     return name.strip().rstrip(".").lower()
 
 
+def is_valid_domain(name: str) -> bool:
+    """RFC 7208 §4.3 (and RFC 1035 §2.3.4 sizes): a multi-label name with no empty label, labels ≤ 63, name ≤ 253 octets."""
+    if not name or name.startswith("["):
+        return False
+    name = name[:-1] if name.endswith(".") else name
+    labels = name.split(".")
+    return len(labels) >= 2 and len(name) <= 253 and all(0 < len(label) <= 63 for label in labels)
+
+
 class DnsWarning(UserWarning):
     """Something the DNS layer reports and goes on (a dropped nameserver, a rebuilt cache):
     the CLI prints it as one `b2bmail: warning:` line."""

@@ -7,9 +7,6 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
 
@@ -65,6 +62,11 @@ def parse_tag_list(text: str) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def _load_key(key_type: str, der: bytes) -> tuple[str, int] | None:
+    # cryptography is imported here, the one place that reads a key: importing it with the
+    # module cost every `check-sender --help` (which only needs SELECTOR) about 0.1 s.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     if key_type == "ed25519" and len(der) == 32:
         # RFC 8463 §4.2: the p= value is the raw 32-byte Ed25519 public key
         ed25519.Ed25519PublicKey.from_public_bytes(der)

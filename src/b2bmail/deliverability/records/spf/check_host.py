@@ -7,7 +7,7 @@ import ipaddress
 import time
 from dataclasses import dataclass, field
 
-from b2bmail.deliverability.dns.answers import Answer, Lookup
+from b2bmail.deliverability.dns.answers import Answer, Lookup, is_valid_domain
 from b2bmail.deliverability.records.spf.macros import (
     MacroContext,
     MacroSyntaxError,
@@ -64,15 +64,6 @@ class _Stop(Exception):
         super().__init__(problem)
         self.result = result
         self.problem = problem
-
-
-def is_valid_domain(name: str) -> bool:
-    """RFC 7208 §4.3: a multi-label name with no empty label, labels ≤ 63, name ≤ 253 octets."""
-    if not name or name.startswith("["):
-        return False
-    name = name[:-1] if name.endswith(".") else name
-    labels = name.split(".")
-    return len(labels) >= 2 and len(name) <= 253 and all(0 < len(label) <= 63 for label in labels)
 
 
 def parse_client_ip(ip: str | IPAddress) -> IPAddress:
