@@ -34,6 +34,12 @@ from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
     type=click.Path(dir_okay=False),
     help="Suppression list: one address, @domain or domain per line (repeatable).",
 )
+@click.option(
+    "--locale",
+    default="en",
+    show_default=True,
+    help="Locale the list's numbers are written in (fr_FR reads 1 200,50 and 1.200).",
+)
 @encoding_options
 @format_option("text", "json", "csv")
 @out_option()
@@ -42,6 +48,7 @@ def segment(
     segments_path: str,
     companies: str | None,
     suppress: tuple[str, ...],
+    locale: str,
     encoding: str | None,
     delimiter: str | None,
     output_format: str,
@@ -67,6 +74,7 @@ def segment(
         suppress=suppress,
         encoding=encoding,
         delimiter=delimiter,
+        locale=locale,
     )
     data: bytes
     if output_format == "json":

@@ -244,7 +244,7 @@ def build_per_recipient(
     suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
     inputs = (*campaign_files(campaign), recipients, companies, *suppress)
     check_outputs((mbox,), inputs, folders=(out_dir,))
-    assign = segment_assigner(load_segments(campaign.segments))
+    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     personalizer = Personalizer(
         [c for seg in build.segments for c in seg.stage_variants],
