@@ -17,6 +17,8 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from b2bmail.errors import TemplateError
+from b2bmail.render.merge import RecipientProxy, computed_ref
+from b2bmail.salutation import salutation
 
 CENT = Decimal("0.01")
 
@@ -113,6 +115,19 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
     def breaks(value: Iterable[Mapping[str, Any]], vat_rate: object) -> list[PriceBreak]:
         return price_breaks(value, vat_rate)
 
+    def formal_salutation(value: object, comma: bool = True) -> object:
+        # On `recipient`, a merge field made per recipient (salutation.salutation_values);
+        # on plain data (a mapping with civility, last_name, language), the text now.
+        if isinstance(value, RecipientProxy):
+            return computed_ref(value, "salutation" if comma else "salutation_bare")
+        if not isinstance(value, Mapping):
+            raise TemplateError(
+                f"salutation needs the recipient, not {type(value).__name__}",
+                hint="write {{ recipient | salutation }}",
+            )
+        parts = (str(value.get(k) or "") for k in ("civility", "last_name", "language"))
+        return salutation(*parts, campaign_locale=locale, comma=bool(comma))
+
     return {
         "money": money,
         "ht": ht,
@@ -121,4 +136,5 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
         "number": number,
         "date": format_date,
         "price_breaks": breaks,
+        "salutation": formal_salutation,
     }
