@@ -3,12 +3,10 @@ and language) and in the sample build."""
 
 from __future__ import annotations
 
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from tests.personalize.test_build import parse, texts
 
 from b2bmail.campaign import render_campaign
 from b2bmail.personalize.build import build_per_recipient
@@ -41,21 +39,18 @@ LIST = (
 )
 
 
+FILES = {"campaign.yaml": CAMPAIGN, "email.mjml": TEMPLATE, "segments.yaml": SEGMENTS}
+
+
 @pytest.fixture
 def campaign(tmp_path: Path) -> Path:
-    (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
-    (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")
-    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
-    (tmp_path / "list.csv").write_text(LIST, encoding="utf-8")
+    for name, text in {**FILES, "list.csv": LIST}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     return tmp_path / "campaign.yaml"
 
 
 def plain_text(data: bytes) -> str:
-    msg = BytesParser(policy=policy.default).parsebytes(data)
-    assert isinstance(msg, EmailMessage)
-    body = msg.get_body(("plain",))
-    assert body is not None
-    return str(body.get_content())
+    return texts(parse(data))[0]
 
 
 @pytest.mark.parametrize(
