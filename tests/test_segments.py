@@ -11,6 +11,7 @@ from b2bmail.segments import (
     assign_segment,
     load_segments,
     order_benefits,
+    parse_number,
     rule_matches,
 )
 
@@ -220,3 +221,51 @@ def test_numeric_rules_read_only_numeric_looking_text(text: str, matches: bool) 
     assert rule_matches(Condition("company.size", "lt", 1000), {"company.size": text}) is (
         text in ("999", "999,99")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("1\u00a0200", "fr_FR", 1200.0),  # no-break space: French Excel
+        ("1\u202f200", "fr_FR", 1200.0),  # narrow no-break space: CLDR fr
+        ("1 200", "fr_FR", 1200.0),
+        ("1.200", "fr_FR", 1200.0),  # point as thousands where the decimal sign is a comma
+        ("1.200", "de_DE", 1200.0),
+        ("1.200", "nl_NL", 1200.0),
+        ("1.200", "en_GB", 1.2),  # in English the point is the decimal sign
+        ("1,200", "en_GB", 1200.0),
+        ("1,5", "fr_FR", 1.5),
+        ("1,5", "nl_BE", 1.5),
+        ("1 200,50 €", "fr_FR", 1200.5),
+        ("1.200,50 €", "de_DE", 1200.5),
+        ("€1,200.50", "en_IE", 1200.5),
+        ("EUR 1 200", "fr_FR", 1200.0),
+        ("-12", "fr_FR", -12.0),
+    ],
+    ids=lambda v: repr(v)[:16],
+)
+def test_parse_number_in_the_lists_locale(text: str, locale: str, expected: float) -> None:
+    assert parse_number(text, locale) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["12 env.", "1.200.5", "1,200.50", "mille", "12 34", "1e3", "NaN", "1_234"]
+)
+def test_parse_number_refuses_what_is_not_a_number_in_fr(text: str) -> None:
+    assert parse_number(text, "fr_FR") is None
+
+
+def test_size_written_by_french_excel_is_in_the_segment() -> None:
+    # Regression (issue 14): a 1,200-person mine written `1.200` fell out of `size >= 50`.
+    rule = Condition("size", "gte", 50)
+    assert rule_matches(rule, {"size": "1.200"}, locale="fr_FR") is True
+    assert rule_matches(rule, {"size": "1 200,50 €"}, locale="fr_FR") is True
+
+
+def test_unreadable_number_is_noted_not_silently_false() -> None:
+    notes: list[str] = []
+    rule = AnyOf((Condition("size", "gte", 50), Condition("size", "lt", 50)))
+    assert rule_matches(rule, {"size": "beaucoup"}, locale="fr_FR", notes=notes) is False
+    assert notes == [
+        "size 'beaucoup' is not a number in locale fr_FR, so 'size' rules did not match"
+    ]

@@ -34,6 +34,7 @@ from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage
 from b2bmail.render.environment import make_environment
 from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value
 from b2bmail.render.stages import sample_stage
+from b2bmail.salutation import salutation_values
 from b2bmail.segments import load_segments
 
 if TYPE_CHECKING:
@@ -79,8 +80,11 @@ def load_campaign(path: str | Path) -> Campaign:
 
 def sample_values(campaign: Campaign) -> dict[str, str]:
     """The sample recipient's merge values (fixed, so sample output is deterministic), cleaned
-    as every recipient's are, so email.html and email.txt match the .eml's parts."""
-    return {k: clean_value(str(v)) for k, v in campaign.sample_recipient.items()}
+    as every recipient's are, so email.html and email.txt match the .eml's parts; and the
+    salutations made from them as a recipient's are (salutation.salutation_values)."""
+    values = {k: clean_value(str(v)) for k, v in campaign.sample_recipient.items()}
+    computed = salutation_values(values, campaign.locale)
+    return {**computed, **values}  # a sample_recipient key given by hand wins
 
 
 def render_campaign(

@@ -21,10 +21,13 @@ of equals, not_equals, in, contains, lt, lte, gt, gte. Text compares case- and
 accent-insensitively after trimming; a field holding a set (a contact's `roles`) matches
 `equals`/`contains` when the value is in the set and `in` when the sets share a member.
 A segment without `rule` matches everyone (a catch-all, give it the lowest priority).
+Numbers are read in the list's locale (`parse_number`); a value that lt/lte/gt/gte cannot
+read does not match, and is reported on its row, never silently.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from b2bmail.config import (
     expect_int,
@@ -113,21 +117,63 @@ def _fold(value: object) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-# Numeric-looking text as lists write it: digits, thousands grouped by a space, a no-break
-# space or a narrow one (`1 200`), a decimal comma or point (`12,5`). Not what float() also
-# takes: `Infinity`, `NaN`, `1e400`, `1_234` are names or codes, not numbers.
-_NUMERIC_TEXT = re.compile(r"[+-]?(?:[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?")
+#: The locale numbers are read in when none is given (`b2bmail segment` without --locale).
+DEFAULT_NUMBER_LOCALE = "en"
+# Spaces that group thousands: a space, a no-break space (Excel's `1 200` in French) and a
+# narrow no-break space (CLDR fr's group symbol).
+_SPACES = " \u00a0\u202f"
+# Currency marks around an amount (`1 200,50 €`, `EUR 12`): Unicode currency symbols
+# (category Sc) and ISO 4217-shaped codes, which say nothing about the number.
+_CODE_AROUND = re.compile(r"^[A-Z]{3}(?=[\s0-9+\-\u2212])|(?<=[\s0-9])[A-Z]{3}$")
 
 
-def _number(value: object) -> float | None:
+def _strip_currency(text: str) -> str:
+    text = _CODE_AROUND.sub("", text).strip()
+    while text and unicodedata.category(text[0]) == "Sc":
+        text = text[1:].lstrip()
+    while text and unicodedata.category(text[-1]) == "Sc":
+        text = text[:-1].rstrip()
+    return text
+
+
+@functools.cache
+def _number_pattern(locale: str) -> re.Pattern[str]:
+    """Numbers as people write them in `locale` (CLDR symbols via Babel): thousands grouped
+    by the locale's group symbol or a space of any width, then the locale's decimal symbol.
+    The other mark (`.` where the decimal symbol is `,`, and the reverse) also groups
+    thousands when exactly three digits follow each (`1.200` in fr, de, nl), else it is
+    read as a decimal point (`1.5`, `1,5` in en). Not what float() also takes: `Infinity`,
+    `NaN`, `1e400`, `1_234` are names or codes, not numbers."""
+    decimal = get_decimal_symbol(locale)
+    other = "." if decimal == "," else ","
+    group = get_group_symbol(locale)
+    groups = re.escape("".join(sorted({*_SPACES, group, other} - {decimal})))
+    return re.compile(
+        rf"(?P<sign>[+\-\u2212]?)(?P<int>[0-9]{{1,3}}(?:(?P<sep>[{groups}])[0-9]{{3}}"
+        rf"(?:(?P=sep)[0-9]{{3}})*)?|[0-9]+)"
+        rf"(?:(?P<point>[{re.escape(decimal + other)}])(?P<frac>[0-9]+))?"
+    )
+
+
+def parse_number(value: object, locale: str = DEFAULT_NUMBER_LOCALE) -> float | None:
+    """A cell as a number, read in the list's locale: `1 200` (any space), `1.200` (fr,
+    de, nl), `1,5`, `1 200,50 €`; None for text that is not one (the caller reports it)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip()
-    if not _NUMERIC_TEXT.fullmatch(text):
+    text = _strip_currency(str(value).strip())
+    m = _number_pattern(locale).fullmatch(text)
+    if m is None:
         return None
-    number = float(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
+    digits = m["int"]
+    if m["sep"]:
+        if m["point"] == m["sep"]:
+            return None  # `1.200.5`: a mark cannot both group and separate decimals
+        digits = digits.replace(m["sep"], "")
+    number = float(f"{digits}.{m['frac']}" if m["frac"] else digits)
+    if m["sign"] in ("-", "\u2212"):
+        number = -number
     return number if math.isfinite(number) else None  # 400 digits overflow to inf
 
 
@@ -148,20 +194,32 @@ def _as_set(value: object) -> frozenset[str] | None:
     return None
 
 
-def _compare(cond: Condition, actual: object) -> bool:
+def number_note(path: str, value: object, locale: str) -> str:
+    """The per-row note for a value a numeric rule could not read."""
+    return (
+        f"{path} {str(value)!r} is not a number in locale {locale}, so '{path}' rules did not match"
+    )
+
+
+def _compare(cond: Condition, actual: object, locale: str, notes: list[str] | None = None) -> bool:
     if actual is None or actual == "":
         return cond.op == "not_equals"
     members = _as_set(actual)
     if cond.op in ("lt", "lte", "gt", "gte"):
-        a, b = _number(actual), _number(cond.value)
+        a, b = parse_number(actual, locale), parse_number(cond.value, locale)
         if a is None or b is None:
+            # Never a silent "no": the row says which value could not be read.
+            if notes is not None and a is None:
+                note = number_note(cond.field, actual, locale)
+                if note not in notes:
+                    notes.append(note)
             return False
         return {"lt": a < b, "lte": a <= b, "gt": a > b, "gte": a >= b}[cond.op]
     if cond.op == "in":
         wanted = {_fold(v) for v in cond.value}
         return bool(members & wanted) if members is not None else _fold(actual) in wanted
     if cond.op in ("equals", "not_equals"):
-        n_a, n_b = _number(actual), _number(cond.value)
+        n_a, n_b = parse_number(actual, locale), parse_number(cond.value, locale)
         if members is not None:
             equal = _fold(cond.value) in members
         elif n_a is not None and n_b is not None and not isinstance(cond.value, str):
@@ -175,21 +233,35 @@ def _compare(cond: Condition, actual: object) -> bool:
     return _fold(cond.value) in _fold(actual)
 
 
-def rule_matches(rule: Rule, fields: Mapping[str, object]) -> bool:
-    """Whether a recipient's canonical fields satisfy the rule."""
+def rule_matches(
+    rule: Rule,
+    fields: Mapping[str, object],
+    *,
+    locale: str = DEFAULT_NUMBER_LOCALE,
+    notes: list[str] | None = None,
+) -> bool:
+    """Whether a recipient's canonical fields satisfy the rule. Numbers are read in
+    `locale`; a value a numeric comparison cannot read does not match, and is noted in
+    `notes` (one line per field and value) so the caller reports it on the row."""
     if isinstance(rule, Condition):
-        return _compare(rule, _lookup(fields, rule.field))
+        return _compare(rule, _lookup(fields, rule.field), locale, notes)
     if isinstance(rule, AllOf):
-        return all(rule_matches(r, fields) for r in rule.rules)
+        return all(rule_matches(r, fields, locale=locale, notes=notes) for r in rule.rules)
     if isinstance(rule, AnyOf):
-        return any(rule_matches(r, fields) for r in rule.rules)
-    return not rule_matches(rule.rule, fields)
+        return any(rule_matches(r, fields, locale=locale, notes=notes) for r in rule.rules)
+    return not rule_matches(rule.rule, fields, locale=locale, notes=notes)
 
 
-def assign_segment(segments: Iterable[Segment], fields: Mapping[str, object]) -> Segment | None:
+def assign_segment(
+    segments: Iterable[Segment],
+    fields: Mapping[str, object],
+    *,
+    locale: str = DEFAULT_NUMBER_LOCALE,
+    notes: list[str] | None = None,
+) -> Segment | None:
     """The first segment, in priority order, whose rule matches; None when none does."""
     for segment in segments:
-        if rule_matches(segment.rule, fields):
+        if rule_matches(segment.rule, fields, locale=locale, notes=notes):
             return segment
     return None
 

@@ -74,6 +74,7 @@ def test_json_output(files: dict[str, Path]) -> None:
         "bucket": "large",
         "reason": "Grands comptes",
         "duplicate_of": None,
+        "notes": [],
     }
     assert data["input"]["encoding"] == "cp1252" and data["input"]["delimiter"] == ";"
 
@@ -291,3 +292,61 @@ def test_a_pipe_is_one_line_exit_2(files: dict[str, Path], tmp_path: Path) -> No
         f"b2bmail: {fifo}: not a regular file (a pipe or a device)"
         " — save the list to a file first and give its path\n"
     )
+
+
+NUMBER_SEGMENTS = """\
+segments:
+  - id: big
+    name: Grands
+    priority: 10
+    rule: {field: size, gte: 50}
+"""
+
+
+def test_numbers_read_in_locale_and_unreadable_reported_per_row(tmp_path: Path) -> None:
+    recipients = tmp_path / "list.csv"
+    recipients.write_text(
+        "email;effectif;pays;langue;civilité\n"
+        "a@mine.fr;1\u00a0200;Afrique du Sud;Anglais;Mme\n"
+        "b@mine.fr;1.200;Maroc;EN;M.\n"
+        "c@mine.fr;1\u202f200;Atlantis;Klingon;Dr\n"
+        "d@mine.fr;beaucoup;France;fr;Madame\n",
+        encoding="utf-8",
+    )
+    segments = tmp_path / "segments.yaml"
+    segments.write_text(NUMBER_SEGMENTS, encoding="utf-8")
+    args = [str(recipients), "--segments", str(segments), "--locale", "fr_FR"]
+    code, out, err = run([*args, "--format", "json"])
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["buckets"]["big"] == 3 and data["buckets"]["unassigned"] == 1
+    unread = data["rows"][3]
+    assert unread["bucket"] == "unassigned"
+    assert unread["notes"] == [
+        "size 'beaucoup' is not a number in locale fr_FR, so 'size' rules did not match"
+    ]
+    assert data["numbers"] == {"locale": "fr_FR", "unreadable_rows": 1}
+    assert data["values"]["country"] == {
+        "normalized": 3,
+        "unchanged": 0,
+        "unrecognized": 1,
+        "unrecognized_examples": ["Atlantis"],
+    }
+    assert data["values"]["language"] == {
+        "normalized": 2,
+        "unchanged": 1,
+        "unrecognized": 1,
+        "unrecognized_examples": ["Klingon"],
+    }
+    assert data["values"]["civility"]["unrecognized_examples"] == ["Dr"]
+    code, text, _ = run(args)
+    assert "  row 5: size 'beaucoup' is not a number in locale fr_FR" in text
+    assert "  country: 3 normalised, 0 already canonical, 1 not recognised ('Atlantis')" in text
+
+
+def test_unknown_locale_is_one_line_exit_2(files: dict[str, Path]) -> None:
+    code, out, err = run(
+        [str(files["list"]), "--segments", str(files["segments"]), "--locale", "xx_QQ"]
+    )
+    assert code == 2 and out == ""
+    assert err.startswith("b2bmail: unknown locale 'xx_QQ'") and err.count("\n") == 1

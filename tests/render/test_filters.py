@@ -1,9 +1,19 @@
 from datetime import date
 from decimal import Decimal
 
+import jinja2
 import pytest
 
-from b2bmail.render.filters import make_filters, price_breaks, round_cents, with_vat
+from b2bmail.errors import TemplateError
+from b2bmail.render.filters import (
+    make_filters,
+    price_breaks,
+    round_cents,
+    vat_rate,
+    vat_table,
+    with_vat,
+)
+from b2bmail.render.merge import MergeRegistry, RecipientProxy
 
 
 @pytest.mark.parametrize(
@@ -70,3 +80,70 @@ def test_price_breaks_rows() -> None:
         (1, 9, Decimal("100.00"), Decimal("120.00"), Decimal(0)),
         (10, None, Decimal("90.00"), Decimal("108.00"), Decimal(10)),
     ]
+
+
+# Standard rates from the European Commission's "VAT rates applied in the Member States of
+# the European Union" (situation at 1 January 2025): FR 20, IE 23, BE 21; ZA is not in the EU.
+@pytest.mark.parametrize(
+    ("country", "rate"),
+    [("FR", Decimal(20)), ("IE", Decimal(23)), ("be", Decimal(21)), ("ZA", None), ("CH", None)],
+)
+def test_vat_rate_of_eu_member_states_only(country: str, rate: Decimal | None) -> None:
+    assert make_filters("fr_FR")["vat_rate"](country) == rate
+
+
+def test_vat_table_has_27_member_states_and_cites_its_source() -> None:
+    table = vat_table()
+    assert len(table.rates) == 27
+    assert "European Commission" in table.source
+    assert "VAT rates applied in the Member States" in table.source
+    assert table.source_date == date(2025, 1, 1)
+
+
+def test_vat_rate_defaults_to_the_campaigns_without_a_country() -> None:
+    vat = make_filters("fr_FR")["vat_rate"]
+    assert vat("", 20) == Decimal(20)
+    assert vat(None, "5,5") == Decimal("5.5")
+    assert vat("ZA", 20) is None  # a country outside the EU: no rate, not the default
+
+
+def test_vat_rate_refuses_a_name() -> None:
+    with pytest.raises(TemplateError, match="ISO 3166-1 alpha-2"):
+        make_filters("fr_FR")["vat_rate"]("Irlande")
+
+
+def test_ttc_and_price_breaks_accept_a_country_rate() -> None:
+    f = make_filters("fr_FR")
+    assert f["ttc"](Decimal("100"), f["vat_rate"]("IE")) == Decimal("123.00")
+    assert f["ttc"](Decimal("100"), f["vat_rate"]("ZA")) is None  # HT only
+    rows = price_breaks([{"min_qty": 1, "unit_price": 10}], vat_rate("ZA"))
+    assert (rows[0].ht, rows[0].ttc) == (Decimal("10.00"), None)
+    rows = price_breaks([{"min_qty": 1, "unit_price": 10}], vat_rate("BE"))
+    assert rows[0].ttc == Decimal("12.10")
+
+
+def test_vat_rate_template_shows_ttc_only_where_a_rate_applies() -> None:
+    env = jinja2.Environment()
+    env.filters.update(make_filters("fr_FR"))
+    template = env.from_string(
+        "{% set rate = country | vat_rate %}{{ 100 | ht | money }} HT"
+        "{% if country == 'FR' %} / {{ 100 | ttc(rate) | money }} TTC"
+        "{% elif rate is not none %} (autoliquidation){% endif %}"
+    )
+    assert template.render(country="FR") == "100,00\u00a0€ HT / 120,00\u00a0€ TTC"
+    assert template.render(country="IE") == "100,00\u00a0€ HT (autoliquidation)"
+    assert template.render(country="ZA") == "100,00\u00a0€ HT"
+
+
+def test_vat_rate_of_a_recipient_is_refused_until_variants_exist() -> None:
+    proxy = RecipientProxy(MergeRegistry())
+    with pytest.raises(TemplateError, match="before merging"):
+        make_filters("fr_FR")["vat_rate"](proxy.country)
+
+
+def test_salutation_on_plain_data_uses_the_campaign_language() -> None:
+    salute = make_filters("nl_BE")["salutation"]
+    assert salute({"civility": "ms", "last_name": "De Vries"}) == "Geachte mevrouw De Vries,"
+    assert salute({"civility": "mr", "last_name": "Smith", "language": "en"}, comma=False) == (
+        "Dear Mr Smith"
+    )

@@ -31,6 +31,12 @@ from b2bmail.cli.options import encoding_options, format_option, out_option
     type=click.Path(dir_okay=False),
     help="Suppression list: one address, @domain or domain per line (repeatable).",
 )
+@click.option(
+    "--locale",
+    default="en",
+    show_default=True,
+    help="Locale the list's numbers are written in (fr_FR reads 1 200,50 and 1.200).",
+)
 @encoding_options
 @format_option("text", "json", "csv")
 @out_option()
@@ -39,6 +45,7 @@ def segment(
     segments_path: str,
     companies: str | None,
     suppress: tuple[str, ...],
+    locale: str,
     encoding: str | None,
     delimiter: str | None,
     output_format: str,
@@ -70,6 +77,7 @@ def segment(
         suppress=suppress,
         encoding=encoding,
         delimiter=delimiter,
+        locale=locale,
     )
     data: bytes
     if output_format == "json":

@@ -41,6 +41,7 @@ from b2bmail.recipients.segmenting import segment_assigner
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import UnsafeUrlValueError
 from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes
+from b2bmail.salutation import SALUTATION_FIELDS, SALUTATION_INPUTS, salutation_values
 from b2bmail.segments import load_segments
 
 
@@ -55,14 +56,19 @@ def recipient_values(
     fields: Mapping[str, object],
     extra: Mapping[str, str],
     wanted: frozenset[str] | None = None,
+    locale: str = "",
 ) -> tuple[dict[str, str], list[str]]:
     """Merge values (str) for one recipient, cleaned by clean_value (control characters,
     invisible and bidi control characters); and what was cleaned, one report line per value.
-    With `wanted`, only those keys (the message's merge fields) are prepared."""
+    With `wanted`, only those keys (the message's merge fields) are prepared. Salutations
+    (salutation.SALUTATION_FIELDS) are made from the cleaned values, in the recipient's
+    language or the campaign's `locale`."""
     values: dict[str, str] = {}
     cleaned: list[str] = []
+    salute = wanted is None or not wanted.isdisjoint(SALUTATION_FIELDS)
+    needed = wanted | SALUTATION_INPUTS if wanted is not None and salute else wanted
     for key, raw in fields.items():
-        if wanted is not None and key not in wanted:
+        if needed is not None and key not in needed:
             continue
         text = raw if type(raw) is str else merge_text(raw)
         notes = cleaning_notes(text)
@@ -70,6 +76,8 @@ def recipient_values(
             cleaned.append("; ".join(note.format(key=key) for note in notes))
             text = clean_value(text)
         values[key] = text
+    if salute:
+        values.update(salutation_values(values, locale, wanted))
     values.update(extra)
     return values, cleaned
 
@@ -144,6 +152,7 @@ class Personalizer:
             fields,
             {"email": email, "unsubscribe_token": token, "segment": segment_id},
             plan.wanted,
+            skeleton.compiled.locale,
         )
         for detail in cleaned:
             self.tally.issues.append(RowIssue(row, email, "cleaned", detail, segment_id))
@@ -244,7 +253,7 @@ def build_per_recipient(
     suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
     inputs = (*campaign_files(campaign), recipients, companies, *suppress)
     check_outputs((mbox,), inputs, folders=(out_dir,))
-    assign = segment_assigner(load_segments(campaign.segments))
+    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     personalizer = Personalizer(
         [c for seg in build.segments for c in seg.stage_variants],

@@ -8,7 +8,7 @@ whose rule matches > `unassigned`. So the counts always add up to the rows read.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from b2bmail.errors import ConfigError, InputError
@@ -16,7 +16,7 @@ from b2bmail.recipients.addresses import AddressCheck, address_key, classify_add
 from b2bmail.recipients.companies import CompanyIndex
 from b2bmail.recipients.decoding import open_text
 from b2bmail.recipients.fields import CANONICAL_BY_SLUG, slugify
-from b2bmail.recipients.reader import RecipientRow, RecipientTable
+from b2bmail.recipients.reader import RecipientRow, RecipientTable, ValueCounts
 
 UNASSIGNED = "unassigned"
 INVALID = "invalid"
@@ -24,8 +24,11 @@ DUPLICATE = "duplicate"
 SUPPRESSED = "suppressed"
 RESERVED = (UNASSIGNED, INVALID, DUPLICATE, SUPPRESSED)
 
-# Given a contact's fields, the (id, name) of its segment, or None.
-Assign = Callable[[Mapping[str, object]], "tuple[str, str] | None"]
+# Given a contact's fields, the (id, name) of its segment, or None; optionally with a third
+# member, notes on values its rules could not read (segments.rule_matches), kept on the row.
+Hit = tuple[str, str] | tuple[str, str, tuple[str, ...]] | None
+Assign = Callable[[Mapping[str, object]], Hit]
+NO_MATCH = "no segment rule matched"
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class RowOutcome:
     bucket: str
     reason: str
     duplicate_of: int | None = None
+    notes: tuple[str, ...] = ()  # values the segment rules could not read (also in reason)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,15 @@ class SegmentReport:
     buckets: Mapping[str, int]
     segment_names: Mapping[str, str]
     rows: tuple[RowOutcome, ...]
+    # Normalised fields and how their cells fared (reader.ValueCounts), and the locale
+    # numbers were read in (set by segmenting.segment_list).
+    values: Mapping[str, ValueCounts] = field(default_factory=dict)
+    locale: str = ""
+
+    @property
+    def unread_numbers(self) -> tuple[RowOutcome, ...]:
+        """Rows with a value a numeric segment rule could not read."""
+        return tuple(o for o in self.rows if o.notes)
 
     @property
     def invalid(self) -> int:
@@ -168,11 +181,10 @@ def route_rows(
             continue
         if companies is not None:
             fields = companies.join(fields, check)
-        hit = assign(fields)
-        if hit is None:
-            yield rec, fields, RowOutcome(rec.row, email, UNASSIGNED, "no segment rule matched")
-        else:
-            yield rec, fields, RowOutcome(rec.row, email, hit[0], hit[1])
+        hit = assign(fields) or (UNASSIGNED, NO_MATCH)
+        notes = hit[2] if len(hit) == 3 else ()
+        reason = "; ".join((hit[1], *notes))
+        yield rec, fields, RowOutcome(rec.row, email, hit[0], reason, notes=notes)
 
 
 def bucket_recipients(
@@ -201,6 +213,7 @@ def bucket_recipients(
         buckets=counts,
         segment_names=dict(segments),
         rows=tuple(outcomes),
+        values=dict(table.values),
     )
 
 

@@ -16,9 +16,33 @@ from b2bmail.recipients.fields import (
     ALIASES,
     NORMALIZED_KEYS,
     canonical_key,
-    normalize_value,
+    normalize_cell,
     slugify,
 )
+
+#: Unrecognised values listed per field in the segment report (all are counted).
+UNRECOGNIZED_EXAMPLES = 10
+
+
+@dataclass
+class ValueCounts:
+    """How one normalised field's cells fared: rewritten to their code, already canonical,
+    or not recognised (kept as typed; a civility becomes empty). Counted per cell."""
+
+    normalized: int = 0
+    unchanged: int = 0
+    unrecognized: int = 0
+    examples: list[str] = field(default_factory=list)  # distinct unrecognised, in file order
+
+    def add(self, typed: str, value: object, recognised: bool) -> None:
+        if not recognised:
+            self.unrecognized += 1
+            if typed not in self.examples and len(self.examples) < UNRECOGNIZED_EXAMPLES:
+                self.examples.append(typed)
+        elif value == typed:
+            self.unchanged += 1
+        else:
+            self.normalized += 1
 
 
 @dataclass(frozen=True)
@@ -50,6 +74,8 @@ class RecipientTable:
     email_column: str
     rows: Iterator[RecipientRow] = field(repr=False)
     blank_rows: int = 0
+    # Per normalised field (country, language, civility, roles, stage), filled as rows stream.
+    values: dict[str, ValueCounts] = field(default_factory=dict)
 
     @property
     def delimiter_name(self) -> str:
@@ -263,7 +289,7 @@ def _stream_rows(
     email_index = keys.index("email")
     width = len(keys)
     # Stage, role and country cells repeat across a list: normalise each distinct one once.
-    normalized: dict[tuple[str, str], object] = {}
+    normalized: dict[tuple[str, str], tuple[object, bool]] = {}
     for line, cells in records:
         if not any(cell.strip() for cell in cells):
             table.blank_rows += 1
@@ -282,8 +308,12 @@ def _stream_rows(
                     if cached is None:
                         if len(normalized) > 4096:
                             normalized.clear()
-                        cached = normalized[(key, value)] = normalize_value(key, value)
-                    fields[key] = cached
+                        cached = normalized[(key, value)] = normalize_cell(key, value)
+                    counts = table.values.get(key)
+                    if counts is None:
+                        counts = table.values[key] = ValueCounts()
+                    counts.add(value, *cached)
+                    fields[key] = cached[0]
                 else:
                     fields[key] = value
         fields["email"] = check.normalized if check.valid else typed.strip()
@@ -293,6 +323,7 @@ def _stream_rows(
 __all__ = [
     "RecipientRow",
     "RecipientTable",
+    "ValueCounts",
     "detect_format",
     "iter_records",
     "read_header",

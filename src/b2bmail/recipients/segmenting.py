@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+
+from b2bmail.errors import InputError
 from b2bmail.output import csv_writer
 from b2bmail.recipients.buckets import (
+    NO_MATCH,
+    UNASSIGNED,
     Assign,
+    Hit,
     SegmentReport,
     bucket_recipients,
     check_segment_ids,
@@ -18,6 +25,7 @@ from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.decoding import TextFormat
 from b2bmail.recipients.reader import iter_records, read_header, read_recipients
 from b2bmail.segments import (
+    DEFAULT_NUMBER_LOCALE,
     Condition,
     NotRule,
     Rule,
@@ -41,28 +49,35 @@ def rule_fields(rule: Rule) -> set[str]:
 CACHE_LIMIT = 65_536
 
 
-def segment_assigner(segments: Sequence[Segment]) -> Assign:
-    """An `Assign` over `segments` (already sorted by priority).
+def segment_assigner(segments: Sequence[Segment], locale: str = DEFAULT_NUMBER_LOCALE) -> Assign:
+    """An `Assign` over `segments` (already sorted by priority), reading numbers in `locale`
+    (the list's: the campaign's, or `segment --locale`).
 
     A segment depends only on the fields its rules read, and a B2B list repeats the same few
     sector/role/stage combinations, so the answer is cached per combination: segment work
-    stays per segment, not per recipient."""
+    stays per segment, not per recipient. Values a numeric rule could not read come back as
+    a third member, so the row reports them (never a silent no-match)."""
     check_segment_ids([s.id for s in segments])
     paths = sorted(set().union(*(rule_fields(s.rule) for s in segments)))
     heads = sorted({p.partition(".")[0] for p in paths if "." in p})
-    cache: dict[tuple[object, ...], tuple[str, str] | None] = {}
+    cache: dict[tuple[object, ...], Hit] = {}
 
-    def assign(fields: Mapping[str, object]) -> tuple[str, str] | None:
+    def decide(fields: Mapping[str, object]) -> Hit:
+        notes: list[str] = []
+        hit = assign_segment(segments, fields, locale=locale, notes=notes)
+        if notes:
+            return (hit.id, hit.name, tuple(notes)) if hit else (UNASSIGNED, NO_MATCH, tuple(notes))
+        return None if hit is None else (hit.id, hit.name)
+
+    def assign(fields: Mapping[str, object]) -> Hit:
         key = tuple(fields.get(p) for p in paths) + tuple(fields.get(h) for h in heads)
         try:
             return cache[key]
         except KeyError:
             pass
         except TypeError:  # an unhashable value (a nested mapping): no caching
-            hit = assign_segment(segments, fields)
-            return None if hit is None else (hit.id, hit.name)
-        hit = assign_segment(segments, fields)
-        result = None if hit is None else (hit.id, hit.name)
+            return decide(fields)
+        result = decide(fields)
         if len(cache) >= CACHE_LIMIT:
             cache.clear()
         cache[key] = result
@@ -79,21 +94,30 @@ def segment_list(
     suppress: Iterable[str | Path] = (),
     encoding: str | None = None,
     delimiter: str | None = None,
+    locale: str = DEFAULT_NUMBER_LOCALE,
 ) -> SegmentReport:
-    """Read everything, route every row, return the report (InputError/ConfigError -> exit 2)."""
+    """Read everything, route every row, return the report (InputError/ConfigError -> exit 2).
+    Numbers in the list are read in `locale` (a Babel locale such as fr_FR)."""
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        raise InputError(
+            f"unknown locale {locale!r}", hint="use a code like fr_FR, nl_BE or en_GB"
+        ) from None
     segments = load_segments(segments_path)
     check_segment_ids([s.id for s in segments], segments_path)
-    assign = segment_assigner(segments)
+    assign = segment_assigner(segments, locale)
     suppressions = load_suppressions(suppress)
     index = load_companies(companies) if companies is not None else None
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
-    return bucket_recipients(
+    report = bucket_recipients(
         table,
         assign,
         {s.id: s.name for s in segments},
         companies=index,
         suppressions=suppressions,
     )
+    return replace(report, locale=locale)
 
 
 def segment_csv_chunks(report: SegmentReport) -> Iterator[bytes]:

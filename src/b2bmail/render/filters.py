@@ -7,16 +7,21 @@ no-break space U+202F between thousands and a no-break space before the symbol).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from importlib import resources
 from typing import Any
 
+import yaml
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from b2bmail.errors import TemplateError
+from b2bmail.render.merge import MergeRef, RecipientProxy, computed_ref
+from b2bmail.salutation import salutation
 
 CENT = Decimal("0.01")
 
@@ -40,9 +45,59 @@ def round_cents(value: object) -> Decimal:
     return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def with_vat(price_ht: object, vat_rate: object) -> Decimal:
-    """Price including tax (TTC) from a price excluding tax (HT) and a rate in percent."""
+def with_vat(price_ht: object, vat_rate: object) -> Decimal | None:
+    """Price including tax (TTC) from a price excluding tax (HT) and a rate in percent; None
+    when no rate applies (`vat_rate` of a country outside the EU), so a template shows HT."""
+    if vat_rate is None:
+        return None
     return round_cents(to_decimal(price_ht) * (Decimal(1) + to_decimal(vat_rate) / Decimal(100)))
+
+
+@dataclass(frozen=True)
+class VatTable:
+    """Standard VAT rates of the EU member states (data/vat_rates.yaml) and where they are
+    from."""
+
+    rates: Mapping[str, Decimal]  # ISO 3166-1 alpha-2 -> percent
+    source: str
+    source_date: date
+    as_of: date
+
+
+@functools.cache
+def vat_table() -> VatTable:
+    """The packaged table, read once."""
+    text = resources.files("b2bmail.data").joinpath("vat_rates.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return VatTable(
+        rates={code: Decimal(str(rate)) for code, rate in data["standard_rates"].items()},
+        source=" ".join(str(data["source"]).split()),
+        source_date=data["source_date"],
+        as_of=data["as_of"],
+    )
+
+
+def vat_rate(country: object, default: object = None) -> Decimal | None:
+    """The standard VAT rate (percent) of an EU member state by its ISO 3166-1 alpha-2 code
+    (`IE` -> 23), None for any other country; `default` (the campaign's own rate) when there
+    is no country."""
+    if isinstance(country, MergeRef):
+        # A per-recipient rate changes TTC prices, so the segment would need compiling per
+        # rate: that is the per-recipient variants' job (issue 14, recipient logic).
+        raise TemplateError(
+            "the VAT rate of each recipient's country cannot be computed before merging",
+            hint="use a segment's or the campaign's country, e.g. {{ vars.country | vat_rate }}"
+            " or {{ 'IE' | vat_rate }}",
+        )
+    if country is None or not str(country).strip():
+        return None if default is None else to_decimal(default)
+    code = str(country).strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise TemplateError(
+            f"{country!r} is not an ISO 3166-1 alpha-2 country code",
+            hint="write the two-letter code, e.g. 'IE' | vat_rate",
+        )
+    return vat_table().rates.get(code)
 
 
 @dataclass(frozen=True)
@@ -52,7 +107,7 @@ class PriceBreak:
     min_qty: int
     max_qty: int | None
     ht: Decimal
-    ttc: Decimal
+    ttc: Decimal | None  # None where no VAT rate applies (HT only)
     discount: Decimal  # percent saved against the first row, e.g. Decimal("7.5")
 
 
@@ -83,7 +138,7 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
     def money(value: object, currency_code: str | None = None) -> str:
         return format_currency(round_cents(value), currency_code or currency, locale=locale)
 
-    def ttc(value: object, vat_rate: object) -> Decimal:
+    def ttc(value: object, vat_rate: object) -> Decimal | None:
         return with_vat(value, vat_rate)
 
     def ht(value: object) -> Decimal:
@@ -113,6 +168,19 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
     def breaks(value: Iterable[Mapping[str, Any]], vat_rate: object) -> list[PriceBreak]:
         return price_breaks(value, vat_rate)
 
+    def formal_salutation(value: object, comma: bool = True) -> object:
+        # On `recipient`, a merge field made per recipient (salutation.salutation_values);
+        # on plain data (a mapping with civility, last_name, language), the text now.
+        if isinstance(value, RecipientProxy):
+            return computed_ref(value, "salutation" if comma else "salutation_bare")
+        if not isinstance(value, Mapping):
+            raise TemplateError(
+                f"salutation needs the recipient, not {type(value).__name__}",
+                hint="write {{ recipient | salutation }}",
+            )
+        parts = (str(value.get(k) or "") for k in ("civility", "last_name", "language"))
+        return salutation(*parts, campaign_locale=locale, comma=bool(comma))
+
     return {
         "money": money,
         "ht": ht,
@@ -121,4 +189,6 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
         "number": number,
         "date": format_date,
         "price_breaks": breaks,
+        "salutation": formal_salutation,
+        "vat_rate": vat_rate,
     }

@@ -29,6 +29,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from b2bmail.errors import InputError, TemplateError
+from b2bmail.salutation import SALUTATION_FIELDS
 
 # The letter between `zQ9m` and the index says where the hole is: `f` text, and inside a
 # URL (see mark_url_fields) `w` the whole URL, `c` a component, `a` a mailto address.
@@ -37,8 +38,9 @@ _MANGLED = re.compile(r"zq9m[fwca]|[fwca]m9qz", re.I)  # what is left of a chang
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?$")
 
 #: Merge fields every recipient has once the recipients area has read and prepared it.
-#: `unsubscribe_token` is computed per recipient (an HMAC); samples use a fixed value.
-COMPUTED_FIELDS = ("email", "unsubscribe_token")
+#: `unsubscribe_token` is computed per recipient (an HMAC); samples use a fixed value. The
+#: salutations (`{{ recipient | salutation }}`) are made per recipient by salutation.py.
+COMPUTED_FIELDS = ("email", "unsubscribe_token", *SALUTATION_FIELDS)
 
 
 class MissingMergeValueError(InputError):
@@ -270,6 +272,12 @@ class RecipientProxy:
 
     def __getitem__(self, name: str) -> MergeRef:
         return _ref(self._registry, name)
+
+
+def computed_ref(recipient: RecipientProxy, name: str) -> MergeRef:
+    """A computed merge field of `recipient` (a COMPUTED_FIELDS name), for a filter applied
+    to the whole recipient (`{{ recipient | salutation }}`)."""
+    return _ref(recipient._registry, name)
 
 
 def fallback_filter(value: object, text: str) -> object:

@@ -1,0 +1,67 @@
+"""Formal salutations in fr, nl, en and de: the forms are the business-letter conventions
+written out by hand, not derived from the code."""
+
+from __future__ import annotations
+
+import pytest
+
+from b2bmail.salutation import salutation, salutation_values
+
+
+@pytest.mark.parametrize(
+    ("civility", "last_name", "language", "expected"),
+    [
+        ("ms", "Dupont", "fr", "Madame Dupont,"),
+        ("mr", "Durand", "fr", "Monsieur Durand,"),
+        ("", "Durand", "fr", "Madame, Monsieur,"),
+        ("ms", "", "fr", "Madame, Monsieur,"),
+        ("mr", "Le Goff", "fr", "Monsieur Le Goff,"),
+        ("ms", "De Vries", "nl", "Geachte mevrouw De Vries,"),
+        ("mr", "Jansen", "nl", "Geachte heer Jansen,"),
+        ("mr", "van der Berg", "nl", "Geachte heer van der Berg,"),
+        ("", "Jansen", "nl", "Geachte heer, mevrouw,"),
+        ("ms", "Okafor", "en", "Dear Ms Okafor,"),
+        ("mr", "Smith", "en", "Dear Mr Smith,"),
+        ("mr", "O'Neil", "en", "Dear Mr O'Neil,"),
+        ("", "", "en", "Dear Sir or Madam,"),
+        ("ms", "Müller", "de", "Sehr geehrte Frau Müller,"),
+        ("mr", "Schmidt", "de", "Sehr geehrter Herr Schmidt,"),
+        ("", "Schmidt", "de", "Sehr geehrte Damen und Herren,"),
+    ],
+)
+def test_salutation_by_language_civility_and_name(
+    civility: str, last_name: str, language: str, expected: str
+) -> None:
+    assert salutation(civility, last_name, language) == expected
+
+
+def test_without_comma_for_a_greeting_of_ones_own() -> None:
+    assert "Bonjour " + salutation("ms", "Dupont", "fr", comma=False) + "," == (
+        "Bonjour Madame Dupont,"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "campaign_locale", "expected"),
+    [
+        ("", "nl_BE", "Geachte heer Jansen,"),  # no language: the campaign's
+        ("es", "fr_FR", "Monsieur Jansen,"),  # no Spanish forms: the campaign's
+        ("Klingon", "", "Dear Mr Jansen,"),  # neither: English
+        ("en", "fr_FR", "Dear Mr Jansen,"),  # the recipient's language wins
+    ],
+)
+def test_language_falls_back_to_the_campaigns(
+    language: str, campaign_locale: str, expected: str
+) -> None:
+    assert salutation("mr", "Jansen", language, campaign_locale=campaign_locale) == expected
+
+
+def test_salutation_values_make_both_fields() -> None:
+    values = {"civility": "ms", "last_name": "  De   Vries ", "language": "nl"}
+    assert salutation_values(values, "fr_FR") == {
+        "salutation": "Geachte mevrouw De Vries,",
+        "salutation_bare": "Geachte mevrouw De Vries",
+    }
+    assert salutation_values(values, "fr_FR", frozenset({"salutation_bare"})) == {
+        "salutation_bare": "Geachte mevrouw De Vries"
+    }
