@@ -62,20 +62,20 @@ class Condition:
 
 @dataclass(frozen=True)
 class AllOf:
-    rules: tuple[Rule, ...]
+    rules: tuple[SegmentRule, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    rules: tuple[Rule, ...]
+    rules: tuple[SegmentRule, ...]
 
 
 @dataclass(frozen=True)
 class NotRule:
-    rule: Rule
+    rule: SegmentRule
 
 
-Rule = Condition | AllOf | AnyOf | NotRule
+SegmentRule = Condition | AllOf | AnyOf | NotRule
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Segment:
     id: str
     name: str
     priority: int
-    rule: Rule
+    rule: SegmentRule
     benefits: tuple[Benefit, ...]  # highest weight first; ties in the file's declaration order
     variables: Mapping[str, Any] = field(default_factory=dict)
     # The line of the segments file where each variable is set (for errors found later).
@@ -101,7 +101,7 @@ class Segment:
         return tuple(b.key for b in self.benefits)
 
 
-MATCH_ALL: Rule = AllOf(())
+MATCH_ALL: SegmentRule = AllOf(())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def _compare(cond: Condition, actual: object) -> bool:
     return _fold(cond.value) in _fold(actual)
 
 
-def rule_matches(rule: Rule, fields: Mapping[str, object]) -> bool:
+def rule_matches(rule: SegmentRule, fields: Mapping[str, object]) -> bool:
     """Whether a recipient's canonical fields satisfy the rule."""
     if isinstance(rule, Condition):
         return _compare(rule, _lookup(fields, rule.field))
@@ -198,7 +198,7 @@ def assign_segment(segments: Iterable[Segment], fields: Mapping[str, object]) ->
 # Loading
 
 
-def _parse_rule(node: yaml.Node, path: Path, where: str) -> Rule:
+def _parse_rule(node: yaml.Node, path: Path, where: str) -> SegmentRule:
     items = expect_mapping(node, path, where, allowed=(*COMBINATORS, "field", *COMPARISONS))
     combinators = [k for k in items if k in COMBINATORS]
     if combinators:

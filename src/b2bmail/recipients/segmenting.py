@@ -20,8 +20,8 @@ from b2bmail.recipients.reader import iter_records, read_header, read_recipients
 from b2bmail.segments import (
     Condition,
     NotRule,
-    Rule,
     Segment,
+    SegmentRule,
     assign_segment,
     load_segments,
 )
@@ -29,7 +29,7 @@ from b2bmail.segments import (
 OUTPUT_COLUMNS = ("bucket", "reason", "duplicate_of")
 
 
-def rule_fields(rule: Rule) -> set[str]:
+def rule_fields(rule: SegmentRule) -> set[str]:
     """The field paths a rule reads."""
     if isinstance(rule, Condition):
         return {rule.field}
