@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from b2bmail.config import compose_yaml, to_python
+from b2bmail.deliverability.audit.auth import AuthSignals
 from b2bmail.deliverability.audit.mx import MxAnalysis
 from b2bmail.deliverability.audit.providers import ProviderGuess
-from b2bmail.deliverability.audit.signals import AuthSignals
 from b2bmail.errors import ConfigError
 
 DATA_FILE = "deliverability_risk.yaml"
