@@ -3,6 +3,6 @@ fingerprints (providers), what SPF and DMARC say (auth), the risk model (risk), 
 recipient list (run) and its text / JSON / CSV reports (report).
 
 audit/ may import deliverability.dns and deliverability.records, never sender/; and, for the
-run over a list, recipients (reading it), config (the risk weights' errors located), errors
-and output.
+run over a list, recipients (reading it), config (its YAML reader with line numbers, for the
+risk weights), errors and output.
 """
