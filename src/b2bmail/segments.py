@@ -66,20 +66,20 @@ class Condition:
 
 @dataclass(frozen=True)
 class AllOf:
-    rules: tuple[Rule, ...]
+    rules: tuple[SegmentRule, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    rules: tuple[Rule, ...]
+    rules: tuple[SegmentRule, ...]
 
 
 @dataclass(frozen=True)
 class NotRule:
-    rule: Rule
+    rule: SegmentRule
 
 
-Rule = Condition | AllOf | AnyOf | NotRule
+SegmentRule = Condition | AllOf | AnyOf | NotRule
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Segment:
     id: str
     name: str
     priority: int
-    rule: Rule
+    rule: SegmentRule
     benefits: tuple[Benefit, ...]  # highest weight first; ties in the file's declaration order
     variables: Mapping[str, Any] = field(default_factory=dict)
     # The line of the segments file where each variable is set (for errors found later).
@@ -105,7 +105,7 @@ class Segment:
         return tuple(b.key for b in self.benefits)
 
 
-MATCH_ALL: Rule = AllOf(())
+MATCH_ALL: SegmentRule = AllOf(())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def _compare(cond: Condition, actual: object, locale: str, notes: list[str] | No
 
 
 def rule_matches(
-    rule: Rule,
+    rule: SegmentRule,
     fields: Mapping[str, object],
     *,
     locale: str = DEFAULT_NUMBER_LOCALE,
@@ -270,7 +270,7 @@ def assign_segment(
 # Loading
 
 
-def _parse_rule(node: yaml.Node, path: Path, where: str) -> Rule:
+def _parse_rule(node: yaml.Node, path: Path, where: str) -> SegmentRule:
     items = expect_mapping(node, path, where, allowed=(*COMBINATORS, "field", *COMPARISONS))
     combinators = [k for k in items if k in COMBINATORS]
     if combinators:

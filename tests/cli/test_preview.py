@@ -15,7 +15,7 @@ from b2bmail.cli import main
 from b2bmail.cli.preview import format_preview
 from b2bmail.output import MARKER
 from b2bmail.preview.chromium import launch_browser
-from b2bmail.preview.run import PreviewResult, SegmentPreview
+from b2bmail.preview.run import PreviewResult, WrittenSegment
 
 
 def test_preview_without_chromium_exits_2_with_the_install_hint(tmp_path: Path) -> None:
@@ -97,8 +97,8 @@ def test_summary_format() -> None:
         out_dir=Path("out"),
         index=Path("out/index.html"),
         segments=(
-            SegmentPreview("mining", "Mines", 32051, 0, 2, (("shot-600.png", 600, 1721),)),
-            SegmentPreview("rental", "Loueurs", 1024, 1, 0, (("shot-600.png", 600, 900),)),
+            WrittenSegment("mining", "Mines", 32051, 0, 2, (("shot-600.png", 600, 1721),)),
+            WrittenSegment("rental", "Loueurs", 1024, 1, 0, (("shot-600.png", 600, 900),)),
         ),
     )
     assert format_preview(result) == (

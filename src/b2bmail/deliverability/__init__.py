@@ -9,7 +9,9 @@
     sender/   Is my sending domain set up? The `b2bmail check-sender` checks and their report.
 
 Imports point one way: dns <- records <- audit, sender; audit and sender never import each
-other. tests/deliverability/test_boundaries.py checks this from the source.
+other. From the rest of b2bmail, dns/ imports errors and audit/ imports recipients, config,
+errors and output (reading a list); records/ and sender/ import nothing else. This `__init__`
+holds no code. tests/test_boundaries.py checks all of it from the source (ARCHITECTURE.md).
 
 Where the layout departs from the plan (issue 13, house-proposal R3):
 - records/policies.py keeps MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) together instead of

@@ -12,7 +12,7 @@ The facts are mixins of one class, not objects a `Document` holds: rules keep re
 Python call on each of the many thousand reads a lint makes.
 
 The core lives in `lint.core`, not here: the facts build on it, and this module builds on
-them, so `document` -> `facts` -> `core` runs one way (tests/lint/test_imports.py). Each fact
+them, so `document` -> `facts` -> `core` runs one way (tests/test_boundaries.py). Each fact
 class declares what it reads by subclassing the one it needs (text and Outlook facts read the
 parsed styles), so mypy checks every attribute a fact uses.
 """

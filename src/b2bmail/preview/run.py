@@ -16,8 +16,9 @@ GALLERY_SHOT_WIDTH = 1440
 
 
 @dataclass(frozen=True)
-class SegmentPreview:
-    """What was written for one segment."""
+class WrittenSegment:
+    """What was written for one segment (its shots and lint counts); what is shown of it
+    before writing is a `preview.model.SegmentView`."""
 
     segment_id: str
     segment_name: str
@@ -33,7 +34,7 @@ class PreviewResult:
 
     out_dir: Path
     index: Path
-    segments: tuple[SegmentPreview, ...]
+    segments: tuple[WrittenSegment, ...]
 
 
 def write_preview(
@@ -50,7 +51,7 @@ def write_preview(
     With `gallery_screenshot`, a full-page PNG of the gallery itself is written there too.
     """
     out_dir = Path(out_dir)
-    summaries: list[SegmentPreview] = []
+    summaries: list[WrittenSegment] = []
     inputs = (campaign.path,)
     with launch_browser(chromium) as tab, atomic_directory(out_dir, inputs=inputs) as staging:
         all_shots: dict[str, tuple[Shot, ...]] = {}
@@ -65,7 +66,7 @@ def write_preview(
                 (folder / shot.filename).write_bytes(shot.png)
             all_shots[view.segment_id] = shots
             summaries.append(
-                SegmentPreview(
+                WrittenSegment(
                     segment_id=view.segment_id,
                     segment_name=view.segment_name,
                     html_bytes=view.html_bytes,

@@ -28,8 +28,8 @@ from b2bmail.segments import (
     DEFAULT_NUMBER_LOCALE,
     Condition,
     NotRule,
-    Rule,
     Segment,
+    SegmentRule,
     assign_segment,
     load_segments,
 )
@@ -37,7 +37,7 @@ from b2bmail.segments import (
 OUTPUT_COLUMNS = ("bucket", "reason", "duplicate_of")
 
 
-def rule_fields(rule: Rule) -> set[str]:
+def rule_fields(rule: SegmentRule) -> set[str]:
     """The field paths a rule reads."""
     if isinstance(rule, Condition):
         return {rule.field}

@@ -4,6 +4,8 @@ This folder is the one canonical copy of the starter templates and segments; the
 top-level `templates/` and `segments/` are symbolic links to it, so what the examples use and
 what an installed package scaffolds cannot drift apart. Read through importlib.resources so
 it works from a wheel as well as from a checkout.
+
+May import: errors and output (the files are written through its one atomic guard).
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from b2bmail.errors import ConfigError
 if TYPE_CHECKING:
     # Annotations only: `b2bmail audit --help` reads ALL_LEVELS from here and must not load
     # the MX / SPF / DMARC code (asyncio, the SPF parser) to get five words.
+    from b2bmail.deliverability.audit.auth import AuthSignals
     from b2bmail.deliverability.audit.mx import MxAnalysis
     from b2bmail.deliverability.audit.providers import ProviderGuess
-    from b2bmail.deliverability.audit.signals import AuthSignals
 
 DATA_FILE = "deliverability_risk.yaml"
 # Order used by `--fail-on`; "unknown" stands apart (see `reaches`).

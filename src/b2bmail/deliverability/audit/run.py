@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from b2bmail.deliverability.audit.auth import read_auth_signals
 from b2bmail.deliverability.audit.mx import collect_mx
 from b2bmail.deliverability.audit.providers import identify_provider
 from b2bmail.deliverability.audit.risk import (
@@ -29,7 +30,6 @@ from b2bmail.deliverability.audit.risk import (
     load_risk_model,
     reaches,
 )
-from b2bmail.deliverability.audit.signals import read_auth_signals
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import find_dmarc

@@ -1,4 +1,11 @@
-"""Every lint rule, grouped by family; the registry reads `RULES` (explicit, no discovery)."""
+"""Every lint rule, grouped by family; the registry reads `RULES` (explicit, no discovery).
+
+Holds one module per family (size, reading, plaintext, outlook_css, outlook_html, images,
+a11y, links, compliance), each a tuple `RULES` of rules with a stable code, and _shared (the
+helpers several families use).
+
+May import: lint.rule, lint.problem, lint.document, lint.css, lint.cached and itself; never
+lint.registry or lint.api, which import the rules (tests/test_boundaries.py finds any cycle)."""
 
 from __future__ import annotations
 

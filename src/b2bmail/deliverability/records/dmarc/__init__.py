@@ -2,6 +2,8 @@
 
 Other code imports from here. `syntax` is pure (text in, record and findings out);
 `discovery` asks DNS through a `Lookup` (see `deliverability.dns`) and never imports dnspython.
+
+May import: deliverability.dns.answers and records/ itself.
 """
 
 from __future__ import annotations

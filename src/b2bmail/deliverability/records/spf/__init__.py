@@ -3,6 +3,8 @@
 The syntax lives in `syntax`, macros in `macros`, evaluation in `check_host` and the term count
 in `terms`; this package is the one place other code imports from. Everything here is pure
 except `check_host` and `terms`, which ask DNS through a `Lookup` (never dnspython itself).
+
+May import: deliverability.dns.answers and records/ itself.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from b2bmail.deliverability.audit.signals import AuthSignals, read_auth_signals
+from b2bmail.deliverability.audit.auth import AuthSignals, read_auth_signals
 from b2bmail.deliverability.records.dmarc import DmarcDiscovery, parse_dmarc
 
 
