@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 
 from b2bmail.lint.css import RGB, contrast_ratio, parse_color
 from b2bmail.lint.document import Document, Element
@@ -89,11 +90,12 @@ def _supports_dark(doc: Document) -> bool:
 @rule("B2B316", "dark-styles-without-color-scheme", "warning")
 def dark_styles_without_color_scheme(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """What it does:
-        Flags `@media (prefers-color-scheme: dark)` styles in an email that does not declare
-        a dark colour scheme: no `<meta name="color-scheme">`, no `<meta
-        name="supported-color-schemes">` and no `color-scheme` property whose value names
-        `dark` (or one that declares `light` only). Outlook.com's `[data-ogsc]` styles alone
-        are not flagged: Outlook.com reads no `color-scheme` (caniemail).
+        Flags `@media (prefers-color-scheme: dark)` styles in an email that declares no dark
+        colour scheme: no `<meta name="color-scheme">` or `<meta
+        name="supported-color-schemes">`, and no `color-scheme` CSS property, whose value
+        names `dark` (a declaration of `light` alone is flagged too). Outlook.com's
+        `[data-ogsc]` styles alone are not flagged: Outlook.com reads no `color-scheme`
+        (caniemail).
 
     Why it matters:
         Apple Mail applies the dark media query, and takes from `color-scheme` whether the
@@ -108,11 +110,13 @@ def dark_styles_without_color_scheme(doc: Document, t: Mapping[str, float]) -> I
     Use instead:
         <html><head><meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark"><style>:root { color-scheme: light dark; } @media (prefers-color-scheme: dark) { .card { background: #111111 !important; } }</style></head><body><p class="card">Hello</p></body></html>
     """
-    uses = _dark_uses(doc)
-    if not uses:
+    if b"prefers-color-scheme" not in doc.data:
         return
     declared = _declared_schemes(doc)
     if any("dark" in value for value in declared):
+        return
+    uses = _dark_uses(doc)
+    if not uses:
         return
     if declared:
         yield css_hit(
@@ -131,44 +135,60 @@ def dark_styles_without_color_scheme(doc: Document, t: Mapping[str, float]) -> I
     )
 
 
-def _compounds(selectors: list[str]) -> list[Compound]:
-    """The last compound selector of each selector in `selectors` (as tag, classes, id)."""
+@lru_cache(maxsize=1024)
+def _parse_selector(text: str) -> tuple[tuple[str, Compound], ...]:
+    """(index key, last compound) of each selector of a comma-separated list; a template's
+    emails share their selectors, so each is read once."""
     found = []
-    for text in selectors:
-        for selector in text.split(","):
-            parts = selector.replace(">", " ").replace("+", " ").replace("~", " ").split()
-            if not parts:
-                continue
-            last = parts[-1].split(":", 1)[0]  # `a:hover` styles an <a> too; err on matching
-            tag = _TAG.match(last)
-            found.append(
-                (
-                    tag.group(0).lower() if tag else None,
-                    frozenset(_CLASS.findall(last)),
-                    (_ID.findall(last) or [None])[0],
-                )
-            )
-    return found
+    for selector in text.split(","):
+        parts = selector.replace(">", " ").replace("+", " ").replace("~", " ").split()
+        if not parts:
+            continue
+        last = parts[-1].split(":", 1)[0]  # `a:hover` styles an <a> too: err on matching
+        match = _TAG.match(last)
+        tag = match.group(0).lower() if match else None
+        classes = frozenset(_CLASS.findall(last))
+        ids = _ID.findall(last)
+        # `[data-ogsc]`, `:root`, `*`: nothing to match an element by, left out.
+        key = tag or next((f".{c}" for c in sorted(classes)), None)
+        key = key or (f"#{ids[0]}" if ids else None)
+        if key is not None:
+            found.append((key, (tag, classes, ids[0] if ids else None)))
+    return tuple(found)
 
 
-def _matches(el: Element, compounds: list[Compound]) -> bool:
-    if not compounds:
+class _Selectors:
+    """The last compound selector (tag, classes, id) of each of some selectors, indexed by
+    one part each, so most elements (a tag, no class) are turned down by a dict lookup."""
+
+    def __init__(self, selectors: list[str]) -> None:
+        self._by_key: dict[str, list[Compound]] = {}
+        for text in selectors:
+            for key, compound in _parse_selector(text):
+                self._by_key.setdefault(key, []).append(compound)
+
+    def match(self, el: Element) -> bool:
+        """Whether one of the compounds matches `el` (ancestors in the selector not checked,
+        so it matches more elements, never fewer)."""
+        if not self._by_key:
+            return False
+        tag = el.tag if isinstance(el.tag, str) else ""
+        names = (el.get("class") or "").split()
+        el_id = el.get("id")
+        keys = [tag, *(f".{c}" for c in names)]
+        if el_id:
+            keys.append(f"#{el_id}")
+        classes = set(names)
+        for key in keys:
+            for want_tag, want_classes, want_id in self._by_key.get(key, ()):
+                if want_tag is not None and want_tag != tag:
+                    continue
+                if want_classes <= classes and (want_id is None or want_id == el_id):
+                    return True
         return False
-    classes = set((el.get("class") or "").split())
-    el_id = el.get("id")
-    tag = el.tag if isinstance(el.tag, str) else ""
-    for want_tag, want_classes, want_id in compounds:
-        if want_tag is not None and want_tag not in (tag, "*"):
-            continue
-        if not want_classes <= classes or (want_id is not None and want_id != el_id):
-            continue
-        if want_tag is None and not want_classes and want_id is None:
-            continue  # `[data-ogsc]`, `:root`: nothing to match an element by
-        return True
-    return False
 
 
-def _explicit_background(doc: Document, el: Element, sheet: list[Compound]) -> RGB | None:
+def _explicit_background(doc: Document, el: Element, sheet: _Selectors) -> RGB | None:
     """The background colour `el` paints itself (`bgcolor`, inline, or a <style> rule outside
     the dark media query), or None when it paints none. A background image, or a colour set
     by a <style> rule (not resolved here), is `PAINTED`: something is behind the text."""
@@ -186,18 +206,23 @@ def _explicit_background(doc: Document, el: Element, sheet: list[Compound]) -> R
                 return PAINTED
     if el.get("background") or "url(" in style.get("background-image", "").lower():
         return PAINTED
-    return PAINTED if _matches(el, sheet) else None
+    return PAINTED if sheet.match(el) else None
 
 
-def _sheet_backgrounds(doc: Document) -> list[Compound]:
+def _sheet_backgrounds(doc: Document) -> _Selectors:
     """The selectors of <style> rules, outside the dark media query, that set a background."""
-    selectors = [
-        decl.selector
-        for _el, sheet in doc.stylesheets
-        for decl in sheet.declarations
-        if decl.prop.startswith("background") and not _is_dark_media(decl.media)
-    ]
-    return _compounds(selectors)
+
+    def find() -> _Selectors:
+        return _Selectors(
+            [
+                decl.selector
+                for _el, sheet in doc.stylesheets
+                for decl in sheet.declarations
+                if decl.prop.startswith("background") and not _is_dark_media(decl.media)
+            ]
+        )
+
+    return doc.memo("dark_mode_sheet_backgrounds", find)
 
 
 @rule("B2B318", "dark-text-without-background", "info")
@@ -224,7 +249,7 @@ def dark_text_without_background(doc: Document, t: Mapping[str, float]) -> Itera
     if not _supports_dark(doc):
         return
     dark = _dark_uses(doc)
-    restyled = _compounds([use.selector for use in dark if use.prop == "color"])
+    restyled = _Selectors([use.selector for use in dark if use.prop == "color"])
     sheet = _sheet_backgrounds(doc)
     # element -> True when it or an element around it (up to <body>) paints a background
     # or is restyled by the dark media query.
@@ -241,7 +266,7 @@ def dark_text_without_background(doc: Document, t: Mapping[str, float]) -> Itera
                 result = known
                 break
             chain.append(node)
-            if _explicit_background(doc, node, sheet) is not None or _matches(node, restyled):
+            if _explicit_background(doc, node, sheet) is not None or restyled.match(node):
                 result = True
                 break
             if node is body:
@@ -282,7 +307,7 @@ def _is_light(color: RGB) -> bool:
     return contrast_ratio(color, BLACK) >= 9.0
 
 
-def _backdrop(doc: Document, img: Element, sheet: list[Compound]) -> RGB | None:
+def _backdrop(doc: Document, img: Element, sheet: _Selectors) -> RGB | None:
     """The first background painted behind `img` (itself, then around it up to <body>), or
     None when none is: the client's canvas shows."""
     node: Element | None = img
@@ -322,19 +347,17 @@ def logo_may_vanish(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     images = doc.elements("img")
     if not images:
         return
-    swapped: list[Compound] | None = None
-    sheet: list[Compound] | None = None
+    swapped: _Selectors | None = None
     hidden = doc.hidden_set
     for img in images:
         src = (img.get("src") or "").strip()
         if not _is_logo(img) or not _may_be_transparent(src) or img in hidden:
             continue
         if swapped is None:
-            swapped = _compounds([use.selector for use in _dark_uses(doc)])
-            sheet = _sheet_backgrounds(doc)
-        if _matches(img, swapped):
+            swapped = _Selectors([use.selector for use in _dark_uses(doc)])
+        if swapped.match(img):
             continue
-        backdrop = _backdrop(doc, img, sheet or [])
+        backdrop = _backdrop(doc, img, _sheet_backgrounds(doc))
         # A backdrop the email paints dark holds a logo drawn light, which the clients keep
         # (only Gmail for iOS inverts dark colours too); an image or a <style> colour is not
         # judged here.
