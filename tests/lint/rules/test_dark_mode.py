@@ -35,11 +35,20 @@ def test_declared_on_the_html_element_inline_is_fine() -> None:
     assert "B2B316" not in html_codes(html)
 
 
+def test_names_are_read_in_any_case() -> None:
+    upper_meta = '<meta name="Color-Scheme" content="light dark">' + DARK_CSS
+    assert "B2B316" not in html_codes(page("<p>Hi</p>", upper_meta))
+    upper_media = DARK_CSS.replace("prefers-color-scheme: dark", "PREFERS-COLOR-SCHEME: Dark")
+    assert "B2B316" in html_codes(page("<p>Hi</p>", upper_media))
+
+
 def test_dark_styles_without_any_declaration_are_flagged_at_the_media_block() -> None:
     problems = [p for p in lint_html(page("<p>Hi</p>", DARK_CSS)) if p.code == "B2B316"]
     assert len(problems) == 1
     assert problems[0].severity == "warning"
     assert 'content="light dark"' in problems[0].message
+    # The line of the declaration inside the media block (the <style> is on line 1 here).
+    assert problems[0].line == 1
 
 
 def test_light_only_declaration_with_dark_styles_is_flagged() -> None:

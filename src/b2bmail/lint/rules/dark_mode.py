@@ -49,7 +49,16 @@ PAINTED: RGB = (-1, -1, -1)
 
 
 def _is_dark_media(media: str | None) -> bool:
-    return media is not None and "prefers-color-scheme" in media and "dark" in media.lower()
+    # Media features are ASCII case-insensitive (Media Queries 4 §3).
+    if media is None:
+        return False
+    media = media.lower()
+    return "prefers-color-scheme" in media and "dark" in media
+
+
+def _has_dark_media(doc: Document) -> bool:
+    """A cheap precheck: some <style> block names `prefers-color-scheme` (any case)."""
+    return any("prefers-color-scheme" in (el.text or "").lower() for el in doc.elements("style"))
 
 
 def _dark_uses(doc: Document) -> list[CssUse]:
@@ -64,7 +73,7 @@ def _dark_uses(doc: Document) -> list[CssUse]:
         return found
 
     # Cheap precheck: no "prefers-color-scheme" in the source, no dark block to parse for.
-    if b"prefers-color-scheme" not in doc.data:
+    if not _has_dark_media(doc):
         return []
     return doc.memo("dark_mode_uses", find)
 
@@ -72,8 +81,6 @@ def _dark_uses(doc: Document) -> list[CssUse]:
 def _declared_schemes(doc: Document) -> list[str]:
     """What the email declares as its colour schemes: the `color-scheme` and
     `supported-color-schemes` metas, and those properties in CSS (inline or <style>)."""
-    if b"color-scheme" not in doc.data:
-        return []
     found = [
         (meta.get("content") or "").lower()
         for meta in doc.elements("meta")
@@ -110,7 +117,7 @@ def dark_styles_without_color_scheme(doc: Document, t: Mapping[str, float]) -> I
     Use instead:
         <html><head><meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark"><style>:root { color-scheme: light dark; } @media (prefers-color-scheme: dark) { .card { background: #111111 !important; } }</style></head><body><p class="card">Hello</p></body></html>
     """
-    if b"prefers-color-scheme" not in doc.data:
+    if not _has_dark_media(doc):
         return
     declared = _declared_schemes(doc)
     if any("dark" in value for value in declared):
