@@ -3,20 +3,22 @@
 The clients do three different things (caniemail, `css-at-media-prefers-color-scheme`,
 `html-meta-color-scheme`, `css-color-scheme`, data copied at commit 6b086a3):
 
-* Apple Mail (macOS 12.4+, iOS 13+) applies `@media (prefers-color-scheme: dark)` and reads
-  `color-scheme` (the meta on macOS, the CSS property on `:root` on macOS 16 / iOS 16.1). What
-  the email declares there decides its default canvas and text colours; colours the email
-  sets itself are kept (CSS Color Adjustment, `color-scheme`: only the defaults change).
-* Outlook.com does not read `color-scheme`; it darkens every background colour the email sets
-  and recolours every text colour it sets against that background or its own #333 canvas,
-  keeping the originals in `data-ogsb` / `data-ogsc` attributes (R. Parmentier, "Dealing with
-  Outlook.com's Dark Mode", hteumeuleu.com, 2019).
+* Apple Mail (12.4+ on macOS, iOS 13+) applies `@media (prefers-color-scheme: dark)` and
+  reads `color-scheme` (the meta in Apple Mail 16 on macOS, the CSS property on the root
+  element in Apple Mail 16 and iOS 16.1). What the email declares there decides its default
+  canvas and text colours; colours the email sets itself are kept (CSS Color Adjustment:
+  `color-scheme` changes only the defaults).
+* Outlook.com applies the dark media query but reads no `color-scheme`; it darkens every
+  background colour the email sets and recolours every text colour it sets against that
+  background or its own #333 canvas, keeping the originals in `data-ogsb` / `data-ogsc`
+  attributes (R. Parmentier, "Dealing with Outlook.com's Dark Mode", hteumeuleu.com, 2019).
 * The Gmail apps read neither: Android inverts light backgrounds and dark text together
-  (partial inversion), iOS inverts every colour (full inversion). Images are never inverted.
+  (partial inversion), iOS inverts every colour (full inversion). Images are left as they
+  are (Gmail for Android inverts some small icons).
 
 So a colour pair set by the email stays readable in Outlook.com and Gmail (both colours move),
 and the rules here flag what does not: dark styles Apple Mail is not told about, dark text on
-the canvas Apple Mail paints dark, and logos (images are never changed) on a background that
+the canvas Apple Mail paints dark, and logos (images are left as they are) on a backdrop that
 every client darkens.
 """
 
