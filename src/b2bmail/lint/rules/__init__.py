@@ -13,6 +13,7 @@ from b2bmail.lint.rule import Rule
 from b2bmail.lint.rules import (
     a11y,
     compliance,
+    dark_mode,
     images,
     links,
     outlook_css,
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     *plaintext.RULES,
     *outlook_css.RULES,
     *outlook_html.RULES,
+    *dark_mode.RULES,
     *images.RULES,
     *a11y.RULES,
     *links.RULES,
