@@ -168,3 +168,21 @@ def test_pre_commit_hook_passes_on_starter_and_fails_on_broken_partial(project: 
     failed = sh(*pre_commit, "--files", str(CTA))
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert f"{CTA}:{line}: B2B000 [error] campaign campaign.yaml does not build" in failed.stdout
+
+
+def test_campaigns_in_sibling_folders_share_the_templates(project: Path) -> None:
+    # examples/<name>/campaign.yaml naming ../../templates/…: not above the template, found in
+    # the project all the same.
+    text = (project / "campaign.yaml").read_text(encoding="utf-8")
+    for name in ("a", "b"):
+        folder = project / "examples" / name
+        folder.mkdir(parents=True)
+        (folder / "campaign.yaml").write_text(
+            text.replace("templates/", "../../templates/").replace("segments/", "../../segments/"),
+            encoding="utf-8",
+        )
+    (project / "campaign.yaml").unlink()
+    code, out, _err = run("lint", str(CTA))
+    assert code == 0, out
+    campaigns = {line.partition("#")[0] for line in campaign_lines(out)}
+    assert campaigns == {"examples/a/campaign.yaml", "examples/b/campaign.yaml"}

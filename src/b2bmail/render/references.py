@@ -10,7 +10,7 @@ name. A name computed at render time cannot be known without rendering and is no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
@@ -59,13 +59,22 @@ def referenced_files(template: Path, template_dir: Path) -> frozenset[Path]:
     return frozenset(seen)
 
 
-def _ancestors(path: Path) -> Iterator[Path]:
-    """The folders above `path`, up to its project's root (a folder holding .git,
-    pyproject.toml or .pre-commit-config.yaml) or the file system's root."""
-    for folder in path.resolve().parents:
-        yield folder
-        if any((folder / marker).exists() for marker in _PROJECT_ROOT):
-            return
+def _candidates(path: Path) -> tuple[Path, tuple[Path, ...]]:
+    """Where to look for the campaigns that may use `path`: (the folder searched, its YAML
+    files). In a project (a folder above holding .git, pyproject.toml or
+    .pre-commit-config.yaml) every YAML file in it, hidden folders skipped: a template
+    folder is often shared by campaigns in sibling folders (examples/*/campaign.yaml). Outside
+    one, the YAML files of each folder above `path`: never a walk of the whole disk."""
+    above = path.resolve().parents
+    root = next((f for f in above if any((f / m).exists() for m in _PROJECT_ROOT)), None)
+    if root is None:
+        return above[0], tuple(y for f in above for y in sorted(f.glob("*.y*ml")))
+    found = (
+        y
+        for y in sorted(root.rglob("*.y*ml"))
+        if not any(part.startswith(".") for part in y.relative_to(root).parts)
+    )
+    return root, tuple(found)
 
 
 def is_campaign_file(path: Path) -> bool:
@@ -93,28 +102,25 @@ def _load(candidate: Path) -> Campaign | None:
 def campaigns_using(paths: Iterable[Path]) -> dict[Path, tuple[Path, ...]]:
     """For each of `paths`, the campaign files that use it: as their template, a file their
     template includes, extends or imports (transitively), their segments file, or the
-    campaign file itself. Campaigns
-    are looked for in each folder above the file, up to the project's root; one that does
-    not load is skipped. Each campaign is read once for all `paths`."""
-    in_folder: dict[Path, list[tuple[Campaign, frozenset[Path]]]] = {}
+    campaign file itself. Campaigns are looked for in the file's project (`_candidates`);
+    one that does not load is skipped. Each campaign is read once for all `paths`."""
+    uses: dict[Path, list[tuple[Path, frozenset[Path]]]] = {}
     found: dict[Path, tuple[Path, ...]] = {}
     for path in paths:
         target = path.resolve()
-        users: list[Path] = []
-        for folder in _ancestors(target):
-            if folder not in in_folder:
-                loaded = (_load(c) for c in sorted(folder.iterdir()))
-                in_folder[folder] = [
-                    (
-                        c,
-                        referenced_files(c.template, c.template_dir)
-                        | {c.segments.resolve(), c.path.resolve()},
-                    )
-                    for c in loaded
-                    if c is not None
-                ]
-            users.extend(c.path for c, used in in_folder[folder] if target in used)
-        found[path] = tuple(users)
+        where, candidates = _candidates(target)
+        if where not in uses:
+            loaded = (_load(c) for c in candidates)
+            uses[where] = [
+                (
+                    c.path,
+                    referenced_files(c.template, c.template_dir)
+                    | {c.segments.resolve(), c.path.resolve()},
+                )
+                for c in loaded
+                if c is not None
+            ]
+        found[path] = tuple(campaign for campaign, used in uses[where] if target in used)
     return found
 
 
