@@ -19,6 +19,7 @@ from jinja2 import meta
 from b2bmail.config import Campaign, load_campaign_config
 from b2bmail.errors import B2bmailError, TemplateError
 from b2bmail.mjml_structure import first_structure_error
+from b2bmail.render.environment import parse_template
 
 #: A top-level `template:` key marks a YAML file as a campaign (config.py's required key).
 _CAMPAIGN_KEY = re.compile(r"^template\s*:", re.M)
@@ -26,16 +27,11 @@ _CAMPAIGN_KEY = re.compile(r"^template\s*:", re.M)
 _PROJECT_ROOT = (".git", "pyproject.toml", ".pre-commit-config.yaml")
 
 
-def _parser() -> jinja2.Environment:
-    # The build's syntax (render/environment.py); parsing needs no filters or loader.
-    return jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-
-
 def _references(path: Path) -> tuple[str, ...]:
     """The template names `path` names literally; none when it cannot be read or parsed (the
     campaign's build reports that, with its line)."""
     try:
-        ast = _parser().parse(path.read_text(encoding="utf-8-sig"))
+        ast = parse_template(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
         return ()
     return tuple(name for name in meta.find_referenced_templates(ast) if name is not None)
@@ -133,7 +129,7 @@ def check_fragment(path: Path) -> TemplateError | None:
     except (OSError, UnicodeDecodeError) as exc:
         return TemplateError(f"cannot read: {exc}", path=path)
     try:
-        _parser().parse(source)
+        parse_template(source)
     except jinja2.TemplateSyntaxError as exc:
         return TemplateError(
             f"Jinja syntax error: {exc.message}",
