@@ -72,3 +72,21 @@ def test_closing_tags_bring_the_depth_back() -> None:
     # 200 divs in a row, each closed: never deeper than 6.
     source = _nested(0, "<div>a</div>" * 200)
     assert first_structure_error(source) is None
+
+
+def test_fragment_may_hold_any_tag_at_its_top_level() -> None:
+    partial = (
+        "<mj-section>\n  <mj-column>\n    <mj-text>x</mj-text>\n  </mj-column>\n</mj-section>\n"
+    )
+    error = first_structure_error(partial)  # as a whole document: out of place, no body
+    assert error is not None and (error.kind, error.line) == ("parent", 1)
+    assert first_structure_error(partial, fragment=True) is None
+
+
+def test_fragment_still_checks_nesting_below_its_top_level() -> None:
+    misplaced = "<mj-column>\n  <mj-section></mj-section>\n</mj-column>\n"
+    error = first_structure_error(misplaced, fragment=True)
+    assert error is not None and (error.kind, error.tag, error.line) == ("parent", "mj-section", 2)
+    unclosed = "<mj-section>\n  <mj-column>\n"
+    error = first_structure_error(unclosed, fragment=True)
+    assert error is not None and (error.kind, error.tag, error.line) == ("unclosed", "mj-column", 2)

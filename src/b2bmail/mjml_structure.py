@@ -107,12 +107,15 @@ def _too_deep(source: str) -> StructureError | None:
 
 
 def first_structure_error(
-    source: str, refused: Mapping[str, str] | None = None
+    source: str, refused: Mapping[str, str] | None = None, *, fragment: bool = False
 ) -> StructureError | None:
     """The first mistake of `source`, or None: tags nested more than MAX_NESTING deep (looked
     for first: MRML must never see them); then in document order an unknown tag (or one of
     `refused`, tag -> why), a closing tag that does not match, a tag in the wrong parent, a
-    tag never closed; then a document without `<mj-body>`."""
+    tag never closed; then a document without `<mj-body>`.
+
+    A `fragment` (a partial or layout piece, included elsewhere) may hold any tag at its top
+    level, whose parent is the including file's, and needs no `<mj-body>`."""
     too_deep = _too_deep(source)
     if too_deep is not None:
         return too_deep
@@ -160,7 +163,7 @@ def first_structure_error(
         parent = stack[-1][0] if stack else ""
         if parent in UNPLACED:
             parent = next((p for p, _ in reversed(stack) if p not in UNPLACED), "")
-        if parent not in PARENTS[tag]:
+        if parent not in PARENTS[tag] and not (fragment and not parent):
             allowed = " or ".join(sorted(f"<{p}>" for p in PARENTS[tag] if p)) or "the top level"
             where = f"<{parent}>" if parent else "the top level"
             return StructureError(
@@ -171,7 +174,7 @@ def first_structure_error(
     if stack:
         tag, line = stack[-1]
         return StructureError("unclosed", tag, f"<{tag}> is never closed", line, f"add </{tag}>")
-    if "<mj-body" not in source:
+    if "<mj-body" not in source and not fragment:
         return StructureError(
             "no-body", "mj-body", "no <mj-body> in the MJML", 1, "wrap the email in <mjml><mj-body>"
         )

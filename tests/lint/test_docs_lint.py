@@ -61,9 +61,10 @@ def test_ci_snippets_are_documented() -> None:
 def test_pre_commit_hook() -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook = next(h for h in hooks if h["id"] == "b2bmail-lint")
-    assert hook["entry"] == "b2bmail lint"
+    # --changed: pre-commit passes changed files, which lint maps to their campaigns.
+    assert hook["entry"] == "b2bmail lint --changed"
     files = re.compile(hook["files"])
-    for name in ("a.html", "b/c.htm", "m.eml", "t.mjml"):
+    for name in ("a.html", "b/c.htm", "m.eml", "t.mjml", "campaign.yaml", "segments/s.yml"):
         assert files.search(name), name
-    for name in ("a.txt", "campaign.yaml", "html.py"):
+    for name in ("a.txt", "recipients.csv", "html.py"):
         assert not files.search(name), name

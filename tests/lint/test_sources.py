@@ -10,7 +10,7 @@ import pytest
 
 from b2bmail.errors import InputError
 from b2bmail.lint.api import lint_message
-from b2bmail.lint.sources import document_from_message, read_document
+from b2bmail.lint.sources import document_from_message, is_mjml_template, read_document
 
 HEAD = "From: News <news@example.com>\r\nSubject: Spring\r\nMIME-Version: 1.0\r\n"
 HTML_PART = 'Content-Type: text/html; charset=utf-8\r\n\r\n<p><a href="javascript:x">x</a></p>\r\n'
@@ -106,3 +106,21 @@ def test_a_50_mb_file_is_refused_in_bounded_memory(tmp_path: Path, name: str) ->
     # Read up to the limit and one byte (2 or 25 MB), never the whole 50 MB file (1.6 GB once
     # parsed, for an HTML file).
     assert peak < 30_000_000
+
+
+@pytest.mark.parametrize(
+    ("source", "template"),
+    [
+        ("<mjml><mj-body></mj-body></mjml>", False),
+        # Another tool's merge tags in a whole document: an email, linted as it stands.
+        ("<mjml><mj-body><mj-text>{{ first_name }}</mj-text></mj-body></mjml>", False),
+        ('{% extends "layout/base.mjml" %}{% block body %}{% endblock %}', True),
+        ("{% set brand = content.brand %}<mjml><mj-body></mj-body></mjml>", True),
+        ("<mj-section><mj-column></mj-column></mj-section>", True),  # a partial
+    ],
+    ids=["document", "merge-tags", "extends", "layout", "partial"],
+)
+def test_is_mjml_template(tmp_path: Path, source: str, template: bool) -> None:
+    path = tmp_path / "t.mjml"
+    path.write_text(source, encoding="utf-8")
+    assert is_mjml_template(path) is template

@@ -11,12 +11,13 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option
-from b2bmail.errors import InputError
-from b2bmail.lint.api import LintReport, has_errors, lint_paths
+from b2bmail.errors import B2bmailError, InputError
+from b2bmail.lint.api import LintReport, has_errors, lint_paths, unreadable_problem
 from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
 from b2bmail.lint.formats import format_problems, summary
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule, all_rules, find_rule
+from b2bmail.lint.sources import LINTABLE_SUFFIXES
 from b2bmail.output import check_outputs, write_atomic
 
 CAMPAIGN_SUFFIXES = (".yaml", ".yml")
@@ -43,6 +44,71 @@ def _lint_campaign(path: Path, base: LintConfig, cli: Mapping[str, Any]) -> Lint
     return LintReport(files, problems)
 
 
+def _shown(path: Path) -> Path:
+    """`path` relative to the working folder when it lies below it (as a user would type it)."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _is_campaign_file(path: Path) -> bool:
+    from b2bmail.render.references import is_campaign_file
+
+    return is_campaign_file(path)
+
+
+def _template_campaigns(
+    templates: list[Path], files: list[str], problems: list[Problem]
+) -> list[Path]:
+    """The campaigns that use `templates` (partials, layouts, segments files), to lint in
+    their place: a fragment is not an email. A template no campaign uses gets the checks a
+    fragment allows (Jinja syntax, MJML tags), a `B2B000` problem when they fail, and a note."""
+    from b2bmail.render.references import campaigns_using, check_fragment
+
+    campaigns: list[Path] = []
+    for template, users in campaigns_using(templates).items():
+        campaigns.extend(_shown(user) for user in users)
+        if users or template.suffix.lower() != ".mjml":
+            continue
+        click.echo(
+            f"b2bmail: {template}: no campaign uses this template — only its Jinja syntax and "
+            "MJML tags were checked; lint the campaign that includes it",
+            err=True,
+        )
+        files.append(str(template))
+        error = check_fragment(template)
+        if error is not None:
+            problems.append(unreadable_problem(error, Path(error.path or template)))
+    return campaigns
+
+
+def _lint_campaigns(
+    campaigns: list[Path], base: LintConfig, cli: Mapping[str, Any], keep_going: bool
+) -> LintReport:
+    """Lint each campaign once. With several inputs a campaign that does not build is a
+    `B2B000` problem on the file the error names (a partial's line), and the run goes on."""
+    files: list[str] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for path in campaigns:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        try:
+            report = _lint_campaign(path, base, cli)
+        except B2bmailError as exc:
+            if not keep_going:
+                raise
+            files.append(str(path))
+            exc.message = f"campaign {path} does not build: {exc.message}"
+            problems.append(unreadable_problem(exc, _shown(Path(exc.path)) if exc.path else path))
+            continue
+        files.extend(report.files)
+        problems.extend(report.problems)
+    return LintReport(tuple(files), tuple(problems))
+
+
 def _base_config(config_path: Path | None, paths: tuple[Path, ...]) -> LintConfig:
     """--config FILE, else the nearest pyproject.toml above the first path (or none)."""
     return load_lint_config(config_path or find_pyproject(paths[0] if paths else Path.cwd()))
@@ -65,6 +131,12 @@ def _base_config(config_path: Path | None, paths: tuple[Path, ...]) -> LintConfi
     default=None,
     help="TOML file with a [tool.b2bmail.lint] table (default: nearest pyproject.toml).",
 )
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="PATHS are the files a commit changed (the pre-commit hook): lint the campaigns whose "
+    "file, templates or segments changed, and the emails; skip other files.",
+)
 @out_option()
 def lint(
     paths: tuple[Path, ...],
@@ -73,12 +145,13 @@ def lint(
     ignore: tuple[str, ...],
     strict: bool,
     config_path: Path | None,
+    changed: bool,
     out_path: str | None,
 ) -> None:
     """Lint emails (.html, .eml, .mjml, folders, campaign .yaml) for what hurts B2B reception.
 
     Exit 0 when clean, 1 with error-level problems (any problem with --strict), 2 when the
-    lint cannot run.
+    lint cannot run. MJML partials and layouts are linted through the campaigns that use them.
 
     \b
     Example:
@@ -86,6 +159,7 @@ def lint(
         b2bmail lint newsletter.html --format json --ignore B2B703
         b2bmail lint examples/heavy-equipment/campaign.yaml --strict
         b2bmail lint emails/ --format sarif --out lint.sarif
+        b2bmail lint templates/partials/footer.mjml
     """
     for path in paths:
         if not path.exists():
@@ -100,13 +174,21 @@ def lint(
     config = base.merged(cli, "command line")
     files: list[str] = []
     problems: list[Problem] = []
-    plain = [p for p in paths if p.suffix.lower() not in CAMPAIGN_SUFFIXES or p.is_dir()]
+    campaigns: list[Path] = []
+    templates: list[Path] = []
     for path in paths:
-        if path in plain:  # with several paths, a file that cannot be linted is a B2B000 problem
-            report = lint_paths([path], config, keep_going=len(paths) > 1)
-        else:
-            report = _lint_campaign(path, base, cli)
-        if path.is_dir() and not report.files:
+        suffix = "" if path.is_dir() else path.suffix.lower()
+        if suffix in CAMPAIGN_SUFFIXES:
+            if changed and not _is_campaign_file(path):
+                templates.append(path)  # a segments file: its campaigns; other YAML: none
+            else:
+                campaigns.append(path)
+            continue
+        if changed and suffix and suffix not in LINTABLE_SUFFIXES:
+            continue
+        # With several paths, a file that cannot be linted is a B2B000 problem.
+        report = lint_paths([path], config, keep_going=len(paths) > 1)
+        if path.is_dir() and not report.files and not report.templates:
             # An empty build folder must not pass CI as "no problems".
             raise InputError(
                 "no .html, .htm, .eml or .mjml file in this folder",
@@ -115,6 +197,12 @@ def lint(
             )
         files.extend(report.files)
         problems.extend(report.problems)
+        templates.extend(report.templates)
+    if templates:
+        campaigns.extend(_template_campaigns(templates, files, problems))
+    report = _lint_campaigns(campaigns, base, cli, keep_going=len(paths) > 1 or bool(templates))
+    files.extend(report.files)
+    problems.extend(report.problems)
     output = format_problems(problems, output_format, files=files, rules=all_rules())
     if out_path:
         write_atomic(Path(out_path), output.encode("utf-8"))

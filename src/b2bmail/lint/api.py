@@ -23,7 +23,7 @@ from b2bmail.lint.sources import (
     document_from_message,
     document_from_parts,
     find_lintable,
-    is_mjml_document,
+    is_mjml_template,
     read_document,
 )
 
@@ -182,6 +182,9 @@ class LintReport:
 
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
+    #: .mjml templates and partials met and not linted: they are not emails as they stand
+    #: (`is_mjml_template`); the CLI lints the campaigns that use them.
+    templates: tuple[Path, ...] = ()
 
 
 UNREADABLE_INPUT = ("B2B000", "unreadable-input")
@@ -221,7 +224,8 @@ def unreadable_problem(error: B2bmailError, path: Path) -> Problem:
 def lint_paths(
     paths: Iterable[Path], config: LintConfig | None = None, *, keep_going: bool | None = None
 ) -> LintReport:
-    """Lint files and folders (folders recursively: .html, .htm, .eml, .mjml).
+    """Lint files and folders (folders recursively: .html, .htm, .eml, .mjml). MJML templates
+    and partials are not linted but listed in the report's `templates`.
 
     A missing path raises InputError. A file that cannot be linted (unreadable, undecodable,
     MJML that does not compile) becomes a `B2B000 unreadable-input` error problem and the run
@@ -232,6 +236,7 @@ def lint_paths(
     go_on = len(paths) > 1 if keep_going is None else keep_going
     files: list[str] = []
     problems: list[Problem] = []
+    templates: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", path=path, hint="check the path")
@@ -243,8 +248,9 @@ def lint_paths(
             )
         found = find_lintable(path) if path.is_dir() else [path]
         for file in found:
-            if path.is_dir() and file.suffix.lower() == ".mjml" and not is_mjml_document(file):
-                continue  # an mj-include partial, compiled as part of the document including it
+            if is_mjml_template(file):
+                templates.append(file)  # compiled as part of the campaigns that use it
+                continue
             files.append(str(file))
             try:
                 problems.extend(lint_file(file, config))
@@ -252,7 +258,7 @@ def lint_paths(
                 if not (go_on or path.is_dir()):
                     raise
                 problems.append(unreadable_problem(exc, file))
-    return LintReport(tuple(files), tuple(problems))
+    return LintReport(tuple(files), tuple(problems), tuple(templates))
 
 
 def has_errors(problems: Sequence[Problem], *, strict: bool = False) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Mapping
 from email.message import EmailMessage, MIMEPart
 from pathlib import Path
@@ -12,6 +13,7 @@ from b2bmail.errors import InputError, TemplateError
 from b2bmail.lint.document import MAX_HTML_BYTES, Document, HeaderField
 from b2bmail.lint.document import estimate_encoded_size as estimate_encoded_size
 from b2bmail.mjml_structure import first_structure_error
+from b2bmail.output import MARKER as OUTPUT_MARKER
 
 HTML_SUFFIXES = (".html", ".htm")
 LINTABLE_SUFFIXES = (*HTML_SUFFIXES, ".eml", ".mjml")
@@ -228,23 +230,46 @@ def document_from_bytes(raw: bytes, path: Path) -> Document:
     return Document(path=str(path), html=text)  # the encoded size is estimated on demand
 
 
-def is_mjml_document(path: Path) -> bool:
-    """True for a whole MJML document (an `<mjml>` root), False for an mj-include partial."""
+#: A Jinja statement: an .mjml file holding one is a template (it extends, includes, sets),
+#: not an email to compile as it stands. `{{ … }}` alone is not: other tools' merge tags look so.
+_JINJA_STATEMENT = re.compile(rb"\{%")
+
+
+def is_mjml_template(path: Path) -> bool:
+    """True for an .mjml file that is not an email as it stands: a Jinja template (a layout,
+    or a page that extends one) or a partial without an `<mjml>` root, compiled where it is
+    included. The caller lints the campaigns that use it (render/references.py)."""
+    if path.suffix.lower() != ".mjml":
+        return False
     try:
         with path.open("rb") as file:
-            head = file.read(4096).decode("utf-8", errors="replace")
+            source = file.read(MAX_HTML_BYTES + 1)
     except OSError:
-        return True  # let the linting report the read error
-    return "<mjml" in head
+        return False  # let the linting report the read error
+    return bool(_JINJA_STATEMENT.search(source)) or b"<mjml" not in source
+
+
+def is_message_part(path: Path) -> bool:
+    """True for a build's `<segment>/email.html` (or any X.html beside an X.eml in a folder
+    b2bmail wrote): the HTML part of that .eml, which lint reads whole, so each problem is
+    reported once per segment, not once per file."""
+    if path.suffix.lower() not in HTML_SUFFIXES or not path.with_suffix(".eml").is_file():
+        return False
+    return any((folder / OUTPUT_MARKER).is_file() for folder in (path.parent, path.parent.parent))
 
 
 def find_lintable(folder: Path) -> list[Path]:
-    """Every .html/.htm/.eml/.mjml file under `folder`, sorted, hidden folders skipped."""
+    """Every .html/.htm/.eml/.mjml file under `folder`, sorted, hidden folders skipped, and a
+    build's email.html skipped for its email.eml (`is_message_part`)."""
     found = []
     for candidate in sorted(folder.rglob("*")):
         rel = candidate.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if candidate.is_file() and candidate.suffix.lower() in LINTABLE_SUFFIXES:
+        if (
+            candidate.is_file()
+            and candidate.suffix.lower() in LINTABLE_SUFFIXES
+            and not is_message_part(candidate)
+        ):
             found.append(candidate)
     return found

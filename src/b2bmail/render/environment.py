@@ -62,6 +62,13 @@ def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> 
     return env
 
 
+def parse_template(source: str) -> jinja2.nodes.Template:
+    """The syntax tree of `source` with the build's syntax settings, nothing rendered: what
+    render/references.py reads the names a template includes from (TemplateSyntaxError)."""
+    env = ImmutableSandboxedEnvironment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return env.parse(source)
+
+
 def _template_frame(exc: BaseException, template_dir: Path) -> tuple[str, int] | None:
     """Jinja rewrites tracebacks so template frames carry the template's file and line."""
     root = str(template_dir.resolve())
