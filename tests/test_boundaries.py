@@ -46,7 +46,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "output",
     ),
     "recipients": ("segments", "journey", "errors", "output"),
-    "lint": ("b2bmail", "mjml_structure", "errors"),
+    "lint": ("b2bmail", "mjml_structure", "errors", "output"),
     "deliverability": (),
     "deliverability.dns": ("errors",),
     "deliverability.records": ("deliverability.dns.answers",),
