@@ -233,6 +233,13 @@ class SourceIndex:
         self.values = [v for path in data for v in _yaml_values(path)]
         self.lines = [t for path in templates for t in _template_lines(path)]
         self.fallback = Location(self.campaign, self.keys.get("template", 1))
+        self._split: tuple[str | None, list[str]] = (None, [])
+
+    def _lines(self, text: str) -> Sequence[str]:
+        """The lines of a part, split once for all the problems found in it."""
+        if self._split[0] is not text:
+            self._split = (text, text.splitlines())
+        return self._split[1]
 
     def _key(self, key: str) -> Location | None:
         line = self.keys.get(key)
@@ -334,12 +341,12 @@ class SourceIndex:
             )
             return self._key(key) if key else None
         if problem.part == "text":
-            text_lines = text.splitlines()
+            text_lines = self._lines(text)
             line = text_lines[problem.line - 1] if 0 < problem.line <= len(text_lines) else ""
             return self._named_value(problem.message, [line]) or self._text_line(
                 text_lines, problem.line
             )
-        html_lines = html.splitlines()
+        html_lines = self._lines(html)
         return self._named_in_html(html_lines, problem) or self._html_line(html_lines, problem)
 
     def place(self, problem: Problem, html: str, text: str, segment: str) -> Problem:
