@@ -32,6 +32,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/personalize.py
 	$(BIN)/python benchmarks/lint.py
+	$(BIN)/python benchmarks/source_map.py
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/startup.py
 

@@ -10,8 +10,10 @@ Never imports the CLI or click.
 Two ways to lint what was built, both here: `lint_build` lints each segment from its parts
 (what `build`, `preview` and `serve` show, named after the written files), and
 `lint_campaign_messages` lints each sample .eml as a whole message (what `b2bmail lint
-campaign.yaml` reports, with line numbers inside the message). Both take their settings from
-`campaign_lint_config`, the one place the campaign's `lint:` section is applied.
+campaign.yaml` reports). Both take their settings from `campaign_lint_config`, the one place
+the campaign's `lint:` section is applied, and both report each problem at the source that
+produced it (`source_index`, lint/source_map.py): a template file's line, a YAML key, with
+the segment it was found in, since CI can annotate only files in the repository.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from b2bmail.segments import load_segments
 
 if TYPE_CHECKING:
     from b2bmail.lint.api import LintConfig, Problem
+    from b2bmail.lint.source_map import SourceIndex
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ class BuiltSegment:
 class CampaignBuild:
     campaign: Campaign
     segments: tuple[BuiltSegment, ...]
+    # The template files Jinja loaded (the template, what it extends, includes and imports),
+    # where lint looks for the source of a problem.
+    templates: tuple[Path, ...] = ()
 
 
 def campaign_files(campaign: Campaign) -> tuple[Path, ...]:
@@ -160,7 +166,11 @@ def render_campaign(
                 variants=variants,
             )
         )
-    return CampaignBuild(campaign=campaign, segments=tuple(built))
+    # Jinja's cache holds every template loaded through the environment, partials included.
+    loaded = (
+        sorted({Path(t.filename) for t in env.cache.values() if t.filename}) if env.cache else []
+    )
+    return CampaignBuild(campaign=campaign, segments=tuple(built), templates=tuple(loaded))
 
 
 def _describe(data: bytes) -> dict[str, Any]:
@@ -278,30 +288,69 @@ def lint_segment(
     )
 
 
+def source_index(build: CampaignBuild) -> SourceIndex:
+    """The sources of a build, indexed to place its lint problems: the template files Jinja
+    loaded, the campaign file and the segments file."""
+    from b2bmail.lint.source_map import SourceIndex
+
+    campaign = build.campaign
+    return SourceIndex(
+        campaign=campaign.path,
+        campaign_lines=campaign.lines,
+        templates=build.templates,
+        data=(campaign.path, campaign.segments),
+    )
+
+
 def lint_build(
     build: CampaignBuild, out_dir: Path, config: LintConfig | None = None
 ) -> tuple[Problem, ...]:
-    """Lint every built segment, named as the file write_build gives it under `out_dir`."""
+    """Lint every built segment from its parts, each problem placed at its source (see
+    `source_index`), once for all the segments that show it."""
+    from b2bmail.lint.source_map import merge_segments
+
+    index = source_index(build)
     problems: list[Problem] = []
     for seg in build.segments:
-        problems.extend(lint_segment(seg, str(out_dir / seg.segment_id / "email.html"), config))
-    return tuple(problems)
+        name = str(out_dir / seg.segment_id / "email.html")
+        problems.extend(
+            index.place(p, seg.html, seg.text, seg.segment_id)
+            for p in lint_segment(seg, name, config)
+        )
+    return tuple(merge_segments(problems))
+
+
+def message_parts(eml: bytes) -> tuple[str, str]:
+    """The decoded HTML and text parts of a message ("" when absent): the lines the linter
+    counts in when it lints the message."""
+    message = BytesParser(policy=policy.default).parsebytes(eml)
+    parts = []
+    for kind in ("html", "plain"):
+        body = message.get_body(preferencelist=(kind,))
+        parts.append(str(body.get_content()) if body is not None else "")
+    return parts[0], parts[1]
 
 
 def lint_campaign_messages(
     build: CampaignBuild, config: LintConfig, source: str | Path
 ) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
     """Lint each segment's sample .eml as a whole message (what `b2bmail lint campaign.yaml`
-    reports, line numbers pointing into the message), named `<source>#<segment>` after the campaign file as given."""
+    reports), each problem placed at its source (see `source_index`), once for all the
+    segments that show it. The files linted are named `<source>#<segment>`."""
     from b2bmail.lint.api import lint_message
+    from b2bmail.lint.source_map import merge_segments
 
+    index = source_index(build)
     files: list[str] = []
     problems: list[Problem] = []
     for seg in build.segments:
         name = f"{source}#{seg.segment_id}"
         files.append(name)
-        problems.extend(lint_message(seg.eml, name, config))
-    return tuple(files), tuple(problems)
+        html, text = message_parts(seg.eml)
+        problems.extend(
+            index.place(p, html, text, seg.segment_id) for p in lint_message(seg.eml, name, config)
+        )
+    return tuple(files), tuple(merge_segments(problems))
 
 
 def build_campaign(

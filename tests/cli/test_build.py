@@ -201,7 +201,15 @@ def test_lint_gate_fails_on_error_level_problems(campaign: Path, tmp_path: Path)
     code, out, err = _run("build", str(campaign), "--out", str(tmp_path / "o"))
     assert code == 1, out
     assert err == ""
-    assert re.search(r"decision-makers/email\.html:\d+: error: B2B601 empty-link: ", out)
+    # Placed at its source, the campaign line that sets the link (its label), once for the
+    # three segments that show it.
+    line = _line(campaign, "link: {label: Read the test report")
+    segments = r"\[decision-makers,practitioners,everyone-else\]"
+    assert re.search(
+        rf"^{re.escape(str(campaign))}:{line}: {segments} error: B2B601 empty-link: ",
+        out,
+        re.M,
+    ), out
     assert (tmp_path / "o" / "manifest.json").is_file()  # written, so it can be inspected
     code, out, _ = _run("build", str(campaign), "--out", str(tmp_path / "o"), "--no-lint-gate")
     assert code == 0

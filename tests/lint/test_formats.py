@@ -57,6 +57,7 @@ def test_json() -> None:
         "column": 5,
         "snippet": "<img src=x>",
         "part": "html",
+        "segment": "",
     }
 
 
@@ -93,13 +94,49 @@ def test_junit() -> None:
     assert failure is not None and failure.get("type") == "error"
 
 
+# A campaign's problem placed at its source (lint/source_map.py): a partial's line, found in
+# the sample of segment "mining".
+PLACED = Problem(
+    "templates/partials/hero.mjml",
+    "B2B401",
+    "img-missing-alt",
+    "error",
+    "image has no alt",
+    12,
+    snippet="<img src=x>",
+    segment="mining",
+)
+
+
 def test_sarif_campaign_segment_is_in_the_message_not_the_uri() -> None:
-    problem = Problem("c/campaign.yaml#mining", "B2B401", "img-missing-alt", "error", "no alt", 3)
-    result = json.loads(format_sarif([problem], [], all_rules()))["runs"][0]["results"][0]
-    assert (
-        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "c/campaign.yaml"
+    result = json.loads(format_sarif([PLACED], [], all_rules()))["runs"][0]["results"][0]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "templates/partials/hero.mjml"
+    assert location["region"]["startLine"] == 12
+    assert result["message"]["text"] == "[mining] image has no alt"
+
+
+def test_text_names_the_source_then_the_segment_without_a_part_note() -> None:
+    assert format_text([PLACED], ["c/campaign.yaml#mining"]).splitlines()[0] == (
+        "templates/partials/hero.mjml:12: [mining] B2B401 [error] image has no alt"
     )
-    assert result["message"]["text"].startswith("[mining] no alt")
+
+
+def test_github_annotation_names_the_source_file() -> None:
+    assert format_github([PLACED], []) == (
+        "::error file=templates/partials/hero.mjml,line=12,title=B2B401 img-missing-alt"
+        "::[mining] image has no alt\n"
+    )
+
+
+def test_junit_case_carries_file_and_line() -> None:
+    root = ET.fromstring(format_junit([PLACED], ["c/campaign.yaml#mining"]))
+    case = root.find("testsuite[@name='templates/partials/hero.mjml']/testcase")
+    assert case is not None
+    assert (case.get("file"), case.get("line")) == ("templates/partials/hero.mjml", "12")
+    failure = case.find("failure")
+    assert failure is not None and failure.text is not None
+    assert failure.text.startswith("templates/partials/hero.mjml:12: [mining] B2B401")
 
 
 # Text read from an email that tries to become a GitHub Actions workflow command, break the

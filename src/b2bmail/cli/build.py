@@ -31,7 +31,8 @@ def _summary(report: BuildReport) -> str:
     for seg in report.manifest["segments"]:
         files = seg["files"]
         sid = seg["id"]
-        found = [p for p in report.problems if f"/{sid}/" in p.path.replace("\\", "/")]
+        # Each problem names its source file and the segments that show it (campaign.py).
+        found = [p for p in report.problems if sid in p.segment.split(",")]
         counts = {
             sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
         }
@@ -53,7 +54,8 @@ def _summary(report: BuildReport) -> str:
     shown = [p for p in report.problems if p.severity != "info"]
     for p in shown[:PROBLEMS_SHOWN]:
         where, message = escape_control(p.path), escape_control(p.message)
-        lines.append(f"{where}:{p.line}: {p.severity}: {p.code} {p.name}: {message}")
+        segment = f"[{escape_control(p.segment)}] " if p.segment else ""
+        lines.append(f"{where}:{p.line}: {segment}{p.severity}: {p.code} {p.name}: {message}")
     hidden = len(report.problems) - min(len(shown), PROBLEMS_SHOWN)
     if hidden:
         lines.append(f"{hidden} more lint note(s): b2bmail lint {report.out_dir}")

@@ -47,7 +47,12 @@ def _escaped(problems: Sequence[Problem]) -> list[Problem]:
     every formatter starts here, so no field of any format is written unescaped."""
     out = []
     for p in problems:
-        if p.path.isprintable() and p.message.isprintable() and p.snippet.isprintable():
+        if (
+            p.path.isprintable()
+            and p.message.isprintable()
+            and p.snippet.isprintable()
+            and p.segment.isprintable()
+        ):
             out.append(p)
         else:
             out.append(
@@ -56,6 +61,7 @@ def _escaped(problems: Sequence[Problem]) -> list[Problem]:
                     path=escape_control(p.path),
                     message=escape_control(p.message),
                     snippet=escape_control(p.snippet),
+                    segment=escape_control(p.segment),
                 )
             )
     return out
@@ -66,11 +72,17 @@ def _where(problem: Problem) -> str:
     return f"{where}:{problem.column}" if problem.column is not None else where
 
 
+def _segment(problem: Problem) -> str:
+    """`[segment] ` before the message of a campaign's problem, which names its source file."""
+    return f"[{problem.segment}] " if problem.segment else ""
+
+
 def _part_note(problem: Problem) -> str:
     """Say which text the line counts in when it is not simply the linted file's own lines:
     a message's decoded HTML or text part, or the HTML compiled from an MJML file. A file
-    that could not be linted (B2B000) is pointed at in its own lines."""
-    if problem.code == UNREADABLE_INPUT[0]:
+    that could not be linted (B2B000) is pointed at in its own lines, and so is a campaign's
+    problem placed at its source (it names a segment)."""
+    if problem.code == UNREADABLE_INPUT[0] or problem.segment:
         return ""
     path = problem.path.lower()
     if problem.part == "text":
@@ -99,15 +111,20 @@ def summary(problems: Sequence[Problem], files: int) -> str:
 
 
 def format_text(problems: Sequence[Problem], files: Sequence[str]) -> str:
-    """`path:line:col: CODE [severity] message`, one per line, then a summary line."""
+    """`path:line:col: CODE [severity] message`, one per line (`path:line: [segment] CODE …`
+    for a campaign's problem placed at its source), then a summary line."""
     problems = _escaped(problems)
-    lines = [f"{_where(p)}: {p.code} [{p.severity}] {p.message}{_part_note(p)}" for p in problems]
+    lines = [
+        f"{_where(p)}: {_segment(p)}{p.code} [{p.severity}] {p.message}{_part_note(p)}"
+        for p in problems
+    ]
     lines.append(summary(problems, len(files)))
     return "\n".join(lines) + "\n"
 
 
 def format_json(problems: Sequence[Problem], files: Sequence[str]) -> str:
-    """A JSON list of problems: path, code, name, severity, message, line, column, snippet, part."""
+    """A JSON list of problems: path, code, name, severity, message, line, column, snippet,
+    part, segment."""
     problems = _escaped(problems)
     return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False) + "\n"
 
@@ -129,7 +146,7 @@ def format_github(problems: Sequence[Problem], files: Sequence[str]) -> str:
         if p.column is not None:
             props.append(f"col={p.column}")
         props.append(f"title={_escape_property(f'{p.code} {p.name}')}")
-        message = _escape_data(f"{p.message}{_part_note(p)}")
+        message = _escape_data(f"{_segment(p)}{p.message}{_part_note(p)}")
         lines.append(f"::{_GITHUB_LEVEL[p.severity]} {','.join(props)}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -165,18 +182,15 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
             region["startColumn"] = p.column
         if p.snippet:
             region["snippet"] = {"text": p.snippet}
-        # A campaign's segment is reported as `campaign.yaml#segment`: the URI names the file
-        # (a `#` would read as a URI fragment) and the message names the segment.
-        file, _, segment = raw.path.partition("#")
-        prefix = f"[{escape_control(segment)}] " if segment else ""
+        # A campaign's problem names its source file; the message names the segment.
         result: dict[str, object] = {
             "ruleId": p.code,
             "level": _SARIF_LEVEL[p.severity],
-            "message": {"text": f"{prefix}{p.message}{_part_note(p)}"},
+            "message": {"text": f"{_segment(p)}{p.message}{_part_note(p)}"},
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(file)},
+                        "artifactLocation": {"uri": _uri(raw.path)},
                         "region": region,
                     }
                 }
@@ -230,10 +244,16 @@ def format_junit(problems: Sequence[Problem], files: Sequence[str]) -> str:
         if not found:
             ET.SubElement(suite, "testcase", classname=path, name="b2bmail lint")
         for p in found:
+            # `file` and `line` attributes: what CI test reporters annotate the source with.
             case = ET.SubElement(
-                suite, "testcase", classname=path, name=f"{p.code} {p.name} line {p.line}"
+                suite,
+                "testcase",
+                classname=path,
+                name=f"{p.code} {p.name} line {p.line}",
+                file=p.path,
+                line=str(p.line),
             )
-            text = f"{_where(p)}: {p.code} [{p.severity}] {p.message}\n{p.snippet}"
+            text = f"{_where(p)}: {_segment(p)}{p.code} [{p.severity}] {p.message}\n{p.snippet}"
             if p.severity == "info":
                 ET.SubElement(case, "system-out").text = text
             else:

@@ -42,6 +42,9 @@ class Problem:
     column: int | None = None
     snippet: str = ""
     part: Part = "html"
+    # The campaign segment(s) whose build showed the problem, comma-separated, when `path` and
+    # `line` are the source that produced it (lint/source_map.py); "" for a linted file.
+    segment: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -54,4 +57,5 @@ class Problem:
             "column": self.column,
             "snippet": self.snippet,
             "part": self.part,
+            "segment": self.segment,
         }
