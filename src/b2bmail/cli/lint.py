@@ -87,10 +87,13 @@ def _lint_campaigns(
     campaigns: list[Path], base: LintConfig, cli: Mapping[str, Any], keep_going: bool
 ) -> LintReport:
     """Lint each campaign once. With several inputs a campaign that does not build is a
-    `B2B000` problem on the file the error names (a partial's line), and the run goes on."""
+    `B2B000` problem on the file the error names (a partial's line), and the run goes on.
+    Problems point at their sources, so campaigns sharing a partial find the same problem on
+    the same line: it is reported once."""
     files: list[str] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
+    reported: set[Problem] = set()
     for path in campaigns:
         if path.resolve() in seen:
             continue
@@ -105,7 +108,9 @@ def _lint_campaigns(
             problems.append(unreadable_problem(exc, _shown(Path(exc.path)) if exc.path else path))
             continue
         files.extend(report.files)
-        problems.extend(report.problems)
+        fresh = [p for p in report.problems if p not in reported]
+        reported.update(fresh)
+        problems.extend(fresh)
     return LintReport(tuple(files), tuple(problems))
 
 
