@@ -196,7 +196,9 @@ def test_merge_values_escaping_and_injection(campaign: Path, tmp_path: Path) -> 
 
 def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
     mbox_path = tmp_path / "all.mbox"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", mbox=mbox_path, environ={SECRET_ENV: "k"})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", mbox=mbox_path, environ={SECRET_ENV: "k"}
+    )
     box = mailbox.mbox(mbox_path)
     assert len(box) == report.messages == 4
     for key in box.iterkeys():
@@ -354,7 +356,9 @@ def test_an_unsubscribe_url_too_long_for_a_header_line_skips_only_its_row(
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={SECRET_ENV: "k"})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={SECRET_ENV: "k"}
+    )
     assert [p.name for p in out.rglob("*.eml")] == ["000002-anne@acme.example.eml"]
     assert [(i.row, i.bucket, i.kind) for i in report.issues] == [(3, "skipped", "too-long")]
     assert "RFC 5322" in report.issues[0].detail and "unsubscribe.url" in report.issues[0].detail
