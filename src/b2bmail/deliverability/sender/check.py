@@ -34,6 +34,12 @@ from b2bmail.deliverability.records.spf import (
     parse_spf,
     select_spf_records,
 )
+from b2bmail.deliverability.sender.blocklists import (
+    LISTED,
+    Blocklist,
+    BlocklistResult,
+    check_blocklists,
+)
 
 PASS, FAIL, UNKNOWN, SKIPPED = "pass", "fail", "unknown", "skipped"
 ALL_PROVIDERS = ("Gmail", "Yahoo", "Microsoft")
@@ -82,6 +88,7 @@ class SenderReport:
     ptr: tuple[PtrCheck, ...]
     checklist: tuple[ChecklistItem, ...]
     report_authorizations: tuple[ReportAuthorization, ...] = ()  # DMARC rua/ruf, RFC 7489 §7.1
+    blocklists: tuple[BlocklistResult, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -146,13 +153,23 @@ async def check_sender(
     domain: str,
     ips: Iterable[str] = (),
     dkim_selectors: Iterable[str] = (),
+    *,
+    blocklists: Iterable[Blocklist] = (),
+    link_domains: Iterable[str] = (),
 ) -> SenderReport:
-    """Check `domain`'s sender authentication; raises ValueError on a malformed IP."""
+    """Check `domain`'s sender authentication; raises ValueError on a malformed IP.
+
+    With `blocklists`, the IPs are looked up in the IP lists, and the domain and the
+    `link_domains` in the domain lists (the checklist then has a `blocklists` item)."""
     domain = normalize_name(domain)
     ips = tuple(dict.fromkeys(ips))  # each IP once, in the order given
     for ip in ips:
         parse_client_ip(ip)
     selectors = tuple(dict.fromkeys(s.lower() for s in dkim_selectors))
+    lists = tuple(blocklists)
+    domains = (domain, *(normalize_name(d) for d in link_domains))
+    # Started first, awaited last: the blocklist lookups run alongside the others.
+    listing = asyncio.ensure_future(check_blocklists(ips, domains, lookup, lists))
     spf, dmarc, mta_sts, tls_rpt, dkim, ptr = await asyncio.gather(
         check_spf(lookup, domain, ips),
         find_dmarc(lookup, domain),
@@ -161,8 +178,11 @@ async def check_sender(
         asyncio.gather(*(find_dkim_key(lookup, domain, s) for s in selectors)),
         asyncio.gather(*(check_ptr(lookup, ip) for ip in ips)),
     )
+    listed = await listing
     authorizations = await check_report_authorization(lookup, dmarc)
     checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr))
+    if lists:
+        checklist = (*checklist, _blocklist_item(listed))
     return SenderReport(
         domain,
         ips,
@@ -174,6 +194,7 @@ async def check_sender(
         tuple(ptr),
         checklist,
         authorizations,
+        listed,
     )
 
 
@@ -284,6 +305,16 @@ def _ptr_item(ptr: tuple[PtrCheck, ...]) -> ChecklistItem:
     return ChecklistItem("ptr", title, PASS, "; ".join(p.reason for p in ptr), who)
 
 
+def _blocklist_item(results: tuple[BlocklistResult, ...]) -> ChecklistItem:
+    title = "Sending IPs and domains on no DNS blocklist"
+    for status, label in ((LISTED, FAIL), (UNKNOWN, UNKNOWN)):
+        bad = [f"{r.subject} on {r.list_name}: {r.reason}" for r in results if r.status == status]
+        if bad:
+            return ChecklistItem("blocklists", title, label, "; ".join(bad))
+    asked = sorted({r.list_name for r in results if r.status != "skipped"})
+    return ChecklistItem("blocklists", title, PASS, "not listed on " + ", ".join(asked))
+
+
 def build_checklist(
     domain: str,
     spf: SpfCheck,
@@ -314,10 +345,22 @@ def run_check_sender(
     domain: str,
     ips: Iterable[str] = (),
     dkim_selectors: Iterable[str] = (),
+    *,
+    blocklists: Iterable[Blocklist] = (),
+    link_domains: Iterable[str] = (),
 ) -> SenderReport:
     """Open a resolver with `settings`, run `check_sender`, and close the resolver."""
     resolver = settings.open()
     try:
-        return asyncio.run(check_sender(resolver, domain, ips, dkim_selectors))
+        return asyncio.run(
+            check_sender(
+                resolver,
+                domain,
+                ips,
+                dkim_selectors,
+                blocklists=blocklists,
+                link_domains=link_domains,
+            )
+        )
     finally:
         resolver.close()

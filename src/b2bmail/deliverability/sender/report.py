@@ -110,6 +110,18 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
             }
             for p in report.ptr
         ],
+        "blocklists": [
+            {
+                "subject": r.subject,
+                "list": r.list_name,
+                "zone": r.zone,
+                "query": r.query,
+                "status": r.status,
+                "codes": list(r.codes),
+                "reason": r.reason,
+            }
+            for r in report.blocklists
+        ],
         "checklist": [
             {
                 "key": item.key,
@@ -212,6 +224,12 @@ def format_text(report: SenderReport) -> str:
         lines.append("")
     for ptr in report.ptr:
         lines.append(f"Reverse DNS {ptr.ip}: {ptr.status} — {ptr.reason}")
+    if report.blocklists:
+        lines.append("")
+    for r in report.blocklists:
+        detail = f" — {r.reason}" if r.reason else ""
+        codes = f" ({', '.join(r.codes)})" if r.codes else ""
+        lines += _wrap(f"Blocklist {r.list_name} {r.subject}: {r.status}{codes}{detail}", "")
     lines += ["", "Bulk-sender checklist (Gmail, Yahoo 2024; Microsoft 2025):"]
     for item in report.checklist:
         lines.append(f"  [{MARKS[item.status]:>7}] {item.title}")
