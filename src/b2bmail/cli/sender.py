@@ -92,6 +92,15 @@ def _selectors(
     help="A DKIM selector you sign with: S._domainkey.DOMAIN is checked (repeatable).",
 )
 @click.option(
+    "--dkim-key",
+    "key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="The private key you sign with, for the --dkim-selector in the same position: the"
+    " published key must be its public half (repeatable).",
+)
+@click.option(
     "--link-domain",
     "link_domains",
     multiple=True,
@@ -117,6 +126,7 @@ def check_sender(
     domain: str,
     ips: tuple[str, ...],
     selectors: tuple[str, ...],
+    key_files: tuple[str, ...],
     link_domains: tuple[str, ...],
     blocklists_file: str | None,
     no_blocklists: bool,
@@ -135,11 +145,13 @@ def check_sender(
     Example:
         b2bmail check-sender example.com
         b2bmail check-sender example.com --ip 192.0.2.25 --dkim-selector s1
+        b2bmail check-sender example.com --dkim-selector s1 --dkim-key s1.private.pem
         b2bmail check-sender example.com --ip 2001:db8::25 --format json --out sender.json
         b2bmail check-sender example.com --ip 192.0.2.25 --link-domain links.example.net
     """
     # The checks (dnspython, asyncio) load when the command runs, not when Click builds it:
     # `b2bmail check-sender --help` stays fast.
+    from b2bmail.deliverability.records.dkim import signing_public_key
     from b2bmail.deliverability.sender.blocklists import load_blocklists
     from b2bmail.deliverability.sender.check import run_check_sender
     from b2bmail.deliverability.sender.report import format_text, report_to_dict
@@ -147,9 +159,19 @@ def check_sender(
 
     if no_blocklists and (blocklists_file or link_domains):
         raise click.UsageError("--no-blocklists cannot be used with --blocklists or --link-domain")
+    if len(key_files) > len(selectors):
+        raise click.UsageError("each --dkim-key needs its --dkim-selector (give them in pairs)")
+    # Read before any DNS query: a wrong key file is bad input (exit 2), not a finding.
+    dkim_keys = {s: (f, signing_public_key(f)) for s, f in zip(selectors, key_files, strict=False)}
     lists = () if no_blocklists else load_blocklists(blocklists_file)
     report = run_check_sender(
-        resolver_settings, domain, ips, selectors, blocklists=lists, link_domains=link_domains
+        resolver_settings,
+        domain,
+        ips,
+        selectors,
+        blocklists=lists,
+        link_domains=link_domains,
+        dkim_keys=dkim_keys,
     )
     if output_format == "json":
         text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

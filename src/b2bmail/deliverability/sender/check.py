@@ -10,12 +10,12 @@ failure shows as `unknown`, never as a pass or a fail.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
-from b2bmail.deliverability.records.dkim import DkimKey, find_dkim_key
+from b2bmail.deliverability.records.dkim import DkimKey, find_dkim_key, published_public_key
 from b2bmail.deliverability.records.dmarc import (
     DmarcDiscovery,
     ReportAuthorization,
@@ -68,6 +68,16 @@ class PtrCheck:
 
 
 @dataclass(frozen=True)
+class DkimKeyMatch:
+    """Whether the key published for a selector is the public half of the signing key."""
+
+    selector: str
+    key_file: str
+    status: str  # PASS | FAIL | UNKNOWN
+    reason: str
+
+
+@dataclass(frozen=True)
 class ChecklistItem:
     key: str
     title: str
@@ -89,6 +99,7 @@ class SenderReport:
     checklist: tuple[ChecklistItem, ...]
     report_authorizations: tuple[ReportAuthorization, ...] = ()  # DMARC rua/ruf, RFC 7489 §7.1
     blocklists: tuple[BlocklistResult, ...] = ()
+    dkim_matches: tuple[DkimKeyMatch, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -141,6 +152,21 @@ async def check_ptr(lookup: Lookup, ip: str) -> PtrCheck:
     )
 
 
+def match_dkim_key(key: DkimKey, key_file: str, signing_key: bytes) -> DkimKeyMatch:
+    """Compare the published key with the signing key's public half (both SPKI DER): a
+    verifier checks signatures with the published key only (RFC 6376 §6.1.2), so a mismatch
+    fails every signature."""
+    if key.status == UNKNOWN:
+        return DkimKeyMatch(key.selector, key_file, UNKNOWN, key.problem)
+    published = published_public_key(key.record) if key.record else None
+    if published is None:
+        return DkimKeyMatch(key.selector, key_file, FAIL, f"no usable key published at {key.name}")
+    if published != signing_key:
+        reason = f"the key at {key.name} is not the public half of {key_file}"
+        return DkimKeyMatch(key.selector, key_file, FAIL, reason)
+    return DkimKeyMatch(key.selector, key_file, PASS, f"{key.name} matches {key_file}")
+
+
 def _same(record: str, address: object) -> bool:
     try:
         return parse_client_ip(record) == address
@@ -156,8 +182,12 @@ async def check_sender(
     *,
     blocklists: Iterable[Blocklist] = (),
     link_domains: Iterable[str] = (),
+    dkim_keys: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> SenderReport:
     """Check `domain`'s sender authentication; raises ValueError on a malformed IP.
+
+    `dkim_keys` maps a selector to (key file, its public key as SubjectPublicKeyInfo DER,
+    records.dkim.signing_public_key): the published key must be that key.
 
     With `blocklists`, the IPs are looked up in the IP lists, and the domain and the
     `link_domains` in the domain lists (the checklist then has a `blocklists` item)."""
@@ -180,7 +210,13 @@ async def check_sender(
     )
     listed = await listing
     authorizations = await check_report_authorization(lookup, dmarc)
-    checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr))
+    keys = {k.selector: k for k in dkim}
+    matches = tuple(
+        match_dkim_key(keys[s.lower()], path, public)
+        for s, (path, public) in (dkim_keys or {}).items()
+        if s.lower() in keys
+    )
+    checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr), matches)
     if lists:
         checklist = (*checklist, _blocklist_item(listed))
     return SenderReport(
@@ -195,6 +231,7 @@ async def check_sender(
         checklist,
         authorizations,
         listed,
+        matches,
     )
 
 
@@ -231,7 +268,7 @@ def _spf_item(spf: SpfCheck) -> ChecklistItem:
     return ChecklistItem("spf", title, PASS, f"pass for {len(spf.results)} IP(s); {total}")
 
 
-def _dkim_item(keys: tuple[DkimKey, ...]) -> ChecklistItem:
+def _dkim_item(keys: tuple[DkimKey, ...], matches: tuple[DkimKeyMatch, ...]) -> ChecklistItem:
     title = "DKIM key published for each selector (RSA ≥ 1024 bits; 2048 advised)"
     if not keys:
         return ChecklistItem(
@@ -243,9 +280,13 @@ def _dkim_item(keys: tuple[DkimKey, ...]) -> ChecklistItem:
     if bad:
         reasons = [f"{k.selector}: {_dkim_problem(k)}" for k in bad]
         return ChecklistItem("dkim", title, FAIL, "; ".join(reasons))
+    wrong = [f"{m.selector}: {m.reason}" for m in matches if m.status != PASS]
+    if wrong:
+        return ChecklistItem("dkim", title, FAIL, "; ".join(wrong))
     sizes = [
         f"{k.selector}: {k.record.key_type} {k.record.key_bits} bits" for k in keys if k.record
     ]
+    sizes += [f"{m.selector}: matches {m.key_file}" for m in matches]
     return ChecklistItem("dkim", title, PASS, "; ".join(sizes))
 
 
@@ -321,9 +362,10 @@ def build_checklist(
     dkim: tuple[DkimKey, ...],
     dmarc: DmarcDiscovery,
     ptr: tuple[PtrCheck, ...],
+    dkim_matches: tuple[DkimKeyMatch, ...] = (),
 ) -> tuple[ChecklistItem, ...]:
     """The bulk-sender requirements (Gmail and Yahoo 2024, Microsoft 2025), one item each."""
-    spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim)
+    spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim, dkim_matches)
     unsubscribe = ChecklistItem(
         "unsubscribe",
         "One-click unsubscribe (List-Unsubscribe + List-Unsubscribe-Post, RFC 8058)",
@@ -348,6 +390,7 @@ def run_check_sender(
     *,
     blocklists: Iterable[Blocklist] = (),
     link_domains: Iterable[str] = (),
+    dkim_keys: Mapping[str, tuple[str, bytes]] | None = None,
 ) -> SenderReport:
     """Open a resolver with `settings`, run `check_sender`, and close the resolver."""
     resolver = settings.open()
@@ -360,6 +403,7 @@ def run_check_sender(
                 dkim_selectors,
                 blocklists=blocklists,
                 link_domains=link_domains,
+                dkim_keys=dkim_keys,
             )
         )
     finally:

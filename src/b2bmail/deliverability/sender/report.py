@@ -76,6 +76,10 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
             "problem": spf.problem,
         },
         "dkim": [_dkim(key) for key in report.dkim],
+        "dkim_key_matches": [
+            {"selector": m.selector, "key_file": m.key_file, "status": m.status, "reason": m.reason}
+            for m in report.dkim_matches
+        ],
         "dmarc": {
             "status": dmarc.status,
             "record_domain": dmarc.record_domain,
@@ -192,6 +196,8 @@ def format_text(report: SenderReport) -> str:
             lines.append(f"    {key.problem}")
         if record:
             lines += _finding_lines(record.findings)
+        for match in (m for m in report.dkim_matches if m.selector == key.selector):
+            lines += _wrap(f"signing key: {match.status} — {match.reason}", "    ")
     if report.dkim:
         lines.append("")
     dmarc = report.dmarc
