@@ -101,6 +101,14 @@ def _selectors(
     " published key must be its public half (repeatable).",
 )
 @click.option(
+    "--return-path",
+    "return_path",
+    callback=lambda ctx, param, value: None if value is None else _domain(ctx, param, value),
+    metavar="DOMAIN",
+    help="The Return-Path (MAIL FROM) domain, when it is not DOMAIN: SPF is checked there"
+    " and its DMARC alignment with DOMAIN (aspf=r or s).",
+)
+@click.option(
     "--link-domain",
     "link_domains",
     multiple=True,
@@ -127,6 +135,7 @@ def check_sender(
     ips: tuple[str, ...],
     selectors: tuple[str, ...],
     key_files: tuple[str, ...],
+    return_path: str | None,
     link_domains: tuple[str, ...],
     blocklists_file: str | None,
     no_blocklists: bool,
@@ -148,6 +157,7 @@ def check_sender(
         b2bmail check-sender example.com --dkim-selector s1 --dkim-key s1.private.pem
         b2bmail check-sender example.com --ip 2001:db8::25 --format json --out sender.json
         b2bmail check-sender example.com --ip 192.0.2.25 --link-domain links.example.net
+        b2bmail check-sender example.com --return-path bounces.example.com --ip 192.0.2.25
     """
     # The checks (dnspython, asyncio) load when the command runs, not when Click builds it:
     # `b2bmail check-sender --help` stays fast.
@@ -172,6 +182,7 @@ def check_sender(
         blocklists=lists,
         link_domains=link_domains,
         dkim_keys=dkim_keys,
+        return_path=return_path,
     )
     if output_format == "json":
         text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -21,6 +21,7 @@ from b2bmail.deliverability.records.dmarc import (
     ReportAuthorization,
     check_report_authorization,
     find_dmarc,
+    spf_aligned,
 )
 from b2bmail.deliverability.records.policies import PolicyDiscovery, find_mta_sts, find_tls_rpt
 from b2bmail.deliverability.records.spf import (
@@ -100,6 +101,7 @@ class SenderReport:
     report_authorizations: tuple[ReportAuthorization, ...] = ()  # DMARC rua/ruf, RFC 7489 §7.1
     blocklists: tuple[BlocklistResult, ...] = ()
     dkim_matches: tuple[DkimKeyMatch, ...] = ()
+    return_path: str = ""  # the RFC5321.MailFrom domain SPF was checked at ("" = the domain)
 
     @property
     def ok(self) -> bool:
@@ -183,8 +185,13 @@ async def check_sender(
     blocklists: Iterable[Blocklist] = (),
     link_domains: Iterable[str] = (),
     dkim_keys: Mapping[str, tuple[str, bytes]] | None = None,
+    return_path: str | None = None,
 ) -> SenderReport:
     """Check `domain`'s sender authentication; raises ValueError on a malformed IP.
+
+    With `return_path` (the RFC5321.MailFrom domain, when it is not `domain`), SPF is
+    checked there — receivers evaluate SPF for the MAIL FROM, RFC 7208 §2.4 — and the
+    alignment item says whether it aligns with `domain` for DMARC (RFC 7489 §3.1.2).
 
     `dkim_keys` maps a selector to (key file, its public key as SubjectPublicKeyInfo DER,
     records.dkim.signing_public_key): the published key must be that key.
@@ -192,6 +199,7 @@ async def check_sender(
     With `blocklists`, the IPs are looked up in the IP lists, and the domain and the
     `link_domains` in the domain lists (the checklist then has a `blocklists` item)."""
     domain = normalize_name(domain)
+    mail_from = normalize_name(return_path) if return_path else domain
     ips = tuple(dict.fromkeys(ips))  # each IP once, in the order given
     for ip in ips:
         parse_client_ip(ip)
@@ -201,7 +209,7 @@ async def check_sender(
     # Started first, awaited last: the blocklist lookups run alongside the others.
     listing = asyncio.ensure_future(check_blocklists(ips, domains, lookup, lists))
     spf, dmarc, mta_sts, tls_rpt, dkim, ptr = await asyncio.gather(
-        check_spf(lookup, domain, ips),
+        check_spf(lookup, mail_from, ips),
         find_dmarc(lookup, domain),
         find_mta_sts(lookup, domain),
         find_tls_rpt(lookup, domain),
@@ -216,7 +224,9 @@ async def check_sender(
         for s, (path, public) in (dkim_keys or {}).items()
         if s.lower() in keys
     )
-    checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr), matches)
+    checklist = build_checklist(
+        domain, spf, tuple(dkim), dmarc, tuple(ptr), matches, return_path=mail_from
+    )
     if lists:
         checklist = (*checklist, _blocklist_item(listed))
     return SenderReport(
@@ -232,6 +242,7 @@ async def check_sender(
         authorizations,
         listed,
         matches,
+        "" if mail_from == domain else mail_from,
     )
 
 
@@ -310,14 +321,34 @@ def _dmarc_item(dmarc: DmarcDiscovery) -> ChecklistItem:
 
 
 def _alignment_item(
-    domain: str, spf: ChecklistItem, dkim: ChecklistItem, dmarc: DmarcDiscovery
+    domain: str,
+    spf: ChecklistItem,
+    dkim: ChecklistItem,
+    dmarc: DmarcDiscovery,
+    return_path: str,
 ) -> ChecklistItem:
     title = f"DMARC alignment possible for From: @{domain} (SPF or DKIM)"
     record = dmarc.record
     aspf = record.aspf if record else "r"
     adkim = record.adkim if record else "r"
     ways = []
-    if spf.status == PASS:
+    misaligned = ""
+    if return_path != domain:
+        aligned = spf_aligned(return_path, domain, aspf)
+        if not aligned:
+            how = (
+                "must be the same domain (aspf=s)"
+                if aspf == "s"
+                else "must share the organisational domain (aspf=r)"
+            )
+            misaligned = (
+                f"Return-Path @{return_path} is not aligned with From @{domain}: they {how},"
+                " RFC 7489 §3.1.2"
+            )
+        elif spf.status == PASS:
+            mode = "strict, aspf=s" if aspf == "s" else "relaxed, aspf=r"
+            ways.append(f"SPF, with the Return-Path @{return_path} ({mode})")
+    elif spf.status == PASS:
         ways.append(
             f"SPF, when the Return-Path is @{domain}"
             + (" or a subdomain (aspf=r)" if aspf == "r" else " exactly (aspf=s)")
@@ -325,7 +356,11 @@ def _alignment_item(
     if dkim.status == PASS:
         ways.append(f"DKIM, signing with d={domain} (adkim={adkim})")
     if ways:
-        return ChecklistItem("alignment", title, PASS, "; ".join(ways))
+        note = f" (not SPF: {misaligned})" if misaligned else ""
+        return ChecklistItem("alignment", title, PASS, "; ".join(ways) + note)
+    if misaligned:
+        status = UNKNOWN if dkim.status == UNKNOWN else FAIL
+        return ChecklistItem("alignment", title, status, misaligned)
     if UNKNOWN in (spf.status, dkim.status):
         return ChecklistItem("alignment", title, UNKNOWN, "SPF or DKIM could not be confirmed")
     dkim_note = (
@@ -363,6 +398,8 @@ def build_checklist(
     dmarc: DmarcDiscovery,
     ptr: tuple[PtrCheck, ...],
     dkim_matches: tuple[DkimKeyMatch, ...] = (),
+    *,
+    return_path: str | None = None,
 ) -> tuple[ChecklistItem, ...]:
     """The bulk-sender requirements (Gmail and Yahoo 2024, Microsoft 2025), one item each."""
     spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim, dkim_matches)
@@ -376,7 +413,7 @@ def build_checklist(
         spf_item,
         dkim_item,
         _dmarc_item(dmarc),
-        _alignment_item(domain, spf_item, dkim_item, dmarc),
+        _alignment_item(domain, spf_item, dkim_item, dmarc, return_path or domain),
         _ptr_item(ptr),
         unsubscribe,
     )
@@ -391,6 +428,7 @@ def run_check_sender(
     blocklists: Iterable[Blocklist] = (),
     link_domains: Iterable[str] = (),
     dkim_keys: Mapping[str, tuple[str, bytes]] | None = None,
+    return_path: str | None = None,
 ) -> SenderReport:
     """Open a resolver with `settings`, run `check_sender`, and close the resolver."""
     resolver = settings.open()
@@ -404,6 +442,7 @@ def run_check_sender(
                 blocklists=blocklists,
                 link_domains=link_domains,
                 dkim_keys=dkim_keys,
+                return_path=return_path,
             )
         )
     finally:

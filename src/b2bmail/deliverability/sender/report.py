@@ -61,6 +61,7 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
     record = dmarc.record
     return {
         "domain": report.domain,
+        "return_path": report.return_path or report.domain,
         "ok": report.ok,
         "spf": {
             "status": spf.status,
@@ -165,7 +166,8 @@ def format_text(report: SenderReport) -> str:
     """A report for people: each record, each IP, then the checklist."""
     lines = [f"Sender authentication for {report.domain}", ""]
     spf = report.spf
-    lines.append(f"SPF: {spf.record.text if spf.record else spf.status}")
+    where = f" (Return-Path @{report.return_path})" if report.return_path else ""
+    lines.append(f"SPF{where}: {spf.record.text if spf.record else spf.status}")
     if spf.problem:
         lines.append(f"    {spf.problem}")
     if spf.record:
