@@ -30,6 +30,10 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 MAX_BODY = 4096  # the one-click body is 26 bytes; anything much larger is not ours
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class UnsubscribeApp:
     """The WSGI callable. Build it with `create_app`."""
 
@@ -38,12 +42,12 @@ class UnsubscribeApp:
         store: SuppressionStore,
         key: TokenKey,
         lang: str,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.key = key
         self.lang = lang
-        self.now = now
+        self.now = now or _utc_now
 
     def __call__(
         self, environ: Mapping[str, Any], start_response: StartResponse
@@ -119,9 +123,7 @@ def create_app(
             hint=f"use one of {', '.join(sorted(TEXTS))}",
         )
     key = token_key(environ)
-    if now is None:
-        return UnsubscribeApp(SuppressionStore(store), key, lang)
-    return UnsubscribeApp(SuppressionStore(store), key, lang, now)
+    return UnsubscribeApp(SuppressionStore(store), key, lang, now or _utc_now)
 
 
 def campaign_language(campaign: str | Path) -> str:

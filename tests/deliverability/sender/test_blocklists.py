@@ -136,6 +136,11 @@ def test_check_sender_fails_on_a_listed_ip(nsd_server: StartNsd, tmp_path: Path)
         ("listed.example", "Spamhaus DBL"),
         ("listed.example", "SURBL"),
     }
+    text = CliRunner().invoke(main, [*args, "--no-cache"]).stdout.splitlines()
+    assert (
+        "Blocklist Spamhaus ZEN 192.0.2.2: listed (127.0.0.2) — SBL (Spamhaus Block List)" in text
+    )
+    assert "Blocklist URIBL listed.example: unknown (127.0.0.1) — query refused (see" in text
 
 
 def test_a_bad_blocklists_file_is_one_line(tmp_path: Path) -> None:
