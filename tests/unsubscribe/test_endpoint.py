@@ -142,3 +142,13 @@ def test_export_is_read_by_the_suppression_reader(server: WSGIServer, tmp_path: 
     assert suppressions.match(classify_address("ANNE@acme.example")) == (
         "address listed in optout.csv:2"
     )
+
+
+@pytest.mark.parametrize(
+    ("example", "lang"), [("heavy-equipment", "fr"), ("warmtepompen-nl", "nl")]
+)
+def test_campaign_language_from_its_locale(example: str, lang: str) -> None:
+    from b2bmail.unsubscribe import campaign_language
+
+    root = Path(__file__).resolve().parents[2]
+    assert campaign_language(root / "examples" / example / "campaign.yaml") == lang

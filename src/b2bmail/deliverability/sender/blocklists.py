@@ -28,6 +28,7 @@ from b2bmail.config import (
     to_python,
 )
 from b2bmail.deliverability.dns.answers import Answer, Lookup, normalize_name
+from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import organizational_domain
 from b2bmail.errors import ConfigError
 
@@ -145,6 +146,20 @@ async def check_blocklists(
         return interpret(blocklist, subject, query, await lookup.lookup(query, "A"))
 
     return tuple(await asyncio.gather(*(one(b, s) for b, s in pairs)))
+
+
+def run_check_blocklists(
+    settings: ResolverSettings,
+    ips: Iterable[str],
+    domains: Iterable[str],
+    lists: Iterable[Blocklist] | None = None,
+) -> tuple[BlocklistResult, ...]:
+    """`check_blocklists` outside an event loop: open a resolver with `settings`, ask, close."""
+    resolver = settings.open()
+    try:
+        return asyncio.run(check_blocklists(ips, domains, resolver, lists))
+    finally:
+        resolver.close()
 
 
 def load_blocklists(path: str | Path | None = None) -> tuple[Blocklist, ...]:
