@@ -66,3 +66,13 @@ def test_server_without_secret_exit_2_one_line(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith("b2bmail: $B2BMAIL_UNSUBSCRIBE_SECRET is not set — set it")
     assert result.stderr.count("\n") == 1
+
+
+def test_export_of_a_file_that_is_not_a_store_exit_2(tmp_path: Path) -> None:
+    store = tmp_path / "list.csv"
+    store.write_text("email\nanne@acme.example\n", encoding="utf-8")
+    out = tmp_path / "optout.csv"
+    result = CliRunner().invoke(main, ["unsubscribe-export", str(store), "--out", str(out)])
+    assert (result.exit_code, result.stdout, out.exists()) == (2, "", False)
+    assert result.stderr.startswith(f"b2bmail: {store}: cannot use the suppression store:")
+    assert result.stderr.count("\n") == 1

@@ -69,9 +69,9 @@ def test_one_click_post_records_and_a_replay_changes_nothing(
     status, headers, text = request(server, "POST", path, ONE_CLICK)
     assert status == 200  # RFC 8058 §3.2: never a redirect
     assert "Location" not in headers
-    assert "<strong>Anne@ACME.example</strong> est désabonnée" in text
+    assert "<strong>Anne@acme.example</strong> est désabonnée" in text  # domain normalised
     first = rows(tmp_path)
-    assert first == [(ANNE, "Anne@ACME.example", "2026-07-01T09:00:00+00:00")]
+    assert first == [(ANNE, "Anne@acme.example", "2026-07-01T09:00:00+00:00")]
     again = request(server, "POST", path, ONE_CLICK)
     assert (again[0], again[2]) == (status, text)  # idempotent: same answer
     assert rows(tmp_path) == first  # and the first time is kept

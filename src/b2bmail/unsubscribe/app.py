@@ -75,7 +75,9 @@ class UnsubscribeApp:
         check = classify_address(values[0])
         if not check.valid or not token_matches(self.key.key, check.key, token):
             return None, ""
-        return check.key, values[0].strip()
+        # The normalised form (spreadsheet spaces and invisible characters removed) is what
+        # the page shows and the store keeps.
+        return check.key, check.normalized
 
 
 def _drain(environ: Mapping[str, Any]) -> None:
