@@ -27,6 +27,11 @@ from b2bmail.errors import ConfigError
 
 SUFFIX = "bl.test"
 ZONE = """
+; Test entries (RFC 5782 §5): ZEN, SpamCop and DBL answer theirs; Barracuda's is missing, as
+; when a list refuses a resolver by answering NXDOMAIN to everything.
+2.0.0.127.zen.spamhaus.org A 127.0.0.2
+2.0.0.127.bl.spamcop.net A 127.0.0.2
+dbltest.com.dbl.spamhaus.org A 127.0.1.2
 ; Spamhaus ZEN: 192.0.2.2 on the SBL; 192.0.2.10 on the PBL and XBL; 192.0.2.54 refused
 ; (public resolver); 192.0.2.99 an undocumented code
 2.2.0.192.zen.spamhaus.org A 127.0.0.2
@@ -68,7 +73,12 @@ def test_answers_read_by_each_lists_codes(nsd_server: StartNsd) -> None:
     got = by_key(results)
     assert got[("192.0.2.2", "Spamhaus ZEN")] == ("listed", "SBL (Spamhaus Block List)")
     assert got[("192.0.2.2", "SpamCop")][0] == "listed"
-    assert got[("192.0.2.2", "Barracuda")] == ("clear", "")  # NXDOMAIN
+    # NXDOMAIN from a list that did not answer its own test entry is not "clear".
+    status, reason = got[("192.0.2.2", "Barracuda")]
+    assert status == "unknown"
+    assert reason.startswith(
+        "its test entry 2.0.0.127.b.barracudacentral.org.bl.test did not come back listed (clear)"
+    )
     status, reason = got[("192.0.2.10", "Spamhaus ZEN")]
     assert (status, "PBL, maintained by the ISP" in reason, "XBL" in reason) == (
         "listed",
@@ -105,7 +115,9 @@ def test_answers_read_by_each_lists_codes(nsd_server: StartNsd) -> None:
 
 def test_a_timeout_is_unknown_not_clear() -> None:
     zen = suffixed_lists()[0]
-    resolver = StaticResolver({(f"1.2.0.192.{zen.zone}", "A"): "timeout"})
+    resolver = StaticResolver(
+        {(f"1.2.0.192.{zen.zone}", "A"): "timeout", (f"2.0.0.127.{zen.zone}", "A"): ["127.0.0.2"]}
+    )
     (result,) = asyncio.run(check_blocklists(["192.0.2.1"], [], resolver, [zen]))
     assert (result.status, result.reason) == ("unknown", "lookup failed (timeout)")
 

@@ -4,12 +4,15 @@ The lists, their zones and what each answer means live in data/blocklists.yaml, 
 list's own documentation. Three outcomes (the house rule for DNS): `listed` only for a code
 the list documents as a listing; `clear` for NXDOMAIN (RFC 5782 §2.1: not listed); `unknown`
 for a timeout, the list's own error codes (Spamhaus 127.255.255.254 for a query through a
-public resolver, URIBL and SURBL 127.0.0.1 for a refused query) and any other answer.
+public resolver, URIBL and SURBL 127.0.0.1 for a refused query) and any other answer — and
+NXDOMAIN from a list whose test entry did not come back listed (a list that answers NXDOMAIN
+to everything from a refused resolver would otherwise look clean).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +46,7 @@ _KEYS = (
     "listed",
     "bitmask",
     "errors",
+    "test_entry",
 )
 
 
@@ -59,6 +63,7 @@ class Blocklist:
     errors: Mapping[str, str]  # A record -> why the list refused to answer
     ipv6: bool = False
     registered_domain: bool = False
+    test_entry: str = ""  # always listed (RFC 5782 §5); asked to see that the list answers
 
     def meaning(self, record: str) -> tuple[str, str]:
         """(status, meaning) of one A record in an answer."""
@@ -145,7 +150,23 @@ async def check_blocklists(
             return BlocklistResult(subject, blocklist.name, blocklist.zone, "", SKIPPED, (), reason)
         return interpret(blocklist, subject, query, await lookup.lookup(query, "A"))
 
-    return tuple(await asyncio.gather(*(one(b, s) for b, s in pairs)))
+    asked = tuple({b.name: b for b, _ in pairs if b.test_entry}.values())
+    results, tests = await asyncio.gather(
+        asyncio.gather(*(one(b, s) for b, s in pairs)),
+        asyncio.gather(*(one(b, b.test_entry) for b in asked)),
+    )
+    silent = {
+        b.name: f"its test entry {t.query} did not come back listed ({t.status}): the list is"
+        " not answering this resolver (RFC 5782 §5), so not-listed cannot be told apart"
+        for b, t in zip(asked, tests, strict=True)
+        if t.status != LISTED
+    }
+    return tuple(
+        dataclasses.replace(r, status=UNKNOWN, reason=silent[r.list_name])
+        if r.status == CLEAR and r.list_name in silent
+        else r
+        for r in results
+    )
 
 
 def run_check_blocklists(
@@ -223,4 +244,5 @@ def _blocklist(node: yaml.Node, source: Path) -> Blocklist:
         registered_domain=bool(to_python(m["registered_domain"]))
         if "registered_domain" in m
         else False,
+        test_entry=expect_str(m["test_entry"], source, "test_entry") if "test_entry" in m else "",
     )
