@@ -50,7 +50,11 @@ def test_server_one_click_forged_and_replay_then_export(tmp_path: Path) -> None:
         assert post(port, good) == (status, text)  # replay
     finally:
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a server behind, even when the test fails
+            _, stderr = proc.communicate()
     assert proc.returncode == 0, stderr
     assert "?" not in stderr  # the request log leaves out the address
     out = tmp_path / "optout.csv"
