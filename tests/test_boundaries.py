@@ -49,7 +49,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "lint": ("b2bmail", "mjml_structure", "errors", "output"),
     "deliverability": (),
     "deliverability.dns": ("errors",),
-    "deliverability.records": ("deliverability.dns.answers",),
+    "deliverability.records": ("deliverability.dns.answers", "errors"),
     "deliverability.audit": (
         "deliverability.dns",
         "deliverability.records",
@@ -58,7 +58,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "errors",
         "output",
     ),
-    "deliverability.sender": ("deliverability.dns", "deliverability.records"),
+    "deliverability.sender": ("deliverability.dns", "deliverability.records", "config", "errors"),
     "campaign": (
         "render",
         "lint",
@@ -89,11 +89,13 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "errors",
         "output",
     ),
+    "unsubscribe": ("personalize.tokens", "recipients", "config", "errors", "output"),
     "cli": (
         "b2bmail",
         "campaign",
         "personalize",
         "preview",
+        "unsubscribe",
         "starter",
         "deliverability.audit",
         "deliverability.sender",

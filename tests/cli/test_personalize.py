@@ -68,14 +68,21 @@ def test_mbox_and_json(campaign: Path, tmp_path: Path) -> None:
             "--format",
             "json",
         ],
-        secret=None,
     )
-    assert code == 0
-    assert "B2BMAIL_UNSUBSCRIBE_SECRET is not set" in stderr
+    assert (code, stderr) == (0, "")
     data = json.loads(stdout)
-    assert (data["messages"], data["token_source"], data["issues"]) == (2, "fallback", [])
+    assert (data["messages"], data["token_source"], data["issues"]) == (2, "secret", [])
     assert len(mailbox.mbox(box)) == 2
     assert b"\r" not in box.read_bytes()  # mbox lines end in LF (the mbox convention)
+
+
+def test_without_secret_exit_2_one_line(campaign: Path, tmp_path: Path) -> None:
+    box = tmp_path / "all.mbox"
+    args = [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--mbox", str(box)]
+    code, stdout, stderr = run(args, secret=None)
+    assert (code, stdout, box.exists()) == (2, "", False)
+    assert stderr.startswith("b2bmail: $B2BMAIL_UNSUBSCRIBE_SECRET is not set — set it to")
+    assert stderr.count("\n") == 1
 
 
 def test_invalid_rows_exit_1(campaign: Path, tmp_path: Path) -> None:

@@ -19,7 +19,14 @@ from tests.render.reference_mime import build_message
 
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.message import PersonalizedMessage
-from b2bmail.personalize.tokens import SECRET_ENV, token_key, unsubscribe_token
+from b2bmail.personalize.tokens import (
+    SECRET_ENV,
+    MissingSecretError,
+    TokenKey,
+    token_key,
+    token_matches,
+    unsubscribe_token,
+)
 from b2bmail.personalize.write import mbox_entry
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import MergeField, MergeTemplate
@@ -164,7 +171,7 @@ def test_every_recipient_gets_a_parsable_message(campaign: Path, tmp_path: Path)
 
 def test_merge_values_escaping_and_injection(campaign: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={SECRET_ENV: "k"})
     anne = parse((out / "mines/000002-anne@acme.example.eml").read_bytes())
     text, html = texts(anne)
     assert anne["Subject"] == "Anne, nouveautés pour Acmé <SA>"
@@ -189,7 +196,9 @@ def test_merge_values_escaping_and_injection(campaign: Path, tmp_path: Path) -> 
 
 def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
     mbox_path = tmp_path / "all.mbox"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", mbox=mbox_path, environ={})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", mbox=mbox_path, environ={SECRET_ENV: "k"}
+    )
     box = mailbox.mbox(mbox_path)
     assert len(box) == report.messages == 4
     for key in box.iterkeys():
@@ -263,13 +272,38 @@ def test_unsubscribe_tokens_match_the_documented_algorithm(campaign: Path, tmp_p
         assert base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=") == token
 
 
-def test_token_fallback_is_deterministic_and_labelled() -> None:
-    key = token_key("Durand <news.durand.example>", {})
-    assert key.source == "fallback"
-    assert key == token_key("Durand <news.durand.example>", {})
-    assert token_key("x", {SECRET_ENV: "k"}).key == b"k"
-    assert unsubscribe_token(key.key, "a@b.example") != unsubscribe_token(key.key, "c@b.example")
+def test_token_key_comes_from_the_secret_only() -> None:
+    assert token_key({SECRET_ENV: "k"}) == TokenKey(b"k", "secret")
+    assert unsubscribe_token(b"k", "a@b.example") != unsubscribe_token(b"k", "c@b.example")
     assert len(unsubscribe_token(b"k", "a@b.example")) == 22
+
+
+@pytest.mark.parametrize("environ", [{}, {SECRET_ENV: ""}, {SECRET_ENV: "  "}], ids=repr)
+def test_no_secret_no_key(environ: dict[str, str]) -> None:
+    # The guessable fallback key (derived from the List-Id) is gone: anyone could compute it.
+    with pytest.raises(MissingSecretError, match=SECRET_ENV):
+        token_key(environ)
+
+
+def test_no_secret_stops_the_build_before_writing(campaign: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(MissingSecretError):
+        build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "token", "expected"),
+    [
+        ("anne@acme.example", KNOWN_TOKENS["anne@acme.example"], True),
+        ("bob@acme.example", KNOWN_TOKENS["anne@acme.example"], False),
+        ("anne@acme.example", KNOWN_TOKENS["anne@acme.example"][:-1] + "A", False),
+        ("anne@acme.example", "é" * 22, False),
+    ],
+    ids=["own", "other-address", "one-char-off", "non-ascii"],
+)
+def test_token_matches(address: str, token: str, expected: bool) -> None:
+    assert token_matches(b"s3cret", address, token) is expected
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "heavy-equipment" / "campaign.yaml"
@@ -322,7 +356,9 @@ def test_an_unsubscribe_url_too_long_for_a_header_line_skips_only_its_row(
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={SECRET_ENV: "k"}
+    )
     assert [p.name for p in out.rglob("*.eml")] == ["000002-anne@acme.example.eml"]
     assert [(i.row, i.bucket, i.kind) for i in report.issues] == [(3, "skipped", "too-long")]
     assert "RFC 5322" in report.issues[0].detail and "unsubscribe.url" in report.issues[0].detail
@@ -361,7 +397,7 @@ def test_bidi_and_invisible_characters_are_cleaned_and_reported(
 ) -> None:
     (tmp_path / "list.csv").write_text(BIDI_LIST, encoding="utf-8")
     out = tmp_path / "out"
-    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={SECRET_ENV: "k"})
     anne = parse((out / "mines/000002-anne@acme.example.eml").read_bytes())
     text, html = texts(anne)
     assert anne["To"].addresses[0].display_name == "Annegnp.exe"

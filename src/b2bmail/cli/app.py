@@ -72,6 +72,14 @@ COMMANDS = {
         "b2bmail.cli.preview",
         "Serve a live preview of every segment on 127.0.0.1, rebuilt when a file changes.",
     ),
+    "unsubscribe-export": LazyCommand(
+        "b2bmail.cli.unsubscribe",
+        "Export the unsubscribe store as a suppression CSV for `--suppress`.",
+    ),
+    "unsubscribe-server": LazyCommand(
+        "b2bmail.cli.unsubscribe",
+        "Serve the unsubscribe endpoint on 127.0.0.1, for a loopback test.",
+    ),
 }
 
 

@@ -16,7 +16,6 @@ from b2bmail.config import parse_date
 from b2bmail.lint.formats import escape_control
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.report import report_json, report_text
-from b2bmail.personalize.tokens import SECRET_ENV
 from b2bmail.starter import scaffold_campaign
 
 PROBLEMS_SHOWN = 20
@@ -99,12 +98,6 @@ def run_per_recipient(
         date=date,
         segment_ids=segment_ids or None,
     )
-    if report.token_source != "secret":
-        click.echo(
-            f"b2bmail: warning: ${SECRET_ENV} is not set; unsubscribe tokens use a guessable"
-            " fallback key (fine for previews, not for sending)",
-            err=True,
-        )
     if output_format == "json":
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:

@@ -47,6 +47,21 @@ def out_option(
     return decorator
 
 
+def port_option(default: int) -> Callable[[F], F]:
+    """`--port N` for a server on 127.0.0.1 (0 picks a free port)."""
+
+    def decorator(func: F) -> F:
+        return click.option(
+            "--port",
+            type=click.IntRange(0, 65535),
+            default=default,
+            show_default=True,
+            help="Port on 127.0.0.1 (0 picks a free one).",
+        )(func)
+
+    return decorator
+
+
 MAX_TIMEOUT = 60.0
 CONTROL_ZONE_ENV = "B2BMAIL_CONTROL_ZONE"
 

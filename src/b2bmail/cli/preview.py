@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import port_option
 from b2bmail.preview.model import view_campaign
 from b2bmail.preview.run import PreviewResult, preview_campaign
 from b2bmail.preview.screenshots import parse_widths
@@ -72,13 +73,7 @@ def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path
 
 @main.command()
 @click.argument("campaign", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8642,
-    show_default=True,
-    help="Port on 127.0.0.1 (0 picks a free one).",
-)
+@port_option(8642)
 def serve(campaign: Path, port: int) -> None:
     """Serve a live preview of every segment on 127.0.0.1, rebuilt when a file changes.
 

@@ -91,6 +91,42 @@ def _selectors(
     metavar="S",
     help="A DKIM selector you sign with: S._domainkey.DOMAIN is checked (repeatable).",
 )
+@click.option(
+    "--dkim-key",
+    "key_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="The private key you sign with, for the --dkim-selector in the same position: the"
+    " published key must be its public half (repeatable).",
+)
+@click.option(
+    "--return-path",
+    "return_path",
+    callback=lambda ctx, param, value: None if value is None else _domain(ctx, param, value),
+    metavar="DOMAIN",
+    help="The Return-Path (MAIL FROM) domain, when it is not DOMAIN: SPF is checked there"
+    " and its DMARC alignment with DOMAIN (aspf=r or s).",
+)
+@click.option(
+    "--link-domain",
+    "link_domains",
+    multiple=True,
+    callback=lambda ctx, param, values: tuple(_domain(ctx, param, v) for v in values),
+    metavar="DOMAIN",
+    help="A domain your links point to: looked up in the domain blocklists (repeatable).",
+)
+@click.option(
+    "--blocklists",
+    "blocklists_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use the blocklists in this YAML file instead of the built-in ones.",
+)
+@click.option(
+    "--no-blocklists",
+    is_flag=True,
+    help="Do not look the IPs and domains up in DNS blocklists.",
+)
 @resolver_options
 @format_option("text", "json")
 @out_option()
@@ -98,12 +134,19 @@ def check_sender(
     domain: str,
     ips: tuple[str, ...],
     selectors: tuple[str, ...],
+    key_files: tuple[str, ...],
+    return_path: str | None,
+    link_domains: tuple[str, ...],
+    blocklists_file: str | None,
+    no_blocklists: bool,
     resolver_settings: ResolverSettings,
     output_format: str,
     out_path: str | None,
 ) -> None:
     """Check a sending domain's SPF, DKIM, DMARC, MTA-STS, TLS-RPT and reverse DNS.
 
+    Also looks the sending IPs up in DNS blocklists (Spamhaus ZEN, SpamCop, Barracuda) and
+    the domain and --link-domain domains in domain blocklists (Spamhaus DBL, SURBL, URIBL).
     Ends with the Gmail / Yahoo / Microsoft bulk-sender checklist. Exit 0 when no
     item fails or stays unknown (a DNS timeout), 1 otherwise, 2 on bad input.
 
@@ -111,15 +154,36 @@ def check_sender(
     Example:
         b2bmail check-sender example.com
         b2bmail check-sender example.com --ip 192.0.2.25 --dkim-selector s1
+        b2bmail check-sender example.com --dkim-selector s1 --dkim-key s1.private.pem
         b2bmail check-sender example.com --ip 2001:db8::25 --format json --out sender.json
+        b2bmail check-sender example.com --ip 192.0.2.25 --link-domain links.example.net
+        b2bmail check-sender example.com --return-path bounces.example.com --ip 192.0.2.25
     """
     # The checks (dnspython, asyncio) load when the command runs, not when Click builds it:
     # `b2bmail check-sender --help` stays fast.
+    from b2bmail.deliverability.records.dkim import signing_public_key
+    from b2bmail.deliverability.sender.blocklists import load_blocklists
     from b2bmail.deliverability.sender.check import run_check_sender
     from b2bmail.deliverability.sender.report import format_text, report_to_dict
     from b2bmail.output import write_atomic
 
-    report = run_check_sender(resolver_settings, domain, ips, selectors)
+    if no_blocklists and (blocklists_file or link_domains):
+        raise click.UsageError("--no-blocklists cannot be used with --blocklists or --link-domain")
+    if len(key_files) > len(selectors):
+        raise click.UsageError("each --dkim-key needs its --dkim-selector (give them in pairs)")
+    # Read before any DNS query: a wrong key file is bad input (exit 2), not a finding.
+    dkim_keys = {s: (f, signing_public_key(f)) for s, f in zip(selectors, key_files, strict=False)}
+    lists = () if no_blocklists else load_blocklists(blocklists_file)
+    report = run_check_sender(
+        resolver_settings,
+        domain,
+        ips,
+        selectors,
+        blocklists=lists,
+        link_domains=link_domains,
+        dkim_keys=dkim_keys,
+        return_path=return_path,
+    )
     if output_format == "json":
         text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
     else:

@@ -247,6 +247,8 @@ def build_per_recipient(
 ) -> PersonalizeReport:
     """Compile the campaign once per segment, then write one message per routed recipient
     (DIR/<segment>/*.eml plus DIR/personalize.json, and/or an mbox), atomically."""
+    # No secret, no tokens: stop before compiling anything (tokens.token_key says how to set it).
+    key = token_key(environ)
     # Segments not selected are counted, not built; each selected one at every journey stage.
     build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
     campaign = build.campaign
@@ -259,7 +261,7 @@ def build_per_recipient(
         [c for seg in build.segments for c in seg.stage_variants],
         campaign_name=campaign.name,
         date=campaign.date,
-        key=token_key(campaign.list_id, environ),
+        key=key,
     )
     routed = routed_rows(table, assign, companies=companies, suppress=suppress)
     messages = personalizer.messages(routed)

@@ -2,7 +2,7 @@
 
 The sample build (campaign.py) and every recipient's message take their Message-ID from
 `message_id` here, so a sample shows what a real message carries. Imports only the standard
-library.
+library (and b2bmail.errors).
 """
 
 from __future__ import annotations
@@ -14,26 +14,38 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from b2bmail.errors import B2bmailError
+
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
-_FALLBACK_LABEL = b"b2bmail unsubscribe token, no secret set\x1f"
+
+
+class MissingSecretError(B2bmailError):
+    """$B2BMAIL_UNSUBSCRIBE_SECRET is unset or blank: no token can be made or checked."""
 
 
 @dataclass(frozen=True)
 class TokenKey:
-    """The HMAC key for unsubscribe tokens and where it came from (`secret` or `fallback`)."""
+    """The HMAC key for unsubscribe tokens and where it came from (always `secret`)."""
 
     key: bytes
-    source: str
+    source: str = "secret"
 
 
-def token_key(list_id: str, environ: Mapping[str, str] | None = None) -> TokenKey:
-    """The key from $B2BMAIL_UNSUBSCRIBE_SECRET; without it, a deterministic key derived from
-    the campaign's List-Id — stable across builds but guessable, so for tests and previews only."""
+def token_key(environ: Mapping[str, str] | None = None) -> TokenKey:
+    """The key from $B2BMAIL_UNSUBSCRIBE_SECRET; raises MissingSecretError without it.
+
+    There is no fallback: a key anyone can derive (the old one came from the List-Id) lets
+    anyone unsubscribe anyone, so builds that make real tokens and the endpoint that checks
+    them both stop instead."""
     env = os.environ if environ is None else environ
     secret = env.get(SECRET_ENV, "")
-    if secret:
-        return TokenKey(secret.encode("utf-8"), "secret")
-    return TokenKey(hashlib.sha256(_FALLBACK_LABEL + list_id.encode("utf-8")).digest(), "fallback")
+    if not secret.strip():
+        raise MissingSecretError(
+            f"${SECRET_ENV} is not set",
+            hint=f"set it to a long random secret, e.g. export {SECRET_ENV}=$(openssl rand -hex 32),"
+            " the same value your unsubscribe endpoint uses",
+        )
+    return TokenKey(secret.encode("utf-8"))
 
 
 def unsubscribe_token(key: bytes, address_key: str) -> str:
@@ -42,6 +54,13 @@ def unsubscribe_token(key: bytes, address_key: str) -> str:
     The unsubscribe endpoint recomputes it from the address in the request to check it."""
     digest = hmac.new(key, address_key.encode("utf-8"), hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def token_matches(key: bytes, address_key: str, token: str) -> bool:
+    """Whether `token` is this address's unsubscribe token, compared in constant time so the
+    time taken does not tell a forger how many leading characters were right."""
+    expected = unsubscribe_token(key, address_key).encode("ascii")
+    return hmac.compare_digest(expected, token.encode("utf-8", "surrogateescape"))
 
 
 def message_id(campaign: str, segment_id: str, address_key: str, domain: str, date: str) -> str:

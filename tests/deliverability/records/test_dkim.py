@@ -1,12 +1,19 @@
 import asyncio
 import base64
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from tests.deliverability.fakes import StaticResolver
 
-from b2bmail.deliverability.records.dkim import find_dkim_key, parse_dkim_key
+from b2bmail.deliverability.records.dkim import (
+    find_dkim_key,
+    parse_dkim_key,
+    published_public_key,
+    signing_public_key,
+)
+from b2bmail.errors import InputError
 
 
 def rsa_public(bits: int, *, pkcs1: bool = False) -> str:
@@ -112,3 +119,41 @@ def test_record_without_p_is_found_and_invalid() -> None:
     key = asyncio.run(find_dkim_key(resolver, "example.com", "s1"))
     assert (key.status, key.valid) == ("found", False)
     assert key.record is not None and [f.code for f in key.record.findings] == ["dkim-no-key"]
+
+
+# RFC 8463 Appendix A.2: the example Ed25519 signing key (its 32-byte seed) and the public
+# key published for it at brisbane._domainkey.football.example.com.
+RFC8463_SEED = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="
+RFC8463_RECORD = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+
+
+def _pem(seed: str) -> bytes:
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed))
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def test_rfc8463_signing_key_matches_its_published_key(tmp_path: Path) -> None:
+    path = tmp_path / "brisbane.pem"
+    path.write_bytes(_pem(RFC8463_SEED))
+    published = published_public_key(parse_dkim_key(RFC8463_RECORD))
+    assert published is not None
+    assert signing_public_key(path) == published
+    other = tmp_path / "other.pem"
+    other.write_bytes(_pem(base64.b64encode(bytes(32)).decode()))
+    assert signing_public_key(other) != published
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not a key\n", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", b"\x00\x01"],
+    ids=["text", "pem-garbage", "binary"],
+)
+def test_a_file_that_is_not_a_private_key_is_bad_input(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "key.pem"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="not an unencrypted RSA or Ed25519 private key"):
+        signing_public_key(path)

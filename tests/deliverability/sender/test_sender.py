@@ -334,3 +334,71 @@ def test_text_report_escapes_control_characters_from_dns() -> None:
     assert "\x1b" not in text
     assert "\nSPF: v=spf1 \\x1b[2J\\n  [   PASS] all good -all\n" in text
     assert all("[   PASS] all good" not in line[:20] for line in text.splitlines())
+
+
+def return_path_table(aspf: str = "r") -> dict:
+    table = good_table()
+    table[("_dmarc.example.com", "TXT")] = [f"v=DMARC1; p=reject; aspf={aspf}"]
+    table[("bounces.example.com", "TXT")] = ["v=spf1 ip4:192.0.2.25 -all"]
+    table[("esp.example.net", "TXT")] = ["v=spf1 ip4:192.0.2.25 -all"]
+    return table
+
+
+def run_return_path(table: dict, return_path: str) -> SenderReport:
+    resolver = StaticResolver(table)
+    return asyncio.run(
+        check_sender(resolver, "example.com", ("192.0.2.25",), (), return_path=return_path)
+    )
+
+
+@pytest.mark.parametrize(
+    ("aspf", "return_path", "status", "reason"),
+    [
+        (
+            "r",
+            "bounces.example.com",
+            "pass",
+            "SPF, with the Return-Path @bounces.example.com (relaxed, aspf=r)",
+        ),
+        (
+            "s",
+            "bounces.example.com",
+            "fail",
+            "Return-Path @bounces.example.com is not aligned with From @example.com: they must"
+            " be the same domain (aspf=s), RFC 7489 §3.1.2",
+        ),
+        (
+            "r",
+            "esp.example.net",
+            "fail",
+            "Return-Path @esp.example.net is not aligned with From @example.com: they must"
+            " share the organisational domain (aspf=r), RFC 7489 §3.1.2",
+        ),
+    ],
+    ids=["relaxed-subdomain", "strict-subdomain", "relaxed-other-org"],
+)
+def test_return_path_alignment(aspf: str, return_path: str, status: str, reason: str) -> None:
+    report = run_return_path(return_path_table(aspf), return_path)
+    alignment = next(i for i in report.checklist if i.key == "alignment")
+    assert (alignment.status, alignment.reason) == (status, reason)
+    # SPF is what receivers evaluate: the MAIL FROM domain's record, not the From domain's.
+    assert report.spf.record is not None
+    assert report.spf.record.text == "v=spf1 ip4:192.0.2.25 -all"
+    assert report_to_dict(report)["return_path"] == return_path
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "from_domain", "mode", "aligned"),
+    [
+        ("example.com", "example.com", "s", True),
+        ("bounce.example.com", "example.com", "s", False),
+        ("bounce.example.com", "news.example.com", "r", True),
+        ("bounce.example.co.uk", "news.example.co.uk", "r", True),  # PSL: co.uk is a suffix
+        ("example.co.uk", "other.co.uk", "r", False),
+        ("example.com", "example.net", "r", False),
+    ],
+)
+def test_spf_aligned(mail_from: str, from_domain: str, mode: str, aligned: bool) -> None:
+    from b2bmail.deliverability.records.dmarc import spf_aligned
+
+    assert spf_aligned(mail_from, from_domain, mode) is aligned

@@ -22,11 +22,18 @@ from b2bmail.cli import main
 
 
 @cache
+def dkim_private_key() -> rsa.RSAPrivateKey:
+    """A real 2048-bit RSA key, generated once per run; its public half is in the zone."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@cache
 def dkim_public_key() -> str:
-    """Base64 SubjectPublicKeyInfo of a real 2048-bit RSA key, generated once per run."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    der = private.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    """Base64 SubjectPublicKeyInfo of dkim_private_key()."""
+    der = (
+        dkim_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return base64.b64encode(der).decode()
 
@@ -71,7 +78,9 @@ _dmarc.ten TXT "v=DMARC1; p=REJECT"
 
 
 def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, ["check-sender", *args])
+    # These zones hold no blocklists (tests/deliverability/sender/test_blocklists.py has them):
+    # without --no-blocklists every IP and domain would be asked of NSD and come out unknown.
+    return CliRunner().invoke(main, ["check-sender", *args, "--no-blocklists"])
 
 
 @pytest.mark.parametrize(
@@ -367,3 +376,58 @@ def test_unusable_resolver_exits_2_with_one_line(
         f" rewrites answers (SOA {CONTROL_ZONE}: {seen}) — "
     )
     assert result.stderr.count("\n") == 1
+
+
+def write_key(path: Path, key: rsa.RSAPrivateKey) -> str:
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,  # `openssl genrsa` writes this
+        serialization.NoEncryption(),
+    )
+    path.write_bytes(pem)
+    return str(path)
+
+
+@pytest.mark.nsd
+def test_dkim_key_matches_or_not(nsd_server: StartNsd, tmp_path: Path) -> None:
+    server = nsd_server(zones())
+    common = ["--dkim-selector", "s2048", "--nameserver", server.nameserver, "--no-cache"]
+    good = write_key(tmp_path / "good.pem", dkim_private_key())
+    result = invoke("sender.test", *common, "--dkim-key", good, "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["dkim_key_matches"] == [
+        {
+            "selector": "s2048",
+            "key_file": good,
+            "status": "pass",
+            "reason": f"s2048._domainkey.sender.test matches {good}",
+        }
+    ]
+    assert checklist(result)["dkim"] == "pass"
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    bad = write_key(tmp_path / "other.pem", other)
+    result = invoke("sender.test", *common, "--dkim-key", bad, "--format", "json")
+    assert result.exit_code == 1
+    item = next(i for i in json.loads(result.stdout)["checklist"] if i["key"] == "dkim")
+    assert (item["status"], item["reason"]) == (
+        "fail",
+        f"s2048: the key at s2048._domainkey.sender.test is not the public half of {bad}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dkim-key", "KEY"], "each --dkim-key needs its --dkim-selector"),
+        (["--dkim-selector", "s1", "--dkim-key", "TEXT"], "not an unencrypted RSA or Ed25519"),
+    ],
+    ids=["key-without-selector", "not-a-key"],
+)
+def test_dkim_key_bad_input_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    text = tmp_path / "text.pem"
+    text.write_text("hello\n")
+    key = write_key(tmp_path / "key.pem", dkim_private_key())
+    args = [{"KEY": key, "TEXT": str(text)}.get(a, a) for a in args]
+    result = invoke("sender.test", *args, "--nameserver", "127.0.0.1:9", "--no-cache")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert message in result.stderr  # usage errors in Click's form, input errors one line

@@ -6,9 +6,12 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
+from b2bmail.errors import InputError
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller RSA keys
 ADVISED_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
@@ -61,7 +64,8 @@ def parse_tag_list(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return tags, problems
 
 
-def _load_key(key_type: str, der: bytes) -> tuple[str, int] | None:
+def _public_key(key_type: str, der: bytes) -> Any:
+    """The key object for a p= value (RSA or Ed25519), or None when it is not one."""
     # cryptography is imported here, the one place that reads a key: importing it with the
     # module cost every `check-sender --help` (which only needs SELECTOR) about 0.1 s.
     from cryptography.hazmat.primitives import serialization
@@ -69,8 +73,7 @@ def _load_key(key_type: str, der: bytes) -> tuple[str, int] | None:
 
     if key_type == "ed25519" and len(der) == 32:
         # RFC 8463 §4.2: the p= value is the raw 32-byte Ed25519 public key
-        ed25519.Ed25519PublicKey.from_public_bytes(der)
-        return "ed25519", 256
+        return ed25519.Ed25519PublicKey.from_public_bytes(der)
     try:
         key = serialization.load_der_public_key(der)
     except ValueError:
@@ -84,11 +87,72 @@ def _load_key(key_type: str, der: bytes) -> tuple[str, int] | None:
             key = serialization.load_pem_public_key(pem)
         except ValueError:
             return None
+    return key if isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey) else None
+
+
+def _load_key(key_type: str, der: bytes) -> tuple[str, int] | None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = _public_key(key_type, der)
+    if key is None:
+        return None
     if isinstance(key, rsa.RSAPublicKey):
         return "rsa", key.key_size
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "ed25519", 256
-    return None
+    return "ed25519", 256
+
+
+def _spki(key: Any) -> bytes:
+    """One spelling of a public key (SubjectPublicKeyInfo DER), to compare keys."""
+    from cryptography.hazmat.primitives import serialization
+
+    return bytes(
+        key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+def published_public_key(record: DkimKeyRecord) -> bytes | None:
+    """The record's public key as SubjectPublicKeyInfo DER, or None when it has none."""
+    p = record.tag("p")
+    if not p or record.key_type is None:
+        return None
+    try:
+        key = _public_key(record.key_type, base64.b64decode(_FWS.sub("", p), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    return None if key is None else _spki(key)
+
+
+def signing_public_key(path: str | Path) -> bytes:
+    """The public half of a DKIM private key file (PEM or DER, unencrypted, RSA or Ed25519),
+    as SubjectPublicKeyInfo DER; InputError when the file is not such a key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    source = Path(path)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the DKIM key: {exc.strerror}", path=source, hint="check the path"
+        ) from None
+    loader = (
+        serialization.load_pem_private_key
+        if data.lstrip().startswith(b"-----")
+        else serialization.load_der_private_key
+    )
+    try:
+        key = loader(data, password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+        raise InputError(
+            "not an unencrypted RSA or Ed25519 private key (PEM or DER)",
+            path=source,
+            hint="give the private key you sign with, e.g. from `openssl genrsa 2048`",
+        )
+    return _spki(key.public_key())
 
 
 def parse_dkim_key(text: str) -> DkimKeyRecord:

@@ -10,17 +10,18 @@ failure shows as `unknown`, never as a pass or a fail.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
-from b2bmail.deliverability.records.dkim import DkimKey, find_dkim_key
+from b2bmail.deliverability.records.dkim import DkimKey, find_dkim_key, published_public_key
 from b2bmail.deliverability.records.dmarc import (
     DmarcDiscovery,
     ReportAuthorization,
     check_report_authorization,
     find_dmarc,
+    spf_aligned,
 )
 from b2bmail.deliverability.records.policies import PolicyDiscovery, find_mta_sts, find_tls_rpt
 from b2bmail.deliverability.records.spf import (
@@ -33,6 +34,12 @@ from b2bmail.deliverability.records.spf import (
     parse_client_ip,
     parse_spf,
     select_spf_records,
+)
+from b2bmail.deliverability.sender.blocklists import (
+    LISTED,
+    Blocklist,
+    BlocklistResult,
+    check_blocklists,
 )
 
 PASS, FAIL, UNKNOWN, SKIPPED = "pass", "fail", "unknown", "skipped"
@@ -62,6 +69,16 @@ class PtrCheck:
 
 
 @dataclass(frozen=True)
+class DkimKeyMatch:
+    """Whether the key published for a selector is the public half of the signing key."""
+
+    selector: str
+    key_file: str
+    status: str  # PASS | FAIL | UNKNOWN
+    reason: str
+
+
+@dataclass(frozen=True)
 class ChecklistItem:
     key: str
     title: str
@@ -82,6 +99,9 @@ class SenderReport:
     ptr: tuple[PtrCheck, ...]
     checklist: tuple[ChecklistItem, ...]
     report_authorizations: tuple[ReportAuthorization, ...] = ()  # DMARC rua/ruf, RFC 7489 §7.1
+    blocklists: tuple[BlocklistResult, ...] = ()
+    dkim_matches: tuple[DkimKeyMatch, ...] = ()
+    return_path: str = ""  # the RFC5321.MailFrom domain SPF was checked at ("" = the domain)
 
     @property
     def ok(self) -> bool:
@@ -134,6 +154,21 @@ async def check_ptr(lookup: Lookup, ip: str) -> PtrCheck:
     )
 
 
+def match_dkim_key(key: DkimKey, key_file: str, signing_key: bytes) -> DkimKeyMatch:
+    """Compare the published key with the signing key's public half (both SPKI DER): a
+    verifier checks signatures with the published key only (RFC 6376 §6.1.2), so a mismatch
+    fails every signature."""
+    if key.status == UNKNOWN:
+        return DkimKeyMatch(key.selector, key_file, UNKNOWN, key.problem)
+    published = published_public_key(key.record) if key.record else None
+    if published is None:
+        return DkimKeyMatch(key.selector, key_file, FAIL, f"no usable key published at {key.name}")
+    if published != signing_key:
+        reason = f"the key at {key.name} is not the public half of {key_file}"
+        return DkimKeyMatch(key.selector, key_file, FAIL, reason)
+    return DkimKeyMatch(key.selector, key_file, PASS, f"{key.name} matches {key_file}")
+
+
 def _same(record: str, address: object) -> bool:
     try:
         return parse_client_ip(record) == address
@@ -146,23 +181,54 @@ async def check_sender(
     domain: str,
     ips: Iterable[str] = (),
     dkim_selectors: Iterable[str] = (),
+    *,
+    blocklists: Iterable[Blocklist] = (),
+    link_domains: Iterable[str] = (),
+    dkim_keys: Mapping[str, tuple[str, bytes]] | None = None,
+    return_path: str | None = None,
 ) -> SenderReport:
-    """Check `domain`'s sender authentication; raises ValueError on a malformed IP."""
+    """Check `domain`'s sender authentication; raises ValueError on a malformed IP.
+
+    With `return_path` (the RFC5321.MailFrom domain, when it is not `domain`), SPF is
+    checked there — receivers evaluate SPF for the MAIL FROM, RFC 7208 §2.4 — and the
+    alignment item says whether it aligns with `domain` for DMARC (RFC 7489 §3.1.2).
+
+    `dkim_keys` maps a selector to (key file, its public key as SubjectPublicKeyInfo DER,
+    records.dkim.signing_public_key): the published key must be that key.
+
+    With `blocklists`, the IPs are looked up in the IP lists, and the domain and the
+    `link_domains` in the domain lists (the checklist then has a `blocklists` item)."""
     domain = normalize_name(domain)
+    mail_from = normalize_name(return_path) if return_path else domain
     ips = tuple(dict.fromkeys(ips))  # each IP once, in the order given
     for ip in ips:
         parse_client_ip(ip)
     selectors = tuple(dict.fromkeys(s.lower() for s in dkim_selectors))
+    lists = tuple(blocklists)
+    domains = (domain, *(normalize_name(d) for d in link_domains))
+    # Started first, awaited last: the blocklist lookups run alongside the others.
+    listing = asyncio.ensure_future(check_blocklists(ips, domains, lookup, lists))
     spf, dmarc, mta_sts, tls_rpt, dkim, ptr = await asyncio.gather(
-        check_spf(lookup, domain, ips),
+        check_spf(lookup, mail_from, ips),
         find_dmarc(lookup, domain),
         find_mta_sts(lookup, domain),
         find_tls_rpt(lookup, domain),
         asyncio.gather(*(find_dkim_key(lookup, domain, s) for s in selectors)),
         asyncio.gather(*(check_ptr(lookup, ip) for ip in ips)),
     )
+    listed = await listing
     authorizations = await check_report_authorization(lookup, dmarc)
-    checklist = build_checklist(domain, spf, tuple(dkim), dmarc, tuple(ptr))
+    keys = {k.selector: k for k in dkim}
+    matches = tuple(
+        match_dkim_key(keys[s.lower()], path, public)
+        for s, (path, public) in (dkim_keys or {}).items()
+        if s.lower() in keys
+    )
+    checklist = build_checklist(
+        domain, spf, tuple(dkim), dmarc, tuple(ptr), matches, return_path=mail_from
+    )
+    if lists:
+        checklist = (*checklist, _blocklist_item(listed))
     return SenderReport(
         domain,
         ips,
@@ -174,6 +240,9 @@ async def check_sender(
         tuple(ptr),
         checklist,
         authorizations,
+        listed,
+        matches,
+        "" if mail_from == domain else mail_from,
     )
 
 
@@ -210,7 +279,7 @@ def _spf_item(spf: SpfCheck) -> ChecklistItem:
     return ChecklistItem("spf", title, PASS, f"pass for {len(spf.results)} IP(s); {total}")
 
 
-def _dkim_item(keys: tuple[DkimKey, ...]) -> ChecklistItem:
+def _dkim_item(keys: tuple[DkimKey, ...], matches: tuple[DkimKeyMatch, ...]) -> ChecklistItem:
     title = "DKIM key published for each selector (RSA ≥ 1024 bits; 2048 advised)"
     if not keys:
         return ChecklistItem(
@@ -222,9 +291,13 @@ def _dkim_item(keys: tuple[DkimKey, ...]) -> ChecklistItem:
     if bad:
         reasons = [f"{k.selector}: {_dkim_problem(k)}" for k in bad]
         return ChecklistItem("dkim", title, FAIL, "; ".join(reasons))
+    wrong = [f"{m.selector}: {m.reason}" for m in matches if m.status != PASS]
+    if wrong:
+        return ChecklistItem("dkim", title, FAIL, "; ".join(wrong))
     sizes = [
         f"{k.selector}: {k.record.key_type} {k.record.key_bits} bits" for k in keys if k.record
     ]
+    sizes += [f"{m.selector}: matches {m.key_file}" for m in matches]
     return ChecklistItem("dkim", title, PASS, "; ".join(sizes))
 
 
@@ -248,14 +321,34 @@ def _dmarc_item(dmarc: DmarcDiscovery) -> ChecklistItem:
 
 
 def _alignment_item(
-    domain: str, spf: ChecklistItem, dkim: ChecklistItem, dmarc: DmarcDiscovery
+    domain: str,
+    spf: ChecklistItem,
+    dkim: ChecklistItem,
+    dmarc: DmarcDiscovery,
+    return_path: str,
 ) -> ChecklistItem:
     title = f"DMARC alignment possible for From: @{domain} (SPF or DKIM)"
     record = dmarc.record
     aspf = record.aspf if record else "r"
     adkim = record.adkim if record else "r"
     ways = []
-    if spf.status == PASS:
+    misaligned = ""
+    if return_path != domain:
+        aligned = spf_aligned(return_path, domain, aspf)
+        if not aligned:
+            how = (
+                "must be the same domain (aspf=s)"
+                if aspf == "s"
+                else "must share the organisational domain (aspf=r)"
+            )
+            misaligned = (
+                f"Return-Path @{return_path} is not aligned with From @{domain}: they {how},"
+                " RFC 7489 §3.1.2"
+            )
+        elif spf.status == PASS:
+            mode = "strict, aspf=s" if aspf == "s" else "relaxed, aspf=r"
+            ways.append(f"SPF, with the Return-Path @{return_path} ({mode})")
+    elif spf.status == PASS:
         ways.append(
             f"SPF, when the Return-Path is @{domain}"
             + (" or a subdomain (aspf=r)" if aspf == "r" else " exactly (aspf=s)")
@@ -263,7 +356,11 @@ def _alignment_item(
     if dkim.status == PASS:
         ways.append(f"DKIM, signing with d={domain} (adkim={adkim})")
     if ways:
-        return ChecklistItem("alignment", title, PASS, "; ".join(ways))
+        note = f" (not SPF: {misaligned})" if misaligned else ""
+        return ChecklistItem("alignment", title, PASS, "; ".join(ways) + note)
+    if misaligned:
+        status = UNKNOWN if dkim.status == UNKNOWN else FAIL
+        return ChecklistItem("alignment", title, status, misaligned)
     if UNKNOWN in (spf.status, dkim.status):
         return ChecklistItem("alignment", title, UNKNOWN, "SPF or DKIM could not be confirmed")
     dkim_note = (
@@ -284,15 +381,28 @@ def _ptr_item(ptr: tuple[PtrCheck, ...]) -> ChecklistItem:
     return ChecklistItem("ptr", title, PASS, "; ".join(p.reason for p in ptr), who)
 
 
+def _blocklist_item(results: tuple[BlocklistResult, ...]) -> ChecklistItem:
+    title = "Sending IPs and domains on no DNS blocklist"
+    for status, label in ((LISTED, FAIL), (UNKNOWN, UNKNOWN)):
+        bad = [f"{r.subject} on {r.list_name}: {r.reason}" for r in results if r.status == status]
+        if bad:
+            return ChecklistItem("blocklists", title, label, "; ".join(bad))
+    asked = sorted({r.list_name for r in results if r.status != "skipped"})
+    return ChecklistItem("blocklists", title, PASS, "not listed on " + ", ".join(asked))
+
+
 def build_checklist(
     domain: str,
     spf: SpfCheck,
     dkim: tuple[DkimKey, ...],
     dmarc: DmarcDiscovery,
     ptr: tuple[PtrCheck, ...],
+    dkim_matches: tuple[DkimKeyMatch, ...] = (),
+    *,
+    return_path: str | None = None,
 ) -> tuple[ChecklistItem, ...]:
     """The bulk-sender requirements (Gmail and Yahoo 2024, Microsoft 2025), one item each."""
-    spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim)
+    spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim, dkim_matches)
     unsubscribe = ChecklistItem(
         "unsubscribe",
         "One-click unsubscribe (List-Unsubscribe + List-Unsubscribe-Post, RFC 8058)",
@@ -303,7 +413,7 @@ def build_checklist(
         spf_item,
         dkim_item,
         _dmarc_item(dmarc),
-        _alignment_item(domain, spf_item, dkim_item, dmarc),
+        _alignment_item(domain, spf_item, dkim_item, dmarc, return_path or domain),
         _ptr_item(ptr),
         unsubscribe,
     )
@@ -314,10 +424,26 @@ def run_check_sender(
     domain: str,
     ips: Iterable[str] = (),
     dkim_selectors: Iterable[str] = (),
+    *,
+    blocklists: Iterable[Blocklist] = (),
+    link_domains: Iterable[str] = (),
+    dkim_keys: Mapping[str, tuple[str, bytes]] | None = None,
+    return_path: str | None = None,
 ) -> SenderReport:
     """Open a resolver with `settings`, run `check_sender`, and close the resolver."""
     resolver = settings.open()
     try:
-        return asyncio.run(check_sender(resolver, domain, ips, dkim_selectors))
+        return asyncio.run(
+            check_sender(
+                resolver,
+                domain,
+                ips,
+                dkim_selectors,
+                blocklists=blocklists,
+                link_domains=link_domains,
+                dkim_keys=dkim_keys,
+                return_path=return_path,
+            )
+        )
     finally:
         resolver.close()

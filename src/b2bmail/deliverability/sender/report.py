@@ -61,6 +61,7 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
     record = dmarc.record
     return {
         "domain": report.domain,
+        "return_path": report.return_path or report.domain,
         "ok": report.ok,
         "spf": {
             "status": spf.status,
@@ -76,6 +77,10 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
             "problem": spf.problem,
         },
         "dkim": [_dkim(key) for key in report.dkim],
+        "dkim_key_matches": [
+            {"selector": m.selector, "key_file": m.key_file, "status": m.status, "reason": m.reason}
+            for m in report.dkim_matches
+        ],
         "dmarc": {
             "status": dmarc.status,
             "record_domain": dmarc.record_domain,
@@ -109,6 +114,18 @@ def report_to_dict(report: SenderReport) -> dict[str, Any]:
                 "reason": p.reason,
             }
             for p in report.ptr
+        ],
+        "blocklists": [
+            {
+                "subject": r.subject,
+                "list": r.list_name,
+                "zone": r.zone,
+                "query": r.query,
+                "status": r.status,
+                "codes": list(r.codes),
+                "reason": r.reason,
+            }
+            for r in report.blocklists
         ],
         "checklist": [
             {
@@ -149,7 +166,8 @@ def format_text(report: SenderReport) -> str:
     """A report for people: each record, each IP, then the checklist."""
     lines = [f"Sender authentication for {report.domain}", ""]
     spf = report.spf
-    lines.append(f"SPF: {spf.record.text if spf.record else spf.status}")
+    where = f" (Return-Path @{report.return_path})" if report.return_path else ""
+    lines.append(f"SPF{where}: {spf.record.text if spf.record else spf.status}")
     if spf.problem:
         lines.append(f"    {spf.problem}")
     if spf.record:
@@ -180,6 +198,8 @@ def format_text(report: SenderReport) -> str:
             lines.append(f"    {key.problem}")
         if record:
             lines += _finding_lines(record.findings)
+        for match in (m for m in report.dkim_matches if m.selector == key.selector):
+            lines += _wrap(f"signing key: {match.status} — {match.reason}", "    ")
     if report.dkim:
         lines.append("")
     dmarc = report.dmarc
@@ -212,6 +232,12 @@ def format_text(report: SenderReport) -> str:
         lines.append("")
     for ptr in report.ptr:
         lines.append(f"Reverse DNS {ptr.ip}: {ptr.status} — {ptr.reason}")
+    if report.blocklists:
+        lines.append("")
+    for r in report.blocklists:
+        detail = f" — {r.reason}" if r.reason else ""
+        codes = f" ({', '.join(r.codes)})" if r.codes else ""
+        lines += _wrap(f"Blocklist {r.list_name} {r.subject}: {r.status}{codes}{detail}", "")
     lines += ["", "Bulk-sender checklist (Gmail, Yahoo 2024; Microsoft 2025):"]
     for item in report.checklist:
         lines.append(f"  [{MARKS[item.status]:>7}] {item.title}")

@@ -14,6 +14,7 @@ from b2bmail.deliverability.records.dmarc.discovery import (
     check_report_authorization,
     find_dmarc,
     organizational_domain,
+    spf_aligned,
 )
 from b2bmail.deliverability.records.dmarc.syntax import (
     KNOWN_TAGS,
@@ -38,4 +39,5 @@ __all__ = [
     "organizational_domain",
     "parse_dmarc",
     "parse_uri_list",
+    "spf_aligned",
 ]

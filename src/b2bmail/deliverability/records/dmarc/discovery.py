@@ -17,6 +17,7 @@ __all__ = [
     "check_report_authorization",
     "find_dmarc",
     "organizational_domain",
+    "spf_aligned",
 ]
 
 
@@ -33,6 +34,15 @@ def organizational_domain(domain: str) -> str:
     (`mail.example.co.uk` -> `example.co.uk`); a public suffix itself stays as it is."""
     name = normalize_name(domain)
     return _public_suffixes().privatesuffix(name) or name
+
+
+def spf_aligned(mail_from_domain: str, from_domain: str, mode: str) -> bool:
+    """RFC 7489 §3.1.2: in strict mode (aspf=s) the RFC5321.MailFrom domain must equal the
+    RFC5322.From domain; in relaxed mode (aspf=r) their Organizational Domains must be equal."""
+    a, b = normalize_name(mail_from_domain), normalize_name(from_domain)
+    if mode == "s":
+        return a == b
+    return organizational_domain(a) == organizational_domain(b)
 
 
 @dataclass(frozen=True)
