@@ -137,24 +137,16 @@ def naive(campaign_path: Path, csv_path: Path, sample: int, out: Path) -> tuple[
     )
     template = env.get_template(campaign.template.name)
     lang, direction = language_tag(campaign.locale)
+    # What the template is given (compile.compile_segment's names), the fixed part once.
+    shared = {"campaign": campaign, "company": campaign.company, "content": campaign.content}
+    shared |= {"segments": segments, "lang": lang, "dir": direction, "locale": campaign.locale}
     for i, (segment, fields) in enumerate(picked):
         recipient = {k: str(v) for k, v in fields.items()} | {"unsubscribe_token": f"t{i}"}
-        context: dict[str, Any] = {
-            "campaign": campaign,
-            "company": campaign.company,
-            "content": campaign.content,
-            "segment": segment,
-            "segments": segments,
-            "vars": segment.variables,
-            "stage": str(fields.get("stage") or "consideration"),
-            "recipient": recipient,
-            "lang": lang,
-            "dir": direction,
-            "locale": campaign.locale,
-            "order_by_benefit": lambda blocks, limit=None, s=segment: order_by_benefit(
-                blocks, s, limit
-            ),
-        }
+        context: dict[str, Any] = shared | {"segment": segment, "vars": segment.variables}
+        context |= {"stage": str(fields.get("stage") or "consideration"), "recipient": recipient}
+        context["order_by_benefit"] = lambda blocks, limit=None, s=segment: order_by_benefit(
+            blocks, s, limit
+        )
         subject = env.from_string(campaign.subject).render(context)
         url = env.from_string(campaign.unsubscribe.url).render(context)
         context.update(
