@@ -141,7 +141,8 @@ def naive(campaign_path: Path, csv_path: Path, sample: int, out: Path) -> tuple[
     shared = {"campaign": campaign, "company": campaign.company, "content": campaign.content}
     shared |= {"segments": segments, "lang": lang, "dir": direction, "locale": campaign.locale}
     for i, (segment, fields) in enumerate(picked):
-        recipient = {k: str(v) for k, v in fields.items()} | {"unsubscribe_token": f"t{i}"}
+        recipient = dict.fromkeys(campaign.sample_recipient, "")  # blank cells are absent
+        recipient |= {k: str(v) for k, v in fields.items()} | {"unsubscribe_token": f"t{i}"}
         context: dict[str, Any] = shared | {"segment": segment, "vars": segment.variables}
         context |= {"stage": str(fields.get("stage") or "consideration"), "recipient": recipient}
         context["order_by_benefit"] = lambda blocks, limit=None, s=segment: order_by_benefit(
