@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
 from b2bmail.render.mime import (
     MessageSkeleton,
+    _b_words,
     address_header,
     clean_value,
     mboxrd_quote,
@@ -393,3 +395,30 @@ def test_mbox_form_is_the_quoted_eml(lines: list[str], first: str, company: str)
     values = {**VALUES, "first_name": clean_value(first), "company": clean_value(company)}
     fast, slow = mbox_form(c, values, to_name=clean_value(first))
     assert fast == slow
+
+
+def b_words_by_character(text: str, first_room: int) -> list[str]:
+    """The plain version of mime._b_words: characters added one by one while they fit."""
+    words: list[str] = []
+    limit = ((min(first_room, 75) - 12) // 4) * 3
+    chunk = bytearray()
+    for char in text:
+        data = char.encode("utf-8")
+        if chunk and len(chunk) + len(data) > limit:
+            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+            chunk = bytearray()
+            limit = ((75 - 12) // 4) * 3
+        chunk += data
+    if chunk or not words:
+        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+    return words
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=200),
+    st.sampled_from([13, 14, 16, 17, 20, 60, 69, 74, 75, 90]),
+)
+def test_b_words_cut_on_bytes_as_by_character(text: str, first_room: int) -> None:
+    # Room for 0 (13, 14: a 4-byte character still takes the first word), 3, 6 ... bytes.
+    assert _b_words(text, first_room) == b_words_by_character(text, first_room)

@@ -185,7 +185,7 @@ class BodyPlan:
                 piece = qp_piece(item.encode(merge_value(item, values)))  # type: ignore[union-attr,arg-type]
                 if nl != CRLF:
                     piece = piece.replace(CRLF, nl)
-                out.append(mboxrd_quote(piece) if mboxrd else piece)
+                out.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
         return out
 
 
@@ -219,17 +219,26 @@ def _b_words(text: str, first_room: int) -> list[str]:
     words: list[str] = []
     # 12 = len("=?utf-8?b??="); 4 base64 characters carry 3 bytes.
     limit = ((min(first_room, ENCODED_WORD_MAX) - 12) // 4) * 3
-    chunk = bytearray()
-    for char in text:
-        data = char.encode("utf-8")
-        if chunk and len(chunk) + len(data) > limit:
-            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
-            chunk = bytearray()
-            limit = ((ENCODED_WORD_MAX - 12) // 4) * 3
-        chunk += data
-    if chunk or not words:
-        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
-    return words
+    data = text.encode("utf-8")
+    start, size = 0, len(data)
+    while True:
+        cut = start + limit
+        if cut >= size:
+            cut = size
+        else:
+            # Back to a character's first byte: a UTF-8 continuation byte is 0b10xxxxxx
+            # (RFC 3629 §3), and an encoded-word holds whole characters (RFC 2047 §5 (3)).
+            while data[cut] & 0xC0 == 0x80:
+                cut -= 1
+            if cut == start:  # no whole character fits the room: the word takes one anyway
+                cut += 1
+                while cut < size and data[cut] & 0xC0 == 0x80:
+                    cut += 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:cut]).decode('ascii')}?=")
+        if cut >= size:
+            return words
+        start = cut
+        limit = ((ENCODED_WORD_MAX - 12) // 4) * 3
 
 
 def _fold_words(name: str, words: list[str]) -> bytes:
