@@ -206,6 +206,7 @@ def timed(argv: list[str], env: dict[str, str] | None = None) -> Timing:
     """Wall-clock and CPU seconds of a subprocess (exit 0 or 1: findings are not failures).
     CPU time counts what the process itself did, so it moves less than wall-clock time when
     other work shares the cores; both are reported."""
+    os.sync()  # the previous run's dirty pages are written back now, not during this run
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env=env)
