@@ -8,11 +8,23 @@ What is measured, on one process (one core):
   made unique) is read, validated, routed to segments and every routed row becomes a full
   .eml in memory (bytes counted, not written: writing N files measures the disk).
 * assembly only: the same recipients' fields prepared beforehand; merge + MIME only.
-* naive: per recipient, Jinja -> MJML -> CSS inlining -> text -> MIME (compile_segment and
-  a skeleton built for that one message), on a small sample.
+* naive: the loop a user would write by hand, on a small sample: the Jinja environment
+  made once, then per recipient render, mjml2html, premailer.transform, text, EmailMessage,
+  write the .eml file.
 * peak RSS: a child process streams --rss-n rows end-to-end and reports its ru_maxrss.
+* whole process (issue 13): `b2bmail build --recipients R --per-recipient --out DIR` and
+  `--mbox FILE` run as subprocesses (start-up and compiling included) for 60 rows and for
+  --cli-n rows, on each --fs folder (default: /dev/shm and a temporary folder in the
+  repository, i.e. the working disk). A message costs (time for N rows - time for 60 rows)
+  / the extra messages; the fixed cost is the 60-row run. The floor, run on the same file
+  system in the same run, is a plain-Python script (FLOOR_EML, FLOOR_MBOX) that reads the
+  same CSV and writes the same files with the same sizes (or one mbox of the same size);
+  its cost per file is its whole time (interpreter start-up included) / the files. Three
+  rounds of (60 rows, N rows, floor); each figure is its best round, in wall-clock and in
+  CPU time (user + system of the process, less moved by other work on a shared machine).
 
-Targets (issue #3): >= 10,000 messages/s, >= 100x naive, peak RSS < 300 MB at 100,000.
+Targets: >= 10,000 messages/s in memory, >= 100x naive, peak RSS < 300 MB at 100,000;
+whole process: a message costs at most 2x the floor's file, fixed cost < 1.5 s.
 """
 
 from __future__ import annotations
@@ -20,12 +32,21 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
+
+import premailer
+from mjml import mjml2html
 
 from b2bmail.campaign import render_campaign
 from b2bmail.personalize.build import Personalizer, routed_rows
@@ -33,9 +54,9 @@ from b2bmail.personalize.tokens import token_key
 from b2bmail.recipients.buckets import Assign
 from b2bmail.recipients.reader import read_recipients
 from b2bmail.recipients.segmenting import segment_assigner
-from b2bmail.render.compile import compile_segment
+from b2bmail.render.compile import language_tag, order_by_benefit
 from b2bmail.render.environment import make_environment
-from b2bmail.render.mime import MessageSkeleton, clean_value
+from b2bmail.render.text import html_to_text
 from b2bmail.segments import load_segments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,33 +118,173 @@ def assembly_only(campaign_path: Path, csv_path: Path) -> tuple[int, float]:
     return len(routed), time.perf_counter() - start
 
 
-def naive(campaign_path: Path, csv_path: Path, sample: int) -> tuple[int, float]:
-    """Everything per recipient: Jinja, MJML, inlining, text, MIME."""
-    build = render_campaign(campaign_path)
-    campaign = build.campaign
+def naive(campaign_path: Path, csv_path: Path, sample: int, out: Path) -> tuple[int, float]:
+    """The plain loop a user would write: the Jinja environment made once, then per recipient
+    render, mjml2html, premailer.transform, text, EmailMessage, write the file."""
+    campaign = render_campaign(campaign_path).campaign
     segments = load_segments(campaign.segments)
     by_id = {s.id: s for s in segments}
     assign = segment_assigner(segments)
-    table = read_recipients(csv_path)
     picked = []
-    for _, fields, outcome, _key in routed_rows(table, assign):
+    for _, fields, outcome, _key in routed_rows(read_recipients(csv_path), assign):
         if outcome.bucket in by_id:
             picked.append((by_id[outcome.bucket], fields))
         if len(picked) == sample:
             break
+    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    for segment, fields in picked:
-        env = make_environment(
-            campaign.template_dir, campaign.locale, str(campaign.content.get("currency", "EUR"))
+    env = make_environment(
+        campaign.template_dir, campaign.locale, str(campaign.content.get("currency", "EUR"))
+    )
+    template = env.get_template(campaign.template.name)
+    lang, direction = language_tag(campaign.locale)
+    # What the template is given (compile.compile_segment's names), the fixed part once.
+    shared = {"campaign": campaign, "company": campaign.company, "content": campaign.content}
+    shared |= {"segments": segments, "lang": lang, "dir": direction, "locale": campaign.locale}
+    for i, (segment, fields) in enumerate(picked):
+        recipient = dict.fromkeys(campaign.sample_recipient, "")  # blank cells are absent
+        recipient |= {k: str(v) for k, v in fields.items()} | {"unsubscribe_token": f"t{i}"}
+        context: dict[str, Any] = shared | {"segment": segment, "vars": segment.variables}
+        context |= {"stage": str(fields.get("stage") or "consideration"), "recipient": recipient}
+        context["order_by_benefit"] = lambda blocks, limit=None, s=segment: order_by_benefit(
+            blocks, s, limit
         )
-        compiled = compile_segment(env, campaign, segment, segments=segments)
-        values = dict(campaign.sample_recipient)
-        values.update({k: str(v) for k, v in fields.items()})
-        values = {k: clean_value(v) for k, v in values.items()}
-        MessageSkeleton.from_compiled(compiled, date=campaign.date).assemble(
-            values, to_addr=str(fields["email"]), to_name="", message_id="<n@x>"
+        subject = env.from_string(campaign.subject).render(context)
+        url = env.from_string(campaign.unsubscribe.url).render(context)
+        context.update(
+            subject=subject,
+            preheader=env.from_string(campaign.preheader).render(context),
+            unsubscribe_url=url,
+            unsubscribe_mailto=campaign.unsubscribe.mailto,
         )
+        html = premailer.transform(mjml2html(template.render(context)))
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = campaign.sender.from_addr
+        msg["To"] = recipient["email"]
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(campaign.date)
+        msg["Message-ID"] = f"<{i}@b2bmail.example>"
+        msg["List-Unsubscribe"] = f"<{url}>"
+        msg.set_content(html_to_text(html))
+        msg.add_alternative(html, subtype="html")
+        (out / f"{i:06d}.eml").write_bytes(bytes(msg))
     return len(picked), time.perf_counter() - start
+
+
+# The floors: what writing the output costs with nothing else, in plain Python. Run as their
+# own processes, like the CLI, and read the same CSV.
+FLOOR_EML = """
+import csv, json, os, sys
+src, manifest, out = sys.argv[1:4]
+files = json.load(open(manifest))
+blob = memoryview(b"x" * max(size for _, size in files))
+with open(src, encoding="utf-8", newline="") as fh:
+    rows = sum(1 for _ in csv.reader(fh, delimiter=";"))
+for folder in {os.path.dirname(p) for p, _ in files}:
+    os.makedirs(os.path.join(out, folder), exist_ok=True)
+for path, size in files:
+    with open(os.path.join(out, path), "wb") as f:
+        f.write(blob[:size])
+"""
+FLOOR_MBOX = """
+import csv, sys
+src, size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(src, encoding="utf-8", newline="") as fh:
+    rows = list(csv.reader(fh, delimiter=";"))[1:]
+each, rest = divmod(size, len(rows))
+chunk = memoryview(b"x" * (each + rest))
+with open(out, "wb") as f:
+    for i, _ in enumerate(rows):
+        f.write(chunk[: each + (rest if i == 0 else 0)])
+"""
+
+
+Timing = tuple[float, float]  # (wall-clock seconds, CPU seconds: user + system)
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> Timing:
+    """Wall-clock and CPU seconds of a subprocess (exit 0 or 1: findings are not failures).
+    CPU time counts what the process itself did, so it moves less than wall-clock time when
+    other work shares the cores; both are reported."""
+    os.sync()  # the previous run's dirty pages are written back now, not during this run
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
+
+
+REPEAT = 3  # rounds; each figure is its best (wall and CPU apart): the machine is shared
+
+
+def whole_process(campaign: Path, source: Path, base: Path, n: int, naive_s: float) -> None:
+    """The CLI against the floors on the file system of `base` (see the module docstring).
+    Each round runs 60 rows, N rows and the floor one after the other, so the three see the
+    same load."""
+    env = {**os.environ, "B2BMAIL_UNSUBSCRIBE_SECRET": "benchmark"}
+    cli = [sys.executable, "-m", "b2bmail", "build", str(campaign), "--recipients"]
+    with tempfile.TemporaryDirectory(dir=base, prefix="b2bmail-bench-") as name:
+        tmp = Path(name)
+        small, big, manifest = tmp / "small.csv", tmp / "big.csv", tmp / "files.json"
+        make_csv(source, small, 60)
+        make_csv(source, big, n)
+        out, box, floor_out = tmp / "out", tmp / "all.mbox", tmp / "floor"
+
+        def eml_run(csv_path: Path) -> tuple[Timing, list[tuple[str, int]]]:
+            timing = timed([*cli, str(csv_path), "--per-recipient", "--out", str(out)], env)
+            files = [(p.relative_to(out).as_posix(), p.stat().st_size) for p in out.rglob("*.eml")]
+            shutil.rmtree(out)
+            return timing, files
+
+        def mbox_run(csv_path: Path) -> tuple[Timing, int]:
+            timing = timed([*cli, str(csv_path), "--mbox", str(box)], env)
+            size = box.stat().st_size
+            box.unlink()
+            return timing, size
+
+        def floor_run(script: str, *args: str) -> Timing:
+            timing = timed([sys.executable, "-c", script, str(big), *args, str(floor_out)])
+            if floor_out.is_dir():
+                shutil.rmtree(floor_out)
+            else:
+                floor_out.unlink()
+            return timing
+
+        rounds: dict[str, list[Timing]] = {}
+        few = many = size = 0
+        for _ in range(REPEAT):
+            (t60, files60), (tn, files) = eml_run(small), eml_run(big)
+            manifest.write_text(json.dumps(files), encoding="utf-8")
+            few, many = len(files60), len(files)
+            rounds.setdefault("eml", []).extend([t60, tn, floor_run(FLOOR_EML, str(manifest))])
+            (m60, _), (mn, size) = mbox_run(small), mbox_run(big)
+            rounds.setdefault("mbox", []).extend([m60, mn, floor_run(FLOOR_MBOX, str(size))])
+        for mode, what in (("eml", "--per-recipient --out"), ("mbox", "--mbox")):
+            timings = rounds[mode]
+            for k, clock in enumerate(("wall-clock", "CPU")):
+                fixed, seconds, floor = (min(t[k] for t in timings[i::3]) for i in range(3))
+                label = f"{what} on {base} ({clock})"
+                report(label, fixed, seconds, few, many, floor, naive_s)
+        # The mbox holds the same messages as the .eml runs: one entry per .eml file.
+
+
+def report(
+    what: str, fixed: float, seconds: float, few: int, many: int, floor: float, naive_s: float
+) -> None:
+    """One whole-process line; `naive_s` is the naive loop's seconds per message."""
+    per_message = (seconds - fixed) / (many - few)
+    per_file = floor / many
+    print(
+        f"{what}: {many:,} messages in {seconds:.2f} s, fixed cost (60 rows) {fixed:.2f} s; "
+        f"{per_message * 1e6:,.0f} us/message = {1 / per_message:,.0f} messages/s; floor "
+        f"{per_file * 1e6:,.0f} us/file ({floor:.2f} s); ratio to floor "
+        f"{per_message / per_file:.2f}x (target <= 2x, fixed < 1.5 s); "
+        f"{naive_s / per_message:,.0f}x faster than naive"
+    )
 
 
 def child_rss(campaign_path: Path, csv_path: Path) -> None:
@@ -141,6 +302,16 @@ def main() -> None:
         "--rss-n", type=int, default=100_000, help="recipients for peak RSS (0: skip)"
     )
     parser.add_argument("--naive", type=int, default=20, help="naive-pipeline sample size")
+    parser.add_argument(
+        "--cli-n", type=int, default=20_000, help="rows for the whole-process runs (0: skip)"
+    )
+    parser.add_argument(
+        "--fs",
+        type=Path,
+        action="append",
+        help="folder whose file system the whole-process runs write to (repeatable; "
+        "default: /dev/shm and the repository's folder)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -163,11 +334,11 @@ def main() -> None:
         built, asm_s = assembly_only(args.campaign, csv_path)
         print(f"assembly only (merge + MIME): {built / asm_s:,.0f} messages/s")
 
-        n_naive, naive_s = naive(args.campaign, csv_path, args.naive)
+        n_naive, naive_s = naive(args.campaign, csv_path, args.naive, Path(tmp) / "naive")
         naive_rate = n_naive / naive_s
         print(
-            f"naive (Jinja -> MJML -> inline -> MIME per recipient): {n_naive} messages "
-            f"in {naive_s:.2f} s = {naive_rate:,.1f} messages/s"
+            f"naive (hand-written loop: Jinja, mjml2html, premailer, text, EmailMessage, "
+            f"write): {n_naive} messages in {naive_s:.2f} s = {naive_rate:,.1f} messages/s"
         )
         print(f"ratio end-to-end / naive: {rate / naive_rate:,.0f}x")
 
@@ -186,6 +357,9 @@ def main() -> None:
                 f"{child['peak_kb'] / 1024:.0f} MB; {child['messages'] / child['seconds']:,.0f} "
                 "messages/s there"
             )
+        if args.cli_n:
+            for base in args.fs or [Path("/dev/shm"), ROOT]:
+                whole_process(args.campaign, args.recipients, base, args.cli_n, 1 / naive_rate)
         print("targets: >= 10,000 messages/s; >= 100x naive; peak RSS < 300 MB at 100,000")
 
 

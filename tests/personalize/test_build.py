@@ -27,7 +27,7 @@ from b2bmail.personalize.tokens import (
     token_matches,
     unsubscribe_token,
 )
-from b2bmail.personalize.write import mbox_entry
+from b2bmail.personalize.write import mbox_entry, write_messages
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import MergeField, MergeTemplate
 from b2bmail.render.mime import clean_value, cleaning_notes
@@ -210,6 +210,31 @@ def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
     assert b"\r" not in raw  # mbox keeps the LF convention, unlike the .eml files
     separators = [line for line in raw.split(b"\n") if line.startswith(b"From ")]
     assert len(separators) == 4 and all(s.startswith(b"From MAILER-DAEMON ") for s in separators)
+
+
+def test_mbox_alone_is_the_mbox_written_beside_eml_files(campaign: Path, tmp_path: Path) -> None:
+    # An mbox alone is assembled in mbox form (pieces converted and quoted once per
+    # skeleton); beside .eml files it is converted from each .eml (mbox_entry). Same bytes.
+    alone, beside = tmp_path / "alone.mbox", tmp_path / "beside.mbox"
+    (tmp_path / "list.csv").write_text(
+        LIST + "zoe@acme.example;>From Lyon;From Paris;Mines\n", encoding="utf-8"
+    )
+    build_per_recipient(campaign, tmp_path / "list.csv", mbox=alone, environ={})
+    build_per_recipient(
+        campaign, tmp_path / "list.csv", mbox=beside, out_dir=tmp_path / "out", environ={}
+    )
+    assert alone.read_bytes() == beside.read_bytes()
+    # The first name starts a quoted-printable line in the text part: quoted once more.
+    assert b"\n>>From Lyon=\n" in alone.read_bytes()
+
+
+def test_mbox_form_message_is_never_written_as_eml(tmp_path: Path) -> None:
+    msg = PersonalizedMessage(2, "a@b.example", "s", "<m@x>", b"From: x\n\nbody\n", mboxrd=True)
+    date = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    entry = mbox_entry(msg, date)
+    assert entry == b"From MAILER-DAEMON Mon Jan 05 09:00:00 2026\nFrom: x\n\nbody\n\n"
+    with pytest.raises(ValueError, match="mbox-form"):
+        write_messages([msg], out_dir=tmp_path, mbox=None, date=date)
 
 
 def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:

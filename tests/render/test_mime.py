@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,8 +22,10 @@ from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
 from b2bmail.render.mime import (
     MessageSkeleton,
+    _b_words,
     address_header,
     clean_value,
+    mboxrd_quote,
     qp_wrap,
     unstructured_header,
 )
@@ -326,3 +329,96 @@ def test_repeated_values_fold_and_round_trip(piece: str, times: int) -> None:
     raw = address_header("To", value, "anne@acme.example")
     assert_header_lines(raw + b"\r\n")
     assert to_display_name(raw + b"\r\n") == value
+
+
+# ---------------------------------------------------------------------------------------------
+# The mbox form: LF pieces quoted once per skeleton, merged pieces per recipient, against
+# the plain slow version (the whole .eml converted to LF, then one regex over all of it).
+
+
+def slow_mbox_form(eml: bytes) -> bytes:
+    """mboxrd by hand: CRLF -> LF, then ">" before every line matching ^>*From ."""
+    return re.sub(rb"(?m)^(>*From )", rb">\1", eml.replace(b"\r\n", b"\n"))
+
+
+def mbox_form(c: CompiledEmail, values: dict[str, str], to_name: str = "") -> tuple[bytes, bytes]:
+    kwargs = {"to_addr": "anne@acme.example", "to_name": to_name, "message_id": "<i@d.example>"}
+    fast = MessageSkeleton.from_compiled(c, date=DATE, linesep="\n", mboxrd=True).assemble(
+        values, **kwargs
+    )
+    eml = MessageSkeleton.from_compiled(c, date=DATE).assemble(values, **kwargs)
+    return fast, slow_mbox_form(eml)
+
+
+def test_mbox_form_quotes_from_lines_of_template_and_values() -> None:
+    c = compiled(
+        text=MergeTemplate(
+            ("Bonjour\n>From the team\n>>From x\nFrom y\n", COMPANY, "\n", FIRST, " From z\n")
+        )
+    )
+    fast, slow = mbox_form(c, {**VALUES, "company": ">From Lyon", "first_name": ">>From Paris"})
+    assert fast == slow
+    assert b"\r" not in fast
+    # Lines as a person would quote them (mboxrd): one more ">" each; "From y" is already
+    # =46rom in quoted-printable and needs none.
+    for line in (b">>From the team", b">>>From x", b"=46rom y", b">>From Lyon=", b">>>From Paris="):
+        assert b"\n" + line + b"\n" in fast, line
+
+
+def test_mboxrd_quote_is_the_regex_and_skips_messages_without_from() -> None:
+    data = b"a\n>From b\nFrom c\nx From d\n"
+    assert mboxrd_quote(data) == b"a\n>>From b\n>From c\nx From d\n"
+    plain = b"no separator here\n>quoted\n"
+    assert mboxrd_quote(plain) is plain
+
+
+_MBOX_LINE = st.one_of(
+    st.sampled_from(["From ", ">From ", ">>From x", "From", " From ", ">", ""]),
+    st.text(st.sampled_from("Fromx> é=\t"), max_size=12),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(_MBOX_LINE, min_size=1, max_size=6),
+    first=st.lists(_MBOX_LINE, min_size=1, max_size=30).map("".join),
+    company=st.lists(_MBOX_LINE, min_size=1, max_size=30).map("".join),
+)
+def test_mbox_form_is_the_quoted_eml(lines: list[str], first: str, company: str) -> None:
+    # Template lines and merged values full of "From " at every place a line can start:
+    # line starts, soft-break wraps of long values (75 columns), after other merged pieces.
+    literal = "\n".join(lines)
+    c = compiled(
+        text=MergeTemplate((literal, FIRST, "\n", COMPANY, literal, "\n", FIRST, COMPANY, "\n")),
+        html=MergeTemplate(("<p>", FIRST_HTML, "</p>\n", literal, COMPANY_HTML, "\n")),
+    )
+    values = {**VALUES, "first_name": clean_value(first), "company": clean_value(company)}
+    fast, slow = mbox_form(c, values, to_name=clean_value(first))
+    assert fast == slow
+
+
+def b_words_by_character(text: str, first_room: int) -> list[str]:
+    """The plain version of mime._b_words: characters added one by one while they fit."""
+    words: list[str] = []
+    limit = ((min(first_room, 75) - 12) // 4) * 3
+    chunk = bytearray()
+    for char in text:
+        data = char.encode("utf-8")
+        if chunk and len(chunk) + len(data) > limit:
+            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+            chunk = bytearray()
+            limit = ((75 - 12) // 4) * 3
+        chunk += data
+    if chunk or not words:
+        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
+    return words
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=200),
+    st.sampled_from([13, 14, 16, 17, 20, 60, 69, 74, 75, 90]),
+)
+def test_b_words_cut_on_bytes_as_by_character(text: str, first_room: int) -> None:
+    # Room for 0 (13, 14: a 4-byte character still takes the first word), 3, 6 ... bytes.
+    assert _b_words(text, first_room) == b_words_by_character(text, first_room)

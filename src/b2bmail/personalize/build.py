@@ -105,8 +105,12 @@ class Personalizer:
         campaign_name: str,
         date: datetime,
         key: TokenKey,
+        mboxrd: bool = False,
     ) -> None:
-        self.plans = segment_plans(compiled, date)
+        """With `mboxrd`, messages are assembled in their mbox form (PersonalizedMessage),
+        ready to append to an mbox with no per-message conversion."""
+        self.mboxrd = mboxrd
+        self.plans = segment_plans(compiled, date, mboxrd=mboxrd)
         check_segment_ids(list(self.plans))
         self.campaign_name = campaign_name
         self.date_text = date.isoformat()
@@ -190,7 +194,7 @@ class Personalizer:
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
             self.tally.stage_defaulted += defaulted
-        return PersonalizedMessage(row, email, segment_id, mid, data)
+        return PersonalizedMessage(row, email, segment_id, mid, data, self.mboxrd)
 
     def messages(
         self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]
@@ -262,6 +266,9 @@ def build_per_recipient(
         campaign_name=campaign.name,
         date=campaign.date,
         key=key,
+        # An mbox alone: messages assembled in their mbox form (skeleton pieces converted and
+        # quoted once). With .eml files too, the mbox entry is converted from the .eml.
+        mboxrd=mbox is not None and out_dir is None,
     )
     routed = routed_rows(table, assign, companies=companies, suppress=suppress)
     messages = personalizer.messages(routed)

@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class PersonalizedMessage:
+    """One recipient's message. `data` is the .eml (CRLF line ends, RFC 5322 §2.1), or with
+    `mboxrd` the form it takes inside an mbox: LF line ends, ">*From " lines quoted."""
+
     row: int
     email: str
     segment_id: str
     message_id: str
     data: bytes
+    mboxrd: bool = False
 
 
 #: Kinds of RowIssue for rows routed to a segment whose message could not be built.

@@ -48,9 +48,17 @@ class VariantPlan:
     wanted: frozenset[str]  # every field the message merges, plus the To display name
 
     @classmethod
-    def from_compiled(cls, compiled: CompiledEmail, date: datetime) -> VariantPlan:
+    def from_compiled(
+        cls, compiled: CompiledEmail, date: datetime, *, mboxrd: bool = False
+    ) -> VariantPlan:
+        """With `mboxrd`, messages come out in their mbox form (MessageSkeleton.from_compiled)."""
+        skeleton = (
+            MessageSkeleton.from_compiled(compiled, date=date, linesep="\n", mboxrd=True)
+            if mboxrd
+            else MessageSkeleton.from_compiled(compiled, date=date)
+        )
         return cls(
-            MessageSkeleton.from_compiled(compiled, date=date),
+            skeleton,
             required_fields(compiled),
             frozenset().union(*(t.fields for t in message_templates(compiled))) | NAME_FIELDS,
         )
@@ -77,8 +85,11 @@ class SegmentPlan:
         return stage, self.by_stage[stage], False
 
 
-def segment_plans(compiled: Iterable[CompiledEmail], date: datetime) -> dict[str, SegmentPlan]:
-    """Group compiled variants by segment; variants with the same content share one plan."""
+def segment_plans(
+    compiled: Iterable[CompiledEmail], date: datetime, *, mboxrd: bool = False
+) -> dict[str, SegmentPlan]:
+    """Group compiled variants by segment; variants with the same content share one plan.
+    With `mboxrd`, every plan assembles the mbox form of its messages."""
     grouped: dict[str, list[CompiledEmail]] = {}
     for c in compiled:
         grouped.setdefault(c.segment_id, []).append(c)
@@ -89,7 +100,7 @@ def segment_plans(compiled: Iterable[CompiledEmail], date: datetime) -> dict[str
         for c in variants:
             plan = next((p for v, p in built if c.same_content(v)), None)
             if plan is None:
-                plan = VariantPlan.from_compiled(c, date)
+                plan = VariantPlan.from_compiled(c, date, mboxrd=mboxrd)
                 built.append((c, plan))
             if c.stage:
                 by_stage[c.stage] = plan

@@ -52,7 +52,9 @@ def unsubscribe_token(key: bytes, address_key: str) -> str:
     """HMAC-SHA256 of the lower-cased address, first 16 bytes, URL-safe base64 (22 chars).
 
     The unsubscribe endpoint recomputes it from the address in the request to check it."""
-    digest = hmac.new(key, address_key.encode("utf-8"), hashlib.sha256).digest()[:16]
+    # hmac.digest: the one-shot C HMAC, same bytes as hmac.new(...).digest() at a fraction
+    # of its cost per recipient.
+    digest = hmac.digest(key, address_key.encode("utf-8"), "sha256")[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 

@@ -35,6 +35,7 @@ from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
 
 CRLF = b"\r\n"
+_FROM_LINE = re.compile(rb"(?m)^(>*From )")
 SOFT = b"=\r\n"
 QP_WIDTH = 75  # encoded characters per line before the soft-break `=`: RFC 2045 §6.7 rule 5
 HEADER_WIDTH = 78  # RFC 5322 §2.1.1 SHOULD
@@ -98,6 +99,19 @@ def qp_line(text: str) -> bytes:
     return SOFT.join(qp_wrap(_line_start(qp_encode(text)))) + CRLF
 
 
+def mboxrd_quote(data: bytes) -> bytes:
+    """mboxrd quoting: one more ">" before every line that starts with ">*From ", so a reader
+    never takes a body line for the `From ` separator and removes exactly one ">" back
+    (the mboxrd convention; RFC 4155 §2 leaves the quoting to the format).
+
+    Quoting is line by line, so bytes that start at a line start can be quoted separately and
+    joined: the skeleton quotes its fixed pieces once and each merged piece when it holds
+    "From " (the only way a line can match)."""
+    if b"From " not in data:
+        return data
+    return _FROM_LINE.sub(rb">\1", data)
+
+
 # ---------------------------------------------------------------------------------------------
 # Bodies: literal runs of lines pre-encoded, merge lines encoded per recipient
 
@@ -125,13 +139,18 @@ class BodyPlan:
     """A MIME body as pre-encoded bytes with merge fields between them.
 
     `items` alternates literal bytes (whole lines, or the pieces of a merge line, each ending
-    with a soft or hard line break) and MergeFields whose values are encoded per recipient."""
+    with a soft or hard line break) and MergeFields whose values are encoded per recipient.
+    Every item starts a physical line. With `mboxrd`, the literal bytes are quoted for an
+    mbox once here, and a merged piece only when it holds "From " (mboxrd_quote)."""
 
     items: tuple[bytes | MergeField, ...]
     nl: bytes
+    mboxrd: bool = False
 
     @classmethod
-    def from_template(cls, template: MergeTemplate, nl: bytes = CRLF) -> BodyPlan:
+    def from_template(
+        cls, template: MergeTemplate, nl: bytes = CRLF, *, mboxrd: bool = False
+    ) -> BodyPlan:
         items: list[bytes | MergeField] = []
         pending: list[bytes] = []
         for line in _split_lines(template):
@@ -147,7 +166,9 @@ class BodyPlan:
             tail_text = line[-1] if isinstance(line[-1], str) else ""
             pending.append(_nl(qp_line(tail_text), nl) if tail_text else nl)
         items.append(b"".join(pending))
-        return cls(tuple(items), nl)
+        if mboxrd:
+            items = [mboxrd_quote(i) if type(i) is bytes else i for i in items]
+        return cls(tuple(items), nl, mboxrd)
 
     @property
     def fields(self) -> frozenset[str]:
@@ -156,12 +177,15 @@ class BodyPlan:
     def render(self, values: Mapping[str, str]) -> list[bytes]:
         out: list[bytes] = []
         nl = self.nl
+        mboxrd = self.mboxrd
         for item in self.items:
             if type(item) is bytes:
                 out.append(item)
             else:
                 piece = qp_piece(item.encode(merge_value(item, values)))  # type: ignore[union-attr,arg-type]
-                out.append(piece if nl == CRLF else piece.replace(CRLF, nl))
+                if nl != CRLF:
+                    piece = piece.replace(CRLF, nl)
+                out.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
         return out
 
 
@@ -195,17 +219,26 @@ def _b_words(text: str, first_room: int) -> list[str]:
     words: list[str] = []
     # 12 = len("=?utf-8?b??="); 4 base64 characters carry 3 bytes.
     limit = ((min(first_room, ENCODED_WORD_MAX) - 12) // 4) * 3
-    chunk = bytearray()
-    for char in text:
-        data = char.encode("utf-8")
-        if chunk and len(chunk) + len(data) > limit:
-            words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
-            chunk = bytearray()
-            limit = ((ENCODED_WORD_MAX - 12) // 4) * 3
-        chunk += data
-    if chunk or not words:
-        words.append(f"=?utf-8?b?{base64.b64encode(bytes(chunk)).decode('ascii')}?=")
-    return words
+    data = text.encode("utf-8")
+    start, size = 0, len(data)
+    while True:
+        cut = start + limit
+        if cut >= size:
+            cut = size
+        else:
+            # Back to a character's first byte: a UTF-8 continuation byte is 0b10xxxxxx
+            # (RFC 3629 §3), and an encoded-word holds whole characters (RFC 2047 §5 (3)).
+            while data[cut] & 0xC0 == 0x80:
+                cut -= 1
+            if cut == start:  # no whole character fits the room: the word takes one anyway
+                cut += 1
+                while cut < size and data[cut] & 0xC0 == 0x80:
+                    cut += 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:cut]).decode('ascii')}?=")
+        if cut >= size:
+            return words
+        start = cut
+        limit = ((ENCODED_WORD_MAX - 12) // 4) * 3
 
 
 def _fold_words(name: str, words: list[str]) -> bytes:
@@ -311,13 +344,24 @@ class MessageSkeleton:
     text: BodyPlan
     html: BodyPlan
     nl: bytes
+    mboxrd: bool = False
 
     @classmethod
     def from_compiled(
-        cls, compiled: CompiledEmail, *, date: datetime, linesep: str = "\r\n"
+        cls,
+        compiled: CompiledEmail,
+        *,
+        date: datetime,
+        linesep: str = "\r\n",
+        mboxrd: bool = False,
     ) -> MessageSkeleton:
         """`linesep` "\r\n" (RFC 5322 §2.1: every line of a message ends in CRLF) gives the
-        bytes every message is sent as; "\n" gives LF-only bytes, the form lines take inside mbox."""
+        bytes every message is sent as; "\n" gives LF-only bytes, the form lines take inside mbox.
+
+        `mboxrd` gives a message ready for an mbox: every fixed piece quoted once here
+        (mboxrd_quote), merged body pieces per recipient. The per-recipient headers need none:
+        a header line starts with its name and a colon, a folded one with white space
+        (RFC 5322 §2.2, §2.2.3), so neither can start with "From " or ">"."""
         nl = linesep.encode("ascii")
         static = EmailMessage(policy=policy.SMTP.clone(max_line_length=HEADER_WIDTH))
         static["From"] = compiled.from_addr
@@ -343,18 +387,25 @@ class MessageSkeleton:
         subject_fixed = None
         if not compiled.subject.fields:
             subject_fixed = unstructured_header("Subject", clean_value(compiled.subject.render({})))
+
+        def fixed(data: bytes) -> bytes:
+            # Each fixed piece starts a line in the message, so it is quoted on its own.
+            data = _nl(data, nl)
+            return mboxrd_quote(data) if mboxrd else data
+
         return cls(
             compiled=compiled,
-            head_static=_nl(head, nl),
-            date_to_list=_nl(f"Date: {format_datetime(date)}\r\n".encode("ascii"), nl),
-            list_id=_nl(list_id, nl),
-            tail_headers=_nl(tail, nl),
-            between=_nl(CRLF + b"--" + boundary + CRLF + part % b"html", nl),
-            closing=_nl(CRLF + b"--" + boundary + b"--" + CRLF, nl),
-            subject_fixed=_nl(subject_fixed, nl) if subject_fixed is not None else None,
-            text=BodyPlan.from_template(compiled.text, nl),
-            html=BodyPlan.from_template(compiled.html, nl),
+            head_static=fixed(head),
+            date_to_list=fixed(f"Date: {format_datetime(date)}\r\n".encode("ascii")),
+            list_id=fixed(list_id),
+            tail_headers=fixed(tail),
+            between=fixed(CRLF + b"--" + boundary + CRLF + part % b"html"),
+            closing=fixed(CRLF + b"--" + boundary + b"--" + CRLF),
+            subject_fixed=fixed(subject_fixed) if subject_fixed is not None else None,
+            text=BodyPlan.from_template(compiled.text, nl, mboxrd=mboxrd),
+            html=BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd),
             nl=nl,
+            mboxrd=mboxrd,
         )
 
     def assemble(
