@@ -329,6 +329,14 @@ def csv_safe(value: object) -> object:
     return value
 
 
+def csv_unsafe(text: str) -> str:
+    """The value `csv_safe` neutralised, read back: a CSV b2bmail wrote (a suppression export)
+    must read as what was written, `-bob@example.com`, not `'-bob@example.com`."""
+    if text.startswith("'") and text[1:].startswith(CSV_FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 class SafeCsvWriter:
     """csv.writer whose every cell goes through `csv_safe`: the one way b2bmail writes CSV."""
 

@@ -100,6 +100,25 @@ def test_suppression_csv_export_with_header(tmp_path: Path) -> None:
     assert dict(result.domains) == {"bare.example.org": "sup.csv:3"}
 
 
+def test_suppression_written_by_b2bmail_reads_back(tmp_path: Path) -> None:
+    # Every CSV b2bmail writes neutralises a cell that starts like a formula (OWASP), so the
+    # suppression export writes `-bob@acme.fr` as `'-bob@acme.fr`; it must read back as written.
+    from b2bmail.output import csv_writer
+
+    path = tmp_path / "optout.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv_writer(fh)
+        writer.writerow(["email"])
+        writer.writerow(["-bob@acme.fr"])
+        writer.writerow(["+ann@acme.fr"])
+    assert path.read_text(encoding="utf-8").splitlines()[1:] == ["'-bob@acme.fr", "'+ann@acme.fr"]
+    result = load_suppressions([path])
+    assert dict(result.addresses) == {
+        "-bob@acme.fr": "optout.csv:2",
+        "+ann@acme.fr": "optout.csv:3",
+    }
+
+
 def test_reserved_segment_id_rejected(tmp_path: Path) -> None:
     recipients = write(tmp_path, "list.csv", "email\na@acme.fr\n")
     with pytest.raises(ConfigError, match="'invalid' is a reserved bucket name"):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from b2bmail.errors import ConfigError, InputError
+from b2bmail.output import csv_unsafe
 from b2bmail.recipients.addresses import AddressCheck, address_key, classify_address, domain_in
 from b2bmail.recipients.companies import CompanyIndex
 from b2bmail.recipients.decoding import open_text
@@ -70,7 +71,7 @@ def load_suppressions(paths: Iterable[str | Path]) -> Suppressions:
         source = Path(path)
         with open_text(source, None, None) as (fmt, text):
             for number, line in enumerate(text, start=1):
-                cell = line.split(fmt.delimiter, 1)[0].strip().strip('"').strip()
+                cell = csv_unsafe(line.split(fmt.delimiter, 1)[0].strip().strip('"').strip())
                 if not cell or cell.startswith("#"):
                     continue
                 where = f"{source.name}:{number}"
