@@ -18,7 +18,7 @@ from b2bmail.config import Campaign
 from b2bmail.errors import TemplateError
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.render.environment import render_string, render_template
-from b2bmail.render.inline import inline_css, tag_links
+from b2bmail.render.inline import inline_css, pad_preheader, tag_links
 from b2bmail.render.merge import (
     MergeRegistry,
     MergeTemplate,
@@ -152,7 +152,7 @@ def compile_segment(
     )
     source = render_template(env, campaign.template, context)
     html = compile_mjml(source, template=campaign.template)
-    html = inline_css(html)
+    html = pad_preheader(inline_css(html))
     html = tag_links(html, campaign.utm, skip=frozenset({unsubscribe_url}))
     _check_output(html, str(campaign.template))
     # Where each merge field sits is known here, in the finished HTML: mark the ones inside
