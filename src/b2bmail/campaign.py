@@ -301,6 +301,7 @@ def lint_segment(
             headers=eml_headers(seg.eml),
             path=path,
             config=config,
+            image_sizes={a.url: a.size for a in seg.compiled.assets},
         )
     )
 

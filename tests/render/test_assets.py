@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from tests.preview.example import copy_example
 
+from b2bmail.campaign import build_campaign
 from b2bmail.cli import main
 from b2bmail.config import load_campaign_config
 from b2bmail.errors import ConfigError
@@ -103,3 +104,12 @@ def test_assets_url_must_be_https(tmp_path: Path, url: str) -> None:
     campaign = local_campaign(tmp_path, "assets/a.png", f'"{url}"')
     with pytest.raises(ConfigError, match="assets_url"):
         load_campaign_config(campaign)
+
+
+def test_build_lint_knows_the_size_of_local_images(tmp_path: Path) -> None:
+    campaign = local_campaign(tmp_path, "assets/big.png", "https://cdn.terrano.example/t3/")
+    (campaign.parent / "assets").mkdir()
+    (campaign.parent / "assets" / "big.png").write_bytes(PNG + bytes(200 * 1024 + 1 - len(PNG)))
+    report = build_campaign(campaign, tmp_path / "out", segment_ids=["mining"])
+    heavy = [p for p in report.problems if p.code == "B2B407"]
+    assert len(heavy) == 1 and "over 200 KB" in heavy[0].message
