@@ -32,6 +32,7 @@ from b2bmail.config import Campaign, load_campaign_config
 from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.personalize.tokens import message_id
+from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
 from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value
@@ -198,13 +199,29 @@ def manifest_for(build: CampaignBuild) -> dict[str, Any]:
                 },
             }
         )
-    return {
+    manifest: dict[str, Any] = {
         "campaign": build.campaign.name,
         "campaign_file": build.campaign.path.name,
         "locale": build.campaign.locale,
         "date": build.campaign.date.isoformat(),
         "segments": segments,
     }
+    assets = build_assets(build)
+    if assets:
+        # Local images to upload to assets_url before sending (render/assets.py).
+        manifest["assets"] = [
+            {"file": a.name, "url": a.url, "bytes": a.size, "sha256": a.sha256} for a in assets
+        ]
+    return manifest
+
+
+def build_assets(build: CampaignBuild) -> tuple[Asset, ...]:
+    """The local images any segment (any journey-stage variant) uses, once each, by name."""
+    found: dict[str, Asset] = {}
+    for seg in build.segments:
+        for compiled in (seg.compiled, *seg.variants):
+            found.update((a.name, a) for a in compiled.assets)
+    return tuple(found[name] for name in sorted(found))
 
 
 def file_payloads(seg: BuiltSegment) -> Mapping[str, bytes]:
@@ -284,6 +301,7 @@ def lint_segment(
             headers=eml_headers(seg.eml),
             path=path,
             config=config,
+            image_sizes={a.url: a.size for a in seg.compiled.assets},
         )
     )
 

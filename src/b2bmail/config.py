@@ -321,6 +321,7 @@ CAMPAIGN_KEYS = (
     "company",
     "list_id",
     "utm",
+    "assets_url",
     "sample_recipient",
     "date",
     "lint",
@@ -386,6 +387,7 @@ class Campaign:
     company: Company
     list_id: str  # as sent in the List-Id header: `Label <id.domain>` (RFC 2919)
     utm: Mapping[str, str] = field(default_factory=dict)
+    assets_url: str = ""  # base URL of the campaign's published images, ending in "/"
     sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
     date: datetime = DEFAULT_DATE
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
@@ -518,6 +520,18 @@ def load_campaign_config(path: str | Path) -> Campaign:
         ).items():
             utm[f"utm_{key}"] = expect_str(node, source, f"utm.{key}")
 
+    assets_url = ""
+    if "assets_url" in top:
+        assets_url = expect_str(top["assets_url"], source, "assets_url")
+        if not re.match(r"^https://[^/\s]+", assets_url) or any(c.isspace() for c in assets_url):
+            raise ConfigError(
+                f"assets_url {assets_url!r} is not an https:// URL",
+                path=source,
+                line=line_of(top["assets_url"]),
+                hint="write the folder the images are uploaded to, e.g. https://cdn.example.com/t3/",
+            )
+        assets_url = assets_url if assets_url.endswith("/") else assets_url + "/"
+
     sample = dict(SAMPLE_RECIPIENT)
     if "sample_recipient" in top:
         for key, node in expect_mapping(
@@ -566,6 +580,7 @@ def load_campaign_config(path: str | Path) -> Campaign:
         company=company,
         list_id=list_id,
         utm=utm,
+        assets_url=assets_url,
         sample_recipient=sample,
         date=date,
     )

@@ -204,7 +204,7 @@ def test_mbox_output(campaign: Path, tmp_path: Path) -> None:
     for key in box.iterkeys():
         data = box.get_bytes(key)
         msg = parse(data)
-        assert msg["To"] is not None and texts(msg)[1].startswith("<html")
+        assert msg["To"] is not None and texts(msg)[1].startswith("<!DOCTYPE html>\n<html")
     assert not list(tmp_path.glob(".all.mbox*"))  # no temporary left behind
     raw = mbox_path.read_bytes()
     assert b"\r" not in raw  # mbox keeps the LF convention, unlike the .eml files

@@ -68,6 +68,28 @@ def test_heavy_equipment_html_is_clean_and_french(heavy_html: dict[str, str]) ->
         assert "Bonjour Claire," in html
 
 
+def test_heavy_equipment_html_is_standards_mode_and_keeps_outlook_markup(
+    heavy_html: dict[str, str],
+) -> None:
+    for html in heavy_html.values():
+        assert html.startswith("<!DOCTYPE html>\n<html ")
+        assert 'xmlns:v="urn:schemas-microsoft-com:vml"' in html
+        assert 'xmlns:o="urn:schemas-microsoft-com:office:office"' in html
+        assert "<!--[if mso]>" in html and "<v:roundrect" in html
+
+
+def test_heavy_equipment_preheader_is_padded_and_the_text_part_stays_clean() -> None:
+    for seg in render_campaign(HEAVY).segments:
+        preheader = re.search(
+            r"<body[^>]*>\s*<div[^>]*>([^<]*)</div>\s*<div[^>]*>([^<]*)</div>", seg.html
+        )
+        assert preheader is not None
+        assert preheader.group(1).startswith("Claire, ")
+        assert preheader.group(2).count("&zwnj;&nbsp;") >= 70  # 140 characters at least
+        assert "\u200c" not in seg.text and "zwnj" not in seg.text
+        assert preheader.group(1) not in seg.text
+
+
 def test_dutch_example_uses_its_locale() -> None:
     build = render_campaign(DUTCH)
     assert [s.segment_id for s in build.segments] == ["installateurs", "projectontwikkelaars"]

@@ -1,6 +1,6 @@
 import pytest
 
-from b2bmail.render.inline import add_utm, inline_css, tag_links
+from b2bmail.render.inline import add_utm, inline_css, pad_preheader, tag_links
 
 UTM = {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "été 2026"}
 
@@ -66,3 +66,36 @@ def test_inlining_keeps_the_pixel_width_of_images() -> None:
     )
     out = inline_css(html)
     assert 'width="552"' in out and 'height="310"' in out
+
+
+def test_inlining_keeps_a_standards_mode_doctype() -> None:
+    # MJML writes `<!doctype html>`; premailer's lxml round trip dropped it (quirks mode in
+    # Apple Mail, Outlook for Mac and the preview). HTML Living Standard §13.1.1.
+    out = inline_css(
+        "<!doctype html><html><head><style>p{color:#111111}</style></head><body><p>Hi</p></body></html>"
+    )
+    assert out.startswith("<!DOCTYPE html>\n<html")
+    assert out.lower().count("<!doctype") == 1
+
+
+def test_inlining_adds_the_doctype_to_html_without_one() -> None:
+    assert inline_css("<html><body><p>Hi</p></body></html>").startswith("<!DOCTYPE html>\n<html")
+
+
+PREHEADER_DIV = '<div style="display:none;max-height:0px;overflow:hidden;">Prix gelés.</div>'
+
+
+def test_pad_preheader_puts_hidden_filler_after_the_preheader() -> None:
+    html = f'<html><body style="margin:0">\n{PREHEADER_DIV}\n<p>Bonjour</p></body></html>'
+    out = pad_preheader(html)
+    filler = out.partition(PREHEADER_DIV)[2].partition("<p>Bonjour")[0]
+    assert filler.startswith('\n<div style="display:none;') and filler.endswith("</div>\n")
+    assert "mso-hide:all" in filler
+    # Inbox snippets show about 140 characters: the filler alone is longer than that.
+    assert filler.count("&zwnj;&nbsp;") * 2 >= 140
+    assert out.endswith("\n<p>Bonjour</p></body></html>")
+
+
+def test_pad_preheader_leaves_html_without_a_preheader_alone() -> None:
+    html = "<html><body><div>Visible</div><p>Bonjour</p></body></html>"
+    assert pad_preheader(html) == html

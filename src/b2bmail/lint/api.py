@@ -154,14 +154,22 @@ def lint_email(
     headers: Mapping[str, str] | None = None,
     path: str,
     config: LintConfig | None = None,
+    image_sizes: Mapping[str, int] | None = None,
 ) -> list[Problem]:
     """Lint an email given as parts (what the build has): HTML, text, subject, preheader, headers.
 
     Passing `subject` or `headers` marks it as a message: subject and sender rules then apply.
-    The HTML size is estimated as its quoted-printable encoded size.
+    The HTML size is estimated as its quoted-printable encoded size. `image_sizes` gives the
+    bytes of local images by the URL the HTML uses (image-too-heavy).
     """
     doc = document_from_parts(
-        html=html, path=path, text=text, subject=subject, preheader=preheader, headers=headers
+        html=html,
+        path=path,
+        text=text,
+        subject=subject,
+        preheader=preheader,
+        headers=headers,
+        image_sizes=image_sizes,
     )
     return lint_document(doc, config)
 

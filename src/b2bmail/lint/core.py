@@ -132,8 +132,11 @@ class DocumentCore:
         headers: Iterable[HeaderField] | None = None,
         is_message: bool = False,
         encoded_html_size: int | None = None,
+        image_sizes: Mapping[str, int] | None = None,
     ) -> None:
         self.path = path
+        # Bytes of the campaign's local images by published URL (the build reads the files).
+        self.image_sizes: Mapping[str, int] = image_sizes or {}
         self.source = html
         self.text = text
         self.has_text_part = has_text_part if has_text_part is not None else (text is not None)

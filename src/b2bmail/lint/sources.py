@@ -154,6 +154,7 @@ def document_from_parts(
     subject: str | None = None,
     preheader: str | None = None,
     headers: Mapping[str, str] | None = None,
+    image_sizes: Mapping[str, int] | None = None,
 ) -> Document:
     """A document from already-separated parts (what the build has in hand)."""
     fields = None
@@ -167,6 +168,7 @@ def document_from_parts(
         preheader=preheader,
         headers=fields,
         is_message=subject is not None or headers is not None,
+        image_sizes=image_sizes,
         # The quoted-printable size is estimated when a size rule needs it (encoded_html_size).
     )
 

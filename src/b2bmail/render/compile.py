@@ -17,8 +17,9 @@ from babel import Locale
 from b2bmail.config import Campaign
 from b2bmail.errors import TemplateError
 from b2bmail.journey import JOURNEY_STAGES
+from b2bmail.render.assets import Asset, publish_images
 from b2bmail.render.environment import render_string, render_template
-from b2bmail.render.inline import inline_css, tag_links
+from b2bmail.render.inline import inline_css, pad_preheader, tag_links
 from b2bmail.render.merge import (
     MergeRegistry,
     MergeTemplate,
@@ -51,6 +52,7 @@ class CompiledEmail:
     locale: str
     stage: str = ""  # the journey stage this variant was compiled for ("" when built by hand)
     default_stage: str = ""  # the segment's stage, for recipients without a known one
+    assets: tuple[Asset, ...] = ()  # local images published under campaign.assets_url
 
     def same_content(self, other: CompiledEmail) -> bool:
         """True when two variants would give every recipient the same message."""
@@ -152,7 +154,11 @@ def compile_segment(
     )
     source = render_template(env, campaign.template, context)
     html = compile_mjml(source, template=campaign.template)
-    html = inline_css(html)
+    html = pad_preheader(inline_css(html))
+    assets: tuple[Asset, ...] = ()
+    if campaign.assets_url:
+        sources = (campaign.path, *sorted(campaign.template_dir.rglob("*.mjml")))
+        html, assets = publish_images(html, campaign.path.parent, campaign.assets_url, sources)
     html = tag_links(html, campaign.utm, skip=frozenset({unsubscribe_url}))
     _check_output(html, str(campaign.template))
     # Where each merge field sits is known here, in the finished HTML: mark the ones inside
@@ -178,6 +184,7 @@ def compile_segment(
         locale=campaign.locale,
         stage=stage,
         default_stage=segment_stage,
+        assets=assets,
     )
 
 

@@ -14,6 +14,21 @@ from b2bmail.errors import TemplateError
 # <a> links and the VML button Outlook shows instead of them (<v:roundrect href=...>).
 _HREF = re.compile(r'(<(?:a|v:roundrect)\b[^>]*?\shref=)(["\'])(.*?)\2', re.I | re.S)
 
+# HTML Living Standard §13.1.1: without a DOCTYPE a browser renders in quirks mode (Apple
+# Mail, Outlook for Mac and the preview are WebKit/Chromium). MJML writes the HTML5 doctype;
+# we keep that one, not XHTML 1.0 Transitional, which gives "almost standards" mode in WebKit.
+DOCTYPE = "<!DOCTYPE html>"
+_LEADING_DOCTYPE = re.compile(r"\A\s*<!doctype\b[^>]*>\s*", re.I)
+
+# The hidden preheader MJML writes first in <body> (mj-preview): a display:none <div>.
+_PREHEADER = re.compile(
+    r"<body\b[^>]*>\s*<div\b[^>]*\bstyle=\"[^\"]*display:\s*none[^>]*>[^<]*</div>", re.I
+)
+# Inbox snippets show about 140 characters (Gmail, Apple Mail, Outlook). 75 pairs are 150
+# characters of blank filler, so even an empty preheader pushes the body out of the snippet.
+PREHEADER_FILLER_PAIRS = 75
+PREHEADER_FILLER = "&zwnj;&nbsp;" * PREHEADER_FILLER_PAIRS
+
 
 def inline_css(html: str) -> str:
     """Move <style> rules into style="" attributes. Network stays off; @media rules cannot be
@@ -38,7 +53,24 @@ def inline_css(html: str) -> str:
         raise TemplateError(
             f"CSS inlining failed: {exc}", hint="check the <mj-style> CSS"
         ) from None
-    return str(result)
+    # premailer reserializes through lxml and drops the doctype: put the standard one back.
+    return f"{DOCTYPE}\n{_LEADING_DOCTYPE.sub('', str(result), count=1)}"
+
+
+def pad_preheader(html: str) -> str:
+    """Put a hidden filler of `&zwnj;&nbsp;` pairs after the hidden preheader, so that inbox
+    snippets (about 140 characters) end in blank space instead of the first words of the
+    body. The filler is its own hidden <div>: the preheader's text (what lint measures and
+    what the gallery shows) stays as written, and the plain-text part skips hidden elements.
+    HTML without a hidden preheader right after <body> is returned unchanged."""
+    m = _PREHEADER.search(html)
+    if m is None:
+        return html
+    filler = (
+        '\n<div style="display:none;font-size:1px;line-height:1px;max-height:0px;'
+        f'max-width:0px;opacity:0;overflow:hidden;mso-hide:all;">{PREHEADER_FILLER}</div>'
+    )
+    return html[: m.end()] + filler + html[m.end() :]
 
 
 def add_utm(url: str, utm: Mapping[str, str]) -> str:

@@ -1,6 +1,6 @@
 """Every lint rule, grouped by family; the registry reads `RULES` (explicit, no discovery).
 
-Holds one module per family (size, reading, plaintext, outlook_css, outlook_html, images,
+Holds one module per family (size, reading and phone, plaintext, outlook_css, outlook_html, images,
 a11y, links, compliance), each a tuple `RULES` of rules with a stable code, and _shared (the
 helpers several families use).
 
@@ -18,6 +18,7 @@ from b2bmail.lint.rules import (
     links,
     outlook_css,
     outlook_html,
+    phone,
     plaintext,
     reading,
     size,
@@ -26,6 +27,7 @@ from b2bmail.lint.rules import (
 RULES: tuple[Rule, ...] = (
     *size.RULES,
     *reading.RULES,
+    *phone.RULES,
     *plaintext.RULES,
     *outlook_css.RULES,
     *outlook_html.RULES,

@@ -161,6 +161,57 @@ def image_heavy(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         )
 
 
+def _image_bytes(doc: Document, src: str) -> int | None:
+    """Bytes of an image when known: a `data:` URI's payload, or a local file's size that
+    the build handed over (`image_sizes`, by published URL). None for a remote image."""
+    if src.lower().startswith("data:"):
+        meta, _, payload = src.partition(",")
+        return len(payload) * 3 // 4 if meta.lower().endswith(";base64") else len(payload)
+    return doc.image_sizes.get(src)
+
+
+@rule("B2B407", "image-too-heavy", "warning", {"max-image-kb": 200, "max-images-kb": 800})
+def image_too_heavy(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags an image over `max-image-kb` (200 KB), and the email when its images together
+        are over `max-images-kb` (800 KB). Sizes are known for `data:` images and for the
+        campaign's local images (`assets_url`), whose files the build reads; remote images
+        are not fetched.
+
+    Why it matters:
+        Most B2B mail is first opened on a phone, often on mobile data: a heavy image loads
+        slowly or not at all, and the reader sees its alt text or an empty box.
+
+    Example:
+        # with thresholds: max-image-kb=0.01
+        <img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4AWP4DwABAQEAGwqycwAAAABJRU5ErkJggg==" alt="Dot" width="1" height="1">
+
+    Use instead:
+        <img src="https://example.com/dot.png" alt="Dot" width="1" height="1">
+    """
+    seen: dict[str, int] = {}
+    for el in doc.elements("img"):
+        src = _src(el)
+        if src in seen:
+            continue
+        size = _image_bytes(doc, src)
+        if size is None:
+            continue
+        seen[src] = size
+        if size > t["max-image-kb"] * 1024:
+            yield doc.hit(
+                el,
+                f"image is {size / 1024:.0f} KB, over {t['max-image-kb']:g} KB — "
+                "compress it or make it smaller",
+            )
+    total = sum(seen.values())
+    if total > t["max-images-kb"] * 1024:
+        yield doc.hit_document(
+            f"images weigh {total / 1024:.0f} KB together, over {t['max-images-kb']:g} KB — "
+            "use fewer or lighter images"
+        )
+
+
 RULES = (
     img_missing_alt,
     img_missing_dimensions,
@@ -168,4 +219,5 @@ RULES = (
     img_relative,
     img_base64,
     image_heavy,
+    image_too_heavy,
 )

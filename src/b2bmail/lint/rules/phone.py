@@ -1,0 +1,148 @@
+"""Phone layout: tables that cannot fit a 320 px screen (reading family, B2B1xx).
+
+A static estimate: no browser runs here. Words are measured with Arial's advance widths (the
+starter templates' first font; Helvetica has the same metrics), so a wider font is
+under-estimated and the rule errs toward silence. Whether a word really breaks mid-word in a
+browser at phone width is the preview's check (Chromium), not lint's.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+
+from b2bmail.lint.css import parse_px
+from b2bmail.lint.document import Document, Element, text_content
+from b2bmail.lint.problem import Hit
+from b2bmail.lint.rule import rule
+
+# Arial / Helvetica advance widths in 1/1000 em (the Adobe Core 14 AFM for Helvetica, which
+# Arial matches glyph for glyph in width). Characters not listed count as a digit (556).
+_WIDTHS: dict[str, int] = {
+    **dict.fromkeys("ijl'", 222),
+    **dict.fromkeys(" !,./:;I[]ft\xa0", 278),
+    **dict.fromkeys("()-`r", 333),
+    "\u202f": 200,  # narrow no-break space (French thousands separator)
+    **dict.fromkeys('Jcksvxyz"*', 500),
+    **dict.fromkeys("+<=>−", 584),
+    **dict.fromkeys("ABEKPSVXY&", 667),
+    **dict.fromkeys("CDHNRUw", 722),
+    **dict.fromkeys("GOQ", 778),
+    **dict.fromkeys("Mm", 833),
+    "%": 889,
+    "W": 944,
+    "—": 1000,
+    "@": 1015,
+}
+_BOLD = 1.08  # Helvetica-Bold is about 8 % wider on average than Helvetica
+# Where a line may break (UAX #14): breaking spaces, and after a hyphen or an en/em dash.
+# No-break spaces (U+00A0, U+202F) and the minus sign (U+2212) hold a word together.
+_BREAK = re.compile(r"[ \t\r\n\f]+|(?<=[-‐–—])")
+_DEFAULT_FONT_PX = 16.0
+
+
+def word_width(word: str, font_px: float, *, bold: bool = False) -> float:
+    """Estimated width of an unbreakable run of text in CSS pixels."""
+    units = 0
+    for ch in word:
+        base = unicodedata.normalize("NFD", ch)[:1] or ch  # é is as wide as e
+        units += _WIDTHS.get(base, 556)
+    return units * font_px / 1000 * (_BOLD if bold else 1.0)
+
+
+def _font_px(doc: Document, el: Element) -> float:
+    for node in (el, *el.iterancestors()):
+        size = doc.style(node).get("font-size")
+        if size:
+            px = parse_px(size)
+            if px is not None:
+                return px
+    return _DEFAULT_FONT_PX
+
+
+def _is_bold(doc: Document, el: Element) -> bool:
+    weight = doc.style(el).get("font-weight", "").strip().lower()
+    if weight:
+        return weight == "bold" or (weight.isdigit() and int(weight) >= 600)
+    return el.tag == "th"
+
+
+def _side_padding(doc: Document, cell: Element, cellpadding: float) -> float:
+    style = doc.style(cell)
+    sides = [cellpadding, cellpadding]
+    shorthand = style.get("padding")
+    if shorthand:
+        parts = shorthand.split()
+        # CSS box shorthand: 1 value = all, 2 = vertical horizontal, 3-4: right is 2nd, left 4th.
+        right = parts[1] if len(parts) > 1 else parts[0]
+        left = parts[3] if len(parts) > 3 else right
+        sides = [parse_px(left) or 0.0, parse_px(right) or 0.0]
+    for i, side in enumerate(("padding-left", "padding-right")):
+        if side in style:
+            sides[i] = parse_px(style[side]) or 0.0
+    return sum(sides)
+
+
+def cell_min_width(doc: Document, cell: Element, cellpadding: float = 0.0) -> float:
+    """The cell's estimated min-content width: its longest word plus its side padding."""
+    font_px = _font_px(doc, cell)
+    bold = _is_bold(doc, cell)
+    words = (w for w in _BREAK.split(text_content(cell)) if w)
+    longest = max((word_width(w, font_px, bold=bold) for w in words), default=0.0)
+    return longest + _side_padding(doc, cell, cellpadding)
+
+
+def table_min_width(doc: Document, table: Element) -> float:
+    """Estimated min-content width of a table: per column, its widest cell, summed."""
+    cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
+    columns: list[float] = []
+    for row in table.iter("tr"):
+        if next(row.iterancestors("table"), None) is not table:
+            continue  # a nested table's row: it counts inside its own cell's text
+        cells = [c for c in row if c.tag in ("td", "th")]
+        for i, cell in enumerate(cells):
+            if (cell.get("colspan") or "1") != "1":
+                continue  # a spanning cell shares its width with columns it does not own
+            width = cell_min_width(doc, cell, cellpadding)
+            if i < len(columns):
+                columns[i] = max(columns[i], width)
+            else:
+                columns.append(width)
+    return sum(columns) if len(columns) > 1 else 0.0
+
+
+@rule("B2B108", "table-too-wide-for-phone", "warning", {"phone-width-px": 320})
+def table_too_wide_for_phone(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Flags a table of two or more columns whose minimum content width — per column its
+        longest unbreakable word (no-break spaces hold "1 234,50 €" together) plus the
+        cell's side padding, estimated with Arial's glyph widths — is wider than
+        `phone-width-px` (320).
+
+    Why it matters:
+        A table cannot be narrower than its longest words. On a 320 px phone it then scrolls
+        sideways, or, where MJML's `word-break: break-word` applies, splits words mid-word
+        ("Qua/ntité", "−13,/6 %").
+
+    Example:
+        <table><tr><th>Référence</th><th>Désignation</th><th>Quantité</th><th>Prix unitaire</th><th>Remise</th></tr><tr><td>TL-480-KIT-500H</td><td>Kit d'entretien</td><td>1–4</td><td>1 234,50 €</td><td>−13,6 %</td></tr></table>
+
+    Use instead:
+        <table><tr><th>Quantité</th><th>Prix HT</th><th>Remise</th></tr><tr><td>1–4</td><td>1 234,50 €</td><td>−13,6 %</td></tr></table>
+    """
+    limit = t["phone-width-px"]
+    hidden = doc.hidden_set
+    for table in doc.elements("table"):
+        if table in hidden:
+            continue
+        width = table_min_width(doc, table)
+        if width > limit:
+            yield doc.hit(
+                table,
+                f"table needs about {width:.0f} px even with every line wrapped, over a "
+                f"{limit:g} px phone — drop or stack columns, or shorten the longest words",
+            )
+
+
+RULES = (table_too_wide_for_phone,)

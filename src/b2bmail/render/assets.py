@@ -1,0 +1,103 @@
+"""Local images: `<img src="assets/…">` in a campaign, published under its `assets_url`.
+
+An email has no base URL, so a relative `src` never loads in an inbox. A campaign that sets
+`assets_url` keeps its images in its own folder (usually `assets/`) and writes them by
+relative path; the build rewrites each one to `assets_url` + that path and lists the files
+(size, SHA-256) in manifest.json, ready to upload. A relative `src` whose file is missing
+stops the build with the template line that wrote it. Without `assets_url` nothing is
+rewritten: lint reports the relative `src` (B2B404, img-relative-src).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
+
+from b2bmail.errors import TemplateError
+from b2bmail.render.merge import SENTINEL_RE
+
+_IMG_SRC = re.compile(r"(<img\b[^>]*?\ssrc=)([\"'])(.*?)\2", re.I | re.S)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A local image the email uses: its path in the campaign folder and its public URL."""
+
+    name: str  # the path as written, relative to the campaign folder (`assets/logo.png`)
+    url: str
+    size: int
+    sha256: str
+
+
+def is_local_src(src: str) -> bool:
+    """True for a relative image path (not a URL, not `//host`, not a merge field)."""
+    src = src.strip()
+    return (
+        bool(src)
+        and not _SCHEME.match(src)
+        and not src.startswith("//")
+        and not (SENTINEL_RE.search(src) or "{{" in src)
+    )
+
+
+def _where_written(src: str, sources: tuple[Path, ...]) -> tuple[str, int | None]:
+    """The first source file (template, campaign YAML) and line that contains `src`."""
+    for file in sources:
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find(src)
+        if at >= 0:
+            return str(file), text.count("\n", 0, at) + 1
+    return str(sources[0]) if sources else "template", None
+
+
+def resolve_asset(src: str, base: Path, sources: tuple[Path, ...]) -> Path:
+    """The file a relative `src` names under `base` (the campaign folder); TemplateError,
+    placed at the source line that wrote it, when it is missing or leaves the folder."""
+    relative = PurePosixPath(unquote(urlsplit(src).path))
+    path = (base / relative).resolve()
+    where, line = _where_written(src, sources)
+    if not path.is_relative_to(base.resolve()):
+        raise TemplateError(
+            f"image {src!r} lies outside the campaign folder",
+            path=where,
+            line=line,
+            hint="put the image in the campaign's assets/ folder",
+        )
+    if not path.is_file():
+        raise TemplateError(
+            f"image {src!r} not found (looked for {path})",
+            path=where,
+            line=line,
+            hint="add the file under the campaign folder or fix the path",
+        )
+    return path
+
+
+def publish_images(
+    html: str, base: Path, assets_url: str, sources: tuple[Path, ...]
+) -> tuple[str, tuple[Asset, ...]]:
+    """Rewrite each relative `<img src>` to `assets_url` + its path (relative to `base`, the
+    campaign folder) and return the HTML and the files used, in order of first use."""
+    found: dict[str, Asset] = {}
+
+    def fix(m: re.Match[str]) -> str:
+        src = html_lib.unescape(m.group(3)).strip()
+        if not is_local_src(src):
+            return m.group(0)
+        path = resolve_asset(src, base, sources)
+        name = path.relative_to(base.resolve()).as_posix()
+        if name not in found:
+            data = path.read_bytes()
+            url = assets_url + quote(name)
+            found[name] = Asset(name, url, len(data), hashlib.sha256(data).hexdigest())
+        return f"{m.group(1)}{m.group(2)}{html_lib.escape(found[name].url)}{m.group(2)}"
+
+    return _IMG_SRC.sub(fix, html), tuple(found.values())
