@@ -219,9 +219,13 @@ def test_mbox_alone_is_the_mbox_written_beside_eml_files(campaign: Path, tmp_pat
     (tmp_path / "list.csv").write_text(
         LIST + "zoe@acme.example;>From Lyon;From Paris;Mines\n", encoding="utf-8"
     )
-    build_per_recipient(campaign, tmp_path / "list.csv", mbox=alone, environ={})
+    build_per_recipient(campaign, tmp_path / "list.csv", mbox=alone, environ={SECRET_ENV: "k"})
     build_per_recipient(
-        campaign, tmp_path / "list.csv", mbox=beside, out_dir=tmp_path / "out", environ={}
+        campaign,
+        tmp_path / "list.csv",
+        mbox=beside,
+        out_dir=tmp_path / "out",
+        environ={SECRET_ENV: "k"},
     )
     assert alone.read_bytes() == beside.read_bytes()
     # The first name starts a quoted-printable line in the text part: quoted once more.

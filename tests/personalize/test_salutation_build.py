@@ -74,7 +74,9 @@ def test_each_recipient_gets_the_salutation_of_its_language(
     campaign: Path, tmp_path: Path, name: str, first: str, greeting: str
 ) -> None:
     out = tmp_path / "out"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"}
+    )
     assert report.messages == 4
     text = plain_text((out / "tous" / f"{name}.eml").read_bytes())
     assert first in text.splitlines()
