@@ -15,7 +15,7 @@ from tests.preview.samples import email_html
 from b2bmail.errors import PreviewError
 from b2bmail.preview.chromium import Browser, Tab, find_chromium
 from b2bmail.preview.devtools import is_local_url
-from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email
+from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email, write_views
 
 
 def test_missing_chromium_names_the_install_hint() -> None:
@@ -62,15 +62,21 @@ def test_parse_widths_rejects(text: str) -> None:
 
 @pytest.fixture
 def email_file(tmp_path: Path) -> Path:
-    path = tmp_path / "email.html"
-    path.write_text(email_html("Exploitants miniers", "#17324d"), encoding="utf-8")
-    return path
+    write_views(tmp_path, email_html("Exploitants miniers", "#17324d"))
+    return tmp_path / "email.html"
 
 
 @pytest.mark.chromium
 def test_screenshots_have_the_asked_widths_and_are_not_blank(tab: Tab, email_file: Path) -> None:
-    shots = shoot_email(tab, email_file, (600, 375))
-    assert [(s.width, s.images) for s in shots] == [(600, True), (375, True), (600, False)]
+    shots = shoot_email(tab, email_file.parent, (600, 375))
+    assert [(s.width, s.images, s.view) for s in shots] == [
+        (600, True, "light"),
+        (375, True, "light"),
+        (600, False, "light"),
+        (600, True, "dark"),
+        (600, True, "dark-inverted"),
+        (600, True, "outlook"),
+    ]
     for shot in shots:
         assert png_dimensions(shot.png) == (shot.width, shot.height) == png_size(shot.png)
         assert shot.height > 300  # the whole email, not a viewport slice
@@ -79,10 +85,11 @@ def test_screenshots_have_the_asked_widths_and_are_not_blank(tab: Tab, email_fil
 
 @pytest.mark.chromium
 def test_images_off_differs_and_shows_alt_text(tab: Tab, email_file: Path) -> None:
-    on, _, off = shoot_email(tab, email_file, (600, 375))
+    on, _, off, *_ = shoot_email(tab, email_file.parent, (600, 375))
     assert on.width == off.width
     assert png_pixels(on.png) != png_pixels(off.png)
     # The remote image was answered locally with a placeholder when on, refused when off.
+    tab.capture(email_file.as_uri(), 600, images=False)
     assert tab.evaluate("document.images[0].naturalWidth") == 0
     tab.capture(email_file.as_uri(), 600, images=True)
     assert tab.evaluate("document.images[0].naturalWidth") == 600

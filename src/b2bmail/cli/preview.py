@@ -9,7 +9,7 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.preview.model import view_campaign
 from b2bmail.preview.run import PreviewResult, preview_campaign
-from b2bmail.preview.screenshots import parse_widths
+from b2bmail.preview.screenshots import DEFAULT_WIDTHS, parse_widths
 from b2bmail.preview.server import close_preview_server, start_preview_server
 
 
@@ -40,9 +40,9 @@ def format_preview(result: PreviewResult) -> str:
 )
 @click.option(
     "--widths",
-    default="600,375",
+    default=",".join(str(width) for width in DEFAULT_WIDTHS),
     show_default=True,
-    help="Screenshot widths in CSS pixels; the first also gets an images-off shot.",
+    help="Screenshot widths in CSS pixels; the first also gets images-off, dark and Outlook shots.",
 )
 @click.option(
     "--gallery-screenshot",

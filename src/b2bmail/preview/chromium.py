@@ -168,9 +168,19 @@ class Tab:
         )
         return base64.b64decode(shot["data"])
 
-    def capture(self, url: str, width: int, *, images: bool = True) -> bytes:
-        """Open `url` at `width` with images on or off and return a full-page PNG."""
+    def set_colour_scheme(self, *, dark: bool) -> None:
+        """Emulate the reader's system setting `prefers-color-scheme` (Media Queries 5 §12.5),
+        as Apple Mail and iOS Mail pass it on to the email."""
+        scheme = "dark" if dark else "light"
+        self.send(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+        )
+
+    def capture(self, url: str, width: int, *, images: bool = True, dark: bool = False) -> bytes:
+        """Open `url` at `width` with images on or off, light or dark, and return a full-page PNG."""
         self.set_images(enabled=images)
+        self.set_colour_scheme(dark=dark)
         self.set_viewport(width, 800)
         self.navigate(url)
         if not images:

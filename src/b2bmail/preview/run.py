@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from b2bmail.output import atomic_directory, check_outputs, write_atomic
 from b2bmail.preview.chromium import find_chromium, launch_browser
 from b2bmail.preview.gallery import render_gallery
 from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
-from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email
+from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email, write_views
 
 GALLERY_SHOT_WIDTH = 1440
 
@@ -58,10 +59,14 @@ def write_preview(
         for view in campaign.segments:
             folder = staging / view.segment_id
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "email.html").write_text(view.html, encoding="utf-8")
+            write_views(folder, view.html)
             (folder / "email.txt").write_text(view.text, encoding="utf-8")
             (folder / "email.eml").write_bytes(view.eml)
-            shots = shoot_email(tab, folder / "email.html", widths)
+            if campaign.assets is not None:
+                # Relative image paths resolve beside email.html, as in the campaign folder; a
+                # copy (not a link) keeps the gallery whole when the campaign moves.
+                shutil.copytree(campaign.assets, folder / "assets", symlinks=False)
+            shots = shoot_email(tab, folder, widths)
             for shot in shots:
                 (folder / shot.filename).write_bytes(shot.png)
             all_shots[view.segment_id] = shots
