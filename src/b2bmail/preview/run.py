@@ -11,6 +11,7 @@ from b2bmail.output import atomic_directory, check_outputs, write_atomic
 from b2bmail.preview.chromium import find_chromium, launch_browser
 from b2bmail.preview.gallery import render_gallery
 from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
+from b2bmail.preview.remote import RemoteImagePolicy
 from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email, write_views
 
 GALLERY_SHOT_WIDTH = 1440
@@ -45,6 +46,7 @@ def write_preview(
     widths: Sequence[int] = DEFAULT_WIDTHS,
     chromium: str | None = None,
     gallery_screenshot: Path | None = None,
+    remote_images: RemoteImagePolicy | None = None,
 ) -> PreviewResult:
     """Write each segment's files and screenshots and the gallery into `out_dir`, atomically.
 
@@ -54,7 +56,8 @@ def write_preview(
     out_dir = Path(out_dir)
     summaries: list[WrittenSegment] = []
     inputs = (campaign.path,)
-    with launch_browser(chromium) as tab, atomic_directory(out_dir, inputs=inputs) as staging:
+    browser = launch_browser(chromium, remote_images=remote_images)
+    with browser as tab, atomic_directory(out_dir, inputs=inputs) as staging:
         all_shots: dict[str, tuple[Shot, ...]] = {}
         for view in campaign.segments:
             folder = staging / view.segment_id
@@ -101,6 +104,7 @@ def preview_campaign(
     lint: LintFunction | None = None,
     chromium: str | None = None,
     gallery_screenshot: Path | None = None,
+    remote_images: RemoteImagePolicy | None = None,
 ) -> PreviewResult:
     """Build and lint the campaign, then write its gallery (see `write_preview`)."""
     chromium = chromium or find_chromium()  # fail before the build when Chromium is missing
@@ -112,4 +116,5 @@ def preview_campaign(
         widths=widths,
         chromium=chromium,
         gallery_screenshot=gallery_screenshot,
+        remote_images=remote_images,
     )
