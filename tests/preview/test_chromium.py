@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.preview.conftest import serving
 from tests.preview.pngcheck import distinct_colours, png_dimensions, png_pixels
 from tests.preview.samples import email_html
 
@@ -109,12 +109,8 @@ def loopback_server() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as origin:
+        yield origin + "/"
 
 
 @pytest.mark.chromium

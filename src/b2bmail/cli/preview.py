@@ -8,6 +8,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.preview.model import view_campaign
+from b2bmail.preview.remote import RemoteImagePolicy
 from b2bmail.preview.run import PreviewResult, preview_campaign
 from b2bmail.preview.screenshots import DEFAULT_WIDTHS, parse_widths
 from b2bmail.preview.server import close_preview_server, start_preview_server
@@ -28,6 +29,23 @@ def format_preview(result: PreviewResult) -> str:
     return "\n".join(lines)
 
 
+def _remote_images(
+    ctx: click.Context, param: click.Parameter, hosts: tuple[str, ...]
+) -> RemoteImagePolicy | None:
+    return RemoteImagePolicy.from_hosts(hosts) if hosts else None
+
+
+fetch_images_option = click.option(
+    "--fetch-images",
+    "fetch_images",
+    metavar="HOST",
+    multiple=True,
+    callback=_remote_images,
+    help="Fetch remote images from this host (repeatable; exact name) instead of showing"
+    " placeholders; 5 s timeout and 2 MB cap per image.",
+)
+
+
 @main.command()
 @click.argument("campaign", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -44,13 +62,20 @@ def format_preview(result: PreviewResult) -> str:
     show_default=True,
     help="Screenshot widths in CSS pixels; the first also gets images-off, dark and Outlook shots.",
 )
+@fetch_images_option
 @click.option(
     "--gallery-screenshot",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write a full-page PNG of the gallery page itself.",
 )
-def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path | None) -> None:
+def preview(
+    campaign: Path,
+    out_dir: Path,
+    widths: str,
+    fetch_images: RemoteImagePolicy | None,
+    gallery_screenshot: Path | None,
+) -> None:
     """Screenshot every segment with headless Chromium and write a gallery page.
 
     Builds and lints the campaign, takes full-page PNGs of each segment at each width plus
@@ -63,7 +88,11 @@ def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path
         b2bmail preview campaign.yaml --widths 600,375,320
     """
     result = preview_campaign(
-        campaign, out_dir, widths=parse_widths(widths), gallery_screenshot=gallery_screenshot
+        campaign,
+        out_dir,
+        widths=parse_widths(widths),
+        gallery_screenshot=gallery_screenshot,
+        remote_images=fetch_images,
     )
     click.echo(format_preview(result))
     errors = sum(seg.errors for seg in result.segments)
@@ -79,7 +108,8 @@ def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
-def serve(campaign: Path, port: int) -> None:
+@fetch_images_option
+def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> None:
     """Serve a live preview of every segment on 127.0.0.1, rebuilt when a file changes.
 
     Segment switcher, desktop and phone widths, HTML / text / source tabs and the lint panel.
@@ -92,7 +122,11 @@ def serve(campaign: Path, port: int) -> None:
         b2bmail serve campaign.yaml --port 0
     """
     server = start_preview_server(
-        campaign, view_campaign, port=port, on_event=lambda message: click.echo(message, err=True)
+        campaign,
+        view_campaign,
+        port=port,
+        on_event=lambda message: click.echo(message, err=True),
+        remote_images=fetch_images,
     )
     click.echo(f"Previewing {campaign} at {server.url} — press Ctrl-C to stop")
     try:
