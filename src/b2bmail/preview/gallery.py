@@ -44,13 +44,14 @@ main{padding:28px 40px 40px;display:grid;gap:28px}
 .column h3{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#6b7a8c;margin:0 0 8px}
 .column .figures{display:flex;gap:16px;align-items:flex-start}
 .col-dark .figures{background:#2b2f36;padding:10px;border-radius:8px}
-.col-dark figcaption{color:#c9d1da}
+.col-dark figcaption{color:#c9d1da}.col-dark a.frame.long::after{display:none}
+.column figcaption{max-width:300px}
 ul.rules{list-style:none;margin:10px 0 0;padding:0;font-size:12px;max-width:300px;color:#3b4857}
 ul.rules li{padding:3px 0;border-bottom:1px solid #eef1f5}
 ul.rules small{color:#6b7a8c}ul.rules a{color:#175cd3}
 figure{margin:0}
 figure a.frame{display:block;border:1px solid #d5dce4;border-radius:6px;overflow:hidden;
- max-height:{FRAME}px;position:relative;background:#fff}
+ max-height:{FRAME}px;position:relative;background:#fff;width:max-content}
 figure a.frame.long::after{content:"";position:absolute;left:0;right:0;bottom:0;height:56px;
  background:linear-gradient(rgba(255,255,255,0),#fff)}
 figure img{display:block}
@@ -205,8 +206,20 @@ def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
     )
 
 
-def render_gallery(campaign: CampaignView, shots: Mapping[str, Sequence[Shot]]) -> str:
-    """The gallery page as one self-contained HTML string (links are relative to its folder)."""
+def render_gallery(
+    campaign: CampaignView,
+    shots: Mapping[str, Sequence[Shot]],
+    fetched_hosts: Sequence[str] = (),
+) -> str:
+    """The gallery page as one self-contained HTML string (links are relative to its folder).
+
+    `fetched_hosts`: the hosts remote images were fetched from (--fetch-images), if any.
+    """
+    remote = (
+        f"remote images from {', '.join(sorted(fetched_hosts))} fetched, others shown as grey placeholders"
+        if fetched_hosts
+        else "remote images shown as grey placeholders (nothing was fetched)"
+    )
     errors = sum(view.count("error") for view in campaign.segments)
     warnings = sum(view.count("warning") for view in campaign.segments)
     infos = sum(view.count("info") for view in campaign.segments)
@@ -223,7 +236,7 @@ def render_gallery(campaign: CampaignView, shots: Mapping[str, Sequence[Shot]]) 
         f"<span>{errors} lint error{'' if errors == 1 else 's'}</span>"
         f"<span>{warnings} warning{'' if warnings == 1 else 's'}</span>"
         f"<span>{infos} info{'' if infos == 1 else 's'}</span>"
-        "<span>remote images shown as grey placeholders (nothing was fetched)</span>"
+        f"<span>{escape(remote)}</span>"
         "<span>dark and Outlook columns are simulations (see the README)</span></div>"
         f"</header><main>{cards}</main>"
         "<footer>Made by b2bmail preview with headless Chromium.</footer></body></html>"

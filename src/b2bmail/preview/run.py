@@ -84,7 +84,12 @@ def write_preview(
                 )
             )
         index = staging / "index.html"
-        index.write_text(render_gallery(campaign, all_shots), encoding="utf-8")
+        index.write_text(
+            render_gallery(
+                campaign, all_shots, sorted(remote_images.hosts) if remote_images else ()
+            ),
+            encoding="utf-8",
+        )
         gallery_png = None
         if gallery_screenshot is not None:
             tab.set_images(enabled=True)
