@@ -15,7 +15,13 @@ from tests.preview.samples import email_html
 from b2bmail.errors import PreviewError
 from b2bmail.preview.chromium import Browser, Tab, find_chromium
 from b2bmail.preview.devtools import is_local_url
-from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email, write_views
+from b2bmail.preview.screenshots import (
+    DEFAULT_WIDTHS,
+    parse_widths,
+    png_size,
+    shoot_email,
+    write_views,
+)
 
 
 def test_missing_chromium_names_the_install_hint() -> None:
@@ -163,3 +169,12 @@ def test_a_chromium_that_never_answers_times_out_with_a_hint(tmp_path: Path) -> 
         "Chromium did not start within 1 s: starting — check that B2BMAIL_CHROMIUM (or chromium"
         " on PATH) is a working Chromium; on a busy machine try again"
     )
+
+
+@pytest.mark.chromium
+def test_default_widths_include_the_320_px_phone(tab: Tab, email_file: Path) -> None:
+    # 320 CSS px: iPhone SE (1st generation) and small Android phones, the narrowest in use.
+    assert DEFAULT_WIDTHS == (600, 375, 320)
+    shots = shoot_email(tab, email_file.parent, DEFAULT_WIDTHS)
+    assert [s.filename for s in shots][:3] == ["shot-600.png", "shot-375.png", "shot-320.png"]
+    assert png_dimensions(shots[2].png)[0] == 320
