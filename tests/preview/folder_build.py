@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from b2bmail.errors import TemplateError
-from b2bmail.preview.model import CampaignView, SegmentView
+from b2bmail.preview.model import CampaignView, SegmentView, campaign_assets
 
 
 def build_folder(campaign_path: Path) -> CampaignView:
@@ -39,4 +39,5 @@ def build_folder(campaign_path: Path) -> CampaignView:
         path=campaign_path,
         segments=tuple(segments),
         inputs=(folder,),
+        assets=campaign_assets(campaign_path),
     )

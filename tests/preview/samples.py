@@ -17,15 +17,27 @@ class SampleProblem:
     line: int | None
 
 
+PREHEADER = "Trois machines, un tarif & un service"
+# Preheader padding as builders write it: figure space, zero-width no-break space, combining
+# grapheme joiner, repeated, so the client's snippet stops after the preheader.
+PADDING = "&#8199;&#65279;&#847; " * 3
+
+
 def email_html(title: str, colour: str) -> str:
     return (
-        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title></head>'
-        '<body style="margin:0;font-family:Arial,sans-serif">'
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title>'
+        "<style>@media (prefers-color-scheme: dark) { .body { background: #000 !important;"
+        " color: #fff !important } }</style></head>"
+        '<body class="body" style="margin:0;font-family:Arial,sans-serif;background:#ffffff;color:#222222">'
+        '<div style="display:none;max-height:0;overflow:hidden">'
+        f"{PREHEADER.replace('&', '&amp;')}{PADDING}</div>"
         f'<table role="presentation" width="600" style="background:{colour}"><tr><td>'
         f'<h1 style="color:#fff;margin:0;padding:24px">{title}</h1></td></tr></table>'
         '<img src="https://cdn.example.com/hero.jpg" alt="Pelle hydraulique au travail" '
         'width="600" height="240" style="display:block">'
         '<p style="padding:0 24px">Bonjour Claire, voici les nouveautés du trimestre.</p>'
+        '<a class="button" href="https://terramach.example/t3" style="display:inline-block;'
+        'background:#c0392b;color:#fff;padding:12px 24px;border-radius:18px">Voir les prix</a>'
         "</body></html>"
     )
 
@@ -38,7 +50,7 @@ def segment(
         segment_name=name,
         from_addr="Terramach <news@terramach.example>",
         subject=f"{name}: les nouveautés <T3>",
-        preheader="Trois machines, un tarif & un service",
+        preheader=PREHEADER,
         html=email_html(name, colour),
         text=f"{name}\n\nBonjour Claire, voici les nouveautés du trimestre.\n",
         eml=b"From: news@terramach.example\r\n\r\nhello\r\n",

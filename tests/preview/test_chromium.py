@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import base64
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.preview.conftest import serving
 from tests.preview.pngcheck import distinct_colours, png_dimensions, png_pixels
 from tests.preview.samples import email_html
 
 from b2bmail.errors import PreviewError
 from b2bmail.preview.chromium import Browser, Tab, find_chromium
 from b2bmail.preview.devtools import is_local_url
-from b2bmail.preview.screenshots import parse_widths, png_size, shoot_email
+from b2bmail.preview.screenshots import (
+    DEFAULT_WIDTHS,
+    parse_widths,
+    png_size,
+    shoot_email,
+    write_views,
+)
 
 
 def test_missing_chromium_names_the_install_hint() -> None:
@@ -62,15 +68,21 @@ def test_parse_widths_rejects(text: str) -> None:
 
 @pytest.fixture
 def email_file(tmp_path: Path) -> Path:
-    path = tmp_path / "email.html"
-    path.write_text(email_html("Exploitants miniers", "#17324d"), encoding="utf-8")
-    return path
+    write_views(tmp_path, email_html("Exploitants miniers", "#17324d"))
+    return tmp_path / "email.html"
 
 
 @pytest.mark.chromium
 def test_screenshots_have_the_asked_widths_and_are_not_blank(tab: Tab, email_file: Path) -> None:
-    shots = shoot_email(tab, email_file, (600, 375))
-    assert [(s.width, s.images) for s in shots] == [(600, True), (375, True), (600, False)]
+    shots = shoot_email(tab, email_file.parent, (600, 375))
+    assert [(s.width, s.images, s.view) for s in shots] == [
+        (600, True, "light"),
+        (375, True, "light"),
+        (600, False, "light"),
+        (600, True, "dark"),
+        (600, True, "dark-inverted"),
+        (600, True, "outlook"),
+    ]
     for shot in shots:
         assert png_dimensions(shot.png) == (shot.width, shot.height) == png_size(shot.png)
         assert shot.height > 300  # the whole email, not a viewport slice
@@ -79,10 +91,11 @@ def test_screenshots_have_the_asked_widths_and_are_not_blank(tab: Tab, email_fil
 
 @pytest.mark.chromium
 def test_images_off_differs_and_shows_alt_text(tab: Tab, email_file: Path) -> None:
-    on, _, off = shoot_email(tab, email_file, (600, 375))
+    on, _, off, *_ = shoot_email(tab, email_file.parent, (600, 375))
     assert on.width == off.width
     assert png_pixels(on.png) != png_pixels(off.png)
     # The remote image was answered locally with a placeholder when on, refused when off.
+    tab.capture(email_file.as_uri(), 600, images=False)
     assert tab.evaluate("document.images[0].naturalWidth") == 0
     tab.capture(email_file.as_uri(), 600, images=True)
     assert tab.evaluate("document.images[0].naturalWidth") == 600
@@ -102,12 +115,8 @@ def loopback_server() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as origin:
+        yield origin + "/"
 
 
 @pytest.mark.chromium
@@ -160,3 +169,12 @@ def test_a_chromium_that_never_answers_times_out_with_a_hint(tmp_path: Path) -> 
         "Chromium did not start within 1 s: starting — check that B2BMAIL_CHROMIUM (or chromium"
         " on PATH) is a working Chromium; on a busy machine try again"
     )
+
+
+@pytest.mark.chromium
+def test_default_widths_include_the_320_px_phone(tab: Tab, email_file: Path) -> None:
+    # 320 CSS px: iPhone SE (1st generation) and small Android phones, the narrowest in use.
+    assert DEFAULT_WIDTHS == (600, 375, 320)
+    shots = shoot_email(tab, email_file.parent, DEFAULT_WIDTHS)
+    assert [s.filename for s in shots][:3] == ["shot-600.png", "shot-375.png", "shot-320.png"]
+    assert png_dimensions(shots[2].png)[0] == 320

@@ -9,8 +9,9 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import port_option
 from b2bmail.preview.model import view_campaign
+from b2bmail.preview.remote import RemoteImagePolicy
 from b2bmail.preview.run import PreviewResult, preview_campaign
-from b2bmail.preview.screenshots import parse_widths
+from b2bmail.preview.screenshots import DEFAULT_WIDTHS, parse_widths
 from b2bmail.preview.server import close_preview_server, start_preview_server
 
 
@@ -29,6 +30,23 @@ def format_preview(result: PreviewResult) -> str:
     return "\n".join(lines)
 
 
+def _remote_images(
+    ctx: click.Context, param: click.Parameter, hosts: tuple[str, ...]
+) -> RemoteImagePolicy | None:
+    return RemoteImagePolicy.from_hosts(hosts) if hosts else None
+
+
+fetch_images_option = click.option(
+    "--fetch-images",
+    "fetch_images",
+    metavar="HOST",
+    multiple=True,
+    callback=_remote_images,
+    help="Fetch remote images from this host (repeatable; exact name) instead of showing"
+    " placeholders; 5 s timeout and 2 MB cap per image.",
+)
+
+
 @main.command()
 @click.argument("campaign", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -41,17 +59,24 @@ def format_preview(result: PreviewResult) -> str:
 )
 @click.option(
     "--widths",
-    default="600,375",
+    default=",".join(str(width) for width in DEFAULT_WIDTHS),
     show_default=True,
-    help="Screenshot widths in CSS pixels; the first also gets an images-off shot.",
+    help="Screenshot widths in CSS pixels; the first also gets images-off, dark and Outlook shots.",
 )
+@fetch_images_option
 @click.option(
     "--gallery-screenshot",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write a full-page PNG of the gallery page itself.",
 )
-def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path | None) -> None:
+def preview(
+    campaign: Path,
+    out_dir: Path,
+    widths: str,
+    fetch_images: RemoteImagePolicy | None,
+    gallery_screenshot: Path | None,
+) -> None:
     """Screenshot every segment with headless Chromium and write a gallery page.
 
     Builds and lints the campaign, takes full-page PNGs of each segment at each width plus
@@ -64,7 +89,11 @@ def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path
         b2bmail preview campaign.yaml --widths 600,375,320
     """
     result = preview_campaign(
-        campaign, out_dir, widths=parse_widths(widths), gallery_screenshot=gallery_screenshot
+        campaign,
+        out_dir,
+        widths=parse_widths(widths),
+        gallery_screenshot=gallery_screenshot,
+        remote_images=fetch_images,
     )
     click.echo(format_preview(result))
     errors = sum(seg.errors for seg in result.segments)
@@ -74,7 +103,8 @@ def preview(campaign: Path, out_dir: Path, widths: str, gallery_screenshot: Path
 @main.command()
 @click.argument("campaign", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @port_option(8642)
-def serve(campaign: Path, port: int) -> None:
+@fetch_images_option
+def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> None:
     """Serve a live preview of every segment on 127.0.0.1, rebuilt when a file changes.
 
     Segment switcher, desktop and phone widths, HTML / text / source tabs and the lint panel.
@@ -87,7 +117,11 @@ def serve(campaign: Path, port: int) -> None:
         b2bmail serve campaign.yaml --port 0
     """
     server = start_preview_server(
-        campaign, view_campaign, port=port, on_event=lambda message: click.echo(message, err=True)
+        campaign,
+        view_campaign,
+        port=port,
+        on_event=lambda message: click.echo(message, err=True),
+        remote_images=fetch_images,
     )
     click.echo(f"Previewing {campaign} at {server.url} — press Ctrl-C to stop")
     try:

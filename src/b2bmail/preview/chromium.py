@@ -26,6 +26,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from b2bmail.errors import PreviewError
 from b2bmail.preview.devtools import STEP_TIMEOUT, DevTools
+from b2bmail.preview.remote import RemoteImagePolicy
 
 INSTALL_HINT = "install it with `apt-get install chromium` or set B2BMAIL_CHROMIUM to its path"
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
@@ -168,9 +169,19 @@ class Tab:
         )
         return base64.b64decode(shot["data"])
 
-    def capture(self, url: str, width: int, *, images: bool = True) -> bytes:
-        """Open `url` at `width` with images on or off and return a full-page PNG."""
+    def set_colour_scheme(self, *, dark: bool) -> None:
+        """Emulate the reader's system setting `prefers-color-scheme` (Media Queries 5 §12.5),
+        as Apple Mail and iOS Mail pass it on to the email."""
+        scheme = "dark" if dark else "light"
+        self.send(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+        )
+
+    def capture(self, url: str, width: int, *, images: bool = True, dark: bool = False) -> bytes:
+        """Open `url` at `width` with images on or off, light or dark, and return a full-page PNG."""
         self.set_images(enabled=images)
+        self.set_colour_scheme(dark=dark)
         self.set_viewport(width, 800)
         self.navigate(url)
         if not images:
@@ -181,7 +192,14 @@ class Tab:
 class Browser:
     """A headless Chromium process with a fresh profile; use `launch_browser()`."""
 
-    def __init__(self, executable: str, *, timeout: float = START_TIMEOUT) -> None:
+    def __init__(
+        self,
+        executable: str,
+        *,
+        timeout: float = START_TIMEOUT,
+        remote_images: RemoteImagePolicy | None = None,
+    ) -> None:
+        self._remote_images = remote_images
         self._profile = Path(tempfile.mkdtemp(prefix="b2bmail-chromium-"))
         self._log = self._profile / "stderr.log"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -220,6 +238,7 @@ class Browser:
         except (WebSocketException, OSError, TimeoutError) as exc:
             raise PreviewError(f"could not connect to Chromium's DevTools ({exc})") from exc
         devtools = DevTools(self._ws)
+        devtools.remote_images = self._remote_images
         target = devtools.send("Target.createTarget", {"url": "about:blank"})
         attached = devtools.send(
             "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
@@ -274,9 +293,14 @@ class Browser:
 
 
 @contextlib.contextmanager
-def launch_browser(executable: str | None = None) -> Iterator[Tab]:
-    """Start headless Chromium and yield its one tab; the browser is gone when the block ends."""
-    browser = Browser(executable or find_chromium())
+def launch_browser(
+    executable: str | None = None, *, remote_images: RemoteImagePolicy | None = None
+) -> Iterator[Tab]:
+    """Start headless Chromium and yield its one tab; the browser is gone when the block ends.
+
+    Remote images are placeholders unless `remote_images` allows their host.
+    """
+    browser = Browser(executable or find_chromium(), remote_images=remote_images)
     try:
         yield browser.start()
     finally:

@@ -2,13 +2,15 @@
 
 Commands wait for their reply; events are queued for whoever waits on them. Requests the page
 makes arrive as `Fetch.requestPaused` events and are answered at once: loopback and local
-files go through, remote images get a local placeholder (or are refused when images are off),
-everything else is refused. Nothing leaves the machine.
+files go through, remote images get a local placeholder (or are refused when images are off;
+or are fetched in Python when the user allowed their host, see preview/remote.py), everything
+else is refused. Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import time
@@ -21,6 +23,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection
 
 from b2bmail.errors import PreviewError
+from b2bmail.preview.remote import RemoteImagePolicy
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 STEP_TIMEOUT = 20.0
@@ -54,6 +57,7 @@ class DevTools:
         self._ids = itertools.count(1)
         self._events: deque[dict[str, Any]] = deque()
         self.images_blocked = False
+        self.remote_images: RemoteImagePolicy | None = None  # None: fetch nothing
 
     def send(
         self,
@@ -152,13 +156,18 @@ class DevTools:
         elif is_local_url(url):
             self._post("Fetch.continueRequest", {"requestId": request_id}, session)
         elif is_image:
+            body, content_type = PLACEHOLDER_SVG, "image/svg+xml"
+            if self.remote_images is not None and self.remote_images.allows(url):
+                with contextlib.suppress(PreviewError):  # not fetched: the placeholder shows
+                    image = self.remote_images.fetch(url)
+                    body, content_type = image.body, image.content_type
             self._post(
                 "Fetch.fulfillRequest",
                 {
                     "requestId": request_id,
                     "responseCode": 200,
-                    "responseHeaders": [{"name": "Content-Type", "value": "image/svg+xml"}],
-                    "body": base64.b64encode(PLACEHOLDER_SVG).decode("ascii"),
+                    "responseHeaders": [{"name": "Content-Type", "value": content_type}],
+                    "body": base64.b64encode(body).decode("ascii"),
                 },
                 session,
             )

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from b2bmail.preview.model import CampaignView, SegmentView, sender_name
+from b2bmail.preview.outlook import outlook_rules
 from b2bmail.preview.screenshots import Shot
 
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail clips HTML bodies past ~102 KB ("[Message clipped]").
@@ -39,10 +40,18 @@ main{padding:28px 40px 40px;display:grid;gap:28px}
 .inbox .subject{font-weight:650}.inbox .pre{color:#6b7a8c}
 .inbox .when{color:#6b7a8c;font-size:13px}
 .body{display:flex;gap:24px;padding:16px 24px 20px;align-items:flex-start;flex-wrap:wrap}
-.shots{display:flex;gap:16px;align-items:flex-start;flex:0 0 auto}
+.shots{display:flex;gap:24px;align-items:flex-start;flex:1 1 100%;flex-wrap:wrap}
+.column h3{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#6b7a8c;margin:0 0 8px}
+.column .figures{display:flex;gap:16px;align-items:flex-start}
+.col-dark .figures{background:#2b2f36;padding:10px;border-radius:8px}
+.col-dark figcaption{color:#c9d1da}.col-dark a.frame.long::after{display:none}
+.column figcaption{max-width:300px}
+ul.rules{list-style:none;margin:10px 0 0;padding:0;font-size:12px;max-width:300px;color:#3b4857}
+ul.rules li{padding:3px 0;border-bottom:1px solid #eef1f5}
+ul.rules small{color:#6b7a8c}ul.rules a{color:#175cd3}
 figure{margin:0}
 figure a.frame{display:block;border:1px solid #d5dce4;border-radius:6px;overflow:hidden;
- max-height:{FRAME}px;position:relative;background:#fff}
+ max-height:{FRAME}px;position:relative;background:#fff;width:max-content}
 figure a.frame.long::after{content:"";position:absolute;left:0;right:0;bottom:0;height:56px;
  background:linear-gradient(rgba(255,255,255,0),#fff)}
 figure img{display:block}
@@ -87,13 +96,58 @@ def _badges(view: SegmentView) -> str:
 
 
 def _inbox_line(view: SegmentView) -> str:
+    # The snippet is the built HTML's text as a client reads it (preview.model.inbox_snippet),
+    # not the campaign's preheader setting: a missing or too-short preheader shows here.
     return (
         '<div class="inbox" title="as an inbox list shows it">'
         f'<span class="from">{escape(sender_name(view.from_addr))}</span>'
         f'<span class="line"><span class="subject">{escape(view.subject)}</span>'
-        f' <span class="pre">— {escape(view.preheader)}</span></span>'
+        f' <span class="pre">— {escape(view.snippet)}</span></span>'
         '<span class="when">09:30</span></div>'
     )
+
+
+# Shot columns of a card: (heading, views shown in it).
+COLUMNS = (
+    ("Light", ("light",)),
+    ("Dark", ("dark", "dark-inverted")),
+    ("Outlook for Windows (simulated)", ("outlook",)),
+)
+
+
+def _outlook_rules() -> str:
+    items = "".join(
+        f"<li><code>{escape(rule.feature)}</code> {escape(rule.does)}"
+        f" <small>caniemail {escape(rule.slug)}:"
+        f" {SUPPORT_WORDS.get(rule.support, rule.support)}</small></li>"
+        for rule in outlook_rules()
+    )
+    return (
+        '<ul class="rules" title="what the simulation applies">'
+        "<li><code>&lt;!--[if mso]&gt;</code> branch shown, <code>[if !mso]</code> hidden</li>"
+        "<li><code>v:roundrect</code> VML buttons drawn as their fallback table</li>"
+        f"{items}</ul>"
+    )
+
+
+SUPPORT_WORDS = {"n": "not supported", "a": "partly supported", "y": "supported"}
+
+
+def _columns(segment_id: str, shots: Sequence[Shot]) -> str:
+    columns = []
+    for heading, views in COLUMNS:
+        figures = "".join(
+            _figure(segment_id, shot, SHOT_SCALE) for shot in shots if shot.view in views
+        )
+        if not figures:
+            continue
+        kind = views[0].split("-")[0]
+        extra = _outlook_rules() if kind == "outlook" else ""
+        columns.append(
+            f'<section class="column col-{kind}"><h3>{escape(heading)}</h3>'
+            f'<div class="figures">{figures}</div>{extra}</section>'
+        )
+    return "".join(columns)
 
 
 def _figure(segment_id: str, shot: Shot, scale: float) -> str:
@@ -128,7 +182,6 @@ def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
     sid = escape(view.segment_id)
     html_size = view.html_bytes
     over = ' class="over"' if html_size > GMAIL_CLIP_BYTES else ""
-    figures = "".join(_figure(view.segment_id, shot, SHOT_SCALE) for shot in shots)
     facts = (
         f"<div><dt>HTML</dt><dd{over}>{_kb(html_size)}"
         f" <small>of {_kb(GMAIL_CLIP_BYTES)}</small></dd></div>"
@@ -141,10 +194,11 @@ def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
         f"<header><h2>{escape(view.segment_name)}<small>{sid}</small></h2>"
         f'<div class="badges">{_badges(view)}</div></header>'
         f"{_inbox_line(view)}"
-        f'<div class="body"><div class="shots">{figures}</div>'
+        f'<div class="body"><div class="shots">{_columns(view.segment_id, shots)}</div>'
         f'<aside class="side"><dl class="facts">{facts}</dl>'
         f"<h3>Lint · {len(view.problems)}</h3>{_problems(view)}"
         f'<nav class="links"><a href="{sid}/email.html">Open HTML</a>'
+        f'<a href="{sid}/email.outlook.html">Outlook view</a>'
         f'<a href="{sid}/email.eml">Download .eml</a><a href="{sid}/email.txt">Plain text</a></nav>'
         "</aside></div>"
         f'<details><summary>Plain-text part</summary><pre class="text">{escape(view.text)}</pre></details>'
@@ -152,8 +206,20 @@ def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
     )
 
 
-def render_gallery(campaign: CampaignView, shots: Mapping[str, Sequence[Shot]]) -> str:
-    """The gallery page as one self-contained HTML string (links are relative to its folder)."""
+def render_gallery(
+    campaign: CampaignView,
+    shots: Mapping[str, Sequence[Shot]],
+    fetched_hosts: Sequence[str] = (),
+) -> str:
+    """The gallery page as one self-contained HTML string (links are relative to its folder).
+
+    `fetched_hosts`: the hosts remote images were fetched from (--fetch-images), if any.
+    """
+    remote = (
+        f"remote images from {', '.join(sorted(fetched_hosts))} fetched, others shown as grey placeholders"
+        if fetched_hosts
+        else "remote images shown as grey placeholders (nothing was fetched)"
+    )
     errors = sum(view.count("error") for view in campaign.segments)
     warnings = sum(view.count("warning") for view in campaign.segments)
     infos = sum(view.count("info") for view in campaign.segments)
@@ -170,7 +236,8 @@ def render_gallery(campaign: CampaignView, shots: Mapping[str, Sequence[Shot]]) 
         f"<span>{errors} lint error{'' if errors == 1 else 's'}</span>"
         f"<span>{warnings} warning{'' if warnings == 1 else 's'}</span>"
         f"<span>{infos} info{'' if infos == 1 else 's'}</span>"
-        "<span>remote images shown as grey placeholders (nothing was fetched)</span></div>"
+        f"<span>{escape(remote)}</span>"
+        "<span>dark and Outlook columns are simulations (see the README)</span></div>"
         f"</header><main>{cards}</main>"
         "<footer>Made by b2bmail preview with headless Chromium.</footer></body></html>"
     )

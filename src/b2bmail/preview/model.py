@@ -8,8 +8,10 @@ testable with plain values.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Protocol
 
@@ -61,6 +63,11 @@ class SegmentView:
     def count(self, severity: str) -> int:
         return sum(1 for problem in self.problems if problem.severity == severity)
 
+    @property
+    def snippet(self) -> str:
+        """The inbox line's text after the subject (see `inbox_snippet`)."""
+        return inbox_snippet(self.html)
+
 
 @dataclass(frozen=True)
 class CampaignView:
@@ -70,6 +77,7 @@ class CampaignView:
     path: Path
     segments: tuple[SegmentView, ...]
     inputs: tuple[Path, ...] = ()  # files and folders whose change calls for a rebuild
+    assets: Path | None = None  # the campaign's assets/ folder, for relative image paths
 
 
 def view_campaign(
@@ -101,7 +109,58 @@ def view_campaign(
         path=Path(campaign_path),
         segments=tuple(views),
         inputs=campaign_inputs(campaign_path, [campaign.template, campaign.segments]),
+        assets=campaign_assets(campaign_path),
     )
+
+
+def campaign_assets(campaign_path: Path) -> Path | None:
+    """The `assets/` folder beside the campaign file, when there is one."""
+    folder = Path(campaign_path).resolve().parent / "assets"
+    return folder if folder.is_dir() else None
+
+
+SNIPPET_LENGTH = 100  # Gmail, Outlook and Apple Mail show about 90-140 characters
+INVISIBLE_ELEMENTS = frozenset({"head", "title", "style", "script", "template"})
+# HTML whitespace (not U+00A0 or the zero-width characters preheader padding is made of, which
+# clients keep, so padding shows in the snippet as the blank run it is).
+HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in INVISIBLE_ELEMENTS:
+            self._skip += 1
+        elif tag in ("br", "p", "div", "td", "tr", "li", "h1", "h2", "h3", "table"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in INVISIBLE_ELEMENTS and self._skip:
+            self._skip -= 1
+        elif tag in ("p", "div", "td", "li", "h1", "h2", "h3"):
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def inbox_snippet(html: str, length: int = SNIPPET_LENGTH) -> str:
+    """The first `length` characters of the email's text, as an inbox list shows after the subject.
+
+    Clients take the text of the parsed body in document order, hidden elements included (that
+    is what makes a `display:none` preheader work), with `<head>`, `<style>` and `<script>`
+    left out and runs of HTML whitespace collapsed; the preheader's padding characters stay.
+    """
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    text = HTML_SPACE.sub(" ", "".join(collector.parts)).strip(" ")
+    return text[:length]
 
 
 def campaign_inputs(campaign_path: Path, extra: Iterable[Path]) -> tuple[Path, ...]:

@@ -57,6 +57,8 @@ pre{margin:0;white-space:pre-wrap;word-break:break-word;background:#fff;padding:
 #build-error small{display:block;color:#9a3b30;margin-top:2px}
 body.has-error{grid-template-rows:auto auto 1fr}
 body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;max-width:960px}
+#rules{margin:0 0 14px;padding-left:18px;font-size:12.5px}
+#rules li{margin:3px 0}#rules small{color:#6b7a8c}
 [hidden]{display:none!important}
 </style></head>
 <body data-tab="html">
@@ -69,9 +71,14 @@ body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;m
   <div class="group" id="tabs"><button data-tab="html" class="active">HTML</button>
    <button data-tab="text">Text</button><button data-tab="source">Source</button></div>
   <div class="group" id="widths"><button data-width="600" class="active">Desktop 600</button>
-   <button data-width="375">Phone 375</button></div>
+   <button data-width="375">Phone 375</button><button data-width="320">Phone 320</button></div>
   <div class="group" id="images"><button data-images="on" class="active">Images on</button>
    <button data-images="off">Images off</button></div>
+  <div class="group" id="views" title="dark and Outlook views are simulations (see the README)">
+   <button data-view="light" class="active">Light</button>
+   <button data-view="dark">Dark · Apple Mail</button>
+   <button data-view="dark-inverted">Dark · Outlook.com, Gmail app</button>
+   <button data-view="outlook">Outlook for Windows (simulated)</button></div>
  </div>
  <div class="inbox"><span class="from" id="from"></span><span class="subject" id="subject"></span>
   <span class="pre" id="preheader"></span></div>
@@ -79,11 +86,13 @@ body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;m
   <iframe id="email" title="email preview" sandbox="allow-same-origin"></iframe>
   <pre id="text" hidden></pre><pre id="source" hidden></pre></div></div>
 </section>
-<aside class="lint"><h2>Lint</h2><p class="facts" id="sizes"></p><div id="problems"></div></aside>
+<aside class="lint"><section id="outlook-rules" hidden><h2>Outlook view applies</h2>
+ <ul id="rules"></ul></section>
+ <h2>Lint</h2><p class="facts" id="sizes"></p><div id="problems"></div></aside>
 <script>
 "use strict";
 const $ = (id) => document.getElementById(id);
-let state = null, current = null, tab = "html", generation = -1, images = "on";
+let state = null, current = null, tab = "html", generation = -1, images = "on", view = "light";
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
@@ -137,10 +146,11 @@ function showSegment() {
   for (const b of $("segments").children) b.classList.toggle("active", b.dataset.segment === current);
   $("from").textContent = seg.from;
   $("subject").textContent = seg.subject;
-  $("preheader").textContent = seg.preheader;
+  // What a client shows after the subject: the built HTML's first ~100 characters of text.
+  $("preheader").textContent = seg.snippet;
   // Reload the email only when it changed: a failed build keeps the last good one on screen.
   const url = "/segment/" + encodeURIComponent(seg.id) + "/email.html?g=" + state.good_generation;
-  const frameUrl = url + (images === "off" ? "&images=off" : "");
+  const frameUrl = url + (images === "off" ? "&images=off" : "") + (view !== "light" ? "&view=" + view : "");
   if ($("email").getAttribute("src") !== frameUrl) {
     $("email").src = frameUrl;
     fetch(url).then((r) => r.text()).then((t) => { $("source").textContent = t; });
@@ -160,6 +170,25 @@ function showSegment() {
 }
 
 function select(id) { current = id; showSegment(); }
+
+function setView(value) {
+  view = value;
+  document.body.dataset.view = value;
+  for (const b of $("views").children) b.classList.toggle("active", b.dataset.view === value);
+  $("outlook-rules").hidden = value !== "outlook";
+  const list = $("rules");
+  list.replaceChildren();
+  if (value === "outlook" && state) {
+    list.append(el("li", "", "<!--[if mso]> branch shown, [if !mso] hidden"));
+    list.append(el("li", "", "VML buttons drawn as their fallback table"));
+    for (const r of state.outlook_rules) {
+      const item = el("li", "", r.does + " ");
+      item.append(el("small", "", "caniemail " + r.slug + ": " + r.support));
+      list.append(item);
+    }
+  }
+  if (state) showSegment();
+}
 
 function setTab(name) {
   tab = name;
@@ -202,6 +231,7 @@ $("email").addEventListener("load", fitFrame);
 for (const b of $("tabs").children) b.addEventListener("click", () => setTab(b.dataset.tab));
 for (const b of $("widths").children) b.addEventListener("click", () => setWidth(b.dataset.width));
 for (const b of $("images").children) b.addEventListener("click", () => setImages(b.dataset.images));
+for (const b of $("views").children) b.addEventListener("click", () => setView(b.dataset.view));
 refresh().then(poll);
 </script>
 </body></html>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,8 @@ from b2bmail.output import atomic_directory, check_outputs, write_atomic
 from b2bmail.preview.chromium import find_chromium, launch_browser
 from b2bmail.preview.gallery import render_gallery
 from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
-from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email
+from b2bmail.preview.remote import RemoteImagePolicy
+from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email, write_views
 
 GALLERY_SHOT_WIDTH = 1440
 
@@ -44,6 +46,7 @@ def write_preview(
     widths: Sequence[int] = DEFAULT_WIDTHS,
     chromium: str | None = None,
     gallery_screenshot: Path | None = None,
+    remote_images: RemoteImagePolicy | None = None,
 ) -> PreviewResult:
     """Write each segment's files and screenshots and the gallery into `out_dir`, atomically.
 
@@ -53,15 +56,20 @@ def write_preview(
     out_dir = Path(out_dir)
     summaries: list[WrittenSegment] = []
     inputs = (campaign.path,)
-    with launch_browser(chromium) as tab, atomic_directory(out_dir, inputs=inputs) as staging:
+    browser = launch_browser(chromium, remote_images=remote_images)
+    with browser as tab, atomic_directory(out_dir, inputs=inputs) as staging:
         all_shots: dict[str, tuple[Shot, ...]] = {}
         for view in campaign.segments:
             folder = staging / view.segment_id
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "email.html").write_text(view.html, encoding="utf-8")
+            write_views(folder, view.html)
             (folder / "email.txt").write_text(view.text, encoding="utf-8")
             (folder / "email.eml").write_bytes(view.eml)
-            shots = shoot_email(tab, folder / "email.html", widths)
+            if campaign.assets is not None:
+                # Relative image paths resolve beside email.html, as in the campaign folder; a
+                # copy (not a link) keeps the gallery whole when the campaign moves.
+                shutil.copytree(campaign.assets, folder / "assets", symlinks=False)
+            shots = shoot_email(tab, folder, widths)
             for shot in shots:
                 (folder / shot.filename).write_bytes(shot.png)
             all_shots[view.segment_id] = shots
@@ -76,7 +84,12 @@ def write_preview(
                 )
             )
         index = staging / "index.html"
-        index.write_text(render_gallery(campaign, all_shots), encoding="utf-8")
+        index.write_text(
+            render_gallery(
+                campaign, all_shots, sorted(remote_images.hosts) if remote_images else ()
+            ),
+            encoding="utf-8",
+        )
         gallery_png = None
         if gallery_screenshot is not None:
             tab.set_images(enabled=True)
@@ -96,6 +109,7 @@ def preview_campaign(
     lint: LintFunction | None = None,
     chromium: str | None = None,
     gallery_screenshot: Path | None = None,
+    remote_images: RemoteImagePolicy | None = None,
 ) -> PreviewResult:
     """Build and lint the campaign, then write its gallery (see `write_preview`)."""
     chromium = chromium or find_chromium()  # fail before the build when Chromium is missing
@@ -107,4 +121,5 @@ def preview_campaign(
         widths=widths,
         chromium=chromium,
         gallery_screenshot=gallery_screenshot,
+        remote_images=remote_images,
     )

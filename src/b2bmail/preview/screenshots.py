@@ -9,8 +9,12 @@ from pathlib import Path
 
 from b2bmail.errors import PreviewError
 from b2bmail.preview.chromium import Tab
+from b2bmail.preview.darkmode import invert_colours
+from b2bmail.preview.outlook import outlook_view
 
-DEFAULT_WIDTHS = (600, 375)
+# Desktop reading pane, a current phone, and the narrowest phones still in use (iPhone SE 1st
+# generation, small Android): 320 px is where fixed-width tables break first.
+DEFAULT_WIDTHS = (600, 375, 320)
 MIN_WIDTH, MAX_WIDTH = 200, 2000
 
 
@@ -23,11 +27,30 @@ class Shot:
     images: bool  # False: every image refused, as clients that block images show the email
     filename: str
     png: bytes
+    view: str = "light"  # one of VIEWS
 
     @property
     def label(self) -> str:
         kind = "desktop" if self.width >= 500 else "phone"
-        return f"{kind} · {self.width} px" + ("" if self.images else " · images off")
+        suffix = "" if self.images else " · images off"
+        return f"{kind} · {self.width} px{suffix}" + VIEWS[self.view][1]
+
+
+# view -> (file with the HTML shot, label suffix). Dark and Outlook views are simulations:
+# see preview/darkmode.py and preview/outlook.py for what they capture and what they do not.
+VIEWS = {
+    "light": ("email.html", ""),
+    "dark": ("email.html", " · dark (Apple Mail)"),
+    "dark-inverted": ("email.dark-inverted.html", " · dark (Outlook.com, Gmail app)"),
+    "outlook": ("email.outlook.html", " · Outlook for Windows (simulated)"),
+}
+
+
+def write_views(folder: Path, html: str) -> None:
+    """Write the email and its simulated views beside each other (relative images resolve)."""
+    (folder / "email.html").write_text(html, encoding="utf-8")
+    (folder / VIEWS["dark-inverted"][0]).write_text(invert_colours(html), encoding="utf-8")
+    (folder / VIEWS["outlook"][0]).write_text(outlook_view(html), encoding="utf-8")
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
@@ -53,18 +76,25 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def shoot_email(tab: Tab, html_path: Path, widths: Sequence[int]) -> tuple[Shot, ...]:
-    """Screenshots of the email at `html_path`: each width with images, then images off.
+def shoot_email(tab: Tab, folder: Path, widths: Sequence[int]) -> tuple[Shot, ...]:
+    """Screenshots of the email in `folder` (written by `write_views`): each width with images,
+    then images off, dark (media query), dark (inverted) and Outlook, at the first width.
 
-    The images-off shot is taken at the first width (the desktop reading pane): that is where
-    a B2B reader behind an image-blocking Outlook sees it.
+    The other shots are taken at the first width (the desktop reading pane): that is where a
+    B2B reader behind an image-blocking or dark-mode Outlook sees it.
     """
-    url = html_path.resolve().as_uri()
     shots: list[Shot] = []
-    plan = [(width, True) for width in widths] + [(widths[0], False)]
-    for width, images in plan:
-        png = tab.capture(url, width, images=images)
+    first = widths[0]
+    plan = [(width, True, "light") for width in widths] + [
+        (first, False, "light"),
+        (first, True, "dark"),
+        (first, True, "dark-inverted"),
+        (first, True, "outlook"),
+    ]
+    for width, images, view in plan:
+        url = (folder / VIEWS[view][0]).resolve().as_uri()
+        png = tab.capture(url, width, images=images, dark=view == "dark")
         actual_width, height = png_size(png)
-        suffix = "" if images else "-images-off"
-        shots.append(Shot(actual_width, height, images, f"shot-{width}{suffix}.png", png))
+        suffix = ("" if images else "-images-off") + ("" if view == "light" else f"-{view}")
+        shots.append(Shot(actual_width, height, images, f"shot-{width}{suffix}.png", png, view))
     return tuple(shots)

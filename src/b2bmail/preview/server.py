@@ -8,28 +8,47 @@ one on screen under the error, with its file and line; the server keeps running.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mimetypes
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from html import unescape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from b2bmail.errors import B2bmailError, PreviewError
+from b2bmail.preview.darkmode import force_dark_media, invert_colours
+from b2bmail.preview.devtools import PLACEHOLDER_SVG
 from b2bmail.preview.model import CampaignView, sender_name
+from b2bmail.preview.outlook import outlook_rules, outlook_view
 from b2bmail.preview.page import APP_PAGE
+from b2bmail.preview.remote import RemoteImagePolicy
 
 HOST = "127.0.0.1"  # never another interface: the preview shows unsent customer emails
 MAX_WATCHED_FILES = 5000
 SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", ".git"})
-# The email in the page's iframe: no scripts even if a template sneaks one in; images may load
-# in the user's own browser (as a reader with images on sees it), everything else is refused.
-EMAIL_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; font-src data:"
+# The email in the page's iframe: no scripts even if a template sneaks one in; images only from
+# this server (assets/, and remote ones through /remote-image: a placeholder unless the user
+# allowed the host) or data:, so the reader's browser never contacts a remote host itself.
+EMAIL_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src data:"
+# <img src="http(s)://..."> rewritten to go through /remote-image.
+REMOTE_IMG_SRC = re.compile(r"(<img\b[^>]*?\ssrc\s*=\s*)([\"'])(https?://[^\"']+)\2", re.I)
+# ?view= for email.html: the simulated views (preview/darkmode.py, preview/outlook.py). In the
+# reader's own browser prefers-color-scheme cannot be emulated, so "dark" rewrites the query.
+VIEW_TRANSFORMS: dict[str, Callable[[str], str]] = {
+    "light": lambda html: html,
+    "dark": force_dark_media,
+    "dark-inverted": invert_colours,
+    "outlook": outlook_view,
+}
 # `?images=off`: every image refused, as image-blocking clients show the email (alt text).
 EMAIL_CSP_IMAGES_OFF = "default-src 'none'; img-src 'none'; style-src 'unsafe-inline'"
 
@@ -171,6 +190,7 @@ def state_json(state: BuildState) -> dict[str, Any]:
     """The page's view of the state (documented in the README, "b2bmail serve")."""
     campaign = state.campaign
     return {
+        "outlook_rules": [asdict(rule) for rule in outlook_rules()],
         "generation": state.generation,
         "good_generation": state.good_generation,
         "seconds": round(state.seconds, 3),
@@ -183,6 +203,7 @@ def state_json(state: BuildState) -> dict[str, Any]:
                 "from": sender_name(seg.from_addr),
                 "subject": seg.subject,
                 "preheader": seg.preheader,
+                "snippet": seg.snippet,
                 "text": seg.text,
                 "html_bytes": seg.html_bytes,
                 "text_bytes": seg.text_bytes,
@@ -221,9 +242,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send_json(state_json(service.state))
         elif path == "/api/generation":
             self._send_json({"generation": service.state.generation})
+        elif path == "/remote-image":
+            self._send_remote_image(parse_qs(url.query).get("url", [""])[0])
         elif path.startswith("/segment/"):
-            images_off = "images=off" in url.query.split("&")
-            self._send_segment_file(path.removeprefix("/segment/"), service.state, images_off)
+            query = parse_qs(url.query)
+            images_off = query.get("images") == ["off"]
+            view = query.get("view", ["light"])[0]
+            self._send_segment_file(path.removeprefix("/segment/"), service.state, images_off, view)
         else:
             self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
 
@@ -232,19 +257,52 @@ class PreviewHandler(BaseHTTPRequestHandler):
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         return name in ("127.0.0.1", "localhost", "[::1]")
 
-    def _send_segment_file(self, rest: str, state: BuildState, images_off: bool) -> None:
+    def _send_segment_file(
+        self, rest: str, state: BuildState, images_off: bool, shown: str = "light"
+    ) -> None:
         segment_id, _, name = rest.partition("/")
         segments = {s.segment_id: s for s in (state.campaign.segments if state.campaign else ())}
         view = segments.get(segment_id)
-        if view is None or name not in ("email.html", "email.txt", "email.eml"):
+        if view is not None and name.startswith("assets/") and state.campaign is not None:
+            self._send_asset(state.campaign.assets, name.removeprefix("assets/"))
+        elif (
+            view is None
+            or name not in ("email.html", "email.txt", "email.eml")
+            or shown not in VIEW_TRANSFORMS
+        ):
             self._send(b"no such segment file", "text/plain", HTTPStatus.NOT_FOUND)
         elif name == "email.html":
             csp = EMAIL_CSP_IMAGES_OFF if images_off else EMAIL_CSP
-            self._send(view.html.encode("utf-8"), "text/html; charset=utf-8", csp=csp)
+            html = REMOTE_IMG_SRC.sub(
+                lambda m: f"{m[1]}{m[2]}/remote-image?url={quote(unescape(m[3]), safe='')}{m[2]}",
+                VIEW_TRANSFORMS[shown](view.html),
+            )
+            self._send(html.encode("utf-8"), "text/html; charset=utf-8", csp=csp)
         elif name == "email.txt":
             self._send(view.text.encode("utf-8"), "text/plain; charset=utf-8")
         else:
             self._send(view.eml, "message/rfc822", download=f"{segment_id}.eml")
+
+    def _send_asset(self, assets: Path | None, name: str) -> None:
+        """A file of the campaign's assets/ folder; nothing outside it (no `..`, no links out)."""
+        if assets is not None:
+            root = assets.resolve()
+            target = (root / name).resolve()
+            if target.is_relative_to(root) and target.is_file():
+                kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+                self._send(target.read_bytes(), kind)
+                return
+        self._send(b"no such asset", "text/plain", HTTPStatus.NOT_FOUND)
+
+    def _send_remote_image(self, url: str) -> None:
+        """The image if the user allowed its host (--fetch-images), else the placeholder."""
+        policy = self.server.remote_images
+        body, kind = PLACEHOLDER_SVG, "image/svg+xml"
+        if policy is not None and policy.allows(url):
+            with contextlib.suppress(PreviewError):
+                image = policy.fetch(url)
+                body, kind = image.body, image.content_type
+        self._send(body, kind)
 
     def _send_json(self, data: dict[str, Any]) -> None:
         self._send(json.dumps(data).encode("utf-8"), "application/json")
@@ -277,8 +335,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
 class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, service: PreviewService) -> None:
+    def __init__(
+        self, port: int, service: PreviewService, remote_images: RemoteImagePolicy | None = None
+    ) -> None:
         self.service = service
+        self.remote_images = remote_images
         super().__init__((HOST, port), PreviewHandler)
 
     @property
@@ -293,6 +354,7 @@ def start_preview_server(
     port: int = 0,
     poll_interval: float = 0.5,
     on_event: Callable[[str], None] | None = None,
+    remote_images: RemoteImagePolicy | None = None,
 ) -> PreviewHTTPServer:
     """Build once, start watching, and bind 127.0.0.1:`port` (0: a free port).
 
@@ -302,7 +364,7 @@ def start_preview_server(
         campaign_path, build_view, poll_interval=poll_interval, on_event=on_event
     )
     try:
-        server = PreviewHTTPServer(port, service)
+        server = PreviewHTTPServer(port, service, remote_images)
     except OSError as exc:
         raise PreviewError(
             f"cannot listen on {HOST}:{port} ({exc.strerror or exc})",
