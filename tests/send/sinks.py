@@ -1,0 +1,98 @@
+"""aiosmtpd servers on 127.0.0.1 for the send tests and benchmarks/send.py.
+
+- `Sink`: accepts every message (after `delay` seconds), logging (Message-ID, RCPT, data).
+- `Script`: answers the first replies from a list (421, 451, 550 5.1.1 ...), then accepts.
+- `Dropper`: reads the whole DATA, then closes the connection without a reply.
+
+No pytest at import time, so the benchmark can use them too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.deliverability.nsd import free_port
+
+_MID = re.compile(rb"^Message-ID:\s*(<[^>]*>)", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: str
+    mail_from: str
+    rcpt: tuple[str, ...]
+    data: bytes
+
+
+@dataclass
+class Sink:
+    """Accepts everything after `delay` seconds; `replies` are given first, one per message."""
+
+    delay: float = 0.0
+    replies: list[str] = field(default_factory=list)
+    drop_after_data: int = 0  # drop the connection after DATA this many times
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.drop_after_data:
+                self.drop_after_data -= 1
+                session.transport.close()  # lost after the final dot: no reply
+                return "250 never seen"
+            if self.replies:
+                return self.replies.pop(0)
+            m = _MID.search(envelope.content)
+            self.received.append(
+                Received(
+                    m.group(1).decode() if m else "",
+                    envelope.mail_from,
+                    tuple(envelope.rcpt_tos),
+                    envelope.content,
+                )
+            )
+            return f"250 2.0.0 Ok: queued as Q{len(self.received)}"
+
+    def counts(self) -> Counter[str]:
+        """Message-ID -> times received."""
+        with self.lock:
+            return Counter(r.message_id for r in self.received)
+
+
+class Running:
+    """A Sink served on 127.0.0.1 by aiosmtpd, on a free port."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.port = free_port()
+        self.controller = Controller(sink, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+
+    def __enter__(self) -> Running:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def wait_for(predicate: Any, timeout: float = 30.0) -> None:
+    """Poll until predicate() is true (a bounded wait)."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.02)
