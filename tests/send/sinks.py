@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiosmtpd.controller import Controller
-
 from tests.deliverability.nsd import free_port
 
 _MID = re.compile(rb"^Message-ID:\s*(<[^>]*>)", re.MULTILINE | re.IGNORECASE)
@@ -48,7 +47,7 @@ class Sink:
         with self.lock:
             if self.drop_after_data:
                 self.drop_after_data -= 1
-                session.transport.close()  # lost after the final dot: no reply
+                server.transport.close()  # lost after the final dot: no reply
                 return "250 never seen"
             if self.replies:
                 return self.replies.pop(0)

@@ -249,8 +249,10 @@ class Scheduler(Generic[T]):
             self.cond.notify_all()
 
     def slow_down(self, group: str) -> None:
-        """A 421 (RFC 5321 §4.2.3: the service is closing the channel): halve the group's rate."""
+        """A 421 (RFC 5321 §4.2.3: the service is closing the channel): halve the group's
+        transactions in flight (down to one) and its rate."""
         with self.cond:
             g = self.groups[group]
-            g.interval = g.interval * 2 if g.interval else 60.0 / 60
+            g.rule = replace(g.rule, connections=max(1, g.rule.connections // 2))
+            g.interval *= 2
             g.next_slot = time.monotonic() + g.interval

@@ -171,12 +171,12 @@ class _Sender:
                     self.scheduler.done(group)
                     self.finish("sent")
                 elif reply.code >= 500:
-                    self.record(self.journal.failed, mid, reply.text, reply.status)
+                    self.record(self.journal.failed, mid, reply.line, reply.status)
                     self.bounce(msg, reply)
                     self.scheduler.done(group)
                     self.finish("failed")
                 else:  # 4xx, or the connection failed before the end of DATA
-                    self.record(self.journal.deferred, mid, reply.text or "no reply")
+                    self.record(self.journal.deferred, mid, reply.line or "no reply")
                     if reply.code == 421:
                         self.scheduler.slow_down(group)
                     if attempt + 1 < retry.attempts:

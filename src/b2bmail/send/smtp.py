@@ -68,6 +68,11 @@ class Reply:
     uncertain: bool = False  # lost after the final dot: the server may hold the message
 
     @property
+    def line(self) -> str:
+        """Code and text, as the server said it."""
+        return f"{self.code} {self.text}" if self.code else self.text
+
+    @property
     def status(self) -> str:
         """The RFC 3463 enhanced status code, or '' when the reply has none."""
         m = _ENHANCED.match(self.text.encode())
