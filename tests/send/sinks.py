@@ -1,8 +1,8 @@
 """aiosmtpd servers on 127.0.0.1 for the send tests and benchmarks/send.py.
 
-- `Sink`: accepts every message (after `delay` seconds), logging (Message-ID, RCPT, data).
-- `Script`: answers the first replies from a list (421, 451, 550 5.1.1 ...), then accepts.
-- `Dropper`: reads the whole DATA, then closes the connection without a reply.
+- `Sink`: logs every message (Message-ID, envelope, data) and accepts it `delay` seconds later.
+  `replies` (421, 451, 550 5.1.1 ...) are given first, one per message; `drop_after_data`
+  times it reads the whole DATA and closes the connection without a reply.
 
 No pytest at import time, so the benchmark can use them too.
 """
@@ -33,7 +33,7 @@ class Received:
 
 @dataclass
 class Sink:
-    """Accepts everything after `delay` seconds; `replies` are given first, one per message."""
+    """An SMTP handler for aiosmtpd; what it received is in `received`."""
 
     delay: float = 0.0
     replies: list[str] = field(default_factory=list)
@@ -42,8 +42,6 @@ class Sink:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
         with self.lock:
             if self.drop_after_data:
                 self.drop_after_data -= 1
@@ -51,6 +49,8 @@ class Sink:
                 return "250 never seen"
             if self.replies:
                 return self.replies.pop(0)
+            # Logged when the data ends, before the reply, as an MTA commits its queue file
+            # on reading the final dot: a client killed while waiting still delivered it.
             m = _MID.search(envelope.content)
             self.received.append(
                 Received(
@@ -60,7 +60,10 @@ class Sink:
                     envelope.content,
                 )
             )
-            return f"250 2.0.0 Ok: queued as Q{len(self.received)}"
+            queued = len(self.received)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return f"250 2.0.0 Ok: queued as Q{queued}"
 
     def counts(self) -> Counter[str]:
         """Message-ID -> times received."""
