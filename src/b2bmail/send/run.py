@@ -269,10 +269,20 @@ def send_campaign(
     )
     report = SendReport(plan)
     try:
-        if options.dry_run or to_send == 0 or not confirm(plan):
+        if options.dry_run or to_send == 0:
             return report
         if options.target is None:
             raise InputError("no SMTP server given", hint="add --smtp HOST[:PORT]")
+        check = Connection(options.target)  # a wrong password or host stops here, once
+        try:
+            check.open()
+        except ConnectionError as exc:
+            raise InputError(
+                str(exc), hint="check --smtp HOST[:PORT] and that the server runs"
+            ) from None
+        check.close()
+        if not confirm(plan):
+            return report
         assert journal is not None
         pending = {mid for mid, state in journal.states().items() if state in pending_states}
         _run_workers(
