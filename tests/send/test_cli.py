@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
-from tests.send.conftest import (  # noqa: F401 (fixtures)
-    campaign,
-    env,
-    recipients,
-    serve,
-)
 from tests.send.sinks import Running, Sink
 
 from b2bmail.cli import main
 
 
-def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Any:
-    return CliRunner().invoke(main, list(args), env=env, input=input)
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), env=env)
 
 
 def test_without_smtp_is_one_line_exit_2(
