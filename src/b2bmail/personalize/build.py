@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from b2bmail.campaign import campaign_files, render_campaign
+from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
 from b2bmail.config import Campaign
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs
@@ -232,6 +232,7 @@ class MessageStream:
     personalizer: Personalizer
     messages: Iterator[PersonalizedMessage]
     inputs: tuple[str | Path | None, ...]  # every file read, for the output checks
+    build: CampaignBuild  # the compiled segments: pass to a second stream of the same list
 
 
 def stream_per_recipient(
@@ -245,11 +246,14 @@ def stream_per_recipient(
     environ: Mapping[str, str] | None = None,
     date: datetime | None = None,
     segment_ids: Iterable[str] | None = None,
+    build: CampaignBuild | None = None,
 ) -> MessageStream:
-    """Compile the campaign once per segment and stream one message per routed recipient:
-    the one message writer that `build --recipients` and `send` share."""
+    """Compile the campaign once per segment (unless `build` is given: a previous stream's)
+    and stream one message per routed recipient: the one message writer that
+    `build --recipients` and `send` share."""
     # Segments not selected are counted, not built; each selected one at every journey stage.
-    build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
+    if build is None:
+        build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
     campaign = build.campaign
     suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
     inputs = (*campaign_files(campaign), recipients, companies, *suppress)
@@ -267,7 +271,8 @@ def stream_per_recipient(
         yield from stream
         personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
 
-    return MessageStream(campaign, personalizer, counted(personalizer.messages(routed)), inputs)
+    messages = counted(personalizer.messages(routed))
+    return MessageStream(campaign, personalizer, messages, inputs, build)
 
 
 def build_per_recipient(

@@ -212,7 +212,7 @@ def send_campaign(
     if options.audit is not None:
         domains, levels = load_audit(options.audit)
 
-    def stream() -> Any:
+    def stream(build: Any = None) -> Any:
         return stream_per_recipient(
             campaign_path,
             recipients,
@@ -221,6 +221,7 @@ def send_campaign(
             encoding=options.encoding,
             delimiter=options.delimiter,
             environ=options.environ,
+            build=build,
         )
 
     first = stream()
@@ -286,7 +287,7 @@ def send_campaign(
         assert journal is not None
         pending = {mid for mid, state in journal.states().items() if state in pending_states}
         _run_workers(
-            stream(), pending, domains, journal, options, pacing, key, envelope, report, progress
+            stream(first.build), pending, domains, journal, options, pacing, key, envelope, report, progress
         )
         report.journal_states = journal.counts()
         return report
