@@ -287,7 +287,16 @@ def send_campaign(
         assert journal is not None
         pending = {mid for mid, state in journal.states().items() if state in pending_states}
         _run_workers(
-            stream(first.build), pending, domains, journal, options, pacing, key, envelope, report, progress
+            stream(first.build),
+            pending,
+            domains,
+            journal,
+            options,
+            pacing,
+            key,
+            envelope,
+            report,
+            progress,
         )
         report.journal_states = journal.counts()
         return report

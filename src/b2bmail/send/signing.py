@@ -53,7 +53,10 @@ class DkimKey:
             self.selector.encode("ascii"),
             self.domain.encode("ascii"),
             self.private,
-            canonicalize=(b"relaxed", b"relaxed"),
+            # relaxed headers (RFC 6376 §3.4.2: gateways refold and re-case them); simple body
+            # (§3.4.3): our parts are quoted-printable, which has no trailing white space
+            # (RFC 2045 §6.7) for relaxed to forgive, and it costs half as much to compute.
+            canonicalize=(b"relaxed", b"simple"),
             signature_algorithm=self.algorithm,
             include_headers=list(SIGNED_HEADERS),
         )
