@@ -65,6 +65,22 @@ class DkimKey:
 
 def load_dkim_key(path: str | Path, selector: str, domain: str) -> DkimKey:
     """Read a private key file (RSA-2048+ PEM, or Ed25519 PEM / base64 seed)."""
+    key = _read_key(path, selector, domain)
+    import importlib.util
+
+    # Before the first message, not at it: dkimpy (and PyNaCl for Ed25519) are the `send` extra.
+    needed = ["dkim", *(["nacl"] if key.algorithm == b"ed25519-sha256" else [])]
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(
+            f"DKIM signing needs {', '.join(missing)}, which is not installed",
+            path=path,
+            hint="pip install 'b2bmail[send]'",
+        )
+    return key
+
+
+def _read_key(path: str | Path, selector: str, domain: str) -> DkimKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
