@@ -72,12 +72,15 @@ class Sink:
 
 
 class Running:
-    """A Sink served on 127.0.0.1 by aiosmtpd, on a free port."""
+    """A Sink served on 127.0.0.1 by aiosmtpd, on a free port; `options` go to aiosmtpd's
+    Controller (authenticator, tls_context, require_starttls ...)."""
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Sink, **options: Any) -> None:
         self.sink = sink
         self.port = free_port()
-        self.controller = Controller(sink, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self.controller = Controller(
+            sink, hostname="127.0.0.1", port=self.port, ready_timeout=10, **options
+        )
 
     def __enter__(self) -> Running:
         self.controller.start()

@@ -80,24 +80,15 @@ class Accounts:
 def test_auth_uses_b2bmail_smtp_password(
     password: str, code: int, tmp_path: Path, campaign: Path, recipients: Path, env: dict[str, str]
 ) -> None:
-    from aiosmtpd.controller import Controller
-    from tests.deliverability.nsd import free_port
-
     accounts = Accounts()
     sink = Sink()
-    port = free_port()
     # Plain AUTH is allowed here only because the server is on loopback (the client refuses a
     # server without STARTTLS anywhere else).
-    controller = Controller(sink, hostname="127.0.0.1", port=port, authenticator=accounts,
-                            auth_require_tls=False, ready_timeout=10)  # fmt: skip
-    controller.start()
-    try:
+    with Running(sink, authenticator=accounts, auth_require_tls=False) as server:
         result = run("send", str(campaign), "--recipients", str(recipients),
-                     "--smtp", f"127.0.0.1:{port}", "--user", "news@terrano-engins.example",
+                     "--smtp", server.address, "--user", "news@terrano-engins.example",
                      "--yes", "--journal", str(tmp_path / "j.sqlite"),
                      env={**env, "B2BMAIL_SMTP_PASSWORD": password})  # fmt: skip
-    finally:
-        controller.stop()
     assert result.exit_code == code, result.output
     assert accounts.seen[0] == ("news@terrano-engins.example", password)
     if code:

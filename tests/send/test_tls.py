@@ -8,13 +8,11 @@ import ipaddress
 import ssl
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from tests.deliverability.nsd import free_port
-from tests.send.sinks import Sink
+from tests.send.sinks import Running, Sink
 
 from b2bmail.send.smtp import Connection, SmtpTarget
 
@@ -56,11 +54,8 @@ def test_the_client_upgrades_with_starttls_and_checks_the_certificate(tmp_path: 
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, tls_context=server_context,
-                            require_starttls=True, ready_timeout=10)  # fmt: skip
-    controller.start()
-    try:
+    with Running(sink, tls_context=server_context, require_starttls=True) as server:
+        port = server.port
         trusting = ssl.create_default_context(cafile=str(cert))
         conn = Connection(SmtpTarget("127.0.0.1", port, timeout=10, tls_context=trusting))
         reply = conn.send(
@@ -80,5 +75,3 @@ def test_the_client_upgrades_with_starttls_and_checks_the_certificate(tmp_path: 
         else:
             raise AssertionError("an untrusted certificate was accepted")
         assert len(sink.received) == 1
-    finally:
-        controller.stop()
