@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from tests.deliverability.conftest import _nsd_pool, nsd_server  # noqa: F401 (fixtures)
+from tests.deliverability.conftest import (  # noqa: F401 (fixtures)
+    _nsd_pool,
+    control_zone_env,
+    nsd_server,
+)
 from tests.send.sinks import Running, Sink
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "heavy-equipment"

@@ -120,3 +120,21 @@ def test_a_server_that_does_not_answer_is_one_line(
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "cannot connect to 127.0.0.1:" in result.stderr
     assert result.stderr.rstrip().endswith("check --smtp HOST[:PORT] and that the server runs")
+
+
+@pytest.mark.nsd
+def test_resolve_mx_groups_by_gateway_over_dns(
+    campaign: Path, recipients: Path, env: dict[str, str], tmp_path: Path, nsd_server: Any
+) -> None:
+    # One example domain behind Mimecast (an MX under mimecast.com, fingerprinted by the
+    # audit's provider table); the others have no MX in this zone.
+    server = nsd_server({
+        "example": "mines-du-nord MX 10 eu-smtp-inbound-1.mimecast.com.\n"
+                   "mines-du-nord A 192.0.2.10\n",
+    })  # fmt: skip
+    result = run("send", str(campaign), "--recipients", str(recipients), "--dry-run",
+                 "--resolve-mx", "--nameserver", server.nameserver,
+                 "--journal", str(tmp_path / "j.sqlite"), env=env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "group Mimecast: 5 (≤ 2 at once, 60/min)" in result.stdout  # send_pacing.yaml
+    assert "not audited" not in result.stdout

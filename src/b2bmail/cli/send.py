@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
-from b2bmail.cli.options import encoding_options
+from b2bmail.cli.options import encoding_options, resolver_options
 
 if TYPE_CHECKING:
+    from b2bmail.deliverability.dns.resolver import ResolverSettings
     from b2bmail.send.run import SendPlan
 
 PASSWORD_ENV = "B2BMAIL_SMTP_PASSWORD"
@@ -89,6 +90,12 @@ PASSWORD_ENV = "B2BMAIL_SMTP_PASSWORD"
     type=click.Path(dir_okay=False),
     help="Suppression list (repeatable).",
 )
+@click.option(
+    "--resolve-mx",
+    is_flag=True,
+    help="Without --audit: group recipients by MX and gateway, asked over DNS.",
+)
+@resolver_options
 @encoding_options
 def send(
     campaign: str,
@@ -108,6 +115,8 @@ def send(
     max_connections: int,
     companies: str | None,
     suppress: tuple[str, ...],
+    resolve_mx: bool,
+    resolver_settings: ResolverSettings,
     encoding: str | None,
     delimiter: str | None,
 ) -> None:
@@ -151,6 +160,7 @@ def send(
         resend_uncertain=resend_uncertain,
         return_path=return_path,
         audit=Path(audit_path) if audit_path else None,
+        resolver=resolver_settings if resolve_mx else None,
         connections=connections,
         per_minute=per_minute,
         max_connections=max_connections,

@@ -9,21 +9,25 @@ by the command line.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import json
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import yaml
 
 from b2bmail.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from b2bmail.deliverability.dns.resolver import ResolverSettings
 
 T = TypeVar("T")
 
@@ -124,17 +128,38 @@ class DomainFacts:
     level: str
 
 
+def group_name(
+    domain: str, gateway: str | None, mailbox: str | None, mx_hosts: Iterable[str]
+) -> str:
+    """The gateway, else the mailbox provider, else the first MX host, else the domain."""
+    return gateway or mailbox or next(iter(mx_hosts), "") or domain
+
+
+def resolve_groups(domains: Iterable[str], settings: ResolverSettings) -> dict[str, DomainFacts]:
+    """Ask DNS (the audit's MX lookup and provider fingerprints) for each domain's group."""
+    from b2bmail.deliverability.audit.run import audit_domains
+
+    resolver = settings.open()
+    try:
+        risks = asyncio.run(audit_domains(resolver, domains))
+    finally:
+        resolver.close()
+    return {
+        name: DomainFacts(
+            group_name(name, r.guess.gateway, r.guess.mailbox, r.mx.host_names), r.level
+        )
+        for name, r in risks.items()
+    }
+
+
 def load_audit(path: str | Path) -> tuple[dict[str, DomainFacts], dict[str, str]]:
     """Domain -> group and level, and address -> risk level, from an audit JSON report."""
     try:
         data = json.loads(Path(path).read_text("utf-8"))
         domains = {
             str(d["domain"]).lower(): DomainFacts(
-                str(
-                    d.get("gateway")
-                    or d.get("mailbox")
-                    or next(iter(d.get("mx_hosts") or []), "")
-                    or d["domain"]
+                group_name(
+                    str(d["domain"]), d.get("gateway"), d.get("mailbox"), d.get("mx_hosts") or []
                 ),
                 str(d.get("level", "unknown")),
             )

@@ -15,15 +15,25 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from b2bmail.errors import InputError
 from b2bmail.personalize.build import stream_per_recipient
 from b2bmail.personalize.message import PersonalizedMessage
 from b2bmail.send.journal import DEFERRED, PLANNED, UNCERTAIN, Journal
-from b2bmail.send.pacing import DomainFacts, PacingTable, Scheduler, load_audit, load_pacing
+from b2bmail.send.pacing import (
+    DomainFacts,
+    PacingTable,
+    Scheduler,
+    load_audit,
+    load_pacing,
+    resolve_groups,
+)
 from b2bmail.send.signing import DkimKey, load_dkim_key
 from b2bmail.send.smtp import Connection, Reply, SmtpTarget
+
+if TYPE_CHECKING:
+    from b2bmail.deliverability.dns.resolver import ResolverSettings
 
 NOT_AUDITED = "not audited"
 
@@ -40,6 +50,7 @@ class SendOptions:
     resend_uncertain: bool = False
     return_path: str | None = None
     audit: Path | None = None
+    resolver: ResolverSettings | None = None  # without --audit: resolve MX and providers
     connections: int | None = None  # per group, overrides the pacing table
     per_minute: float | None = None
     max_connections: int = 4  # SMTP sessions open at once to the submission server
@@ -248,13 +259,19 @@ def send_campaign(
     by_level: Counter[str] = Counter()
     by_group: Counter[str] = Counter()
     to_send = 0
-    for msg in first.messages:
-        group = _group_of(msg.email, domains)
-        entries.append((msg.message_id, msg.email, msg.segment_id, group))
-        if known.get(msg.message_id, PLANNED) in pending_states:
+    listed = [(m.message_id, m.email, m.segment_id) for m in first.messages]
+    if options.audit is None and options.resolver is not None:
+        domains = resolve_groups(
+            {e.rpartition("@")[2].lower() for _, e, _ in listed}, options.resolver
+        )
+    for mid, email, segment in listed:
+        group = _group_of(email, domains)
+        entries.append((mid, email, segment, group))
+        if known.get(mid, PLANNED) in pending_states:
             to_send += 1
-            by_segment[msg.segment_id] += 1
-            by_level[levels.get(msg.email.lower(), NOT_AUDITED)] += 1
+            by_segment[segment] += 1
+            facts = domains.get(email.rpartition("@")[2].lower())
+            by_level[levels.get(email.lower()) or (facts.level if facts else NOT_AUDITED)] += 1
             by_group[group] += 1
     if journal is not None and not options.dry_run:
         journal.plan(entries)
