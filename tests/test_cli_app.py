@@ -114,7 +114,7 @@ HEAVY = (
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("command", ["segment", "audit", "check-sender"])
+@pytest.mark.parametrize("command", ["segment", "audit", "check-sender", "send"])
 def test_command_help_loads_neither_the_build_nor_dns(command: str) -> None:
     text, loaded = _run_fresh([command, "--help"])
     assert text.startswith(f"Usage: b2bmail {command} ")

@@ -325,6 +325,7 @@ CAMPAIGN_KEYS = (
     "sample_recipient",
     "date",
     "lint",
+    "send",
 )
 REQUIRED_KEYS = (
     "name",
@@ -373,6 +374,20 @@ class Company:
 
 
 @dataclass(frozen=True)
+class SendSettings:
+    """The campaign's `send:` section: DKIM signing, the envelope sender, pacing overrides."""
+
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key: Path | None = None  # private key file (PEM RSA, or Ed25519 PEM/raw base64)
+    return_path: str | None = None  # envelope sender (MAIL FROM), on the bounce domain
+    pacing: Mapping[str, Any] = field(default_factory=dict)  # overrides of data/send_pacing.yaml
+
+
+SEND_KEYS = ("dkim_selector", "dkim_domain", "dkim_key", "return_path", "pacing")
+
+
+@dataclass(frozen=True)
 class Campaign:
     path: Path
     name: str
@@ -391,6 +406,7 @@ class Campaign:
     sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
     date: datetime = DEFAULT_DATE
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
+    send: SendSettings = field(default_factory=SendSettings)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, for later errors
 
     def line_of(self, key: str) -> int | None:
@@ -559,9 +575,12 @@ def load_campaign_config(path: str | Path) -> Campaign:
         expect_mapping(top["lint"], source, "lint")
         lint = to_python(top["lint"])
 
+    send = _send_settings(top["send"], source) if "send" in top else SendSettings()
+
     return Campaign(
         path=source,
         lint=lint,
+        send=send,
         lines={
             **{key: line_of(node) for key, node in top.items()},
             **{f"unsubscribe.{key}": line_of(node) for key, node in u.items()},
@@ -583,6 +602,38 @@ def load_campaign_config(path: str | Path) -> Campaign:
         assets_url=assets_url,
         sample_recipient=sample,
         date=date,
+    )
+
+
+def _send_settings(node: yaml.Node, source: Path) -> SendSettings:
+    """The `send:` section, checked key by key (file:line on any mistake)."""
+    s = expect_mapping(node, source, "send", allowed=SEND_KEYS)
+    text = {
+        key: expect_str(s[key], source, f"send.{key}")
+        for key in ("dkim_selector", "dkim_domain")
+        if key in s
+    }
+    if ("dkim_selector" in s) != ("dkim_domain" in s) or ("dkim_key" in s) != ("dkim_domain" in s):
+        raise ConfigError(
+            "send: dkim_selector, dkim_domain and dkim_key go together",
+            path=source,
+            line=line_of(node),
+            hint="give all three, or none to send unsigned",
+        )
+    pacing: Mapping[str, Any] = {}
+    if "pacing" in s:
+        expect_mapping(s["pacing"], source, "send.pacing")
+        pacing = to_python(s["pacing"])
+    return SendSettings(
+        dkim_selector=text.get("dkim_selector"),
+        dkim_domain=text.get("dkim_domain"),
+        dkim_key=_existing_file(s["dkim_key"], source, "send.dkim_key")
+        if "dkim_key" in s
+        else None,
+        return_path=_address(s["return_path"], source, "send.return_path")
+        if "return_path" in s
+        else None,
+        pacing=pacing,
     )
 
 

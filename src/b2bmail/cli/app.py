@@ -68,6 +68,10 @@ COMMANDS = {
     "segment": LazyCommand(
         "b2bmail.cli.segment", "Put every row of a recipient list in exactly one bucket."
     ),
+    "send": LazyCommand(
+        "b2bmail.cli.send",
+        "Send a campaign over SMTP, DKIM-signed and paced, each message exactly once.",
+    ),
     "serve": LazyCommand(
         "b2bmail.cli.preview",
         "Serve a live preview of every segment on 127.0.0.1, rebuilt when a file changes.",

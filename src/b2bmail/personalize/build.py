@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from b2bmail.campaign import campaign_files, render_campaign
+from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
+from b2bmail.config import Campaign
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs
 from b2bmail.personalize.message import (
@@ -235,6 +236,63 @@ def routed_rows(
         yield rec, fields, outcome, rec.check.key
 
 
+@dataclass
+class MessageStream:
+    """A campaign's per-recipient messages, built as they are read (`messages` is lazy);
+    `personalizer.report` holds the counts so far, final once the stream is exhausted."""
+
+    campaign: Campaign
+    personalizer: Personalizer
+    messages: Iterator[PersonalizedMessage]
+    inputs: tuple[str | Path | None, ...]  # every file read, for the output checks
+    build: CampaignBuild  # the compiled segments: pass to a second stream of the same list
+
+
+def stream_per_recipient(
+    campaign_path: str | Path,
+    recipients: str | Path,
+    *,
+    companies: str | Path | None = None,
+    suppress: Iterable[str | Path] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    date: datetime | None = None,
+    segment_ids: Iterable[str] | None = None,
+    build: CampaignBuild | None = None,
+    mboxrd: bool = False,
+) -> MessageStream:
+    """Compile the campaign once per segment (unless `build` is given: a previous stream's)
+    and stream one message per routed recipient: the one message writer that
+    `build --recipients` and `send` share. `mboxrd`: messages assembled in their mbox form
+    (skeleton pieces converted and From-quoted once per variant), for an mbox alone."""
+    # No secret, no tokens: stop before compiling anything (tokens.token_key says how to set it).
+    key = token_key(environ)
+    # Segments not selected are counted, not built; each selected one at every journey stage.
+    if build is None:
+        build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
+    campaign = build.campaign
+    suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
+    inputs = (*campaign_files(campaign), recipients, companies, *suppress)
+    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
+    table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    personalizer = Personalizer(
+        [c for seg in build.segments for c in seg.stage_variants],
+        campaign_name=campaign.name,
+        date=campaign.date,
+        key=key,
+        mboxrd=mboxrd,
+    )
+    routed = routed_rows(table, assign, companies=companies, suppress=suppress)
+
+    def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
+        yield from stream
+        personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
+
+    messages = counted(personalizer.messages(routed))
+    return MessageStream(campaign, personalizer, messages, inputs, build)
+
+
 def build_per_recipient(
     campaign_path: str | Path,
     recipients: str | Path,
@@ -251,33 +309,27 @@ def build_per_recipient(
 ) -> PersonalizeReport:
     """Compile the campaign once per segment, then write one message per routed recipient
     (DIR/<segment>/*.eml plus DIR/personalize.json, and/or an mbox), atomically."""
-    # No secret, no tokens: stop before compiling anything (tokens.token_key says how to set it).
-    key = token_key(environ)
-    # Segments not selected are counted, not built; each selected one at every journey stage.
-    build = render_campaign(campaign_path, segment_ids, date=date, stage_variants=True)
-    campaign = build.campaign
-    suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
-    inputs = (*campaign_files(campaign), recipients, companies, *suppress)
-    check_outputs((mbox,), inputs, folders=(out_dir,))
-    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
-    table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
-    personalizer = Personalizer(
-        [c for seg in build.segments for c in seg.stage_variants],
-        campaign_name=campaign.name,
-        date=campaign.date,
-        key=key,
-        # An mbox alone: messages assembled in their mbox form (skeleton pieces converted and
-        # quoted once). With .eml files too, the mbox entry is converted from the .eml.
+    stream = stream_per_recipient(
+        campaign_path,
+        recipients,
+        companies=companies,
+        suppress=suppress,
+        encoding=encoding,
+        delimiter=delimiter,
+        environ=environ,
+        date=date,
+        segment_ids=segment_ids,
+        # An mbox alone: messages assembled in their mbox form. With .eml files too, the mbox
+        # entry is converted from the .eml.
         mboxrd=mbox is not None and out_dir is None,
     )
-    routed = routed_rows(table, assign, companies=companies, suppress=suppress)
-    messages = personalizer.messages(routed)
-
-    def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
-        yield from stream
-        personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
-
-    messages = counted(messages)
+    campaign, personalizer, messages, inputs = (
+        stream.campaign,
+        stream.personalizer,
+        stream.messages,
+        stream.inputs,
+    )
+    check_outputs((mbox,), inputs, folders=(out_dir,))
     with contextlib.ExitStack() as stack:
         # The mbox goes through a temporary file renamed at the end (atomic_file); an
         # error anywhere (bad row, unwritable folder) removes it and leaves no partial mbox.
