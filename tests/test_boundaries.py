@@ -94,6 +94,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "send": (
         "personalize",
         "deliverability.audit",
+        "deliverability.sender",
         "deliverability.dns",
         "config",
         "errors",

@@ -138,3 +138,41 @@ def test_resolve_mx_groups_by_gateway_over_dns(
     assert result.exit_code == 0, result.output
     assert "group Mimecast: 5 (≤ 2 at once, 60/min)" in result.stdout  # send_pacing.yaml
     assert "not audited" not in result.stdout
+
+
+@pytest.mark.nsd
+def test_a_listed_sending_ip_stops_the_send_before_any_message(
+    campaign: Path,
+    recipients: Path,
+    env: dict[str, str],
+    tmp_path: Path,
+    nsd_server: Any,
+    serve: Callable[[Sink], Running],
+) -> None:
+    # 192.0.2.2 is on Spamhaus ZEN (127.0.0.2: SBL) and SpamCop in the test zone; 192.0.2.9
+    # is on none. A listed relay gets the campaign refused by corporate gateways.
+    from tests.deliverability.sender.test_blocklists import SUFFIX, ZONE, write_lists
+
+    server = nsd_server({SUFFIX: ZONE})
+    sink = Sink()
+    address = serve(sink).address
+    common = ["send", str(campaign), "--recipients", str(recipients), "--smtp", address,
+              "--blocklists", str(write_lists(tmp_path)), "--nameserver", server.nameserver,
+              "--no-cache", "--journal", str(tmp_path / "j.sqlite"), "--yes"]  # fmt: skip
+    listed = run(*common, "--ip", "192.0.2.9", "--ip", "192.0.2.2", env=env)
+    assert listed.exit_code == 2, listed.output
+    assert listed.stderr == (
+        "b2bmail: the sending IP 192.0.2.2 is listed on Spamhaus ZEN: SBL (Spamhaus Block List)"
+        " (and 1 more listing(s)) — have the listing removed or send from another IP;"
+        " --force-listed sends anyway\n"
+    )
+    assert sink.received == []
+    assert not (tmp_path / "j.sqlite").exists()
+    # A clear IP: the plan goes ahead (dry run, so nothing is sent either way).
+    clear = run(*common, "--ip", "192.0.2.9", "--dry-run", env=env)
+    assert clear.exit_code == 0, clear.output
+    assert ": listed" not in clear.stderr  # Barracuda's missing test entry: only "unknown"
+    assert "b2bmail: warning: 192.0.2.9 on Barracuda: unknown" in clear.stderr
+    forced = run(*common, "--ip", "192.0.2.2", "--force-listed", "--dry-run", env=env)
+    assert forced.exit_code == 0, forced.output
+    assert "b2bmail: warning: 192.0.2.2 on Spamhaus ZEN: listed — SBL" in forced.stderr

@@ -95,6 +95,21 @@ PASSWORD_ENV = "B2BMAIL_SMTP_PASSWORD"
     is_flag=True,
     help="Without --audit: group recipients by MX and gateway, asked over DNS.",
 )
+@click.option(
+    "--ip",
+    "ips",
+    multiple=True,
+    metavar="IP",
+    help="An address your relay sends from (repeatable): checked against the IP blocklists "
+    "(Spamhaus ZEN, SpamCop, Barracuda) before anything is sent; a listed one stops the send.",
+)
+@click.option(
+    "--blocklists",
+    "blocklists_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The blocklists to ask (YAML, as data/blocklists.yaml), instead of the built-in ones.",
+)
+@click.option("--force-listed", is_flag=True, help="Send even when a sending IP is listed.")
 @resolver_options
 @encoding_options
 def send(
@@ -116,6 +131,9 @@ def send(
     companies: str | None,
     suppress: tuple[str, ...],
     resolve_mx: bool,
+    ips: tuple[str, ...],
+    blocklists_path: str | None,
+    force_listed: bool,
     resolver_settings: ResolverSettings,
     encoding: str | None,
     delimiter: str | None,
@@ -136,9 +154,23 @@ def send(
             --user news@example.com --audit audit.json
     """
     from b2bmail.errors import InputError
+    from b2bmail.send.gate import check_sending_ips
     from b2bmail.send.run import SendOptions, plan_lines, send_campaign
     from b2bmail.send.smtp import SmtpTarget, parse_target
 
+    # Before the SMTP server is asked anything: a listed relay gets the campaign refused.
+    for result in check_sending_ips(
+        resolver_settings,
+        ips,
+        lists_path=Path(blocklists_path) if blocklists_path else None,
+        force=force_listed,
+    ):
+        if result.status in ("listed", "unknown"):
+            click.echo(
+                f"b2bmail: warning: {result.subject} on {result.list_name}: {result.status}"
+                + (f" — {result.reason}" if result.reason else ""),
+                err=True,
+            )
     target = None
     if smtp is not None:
         host, port = parse_target(smtp)
