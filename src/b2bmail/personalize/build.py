@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from b2bmail.personalize.message import (
     PersonalizeReport,
     RowIssue,
 )
-from b2bmail.personalize.plan import segment_plans
+from b2bmail.personalize.plan import SegmentPlan, VariantRouter, segment_plans
 from b2bmail.personalize.report import report_json
 from b2bmail.personalize.tokens import TokenKey, message_id, token_key, unsubscribe_token
 from b2bmail.personalize.write import write_messages
@@ -105,16 +105,25 @@ class Personalizer:
         campaign_name: str,
         date: datetime,
         key: TokenKey,
+        variant_compilers: Mapping[
+            str, Callable[[Mapping[str, object]], Sequence[CompiledEmail]]
+        ] = {},
     ) -> None:
-        self.plans = segment_plans(compiled, date)
-        check_segment_ids(list(self.plans))
+        """`variant_compilers`: for segments whose template's logic reads recipient fields,
+        the compile of their variants for given values (personalize.plan.VariantRouter)."""
+        self.plans: dict[str, SegmentPlan] = segment_plans(compiled, date)
+        self.routers = {
+            segment_id: VariantRouter(compile_variant, date)
+            for segment_id, compile_variant in variant_compilers.items()
+        }
+        check_segment_ids([*self.plans, *self.routers])
         self.campaign_name = campaign_name
         self.date_text = date.isoformat()
         self.key = key
         staged = any(plan.by_stage for plan in self.plans.values())
         self.tally = _Tally(
-            buckets=dict.fromkeys([*self.plans, *RESERVED], 0),
-            built=dict.fromkeys(self.plans, 0),
+            buckets=dict.fromkeys([*self.plans, *self.routers, *RESERVED], 0),
+            built=dict.fromkeys([*self.plans, *self.routers], 0),
             stages=dict.fromkeys(JOURNEY_STAGES, 0) if staged else {},
         )
 
@@ -131,13 +140,16 @@ class Personalizer:
             stages=dict(tally.stages),
             stage_defaulted=tally.stage_defaulted,
             blank_rows=tally.blank_rows,
+            variants={k: r.compiled for k, r in self.routers.items()},
         )
 
     def build_one(
         self, segment_id: str, fields: Mapping[str, object], address_key: str, row: int
     ) -> PersonalizedMessage | None:
         """One recipient's message, or None (and an issue reported) when it cannot be built."""
-        stage, plan, defaulted = self.plans[segment_id].variant(fields.get("stage"))
+        router = self.routers.get(segment_id)
+        segment_plan = router.plan(fields) if router is not None else self.plans[segment_id]
+        stage, plan, defaulted = segment_plan.variant(fields.get("stage"))
         skeleton = plan.skeleton
         email = str(fields.get("email", ""))
         local, _, _ = email.rpartition("@")
@@ -201,7 +213,7 @@ class Personalizer:
             self.tally.rows_read += 1
             bucket = outcome.bucket
             self.tally.buckets[bucket] = self.tally.buckets.get(bucket, 0) + 1
-            if bucket in self.plans:
+            if bucket in self.plans or bucket in self.routers:
                 msg = self.build_one(bucket, fields, key, outcome.row)
                 if msg is not None:
                     yield msg
@@ -256,10 +268,15 @@ def build_per_recipient(
     assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     personalizer = Personalizer(
-        [c for seg in build.segments for c in seg.stage_variants],
+        [c for seg in build.segments if seg.compile_variant is None for c in seg.stage_variants],
         campaign_name=campaign.name,
         date=campaign.date,
         key=token_key(campaign.list_id, environ),
+        variant_compilers={
+            seg.segment_id: seg.compile_variant
+            for seg in build.segments
+            if seg.compile_variant is not None
+        },
     )
     routed = routed_rows(table, assign, companies=companies, suppress=suppress)
     messages = personalizer.messages(routed)

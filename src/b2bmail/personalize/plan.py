@@ -1,16 +1,19 @@
 """Per-recipient plans: each segment's compiled variants (one per journey stage) turned into
-message skeletons once, and the choice of variant for a recipient's stage."""
+message skeletons once, and the choice of variant for a recipient's stage; and, for a
+template whose logic reads recipient fields, one variant per distinct combination of the
+values it reads (VariantRouter), compiled lazily."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from b2bmail.errors import TemplateError
 from b2bmail.journey import normalize_stage
-from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import MergeTemplate
-from b2bmail.render.mime import MessageSkeleton
+from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
+from b2bmail.render.merge import MergeTemplate, NeedsVariant
+from b2bmail.render.mime import MessageSkeleton, clean_value
 
 #: Fields prepared for every recipient even when no template merges them: the To name.
 NAME_FIELDS = frozenset({"first_name", "last_name"})
@@ -101,3 +104,77 @@ def segment_plans(compiled: Iterable[CompiledEmail], date: datetime) -> dict[str
         default = by_stage[default_stage] if default_stage else built[0][1]
         plans[segment_id] = SegmentPlan(default_stage, default, by_stage if default_stage else {})
     return plans
+
+
+def selector_value(raw: object) -> object:
+    """A recipient field's value as a variant's templates see it: text cleaned as merge
+    values are (render.mime.clean_value), several values (roles) as a frozenset."""
+    if isinstance(raw, str):
+        return clean_value(raw)
+    if isinstance(raw, set | list | tuple):
+        return frozenset(raw)
+    return raw
+
+
+@dataclass
+class _Branch:
+    """A point where the template reads recipient field `name`: one subtree per value."""
+
+    name: str
+    children: dict[object, SegmentPlan | _Branch] = field(default_factory=dict)
+
+
+class VariantRouter:
+    """A segment whose template's logic reads recipient fields (`{% if recipient.civility ==
+    "ms" %}`, `recipient.country | vat_rate`): a decision tree over the fields read, in the
+    order the template reads them, whose leaves are the plans compiled for those values.
+    A recipient walks the tree (one dict look-up per field read); a missing leaf is compiled
+    then, once, with the values bound (merge.NeedsVariant names the next field)."""
+
+    def __init__(
+        self,
+        compile_variant: Callable[[Mapping[str, object]], Sequence[CompiledEmail]],
+        date: datetime,
+        *,
+        limit: int = VARIANT_LIMIT,
+    ) -> None:
+        self._compile = compile_variant
+        self._date = date
+        self._limit = limit
+        self._root: SegmentPlan | _Branch | None = None
+        self.compiled = 0  # variants compiled so far
+        self.fields: dict[str, None] = {}  # the recipient fields read, in order
+
+    def plan(self, values: Mapping[str, object]) -> SegmentPlan:
+        """The plan for a recipient with these field values (None for a missing field)."""
+        node = self._root
+        if node is None:
+            node = self._root = self._make({})
+        bound: dict[str, object] = {}
+        while isinstance(node, _Branch):
+            value = selector_value(values.get(node.name))
+            bound[node.name] = value
+            child = node.children.get(value)
+            if child is None:
+                child = node.children[value] = self._make(bound)
+            node = child
+        return node
+
+    def _make(self, bound: Mapping[str, object]) -> SegmentPlan | _Branch:
+        try:
+            variants = self._compile(dict(bound))
+        except NeedsVariant as need:
+            self.fields.setdefault(need.name)
+            return _Branch(need.name)
+        self.compiled += 1
+        if self.compiled > self._limit:
+            names = ", ".join(f"recipient.{name}" for name in self.fields)
+            raise TemplateError(
+                f"the template's logic reads {names}, and the list has more than "
+                f"{self._limit} distinct combinations of their values (one compiled variant "
+                "each)",
+                hint="test fewer fields, or values with fewer distinct spellings "
+                "(e.g. the normalised recipient.civility rather than a free-text column)",
+            )
+        (plan,) = segment_plans(variants, self._date).values()
+        return plan

@@ -6,7 +6,7 @@ The result, `CompiledEmail`, holds MergeTemplates: a recipient then costs only a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from typing import Any
@@ -22,6 +22,7 @@ from b2bmail.render.inline import inline_css, tag_links
 from b2bmail.render.merge import (
     MergeRegistry,
     MergeTemplate,
+    NeedsVariant,
     RecipientProxy,
     mark_url,
     mark_url_fields,
@@ -109,10 +110,14 @@ def compile_segment(
     *,
     segments: Sequence[Segment] = (),
     stage: str | None = None,
+    bound: Mapping[str, object] | None = None,
 ) -> CompiledEmail:
     """Render one segment's email with merge fields left as holes, for one journey stage
-    (default: the segment's, see stages.default_stage). Templates see it as `stage`."""
-    registry = MergeRegistry()
+    (default: the segment's, see stages.default_stage). Templates see it as `stage`.
+
+    `bound`: the recipient fields whose values the template's logic reads, for a variant
+    (merge.NeedsVariant is raised, out of this function, when it reads one not bound)."""
+    registry = MergeRegistry(bound=dict(bound or {}))
     segment_stage = default_stage(campaign, segment)
     if stage is None:
         stage = segment_stage
@@ -188,6 +193,7 @@ def compile_stage_variants(
     *,
     segments: Sequence[Segment] = (),
     first: CompiledEmail | None = None,
+    bound: Mapping[str, object] | None = None,
 ) -> tuple[CompiledEmail, ...]:
     """One variant per journey stage (in JOURNEY_STAGES order), `first` (already compiled)
     reused. A variant identical to an earlier one shares its templates, so a template that
@@ -197,7 +203,31 @@ def compile_stage_variants(
         if first is not None and first.stage == stage:
             variant = first
         else:
-            variant = compile_segment(env, campaign, segment, segments=segments, stage=stage)
+            variant = compile_segment(
+                env, campaign, segment, segments=segments, stage=stage, bound=bound
+            )
         same = next((v for v in variants if variant.same_content(v)), None)
         variants.append(replace(same, stage=stage) if same is not None else variant)
     return tuple(variants)
+
+
+#: The most variants (distinct combinations of the recipient values a template's logic reads)
+#: compiled for one segment; past it the build stops (personalize.plan.VariantRouter).
+VARIANT_LIMIT = 512
+
+
+def bind_recipient(
+    compile_variant: Callable[[Mapping[str, object]], CompiledEmail],
+    values: Mapping[str, object],
+) -> CompiledEmail:
+    """Compile the variant for one recipient's `values`: each field the template's logic
+    reads (merge.NeedsVariant) is bound to the recipient's value (None when it has none) and
+    the compile made again, until it needs no more."""
+    bound: dict[str, object] = {}
+    while True:
+        try:
+            return compile_variant(bound)
+        except NeedsVariant as need:
+            if need.name in bound:  # cannot happen: a bound field never asks again
+                raise
+            bound[need.name] = values.get(need.name)
