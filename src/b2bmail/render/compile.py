@@ -111,12 +111,15 @@ def compile_segment(
     segments: Sequence[Segment] = (),
     stage: str | None = None,
     bound: Mapping[str, object] | None = None,
+    recipient: Mapping[str, object] | None = None,
 ) -> CompiledEmail:
     """Render one segment's email with merge fields left as holes, for one journey stage
     (default: the segment's, see stages.default_stage). Templates see it as `stage`.
 
     `bound`: the recipient fields whose values the template's logic reads, for a variant
-    (merge.NeedsVariant is raised, out of this function, when it reads one not bound)."""
+    (merge.NeedsVariant is raised, out of this function, when it reads one not bound).
+    `recipient`: instead, one recipient's values as plain data: the exact message of that
+    recipient rendered directly by Jinja, with no merge fields (what variants must equal)."""
     registry = MergeRegistry(bound=dict(bound or {}))
     segment_stage = default_stage(campaign, segment)
     if stage is None:
@@ -132,7 +135,7 @@ def compile_segment(
         "segments": segments,
         "vars": segment.variables,
         "stage": stage,
-        "recipient": RecipientProxy(registry),
+        "recipient": RecipientProxy(registry) if recipient is None else recipient,
         "lang": lang,
         "dir": direction,
         "locale": campaign.locale,
