@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from babel import Locale
@@ -32,6 +32,7 @@ from b2bmail.render.stages import default_stage
 from b2bmail.render.text import html_to_text
 from b2bmail.segments import Segment
 
+T = TypeVar("T")
 _LEFTOVER = re.compile(r"\{\{|\{%|\{#")  # not `}}`: minified CSS ends blocks with it
 
 
@@ -220,9 +221,8 @@ VARIANT_LIMIT = 512
 
 
 def bind_recipient(
-    compile_variant: Callable[[Mapping[str, object]], CompiledEmail],
-    values: Mapping[str, object],
-) -> CompiledEmail:
+    compile_variant: Callable[[Mapping[str, object]], T], values: Mapping[str, object]
+) -> T:
     """Compile the variant for one recipient's `values`: each field the template's logic
     reads (merge.NeedsVariant) is bound to the recipient's value (None when it has none) and
     the compile made again, until it needs no more."""
