@@ -92,3 +92,48 @@ def test_more_variants_than_the_limit_stop_the_build_naming_the_fields(campaign:
     assert router.compiled == 2  # at the limit
     with pytest.raises(TemplateError, match=r"recipient\.country, recipient\.company.* than 2"):
         router.plan({**fr, "company": "C"})
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        # A merge field and a test on a field no column gives, each with a close known name.
+        ("{{ recipient.compagny.size | fallback('?') }}", "did you mean recipient.company.size"),
+        ("{% if recipient.civilty == 'ms' %}x{% endif %}", "did you mean recipient.civility"),
+        ("{{ recipient.zzz | fallback('-') }}", "add the column"),
+    ],
+)
+def test_a_field_no_column_gives_is_an_error_with_a_suggestion(
+    campaign: Path, tmp_path: Path, expression: str, message: str
+) -> None:
+    (tmp_path / "email.mjml").write_text(
+        f"<mjml><mj-body><mj-section><mj-column><mj-text>{expression}</mj-text>"
+        "</mj-column></mj-section></mj-body></mjml>\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateError, match=message):
+        build_per_recipient(campaign, tmp_path / "list.csv", out_dir=tmp_path / "out", environ={})
+    assert not (tmp_path / "out").exists()
+
+
+def test_columns_are_reachable_by_slug_and_company_fields_fall_back_to_the_contacts(
+    campaign: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "email.mjml").write_text(
+        "<mjml><mj-body><mj-section><mj-column><mj-text>"
+        '{% if recipient.civilite == "Mme" %}Madame{% else %}Monsieur{% endif %} '
+        "{{ recipient.company.size | fallback('?') }} {{ recipient.company.country | fallback('-') }}"
+        "</mj-text></mj-column></mj-section></mj-body></mjml>\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    lines = {
+        name: texts(parse((out / "tous" / f"{name}.eml").read_bytes()))[0].strip()
+        for name in ("000002-a@x.example", "000003-b@x.example", "000004-c@x.example")
+    }
+    assert lines == {
+        "000002-a@x.example": "Madame 300 FR",
+        "000003-b@x.example": "Monsieur 12 BE",
+        "000004-c@x.example": "Monsieur ? FR",  # typed `Madame`, not `Mme`: as the test says
+    }

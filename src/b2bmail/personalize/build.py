@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +23,12 @@ from b2bmail.personalize.message import (
     PersonalizeReport,
     RowIssue,
 )
-from b2bmail.personalize.plan import SegmentPlan, VariantRouter, segment_plans
+from b2bmail.personalize.plan import (
+    SegmentPlan,
+    VariantRouter,
+    check_known_fields,
+    segment_plans,
+)
 from b2bmail.personalize.report import report_json
 from b2bmail.personalize.tokens import TokenKey, message_id, token_key, unsubscribe_token
 from b2bmail.personalize.write import write_messages
@@ -35,14 +40,17 @@ from b2bmail.recipients.buckets import (
     load_suppressions,
     route_rows,
 )
-from b2bmail.recipients.companies import load_companies
+from b2bmail.recipients.companies import CompanyIndex, load_companies
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
 from b2bmail.recipients.segmenting import segment_assigner
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import UnsafeUrlValueError
+from b2bmail.render.merge import COMPUTED_FIELDS, UnsafeUrlValueError
 from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes
 from b2bmail.salutation import SALUTATION_FIELDS, SALUTATION_INPUTS, salutation_values
 from b2bmail.segments import load_segments
+
+#: Fields every message has whatever the list holds (build_one's `extra`, salutations).
+MERGE_PROVIDED = frozenset({*COMPUTED_FIELDS, "segment"})
 
 
 def merge_text(value: object) -> str:
@@ -108,12 +116,19 @@ class Personalizer:
         variant_compilers: Mapping[
             str, Callable[[Mapping[str, object]], Sequence[CompiledEmail]]
         ] = {},
+        known_fields: Collection[str] | None = None,
     ) -> None:
         """`variant_compilers`: for segments whose template's logic reads recipient fields,
-        the compile of their variants for given values (personalize.plan.VariantRouter)."""
+        the compile of their variants for given values (personalize.plan.VariantRouter).
+        `known_fields`: the fields the list provides; a template naming another is an error
+        (personalize.plan.check_known_fields)."""
+        known = None if known_fields is None else frozenset(known_fields) | MERGE_PROVIDED
         self.plans: dict[str, SegmentPlan] = segment_plans(compiled, date)
+        for segment_plan in self.plans.values():
+            for variant in (segment_plan.default, *segment_plan.by_stage.values()):
+                check_known_fields(variant.wanted, known)
         self.routers = {
-            segment_id: VariantRouter(compile_variant, date)
+            segment_id: VariantRouter(compile_variant, date, known=known)
             for segment_id, compile_variant in variant_compilers.items()
         }
         check_segment_ids([*self.plans, *self.routers])
@@ -231,11 +246,15 @@ def routed_rows(
     table: RecipientTable,
     assign: Assign,
     *,
-    companies: str | Path | None = None,
+    companies: str | Path | CompanyIndex | None = None,
     suppress: Iterable[str | Path] = (),
 ) -> Iterator[tuple[object, Mapping[str, object], RowOutcome, str]]:
     """route_rows plus each row's duplicate key (the address used for tokens and IDs)."""
-    index = load_companies(companies) if companies is not None else None
+    index = (
+        companies
+        if isinstance(companies, CompanyIndex) or companies is None
+        else load_companies(companies)
+    )
     suppressions = load_suppressions(suppress)
     for rec, fields, outcome in route_rows(
         table, assign, companies=index, suppressions=suppressions
@@ -267,6 +286,7 @@ def build_per_recipient(
     check_outputs((mbox,), inputs, folders=(out_dir,))
     assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    index = load_companies(companies) if companies is not None else None
     personalizer = Personalizer(
         [c for seg in build.segments if seg.compile_variant is None for c in seg.stage_variants],
         campaign_name=campaign.name,
@@ -277,8 +297,9 @@ def build_per_recipient(
             for seg in build.segments
             if seg.compile_variant is not None
         },
+        known_fields=table.field_names | (index.field_names if index is not None else set()),
     )
-    routed = routed_rows(table, assign, companies=companies, suppress=suppress)
+    routed = routed_rows(table, assign, companies=index, suppress=suppress)
     messages = personalizer.messages(routed)
 
     def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:

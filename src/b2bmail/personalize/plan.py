@@ -5,7 +5,8 @@ values it reads (VariantRouter), compiled lazily."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import difflib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,6 +57,26 @@ class VariantPlan:
             MessageSkeleton.from_compiled(compiled, date=date),
             required_fields(compiled),
             frozenset().union(*(t.fields for t in message_templates(compiled))) | NAME_FIELDS,
+        )
+
+
+def check_known_fields(names: Iterable[str], known: Collection[str] | None) -> None:
+    """A TemplateError for the first field a template names that no column of the list (nor
+    the companies file, nor b2bmail) provides: `recipient.compagny.size` would otherwise be
+    blank, or its fallback, for every recipient, without a word. With a close known name,
+    'did you mean'. `known` None: not checked (no list given)."""
+    if known is None:
+        return
+    for name in sorted(set(names) - set(known) - NAME_FIELDS):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        hint = (
+            f"did you mean recipient.{close[0]}?"
+            if close
+            else "add the column to the list, or correct the name in the template"
+        )
+        raise TemplateError(
+            f"the template names recipient.{name}, and no column of the recipient list gives it",
+            hint=hint,
         )
 
 
@@ -137,7 +158,9 @@ class VariantRouter:
         date: datetime,
         *,
         limit: int = VARIANT_LIMIT,
+        known: Collection[str] | None = None,
     ) -> None:
+        self._known = known
         self._compile = compile_variant
         self._date = date
         self._limit = limit
@@ -164,6 +187,7 @@ class VariantRouter:
         try:
             variants = self._compile(dict(bound))
         except NeedsVariant as need:
+            check_known_fields((need.name,), self._known)
             self.fields.setdefault(need.name)
             return _Branch(need.name)
         self.compiled += 1
@@ -177,4 +201,5 @@ class VariantRouter:
                 "(e.g. the normalised recipient.civility rather than a free-text column)",
             )
         (plan,) = segment_plans(variants, self._date).values()
+        check_known_fields(plan.default.wanted, self._known)
         return plan
