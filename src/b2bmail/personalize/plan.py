@@ -15,7 +15,7 @@ from datetime import datetime
 from b2bmail.errors import TemplateError
 from b2bmail.journey import normalize_stage
 from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
-from b2bmail.render.merge import MergeTemplate, NeedsVariant
+from b2bmail.render.merge import MergeTemplate, NeedsLanguage, NeedsVariant
 from b2bmail.render.mime import MessageSkeleton, clean_value
 
 #: Fields prepared for every recipient even when no template merges them: the To name.
@@ -192,7 +192,8 @@ class VariantRouter:
             variants = self._compile(dict(bound))
         except NeedsVariant as need:
             self.compile_seconds += time.perf_counter() - start
-            check_known_fields((need.name,), self._known)
+            if not isinstance(need, NeedsLanguage):  # a list without languages: the default
+                check_known_fields((need.name,), self._known)
             self.fields.setdefault(need.name)
             return _Branch(need.name)
         # A compile leaves many short-lived cycles (lxml, premailer, Jinja); collected now,

@@ -17,11 +17,13 @@ from babel import Locale
 from b2bmail.config import Campaign
 from b2bmail.errors import TemplateError
 from b2bmail.journey import JOURNEY_STAGES
-from b2bmail.render.environment import render_string, render_template
+from b2bmail.languages import for_language
+from b2bmail.render.environment import make_environment, render_string, render_template
 from b2bmail.render.inline import inline_css, tag_links
 from b2bmail.render.merge import (
     MergeRegistry,
     MergeTemplate,
+    NeedsLanguage,
     NeedsVariant,
     RecipientProxy,
     mark_url,
@@ -121,6 +123,20 @@ def compile_segment(
     (merge.NeedsVariant is raised, out of this function, when it reads one not bound).
     `recipient`: instead, one recipient's values as plain data: the exact message of that
     recipient rendered directly by Jinja, with no merge fields (what variants must equal)."""
+    if campaign.languages:
+        # One campaign, several languages: the recipient's language picks its values and
+        # locale (languages.for_language), so a compile is a variant per language too.
+        if recipient is not None:
+            language = recipient.get("language")
+        elif bound is None or "language" not in bound:
+            raise NeedsLanguage("language")
+        else:
+            language = bound["language"]
+        localized = for_language(campaign, language)
+        if localized.locale != campaign.locale:
+            currency = str(localized.content.get("currency", "EUR"))
+            env = make_environment(campaign.template_dir, localized.locale, currency)
+        campaign = localized
     registry = MergeRegistry(bound=dict(bound or {}))
     segment_stage = default_stage(campaign, segment)
     if stage is None:

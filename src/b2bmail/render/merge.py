@@ -231,6 +231,11 @@ class NeedsVariant(Exception):
         self.name = name
 
 
+class NeedsLanguage(NeedsVariant):
+    """The campaign declares `languages`: its compile needs the recipient's language (a
+    recipient without one, or with another, gets the default language)."""
+
+
 _UNBOUND: Any = object()
 
 
