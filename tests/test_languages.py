@@ -84,3 +84,19 @@ def test_language_locale_keeps_the_campaigns_territory() -> None:
     assert language_locale("fr_BE", "nl") == "nl_BE"
     assert language_locale("fr_BE", "fr") == "fr_BE"
     assert language_locale("nl_NL", "fr") == "fr"  # CLDR has no fr_NL
+
+
+def test_warmtepompen_example_writes_french_for_its_belgian_rows(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "warmtepompen-nl"
+    out = tmp_path / "out"
+    report = build_per_recipient(
+        example / "campaign.yaml", example / "recipients.csv", out_dir=out, environ={}
+    )
+    assert report.messages == 6 and report.buckets["unassigned"] == 0
+    subjects = {eml.name: parse(eml.read_bytes())["Subject"] for eml in out.rglob("*.eml")}
+    assert subjects["000006-julie.lambert@chauffage-lambert.example.eml"] == (
+        "Warmtepomp Nieuws · les nouveautés de septembre"
+    )
+    assert subjects["000002-sanne.de.vries@installatiebedrijf.example.eml"] == (
+        "Warmtepomp Nieuws · nieuws voor installateurs"
+    )
