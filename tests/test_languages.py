@@ -100,3 +100,11 @@ def test_warmtepompen_example_writes_french_for_its_belgian_rows(tmp_path: Path)
     assert subjects["000002-sanne.de.vries@installatiebedrijf.example.eml"] == (
         "Warmtepomp Nieuws · nieuws voor installateurs"
     )
+
+
+def test_the_locale_must_be_in_the_default_language(campaign: Path) -> None:
+    campaign.write_text(
+        CAMPAIGN.replace("languages: [fr, nl]", "languages: [nl, fr]"), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="not in the default language nl"):
+        load_campaign_config(campaign)

@@ -556,6 +556,15 @@ def load_campaign_config(path: str | Path) -> Campaign:
     texts: dict[str, Any] = {}
     if "languages" in top:
         languages = parse_languages(to_python(top["languages"]), source, line_of(top["languages"]))
+        if Locale.parse(locale).language != languages[0]:
+            raise ConfigError(
+                f"locale {locale} is not in the default language {languages[0]} (the first of"
+                " languages)",
+                path=source,
+                line=line_of(top["languages"]),
+                hint=f"write a {languages[0]} locale, or put {Locale.parse(locale).language}"
+                " first in languages",
+            )
     for key in ("subject", "preheader"):
         if key not in top:
             texts[key] = ""
