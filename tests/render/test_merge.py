@@ -130,6 +130,16 @@ def test_filter_on_a_merge_field_reads_the_variants_value(tmp_path: Path) -> Non
     assert template.render(recipient=RecipientProxy(bound)) == "Hi ZOÉ"
 
 
+def test_a_safe_merge_field_is_still_merged_escaped(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    registry = MergeRegistry(bound={"company": "<script>x</script>"})
+    out = env.from_string("<p>{{ recipient.company | safe }}</p>").render(
+        recipient=RecipientProxy(registry)
+    )
+    merged = registry.split(out, html=True).render({"company": "<script>x</script>"})
+    assert merged == "<p>&lt;script&gt;x&lt;/script&gt;</p>"
+
+
 def test_calling_a_merge_field_is_an_error_with_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "t.mjml").write_text("a\n{{ recipient.first_name.upper() }}\n")
     env = make_environment(tmp_path, "fr_FR")

@@ -46,9 +46,12 @@ def _snake_case(name: str) -> str:
 
 
 # Filters that keep a merge field a hole (it is still merged as escaped data after rendering):
-# its fallback, and escaping, which prints the sentinel. Every other filter given
+# its fallback, and escaping, which prints the sentinel. `safe` too: a recipient's value is
+# never markup (`{{ recipient.x | safe }}` stays escaped). Every other filter given
 # `recipient.x` is applied to the recipient's value, in the variant for that value.
-_HOLE_FILTERS = frozenset({"fallback", "default", "d", "e", "escape", "forceescape", "salutation"})
+_HOLE_FILTERS = frozenset(
+    {"fallback", "default", "d", "e", "escape", "forceescape", "safe", "salutation"}
+)
 
 
 def _default_filter(value: object, default_value: object = "", boolean: bool = False) -> object:
