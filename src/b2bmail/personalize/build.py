@@ -124,9 +124,7 @@ class Personalizer:
         (personalize.plan.check_known_fields)."""
         known = None if known_fields is None else frozenset(known_fields) | MERGE_PROVIDED
         self.plans: dict[str, SegmentPlan] = segment_plans(compiled, date)
-        for segment_plan in self.plans.values():
-            for variant in (segment_plan.default, *segment_plan.by_stage.values()):
-                check_known_fields(variant.wanted, known)
+        self._unchecked = known  # checked once the list's first row has read well
         self.routers = {
             segment_id: VariantRouter(compile_variant, date, known=known)
             for segment_id, compile_variant in variant_compilers.items()
@@ -157,6 +155,13 @@ class Personalizer:
             blank_rows=tally.blank_rows,
             variants={k: r.compiled for k, r in self.routers.items()},
         )
+
+    def _check_fields(self, known: frozenset[str]) -> None:
+        # After the first row, not before: a list that cannot be read reports that first.
+        self._unchecked = None
+        for segment_plan in self.plans.values():
+            for variant in (segment_plan.default, *segment_plan.by_stage.values()):
+                check_known_fields(variant.wanted, known)
 
     def build_one(
         self, segment_id: str, fields: Mapping[str, object], address_key: str, row: int
@@ -225,6 +230,8 @@ class Personalizer:
         """Messages for the routed rows (row, fields, outcome, address key) in segments."""
         issues = self.tally.issues
         for rec, fields, outcome, key in routed:
+            if self._unchecked is not None:
+                self._check_fields(self._unchecked)
             self.tally.rows_read += 1
             bucket = outcome.bucket
             self.tally.buckets[bucket] = self.tally.buckets.get(bucket, 0) + 1
