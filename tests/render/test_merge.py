@@ -130,6 +130,23 @@ def test_filter_on_a_merge_field_reads_the_variants_value(tmp_path: Path) -> Non
     assert template.render(recipient=RecipientProxy(bound)) == "Hi ZOÉ"
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "none"), ("", "string"), ("12", "string"), (7, "odd")]
+)
+def test_jinja_tests_on_a_merge_field_read_its_value(
+    tmp_path: Path, value: object, expected: str
+) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    template = env.from_string(
+        "{% if recipient.x is none %}none{% elif recipient.x is string %}string"
+        "{% elif recipient.x is odd %}odd{% endif %}"
+    )
+    with pytest.raises(NeedsVariant):
+        template.render(recipient=RecipientProxy(MergeRegistry()))
+    bound = MergeRegistry(bound={"x": value})
+    assert template.render(recipient=RecipientProxy(bound)) == expected
+
+
 def test_a_safe_merge_field_is_still_merged_escaped(tmp_path: Path) -> None:
     env = make_environment(tmp_path, "fr_FR")
     registry = MergeRegistry(bound={"company": "<script>x</script>"})

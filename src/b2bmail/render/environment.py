@@ -97,6 +97,10 @@ def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> 
     for name, func in list(env.filters.items()):
         if name not in _HOLE_FILTERS:
             env.filters[name] = _on_values(func)
+    # Tests too (`recipient.x is none`, `is number`, `is odd`): on the value, never on the
+    # hole, which is not None, not a number, and callable.
+    for name, func in list(env.tests.items()):
+        env.tests[name] = _on_values(func)
     return env
 
 
