@@ -100,7 +100,7 @@ def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> 
     # Tests too (`recipient.x is none`, `is number`, `is odd`): on the value, never on the
     # hole, which is not None, not a number, and callable.
     for name, func in list(env.tests.items()):
-        env.tests[name] = _on_values(func)
+        env.tests[name] = _on_values(func)  # type: ignore[arg-type]  # typeshed: `function`
     return env
 
 
