@@ -10,7 +10,7 @@ import pytest
 from tests.personalize.test_build import parse, texts
 
 from b2bmail.campaign import render_campaign
-from b2bmail.errors import TemplateError
+from b2bmail.errors import InputError, TemplateError
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.plan import VariantRouter
 
@@ -137,3 +137,36 @@ def test_columns_are_reachable_by_slug_and_company_fields_fall_back_to_the_conta
         "000003-b@x.example": "Monsieur 12 BE",
         "000004-c@x.example": "Monsieur ? FR",  # typed `Madame`, not `Mme`: as the test says
     }
+
+
+@pytest.mark.parametrize(
+    ("expression", "filled"),
+    [
+        ("{{ recipient.website | fallback('-') }}", True),
+        ("{{ recipient.website | fallback('-') }}", False),
+        ("{% if recipient.website %}site{% endif %}", True),
+        ("{% if recipient.website %}site{% endif %}", False),
+    ],
+)
+def test_a_field_empty_in_every_row_is_an_error(
+    campaign: Path, tmp_path: Path, expression: str, filled: bool
+) -> None:
+    (tmp_path / "email.mjml").write_text(
+        f"<mjml><mj-body><mj-section><mj-column><mj-text>{expression}</mj-text>"
+        "</mj-column></mj-section></mj-body></mjml>\n",
+        encoding="utf-8",
+    )
+    # One row with a website is enough (the limit); none is the error.
+    last = "https://d.example/" if filled else ""
+    (tmp_path / "list.csv").write_text(
+        f"email;pays;société;website\na@x.example;FR;A;\nb@x.example;FR;B;{last}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    if filled:
+        report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+        assert report.messages == 2
+        return
+    with pytest.raises(InputError, match=r"recipient\.website is empty in every row"):
+        build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    assert not out.exists()

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from b2bmail.campaign import campaign_files, render_campaign
+from b2bmail.errors import InputError
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs
 from b2bmail.personalize.message import (
@@ -24,6 +25,7 @@ from b2bmail.personalize.message import (
     RowIssue,
 )
 from b2bmail.personalize.plan import (
+    NAME_FIELDS,
     SegmentPlan,
     VariantRouter,
     check_known_fields,
@@ -125,6 +127,8 @@ class Personalizer:
         known = None if known_fields is None else frozenset(known_fields) | MERGE_PROVIDED
         self.plans: dict[str, SegmentPlan] = segment_plans(compiled, date)
         self._unchecked = known  # checked once the list's first row has read well
+        self._named: set[str] = set()  # the fields the messages built so far merge
+        self._filled: set[str] = set(MERGE_PROVIDED)  # of those, the ones a row filled
         self.routers = {
             segment_id: VariantRouter(compile_variant, date, known=known)
             for segment_id, compile_variant in variant_compilers.items()
@@ -155,6 +159,14 @@ class Personalizer:
             blank_rows=tally.blank_rows,
             variants={k: r.compiled for k, r in self.routers.items()},
         )
+
+    def empty_fields(self) -> list[str]:
+        """The fields the templates merge or test that were blank in every row built: a
+        column left empty, whose merge field or test gives every recipient the same text
+        (its fallback, or the `else`), which is rarely what was meant."""
+        named = self._named | {n for r in self.routers.values() for n in r.fields}
+        named -= NAME_FIELDS  # the To display name only, not the content
+        return sorted(named - self._filled - {n for r in self.routers.values() for n in r.filled})
 
     def _check_fields(self, known: frozenset[str]) -> None:
         # After the first row, not before: a list that cannot be read reports that first.
@@ -218,6 +230,9 @@ class Personalizer:
             )
             self.tally.issues.append(RowIssue(row, email, "too-long", detail))
             return None
+        if not plan.wanted <= self._filled:
+            self._named |= plan.wanted
+            self._filled.update(k for k in plan.wanted if values.get(k, "").strip())
         self.tally.built[segment_id] += 1
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
@@ -312,6 +327,15 @@ def build_per_recipient(
     def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
         yield from stream
         personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
+        empty = personalizer.empty_fields() if personalizer.report.messages else []
+        if empty:
+            # Raised inside the atomic output: nothing is written (the issue's rule 2).
+            raise InputError(
+                f"{', '.join(f'recipient.{n}' for n in empty)} is empty in every row the "
+                "templates were merged for",
+                path=Path(recipients),
+                hint="fill the column, or take the field out of the template",
+            )
 
     messages = counted(messages)
     with contextlib.ExitStack() as stack:

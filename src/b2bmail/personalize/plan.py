@@ -170,6 +170,7 @@ class VariantRouter:
         self.compiled = 0  # variants compiled so far
         self.compile_seconds = 0.0  # the time spent compiling them (a one-off per variant)
         self.fields: dict[str, None] = {}  # the recipient fields read, in order
+        self.filled: set[str] = set()  # of those, the ones a recipient had a value for
 
     def plan(self, values: Mapping[str, object]) -> SegmentPlan:
         """The plan for a recipient with these field values (None for a missing field)."""
@@ -180,6 +181,8 @@ class VariantRouter:
         while isinstance(node, _Branch):
             value = selector_value(values.get(node.name))
             bound[node.name] = value
+            if node.name not in self.filled and value not in (None, "", frozenset()):
+                self.filled.add(node.name)
             child = node.children.get(value)
             if child is None:
                 child = node.children[value] = self._make(bound)
