@@ -94,6 +94,14 @@ def test_more_variants_than_the_limit_stop_the_build_naming_the_fields(campaign:
         router.plan({**fr, "company": "C"})
 
 
+def write_template(folder: Path, body: str) -> None:
+    (folder / "email.mjml").write_text(
+        f"<mjml><mj-body><mj-section><mj-column><mj-text>{body}</mj-text>"
+        "</mj-column></mj-section></mj-body></mjml>\n",
+        encoding="utf-8",
+    )
+
+
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
@@ -106,11 +114,7 @@ def test_more_variants_than_the_limit_stop_the_build_naming_the_fields(campaign:
 def test_a_field_no_column_gives_is_an_error_with_a_suggestion(
     campaign: Path, tmp_path: Path, expression: str, message: str
 ) -> None:
-    (tmp_path / "email.mjml").write_text(
-        f"<mjml><mj-body><mj-section><mj-column><mj-text>{expression}</mj-text>"
-        "</mj-column></mj-section></mj-body></mjml>\n",
-        encoding="utf-8",
-    )
+    write_template(tmp_path, expression)
     with pytest.raises(TemplateError, match=message):
         build_per_recipient(campaign, tmp_path / "list.csv", out_dir=tmp_path / "out", environ={})
     assert not (tmp_path / "out").exists()
@@ -151,11 +155,7 @@ def test_columns_are_reachable_by_slug_and_company_fields_fall_back_to_the_conta
 def test_a_field_empty_in_every_row_is_an_error(
     campaign: Path, tmp_path: Path, expression: str, filled: bool
 ) -> None:
-    (tmp_path / "email.mjml").write_text(
-        f"<mjml><mj-body><mj-section><mj-column><mj-text>{expression}</mj-text>"
-        "</mj-column></mj-section></mj-body></mjml>\n",
-        encoding="utf-8",
-    )
+    write_template(tmp_path, expression)
     # One row with a website is enough (the limit); none is the error.
     last = "https://d.example/" if filled else ""
     (tmp_path / "list.csv").write_text(
