@@ -5,7 +5,6 @@ values it reads (VariantRouter), compiled lazily."""
 
 from __future__ import annotations
 
-import difflib
 import gc
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -14,6 +13,7 @@ from datetime import datetime
 
 from b2bmail.errors import TemplateError
 from b2bmail.journey import normalize_stage
+from b2bmail.recipients.fields import field_hint
 from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
 from b2bmail.render.merge import MergeTemplate, NeedsLanguage, NeedsVariant
 from b2bmail.render.mime import MessageSkeleton, clean_value
@@ -70,15 +70,9 @@ def check_known_fields(names: Iterable[str], known: Collection[str] | None) -> N
     if known is None:
         return
     for name in sorted(set(names) - set(known) - NAME_FIELDS):
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
-        hint = (
-            f"did you mean recipient.{close[0]}?"
-            if close
-            else "add the column to the list, or correct the name in the template"
-        )
         raise TemplateError(
             f"the template names recipient.{name}, and no column of the recipient list gives it",
-            hint=hint,
+            hint=field_hint(name, known, "recipient."),
         )
 
 

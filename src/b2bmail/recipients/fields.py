@@ -6,9 +6,10 @@ Headers are matched case- and accent-insensitively through their slug (`Adresse 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from babel import Locale
 
@@ -224,6 +225,14 @@ def column_aliases(headers: Sequence[str], keys: Sequence[str]) -> tuple[tuple[i
 
 
 FIELD_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def field_hint(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """What to do about a field no column gives: the closest known name, if one is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {prefix}{close[0]}?"
+    return "add the column to the list, or correct the name"
 
 
 def canonical_key(header: str) -> str:
