@@ -18,23 +18,30 @@ the segment it was found in, since CI can annotate only files in the repository.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from b2bmail.config import Campaign, load_campaign_config
 from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.personalize.tokens import message_id
 from b2bmail.render.assets import Asset
-from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
+from b2bmail.render.compile import (
+    CompiledEmail,
+    bind_recipient,
+    compile_segment,
+    compile_stage_variants,
+)
 from b2bmail.render.environment import make_environment
+from b2bmail.render.merge import NeedsVariant
 from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value
 from b2bmail.render.stages import sample_stage
 from b2bmail.salutation import salutation_values
@@ -58,6 +65,10 @@ class BuiltSegment:
     # One CompiledEmail per journey stage when asked for (render_campaign(stage_variants=True)),
     # for per-recipient builds; empty otherwise. `compiled` is the sample's stage.
     variants: tuple[CompiledEmail, ...] = ()
+    # When the template's logic reads recipient fields: the stage variants for given values
+    # of those fields (personalize.plan.VariantRouter compiles them lazily); `variants` is
+    # then empty and `compiled` is the sample recipient's variant.
+    compile_variant: Callable[[Mapping[str, object]], tuple[CompiledEmail, ...]] | None = None
 
     @property
     def stage_variants(self) -> tuple[CompiledEmail, ...]:
@@ -72,6 +83,14 @@ class CampaignBuild:
     # The template files Jinja loaded (the template, what it extends, includes and imports),
     # where lint looks for the source of a problem.
     templates: tuple[Path, ...] = ()
+
+
+T = TypeVar("T")
+
+
+def _bound_variants(compile_variant: Callable[..., T]) -> Callable[[Mapping[str, object]], T]:
+    """A compile taking `bound=` as a function of the bound values (variants)."""
+    return lambda bound: compile_variant(bound=bound)
 
 
 def campaign_files(campaign: Campaign) -> tuple[Path, ...]:
@@ -125,15 +144,27 @@ def render_campaign(
     )
     built = []
     for segment in chosen:
-        compiled = compile_segment(
-            env, campaign, segment, segments=segments, stage=sample_stage(campaign, segment)
-        )
-        variants = (
-            compile_stage_variants(env, campaign, segment, segments=segments, first=compiled)
-            if stage_variants
-            else ()
-        )
         values = sample_values(campaign)
+        stage = sample_stage(campaign, segment)
+        compiled = bind_recipient(
+            _bound_variants(
+                functools.partial(
+                    compile_segment, env, campaign, segment, segments=segments, stage=stage
+                )
+            ),
+            values,
+        )
+        compile_variant = None
+        variants: tuple[CompiledEmail, ...] = ()
+        try:
+            if stage_variants:
+                variants = compile_stage_variants(
+                    env, campaign, segment, segments=segments, first=compiled, bound={}
+                )
+        except NeedsVariant:
+            compile_variant = _bound_variants(
+                functools.partial(compile_stage_variants, env, campaign, segment, segments=segments)
+            )
         to = values["email"]
         mid = message_id(
             campaign.name,
@@ -165,6 +196,7 @@ def render_campaign(
                 text=compiled.text.render(values),
                 eml=eml,
                 variants=variants,
+                compile_variant=compile_variant,
             )
         )
     # Jinja's cache holds every template loaded through the environment, partials included.

@@ -21,6 +21,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import ConfigError
+from b2bmail.languages import parse_languages, per_language, resolve
 
 # ---------------------------------------------------------------------------------------------
 # Located YAML: the helpers segments.py shares.
@@ -326,6 +327,7 @@ CAMPAIGN_KEYS = (
     "date",
     "lint",
     "send",
+    "languages",
 )
 REQUIRED_KEYS = (
     "name",
@@ -408,6 +410,11 @@ class Campaign:
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
     send: SendSettings = field(default_factory=SendSettings)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, for later errors
+    # `languages: [fr, en]`: the declared languages (the first is the default, whose values
+    # the fields above hold) and, per other language, its subject, preheader and content
+    # (languages.for_language).
+    languages: tuple[str, ...] = ()
+    translations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:
         """Line of a (dotted) key in the campaign file, for errors found after loading."""
@@ -576,8 +583,52 @@ def load_campaign_config(path: str | Path) -> Campaign:
         lint = to_python(top["lint"])
 
     send = _send_settings(top["send"], source) if "send" in top else SendSettings()
+    languages: tuple[str, ...] = ()
+    texts: dict[str, Any] = {}
+    if "languages" in top:
+        languages = parse_languages(to_python(top["languages"]), source, line_of(top["languages"]))
+        if Locale.parse(locale).language != languages[0]:
+            raise ConfigError(
+                f"locale {locale} is not in the default language {languages[0]} (the first of"
+                " languages)",
+                path=source,
+                line=line_of(top["languages"]),
+                hint=f"write a {languages[0]} locale, or put {Locale.parse(locale).language}"
+                " first in languages",
+            )
+    for key in ("subject", "preheader"):
+        if key not in top:
+            texts[key] = ""
+            continue
+        text_node = top[key]
+        value = to_python(text_node)
+        if per_language(value, languages, key, source, line_of(text_node)) is None:
+            value = expect_str(text_node, source, key, allow_empty=key == "preheader")
+        texts[key] = value
+    raw_content = content
+    content_line = line_of(top["content"]) if "content" in top else None
+
+    def in_language(lang: str) -> dict[str, Any]:
+        values = {
+            key: resolve(value, languages, lang, key, source, content_line)
+            for key, value in (*texts.items(), ("content", raw_content))
+        }
+        for key in texts:
+            if not isinstance(values[key], str):
+                raise ConfigError(
+                    f"{key} in {lang} must be a text",
+                    path=source,
+                    line=line_of(top[key]),
+                    hint=f"write {key}: {{{', '.join(f'{x}: …' for x in languages)}}}",
+                )
+        return values
+
+    resolved = {lang: in_language(lang) for lang in languages}
+    default = resolved[languages[0]] if languages else {**texts, "content": raw_content}
 
     return Campaign(
+        languages=languages,
+        translations={lang: resolved[lang] for lang in languages[1:]},
         path=source,
         lint=lint,
         send=send,
@@ -588,13 +639,11 @@ def load_campaign_config(path: str | Path) -> Campaign:
         name=expect_str(top["name"], source, "name"),
         locale=locale,
         sender=sender,
-        subject=expect_str(top["subject"], source, "subject"),
-        preheader=expect_str(top["preheader"], source, "preheader", allow_empty=True)
-        if "preheader" in top
-        else "",
+        subject=default["subject"],
+        preheader=default["preheader"],
         template=_existing_file(top["template"], source, "template"),
         segments=_existing_file(top["segments"], source, "segments file"),
-        content=content,
+        content=default["content"],
         unsubscribe=Unsubscribe(url=url, mailto=mailto),
         company=company,
         list_id=list_id,

@@ -53,3 +53,17 @@ def test_repository_templates_are_the_packaged_starter(tmp_path: Path) -> None:
             if p.is_file()
         }
         assert repo and repo == made
+
+
+def test_init_languages_scaffolds_a_campaign_per_language(tmp_path: Path) -> None:
+    from b2bmail.config import load_campaign_config
+
+    folder = tmp_path / "c"
+    result = CliRunner().invoke(main, ["init", str(folder), "--languages", "fr,en"])
+    assert result.exit_code == 0, result.output
+    campaign = load_campaign_config(folder / "campaign.yaml")
+    assert (campaign.languages, campaign.locale) == (("fr", "en"), "fr")
+    assert campaign.translations["en"]["subject"] == campaign.subject  # to translate
+    bad = CliRunner().invoke(main, ["init", str(tmp_path / "d"), "--languages", "fr,xx"])
+    assert bad.exit_code == 2 and "'xx'" in bad.stderr
+    assert not (tmp_path / "d").exists()

@@ -11,7 +11,7 @@ import pytest
 
 from b2bmail.errors import InputError
 from b2bmail.recipients import decoding, read_recipients
-from b2bmail.recipients.reader import header_keys
+from b2bmail.recipients.reader import RecipientRow, RecipientTable, header_keys
 
 
 def write(tmp_path: Path, data: bytes, name: str = "list.csv") -> Path:
@@ -22,7 +22,13 @@ def write(tmp_path: Path, data: bytes, name: str = "list.csv") -> Path:
 
 def rows_of(path: Path, **kwargs: str) -> list[tuple[int, dict[str, object]]]:
     table = read_recipients(path, **kwargs)
-    return [(r.row, dict(r.fields)) for r in table.rows]
+    return [(r.row, columns(table, r)) for r in table.rows]
+
+
+def columns(table: RecipientTable, row: RecipientRow) -> dict[str, object]:
+    """A row's fields by column key (without the headers' slugs and company fields, which
+    test_every_column_is_reachable_by_its_slug pins)."""
+    return {k: v for k, v in row.fields.items() if k in table.keys}
 
 
 def test_windows_1252_french_accents_survive(tmp_path: Path) -> None:
@@ -34,7 +40,7 @@ def test_windows_1252_french_accents_survive(tmp_path: Path) -> None:
     assert table.email_column == "Courriel"
     [row] = list(table.rows)
     assert row.row == 2
-    assert dict(row.fields) == {
+    assert columns(table, row) == {
         "first_name": "Jérôme",
         "last_name": "Lefèvre",
         "email": "jerome@acme.fr",
@@ -498,3 +504,19 @@ def test_delimiter_detection_ignores_delimiters_inside_quotes(tmp_path: Path) ->
     path = write(tmp_path, b'"Nom, pr\xc3\xa9nom, titre";email\nAnne, A, CEO;a@x.fr\n')
     table = read_recipients(path)
     assert (table.delimiter, table.headers) == (";", ("Nom, prénom, titre", "email"))
+
+
+def test_every_column_is_reachable_by_its_slug_and_stands_for_its_company(
+    tmp_path: Path,
+) -> None:
+    text = "Courriel;Civilité;Pays;Effectif;Note interne\na@acme.fr;Mme;Belgique;250;VIP\n"
+    path = write(tmp_path, text.encode("utf-8"))
+    table = read_recipients(path)
+    [row] = list(table.rows)
+    # The canonical name has the normalised value, the header's slug the cell as typed.
+    assert row.fields["civility"] == "ms" and row.fields["civilite"] == "Mme"
+    assert row.fields["country"] == "BE" and row.fields["pays"] == "Belgique"
+    assert row.fields["note_interne"] == "VIP"
+    # No companies file: the contact's own columns stand for its company's.
+    assert row.fields["company.size"] == "250" and row.fields["company.country"] == "BE"
+    assert {"civilite", "pays", "company.size", "effectif"} <= table.field_names

@@ -65,7 +65,7 @@ def test_heavy_equipment_html_is_clean_and_french(heavy_html: dict[str, str]) ->
         assert not re.search(r"\{\{|\{%|<script|<link\b|@import", html, re.I)
         assert '<html lang="fr-FR" dir="ltr"' in html
         assert "1\u202f234,50\xa0€" in html and "1\u202f481,40\xa0€" in html  # HT and TTC, 20 %
-        assert "Bonjour Claire," in html
+        assert "Madame Fontaine," in html  # formal: the sample is civility ms, Fontaine
 
 
 def test_heavy_equipment_html_is_standards_mode_and_keeps_outlook_markup(

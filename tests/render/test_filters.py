@@ -13,7 +13,7 @@ from b2bmail.render.filters import (
     vat_table,
     with_vat,
 )
-from b2bmail.render.merge import MergeRegistry, RecipientProxy
+from b2bmail.render.merge import MergeRegistry, NeedsVariant, RecipientProxy
 
 
 @pytest.mark.parametrize(
@@ -135,10 +135,12 @@ def test_vat_rate_template_shows_ttc_only_where_a_rate_applies() -> None:
     assert template.render(country="ZA") == "100,00\u00a0€ HT"
 
 
-def test_vat_rate_of_a_recipient_is_refused_until_variants_exist() -> None:
-    proxy = RecipientProxy(MergeRegistry())
-    with pytest.raises(TemplateError, match="before merging"):
-        make_filters("fr_FR")["vat_rate"](proxy.country)
+def test_vat_rate_of_a_recipient_needs_a_variant_then_is_its_countrys() -> None:
+    with pytest.raises(NeedsVariant, match="country"):
+        make_filters("fr_FR")["vat_rate"](RecipientProxy(MergeRegistry()).country)
+    # Ireland's standard rate is 23 % (European Commission, VAT rates 2025).
+    proxy = RecipientProxy(MergeRegistry(bound={"country": "IE"}))
+    assert make_filters("fr_FR")["vat_rate"](proxy.country) == 23
 
 
 def test_salutation_on_plain_data_uses_the_campaign_language() -> None:

@@ -1,4 +1,5 @@
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -7,13 +8,14 @@ from hypothesis import strategies as st
 from mjml import mjml2html
 
 from b2bmail.errors import TemplateError
-from b2bmail.render.environment import make_environment
+from b2bmail.render.environment import make_environment, render_template
 from b2bmail.render.inline import inline_css, tag_links
 from b2bmail.render.merge import (
     MergeField,
     MergeRegistry,
     MergeTemplate,
     MissingMergeValueError,
+    NeedsVariant,
     RecipientProxy,
     mark_url_fields,
 )
@@ -60,12 +62,18 @@ def test_same_field_twice_shares_one_slot_and_dotted_company_fields(tmp_path: Pa
     )
 
 
-def test_recipient_field_in_condition_is_an_error(tmp_path: Path) -> None:
+def test_recipient_field_in_condition_asks_for_a_variant_then_reads_its_value(
+    tmp_path: Path,
+) -> None:
     env = make_environment(tmp_path, "fr_FR")
-    with pytest.raises(TemplateError, match="cannot be tested"):
-        env.from_string("{% if recipient.first_name %}x{% endif %}").render(
-            recipient=RecipientProxy(MergeRegistry())
-        )
+    template = env.from_string(
+        '{% if recipient.civilite == "Mme" %}Madame{% else %}Monsieur{% endif %}'
+    )
+    with pytest.raises(NeedsVariant, match="civilite"):
+        template.render(recipient=RecipientProxy(MergeRegistry()))
+    for value, expected in (("Mme", "Madame"), ("M.", "Monsieur"), (None, "Monsieur")):
+        bound = MergeRegistry(bound={"civilite": value})
+        assert template.render(recipient=RecipientProxy(bound)) == expected
 
 
 def test_sentinels_survive_mjml_premailer_and_text() -> None:
@@ -113,9 +121,54 @@ def test_any_value_is_pasted_once_as_inert_data(value: str) -> None:
     assert merged == '<a title="' + html.escape(value.strip(), quote=True) + '">x</a>'
 
 
+def test_filter_on_a_merge_field_reads_the_variants_value(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    template = env.from_string("Hi {{ recipient.first_name | upper }}")
+    with pytest.raises(NeedsVariant, match="first_name"):
+        template.render(recipient=RecipientProxy(MergeRegistry()))
+    bound = MergeRegistry(bound={"first_name": "Zoé"})
+    assert template.render(recipient=RecipientProxy(bound)) == "Hi ZOÉ"
+
+
 @pytest.mark.parametrize(
-    "expr", ["recipient.first_name | upper", "(recipient.first_name | string)[:7]"]
+    ("value", "expected"), [(None, "none"), ("", "string"), ("12", "string"), (7, "odd")]
 )
+def test_jinja_tests_on_a_merge_field_read_its_value(
+    tmp_path: Path, value: object, expected: str
+) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    template = env.from_string(
+        "{% if recipient.x is none %}none{% elif recipient.x is string %}string"
+        "{% elif recipient.x is odd %}odd{% endif %}"
+    )
+    with pytest.raises(NeedsVariant):
+        template.render(recipient=RecipientProxy(MergeRegistry()))
+    bound = MergeRegistry(bound={"x": value})
+    assert template.render(recipient=RecipientProxy(bound)) == expected
+
+
+def test_a_safe_merge_field_is_still_merged_escaped(tmp_path: Path) -> None:
+    env = make_environment(tmp_path, "fr_FR")
+    registry = MergeRegistry(bound={"company": "<script>x</script>"})
+    out = env.from_string("<p>{{ recipient.company | safe }}</p>").render(
+        recipient=RecipientProxy(registry)
+    )
+    merged = registry.split(out, html=True).render({"company": "<script>x</script>"})
+    assert merged == "<p>&lt;script&gt;x&lt;/script&gt;</p>"
+
+
+def test_calling_a_merge_field_is_an_error_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "t.mjml").write_text("a\n{{ recipient.first_name.upper() }}\n")
+    env = make_environment(tmp_path, "fr_FR")
+    context = {"recipient": RecipientProxy(MergeRegistry(bound={"first_name": "x"}))}
+    with pytest.raises(
+        TemplateError, match=re.escape("write recipient.first_name | upper")
+    ) as info:
+        render_template(env, tmp_path / "t.mjml", context)
+    assert (info.value.path, info.value.line) == (str(tmp_path / "t.mjml"), 2)
+
+
+@pytest.mark.parametrize("expr", ["(recipient.first_name ~ '')[:7]"])
 def test_filtered_merge_field_is_an_error_not_a_leak(tmp_path: Path, expr: str) -> None:
     env = make_environment(tmp_path, "fr_FR")
     registry = MergeRegistry()

@@ -95,7 +95,12 @@ def message(tmp_path: Path) -> EmailMessage:
     (tmp_path / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
     (tmp_path / "email.mjml").write_text(TEMPLATE, encoding="utf-8")
     (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
-    (tmp_path / "list.csv").write_text(f"email;société\n{EMAIL};{COMPANY}\n", encoding="utf-8")
+    # The website as the template's fallback spells it (a column empty in every row is an
+    # error): a whole URL with a space.
+    (tmp_path / "list.csv").write_text(
+        f"email;société;website\n{EMAIL};{COMPANY};https://durand.example/a b\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     result = CliRunner(env={"B2BMAIL_UNSUBSCRIBE_SECRET": SECRET}).invoke(
         main,

@@ -177,18 +177,31 @@ def build(
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--languages",
+    metavar="CODES",
+    default="",
+    help="Languages of the list, comma-separated, the first the default (e.g. fr,en).",
+)
+def init(directory: Path, languages: str) -> None:
     """Create a new campaign folder that builds at once.
 
     Copies the starter campaign file, segments, templates and a sample recipients file.
-    Refuses to write into a folder that is not empty.
+    Refuses to write into a folder that is not empty. With --languages, the campaign
+    declares them and gives its subject and preheader per language.
 
     \b
     Example:
         b2bmail init my-campaign
+        b2bmail init my-campaign --languages fr,en
         b2bmail build my-campaign/campaign.yaml --out my-campaign/out
     """
-    written = scaffold_campaign(directory)
+    from b2bmail.languages import parse_languages
+
+    codes = [c for c in languages.split(",") if c.strip()]
+    written = scaffold_campaign(
+        directory, parse_languages(codes, Path("--languages"), None) if codes else ()
+    )
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"next: b2bmail build {directory / 'campaign.yaml'} --out {directory / 'out'}")

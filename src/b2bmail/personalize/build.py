@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
 from b2bmail.config import Campaign
+from b2bmail.errors import InputError
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs
 from b2bmail.personalize.message import (
@@ -24,7 +25,13 @@ from b2bmail.personalize.message import (
     PersonalizeReport,
     RowIssue,
 )
-from b2bmail.personalize.plan import segment_plans
+from b2bmail.personalize.plan import (
+    NAME_FIELDS,
+    SegmentPlan,
+    VariantRouter,
+    check_known_fields,
+    segment_plans,
+)
 from b2bmail.personalize.report import report_json
 from b2bmail.personalize.tokens import TokenKey, message_id, token_key, unsubscribe_token
 from b2bmail.personalize.write import write_messages
@@ -36,14 +43,17 @@ from b2bmail.recipients.buckets import (
     load_suppressions,
     route_rows,
 )
-from b2bmail.recipients.companies import load_companies
+from b2bmail.recipients.companies import CompanyIndex, load_companies
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
 from b2bmail.recipients.segmenting import segment_assigner
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import UnsafeUrlValueError
+from b2bmail.render.merge import COMPUTED_FIELDS, UnsafeUrlValueError
 from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes
 from b2bmail.salutation import SALUTATION_FIELDS, SALUTATION_INPUTS, salutation_values
 from b2bmail.segments import load_segments
+
+#: Fields every message has whatever the list holds (build_one's `extra`, salutations).
+MERGE_PROVIDED = frozenset({*COMPUTED_FIELDS, "segment"})
 
 
 def merge_text(value: object) -> str:
@@ -107,19 +117,34 @@ class Personalizer:
         date: datetime,
         key: TokenKey,
         mboxrd: bool = False,
+        variant_compilers: Mapping[
+            str, Callable[[Mapping[str, object]], Sequence[CompiledEmail]]
+        ] = {},
+        known_fields: Collection[str] | None = None,
     ) -> None:
         """With `mboxrd`, messages are assembled in their mbox form (PersonalizedMessage),
-        ready to append to an mbox with no per-message conversion."""
+        ready to append to an mbox with no per-message conversion. `variant_compilers`: for
+        segments whose template's logic reads recipient fields, the compile of their variants
+        for given values (personalize.plan.VariantRouter). `known_fields`: the fields the list
+        provides; a template naming another is an error (personalize.plan.check_known_fields)."""
         self.mboxrd = mboxrd
-        self.plans = segment_plans(compiled, date, mboxrd=mboxrd)
-        check_segment_ids(list(self.plans))
+        known = None if known_fields is None else frozenset(known_fields) | MERGE_PROVIDED
+        self.plans: dict[str, SegmentPlan] = segment_plans(compiled, date, mboxrd=mboxrd)
+        self._unchecked = known  # checked once the list's first row has read well
+        self._named: set[str] = set()  # the fields the messages built so far merge
+        self._filled: set[str] = set(MERGE_PROVIDED)  # of those, the ones a row filled
+        self.routers = {
+            segment_id: VariantRouter(compile_variant, date, known=known, mboxrd=mboxrd)
+            for segment_id, compile_variant in variant_compilers.items()
+        }
+        check_segment_ids([*self.plans, *self.routers])
         self.campaign_name = campaign_name
         self.date_text = date.isoformat()
         self.key = key
         staged = any(plan.by_stage for plan in self.plans.values())
         self.tally = _Tally(
-            buckets=dict.fromkeys([*self.plans, *RESERVED], 0),
-            built=dict.fromkeys(self.plans, 0),
+            buckets=dict.fromkeys([*self.plans, *self.routers, *RESERVED], 0),
+            built=dict.fromkeys([*self.plans, *self.routers], 0),
             stages=dict.fromkeys(JOURNEY_STAGES, 0) if staged else {},
         )
 
@@ -136,13 +161,31 @@ class Personalizer:
             stages=dict(tally.stages),
             stage_defaulted=tally.stage_defaulted,
             blank_rows=tally.blank_rows,
+            variants={k: r.compiled for k, r in self.routers.items()},
         )
+
+    def empty_fields(self) -> list[str]:
+        """The fields the templates merge or test that were blank in every row built: a
+        column left empty, whose merge field or test gives every recipient the same text
+        (its fallback, or the `else`), which is rarely what was meant."""
+        named = self._named | {n for r in self.routers.values() for n in r.fields}
+        named -= NAME_FIELDS  # the To display name only, not the content
+        return sorted(named - self._filled - {n for r in self.routers.values() for n in r.filled})
+
+    def _check_fields(self, known: frozenset[str]) -> None:
+        # After the first row, not before: a list that cannot be read reports that first.
+        self._unchecked = None
+        for segment_plan in self.plans.values():
+            for variant in (segment_plan.default, *segment_plan.by_stage.values()):
+                check_known_fields(variant.wanted, known)
 
     def build_one(
         self, segment_id: str, fields: Mapping[str, object], address_key: str, row: int
     ) -> PersonalizedMessage | None:
         """One recipient's message, or None (and an issue reported) when it cannot be built."""
-        stage, plan, defaulted = self.plans[segment_id].variant(fields.get("stage"))
+        router = self.routers.get(segment_id)
+        segment_plan = router.plan(fields) if router is not None else self.plans[segment_id]
+        stage, plan, defaulted = segment_plan.variant(fields.get("stage"))
         skeleton = plan.skeleton
         email = str(fields.get("email", ""))
         local, _, _ = email.rpartition("@")
@@ -191,6 +234,9 @@ class Personalizer:
             )
             self.tally.issues.append(RowIssue(row, email, "too-long", detail))
             return None
+        if not plan.wanted <= self._filled:
+            self._named |= plan.wanted
+            self._filled.update(k for k in plan.wanted if values.get(k, "").strip())
         self.tally.built[segment_id] += 1
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
@@ -203,10 +249,12 @@ class Personalizer:
         """Messages for the routed rows (row, fields, outcome, address key) in segments."""
         issues = self.tally.issues
         for rec, fields, outcome, key in routed:
+            if self._unchecked is not None:
+                self._check_fields(self._unchecked)
             self.tally.rows_read += 1
             bucket = outcome.bucket
             self.tally.buckets[bucket] = self.tally.buckets.get(bucket, 0) + 1
-            if bucket in self.plans:
+            if bucket in self.plans or bucket in self.routers:
                 msg = self.build_one(bucket, fields, key, outcome.row)
                 if msg is not None:
                     yield msg
@@ -224,11 +272,15 @@ def routed_rows(
     table: RecipientTable,
     assign: Assign,
     *,
-    companies: str | Path | None = None,
+    companies: str | Path | CompanyIndex | None = None,
     suppress: Iterable[str | Path] = (),
 ) -> Iterator[tuple[object, Mapping[str, object], RowOutcome, str]]:
     """route_rows plus each row's duplicate key (the address used for tokens and IDs)."""
-    index = load_companies(companies) if companies is not None else None
+    index = (
+        companies
+        if isinstance(companies, CompanyIndex) or companies is None
+        else load_companies(companies)
+    )
     suppressions = load_suppressions(suppress)
     for rec, fields, outcome in route_rows(
         table, assign, companies=index, suppressions=suppressions
@@ -276,18 +328,34 @@ def stream_per_recipient(
     inputs = (*campaign_files(campaign), recipients, companies, *suppress)
     assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    index = load_companies(companies) if companies is not None else None
     personalizer = Personalizer(
-        [c for seg in build.segments for c in seg.stage_variants],
+        [c for seg in build.segments if seg.compile_variant is None for c in seg.stage_variants],
         campaign_name=campaign.name,
         date=campaign.date,
         key=key,
         mboxrd=mboxrd,
+        variant_compilers={
+            seg.segment_id: seg.compile_variant
+            for seg in build.segments
+            if seg.compile_variant is not None
+        },
+        known_fields=table.field_names | (index.field_names if index is not None else set()),
     )
-    routed = routed_rows(table, assign, companies=companies, suppress=suppress)
+    routed = routed_rows(table, assign, companies=index, suppress=suppress)
 
     def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
         yield from stream
         personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
+        empty = personalizer.empty_fields() if personalizer.report.messages else []
+        if empty:
+            # Raised inside the atomic output: nothing is written (the issue's rule 2).
+            raise InputError(
+                f"{', '.join(f'recipient.{n}' for n in empty)} is empty in every row the "
+                "templates were merged for",
+                path=Path(recipients),
+                hint="fill the column, or take the field out of the template",
+            )
 
     messages = counted(personalizer.messages(routed))
     return MessageStream(campaign, personalizer, messages, inputs, build)

@@ -59,6 +59,8 @@ class PersonalizeReport:
     stages: Mapping[str, int] = field(default_factory=dict)  # messages per journey stage
     stage_defaulted: int = 0  # of those, recipients without a known stage (segment's default)
     blank_rows: int = 0  # all-blank lines (`;;;`), not recipients: skipped, counted here
+    # Variants compiled per segment whose template's logic reads recipient fields.
+    variants: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def messages(self) -> int:

@@ -1,16 +1,22 @@
 """Per-recipient plans: each segment's compiled variants (one per journey stage) turned into
-message skeletons once, and the choice of variant for a recipient's stage."""
+message skeletons once, and the choice of variant for a recipient's stage; and, for a
+template whose logic reads recipient fields, one variant per distinct combination of the
+values it reads (VariantRouter), compiled lazily."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import gc
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from b2bmail.errors import TemplateError
 from b2bmail.journey import normalize_stage
-from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import MergeTemplate
-from b2bmail.render.mime import MessageSkeleton
+from b2bmail.recipients.fields import field_hint
+from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
+from b2bmail.render.merge import MergeTemplate, NeedsLanguage, NeedsVariant
+from b2bmail.render.mime import MessageSkeleton, clean_value
 
 #: Fields prepared for every recipient even when no template merges them: the To name.
 NAME_FIELDS = frozenset({"first_name", "last_name"})
@@ -64,6 +70,20 @@ class VariantPlan:
         )
 
 
+def check_known_fields(names: Iterable[str], known: Collection[str] | None) -> None:
+    """A TemplateError for the first field a template names that no column of the list (nor
+    the companies file, nor b2bmail) provides: `recipient.compagny.size` would otherwise be
+    blank, or its fallback, for every recipient, without a word. With a close known name,
+    'did you mean'. `known` None: not checked (no list given)."""
+    if known is None:
+        return
+    for name in sorted(set(names) - set(known) - NAME_FIELDS):
+        raise TemplateError(
+            f"the template names recipient.{name}, and no column of the recipient list gives it",
+            hint=field_hint(name, known, "recipient."),
+        )
+
+
 @dataclass(frozen=True)
 class SegmentPlan:
     """A segment's variants by journey stage, and the one for recipients without a stage."""
@@ -112,3 +132,94 @@ def segment_plans(
         default = by_stage[default_stage] if default_stage else built[0][1]
         plans[segment_id] = SegmentPlan(default_stage, default, by_stage if default_stage else {})
     return plans
+
+
+def selector_value(raw: object) -> object:
+    """A recipient field's value as a variant's templates see it: text cleaned as merge
+    values are (render.mime.clean_value), several values (roles) as a frozenset."""
+    if isinstance(raw, str):
+        return clean_value(raw)
+    if isinstance(raw, set | list | tuple):
+        return frozenset(raw)
+    return raw
+
+
+@dataclass
+class _Branch:
+    """A point where the template reads recipient field `name`: one subtree per value."""
+
+    name: str
+    children: dict[object, SegmentPlan | _Branch] = field(default_factory=dict)
+
+
+class VariantRouter:
+    """A segment whose template's logic reads recipient fields (`{% if recipient.civility ==
+    "ms" %}`, `recipient.country | vat_rate`): a decision tree over the fields read, in the
+    order the template reads them, whose leaves are the plans compiled for those values.
+    A recipient walks the tree (one dict look-up per field read); a missing leaf is compiled
+    then, once, with the values bound (merge.NeedsVariant names the next field)."""
+
+    def __init__(
+        self,
+        compile_variant: Callable[[Mapping[str, object]], Sequence[CompiledEmail]],
+        date: datetime,
+        *,
+        limit: int = VARIANT_LIMIT,
+        known: Collection[str] | None = None,
+        mboxrd: bool = False,
+    ) -> None:
+        self._known = known
+        self._mboxrd = mboxrd
+        self._compile = compile_variant
+        self._date = date
+        self._limit = limit
+        self._root: SegmentPlan | _Branch | None = None
+        self.compiled = 0  # variants compiled so far
+        self.compile_seconds = 0.0  # the time spent compiling them (a one-off per variant)
+        self.fields: dict[str, None] = {}  # the recipient fields read, in order
+        self.filled: set[str] = set()  # of those, the ones a recipient had a value for
+
+    def plan(self, values: Mapping[str, object]) -> SegmentPlan:
+        """The plan for a recipient with these field values (None for a missing field)."""
+        node = self._root
+        if node is None:
+            node = self._root = self._make({})
+        bound: dict[str, object] = {}
+        while isinstance(node, _Branch):
+            value = selector_value(values.get(node.name))
+            bound[node.name] = value
+            if node.name not in self.filled and value not in (None, "", frozenset()):
+                self.filled.add(node.name)
+            child = node.children.get(value)
+            if child is None:
+                child = node.children[value] = self._make(bound)
+            node = child
+        return node
+
+    def _make(self, bound: Mapping[str, object]) -> SegmentPlan | _Branch:
+        start = time.perf_counter()
+        try:
+            variants = self._compile(dict(bound))
+        except NeedsVariant as need:
+            self.compile_seconds += time.perf_counter() - start
+            if not isinstance(need, NeedsLanguage):  # a list without languages: the default
+                check_known_fields((need.name,), self._known)
+            self.fields.setdefault(need.name)
+            return _Branch(need.name)
+        # A compile leaves many short-lived cycles (lxml, premailer, Jinja); collected now,
+        # once per variant, they do not make every later collection of the run slower.
+        gc.collect()
+        self.compile_seconds += time.perf_counter() - start
+        self.compiled += 1
+        if self.compiled > self._limit:
+            names = ", ".join(f"recipient.{name}" for name in self.fields)
+            raise TemplateError(
+                f"the template's logic reads {names}, and the list has more than "
+                f"{self._limit} distinct combinations of their values (one compiled variant "
+                "each)",
+                hint="test fewer fields, or values with fewer distinct spellings "
+                "(e.g. the normalised recipient.civility rather than a free-text column)",
+            )
+        (plan,) = segment_plans(variants, self._date, mboxrd=self._mboxrd).values()
+        check_known_fields(plan.default.wanted, self._known)
+        return plan

@@ -10,7 +10,8 @@ TEXT_LIST_LIMIT = 20
 
 def report_json(report: PersonalizeReport) -> dict[str, object]:
     """Stable JSON keys: rows_read, buckets, messages, built (per segment), stages (messages
-    per journey stage), stage_defaulted, token_source, blank_rows, issues [{row, email, bucket, kind,
+    per journey stage), stage_defaulted, token_source, blank_rows, variants (compiled per
+    segment whose template's logic reads recipient fields), issues [{row, email, bucket, kind,
     detail}] (every row not written, once, plus rows written with a cleaned value) and
     not_sent (rows per bucket of the issues: rows_read == messages + sum of not_sent)."""
     not_sent: dict[str, int] = {}
@@ -25,6 +26,7 @@ def report_json(report: PersonalizeReport) -> dict[str, object]:
         "stage_defaulted": report.stage_defaulted,
         "token_source": report.token_source,
         "blank_rows": report.blank_rows,
+        "variants": dict(report.variants),
         "not_sent": not_sent,
         "issues": [
             {"row": i.row, "email": i.email, "bucket": i.bucket, "kind": i.kind, "detail": i.detail}
@@ -50,6 +52,11 @@ def report_text(report: PersonalizeReport, target: str, listing: str = "--format
         if report.stage_defaulted:
             line += f" ({report.stage_defaulted} without a known stage got their segment's default)"
         lines.append(line)
+    if report.variants:
+        lines.append(
+            "variants compiled (recipient logic): "
+            + ", ".join(f"{k} {v}" for k, v in report.variants.items())
+        )
     not_sent: dict[str, int] = {}
     for issue in report.not_sent:
         not_sent[issue.bucket] = not_sent.get(issue.bucket, 0) + 1

@@ -44,6 +44,16 @@ class CompanyIndex:
     by_id: Mapping[str, Mapping[str, object]]
     by_domain: Mapping[str, Mapping[str, object]]
 
+    @property
+    def field_names(self) -> frozenset[str]:
+        """Every field a company record gives (`company.<key>`), and the contact fields it
+        fills (INHERITED, `company`)."""
+        names = {k for record in self.by_id.values() for k in record}
+        names.update(k for record in self.by_domain.values() for k in record)
+        names.update(INHERITED)
+        names.add("company")
+        return frozenset(names)
+
     def find(
         self, fields: Mapping[str, object], check: AddressCheck
     ) -> Mapping[str, object] | None:

@@ -6,9 +6,10 @@ Headers are matched case- and accent-insensitively through their slug (`Adresse 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from babel import Locale
 
@@ -195,6 +196,43 @@ CIVILITY_WORDS: Mapping[str, str] = {
     ),
 }
 _ROLE_SPLIT = re.compile(r"[,;|/+]+")
+
+
+#: A contact's own column stands for its company's field when no companies file gives one
+#: (`recipient.company.size` from the contact's `Effectif`); a companies file overrides it.
+CONTACT_COMPANY_FIELDS: Mapping[str, str] = {
+    "company": "company.name",
+    "sector": "company.sector",
+    "size": "company.size",
+    "tier": "company.tier",
+    "country": "company.country",
+}
+
+
+def column_aliases(headers: Sequence[str], keys: Sequence[str]) -> tuple[tuple[int, str], ...]:
+    """(column index, slug of its header) for each column whose canonical key is not its
+    slug (`Civilité` -> civility, alias `civilite`): the slug gives the cell as typed, so every
+    column is reachable by the name its header spells. A slug that is another column's key
+    is left to that column."""
+    taken = set(keys)
+    aliases = []
+    for index, (header, key) in enumerate(zip(headers, keys, strict=False)):
+        slug = slugify(header)
+        if slug and slug != key and slug not in taken and FIELD_SLUG.match(slug):
+            taken.add(slug)
+            aliases.append((index, slug))
+    return tuple(aliases)
+
+
+FIELD_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def field_hint(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """What to do about a field no column gives: the closest known name, if one is close."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {prefix}{close[0]}?"
+    return "add the column to the list, or correct the name"
 
 
 def canonical_key(header: str) -> str:

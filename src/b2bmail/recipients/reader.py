@@ -14,8 +14,10 @@ from b2bmail.recipients.addresses import AddressCheck, classify_address
 from b2bmail.recipients.decoding import DELIMITER_NAMES, TextFormat, open_text
 from b2bmail.recipients.fields import (
     ALIASES,
+    CONTACT_COMPANY_FIELDS,
     NORMALIZED_KEYS,
     canonical_key,
+    column_aliases,
     normalize_cell,
     slugify,
 )
@@ -76,6 +78,15 @@ class RecipientTable:
     blank_rows: int = 0
     # Per normalised field (country, language, civility, roles, stage), filled as rows stream.
     values: dict[str, ValueCounts] = field(default_factory=dict)
+
+    @property
+    def field_names(self) -> frozenset[str]:
+        """Every field a row can have: the columns' keys, their headers' slugs (raw cells,
+        fields.column_aliases) and the company fields the contact's columns stand for."""
+        names = set(self.keys)
+        names.update(slug for _, slug in column_aliases(self.headers, self.keys))
+        names.update(c for k, c in CONTACT_COMPANY_FIELDS.items() if k in self.keys)
+        return frozenset(names)
 
     @property
     def delimiter_name(self) -> str:
@@ -288,6 +299,8 @@ def _stream_rows(
     headers = table.headers
     email_index = keys.index("email")
     width = len(keys)
+    aliases = column_aliases(headers, keys)
+    company = tuple((k, c) for k, c in CONTACT_COMPANY_FIELDS.items() if k in keys)
     # Stage, role and country cells repeat across a list: normalise each distinct one once.
     normalized: dict[tuple[str, str], tuple[object, bool]] = {}
     for line, cells in records:
@@ -317,6 +330,13 @@ def _stream_rows(
                 else:
                     fields[key] = value
         fields["email"] = check.normalized if check.valid else typed.strip()
+        for index, slug in aliases:
+            value = cells[index].strip()
+            if value:
+                fields[slug] = value
+        for key, company_key in company:
+            if key in fields:
+                fields[company_key] = fields[key]
         yield RecipientRow(line, raw, fields, typed, check, tuple(cells))
 
 

@@ -6,10 +6,10 @@ The result, `CompiledEmail`, holds MergeTemplates: a recipient then costs only a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from babel import Locale
@@ -17,12 +17,15 @@ from babel import Locale
 from b2bmail.config import Campaign
 from b2bmail.errors import TemplateError
 from b2bmail.journey import JOURNEY_STAGES
+from b2bmail.languages import for_language
 from b2bmail.render.assets import Asset, publish_images
-from b2bmail.render.environment import render_string, render_template
+from b2bmail.render.environment import make_environment, render_string, render_template
 from b2bmail.render.inline import inline_css, pad_preheader, tag_links
 from b2bmail.render.merge import (
     MergeRegistry,
     MergeTemplate,
+    NeedsLanguage,
+    NeedsVariant,
     RecipientProxy,
     mark_url,
     mark_url_fields,
@@ -32,6 +35,7 @@ from b2bmail.render.stages import default_stage
 from b2bmail.render.text import html_to_text
 from b2bmail.segments import Segment
 
+T = TypeVar("T")
 _LEFTOVER = re.compile(r"\{\{|\{%|\{#")  # not `}}`: minified CSS ends blocks with it
 
 
@@ -111,10 +115,31 @@ def compile_segment(
     *,
     segments: Sequence[Segment] = (),
     stage: str | None = None,
+    bound: Mapping[str, object] | None = None,
+    recipient: Mapping[str, object] | None = None,
 ) -> CompiledEmail:
     """Render one segment's email with merge fields left as holes, for one journey stage
-    (default: the segment's, see stages.default_stage). Templates see it as `stage`."""
-    registry = MergeRegistry()
+    (default: the segment's, see stages.default_stage). Templates see it as `stage`.
+
+    `bound`: the recipient fields whose values the template's logic reads, for a variant
+    (merge.NeedsVariant is raised, out of this function, when it reads one not bound).
+    `recipient`: instead, one recipient's values as plain data: the exact message of that
+    recipient rendered directly by Jinja, with no merge fields (what variants must equal)."""
+    if campaign.languages:
+        # One campaign, several languages: the recipient's language picks its values and
+        # locale (languages.for_language), so a compile is a variant per language too.
+        if recipient is not None:
+            language = recipient.get("language")
+        elif bound is None or "language" not in bound:
+            raise NeedsLanguage("language")
+        else:
+            language = bound["language"]
+        localized = for_language(campaign, language)
+        if localized.locale != campaign.locale:
+            currency = str(localized.content.get("currency", "EUR"))
+            env = make_environment(campaign.template_dir, localized.locale, currency)
+        campaign = localized
+    registry = MergeRegistry(bound=dict(bound or {}))
     segment_stage = default_stage(campaign, segment)
     if stage is None:
         stage = segment_stage
@@ -129,7 +154,7 @@ def compile_segment(
         "segments": segments,
         "vars": segment.variables,
         "stage": stage,
-        "recipient": RecipientProxy(registry),
+        "recipient": RecipientProxy(registry) if recipient is None else recipient,
         "lang": lang,
         "dir": direction,
         "locale": campaign.locale,
@@ -195,6 +220,7 @@ def compile_stage_variants(
     *,
     segments: Sequence[Segment] = (),
     first: CompiledEmail | None = None,
+    bound: Mapping[str, object] | None = None,
 ) -> tuple[CompiledEmail, ...]:
     """One variant per journey stage (in JOURNEY_STAGES order), `first` (already compiled)
     reused. A variant identical to an earlier one shares its templates, so a template that
@@ -204,7 +230,30 @@ def compile_stage_variants(
         if first is not None and first.stage == stage:
             variant = first
         else:
-            variant = compile_segment(env, campaign, segment, segments=segments, stage=stage)
+            variant = compile_segment(
+                env, campaign, segment, segments=segments, stage=stage, bound=bound
+            )
         same = next((v for v in variants if variant.same_content(v)), None)
         variants.append(replace(same, stage=stage) if same is not None else variant)
     return tuple(variants)
+
+
+#: The most variants (distinct combinations of the recipient values a template's logic reads)
+#: compiled for one segment; past it the build stops (personalize.plan.VariantRouter).
+VARIANT_LIMIT = 512
+
+
+def bind_recipient(
+    compile_variant: Callable[[Mapping[str, object]], T], values: Mapping[str, object]
+) -> T:
+    """Compile the variant for one recipient's `values`: each field the template's logic
+    reads (merge.NeedsVariant) is bound to the recipient's value (None when it has none) and
+    the compile made again, until it needs no more."""
+    bound: dict[str, object] = {}
+    while True:
+        try:
+            return compile_variant(bound)
+        except NeedsVariant as need:
+            if need.name in bound:  # cannot happen: a bound field never asks again
+                raise
+            bound[need.name] = values.get(need.name)

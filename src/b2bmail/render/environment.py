@@ -10,9 +10,10 @@ internals (`cycler.__init__.__globals__.os`) or change the data it is given.
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from b2bmail.errors import B2bmailError, TemplateError
 from b2bmail.render.filters import make_filters
-from b2bmail.render.merge import fallback_filter
+from b2bmail.render.merge import MergeRef, fallback_filter
 
 # What rendering a template can raise from a template's own mistakes (a filter given a bad
 # value, a missing key, a division by zero): each becomes a TemplateError with file:line.
@@ -44,6 +45,39 @@ def _snake_case(name: str) -> str:
     return _WORD_START.sub("_", name).lower()
 
 
+# Filters that keep a merge field a hole (it is still merged as escaped data after rendering):
+# its fallback, and escaping, which prints the sentinel. `safe` too: a recipient's value is
+# never markup (`{{ recipient.x | safe }}` stays escaped). Every other filter given
+# `recipient.x` is applied to the recipient's value, in the variant for that value.
+_HOLE_FILTERS = frozenset(
+    {"fallback", "default", "d", "e", "escape", "forceescape", "safe", "salutation"}
+)
+
+
+def _default_filter(value: object, default_value: object = "", boolean: bool = False) -> object:
+    """Jinja's `default`; on a merge field, its fallback (used for a blank or missing value,
+    as `| fallback` does: a recipient field is never undefined, only empty)."""
+    if isinstance(value, MergeRef):
+        return value.with_fallback(str(default_value))
+    return jinja2.filters.do_default(value, default_value, boolean)
+
+
+def _on_values(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`func` applied to a merge field's value (merge.MergeRef.concrete: NeedsVariant when the
+    field is not bound yet) instead of its sentinel, which a filter would change or misread."""
+    # Filters marked with jinja2.pass_context / pass_eval_context / pass_environment get
+    # that object first (Jinja's _PassArg); the value follows it.
+    index = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > index and isinstance(args[index], MergeRef):
+            args = (*args[:index], args[index].concrete(), *args[index + 1 :])
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> jinja2.Environment:
     """Templates load from `template_dir`; every template is autoescaped (MJML is HTML) and
     sandboxed (jinja2.sandbox.ImmutableSandboxedEnvironment): attributes starting with `_`,
@@ -59,6 +93,14 @@ def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> 
     )
     env.filters.update(make_filters(locale, currency))
     env.filters["fallback"] = fallback_filter
+    env.filters["default"] = env.filters["d"] = _default_filter
+    for name, func in list(env.filters.items()):
+        if name not in _HOLE_FILTERS:
+            env.filters[name] = _on_values(func)
+    # Tests too (`recipient.x is none`, `is number`, `is odd`): on the value, never on the
+    # hole, which is not None, not a number, and callable.
+    for name, func in list(env.tests.items()):
+        env.tests[name] = _on_values(func)  # type: ignore[arg-type]  # typeshed: `function`
     return env
 
 

@@ -82,13 +82,9 @@ def vat_rate(country: object, default: object = None) -> Decimal | None:
     (`IE` -> 23), None for any other country; `default` (the campaign's own rate) when there
     is no country."""
     if isinstance(country, MergeRef):
-        # A per-recipient rate changes TTC prices, so the segment would need compiling per
-        # rate: that is the per-recipient variants' job (issue 14, recipient logic).
-        raise TemplateError(
-            "the VAT rate of each recipient's country cannot be computed before merging",
-            hint="use a segment's or the campaign's country, e.g. {{ vars.country | vat_rate }}"
-            " or {{ 'IE' | vat_rate }}",
-        )
+        # A per-recipient rate changes TTC prices: the segment is compiled once per country
+        # (a variant, see merge.NeedsVariant), so the rate is a plain value there.
+        country = country.concrete()
     if country is None or not str(country).strip():
         return None if default is None else to_decimal(default)
     code = str(country).strip().upper()

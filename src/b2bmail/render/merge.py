@@ -25,7 +25,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from b2bmail.errors import InputError, TemplateError
@@ -136,9 +136,11 @@ class MergeTemplate:
 
 @dataclass
 class MergeRegistry:
-    """The side table of one segment's compile (a local object, never shared)."""
+    """The side table of one segment's compile (a local object, never shared). `bound`: the
+    recipient fields this compile is a variant for (see NeedsVariant), by value."""
 
     fields: list[MergeField] = field(default_factory=list)
+    bound: Mapping[str, object] = field(default_factory=dict)
 
     def sentinel(self, merge_field: MergeField) -> str:
         if merge_field not in self.fields:
@@ -219,8 +221,37 @@ def unmark(text: str) -> str:
     return SENTINEL_RE.sub(r"zQ9mf\2fm9Qz", text)
 
 
+class NeedsVariant(Exception):
+    """A template needs the value of recipient field `name` (a test, a comparison, a filter
+    or arithmetic on it), which a compile with holes does not have. The compile is then made
+    again as a *variant* with that field bound to a recipient's value (personalize.plan)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class NeedsLanguage(NeedsVariant):
+    """The campaign declares `languages`: its compile needs the recipient's language (a
+    recipient without one, or with another, gets the default language)."""
+
+
+_UNBOUND: Any = object()
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _plain(value: object) -> object:
+    return value.concrete() if isinstance(value, MergeRef) else value
+
+
 class MergeRef:
-    """What `recipient.<name>` gives a template: it prints as a sentinel."""
+    """What `recipient.<name>` gives a template: it prints as a sentinel (the value is merged
+    after rendering, as escaped data). Anything that needs the value itself — truthiness,
+    `==`, `<`, `in`, `len`, arithmetic, a filter — takes it from the variant's bound values,
+    or raises NeedsVariant when the field is not bound yet."""
 
     def __init__(self, registry: MergeRegistry, name: str, fallback: str | None = None) -> None:
         self._registry = registry
@@ -229,6 +260,14 @@ class MergeRef:
 
     def with_fallback(self, text: str) -> MergeRef:
         return MergeRef(self._registry, self._name, text)
+
+    def concrete(self) -> object:
+        """The recipient's value (its fallback when blank), from the variant's bound values."""
+        bound = self._registry.bound
+        if self._name not in bound:
+            raise NeedsVariant(self._name)
+        value = bound[self._name]
+        return self._fallback if self._fallback is not None and _blank(value) else value
 
     def __getattr__(self, attr: str) -> MergeRef:
         # `recipient.company.size` -> the dotted company field `company.size`.
@@ -243,11 +282,59 @@ class MergeRef:
         return str(self)
 
     def __bool__(self) -> bool:
+        return bool(self.concrete())
+
+    def __len__(self) -> int:
+        return len(self.concrete())  # type: ignore[arg-type]
+
+    def __hash__(self) -> int:
+        return hash(self.concrete())
+
+    def __iter__(self) -> Any:
+        return iter(self.concrete())  # type: ignore[call-overload]
+
+    def __contains__(self, item: object) -> bool:
+        return _plain(item) in self.concrete()  # type: ignore[operator]
+
+    def __getitem__(self, key: object) -> object:
+        return self.concrete()[key]  # type: ignore[index]
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        # `recipient.first_name.upper()` reads as the field `first_name.upper`: say so.
+        base, _, method = self._name.rpartition(".")
         raise TemplateError(
-            f"recipient.{self._name} is merged after rendering and cannot be tested in "
-            "{% if %} or used in computations",
-            hint='print it, with `| fallback("…")` for recipients that have no value',
+            f"recipient.{self._name} is a recipient field, not a method to call",
+            hint=f"write recipient.{base or method} | {method or 'lower'} "
+            "(filters apply to the recipient's value)",
         )
+
+    def __neg__(self) -> object:
+        return -self.concrete()  # type: ignore[operator]
+
+    def __pos__(self) -> object:
+        return +self.concrete()  # type: ignore[operator]
+
+
+def _delegate(op: Any, reflected: bool = False) -> Any:
+    def method(self: MergeRef, other: object) -> object:
+        a, b = self.concrete(), _plain(other)
+        return op(b, a) if reflected else op(a, b)
+
+    return method
+
+
+def _install_operators() -> None:
+    import operator
+
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        setattr(MergeRef, f"__{name}__", _delegate(getattr(operator, name)))
+    for name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow"):
+        op = getattr(operator, name)
+        setattr(MergeRef, f"__{name}__", _delegate(op))
+        setattr(MergeRef, f"__r{name}__", _delegate(op, reflected=True))
+
+
+_install_operators()
 
 
 def _ref(registry: MergeRegistry, name: str) -> MergeRef:
@@ -280,9 +367,11 @@ def computed_ref(recipient: RecipientProxy, name: str) -> MergeRef:
     return _ref(recipient._registry, name)
 
 
-def fallback_filter(value: object, text: str) -> object:
-    """`| fallback("Madame, Monsieur")`: on a merge field, its fallback; on plain data, the
-    text when the value is empty."""
+def fallback_filter(value: object, text: str, boolean: bool = False) -> object:
+    """`| fallback("Madame, Monsieur")` (also `| default(…)`): on a merge field, its fallback,
+    used when the recipient's value is blank or missing; on plain data, the text when the
+    value is empty. (`boolean` is accepted for Jinja's `default` spelling; blank always
+    counts as empty here.)"""
     if isinstance(value, MergeRef):
         return value.with_fallback(str(text))
     return value if value not in (None, "") else text
