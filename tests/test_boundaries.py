@@ -33,7 +33,8 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "journey": (),
     "salutation": (),
     "mjml_structure": (),
-    "config": ("errors",),
+    "languages": ("errors",),
+    "config": ("errors", "languages"),
     "output": ("errors", "signals"),
     "segments": ("config", "errors"),
     "render": (
@@ -80,7 +81,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "errors",
         "output",
     ),
-    "starter": ("errors", "output"),
+    "starter": ("languages", "errors", "output"),
     "preview": (
         "campaign",
         "deliverability.audit",
@@ -108,6 +109,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "unsubscribe",
         "send",
         "starter",
+        "languages",
         "deliverability.audit",
         "deliverability.sender",
         "deliverability.records",

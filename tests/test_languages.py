@@ -58,7 +58,9 @@ def campaign(tmp_path: Path) -> Path:
 
 def test_each_recipient_gets_their_language_in_one_build(campaign: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"}
+    )
     assert report.messages == 4 and report.buckets["unassigned"] == 0
     # Amounts as CLDR writes them in fr_BE and nl_BE (Babel's format_currency).
     expected = {
@@ -90,7 +92,10 @@ def test_warmtepompen_example_writes_french_for_its_belgian_rows(tmp_path: Path)
     example = Path(__file__).resolve().parents[1] / "examples" / "warmtepompen-nl"
     out = tmp_path / "out"
     report = build_per_recipient(
-        example / "campaign.yaml", example / "recipients.csv", out_dir=out, environ={}
+        example / "campaign.yaml",
+        example / "recipients.csv",
+        out_dir=out,
+        environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
     )
     assert report.messages == 6 and report.buckets["unassigned"] == 0
     subjects = {eml.name: parse(eml.read_bytes())["Subject"] for eml in out.rglob("*.eml")}

@@ -11,7 +11,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
@@ -21,7 +21,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import ConfigError
-from b2bmail.languages import parse_languages, per_language, resolve
+from b2bmail.languages import language_locale, parse_languages, per_language, resolve
 
 # ---------------------------------------------------------------------------------------------
 # Located YAML: the helpers segments.py shares.
@@ -705,3 +705,19 @@ def parse_date(text: str, *, path: Path | None = None, line: int | None = None) 
             hint="add one, e.g. +02:00 or Z",
         )
     return value
+
+
+def for_language(campaign: Campaign, language: object) -> Campaign:
+    """The campaign as a recipient of `language` gets it: that language's values when it is
+    declared, else the default language's (the campaign as loaded)."""
+    if not campaign.languages or language not in campaign.languages[1:]:
+        return campaign
+    lang = str(language)
+    texts = campaign.translations[lang]
+    return replace(
+        campaign,
+        subject=texts["subject"],
+        preheader=texts["preheader"],
+        content=texts["content"],
+        locale=language_locale(campaign.locale, lang),
+    )

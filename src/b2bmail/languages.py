@@ -11,16 +11,12 @@ and currency). Each recipient's language selects it: the compile reads `recipien
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import ConfigError
-
-if TYPE_CHECKING:
-    from b2bmail.config import Campaign
 
 
 def parse_languages(value: object, path: Path, line: int | None) -> tuple[str, ...]:
@@ -103,19 +99,3 @@ def language_locale(campaign_locale: str, lang: str) -> str:
         except UnknownLocaleError:
             pass
     return str(Locale.parse(lang))
-
-
-def for_language(campaign: Campaign, language: object) -> Campaign:
-    """The campaign as a recipient of `language` gets it: that language's values when it is
-    declared, else the default language's (the campaign as loaded)."""
-    if not campaign.languages or language not in campaign.languages[1:]:
-        return campaign
-    lang = str(language)
-    texts = campaign.translations[lang]
-    return replace(
-        campaign,
-        subject=texts["subject"],
-        preheader=texts["preheader"],
-        content=texts["content"],
-        locale=language_locale(campaign.locale, lang),
-    )

@@ -56,7 +56,9 @@ def campaign(tmp_path: Path) -> Path:
 
 def test_each_recipient_gets_the_branches_of_its_own_values(campaign: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    report = build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"}
+    )
     assert report.messages == 4
     # Expected by hand: VAT 20 % in FR, 21 % in BE, 17 % in LU (European Commission, 2025).
     expected = {
@@ -116,7 +118,12 @@ def test_a_field_no_column_gives_is_an_error_with_a_suggestion(
 ) -> None:
     write_template(tmp_path, expression)
     with pytest.raises(TemplateError, match=message):
-        build_per_recipient(campaign, tmp_path / "list.csv", out_dir=tmp_path / "out", environ={})
+        build_per_recipient(
+            campaign,
+            tmp_path / "list.csv",
+            out_dir=tmp_path / "out",
+            environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -131,7 +138,9 @@ def test_columns_are_reachable_by_slug_and_company_fields_fall_back_to_the_conta
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+    build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"}
+    )
     lines = {
         name: texts(parse((out / "tous" / f"{name}.eml").read_bytes()))[0].strip()
         for name in ("000002-a@x.example", "000003-b@x.example", "000004-c@x.example")
@@ -164,9 +173,19 @@ def test_a_field_empty_in_every_row_is_an_error(
     )
     out = tmp_path / "out"
     if filled:
-        report = build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+        report = build_per_recipient(
+            campaign,
+            tmp_path / "list.csv",
+            out_dir=out,
+            environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
+        )
         assert report.messages == 2
         return
     with pytest.raises(InputError, match=r"recipient\.website is empty in every row"):
-        build_per_recipient(campaign, tmp_path / "list.csv", out_dir=out, environ={})
+        build_per_recipient(
+            campaign,
+            tmp_path / "list.csv",
+            out_dir=out,
+            environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
+        )
     assert not out.exists()

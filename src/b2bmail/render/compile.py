@@ -14,10 +14,9 @@ from typing import Any, TypeVar
 import jinja2
 from babel import Locale
 
-from b2bmail.config import Campaign
+from b2bmail.config import Campaign, for_language
 from b2bmail.errors import TemplateError
 from b2bmail.journey import JOURNEY_STAGES
-from b2bmail.languages import for_language
 from b2bmail.render.assets import Asset, publish_images
 from b2bmail.render.environment import make_environment, render_string, render_template
 from b2bmail.render.inline import inline_css, pad_preheader, tag_links
@@ -127,7 +126,7 @@ def compile_segment(
     recipient rendered directly by Jinja, with no merge fields (what variants must equal)."""
     if campaign.languages:
         # One campaign, several languages: the recipient's language picks its values and
-        # locale (languages.for_language), so a compile is a variant per language too.
+        # locale (config.for_language), so a compile is a variant per language too.
         if recipient is not None:
             language = recipient.get("language")
         elif bound is None or "language" not in bound:
