@@ -324,6 +324,7 @@ CAMPAIGN_KEYS = (
     "sample_recipient",
     "date",
     "lint",
+    "esp",
 )
 REQUIRED_KEYS = (
     "name",
@@ -389,6 +390,10 @@ class Campaign:
     sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
     date: datetime = DEFAULT_DATE
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
+    # `esp:` — the ESP the campaign is written for (its own tags then stay literal), and our
+    # field names -> that ESP's attribute names for `b2bmail export` (`esp.fields`).
+    esp: str = ""
+    esp_fields: Mapping[str, str] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, for later errors
 
     def line_of(self, key: str) -> int | None:
@@ -436,6 +441,19 @@ def _existing_file(node: yaml.Node, path: Path, what: str) -> Path:
             hint="paths are relative to the campaign file",
         )
     return target
+
+
+def _esp(node: yaml.Node, path: Path) -> tuple[str, dict[str, str]]:
+    """`esp: brevo`, or `esp: {name: brevo, fields: {first_name: PRENOM}}`."""
+    if isinstance(node, yaml.ScalarNode):
+        return expect_str(node, path, "esp"), {}
+    esp = expect_mapping(node, path, "esp", allowed=("name", "fields"))
+    name = expect_str(esp["name"], path, "esp.name") if "name" in esp else ""
+    fields: dict[str, str] = {}
+    if "fields" in esp:
+        for key, value in expect_mapping(esp["fields"], path, "esp.fields").items():
+            fields[key] = expect_str(value, path, f"esp.fields.{key}")
+    return name, fields
 
 
 def load_campaign_config(path: str | Path) -> Campaign:
@@ -545,9 +563,13 @@ def load_campaign_config(path: str | Path) -> Campaign:
         expect_mapping(top["lint"], source, "lint")
         lint = to_python(top["lint"])
 
+    esp, esp_fields = _esp(top["esp"], source) if "esp" in top else ("", {})
+
     return Campaign(
         path=source,
         lint=lint,
+        esp=esp,
+        esp_fields=esp_fields,
         lines={
             **{key: line_of(node) for key, node in top.items()},
             **{f"unsubscribe.{key}": line_of(node) for key, node in u.items()},

@@ -1,0 +1,26 @@
+"""Mailchimp merge tags: `*|FNAME|*`, `*|URL:FNAME|*` (URL-encoded), `*|HTML:…|*` not used
+(values are inserted as typed), `*|IF:FNAME|*…*|ELSE:|*…*|END:IF|*` for a fallback (merge
+tags have no default value), `*|UNSUB|*`.
+Syntax: https://mailchimp.com/help/all-the-merge-tags-cheat-sheet/ and
+https://mailchimp.com/help/use-conditional-merge-tag-blocks/."""
+
+from __future__ import annotations
+
+from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, make_esp
+
+
+def merge(hole: Hole) -> str:
+    """One merge tag; a fallback becomes an `*|IF:|*` block."""
+    tag = f"*|URL:{hole.attr}|*" if hole.url == "component" else f"*|{hole.attr}|*"
+    if hole.fallback is None:
+        return tag
+    text = hole.literal(hole.fallback)
+    if "*|" in text:
+        raise NoEquivalentError(
+            f"the fallback {hole.fallback!r} holds `*|`, which Mailchimp reads as a merge tag",
+            hint="write the fallback without `*|`",
+        )
+    return f"*|IF:{hole.attr}|*{tag}*|ELSE:|*{text}*|END:IF|*"
+
+
+ESP: Esp = make_esp("mailchimp", merge)
