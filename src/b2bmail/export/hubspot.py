@@ -12,7 +12,8 @@ def merge(hole: Hole) -> str:
     URL-encoded (`|urlencode`) in a URL component."""
     filters = ""
     if hole.fallback is not None:
-        filters += f"|default({quoted(hole.fallback)})"
+        # HubL's default(value, true) also replaces an empty value, as the build does.
+        filters += f"|default({quoted(hole.fallback)}, true)"
     if hole.url == "component":
         filters += "|urlencode"
     elif hole.html and not hole.url:

@@ -1,5 +1,5 @@
 """Mailchimp merge tags: `*|FNAME|*`, `*|URL:FNAME|*` (URL-encoded), `*|HTML:…|*` not used
-(values are inserted as typed), `*|IF:FNAME|*…*|ELSE:|*…*|END:IF|*` for a fallback (merge
+(a plain merge tag is HTML-escaped), `*|IF:FNAME|*…*|ELSE:|*…*|END:IF|*` for a fallback (merge
 tags have no default value), `*|UNSUB|*`.
 Syntax: https://mailchimp.com/help/all-the-merge-tags-cheat-sheet/ and
 https://mailchimp.com/help/use-conditional-merge-tag-blocks/."""
