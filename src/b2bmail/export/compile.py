@@ -136,13 +136,15 @@ def locate(export: ExportCampaign, name: str) -> tuple[Path, int | None]:
     loaded template that names it (`recipient.name`, or the `salutation` filter)."""
     word = "salutation" if name in SALUTATION_FIELDS else re.escape(name)
     pattern = re.compile(rf"recipient\s*(?:\.\s*{word}\b|\[\s*['\"]{word}['\"])|\|\s*{word}\b")
+    # unsubscribe.url is not exported (the ESP's placeholder replaces it): not a use.
+    skip = (export.campaign.path, export.campaign.line_of("unsubscribe.url"))
     for path in (export.campaign.path, *export.templates):
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             continue
         for number, line in enumerate(lines, 1):
-            if pattern.search(line):
+            if pattern.search(line) and (path, number) != skip:
                 return path, number
     return export.campaign.template, None
 
