@@ -120,3 +120,16 @@ def quoted(text: str, quote: str = '"', escape: str = "\\") -> str:
     if escape != quote:
         text = text.replace(escape, escape + escape)
     return quote + text.replace(quote, escape + quote) + quote
+
+
+def fallback_literal(hole: Hole, forbidden: tuple[str, ...], why: str) -> str:
+    """The hole's fallback as template text (Hole.literal); NoEquivalentError when it holds
+    one of `forbidden`, text the ESP's language would read as syntax (`why`)."""
+    text = hole.literal(hole.fallback or "")
+    bad = next((f for f in forbidden if f in text), None)
+    if bad is not None:
+        raise NoEquivalentError(
+            f"the fallback {hole.fallback!r} holds `{bad}`, {why}",
+            hint=f"write the fallback without `{bad}`",
+        )
+    return text

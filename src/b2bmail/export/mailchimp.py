@@ -6,7 +6,7 @@ https://mailchimp.com/help/use-conditional-merge-tag-blocks/."""
 
 from __future__ import annotations
 
-from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, make_esp
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
 
 
 def merge(hole: Hole) -> str:
@@ -14,12 +14,7 @@ def merge(hole: Hole) -> str:
     tag = f"*|URL:{hole.attr}|*" if hole.url == "component" else f"*|{hole.attr}|*"
     if hole.fallback is None:
         return tag
-    text = hole.literal(hole.fallback)
-    if "*|" in text:
-        raise NoEquivalentError(
-            f"the fallback {hole.fallback!r} holds `*|`, which Mailchimp reads as a merge tag",
-            hint="write the fallback without `*|`",
-        )
+    text = fallback_literal(hole, ("*|",), "which Mailchimp reads as a merge tag")
     return f"*|IF:{hole.attr}|*{tag}*|ELSE:|*{text}*|END:IF|*"
 
 

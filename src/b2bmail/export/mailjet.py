@@ -5,17 +5,12 @@ https://documentation.mailjet.com/hc/en-us/articles/360042707434."""
 
 from __future__ import annotations
 
-from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, make_esp
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
 
 
 def merge(hole: Hole) -> str:
     """One contact property; the default is a double-quoted literal without `"` or `]]`."""
-    text = hole.literal(hole.fallback or "")
-    if '"' in text or "]]" in text:
-        raise NoEquivalentError(
-            f'the fallback {hole.fallback!r} holds `"` or `]]`, which end a Mailjet default value',
-            hint="write the fallback without them",
-        )
+    text = fallback_literal(hole, ('"', "]]"), "which would end a Mailjet default value")
     return f'[[data:{hole.attr}:"{text}"]]'
 
 

@@ -5,7 +5,7 @@ Syntax: https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-
 
 from __future__ import annotations
 
-from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, make_esp
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
 
 
 def merge(hole: Hole) -> str:
@@ -13,12 +13,7 @@ def merge(hole: Hole) -> str:
     tag = f"{{{{{hole.attr}}}}}" if hole.html and not hole.url else f"{{{{{{{hole.attr}}}}}}}"
     if hole.fallback is None:
         return tag
-    text = hole.literal(hole.fallback)
-    if "{{" in text:
-        raise NoEquivalentError(
-            f"the fallback {hole.fallback!r} holds `{{{{`, which Handlebars reads as a tag",
-            hint="write the fallback without `{{`",
-        )
+    text = fallback_literal(hole, ("{{",), "which Handlebars reads as a tag")
     return f"{{{{#if {hole.attr}}}}}{tag}{{{{else}}}}{text}{{{{/if}}}}"
 
 
