@@ -8,12 +8,14 @@ keeps its line number: an unknown key, a wrong type or a missing file is reporte
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
+from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
@@ -443,12 +445,35 @@ def _existing_file(node: yaml.Node, path: Path, what: str) -> Path:
     return target
 
 
+@functools.cache
+def _esp_facts() -> Mapping[str, Mapping[str, Any]]:
+    text = resources.files("b2bmail.data").joinpath("esp.yaml").read_text(encoding="utf-8")
+    facts: Mapping[str, Mapping[str, Any]] = yaml.safe_load(text)
+    return facts
+
+
+def esp_literal_tags(esp: str) -> re.Pattern[str] | None:
+    """The tags of ESP `esp` (data/esp.yaml `literal_tags`) that a campaign written for it
+    (`esp: NAME`) may hold literally; None without an ESP."""
+    return re.compile(_esp_facts()[esp]["literal_tags"]) if esp else None
+
+
 def _esp(node: yaml.Node, path: Path) -> tuple[str, dict[str, str]]:
     """`esp: brevo`, or `esp: {name: brevo, fields: {first_name: PRENOM}}`."""
     if isinstance(node, yaml.ScalarNode):
-        return expect_str(node, path, "esp"), {}
-    esp = expect_mapping(node, path, "esp", allowed=("name", "fields"))
-    name = expect_str(esp["name"], path, "esp.name") if "name" in esp else ""
+        name_node: yaml.Node | None = node
+        esp: dict[str, yaml.Node] = {}
+    else:
+        esp = expect_mapping(node, path, "esp", allowed=("name", "fields"))
+        name_node = esp.get("name")
+    name = expect_str(name_node, path, "esp") if name_node is not None else ""
+    if name and name not in _esp_facts():
+        raise ConfigError(
+            f"unknown ESP {name!r}",
+            path=path,
+            line=line_of(name_node) if name_node is not None else None,
+            hint=f"use one of {', '.join(_esp_facts())}",
+        )
     fields: dict[str, str] = {}
     if "fields" in esp:
         for key, value in expect_mapping(esp["fields"], path, "esp.fields").items():
