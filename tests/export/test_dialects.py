@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from b2bmail.export.dialect import Hole
-from b2bmail.export.writer import GMAIL_CLIP_BYTES, ESP_KEYS, VariantFiles, get_esp
-
-TEXT = Hole("X", None, html=False, url="")
+from b2bmail.export.writer import ESP_KEYS, GMAIL_CLIP_BYTES, VariantFiles, get_esp
 
 
 @pytest.mark.parametrize(
@@ -53,7 +51,9 @@ def test_campaign_mapping_wins_over_the_default() -> None:
 
 def test_html_places_escape_where_the_esp_does_not() -> None:
     # Handlebars `{{x}}` escapes (`{{{x}}}` does not); HubL needs |escape.
-    assert get_esp("sendgrid").merge(Hole("first_name", None, html=True, url="")) == "{{first_name}}"
+    assert (
+        get_esp("sendgrid").merge(Hole("first_name", None, html=True, url="")) == "{{first_name}}"
+    )
     assert get_esp("hubspot").merge(Hole("firstname", None, html=True, url="")) == "{{ contact.firstname|escape }}"  # fmt: skip
 
 
@@ -69,7 +69,12 @@ def test_sfmc_quotes_are_doubled() -> None:
 
 
 @pytest.mark.parametrize(
-    ("locale", "expected"), [("fr_FR", "[[UNSUB_LINK_FR]]"), ("nl_NL", "[[UNSUB_LINK_NL]]"), ("ja_JP", "[[UNSUB_LINK_EN]]")]  # fmt: skip
+    ("locale", "expected"),
+    [
+        ("fr_FR", "[[UNSUB_LINK_FR]]"),
+        ("nl_NL", "[[UNSUB_LINK_NL]]"),
+        ("ja_JP", "[[UNSUB_LINK_EN]]"),
+    ],
 )
 def test_mailjet_unsubscribe_link_per_language(locale: str, expected: str) -> None:
     assert get_esp("mailjet").unsubscribe_for(locale) == expected
