@@ -7,36 +7,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.export.test_no_equivalent import write_campaign
 
 from b2bmail.cli.app import main
 
-CAMPAIGN = """\
-name: Literal
-locale: fr_FR
-sender: {{from: "Durand <news@durand.example>"}}
-subject: "{subject}"
-template: email.mjml
-segments: segments.yaml
-unsubscribe: {{url: "https://durand.example/u/{{{{ recipient.unsubscribe_token }}}}"}}
-company: {{name: Durand, postal_address: "1 rue X, 75001 Paris"}}
-list_id: "Durand <news.durand.example>"
-{esp}"""
-TEMPLATE = """\
-<mjml><mj-body><mj-section><mj-column>
-  <mj-text>{body}</mj-text>
-  <mj-text><a href="{{{{ unsubscribe_url }}}}">Se désabonner</a></mj-text>
-</mj-column></mj-section></mj-body></mjml>
-"""
-
 
 def build(tmp_path: Path, body: str, esp: str = "", subject: str = "Offre") -> tuple[int, str]:
-    campaign = CAMPAIGN.format(esp=esp, subject=subject)
-    (tmp_path / "campaign.yaml").write_text(campaign, encoding="utf-8")
-    (tmp_path / "email.mjml").write_text(TEMPLATE.format(body=body), encoding="utf-8")
-    (tmp_path / "segments.yaml").write_text("segments:\n  - {id: tous, name: Tous}\n")
-    result = CliRunner().invoke(
-        main, ["build", str(tmp_path / "campaign.yaml"), "--out", str(tmp_path / "out")]
-    )
+    campaign = write_campaign(tmp_path, body, esp, subject)
+    result = CliRunner().invoke(main, ["build", str(campaign), "--out", str(tmp_path / "out")])
     return result.exit_code, result.output
 
 
@@ -94,4 +72,4 @@ def test_other_esp_tags_are_still_errors(tmp_path: Path) -> None:
 def test_unknown_esp_is_a_config_error_with_its_line(tmp_path: Path) -> None:
     code, output = build(tmp_path, "x", esp="esp: sendinblue\n")
     assert code == 2
-    assert f"{tmp_path / 'campaign.yaml'}:10: unknown ESP 'sendinblue'" in output
+    assert f"{tmp_path / 'campaign.yaml'}:11: unknown ESP 'sendinblue'" in output

@@ -14,7 +14,7 @@ CAMPAIGN = """\
 name: Export
 locale: fr_FR
 sender: {{from: "Durand <news@durand.example>"}}
-subject: "Offre"
+subject: "{subject}"
 template: email.mjml
 segments: segments.yaml
 unsubscribe: {{url: "https://durand.example/u/{{{{ recipient.unsubscribe_token }}}}"}}
@@ -29,15 +29,22 @@ def template(body: str) -> str:
     return (
         "<mjml><mj-body><mj-section><mj-column>\n"
         f"  <mj-text>{body}</mj-text>\n"
-        '  <mj-text><a href="{{ unsubscribe_url }}">stop</a></mj-text>\n'
+        '  <mj-text><a href="{{ unsubscribe_url }}">Se désabonner</a></mj-text>\n'
         "</mj-column></mj-section></mj-body></mjml>\n"
     )
 
 
+def write_campaign(folder: Path, body: str, extra: str = "", subject: str = "Offre") -> Path:
+    """A one-segment campaign in `folder` whose template shows `body`."""
+    campaign = folder / "campaign.yaml"
+    campaign.write_text(CAMPAIGN.format(extra=extra, subject=subject), encoding="utf-8")
+    (folder / "email.mjml").write_text(template(body), encoding="utf-8")
+    (folder / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    return campaign
+
+
 def run(tmp_path: Path, body: str, esp: str, extra: str = "") -> tuple[int, str]:
-    (tmp_path / "campaign.yaml").write_text(CAMPAIGN.format(extra=extra), encoding="utf-8")
-    (tmp_path / "email.mjml").write_text(template(body), encoding="utf-8")
-    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    write_campaign(tmp_path, body, extra)
     result = CliRunner().invoke(
         main,
         ["export", str(tmp_path / "campaign.yaml"), "--esp", esp, "--out", str(tmp_path / "out")],
