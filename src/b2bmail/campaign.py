@@ -18,9 +18,11 @@ the segment it was found in, since CI can annotate only files in the repository.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,7 +31,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from b2bmail.config import Campaign, load_campaign_config
+from b2bmail.config import Campaign, esp_literal_tags, load_campaign_config
 from b2bmail.errors import ConfigError
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.personalize.tokens import message_id
@@ -69,6 +71,7 @@ class BuiltSegment:
     # of those fields (personalize.plan.VariantRouter compiles them lazily); `variants` is
     # then empty and `compiled` is the sample recipient's variant.
     compile_variant: Callable[[Mapping[str, object]], tuple[CompiledEmail, ...]] | None = None
+    esp: str = ""  # the campaign's `esp:`, whose own tags lint lets pass (esp_tag_problem)
 
     @property
     def stage_variants(self) -> tuple[CompiledEmail, ...]:
@@ -197,6 +200,7 @@ def render_campaign(
                 eml=eml,
                 variants=variants,
                 compile_variant=compile_variant,
+                esp=campaign.esp,
             )
         )
     # Jinja's cache holds every template loaded through the environment, partials included.
@@ -324,17 +328,40 @@ def lint_segment(
     """Lint one built segment as a message: HTML, text, subject, preheader and headers."""
     from b2bmail.lint.api import lint_email  # the build depends on lint only when it lints
 
-    return tuple(
-        lint_email(
-            html=seg.html,
-            text=seg.text,
-            subject=seg.subject,
-            preheader=seg.preheader,
-            headers=eml_headers(seg.eml),
-            path=path,
-            config=config,
-            image_sizes={a.url: a.size for a in seg.compiled.assets},
-        )
+    problems = lint_email(
+        html=seg.html,
+        text=seg.text,
+        subject=seg.subject,
+        preheader=seg.preheader,
+        headers=eml_headers(seg.eml),
+        path=path,
+        config=config,
+        image_sizes={a.url: a.size for a in seg.compiled.assets},
+    )
+    return tuple(p for p in problems if not esp_tag_problem(p, seg))
+
+
+_SYNTAX_TOKEN = re.compile(r"syntax ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+_OPENERS = re.compile(r"\{\{|\{%|\*\||%%|\[\[")  # what lint rule B2B606 looks for
+
+
+def esp_tag_problem(problem: Problem, seg: BuiltSegment) -> bool:
+    """True for a B2B606 finding that is only the tags of the ESP the campaign is written
+    for (`esp:` — kept on purpose, issue 17): our own leftovers are still reported."""
+    literal = esp_literal_tags(seg.esp)
+    if problem.code != "B2B606" or literal is None:
+        return False
+    for part, shown in (("subject", seg.subject), ("preheader", seg.preheader)):
+        if problem.message.endswith(f"in the {part}"):  # B2B606's finding on that part
+            return not _OPENERS.search(literal.sub("", shown))
+    found = _SYNTAX_TOKEN.search(problem.message)
+    if found is None:
+        return False
+    token = str(ast.literal_eval(found.group(1)))
+    # B2B606 quotes at most 40 characters of a tag: a longer one is matched by its start.
+    return any(
+        m.group(0).startswith(token) and (len(token) == 40 or m.group(0) == token)
+        for m in literal.finditer(seg.html + "\n" + seg.text)
     )
 
 
@@ -398,7 +425,9 @@ def lint_campaign_messages(
         files.append(name)
         html, text = message_parts(seg.eml)
         problems.extend(
-            index.place(p, html, text, seg.segment_id) for p in lint_message(seg.eml, name, config)
+            index.place(p, html, text, seg.segment_id)
+            for p in lint_message(seg.eml, name, config)
+            if not esp_tag_problem(p, seg)
         )
     return tuple(files), tuple(merge_segments(problems))
 

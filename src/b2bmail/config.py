@@ -8,12 +8,14 @@ keeps its line number: an unknown key, a wrong type or a missing file is reporte
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parseaddr
+from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
@@ -328,6 +330,7 @@ CAMPAIGN_KEYS = (
     "lint",
     "send",
     "languages",
+    "esp",
 )
 REQUIRED_KEYS = (
     "name",
@@ -409,6 +412,10 @@ class Campaign:
     date: datetime = DEFAULT_DATE
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
     send: SendSettings = field(default_factory=SendSettings)
+    # `esp:` — the ESP the campaign is written for (its own tags then stay literal), and our
+    # field names -> that ESP's attribute names for `b2bmail export` (`esp.fields`).
+    esp: str = ""
+    esp_fields: Mapping[str, str] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, for later errors
     # `languages: [fr, en]`: the declared languages (the first is the default, whose values
     # the fields above hold) and, per other language, its subject, preheader and content
@@ -461,6 +468,42 @@ def _existing_file(node: yaml.Node, path: Path, what: str) -> Path:
             hint="paths are relative to the campaign file",
         )
     return target
+
+
+@functools.cache
+def _esp_facts() -> Mapping[str, Mapping[str, Any]]:
+    text = resources.files("b2bmail.data").joinpath("esp.yaml").read_text(encoding="utf-8")
+    facts: Mapping[str, Mapping[str, Any]] = yaml.safe_load(text)
+    return facts
+
+
+def esp_literal_tags(esp: str) -> re.Pattern[str] | None:
+    """The tags of ESP `esp` (data/esp.yaml `literal_tags`) that a campaign written for it
+    (`esp: NAME`) may hold literally; None without an ESP."""
+    return re.compile(_esp_facts()[esp]["literal_tags"]) if esp else None
+
+
+def _esp(node: yaml.Node, path: Path) -> tuple[str, dict[str, str]]:
+    """`esp: brevo`, or `esp: {name: brevo, fields: {first_name: PRENOM}}`."""
+    if isinstance(node, yaml.ScalarNode):
+        name_node: yaml.Node | None = node
+        esp: dict[str, yaml.Node] = {}
+    else:
+        esp = expect_mapping(node, path, "esp", allowed=("name", "fields"))
+        name_node = esp.get("name")
+    name = expect_str(name_node, path, "esp") if name_node is not None else ""
+    if name and name not in _esp_facts():
+        raise ConfigError(
+            f"unknown ESP {name!r}",
+            path=path,
+            line=line_of(name_node) if name_node is not None else None,
+            hint=f"use one of {', '.join(_esp_facts())}",
+        )
+    fields: dict[str, str] = {}
+    if "fields" in esp:
+        for key, value in expect_mapping(esp["fields"], path, "esp.fields").items():
+            fields[key] = expect_str(value, path, f"esp.fields.{key}")
+    return name, fields
 
 
 def load_campaign_config(path: str | Path) -> Campaign:
@@ -625,6 +668,7 @@ def load_campaign_config(path: str | Path) -> Campaign:
 
     resolved = {lang: in_language(lang) for lang in languages}
     default = resolved[languages[0]] if languages else {**texts, "content": raw_content}
+    esp, esp_fields = _esp(top["esp"], source) if "esp" in top else ("", {})
 
     return Campaign(
         languages=languages,
@@ -632,6 +676,8 @@ def load_campaign_config(path: str | Path) -> Campaign:
         path=source,
         lint=lint,
         send=send,
+        esp=esp,
+        esp_fields=esp_fields,
         lines={
             **{key: line_of(node) for key, node in top.items()},
             **{f"unsubscribe.{key}": line_of(node) for key, node in u.items()},

@@ -53,6 +53,10 @@ COMMANDS = {
         "b2bmail.cli.sender",
         "Check a sending domain's SPF, DKIM, DMARC, MTA-STS, TLS-RPT and reverse DNS.",
     ),
+    "export": LazyCommand(
+        "b2bmail.cli.export",
+        "Export the campaign for the ESP you send through: its merge tags, unsubscribe and import CSV.",
+    ),
     "init": LazyCommand("b2bmail.cli.build", "Create a new campaign folder that builds at once."),
     "lint": LazyCommand(
         "b2bmail.cli.lint",

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import jinja2
 from babel import Locale
 
-from b2bmail.config import Campaign, for_language
+from b2bmail.config import Campaign, esp_literal_tags, for_language
 from b2bmail.errors import TemplateError
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.render.assets import Asset, publish_images
@@ -96,8 +96,12 @@ def language_tag(locale: str) -> tuple[str, str]:
     return locale.replace("_", "-"), direction
 
 
-def _check_output(html: str, template: str) -> None:
-    m = _LEFTOVER.search(html)
+def _check_output(html: str, template: str, literal: re.Pattern[str] | None = None) -> None:
+    # `literal`: the tags of the ESP the campaign is written for (`esp:`), kept on purpose.
+    m = next(
+        (m for m in _LEFTOVER.finditer(html) if not (literal and literal.match(html, m.start()))),
+        None,
+    )
     if m:
         line = html.count("\n", 0, m.start()) + 1
         raise TemplateError(
@@ -184,7 +188,7 @@ def compile_segment(
         sources = (campaign.path, *sorted(campaign.template_dir.rglob("*.mjml")))
         html, assets = publish_images(html, campaign.path.parent, campaign.assets_url, sources)
     html = tag_links(html, campaign.utm, skip=frozenset({unsubscribe_url}))
-    _check_output(html, str(campaign.template))
+    _check_output(html, str(campaign.template), esp_literal_tags(campaign.esp))
     # Where each merge field sits is known here, in the finished HTML: mark the ones inside
     # URLs so that split() has their values percent-encoded (in the text links too).
     html = mark_url_fields(html)

@@ -1,0 +1,75 @@
+"""`b2bmail export`: the campaign in the template language of the ESP it is sent through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
+from b2bmail.cli.options import encoding_options
+from b2bmail.export.writer import ESP_KEYS, export_campaign
+
+
+@main.command()
+@click.argument("campaign", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--esp", "esps", multiple=True, required=True, type=click.Choice([*ESP_KEYS, "all"]),
+    help="The ESP to export for (repeatable; `all` for every one).",
+)  # fmt: skip
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out-esp"),
+    show_default=True, help="Output folder, OUT/<esp>/ per ESP (replaced atomically as a whole).",
+)  # fmt: skip
+@click.option("--segment", "segment_ids", multiple=True, metavar="ID", help="Export only this segment (repeatable).")  # fmt: skip
+@click.option(
+    "--recipients", type=click.Path(dir_okay=False), default=None,
+    help="Recipient list (CSV/TSV): also write OUT/<esp>/contacts.csv for the ESP's importer.",
+)  # fmt: skip
+@click.option(
+    "--suppress", multiple=True, type=click.Path(dir_okay=False),
+    help="With --recipients: suppression list (address, @domain or domain per line).",
+)  # fmt: skip
+@click.option(
+    "--companies", type=click.Path(dir_okay=False), default=None,
+    help="With --recipients: companies CSV joined on company id or e-mail domain.",
+)  # fmt: skip
+@encoding_options
+def export(
+    campaign: Path,
+    esps: tuple[str, ...],
+    out_dir: Path,
+    segment_ids: tuple[str, ...],
+    **recipients: Any,
+) -> None:
+    """Export the campaign for the ESP you send through: its merge tags, unsubscribe and import CSV.
+
+    Writes OUT/<esp>/<segment>/email.html, email.txt, subject.txt, preheader.txt and
+    OUT/<esp>/README.txt (where each file goes in that ESP); with --recipients, also
+    OUT/<esp>/contacts.csv. A construct the ESP's language cannot express stops the export
+    (exit 2, file:line); exits 1 when an email would pass Gmail's clip once the ESP
+    rewrites its links for tracking.
+
+    \b
+    Example:
+        b2bmail export examples/heavy-equipment/campaign.yaml --esp brevo --out out/brevo
+        b2bmail export campaign.yaml --esp all --recipients list.csv --out out/esp
+    """
+    keys = ESP_KEYS if "all" in esps else esps
+    report = export_campaign(campaign, keys, out_dir, segment_ids=segment_ids or None, **recipients)
+    clipped = False
+    for result in report.exports:
+        folder = out_dir / result.esp.key
+        click.echo(f"{result.esp.name}: {len(result.variants)} email(s) in {folder}/ (README.txt)")
+        for name in result.clipped:
+            clipped = True
+            click.echo(
+                f"{folder / name / 'email.html'}: warning: over Gmail's 102 KB clip once"
+                f" {result.esp.name} rewrites its links for tracking (estimate)"
+            )
+    if report.contacts is not None:
+        c = report.contacts
+        left = ", ".join(f"{k} {n}" for k, n in c.left_out.items() if n) or "none left out"
+        click.echo(f"contacts: {len(c.contacts)} of {c.rows_read} row(s) ({left})")
+    raise SystemExit(EXIT_FINDINGS if clipped else EXIT_OK)

@@ -1,0 +1,135 @@
+"""What every ESP dialect shares: a merge hole in ESP terms, the ESP's facts from
+data/esp.yaml, and the error for a construct the ESP's language cannot express."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from b2bmail.errors import TemplateError
+
+
+class NoEquivalentError(TemplateError):
+    """A construct of the campaign has no equivalent in the ESP's template language. It is
+    reported (file:line) and the export stops: it is never dropped silently."""
+
+
+@dataclass(frozen=True)
+class Hole:
+    """One merge field as the ESP sees it: its attribute, its fallback and its place."""
+
+    attr: str  # the ESP's attribute name (after esp.fields and the defaults)
+    fallback: str | None
+    html: bool  # in HTML (our build HTML-escapes values there)
+    url: str  # "" or the place in a URL: "url" (whole), "component", "address"
+
+    def literal(self, text: str) -> str:
+        """A fallback written as template text at this place (HTML-escaped in HTML, like the
+        build's MergeField.encode does with fallbacks)."""
+        return html.escape(text, quote=True) if self.html else text
+
+
+@dataclass(frozen=True)
+class Esp:
+    """One ESP's facts (data/esp.yaml) and the function writing its merge tags."""
+
+    key: str
+    name: str
+    docs: tuple[str, ...]
+    fields: Mapping[str, str]
+    other_fields: str  # upper, lower or as-is
+    unsubscribe: str
+    escapes_html: bool
+    csv_encoding: str
+    csv_delimiter: str
+    segment_column: str
+    tracked_link: int
+    place: str
+    merge: Callable[[Hole], str]
+    # Text put before the HTML body's content and the plain text (SFMC's SET block).
+    prelude: Callable[[tuple[str, ...]], str] = lambda attrs: ""
+    unsubscribe_languages: tuple[str, ...] = field(default=())
+    tag_openers: tuple[str, ...] = field(default=())
+
+    def attribute(self, name: str, mapping: Mapping[str, str]) -> str:
+        """The ESP attribute for our field `name`: the campaign's mapping, the ESP's default
+        name, else the name cased as the ESP names attributes (a dotted name joined by `_`)."""
+        if name in mapping:
+            return mapping[name]
+        if name in self.fields:
+            return self.fields[name]
+        flat = name.replace(".", "_")
+        return {"upper": flat.upper(), "lower": flat.lower()}.get(self.other_fields, flat)
+
+    def unsubscribe_for(self, locale: str) -> str:
+        """The unsubscribe placeholder, in the campaign's language where the ESP has one per
+        language (Mailjet's [[UNSUB_LINK_FR]]; English when it has none for the language)."""
+        if "{LANG}" not in self.unsubscribe:
+            return self.unsubscribe
+        lang = locale.partition("_")[0].upper()
+        return self.unsubscribe.replace(
+            "{LANG}", lang if lang in self.unsubscribe_languages else "EN"
+        )
+
+
+@cache
+def esp_facts() -> Mapping[str, Mapping[str, Any]]:
+    """data/esp.yaml, read once."""
+    text = resources.files("b2bmail.data").joinpath("esp.yaml").read_text(encoding="utf-8")
+    data: Mapping[str, Mapping[str, Any]] = yaml.safe_load(text)
+    return data
+
+
+def make_esp(
+    key: str,
+    merge: Callable[[Hole], str],
+    prelude: Callable[[tuple[str, ...]], str] | None = None,
+) -> Esp:
+    """An Esp from its esp.yaml entry and its dialect's functions."""
+    facts = esp_facts()[key]
+    csv = facts["csv"]
+    return Esp(
+        key=key,
+        name=facts["name"],
+        docs=tuple(facts["docs"]),
+        fields=dict(facts["fields"]),
+        other_fields=facts["other_fields"],
+        unsubscribe=facts["unsubscribe"],
+        escapes_html=bool(facts["escapes_html"]),
+        csv_encoding=csv["encoding"],
+        csv_delimiter=csv["delimiter"],
+        segment_column=csv["segment_column"],
+        tracked_link=int(facts["tracked_link"]),
+        place=" ".join(str(facts["place"]).split()),
+        merge=merge,
+        prelude=prelude or (lambda attrs: ""),
+        unsubscribe_languages=tuple(facts.get("unsubscribe_languages", ())),
+        tag_openers=tuple(facts["tag_openers"]),
+    )
+
+
+def quoted(text: str, quote: str = '"', escape: str = "\\") -> str:
+    """`text` as a string literal between `quote`s, the quote and the escape character
+    escaped with `escape` (AMPscript doubles the quote: escape='"')."""
+    if escape != quote:
+        text = text.replace(escape, escape + escape)
+    return quote + text.replace(quote, escape + quote) + quote
+
+
+def fallback_literal(hole: Hole, forbidden: tuple[str, ...], why: str) -> str:
+    """The hole's fallback as template text (Hole.literal); NoEquivalentError when it holds
+    one of `forbidden`, text the ESP's language would read as syntax (`why`)."""
+    text = hole.literal(hole.fallback or "")
+    bad = next((f for f in forbidden if f in text), None)
+    if bad is not None:
+        raise NoEquivalentError(
+            f"the fallback {hole.fallback!r} holds `{bad}`, {why}",
+            hint=f"write the fallback without `{bad}`",
+        )
+    return text

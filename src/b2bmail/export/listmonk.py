@@ -1,0 +1,29 @@
+"""listmonk (Go templates): `{{ .Subscriber.FirstName }}`, custom attributes as
+`{{ .Subscriber.Attribs.company }}`, a fallback with `or` (`{{ or .Subscriber.Attribs.city
+"…" }}`), `{{ UnsubscribeURL }}`. Go's html/template escapes values for their place itself.
+Syntax: https://listmonk.app/docs/templating/."""
+
+from __future__ import annotations
+
+import json
+
+from b2bmail.export.dialect import Esp, Hole, make_esp
+
+#: Subscriber fields listmonk has itself; any other attribute lives in `Attribs`.
+SUBSCRIBER_FIELDS = frozenset({"Email", "Name", "FirstName", "LastName", "UUID"})
+
+
+def expression(attr: str) -> str:
+    """The Go template expression of an attribute."""
+    return f".Subscriber.{attr}" if attr in SUBSCRIBER_FIELDS else f".Subscriber.Attribs.{attr}"
+
+
+def merge(hole: Hole) -> str:
+    """One Go template action; a fallback is a Go string literal (JSON's escapes are Go's)."""
+    expr = expression(hole.attr)
+    if hole.fallback is not None:
+        expr = f"or {expr} {json.dumps(hole.fallback, ensure_ascii=False)}"
+    return f"{{{{ {expr} }}}}"
+
+
+ESP: Esp = make_esp("listmonk", merge)

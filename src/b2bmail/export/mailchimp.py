@@ -1,0 +1,21 @@
+"""Mailchimp merge tags: `*|FNAME|*`, `*|URL:FNAME|*` (URL-encoded), `*|HTML:…|*` not used
+(a plain merge tag is HTML-escaped), `*|IF:FNAME|*…*|ELSE:|*…*|END:IF|*` for a fallback (merge
+tags have no default value), `*|UNSUB|*`.
+Syntax: https://mailchimp.com/help/all-the-merge-tags-cheat-sheet/ and
+https://mailchimp.com/help/use-conditional-merge-tag-blocks/."""
+
+from __future__ import annotations
+
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
+
+
+def merge(hole: Hole) -> str:
+    """One merge tag; a fallback becomes an `*|IF:|*` block."""
+    tag = f"*|URL:{hole.attr}|*" if hole.url == "component" else f"*|{hole.attr}|*"
+    if hole.fallback is None:
+        return tag
+    text = fallback_literal(hole, ("*|",), "which Mailchimp reads as a merge tag")
+    return f"*|IF:{hole.attr}|*{tag}*|ELSE:|*{text}*|END:IF|*"
+
+
+ESP: Esp = make_esp("mailchimp", merge)

@@ -1,0 +1,17 @@
+"""Mailjet personalisation: `[[data:firstname:"default"]]` (contact property with its default
+value, empty when none), `[[UNSUB_LINK_FR]]` per language.
+Syntax: https://dev.mailjet.com/template-language/reference/ and
+https://documentation.mailjet.com/hc/en-us/articles/360042707434."""
+
+from __future__ import annotations
+
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
+
+
+def merge(hole: Hole) -> str:
+    """One contact property; the default is a double-quoted literal without `"` or `]]`."""
+    text = fallback_literal(hole, ('"', "]]"), "which would end a Mailjet default value")
+    return f'[[data:{hole.attr}:"{text}"]]'
+
+
+ESP: Esp = make_esp("mailjet", merge)

@@ -1,0 +1,99 @@
+"""Each dialect writes the tags its ESP documents (the expected strings are copied from the
+ESP's documentation, cited in src/b2bmail/data/esp.yaml), and the Gmail clip estimate."""
+
+from __future__ import annotations
+
+import pytest
+
+from b2bmail.export.dialect import Hole
+from b2bmail.export.writer import ESP_KEYS, GMAIL_CLIP_BYTES, VariantFiles, get_esp
+
+
+@pytest.mark.parametrize(
+    ("esp", "attr", "expected"),
+    [
+        ("brevo", "FIRSTNAME", "{{ contact.FIRSTNAME }}"),
+        ("mailchimp", "FNAME", "*|FNAME|*"),
+        ("hubspot", "firstname", "{{ contact.firstname }}"),
+        ("mailjet", "firstname", '[[data:firstname:""]]'),
+        ("sendgrid", "first_name", "{{{first_name}}}"),
+        ("sfmc", "FirstName", "%%=v(@FirstName)=%%"),
+        ("listmonk", "FirstName", "{{ .Subscriber.FirstName }}"),
+    ],
+)
+def test_plain_field_in_text(esp: str, attr: str, expected: str) -> None:
+    assert get_esp(esp).merge(Hole(attr, None, html=False, url="")) == expected
+
+
+@pytest.mark.parametrize(
+    ("esp", "expected"),
+    [
+        ("brevo", '{{ contact.FIRSTNAME | default : "Madame, Monsieur" }}'),
+        ("mailchimp", "*|IF:FNAME|**|FNAME|**|ELSE:|*Madame, Monsieur*|END:IF|*"),
+        ("hubspot", '{{ contact.firstname|default("Madame, Monsieur", true) }}'),
+        ("mailjet", '[[data:firstname:"Madame, Monsieur"]]'),
+        ("sendgrid", "{{#if first_name}}{{{first_name}}}{{else}}Madame, Monsieur{{/if}}"),
+        ("sfmc", '%%=v(IIF(Empty(@FirstName), "Madame, Monsieur", @FirstName))=%%'),
+        ("listmonk", '{{ or .Subscriber.Attribs.first_name "Madame, Monsieur" }}'),
+    ],
+)
+def test_default_field_names_and_fallbacks(esp: str, expected: str) -> None:
+    dialect = get_esp(esp)
+    hole = Hole(dialect.attribute("first_name", {}), "Madame, Monsieur", html=False, url="")
+    assert dialect.merge(hole) == expected
+
+
+def test_campaign_mapping_wins_over_the_default() -> None:
+    assert get_esp("brevo").attribute("first_name", {"first_name": "PRENOM"}) == "PRENOM"
+    assert get_esp("brevo").attribute("company.size", {}) == "COMPANY_SIZE"
+    assert get_esp("hubspot").attribute("Job_Title", {}) == "job_title"
+
+
+def test_html_places_escape_where_the_esp_does_not() -> None:
+    # Handlebars `{{x}}` escapes (`{{{x}}}` does not); HubL needs |escape.
+    assert (
+        get_esp("sendgrid").merge(Hole("first_name", None, html=True, url="")) == "{{first_name}}"
+    )
+    assert get_esp("hubspot").merge(Hole("firstname", None, html=True, url="")) == "{{ contact.firstname|escape }}"  # fmt: skip
+
+
+def test_url_component_is_url_encoded_where_the_esp_can() -> None:
+    hole = Hole("CITY", None, html=True, url="component")
+    assert get_esp("mailchimp").merge(hole) == "*|URL:CITY|*"
+    assert get_esp("sfmc").merge(hole) == "%%=URLEncode(@CITY)=%%"
+
+
+def test_sfmc_quotes_are_doubled() -> None:
+    hole = Hole("FirstName", 'Cher "client"', html=False, url="")
+    assert get_esp("sfmc").merge(hole) == '%%=v(IIF(Empty(@FirstName), "Cher ""client""", @FirstName))=%%'  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("fr_FR", "[[UNSUB_LINK_FR]]"),
+        ("nl_NL", "[[UNSUB_LINK_NL]]"),
+        ("ja_JP", "[[UNSUB_LINK_EN]]"),
+    ],
+)
+def test_mailjet_unsubscribe_link_per_language(locale: str, expected: str) -> None:
+    assert get_esp("mailjet").unsubscribe_for(locale) == expected
+
+
+def test_every_esp_cites_its_documentation() -> None:
+    for key in ESP_KEYS:
+        assert all(url.startswith("https://") for url in get_esp(key).docs)
+
+
+def _page(size: int, links: int) -> VariantFiles:
+    link = '<a href="https://a.example/p">x</a>'  # the URL is 19 bytes
+    filler = "x" * (size - links * len(link))
+    return VariantFiles("v", "", "", filler + link * links, "")
+
+
+@pytest.mark.parametrize(("extra", "clipped"), [(0, False), (1, True)])
+def test_gmail_clip_estimate_at_the_limit(extra: int, clipped: bool) -> None:
+    esp = get_esp("brevo")  # tracked links of 110 characters: +91 bytes per 19-byte URL
+    files = _page(GMAIL_CLIP_BYTES - 2 * 91 + extra, links=2)
+    assert files.tracked_bytes(esp) == GMAIL_CLIP_BYTES + extra
+    assert (files.tracked_bytes(esp) > GMAIL_CLIP_BYTES) is clipped

@@ -1,0 +1,104 @@
+"""A construct an ESP's language cannot express stops the export: exit 2, one line with the
+file:line where the campaign uses it; nothing is dropped silently (issue 17, item 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from b2bmail.cli.app import main
+
+CAMPAIGN = """\
+name: Export
+locale: fr_FR
+sender: {{from: "Durand <news@durand.example>"}}
+subject: "{subject}"
+template: email.mjml
+segments: segments.yaml
+unsubscribe: {{url: "https://durand.example/u/{{{{ recipient.unsubscribe_token }}}}"}}
+company: {{name: Durand, postal_address: "1 rue X, 75001 Paris"}}
+list_id: "Durand <news.durand.example>"
+sample_recipient: {{email: a@b.example, first_name: Claire, civility: ms, last_name: Dupont}}
+{extra}"""
+SEGMENTS = "segments:\n  - {id: tous, name: Tous}\n"
+
+
+def template(body: str) -> str:
+    return (
+        "<mjml><mj-body><mj-section><mj-column>\n"
+        f"  <mj-text>{body}</mj-text>\n"
+        '  <mj-text><a href="{{ unsubscribe_url }}">Se désabonner</a></mj-text>\n'
+        "</mj-column></mj-section></mj-body></mjml>\n"
+    )
+
+
+def write_campaign(folder: Path, body: str, extra: str = "", subject: str = "Offre") -> Path:
+    """A one-segment campaign in `folder` whose template shows `body`."""
+    campaign = folder / "campaign.yaml"
+    campaign.write_text(CAMPAIGN.format(extra=extra, subject=subject), encoding="utf-8")
+    (folder / "email.mjml").write_text(template(body), encoding="utf-8")
+    (folder / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    return campaign
+
+
+def run(tmp_path: Path, body: str, esp: str, extra: str = "") -> tuple[int, str]:
+    write_campaign(tmp_path, body, extra)
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", esp, "--out", str(tmp_path / "out")],
+    )
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("esp", ["brevo", "mailchimp", "hubspot", "mailjet", "sendgrid", "sfmc", "listmonk"])  # fmt: skip
+def test_salutation_has_no_equivalent(tmp_path: Path, esp: str) -> None:
+    code, output = run(tmp_path, "{{ recipient | salutation }}", esp)
+    assert code == 2
+    assert f"{tmp_path / 'email.mjml'}:2: the salutation" in output
+    assert "has no equivalent" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unsubscribe_token_in_the_body_has_no_equivalent(tmp_path: Path) -> None:
+    code, output = run(tmp_path, "jeton {{ recipient.unsubscribe_token }}", "brevo")
+    assert code == 2
+    assert f"{tmp_path / 'email.mjml'}:2: the unsubscribe token" in output
+
+
+def test_mailjet_fallback_with_a_quote(tmp_path: Path) -> None:
+    code, output = run(
+        tmp_path, """{{ recipient.first_name | fallback('Cher "client"') }}""", "mailjet"
+    )
+    assert code == 2
+    assert "end a Mailjet default value" in output
+
+
+def test_mailchimp_fallback_with_a_merge_tag_opener(tmp_path: Path) -> None:
+    code, output = run(tmp_path, "{{ recipient.first_name | fallback('a *| b') }}", "mailchimp")
+    assert code == 2
+    assert "Mailchimp reads as a merge tag" in output
+
+
+@pytest.mark.parametrize(
+    ("esp", "text"),
+    [("mailchimp", "Remise *|FNAME|* ici"), ("sfmc", "Remise 50%% ici"), ("mailjet", "Voir [[x]]")],
+)
+def test_literal_text_the_esp_would_read_as_a_tag(tmp_path: Path, esp: str, text: str) -> None:
+    code, output = run(tmp_path, text, esp)
+    assert code == 2
+    assert "would be read by" in output
+
+
+def test_literal_esp_tag_is_kept_when_the_campaign_is_written_for_that_esp(tmp_path: Path) -> None:
+    code, output = run(tmp_path, "Remise *|FNAME|* ici", "mailchimp", extra="esp: mailchimp\n")
+    assert code == 0, output
+    html = (tmp_path / "out" / "mailchimp" / "tous" / "email.html").read_text(encoding="utf-8")
+    assert "Remise *|FNAME|* ici" in html
+
+
+def test_recipient_logic_is_not_exported_yet(tmp_path: Path) -> None:
+    code, output = run(tmp_path, "{% if recipient.first_name %}x{% endif %}", "brevo")
+    assert code == 2
+    assert "recipient logic is not exported yet" in output
