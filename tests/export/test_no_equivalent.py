@@ -101,4 +101,5 @@ def test_literal_esp_tag_is_kept_when_the_campaign_is_written_for_that_esp(tmp_p
 def test_recipient_logic_is_not_exported_yet(tmp_path: Path) -> None:
     code, output = run(tmp_path, "{% if recipient.first_name %}x{% endif %}", "brevo")
     assert code == 2
-    assert "recipient logic is not exported yet" in output
+    assert "recipient logic (the template tests recipient.first_name) is not exported yet" in output
+    assert "email.mjml:" in output  # where the logic is

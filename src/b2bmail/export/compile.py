@@ -16,7 +16,7 @@ from b2bmail.export.dialect import Esp, Hole, NoEquivalentError
 from b2bmail.journey import normalize_stage
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
-from b2bmail.render.merge import MergeField, MergeTemplate
+from b2bmail.render.merge import MergeField, MergeTemplate, NeedsLanguage, NeedsVariant
 from b2bmail.render.stages import default_stage
 from b2bmail.salutation import SALUTATION_FIELDS
 from b2bmail.segments import load_segments
@@ -103,15 +103,21 @@ def compile_for_export(
             staged = compile_stage_variants(
                 env, esp_campaign, segment, segments=segments, first=first
             )
-        except TemplateError as exc:
-            if "cannot be tested" in exc.message:
-                raise TemplateError(
-                    f"recipient logic is not exported yet: {exc.message}",
-                    path=exc.path,
-                    line=exc.line,
-                    hint="print recipient values only, or write one segment per case",
-                ) from exc
-            raise
+        except NeedsVariant as need:
+            # The template's logic reads a recipient value (a b2bmail build compiles a variant
+            # per value); no ESP dialect is written for it yet. Point at where it is read.
+            path, line = _where_read(campaign, need.name)
+            what = (
+                "one campaign in several languages"
+                if isinstance(need, NeedsLanguage)
+                else f"recipient logic (the template tests recipient.{need.name})"
+            )
+            raise TemplateError(
+                f"{what} is not exported yet",
+                path=path,
+                line=line,
+                hint="print recipient values only, or write one segment per case",
+            ) from None
         groups: list[tuple[CompiledEmail, list[str]]] = []
         for c in staged:
             same = next((g for g in groups if g[0].same_content(c)), None)
@@ -202,3 +208,19 @@ def _hole(part: MergeField, esp: Esp, export: ExportCampaign, mapping: Mapping[s
             " recipient.last_name",
         )
     return Hole(esp.attribute(part.name, mapping), part.fallback, part.html, part.url)
+
+
+def _where_read(campaign: Campaign, name: str) -> tuple[Path, int | None]:
+    """The first template line (the template, then its folder's other templates) that names
+    `recipient.<name>`, or the campaign file when none does (a value in campaign.yaml)."""
+    pattern = re.compile(rf"\brecipient\.{re.escape(name)}\b")
+    files = [campaign.template, *sorted(campaign.template_dir.rglob("*.mjml"))]
+    for path in dict.fromkeys(files):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for number, text in enumerate(lines, start=1):
+            if pattern.search(text):
+                return path, number
+    return campaign.path, None
