@@ -44,7 +44,7 @@ from b2bmail.render.compile import (
 )
 from b2bmail.render.environment import make_environment
 from b2bmail.render.merge import NeedsVariant
-from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value
+from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value, image_part
 from b2bmail.render.stages import sample_stage
 from b2bmail.salutation import salutation_values
 from b2bmail.segments import load_segments
@@ -336,7 +336,10 @@ def lint_segment(
         headers=eml_headers(seg.eml),
         path=path,
         config=config,
-        image_sizes={a.url: a.size for a in seg.compiled.assets},
+        # An embedded image weighs its encoded part in the message (base64: about 4/3).
+        image_sizes={
+            a.url: len(image_part(a)) if a.embedded else a.size for a in seg.compiled.assets
+        },
     )
     return tuple(p for p in problems if not esp_tag_problem(p, seg))
 

@@ -325,6 +325,7 @@ CAMPAIGN_KEYS = (
     "list_id",
     "utm",
     "assets_url",
+    "assets_embed",
     "sample_recipient",
     "date",
     "lint",
@@ -408,6 +409,7 @@ class Campaign:
     list_id: str  # as sent in the List-Id header: `Label <id.domain>` (RFC 2919)
     utm: Mapping[str, str] = field(default_factory=dict)
     assets_url: str = ""  # base URL of the campaign's published images, ending in "/"
+    assets_embed: bool = False  # local images go in the .eml as inline CID parts (RFC 2387)
     sample_recipient: Mapping[str, str] = field(default_factory=lambda: dict(SAMPLE_RECIPIENT))
     date: datetime = DEFAULT_DATE
     lint: Mapping[str, Any] = field(default_factory=dict)  # overrides of [tool.b2bmail.lint]
@@ -597,6 +599,16 @@ def load_campaign_config(path: str | Path) -> Campaign:
                 hint="write the folder the images are uploaded to, e.g. https://cdn.example.com/t3/",
             )
         assets_url = assets_url if assets_url.endswith("/") else assets_url + "/"
+    assets_embed = False
+    if "assets_embed" in top:
+        assets_embed = to_python(top["assets_embed"])
+        if not isinstance(assets_embed, bool):
+            raise ConfigError(
+                f"assets_embed must be true or false, not {_kind(top['assets_embed'])}",
+                path=source,
+                line=line_of(top["assets_embed"]),
+                hint="write `assets_embed: true` to embed local images in the .eml",
+            )
 
     sample = dict(SAMPLE_RECIPIENT)
     if "sample_recipient" in top:
@@ -695,6 +707,7 @@ def load_campaign_config(path: str | Path) -> Campaign:
         list_id=list_id,
         utm=utm,
         assets_url=assets_url,
+        assets_embed=assets_embed,
         sample_recipient=sample,
         date=date,
     )

@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.personalize.test_build import CAMPAIGN, SEGMENTS, TEMPLATE, parse, texts
 from tests.preview.example import copy_example
 
 from b2bmail.campaign import build_campaign
 from b2bmail.cli import main
 from b2bmail.config import load_campaign_config
 from b2bmail.errors import ConfigError
+from b2bmail.lint.api import lint_email
+from b2bmail.personalize.build import build_per_recipient
+from b2bmail.personalize.tokens import SECRET_ENV
 from b2bmail.render.assets import is_local_src
 
 HERO_SRC = '"https://www.terrano-engins.example/img/tl480-chargeuse.jpg"'
@@ -113,3 +117,102 @@ def test_build_lint_knows_the_size_of_local_images(tmp_path: Path) -> None:
     report = build_campaign(campaign, tmp_path / "out", segment_ids=["mining"])
     heavy = [p for p in report.problems if p.code == "B2B407"]
     assert len(heavy) == 1 and "over 200 KB" in heavy[0].message
+
+
+# ---------------------------------------------------------------------------------------------
+# assets_embed: the images travel in the .eml as inline CID parts (RFC 2387, RFC 2392)
+
+
+def embedded_campaign(tmp_path: Path) -> Path:
+    """The per-recipient test campaign with one local PNG and `assets_embed: true`."""
+    (tmp_path / "campaign.yaml").write_text(CAMPAIGN + "assets_embed: true\n", encoding="utf-8")
+    template = TEMPLATE.replace(
+        "<mj-text>", '<mj-image src="assets/logo.png" alt="Logo" width="1px"></mj-image><mj-text>'
+    )
+    (tmp_path / "email.mjml").write_text(template, encoding="utf-8")
+    (tmp_path / "segments.yaml").write_text(SEGMENTS, encoding="utf-8")
+    (tmp_path / "list.csv").write_text(
+        "email;prénom;société;secteur\nanne@acme.example;Anne;Acme;mines\n", encoding="utf-8"
+    )
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "logo.png").write_bytes(PNG)
+    return tmp_path / "campaign.yaml"
+
+
+def assert_embeds_png(data: bytes) -> None:
+    """The message is multipart/related: the alternative first, then the PNG, whose
+    Content-ID the HTML names as `cid:` (RFC 2392 §2) and whose bytes are the file's."""
+    msg = parse(data)
+    assert msg.get_content_type() == "multipart/related"
+    assert msg.get_param("type") == "multipart/alternative"
+    alternative, image = msg.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert image.get_content_type() == "image/png"
+    assert image["Content-Transfer-Encoding"] == "base64"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_filename() == "logo.png"
+    assert image.get_content() == PNG
+    cid = image["Content-ID"]
+    assert cid == f"<{hashlib.sha256(PNG).hexdigest()[:16]}@b2bmail>"
+    _, html = texts(msg)
+    assert f'src="cid:{cid[1:-1]}"' in html and "assets/logo.png" not in html
+    body = data.split(b"\r\n\r\n", 1)[1]
+    assert all(len(line) <= 76 for line in body.split(b"\r\n"))
+
+
+def test_embedded_images_are_inline_cid_parts_of_the_sample_eml(tmp_path: Path) -> None:
+    campaign = embedded_campaign(tmp_path)
+    build_campaign(campaign, tmp_path / "out")
+    assert_embeds_png((tmp_path / "out" / "mines" / "email.eml").read_bytes())
+
+
+def test_embedded_images_are_inline_cid_parts_of_each_recipient_eml(tmp_path: Path) -> None:
+    campaign = embedded_campaign(tmp_path)
+    out = tmp_path / "per"
+    build_per_recipient(
+        campaign, tmp_path / "list.csv", out_dir=out, environ={SECRET_ENV: "s3cret"}
+    )
+    (eml,) = out.rglob("*.eml")
+    assert_embeds_png(eml.read_bytes())
+
+
+def test_assets_embed_must_be_a_boolean(tmp_path: Path) -> None:
+    campaign = embedded_campaign(tmp_path)
+    campaign.write_text(CAMPAIGN + "assets_embed: yes please\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="assets_embed must be true or false"):
+        load_campaign_config(campaign)
+
+
+def b64_part_size(raw: int) -> int:
+    """Bytes of `raw` bytes in base64 on 76-character CRLF lines (RFC 2045 §6.8)."""
+    chars = 4 * -(-raw // 3)
+    return chars + 2 * -(-chars // 76)
+
+
+def test_lint_counts_embedded_images_at_their_encoded_size(tmp_path: Path) -> None:
+    # 700 KB of file is under the 800 KB bound, but base64 makes it about 4/3 bigger in the
+    # message (RFC 2045 §6.8): embedded, the images are over it together.
+    campaign = embedded_campaign(tmp_path)
+    raw = 700 * 1024
+    (tmp_path / "assets" / "logo.png").write_bytes(PNG + bytes(raw - len(PNG)))
+    report = build_campaign(campaign, tmp_path / "out", segment_ids=["mines"])
+    eml = (tmp_path / "out" / "mines" / "email.eml").read_bytes()
+    boundary = eml.split(b'type="multipart/alternative";\r\n boundary="', 1)[1].split(b'"')[0]
+    start = eml.index(b"\r\n--" + boundary + b"\r\nContent-Type: image/png")
+    start += len(boundary) + 6
+    part = eml[start : eml.index(b"\r\n--" + boundary + b"--")]
+    assert len(part.split(b"\r\n\r\n", 1)[1]) == b64_part_size(raw)
+    totals = [p.message for p in report.problems if p.code == "B2B407" and "together" in p.message]
+    assert totals == [
+        f"images weigh {len(part) / 1024:.0f} KB together, over 800 KB — use fewer or lighter images"
+    ]
+
+
+@pytest.mark.parametrize(("size", "flagged"), [(800 * 1024, False), (800 * 1024 + 1, True)])
+def test_embedded_images_total_is_flagged_past_800_kb(size: int, flagged: bool) -> None:
+    html = '<html><body><img src="cid:0123456789abcdef@b2bmail" alt="Logo"></body></html>'
+    problems = lint_email(
+        html=html, path="email.html", image_sizes={"cid:0123456789abcdef@b2bmail": size}
+    )
+    totals = [p for p in problems if p.code == "B2B407" and "together" in p.message]
+    assert bool(totals) is flagged

@@ -6,6 +6,10 @@ relative path; the build rewrites each one to `assets_url` + that path and lists
 (size, SHA-256) in manifest.json, ready to upload. A relative `src` whose file is missing
 stops the build with the template line that wrote it. Without `assets_url` nothing is
 rewritten: lint reports the relative `src` (B2B404, img-relative-src).
+
+With `assets_embed: true` the images travel in the message instead, for sending without a
+web host: each `src` becomes `cid:<first 16 hex of its SHA-256>@b2bmail` (RFC 2392) and the
+MIME writer adds the file as an inline part with that Content-ID (render/mime.py, RFC 2387).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
@@ -29,9 +33,20 @@ class Asset:
     """A local image the email uses: its path in the campaign folder and its public URL."""
 
     name: str  # the path as written, relative to the campaign folder (`assets/logo.png`)
-    url: str
+    url: str  # the public URL, or `cid:…@b2bmail` when embedded
     size: int
     sha256: str
+    data: bytes = field(default=b"", repr=False)  # the file, kept only when embedded
+
+    @property
+    def embedded(self) -> bool:
+        """True when the image travels in the message as an inline CID part."""
+        return self.url.startswith("cid:")
+
+    @property
+    def content_id(self) -> str:
+        """The Content-ID header value, `<…@b2bmail>` (RFC 2392 §2: the `cid:` URL's id)."""
+        return f"<{self.url.removeprefix('cid:')}>"
 
 
 def is_local_src(src: str) -> bool:
@@ -82,10 +97,11 @@ def resolve_asset(src: str, base: Path, sources: tuple[Path, ...]) -> Path:
 
 
 def publish_images(
-    html: str, base: Path, assets_url: str, sources: tuple[Path, ...]
+    html: str, base: Path, assets_url: str, sources: tuple[Path, ...], *, embed: bool = False
 ) -> tuple[str, tuple[Asset, ...]]:
     """Rewrite each relative `<img src>` to `assets_url` + its path (relative to `base`, the
-    campaign folder) and return the HTML and the files used, in order of first use."""
+    campaign folder), or with `embed` to a `cid:` URL, and return the HTML and the files
+    used, in order of first use."""
     found: dict[str, Asset] = {}
 
     def fix(m: re.Match[str]) -> str:
@@ -96,8 +112,12 @@ def publish_images(
         name = path.relative_to(base.resolve()).as_posix()
         if name not in found:
             data = path.read_bytes()
-            url = assets_url + quote(name)
-            found[name] = Asset(name, url, len(data), hashlib.sha256(data).hexdigest())
+            digest = hashlib.sha256(data).hexdigest()
+            if embed:
+                # Same bytes, same id: two names for one file share one part.
+                found[name] = Asset(name, f"cid:{digest[:16]}@b2bmail", len(data), digest, data)
+            else:
+                found[name] = Asset(name, assets_url + quote(name), len(data), digest)
         return f"{m.group(1)}{m.group(2)}{html_lib.escape(found[name].url)}{m.group(2)}"
 
     return _IMG_SRC.sub(fix, html), tuple(found.values())

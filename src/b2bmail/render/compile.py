@@ -55,7 +55,7 @@ class CompiledEmail:
     locale: str
     stage: str = ""  # the journey stage this variant was compiled for ("" when built by hand)
     default_stage: str = ""  # the segment's stage, for recipients without a known one
-    assets: tuple[Asset, ...] = ()  # local images published under campaign.assets_url
+    assets: tuple[Asset, ...] = ()  # local images: under campaign.assets_url, or embedded
 
     def same_content(self, other: CompiledEmail) -> bool:
         """True when two variants would give every recipient the same message."""
@@ -184,9 +184,11 @@ def compile_segment(
     html = compile_mjml(source, template=campaign.template)
     html = pad_preheader(inline_css(html))
     assets: tuple[Asset, ...] = ()
-    if campaign.assets_url:
+    if campaign.assets_url or campaign.assets_embed:
         sources = (campaign.path, *sorted(campaign.template_dir.rglob("*.mjml")))
-        html, assets = publish_images(html, campaign.path.parent, campaign.assets_url, sources)
+        html, assets = publish_images(
+            html, campaign.path.parent, campaign.assets_url, sources, embed=campaign.assets_embed
+        )
     html = tag_links(html, campaign.utm, skip=frozenset({unsubscribe_url}))
     _check_output(html, str(campaign.template), esp_literal_tags(campaign.esp))
     # Where each merge field sits is known here, in the finished HTML: mark the ones inside

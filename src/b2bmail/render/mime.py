@@ -22,15 +22,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import mimetypes
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 from urllib.parse import quote
 
+from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
 
@@ -326,6 +328,46 @@ def header_url(url: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Embedded images (campaign key `assets_embed`)
+
+
+def image_part(asset: Asset) -> bytes:
+    """An embedded image's MIME part, headers and base64 body (RFC 2045 §6.8: 76-character
+    lines), each line ending in CRLF. Its length is what the image adds to the message,
+    less the boundary line (lint counts it: image-too-heavy)."""
+    part = MIMEPart(policy=policy.SMTP)
+    maintype, _, subtype = (mimetypes.guess_type(asset.name)[0] or "image/png").partition("/")
+    filename = asset.name.rpartition("/")[2]
+    part.set_content(
+        asset.data, maintype, subtype, cid=asset.content_id, disposition="inline", filename=filename
+    )
+    return bytes(part)
+
+
+def _related(compiled: CompiledEmail, seed: str) -> tuple[bytes, bytes]:
+    """For a message with embedded images: the Content-Type header that opens it and the
+    bytes that close it. RFC 2387: multipart/related whose first part (the root, here the
+    multipart/alternative) is the one shown, then one part per image. ("", "") without any."""
+    parts: dict[str, bytes] = {}
+    for asset in compiled.assets:
+        if asset.embedded and asset.content_id not in parts:
+            parts[asset.content_id] = image_part(asset)
+    if not parts:
+        return b"", b""
+    # "r" is no hex digit, so neither boundary is a prefix of the other (RFC 2046 §5.1.1).
+    boundary = f"=_b2bmail_r{seed}".encode("ascii")
+    head = (
+        b'Content-Type: multipart/related; type="multipart/alternative";\r\n boundary="'
+        + boundary
+        + b'"\r\n\r\n--'
+        + boundary
+        + CRLF
+    )
+    tail = b"".join(CRLF + b"--" + boundary + CRLF + part for part in parts.values())
+    return head, tail + CRLF + b"--" + boundary + b"--" + CRLF
+
+
+# ---------------------------------------------------------------------------------------------
 # The per-segment skeleton
 
 
@@ -378,10 +420,11 @@ class MessageSkeleton:
         # always followed by two hex digits or a line break (RFC 2045 §6.7, RFC 2046 §5.1.1).
         boundary = f"=_b2bmail_{seed}".encode("ascii")
         part = b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+        related_head, related_tail = _related(compiled, seed)
         tail = (
             b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-            b"MIME-Version: 1.0\r\n"
-            b'Content-Type: multipart/alternative;\r\n boundary="' + boundary + b'"\r\n\r\n'
+            b"MIME-Version: 1.0\r\n" + related_head + b"Content-Type: multipart/alternative;\r\n"
+            b' boundary="' + boundary + b'"\r\n\r\n'
             b"--" + boundary + CRLF + part % b"plain"
         )
         subject_fixed = None
@@ -400,7 +443,7 @@ class MessageSkeleton:
             list_id=fixed(list_id),
             tail_headers=fixed(tail),
             between=fixed(CRLF + b"--" + boundary + CRLF + part % b"html"),
-            closing=fixed(CRLF + b"--" + boundary + b"--" + CRLF),
+            closing=fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
             subject_fixed=fixed(subject_fixed) if subject_fixed is not None else None,
             text=BodyPlan.from_template(compiled.text, nl, mboxrd=mboxrd),
             html=BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd),
