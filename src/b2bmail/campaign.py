@@ -244,9 +244,17 @@ def manifest_for(build: CampaignBuild) -> dict[str, Any]:
     }
     assets = build_assets(build)
     if assets:
-        # Local images to upload to assets_url before sending (render/assets.py).
+        # Local images: to upload to assets_url before sending, or carried inside every .eml
+        # as inline parts (`assets_embed`, a `cid:` url: nothing to upload) — render/assets.py.
         manifest["assets"] = [
-            {"file": a.name, "url": a.url, "bytes": a.size, "sha256": a.sha256} for a in assets
+            {
+                "file": a.name,
+                "url": a.url,
+                "bytes": a.size,
+                "sha256": a.sha256,
+                "upload": not a.url.startswith("cid:"),
+            }
+            for a in assets
         ]
     return manifest
 

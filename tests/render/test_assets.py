@@ -78,6 +78,7 @@ def test_local_images_are_published_under_assets_url_and_listed(tmp_path: Path) 
             "url": "https://cdn.terrano.example/t3/assets/tl480.png",
             "bytes": 67,
             "sha256": hashlib.sha256(PNG).hexdigest(),
+            "upload": True,
         }
     ]
 
@@ -164,6 +165,8 @@ def test_embedded_images_are_inline_cid_parts_of_the_sample_eml(tmp_path: Path) 
     campaign = embedded_campaign(tmp_path)
     build_campaign(campaign, tmp_path / "out")
     assert_embeds_png((tmp_path / "out" / "mines" / "email.eml").read_bytes())
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [a["upload"] for a in manifest["assets"]] == [False]  # inside the .eml
 
 
 def test_embedded_images_are_inline_cid_parts_of_each_recipient_eml(tmp_path: Path) -> None:
