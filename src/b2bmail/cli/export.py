@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
-from b2bmail.cli.options import encoding_options
+from b2bmail.cli.options import encoding_options, join_options
 from b2bmail.export.writer import ESP_KEYS, export_campaign
 
 
@@ -27,14 +27,7 @@ from b2bmail.export.writer import ESP_KEYS, export_campaign
     "--recipients", type=click.Path(dir_okay=False), default=None,
     help="Recipient list (CSV/TSV): also write OUT/<esp>/contacts.csv for the ESP's importer.",
 )  # fmt: skip
-@click.option(
-    "--suppress", multiple=True, type=click.Path(dir_okay=False),
-    help="With --recipients: suppression list (address, @domain or domain per line).",
-)  # fmt: skip
-@click.option(
-    "--companies", type=click.Path(dir_okay=False), default=None,
-    help="With --recipients: companies CSV joined on company id or e-mail domain.",
-)  # fmt: skip
+@join_options(with_recipients=True)
 @encoding_options
 def export(
     campaign: Path,

@@ -202,23 +202,38 @@ def encoding_options(func: F) -> F:
     )(func)
 
 
-def recipient_options(func: F) -> F:
-    """The `build` options for per-recipient output (--recipients, --per-recipient, --mbox,
-    --companies, --suppress) and the list-reading ones."""
-    func = encoding_options(func)
-    options = [
-        click.option(
+def join_options(*, with_recipients: bool = False) -> Callable[[F], F]:
+    """`--companies` and `--suppress`: what joins and filters a recipient list, the same for
+    every command that reads one (segment, build, send, export). `with_recipients`: the
+    command reads a list only when --recipients is given, and the help says so."""
+
+    def explain(text: str) -> str:
+        return f"With --recipients: {text}" if with_recipients else text[0].upper() + text[1:]
+
+    def decorate(func: F) -> F:
+        func = click.option(
             "--suppress",
             multiple=True,
             type=click.Path(dir_okay=False),
-            help="With --recipients: suppression list (address, @domain or domain per line).",
-        ),
-        click.option(
+            help=explain("suppression list: one address, @domain or domain per line (repeatable)."),
+        )(func)
+        return click.option(
             "--companies",
             type=click.Path(dir_okay=False),
             default=None,
-            help="With --recipients: companies CSV joined on company id or e-mail domain.",
-        ),
+            help=explain(
+                "companies CSV joined on company id or e-mail domain (fields: company.<key>)."
+            ),
+        )(func)
+
+    return decorate
+
+
+def recipient_options(func: F) -> F:
+    """The `build` options for per-recipient output (--recipients, --per-recipient, --mbox,
+    --companies, --suppress) and the list-reading ones."""
+    func = join_options(with_recipients=True)(encoding_options(func))
+    options = [
         click.option(
             "--mbox",
             type=click.Path(dir_okay=False),

@@ -7,7 +7,7 @@ import json
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
-from b2bmail.cli.options import encoding_options, format_option, out_option
+from b2bmail.cli.options import encoding_options, format_option, join_options, out_option
 
 
 @main.command()
@@ -19,18 +19,7 @@ from b2bmail.cli.options import encoding_options, format_option, out_option
     type=click.Path(dir_okay=False),
     help="Segments file (YAML) whose rules assign each row.",
 )
-@click.option(
-    "--companies",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Companies CSV joined on company id or e-mail domain (fields: company.<key>).",
-)
-@click.option(
-    "--suppress",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Suppression list: one address, @domain or domain per line (repeatable).",
-)
+@join_options()
 @click.option(
     "--locale",
     default="en",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
-from b2bmail.cli.options import encoding_options, resolver_options
+from b2bmail.cli.options import encoding_options, join_options, resolver_options
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings
@@ -81,15 +81,7 @@ PASSWORD_ENV = "B2BMAIL_SMTP_PASSWORD"
     show_default=True,
     help="SMTP sessions open at once to the server.",
 )
-@click.option(
-    "--companies", type=click.Path(dir_okay=False), default=None, help="Companies CSV (as build)."
-)
-@click.option(
-    "--suppress",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Suppression list (repeatable).",
-)
+@join_options()
 @click.option(
     "--resolve-mx",
     is_flag=True,
