@@ -1,0 +1,143 @@
+"""Messages in the reader's language: English, French and Dutch, through gettext.
+
+Every message a person reads (errors, help, summaries, lint findings, reports) is written in
+English in the code and looked up at run time in the catalogue of the chosen language, compiled
+from `locale/<lang>/LC_MESSAGES/<domain>.po` (see the Makefile's `i18n-*` targets). Machine
+formats (JSON keys, rule codes, SARIF, JUnit, GitHub annotation syntax) are never translated.
+
+Three catalogues ("domains"), so that each part of the code owns its own file:
+
+- `b2bmail`: the command line and the library's errors, summaries and progress (`_`, `ngettext`);
+- `lint`: lint rule names, messages and documentation (`lint_text`);
+- `reports`: audit reasons, the preview gallery, `serve` and the audit HTML report
+  (`report_text`).
+
+The language is chosen once per run by the CLI (`--lang`, then `B2BMAIL_LANG`, then the POSIX
+locale variables) and can be switched for a block with `using()`; the library never reads the
+environment for it except through `choose_language`. Imports nothing from b2bmail, so every
+unit may import it (tests/test_boundaries.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gettext
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+#: The languages b2bmail speaks, English first (the default and the language of the code).
+LANGUAGES = ("en", "fr", "nl")
+DEFAULT_LANGUAGE = "en"
+DOMAINS = ("b2bmail", "lint", "reports")
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+#: POSIX precedence (IEEE 1003.1, 8.2 "Internationalization Variables"): LC_ALL overrides
+#: LC_MESSAGES, which overrides LANG. The first one set decides, even when it names a language
+#: b2bmail does not speak (LC_ALL=C means English, not "look at LANG").
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+_chosen: list[str] = [DEFAULT_LANGUAGE]
+
+
+class UnknownLanguage(ValueError):
+    """`--lang` or B2BMAIL_LANG names a language b2bmail has no catalogue for."""
+
+
+def language_of(value: str) -> str | None:
+    """The b2bmail language a locale name or code names (`fr_FR.UTF-8`, `nl_BE@euro`, `FR`,
+    `en-GB` -> `fr`, `nl`, `fr`, `en`), or None (`C`, `POSIX`, `de_DE`, '')."""
+    code = value.strip().split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+def choose_language(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language of this run: `explicit` (from `--lang`), then B2BMAIL_LANG, then the first
+    of LC_ALL, LC_MESSAGES and LANG that is set; English when none names fr, nl or en.
+
+    An explicit choice or B2BMAIL_LANG that names no language b2bmail speaks raises
+    `UnknownLanguage`: the user asked for it by name, so falling back would be a silent wrong
+    answer. A system locale we have no catalogue for (de_DE, C) simply means English.
+    """
+    env = os.environ if environ is None else environ
+    for source, value in (("--lang", explicit), ("B2BMAIL_LANG", env.get("B2BMAIL_LANG"))):
+        if value:
+            language = language_of(value)
+            if language is None:
+                raise UnknownLanguage(
+                    f"{source} {value!r}: b2bmail speaks {', '.join(LANGUAGES)} — use one of them"
+                )
+            return language
+    for name in LOCALE_VARIABLES:
+        if value := env.get(name):
+            return language_of(value) or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def set_language(language: str) -> None:
+    """Use `language` (one of `LANGUAGES`) for every message from now on."""
+    if language not in LANGUAGES:
+        raise UnknownLanguage(f"{language!r}: b2bmail speaks {', '.join(LANGUAGES)}")
+    _chosen[0] = language
+
+
+def current_language() -> str:
+    """The language messages are translated into now."""
+    return _chosen[0]
+
+
+@contextlib.contextmanager
+def using(language: str) -> Iterator[None]:
+    """Translate into `language` inside the block (e.g. English for `--format json`)."""
+    before = current_language()
+    set_language(language)
+    try:
+        yield
+    finally:
+        _chosen[0] = before
+
+
+@functools.cache
+def catalogue(domain: str, language: str) -> gettext.NullTranslations:
+    """The compiled catalogue of `domain` in `language`; English (and a catalogue not built
+    yet) is the identity: the code's own English text."""
+    if language == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    return gettext.translation(domain, LOCALE_DIR, languages=[language], fallback=True)
+
+
+def translate(domain: str, message: str) -> str:
+    """`message` (English, as written in the code) in the current language."""
+    return catalogue(domain, current_language()).gettext(message)
+
+
+def translate_plural(domain: str, singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for `n`, by the current language's plural rule."""
+    return catalogue(domain, current_language()).ngettext(singular, plural, n)
+
+
+def _(message: str) -> str:
+    """`message` from the `b2bmail` catalogue (CLI, errors, summaries, progress)."""
+    return translate("b2bmail", message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Plural-aware `_`: `ngettext("{n} row", "{n} rows", n).format(n=n)`."""
+    return translate_plural("b2bmail", singular, plural, n)
+
+
+def lint_text(message: str) -> str:
+    """`message` from the `lint` catalogue (rule names, finding messages, rule docs)."""
+    return translate("lint", message)
+
+
+def report_text(message: str) -> str:
+    """`message` from the `reports` catalogue (audit reasons, gallery, serve, audit report)."""
+    return translate("reports", message)
+
+
+def N_(message: str) -> str:  # the name gettext extractors know
+    """Marks `message` for extraction without translating it now: for module-level constants,
+    translated with `_()` (or `lint_text`, `report_text`) where they are shown."""
+    return message

@@ -1,0 +1,43 @@
+"""The language of a run: --lang, then B2BMAIL_LANG, then LC_ALL / LC_MESSAGES / LANG (POSIX)."""
+
+from __future__ import annotations
+
+import pytest
+
+from b2bmail import i18n
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environ", "expected"),
+    [
+        (None, {}, "en"),
+        ("fr", {"B2BMAIL_LANG": "nl"}, "fr"),
+        (None, {"B2BMAIL_LANG": "nl_BE", "LANG": "fr_FR.UTF-8"}, "nl"),
+        (None, {"LANG": "fr_FR.UTF-8"}, "fr"),
+        (None, {"LC_MESSAGES": "nl_NL.UTF-8", "LANG": "fr_FR.UTF-8"}, "nl"),
+        # LC_ALL overrides both, even when it names a locale without a catalogue (POSIX 8.2).
+        (None, {"LC_ALL": "C", "LC_MESSAGES": "nl_NL.UTF-8", "LANG": "fr_FR.UTF-8"}, "en"),
+        (None, {"LC_ALL": "", "LANG": "fr_BE@euro"}, "fr"),
+        (None, {"LANG": "de_DE.UTF-8"}, "en"),
+        ("en-GB", {"LANG": "fr_FR.UTF-8"}, "en"),
+    ],
+)
+def test_the_language_of_a_run(
+    explicit: str | None, environ: dict[str, str], expected: str
+) -> None:
+    assert i18n.choose_language(explicit, environ) == expected
+
+
+@pytest.mark.parametrize(("explicit", "environ"), [("de", {}), (None, {"B2BMAIL_LANG": "klingon"})])
+def test_asking_by_name_for_a_language_b2bmail_does_not_speak_is_an_error(
+    explicit: str | None, environ: dict[str, str]
+) -> None:
+    with pytest.raises(i18n.UnknownLanguage, match="en, fr, nl"):
+        i18n.choose_language(explicit, environ)
+
+
+def test_using_switches_for_a_block_and_restores() -> None:
+    assert i18n.current_language() == "en"
+    with i18n.using("fr"):
+        assert i18n.current_language() == "fr"
+    assert i18n.current_language() == "en"
