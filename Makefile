@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench clean i18n-extract i18n-update i18n-compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,8 @@ demo: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -35,6 +35,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/source_map.py
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/startup.py
+
+## i18n-*: the message catalogues (src/b2bmail/locale): extract the .pot files, merge them into
+## the fr and nl .po files, compile the .mo files the package ships (tools/catalogues.py)
+i18n-extract: $(STAMP)
+	$(BIN)/python tools/catalogues.py extract
+
+i18n-update: $(STAMP)
+	$(BIN)/python tools/catalogues.py update
+
+i18n-compile: $(STAMP)
+	$(BIN)/python tools/catalogues.py compile
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -5,12 +5,16 @@ English in the code and looked up at run time in the catalogue of the chosen lan
 from `locale/<lang>/LC_MESSAGES/<domain>.po` (see the Makefile's `i18n-*` targets). Machine
 formats (JSON keys, rule codes, SARIF, JUnit, GitHub annotation syntax) are never translated.
 
-Three catalogues ("domains"), so that each part of the code owns its own file:
+One catalogue ("domain") per area of the code, so that each area owns its own file; `_` looks
+a message up in all of them, so a module never says which one it is in:
 
-- `b2bmail`: the command line and the library's errors, summaries and progress (`_`, `ngettext`);
-- `lint`: lint rule names, messages and documentation (`lint_text`);
-- `reports`: audit reasons, the preview gallery, `serve` and the audit HTML report
-  (`report_text`).
+- `cli`: the command line (help, summaries, progress, Click's own words);
+- `lint`: lint rule names, finding messages and rule documentation (src/b2bmail/lint/);
+- `reports`: the preview gallery, `serve`, the audit HTML report, unsubscribe pages;
+- `library`: everything else (errors, summaries and reasons written by the library).
+
+`DOMAIN_SOURCES` says which files belong to which catalogue; `tools/catalogues.py` extracts,
+updates, compiles and checks them.
 
 The language is chosen once per run by the CLI (`--lang`, then `B2BMAIL_LANG`, then the POSIX
 locale variables) and can be switched for a block with `using()`; the library never reads the
@@ -30,7 +34,15 @@ from pathlib import Path
 #: The languages b2bmail speaks, English first (the default and the language of the code).
 LANGUAGES = ("en", "fr", "nl")
 DEFAULT_LANGUAGE = "en"
-DOMAINS = ("b2bmail", "lint", "reports")
+DOMAINS = ("cli", "lint", "reports", "library")
+#: Files (relative to src/b2bmail) whose messages go into each catalogue, first match wins;
+#: `library` takes every file no other domain claims.
+DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
+    "cli": ("cli/",),
+    "lint": ("lint/",),
+    "reports": ("preview/", "deliverability/audit/report.py", "unsubscribe/"),
+    "library": ("",),
+}
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 #: POSIX precedence (IEEE 1003.1, 8.2 "Internationalization Variables"): LC_ALL overrides
@@ -99,45 +111,32 @@ def using(language: str) -> Iterator[None]:
 
 
 @functools.cache
-def catalogue(domain: str, language: str) -> gettext.NullTranslations:
-    """The compiled catalogue of `domain` in `language`; English (and a catalogue not built
-    yet) is the identity: the code's own English text."""
+def catalogue(language: str) -> gettext.NullTranslations:
+    """Every catalogue of `language`, chained (a message is in exactly one of them); English,
+    and a catalogue not compiled yet, is the identity: the code's own English text."""
+    chain = gettext.NullTranslations()
     if language == DEFAULT_LANGUAGE:
-        return gettext.NullTranslations()
-    return gettext.translation(domain, LOCALE_DIR, languages=[language], fallback=True)
-
-
-def translate(domain: str, message: str) -> str:
-    """`message` (English, as written in the code) in the current language."""
-    return catalogue(domain, current_language()).gettext(message)
-
-
-def translate_plural(domain: str, singular: str, plural: str, n: int) -> str:
-    """The singular or plural form for `n`, by the current language's plural rule."""
-    return catalogue(domain, current_language()).ngettext(singular, plural, n)
+        return chain
+    for domain in DOMAINS:
+        chain.add_fallback(
+            gettext.translation(domain, LOCALE_DIR, languages=[language], fallback=True)
+        )
+    return chain
 
 
 def _(message: str) -> str:
-    """`message` from the `b2bmail` catalogue (CLI, errors, summaries, progress)."""
-    return translate("b2bmail", message)
+    """`message` (English, as written in the code) in the current language. Placeholders are
+    named and filled after translation: `_("{path}: no such file").format(path=path)`."""
+    return catalogue(current_language()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """Plural-aware `_`: `ngettext("{n} row", "{n} rows", n).format(n=n)`."""
-    return translate_plural("b2bmail", singular, plural, n)
-
-
-def lint_text(message: str) -> str:
-    """`message` from the `lint` catalogue (rule names, finding messages, rule docs)."""
-    return translate("lint", message)
-
-
-def report_text(message: str) -> str:
-    """`message` from the `reports` catalogue (audit reasons, gallery, serve, audit report)."""
-    return translate("reports", message)
+    """Plural-aware `_`, by the current language's plural rule:
+    `ngettext("{n} row", "{n} rows", n).format(n=n)`."""
+    return catalogue(current_language()).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:  # the name gettext extractors know
     """Marks `message` for extraction without translating it now: for module-level constants,
-    translated with `_()` (or `lint_text`, `report_text`) where they are shown."""
+    translated with `_()` where they are shown."""
     return message

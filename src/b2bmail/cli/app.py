@@ -12,6 +12,7 @@ import click
 
 from b2bmail import __version__
 from b2bmail.errors import B2bmailError
+from b2bmail.i18n import _
 from b2bmail.signals import Terminated, stop_on_signals
 
 EXIT_OK = 0
@@ -153,7 +154,7 @@ class B2bmailGroup(click.Group):
             click.echo(f"b2bmail: {one_line(str(exc))}", err=True)
             ctx.exit(EXIT_CANNOT_RUN)
         except KeyboardInterrupt:
-            click.echo("b2bmail: interrupted", err=True)
+            click.echo("b2bmail: " + _("interrupted"), err=True)
             ctx.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
             raise  # Click's own ways out: usage errors (exit 2), ctx.exit(code), abort
