@@ -21,12 +21,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from websockets.exceptions import WebSocketException
-from websockets.sync.client import ClientConnection, connect
-
 from b2bmail.errors import PreviewError
 from b2bmail.preview.devtools import STEP_TIMEOUT, DevTools
+from b2bmail.preview.extra import require_preview_extra
 from b2bmail.preview.remote import RemoteImagePolicy
+
+require_preview_extra()  # the `preview` extra: one line and exit 2 without it
+from websockets.exceptions import WebSocketException  # noqa: E402 - after the check
+from websockets.sync.client import ClientConnection, connect  # noqa: E402
 
 INSTALL_HINT = "install it with `apt-get install chromium` or set B2BMAIL_CHROMIUM to its path"
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")

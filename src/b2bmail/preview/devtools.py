@@ -19,11 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from websockets.exceptions import WebSocketException
-from websockets.sync.client import ClientConnection
-
 from b2bmail.errors import PreviewError
+from b2bmail.preview.extra import require_preview_extra
 from b2bmail.preview.remote import RemoteImagePolicy
+
+require_preview_extra()  # the `preview` extra: one line and exit 2 without it
+from websockets.exceptions import WebSocketException  # noqa: E402 - after the check
+from websockets.sync.client import ClientConnection  # noqa: E402
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 STEP_TIMEOUT = 20.0
