@@ -229,3 +229,27 @@ def test_yaml_tag_in_campaign_is_one_line_exit_2(tmp_path: Path) -> None:
         f"b2bmail: {campaign}:2: unknown YAML tag '!!python/object:os.system'"
         " — b2bmail reads plain YAML: remove the tag (quote a value that starts with '!')\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [("biuld", "Did you mean 'build'?"), ("sgement", "Did you mean 'segment'?")],
+)
+def test_a_mistyped_command_gets_a_did_you_mean(typed: str, suggestion: str) -> None:
+    # The commands load lazily, so Click alone would suggest from none of them.
+    result = CliRunner().invoke(main, [typed, "x"])
+    assert result.exit_code == 2
+    assert f"No such command '{typed}'. {suggestion}" in result.output
+
+
+def test_a_word_like_no_command_gets_no_suggestion() -> None:
+    result = CliRunner().invoke(main, ["zzz"])
+    assert result.exit_code == 2
+    assert "No such command 'zzz'." in result.output
+    assert "Did you mean" not in result.output
+
+
+def test_a_mistyped_option_gets_a_did_you_mean() -> None:
+    result = CliRunner().invoke(main, ["build", "campaign.yaml", "--ot", "out"])
+    assert result.exit_code == 2
+    assert "No such option '--ot'" in result.output and "'--out'" in result.output

@@ -122,6 +122,18 @@ class B2bmailGroup(click.Group):
             importlib.import_module(COMMANDS[cmd_name].module)
         return self.commands.get(cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Click's, with "Did you mean" over every command: Click suggests from the commands
+        already loaded, which in a lazy group is none of them."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
     def load_all(self) -> dict[str, click.Command]:
         """Every command, each module imported (for documentation and its tests)."""
         for name in COMMANDS:
