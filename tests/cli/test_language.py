@@ -26,6 +26,11 @@ from b2bmail.cli import main
 from b2bmail.cli.app import COMMANDS
 from b2bmail.cli.preview import format_preview
 
+# Every command module imported now, in English (as at the collection of tests/test_docs.py):
+# Click fixes some words when a module builds its options (the `file` of `click.Path`), so a
+# first import under `--lang fr` would leave them French for the tests that follow.
+main.load_all()
+
 #: Every variable the language may come from, unset: a test names the one it means.
 NO_LANGUAGE: dict[str, str | None] = dict.fromkeys(
     ("B2BMAIL_LANG", "LC_ALL", "LC_MESSAGES", "LANG"), None
