@@ -369,3 +369,13 @@ def test_every_click_module_speaks_through_b2bmail() -> None:
         names = vars(importlib.import_module(f"click.{module_info.name}"))
         assert names.get("_") is not gettext.gettext, module_info.name
         assert names.get("ngettext") is not gettext.ngettext, module_info.name
+
+
+def test_a_run_leaves_the_callers_language_as_it_was() -> None:
+    run(["--lang", "nl", "lint", "--nope"])
+    assert i18n.current_language() == "en"
+    # No variable names a language: the run keeps the caller's (`i18n.using`).
+    with i18n.using("fr"):
+        result = run(["rules", "B2B999"])
+        assert i18n.current_language() == "fr"
+    assert result.stderr.splitlines()[-1].startswith("Erreur : règle inconnue 'B2B999'")

@@ -12,6 +12,7 @@ import errno
 import gettext
 import importlib
 import inspect
+import os
 import sys
 import traceback
 import unicodedata
@@ -25,9 +26,11 @@ from b2bmail.errors import B2bmailError
 from b2bmail.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
+    LOCALE_VARIABLES,
     UnknownLanguage,
     _,
     choose_language,
+    current_language,
     ngettext,
     set_language,
     using,
@@ -296,15 +299,25 @@ class B2bmailGroup(TranslatedCommand, click.Group):
 
     command_class = TranslatedCommand
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # One run, one language: the caller's is back afterwards (a test, or a program that
+        # runs several commands in one process, is not left in the last run's language).
+        with using(current_language()):
+            return super().main(*args, **kwargs)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # The language from the environment, before Click reads anything: `--help` is eager
         # and may be shown before `--lang` is processed (which then overrides this choice).
-        try:
-            set_language(choose_language())
-        except UnknownLanguage as exc:
-            # Reported when a command runs (`TranslatedCommand.invoke`), unless --lang is given.
-            set_language(DEFAULT_LANGUAGE)
-            ctx.meta[LANG_ERROR] = str(exc)
+        # When no variable names one, the language stays as it is: English in a new process,
+        # the caller's inside `i18n.using()`.
+        if any(os.environ.get(name) for name in ("B2BMAIL_LANG", *LOCALE_VARIABLES)):
+            try:
+                set_language(choose_language())
+            except UnknownLanguage as exc:
+                # Reported when a command runs (`TranslatedCommand.invoke`), unless --lang
+                # is given.
+                set_language(DEFAULT_LANGUAGE)
+                ctx.meta[LANG_ERROR] = str(exc)
         return super().parse_args(ctx, args)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
