@@ -97,7 +97,7 @@ def rewrite_help(text: str, translate: Callable[[str], str] = _) -> str:
     such as "Example:"); the indented command lines stay as they are. The catalogue is
     extracted with the same function (`help_texts`), so the two cannot disagree."""
     paragraphs = []
-    for paragraph in inspect_clean(text).split("\n\n"):
+    for paragraph in _as_shown(text).split("\n\n"):
         lines = paragraph.splitlines()
         if lines and lines[0] == "\b":
             paragraphs.append(
@@ -111,7 +111,7 @@ def rewrite_help(text: str, translate: Callable[[str], str] = _) -> str:
     return "\n\n".join(paragraphs)
 
 
-def inspect_clean(text: str) -> str:
+def _as_shown(text: str) -> str:
     """A help text as Click shows it: indentation removed, cut at the first form feed."""
     return inspect.cleandoc(text).partition("\f")[0]
 
@@ -138,8 +138,8 @@ class TranslatedCommand(click.Command):
         # language); `b2bmail --lang …` still sets the messages' language there.
         if any("--lang" in param.opts for param in params):
             return params
-        help_option = self.get_help_option(ctx)
-        at = len(params) - (help_option is not None and params[-1] is help_option)
+        # Before --help, which Click puts last.
+        at = len(params) - 1 if params and params[-1] is self.get_help_option(ctx) else len(params)
         return [*params[:at], LANG_OPTION, *params[at:]]
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
