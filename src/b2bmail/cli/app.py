@@ -341,8 +341,8 @@ class B2bmailGroup(TranslatedCommand, click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The "Commands:" list of `b2bmail --help`, laid out as `click.Group` does, without
         importing the command modules: a command not loaded yet stands in as a bare
-        `TranslatedCommand` holding its summary, translated and shortened to the width exactly as it
-        shortens the real docstring (its first sentence)."""
+        `TranslatedCommand` holding its summary, translated, then shortened to the width exactly
+        as Click shortens the real docstring (its first sentence)."""
         commands = [
             (name, self.commands.get(name) or TranslatedCommand(name, help=COMMANDS[name].summary))
             for name in self.list_commands(ctx)
