@@ -47,6 +47,36 @@ HEADER = {
 #: e.g. the help texts of the Click commands. Registered by the area that owns them.
 EXTRA_SOURCES: dict[str, list[Callable[[], Iterable[tuple[str | tuple[str, str], str]]]]] = {}
 
+
+def cli_help() -> Iterator[tuple[str, str]]:
+    """The help texts of the Click commands (`b2bmail.cli.app.help_texts`)."""
+    from b2bmail.cli.app import help_texts
+
+    yield from help_texts()
+
+
+#: Click translates this word from a variable (`_(extra["required"])`), out of Babel's sight.
+CLICK_UNSEEN = ("required",)
+
+
+def click_words() -> Iterator[tuple[str | tuple[str, str], str]]:
+    """Click's own words ("Usage:", "Error: {message}", "No such option {name!r}." …), read
+    from the installed Click the way the extraction reads b2bmail: the CLI looks them up in
+    the `cli` catalogue (`b2bmail.cli.app.speak_clicks_words`). A new Click version with new
+    words makes the catalogue test fail until they are translated."""
+    import click
+
+    for path in sorted(Path(click.__file__).parent.glob("*.py")):
+        for _lineno, message, _comments, _context in extract_from_file(
+            "python", str(path), keywords={"_": None, "ngettext": (1, 2)}
+        ):
+            msgid = message if isinstance(message, str) else (message[0], message[1])
+            yield msgid, f"click/{path.name}"
+    yield from ((word, "click/core.py") for word in CLICK_UNSEEN)
+
+
+EXTRA_SOURCES["cli"] = [cli_help, click_words]
+
 #: `{name}`, `{0}`, `{name!r}`, `{n:,}` and printf `%s`/`%(name)s`: what must survive translation.
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdr]|%[sdr]")
 

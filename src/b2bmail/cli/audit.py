@@ -17,6 +17,7 @@ from b2bmail.cli.options import (
     stderr_is_terminal,
 )
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
+from b2bmail.i18n import _
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings
@@ -31,7 +32,9 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
-            self._bar = click.progressbar(length=total, label="Auditing domains", file=sys.stderr)
+            self._bar = click.progressbar(
+                length=total, label=_("Auditing domains"), file=sys.stderr
+            )
             self._bar.__enter__()
         self._bar.update(done - self._pos)
         self._pos = done
@@ -106,7 +109,7 @@ def audit(
     from b2bmail.preview.report import segment_rows, write_audit_report
 
     if segments_path is not None and report_path is None:
-        raise click.UsageError("--segments only shapes the HTML report: add --report FILE")
+        raise click.UsageError(_("--segments only shapes the HTML report: add --report FILE"))
     check_outputs((out_path, report_path), (recipients, segments_path))
     segment_of = None
     if segments_path is not None:

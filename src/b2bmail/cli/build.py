@@ -13,6 +13,7 @@ from b2bmail.campaign import BuildReport, build_campaign
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, recipient_options
 from b2bmail.config import parse_date
+from b2bmail.i18n import _, ngettext
 from b2bmail.lint.formats import escape_control
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.report import report_json, report_text
@@ -26,7 +27,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 
 
 def _summary(report: BuildReport) -> str:
-    rows = [("segment", "subject", "html", "text", "eml", "lint")]
+    rows = [(_("segment"), _("subject"), "html", _("text"), "eml", "lint")]
     for seg in report.manifest["segments"]:
         files = seg["files"]
         sid = seg["id"]
@@ -36,7 +37,9 @@ def _summary(report: BuildReport) -> str:
             sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
         }
         lint = (
-            "{error} err, {warning} warn, {info} info".format(**counts) if report.linted else "off"
+            _("{error} err, {warning} warn, {info} info").format(**counts)
+            if report.linted
+            else _("off")
         )
         sizes = [
             f"{files[f'{sid}/email.{ext}']['bytes'] / 1024:.1f} KB"
@@ -46,8 +49,13 @@ def _summary(report: BuildReport) -> str:
         rows.append((sid, subject, *sizes, lint))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    n = len(report.manifest["segments"])
     lines.append(
-        f"wrote {len(report.manifest['segments'])} segment(s) to {report.out_dir}/ (manifest.json)"
+        ngettext(
+            "wrote {n} segment(s) to {out}/ (manifest.json)",
+            "wrote {n} segment(s) to {out}/ (manifest.json)",
+            n,
+        ).format(n=n, out=report.out_dir)
     )
     # Errors and warnings are listed; info notes only counted (b2bmail lint shows them all).
     shown = [p for p in report.problems if p.severity != "info"]
@@ -57,7 +65,13 @@ def _summary(report: BuildReport) -> str:
         lines.append(f"{where}:{p.line}: {segment}{p.severity}: {p.code} {p.name}: {message}")
     hidden = len(report.problems) - min(len(shown), PROBLEMS_SHOWN)
     if hidden:
-        lines.append(f"{hidden} more lint note(s): b2bmail lint {report.out_dir}")
+        lines.append(
+            ngettext(
+                "{n} more lint note(s): b2bmail lint {out}",
+                "{n} more lint note(s): b2bmail lint {out}",
+                hidden,
+            ).format(n=hidden, out=report.out_dir)
+        )
     return "\n".join(lines)
 
 
@@ -83,9 +97,9 @@ def run_per_recipient(
     """`build --recipients FILE --per-recipient [--mbox FILE]`: write the messages, print the
     report, return the exit code (1 when rows were invalid or could not be built)."""
     if recipients is None:
-        raise click.UsageError("--per-recipient and --mbox need --recipients FILE")
+        raise click.UsageError(_("--per-recipient and --mbox need --recipients FILE"))
     if not per_recipient and mbox is None:
-        raise click.UsageError("--recipients needs --per-recipient (or --mbox FILE)")
+        raise click.UsageError(_("--recipients needs --per-recipient (or --mbox FILE)"))
     report = build_per_recipient(
         campaign,
         recipients,
@@ -203,6 +217,10 @@ def init(directory: Path, languages: str) -> None:
         directory, parse_languages(codes, Path("--languages"), None) if codes else ()
     )
     for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"next: b2bmail build {directory / 'campaign.yaml'} --out {directory / 'out'}")
+        click.echo(_("created {path}").format(path=path))
+    click.echo(
+        _("next: {command}").format(
+            command=f"b2bmail build {directory / 'campaign.yaml'} --out {directory / 'out'}"
+        )
+    )
     raise SystemExit(EXIT_OK)

@@ -10,6 +10,7 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, join_options
 from b2bmail.export.writer import ESP_KEYS, export_campaign
+from b2bmail.i18n import _, ngettext
 
 
 @main.command()
@@ -54,15 +55,30 @@ def export(
     clipped = False
     for result in report.exports:
         folder = out_dir / result.esp.key
-        click.echo(f"{result.esp.name}: {len(result.variants)} email(s) in {folder}/ (README.txt)")
+        n = len(result.variants)
+        click.echo(
+            ngettext(
+                "{esp}: {n} email(s) in {folder}/ (README.txt)",
+                "{esp}: {n} email(s) in {folder}/ (README.txt)",
+                n,
+            ).format(esp=result.esp.name, n=n, folder=folder)
+        )
         for name in result.clipped:
             clipped = True
             click.echo(
-                f"{folder / name / 'email.html'}: warning: over Gmail's 102 KB clip once"
-                f" {result.esp.name} rewrites its links for tracking (estimate)"
+                _(
+                    "{path}: warning: over Gmail's 102 KB clip once {esp} rewrites its links"
+                    " for tracking (estimate)"
+                ).format(path=folder / name / "email.html", esp=result.esp.name)
             )
     if report.contacts is not None:
         c = report.contacts
-        left = ", ".join(f"{k} {n}" for k, n in c.left_out.items() if n) or "none left out"
-        click.echo(f"contacts: {len(c.contacts)} of {c.rows_read} row(s) ({left})")
+        left = ", ".join(f"{k} {n}" for k, n in c.left_out.items() if n) or _("none left out")
+        click.echo(
+            ngettext(
+                "contacts: {n} of {rows} row(s) ({left})",
+                "contacts: {n} of {rows} row(s) ({left})",
+                c.rows_read,
+            ).format(n=len(c.contacts), rows=c.rows_read, left=left)
+        )
     raise SystemExit(EXIT_FINDINGS if clipped else EXIT_OK)

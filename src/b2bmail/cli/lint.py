@@ -12,6 +12,7 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option
 from b2bmail.errors import B2bmailError, InputError
+from b2bmail.i18n import N_, _
 from b2bmail.lint.api import LintReport, has_errors, lint_paths, unreadable_problem
 from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
 from b2bmail.lint.formats import format_problems, summary
@@ -33,9 +34,11 @@ def _lint_campaign(path: Path, base: LintConfig, cli: Mapping[str, Any]) -> Lint
         from b2bmail.campaign import campaign_lint_config, lint_campaign_messages, render_campaign
     except ImportError as exc:
         raise InputError(
-            "cannot lint a campaign: the build engine is not available",
+            _("cannot lint a campaign: the build engine is not available"),
             path=path,
-            hint="lint the built files instead: b2bmail build … --out DIR; b2bmail lint DIR",
+            hint=_("lint the built files instead: {commands}").format(
+                commands="b2bmail build … --out DIR; b2bmail lint DIR"
+            ),
         ) from exc
     build = render_campaign(path)
     # The campaign's lint section applies on top of --config/pyproject; the command line, last.
@@ -71,11 +74,11 @@ def _template_campaigns(
         campaigns.extend(_shown(user) for user in users)
         if users or template.suffix.lower() != ".mjml":
             continue
-        click.echo(
-            f"b2bmail: {template}: no campaign uses this template — only its Jinja syntax and "
-            "MJML tags were checked; lint the campaign that includes it",
-            err=True,
-        )
+        note = _(
+            "{path}: no campaign uses this template — only its Jinja syntax and MJML tags were"
+            " checked; lint the campaign that includes it"
+        ).format(path=template)
+        click.echo(f"b2bmail: {note}", err=True)
         files.append(str(template))
         error = check_fragment(template)
         if error is not None:
@@ -104,7 +107,9 @@ def _lint_campaigns(
             if not keep_going:
                 raise
             files.append(str(path))
-            exc.message = f"campaign {path} does not build: {exc.message}"
+            exc.message = _("campaign {path} does not build: {message}").format(
+                path=path, message=exc.message
+            )
             problems.append(unreadable_problem(exc, _shown(Path(exc.path)) if exc.path else path))
             continue
         files.extend(report.files)
@@ -168,7 +173,7 @@ def lint(
     """
     for path in paths:
         if not path.exists():
-            raise InputError("no such file or folder", path=path, hint="check the path")
+            raise InputError(_("no such file or folder"), path=path, hint=_("check the path"))
     check_outputs((out_path,), (*paths, config_path))
     cli: dict[str, Any] = {}
     if select:
@@ -196,9 +201,11 @@ def lint(
         if path.is_dir() and not report.files and not report.templates:
             # An empty build folder must not pass CI as "no problems".
             raise InputError(
-                "no .html, .htm, .eml or .mjml file in this folder",
+                _("no .html, .htm, .eml or .mjml file in this folder"),
                 path=path,
-                hint="build the campaign first (b2bmail build … --out DIR) or name the files",
+                hint=_("build the campaign first ({command}) or name the files").format(
+                    command="b2bmail build … --out DIR"
+                ),
             )
         files.extend(report.files)
         problems.extend(report.problems)
@@ -217,17 +224,26 @@ def lint(
     raise SystemExit(EXIT_FINDINGS if has_errors(problems, strict=strict) else EXIT_OK)
 
 
+#: The four headings of a rule's documentation (the keys of `Rule.sections`), as shown.
+HEADINGS = {
+    "What it does": N_("What it does:"),
+    "Why it matters": N_("Why it matters:"),
+    "Example": N_("Example:"),
+    "Use instead": N_("Use instead:"),
+}
+
+
 def _explain(rule: Rule) -> str:
     sections = rule.sections
     lines = [f"{rule.code} {rule.name} [{rule.severity}] — {rule.family}", ""]
-    for heading in ("What it does", "Why it matters", "Example", "Use instead"):
-        lines.append(f"{heading}:")
+    for heading, shown in HEADINGS.items():
+        lines.append(_(shown))
         lines.extend(
             f"    {line}" if line else "" for line in sections.get(heading, "").splitlines()
         )
         lines.append("")
     if rule.thresholds:
-        lines.append("Thresholds ([tool.b2bmail.lint.thresholds]):")
+        lines.append(_("Thresholds ({table}):").format(table="[tool.b2bmail.lint.thresholds]"))
         lines.extend(f"    {key} = {value:g}" for key, value in rule.thresholds.items())
         lines.append("")
     return "\n".join(lines)
@@ -248,7 +264,9 @@ def rules(rule_id: str | None, output_format: str) -> None:
     if rule_id:
         found = find_rule(rule_id)
         if found is None:
-            raise click.UsageError(f"unknown rule {rule_id!r} — run `b2bmail rules` for the list")
+            raise click.UsageError(
+                _("unknown rule {rule!r} — run `b2bmail rules` for the list").format(rule=rule_id)
+            )
         selected: tuple[Rule, ...] = (found,)
     else:
         selected = all_rules()

@@ -11,9 +11,24 @@ from typing import Any, TypeVar
 
 import click
 
-from b2bmail.cli.app import one_line
+from b2bmail.cli.app import LANG_FROM_OPTION, one_line
+from b2bmail.i18n import DEFAULT_LANGUAGE, _, set_language
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Output formats a program reads. Their human text (messages, reasons) stays English unless
+#: `--lang` asks otherwise (issue 18): a CI job or a script on a French desktop must get the
+#: same output as everywhere else; keys, codes and syntax are never translated anyway.
+MACHINE_FORMATS = frozenset({"json", "sarif", "junit", "github", "csv"})
+
+
+def _format_chosen(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """`--format`: a machine format switches the run to English unless the language came from
+    `--lang` (B2BMAIL_LANG and LANG describe the person, not the program reading the output).
+    Every command with a machine format takes it through `format_option`: one place."""
+    if value in MACHINE_FORMATS and not ctx.meta.get(LANG_FROM_OPTION):
+        set_language(DEFAULT_LANGUAGE)
+    return value
 
 
 def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
@@ -26,6 +41,7 @@ def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]
             type=click.Choice(choices),
             default=default or "text",
             show_default=True,
+            callback=_format_chosen,
             help="Output format.",
         )(func)
 
@@ -71,7 +87,9 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
     # the upper bound, made a silent server hang the run for ever.
     if math.isnan(value):
         raise click.BadParameter(
-            f"{value} is not a number of seconds between 0 and {MAX_TIMEOUT:g} — e.g. --timeout 3"
+            _("{value} is not a number of seconds between 0 and {limit} — e.g. --timeout 3").format(
+                value=value, limit=f"{MAX_TIMEOUT:g}"
+            )
         )
     return value
 
@@ -90,7 +108,8 @@ def _show_warning(
     from b2bmail.deliverability.dns.answers import DnsWarning
 
     if issubclass(category, DnsWarning):
-        click.echo(f"b2bmail: warning: {one_line(str(message))}", err=True)
+        warning = _("warning: {message}").format(message=one_line(str(message)))
+        click.echo(f"b2bmail: {warning}", err=True)
     else:
         default(message, category, *args, **kwargs)
 

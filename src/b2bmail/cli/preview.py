@@ -8,6 +8,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import port_option
+from b2bmail.i18n import _, ngettext
 from b2bmail.preview.model import view_campaign
 from b2bmail.preview.remote import RemoteImagePolicy
 from b2bmail.preview.run import PreviewResult, preview_campaign
@@ -20,13 +21,16 @@ def format_preview(result: PreviewResult) -> str:
     lines = []
     width = max((len(s.segment_id) for s in result.segments), default=7)
     for seg in result.segments:
-        shots = ", ".join(f"{w}×{h}" for _, w, h in seg.shots)
+        shots = ", ".join(f"{w}×{h}" for _name, w, h in seg.shots)
+        errors = ngettext("{n} error", "{n} errors", seg.errors).format(n=seg.errors)
+        warnings = ngettext("{n} warning", "{n} warnings", seg.warnings).format(n=seg.warnings)
         lines.append(
             f"{seg.segment_id:<{width}}  {seg.html_bytes / 1024:6.1f} KB  "
-            f"{seg.errors} error{'' if seg.errors == 1 else 's'}, "
-            f"{seg.warnings} warning{'' if seg.warnings == 1 else 's'}  shots {shots}"
+            + _("{errors}, {warnings}  shots {shots}").format(
+                errors=errors, warnings=warnings, shots=shots
+            )
         )
-    lines.append(f"gallery: {result.index}")
+    lines.append(_("gallery: {path}").format(path=result.index))
     return "\n".join(lines)
 
 
@@ -123,11 +127,15 @@ def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> 
         on_event=lambda message: click.echo(message, err=True),
         remote_images=fetch_images,
     )
-    click.echo(f"Previewing {campaign} at {server.url} — press Ctrl-C to stop")
+    click.echo(
+        _("Previewing {campaign} at {url} — press Ctrl-C to stop").format(
+            campaign=campaign, url=server.url
+        )
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         close_preview_server(server)
-    click.echo("Preview server stopped.")
+    click.echo(_("Preview server stopped."))

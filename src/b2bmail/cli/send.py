@@ -11,12 +11,15 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, join_options, resolver_options
+from b2bmail.i18n import N_, _
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings
     from b2bmail.send.run import SendPlan
 
 PASSWORD_ENV = "B2BMAIL_SMTP_PASSWORD"
+#: How a sending IP stands on a blocklist, as the warning says it.
+LISTING = {"listed": N_("listed"), "unknown": N_("unknown")}
 
 
 @main.command()
@@ -157,23 +160,27 @@ def send(
         lists_path=Path(blocklists_path) if blocklists_path else None,
         force=force_listed,
     ):
-        if result.status in ("listed", "unknown"):
-            click.echo(
-                f"b2bmail: warning: {result.subject} on {result.list_name}: {result.status}"
-                + (f" — {result.reason}" if result.reason else ""),
-                err=True,
+        if result.status in LISTING:
+            warning = _("warning: {address} on {blocklist}: {status}").format(
+                address=result.subject, blocklist=result.list_name, status=_(LISTING[result.status])
             )
+            reason = f" — {result.reason}" if result.reason else ""
+            click.echo(f"b2bmail: {warning}{reason}", err=True)
     target = None
     if smtp is not None:
         host, port = parse_target(smtp)
         password = None
         if user is not None:
             password = os.environ.get(PASSWORD_ENV) or (
-                None if dry_run else click.prompt(f"Password for {user}", hide_input=True, err=True)
+                None
+                if dry_run
+                else click.prompt(
+                    _("Password for {user}").format(user=user), hide_input=True, err=True
+                )
             )
         target = SmtpTarget(host, port, user, password)
     elif not dry_run:
-        raise InputError("no SMTP server given", hint="add --smtp HOST[:PORT], or --dry-run")
+        raise InputError(_("no SMTP server given"), hint=_("add --smtp HOST[:PORT], or --dry-run"))
     journal_path = Path(journal) if journal else Path(campaign).parent / "send-journal.sqlite"
     options = SendOptions(
         target=target,
@@ -198,14 +205,16 @@ def send(
 
     def confirm(plan: SendPlan) -> bool:
         if sys.stderr.isatty():  # a progress bar on a terminal only
-            bars.append(click.progressbar(length=plan.to_send, label="sending", file=sys.stderr))
+            bars.append(click.progressbar(length=plan.to_send, label=_("sending"), file=sys.stderr))
         for line in plan_lines(plan):
             click.echo(line, err=True)
         if yes:
             return True
         if not sys.stdin.isatty():
-            raise InputError("confirmation needed and no terminal to ask on", hint="add --yes")
-        return click.confirm("Send now?", default=False, err=True)
+            raise InputError(
+                _("confirmation needed and no terminal to ask on"), hint=_("add --yes")
+            )
+        return click.confirm(_("Send now?"), default=False, err=True)
 
     def progress(n: int) -> None:
         if bars:
@@ -216,18 +225,30 @@ def send(
         bars[0].render_finish()
     if proof:
         for segment, addr, reply in report.proofs:
-            click.echo(f"proof {segment} -> {addr}: {reply.code} {reply.text}")
+            click.echo(
+                _("proof {segment} -> {address}: {code} {reply}").format(
+                    segment=segment, address=addr, code=reply.code, reply=reply.text
+                )
+            )
         click.get_current_context().exit(EXIT_FINDINGS if report.failed else EXIT_OK)
     if dry_run:
         for line in plan_lines(report.plan):
             click.echo(line)
-        click.echo("dry run: nothing sent")
+        click.echo(_("dry run: nothing sent"))
         return
     states = report.journal_states or report.plan.journal_states
     click.echo(
-        f"sent {report.sent}, deferred {report.deferred}, bounced {report.failed}, "
-        f"uncertain {report.uncertain} this run; journal {options.journal}: "
-        + ", ".join(f"{k} {v}" for k, v in states.items() if v)
+        _(
+            "sent {sent}, deferred {deferred}, bounced {bounced}, uncertain {uncertain} this run;"
+            " journal {journal}: {states}"
+        ).format(
+            sent=report.sent,
+            deferred=report.deferred,
+            bounced=report.failed,
+            uncertain=report.uncertain,
+            journal=options.journal,
+            states=", ".join(f"{k} {v}" for k, v in states.items() if v),
+        )
     )
     unfinished = any(states.get(k) for k in ("deferred", "failed", "uncertain", "planned"))
     click.get_current_context().exit(EXIT_FINDINGS if unfinished else EXIT_OK)

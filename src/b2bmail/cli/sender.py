@@ -13,6 +13,7 @@ from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option, resolver_options
 from b2bmail.deliverability.dns.answers import is_valid_domain
 from b2bmail.deliverability.records.dkim import SELECTOR
+from b2bmail.i18n import _
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings
@@ -25,19 +26,23 @@ def _domain(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         name = name.encode("idna").decode("ascii")
     except UnicodeError:
-        raise click.BadParameter(f"{value!r} is not a domain name") from None
+        raise click.BadParameter(_("{value!r} is not a domain name").format(value=value)) from None
     try:
         ipaddress.ip_address(name)
     except ValueError:
         pass
     else:
         raise click.BadParameter(
-            f"{value!r} is an IP address, not a domain name — give the domain you send from"
-            " and the IP with --ip"
+            _(
+                "{value!r} is an IP address, not a domain name — give the domain you send from"
+                " and the IP with --ip"
+            ).format(value=value)
         )
     if not is_valid_domain(name) or not all(_LDH.fullmatch(label) for label in name.split(".")):
         raise click.BadParameter(
-            f"{value!r} is not a domain name — give the domain you send from, e.g. example.com"
+            _(
+                "{value!r} is not a domain name — give the domain you send from, e.g. example.com"
+            ).format(value=value)
         )
     return name
 
@@ -47,11 +52,15 @@ def _ips(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
         try:
             ip = ipaddress.ip_address(value)
         except ValueError:
-            raise click.BadParameter(f"{value!r} is not an IPv4 or IPv6 address") from None
+            raise click.BadParameter(
+                _("{value!r} is not an IPv4 or IPv6 address").format(value=value)
+            ) from None
         if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
             # A zone index (fe80::1%eth0) is local to this host: no SPF or PTR record can name it.
             raise click.BadParameter(
-                f"{value!r} has a zone index — give the address without '%{ip.scope_id}'"
+                _("{value!r} has a zone index — give the address without {zone!r}").format(
+                    value=value, zone=f"%{ip.scope_id}"
+                )
             )
     return values
 
@@ -62,13 +71,17 @@ def _selectors(
     for value in values:
         if not SELECTOR.fullmatch(value):
             raise click.BadParameter(
-                f"{value!r} is not a DKIM selector (letters, digits, '-', '_', dots)"
+                _("{value!r} is not a DKIM selector (letters, digits, '-', '_', dots)").format(
+                    value=value
+                )
             )
         if any(len(label) > 63 for label in value.split(".")):
             # RFC 1035 §2.3.4: a DNS label is at most 63 octets.
             raise click.BadParameter(
-                f"{value!r} has a part longer than 63 characters — check the s= tag of your"
-                " DKIM-Signature"
+                _(
+                    "{value!r} has a part longer than 63 characters — check the s= tag of your"
+                    " DKIM-Signature"
+                ).format(value=value)
             )
     return values
 
@@ -168,9 +181,11 @@ def check_sender(
     from b2bmail.output import write_atomic
 
     if no_blocklists and (blocklists_file or link_domains):
-        raise click.UsageError("--no-blocklists cannot be used with --blocklists or --link-domain")
+        raise click.UsageError(
+            _("--no-blocklists cannot be used with --blocklists or --link-domain")
+        )
     if len(key_files) > len(selectors):
-        raise click.UsageError("each --dkim-key needs its --dkim-selector (give them in pairs)")
+        raise click.UsageError(_("each --dkim-key needs its --dkim-selector (give them in pairs)"))
     # Read before any DNS query: a wrong key file is bad input (exit 2), not a finding.
     dkim_keys = {s: (f, signing_public_key(f)) for s, f in zip(selectors, key_files, strict=False)}
     lists = () if no_blocklists else load_blocklists(blocklists_file)

@@ -8,6 +8,7 @@ import click
 
 from b2bmail.cli.app import main
 from b2bmail.cli.options import port_option
+from b2bmail.i18n import _, ngettext
 
 
 @main.command("unsubscribe-server")
@@ -48,7 +49,7 @@ def unsubscribe_server(store: Path, campaign: Path | None, lang: str | None, por
     from b2bmail.unsubscribe import campaign_language, create_app
 
     if campaign is not None and lang is not None:
-        raise click.UsageError("give --campaign or --lang, not both")
+        raise click.UsageError(_("give --campaign or --lang, not both"))
     language = campaign_language(campaign) if campaign is not None else lang or "en"
     app = create_app(store, lang=language)
 
@@ -68,12 +69,16 @@ def unsubscribe_server(store: Path, campaign: Path | None, lang: str | None, por
 
     with make_server("127.0.0.1", port, app, handler_class=QuietHandler) as server:
         url = f"http://127.0.0.1:{server.server_port}/"
-        click.echo(f"Unsubscribe endpoint at {url}u/<token>?e=<address> — press Ctrl-C to stop")
+        click.echo(
+            _("Unsubscribe endpoint at {url} — press Ctrl-C to stop").format(
+                url=f"{url}u/<token>?e=<address>"
+            )
+        )
         with handlers_replaced((signal.SIGINT, *STOP_SIGNALS), stop):
             server.serve_forever()
     if received and received[0] != signal.SIGINT:
         raise Terminated(received[0])  # SIGTERM, SIGHUP: exit 128 + N as every command does
-    click.echo("Unsubscribe endpoint stopped.")
+    click.echo(_("Unsubscribe endpoint stopped."))
 
 
 @main.command("unsubscribe-export")
@@ -96,4 +101,8 @@ def unsubscribe_export(store: Path, out_path: Path) -> None:
     from b2bmail.unsubscribe import SuppressionStore, export_suppressions
 
     count = export_suppressions(SuppressionStore(store), out_path)
-    click.echo(f"{count} address(es) -> {out_path}")
+    click.echo(
+        ngettext("{n} address(es) -> {path}", "{n} address(es) -> {path}", count).format(
+            n=count, path=out_path
+        )
+    )
