@@ -31,9 +31,12 @@ QUICKSTARTS = ("quickstart.md", "quickstart.fr.md")
 # Pages whose `b2bmail …` lines are checked against the Click commands: the README and every
 # page of the site but the generated references (made from the commands themselves) and the
 # change notes other engineers leave for the lead.
-PAGES = [REPO / "README.md"] + sorted(
-    p for p in DOCS.rglob("*.md") if p.relative_to(DOCS).parts[0] not in ("notes", "reference")
-)
+PAGES = [
+    REPO / "README.md",
+    *sorted(
+        p for p in DOCS.rglob("*.md") if p.relative_to(DOCS).parts[0] not in ("notes", "reference")
+    ),
+]
 # What the quickstart runs needs neither the network nor a browser; these commands do (DNS,
 # SMTP, Chromium, a server that runs until Ctrl-C), so their lines are checked through Click.
 NOT_RUN = {"audit", "check-sender", "preview", "send", "serve", "unsubscribe-server"}
@@ -117,7 +120,9 @@ def test_quickstart_and_guides_are_in_french(page: str) -> None:
     assert french.exists(), f"no French version of {page}"
     text = french.read_text(encoding="utf-8")
     # The professional register: "vous", never "tu"/"toi"/"ton".
-    assert "vous" in text.lower()
+    assert re.search(r"\b(vous|votre|vos)\b", text, re.I), (
+        f"{french.name} does not address the reader"
+    )
     assert not re.search(r"\b(tu|toi|ton|tes)\b", text, re.I), f"{french.name}: use « vous »"
 
 
