@@ -211,6 +211,18 @@ def test_check_with_click_catches_mistakes() -> None:
     check_with_click(["--debug", "lint", "out", "--format", "json"])
 
 
+@pytest.mark.parametrize("page", ["quickstart.md", *(f"guides/{g}" for g in GUIDES)])
+def test_french_page_shows_the_same_commands(page: str) -> None:
+    # A French reader follows the same steps: the same commands with the same options, in the
+    # same order (only file and folder names may be translated).
+    def steps(name: str) -> list[list[str]]:
+        text = (DOCS / name).read_text(encoding="utf-8")
+        runs = [args for line in shell_lines(text) for args in b2bmail_runs(line)]
+        return [[args[0], *(a for a in args if a.startswith("-"))] for args in runs]
+
+    assert steps(page.replace(".md", ".fr.md")) == steps(page)
+
+
 @pytest.fixture
 def examples_copy(tmp_path: Path) -> Path:
     """A folder holding a copy of the repository's examples and starter templates, as a fresh
