@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean i18n-extract i18n-update i18n-compile
+.PHONY: demo test lint typecheck pytest docs bench clean i18n-extract i18n-update i18n-compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/b2bmail build examples/heavy-equipment/campaign.yaml --out out/demo
 
-## test: the whole suite — ruff, mypy and pytest (what .ci/run runs)
-test: lint typecheck pytest
+## test: the whole suite — ruff, mypy, pytest and the documentation build (what .ci/run runs)
+test: lint typecheck pytest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
@@ -28,6 +28,12 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## docs: the documentation site (mkdocs.yml, docs/) into site/; --strict turns every warning
+## (a broken link or anchor, a page missing from the nav) into a failure. Not --quiet: MkDocs 1.6
+## checks anchors only when its logger shows warnings (mkdocs/mkdocs#3991).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/personalize.py
@@ -48,4 +54,4 @@ i18n-compile: $(STAMP)
 	$(BIN)/python tools/catalogues.py compile
 
 clean:
-	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out site build dist .pytest_cache .mypy_cache .ruff_cache

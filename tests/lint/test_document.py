@@ -111,7 +111,7 @@ def test_nesting_past_the_parser_limit_is_an_error_not_a_clean_file() -> None:
 
 
 def test_html_size_at_the_limit_and_one_byte_past() -> None:
-    limit = 2_000_000  # the documented bound (README, "b2bmail lint PATH...")
+    limit = 2_000_000  # the documented bound (docs/manual/lint.md, "b2bmail lint PATH...")
     page = "<html><body><p>x</p></body></html>"
     Document(path="big.html", html=page + " " * (limit - len(page)))  # exactly the limit
     with pytest.raises(InputError) as caught:

@@ -268,8 +268,8 @@ def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
     )
 
 
-# The token is a contract with the unsubscribe endpoint (README: HMAC-SHA256 of the
-# lower-cased address, first 16 bytes, URL-safe base64 without padding). Expected values
+# The token is a contract with the unsubscribe endpoint (docs/manual/recipients.md:
+# HMAC-SHA256 of the lower-cased address, first 16 bytes, URL-safe base64 without padding). Expected values
 # computed outside b2bmail:
 #   printf ADDRESS | openssl dgst -sha256 -hmac s3cret -binary | head -c16 | base64 \
 #     | tr '+/' '-_' | tr -d '='
@@ -295,7 +295,7 @@ def test_unsubscribe_tokens_match_the_documented_algorithm(campaign: Path, tmp_p
         url = str(msg["List-Unsubscribe"]).split(",")[0].strip()
         found[msg["To"].addresses[0].addr_spec.lower()] = url
     assert found == {a: f"<https://durand.example/u/{t}>" for a, t in KNOWN_TOKENS.items()}
-    # The same by hand with the standard library, from the README's wording.
+    # The same by hand with the standard library, from the manual's wording.
     for address, token in KNOWN_TOKENS.items():
         mac = hmac.new(b"s3cret", address.encode("utf-8"), hashlib.sha256).digest()[:16]
         assert base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=") == token

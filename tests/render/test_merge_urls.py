@@ -69,7 +69,8 @@ SECRET = "k"
 
 
 def hand_token(address: str) -> str:
-    """The README's algorithm: HMAC-SHA256 of the lower-cased address, 16 bytes, base64url."""
+    """The manual's algorithm (docs/manual/recipients.md): HMAC-SHA256 of the lower-cased
+    address, 16 bytes, base64url."""
     mac = hmac.new(SECRET.encode(), address.lower().encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
 

@@ -209,7 +209,7 @@ def test_a_host_listed_twice_is_asked_once() -> None:
 
 
 def test_twenty_hosts_are_resolved_at_most() -> None:
-    assert MAX_MX_HOSTS == 20  # the bound README.md documents
+    assert MAX_MX_HOSTS == 20  # the bound docs/manual/audit.md documents
     # At the bound: the 20th host is usable and is asked.
     result, _ = analyse(dead_hosts_then(usable=20, listed=25))
     assert result.outcome == "mx"
