@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import jinja2
-
 from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign, Unsubscribe
 from b2bmail.errors import ConfigError, TemplateError
@@ -25,7 +23,7 @@ from b2bmail.render.environment import make_environment
 from b2bmail.render.merge import MergeField, MergeTemplate, NeedsVariant
 from b2bmail.render.stages import default_stage
 from b2bmail.salutation import SALUTATION_FIELDS
-from b2bmail.segments import Segment, load_segments
+from b2bmail.segments import load_segments
 
 #: The hole the unsubscribe link becomes: the ESP owns unsubscribe (and List-Unsubscribe),
 #: so its placeholder replaces our URL and its HMAC token.
@@ -190,7 +188,12 @@ class ExportCompiler:
             if wanted and segment.id not in wanted:
                 continue
             compile_variant = functools.partial(
-                _compile_staged, env, esp_campaign, segment, segments
+                _compile_staged,
+                functools.partial(compile_segment, env, esp_campaign, segment, segments=segments),
+                functools.partial(
+                    compile_stage_variants, env, esp_campaign, segment, segments=segments
+                ),
+                default_stage(esp_campaign, segment),
             )
             fixed: tuple[CompiledEmail, ...] | None
             try:
@@ -264,23 +267,14 @@ class ExportCompiler:
 
 
 def _compile_staged(
-    env: jinja2.Environment,
-    campaign: Campaign,
-    segment: Segment,
-    segments: Sequence[Segment],
+    compile_one: Callable[..., CompiledEmail],
+    compile_stages: Callable[..., tuple[CompiledEmail, ...]],
+    stage: str,
     bound: Mapping[str, object],
 ) -> tuple[CompiledEmail, ...]:
-    first = compile_segment(
-        env,
-        campaign,
-        segment,
-        segments=segments,
-        stage=default_stage(campaign, segment),
-        bound=bound,
-    )
-    return compile_stage_variants(
-        env, campaign, segment, segments=segments, first=first, bound=bound
-    )
+    """A segment compiled at every journey stage for `bound` (its default stage first)."""
+    first = compile_one(stage=stage, bound=bound)
+    return compile_stages(first=first, bound=bound)
 
 
 def _same(a: Sequence[CompiledEmail], b: Sequence[CompiledEmail]) -> bool:
