@@ -1,6 +1,8 @@
-"""The campaign compiled for export: every segment once per distinct journey-stage variant,
-with the unsubscribe link left as a hole for the ESP's placeholder; and the compiled
-templates written in one ESP's language."""
+"""The campaign compiled for export: every segment once per distinct journey-stage variant
+and language, and, where its template's logic reads recipient values, once per combination
+of the values the recipient list holds (the build's VariantRouter); the unsubscribe link
+left as a hole for the ESP's placeholder; and the compiled templates written in one ESP's
+language."""
 
 from __future__ import annotations
 
