@@ -112,6 +112,25 @@ def test_mailjet_gets_one_template_per_version(tmp_path: Path) -> None:
     assert "Versions:" in (folder / "README.txt").read_text(encoding="utf-8")
 
 
+def test_a_segment_with_logic_and_no_contact_is_named_not_written(tmp_path: Path) -> None:
+    # Its versions (VAT by country) come from the list: with no contact in it, no email,
+    # and README.txt says so rather than leaving it out without a word.
+    recipients = tmp_path / "list.csv"
+    recipients.write_text(
+        "email,sector,country\nana@mines.example,Mines,France\n", encoding="utf-8"
+    )
+    code, output = export(
+        str(HEAVY / "campaign.yaml"), "--esp", "brevo", "--recipients", str(recipients),
+        "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert code == 0, output
+    folder = tmp_path / "o" / "brevo"
+    assert {p.name.partition("--")[0] for p in folder.iterdir() if p.is_dir()} == {"mining"}
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    assert "Not written: aggregates, rental, construction — no contact of the list" in readme
+    assert "not written: aggregates, rental, construction (no contact" in output
+
+
 def test_brevo_contacts_as_brevo_import_reads_them(tmp_path: Path) -> None:
     recipients = tmp_path / "list.csv"
     recipients.write_text(

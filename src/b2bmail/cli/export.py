@@ -81,6 +81,12 @@ def export(
                 f"{folder / name / 'email.html'}: warning: over Gmail's 102 KB clip once"
                 f" {result.esp.name} rewrites its links for tracking (estimate)"
             )
+    if report.unwritten:
+        click.echo(
+            _("not written: {segments} (no contact of the list is in them; README.txt)").format(
+                segments=", ".join(report.unwritten)
+            )
+        )
     if report.contacts is not None:
         c = report.contacts
         left = ", ".join(f"{k} {n}" for k, n in c.left_out.items() if n) or "none left out"

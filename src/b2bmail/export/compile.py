@@ -75,6 +75,8 @@ class ExportCampaign:
     # segment id -> raw leaf index -> (language, key): the version of each routed leaf
     leaf_keys: Mapping[str, Mapping[int, tuple[str, str]]] = field(default_factory=dict)
     read: tuple[str, ...] = ()  # the recipient fields the templates' logic reads
+    # Segments with no email: their versions depend on the list, and no contact is in them.
+    unwritten: tuple[str, ...] = ()
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -265,7 +267,10 @@ class ExportCompiler:
             if env.cache
             else []
         )
-        return ExportCampaign(self.campaign, tuple(variants), tuple(loaded), keys, tuple(read))
+        unwritten = tuple(k for k, leaves in self.segments.items() if not leaves.leaves)
+        return ExportCampaign(
+            self.campaign, tuple(variants), tuple(loaded), keys, tuple(read), unwritten
+        )
 
 
 def _compile_staged(

@@ -92,6 +92,7 @@ class ExportReport:
     exports: tuple[EspExport, ...]
     contacts: ContactList | None
     read: tuple[str, ...] = ()  # the recipient fields the templates' logic reads
+    unwritten: tuple[str, ...] = ()  # segments with versions and no contact: no email
 
 
 def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
@@ -173,6 +174,13 @@ def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | No
             f" email.txt, subject.txt ({files.subject!r}), preheader.txt"
         )
     lines += versions_text(export, result)
+    if export.unwritten:
+        lines.append(
+            _(
+                "  Not written: {segments} — no contact of the list is in them, and the"
+                " versions of their email depend on the contacts' values."
+            ).format(segments=", ".join(export.unwritten))
+        )
     lines += ["", "Merge fields (b2bmail field -> " + esp.name + " attribute):"]
     for name in export.fields:
         lines.append(f"  {name} -> {esp.attribute(name, mapping)}")
@@ -250,7 +258,7 @@ def export_campaign(
     with atomic_directory(out_dir, inputs=inputs) as stage:
         for result in results:
             _write_esp(stage / result.esp.key, export, result, contacts)
-    return ExportReport(Path(out_dir), tuple(results), contacts, export.read)
+    return ExportReport(Path(out_dir), tuple(results), contacts, export.read, export.unwritten)
 
 
 def versions_text(export: ExportCampaign, result: EspExport) -> list[str]:
