@@ -134,12 +134,12 @@ def test_a_segment_with_logic_and_no_contact_is_named_not_written(tmp_path: Path
 def test_brevo_contacts_as_brevo_import_reads_them(tmp_path: Path) -> None:
     recipients = tmp_path / "list.csv"
     recipients.write_text(
-        "email;first_name;sector\n"
-        "ana@mines.example;Ana;Mines\n"
-        'bob@mines.example;=HYPERLINK("x");Mines\n'
-        "carl@stop.example;Carl;Mines\n"
-        "not-an-address;Dan;Mines\n"
-        "ana@mines.example;Ana;Mines\n",
+        "email;first_name;sector;country\n"
+        "ana@mines.example;Ana;Mines;France\n"
+        'bob@mines.example;=HYPERLINK("x");Mines;France\n'
+        "carl@stop.example;Carl;Mines;France\n"
+        "not-an-address;Dan;Mines;France\n"
+        "ana@mines.example;Ana;Mines;France\n",
         encoding="utf-8",
     )
     suppress = tmp_path / "stop.txt"
@@ -166,7 +166,7 @@ def test_brevo_contacts_as_brevo_import_reads_them(tmp_path: Path) -> None:
 def test_listmonk_contacts_hold_attributes_as_json(tmp_path: Path) -> None:
     recipients = tmp_path / "list.csv"
     recipients.write_text(
-        "email,first_name,sector\nana@mines.example,Ana,Mines\n", encoding="utf-8"
+        "email,first_name,sector,country\nana@mines.example,Ana,Mines,France\n", encoding="utf-8"
     )
     code, output = export(
         str(HEAVY / "campaign.yaml"), "--esp", "listmonk", "--segment", "mining",

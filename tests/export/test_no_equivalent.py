@@ -123,3 +123,19 @@ def test_recipient_logic_without_a_list_says_where_and_what_to_give(tmp_path: Pa
     assert f"{tmp_path / 'email.mjml'}:2: recipient logic (the template tests" in output
     assert "recipient.first_name) needs the recipient list to be exported" in output
     assert "--recipients" in output and not (tmp_path / "out").exists()
+
+
+def test_a_field_no_column_gives_stops_as_the_build_does(tmp_path: Path) -> None:
+    # A misspelt field read by the logic would give every contact the `else`, silently.
+    write_campaign(tmp_path, '{% if recipient.countyr == "BE" %}Belgique{% endif %}')
+    recipients = tmp_path / "list.csv"
+    recipients.write_text("email,country\na@x.example,BE\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", "brevo", "--recipients",
+         str(recipients), "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "recipient.countyr, and no column of the recipient list gives it" in result.output
+    assert "recipient.country" in result.output and result.output.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -15,8 +15,10 @@ from b2bmail.export.dialect import Esp
 from b2bmail.export.listmonk import SUBSCRIBER_FIELDS
 from b2bmail.export.versions import VARIANT_FIELD
 from b2bmail.output import SafeCsvWriter, csv_writer
-from b2bmail.personalize.build import recipient_values, routed_rows
+from b2bmail.personalize.build import MERGE_PROVIDED, recipient_values, routed_rows
+from b2bmail.personalize.plan import check_known_fields
 from b2bmail.recipients.buckets import RESERVED
+from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import read_recipients
 from b2bmail.recipients.segmenting import segment_assigner
 from b2bmail.segments import load_segments
@@ -66,11 +68,12 @@ def read_contacts(
     campaign = compiler.campaign
     assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    index = load_companies(companies) if companies is not None else None
     left_out = dict.fromkeys(RESERVED, 0)
     rows: list[tuple[str, int, Mapping[str, object], str]] = []
     read = 0
     for _rec, fields, outcome, _key in routed_rows(
-        table, assign, companies=companies, suppress=suppress
+        table, assign, companies=index, suppress=suppress
     ):
         read += 1
         bucket = outcome.bucket
@@ -81,6 +84,11 @@ def read_contacts(
             continue
         rows.append((bucket, leaf, fields, outcome.email))
     export = compiler.finish(routed=True)
+    # As the build does (personalize.plan.check_known_fields): a field that no column gives
+    # would be blank, or its fallback, or the `else`, for every contact without a word.
+    known = table.field_names | (index.field_names if index is not None else set())
+    named = (*export.fields, *(name for name in export.read if name != LANGUAGE_FIELD))
+    check_known_fields(named, known | MERGE_PROVIDED)
     required = {
         f.name
         for v in export.variants
