@@ -11,6 +11,7 @@ exporter writes wrongly fails the test instead of passing through.
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
@@ -26,8 +27,50 @@ def _jinja(autoescape: bool) -> jinja2.Environment:
     )
 
 
+def evaluate_blocks(
+    template: str,
+    tag: re.Pattern[str],
+    classify: Callable[[re.Match[str]], tuple[str, str]],
+    truth: Callable[[str], bool],
+) -> str:
+    """The text a conditional language keeps: `tag` finds its block tags, `classify` says
+    what each is ("if", "elif", "else" or "end", with its condition) and `truth` evaluates a
+    condition. Blocks nest; an `else` or `elif` belongs to the innermost open block (so
+    Handlebars' `{{else}}{{#equals}}…{{/equals}}` chains work as handlebars.js reads them)."""
+    out: list[str] = []
+    stack: list[tuple[bool, bool]] = []  # (the enclosing text is kept, a branch was taken)
+    active, last = True, 0
+    for m in tag.finditer(template):
+        if active:
+            out.append(template[last : m.start()])
+        last = m.end()
+        kind, condition = classify(m)
+        if kind == "if":
+            take = active and truth(condition)
+            stack.append((active, take))
+            active = take
+        elif kind == "elif":
+            parent, taken = stack[-1]
+            take = parent and not taken and truth(condition)
+            stack[-1] = (parent, taken or take)
+            active = take
+        elif kind == "else":
+            parent, taken = stack[-1]
+            stack[-1] = (parent, True)
+            active = parent and not taken
+        else:
+            assert kind == "end", kind
+            active, _taken = stack.pop()
+    assert not stack, "a block is not closed"
+    if active:
+        out.append(template[last:])
+    return "".join(out)
+
+
 # Brevo: Django-like filters with `:` arguments; `default` replaces an empty or missing value
 # (help.brevo.com "Brevo Template Language", filters). Jinja's default(x, true) is that.
+# Brevo and HubL: `{% if contact.X == "v" %}`, `{% elif … %}`, `{% else %}`, `{% endif %}`.
+_CONTACT_IF = r'\{% (?:(?:if|elif) contact\.\w+ == "\w+"|else|endif) %\}'
 _BREVO_DEFAULT = re.compile(r"\|\s*default\s*:\s*(\"(?:[^\"\\]|\\.)*\")")
 
 
@@ -38,7 +81,7 @@ def render_brevo(template: str, contact: Contact, unsubscribe: str, *, html: boo
         assert re.fullmatch(
             r"\{\{ (contact\.\w+( \| default\(\"(?:[^\"\\]|\\.)*\", true\))?|unsubscribe) \}\}",
             tag,
-        ), tag
+        ) or re.fullmatch(_CONTACT_IF, tag), tag
     return _jinja(html).from_string(source).render(contact=contact, unsubscribe=unsubscribe)
 
 
@@ -50,7 +93,7 @@ def render_hubspot(template: str, contact: Contact, unsubscribe: str, *, html: b
             r"\{\{ (contact\.\w+(\|default\(\"(?:[^\"\\]|\\.)*\", true\))?(\|escape|\|urlencode)?"
             r"|unsubscribe_link) \}\}",
             tag,
-        ), tag
+        ) or re.fullmatch(_CONTACT_IF, tag), tag
     return _jinja(False).from_string(template).render(contact=contact, unsubscribe_link=unsubscribe)
 
 
@@ -69,13 +112,28 @@ def render_mailjet(template: str, contact: Contact, unsubscribe: str, *, html: b
 # Handlebars: `{{x}}` HTML-escapes & < > " ' ` = (handlebars.js escapeExpression); `{{{x}}}`
 # does not; `{{#if x}}A{{else}}B{{/if}}` takes A when x is truthy (non-empty string).
 _HB_ESCAPE = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"}  # fmt: skip
-_HB_IF = re.compile(r"\{\{#if (\w+)\}\}(.*?)\{\{else\}\}(.*?)\{\{/if\}\}", re.S)
+_HB_BLOCK = re.compile(
+    r'\{\{#((?:if \w+)|(?:equals \w+ "\w+"))\}\}|\{\{(/if|/equals)\}\}|\{\{else\}\}'
+)
 
 
 def render_sendgrid(template: str, data: Contact, unsubscribe: str, *, html: bool) -> str:
     """SendGrid's Handlebars subset, and its <%asm_group_unsubscribe_raw_url%> tag."""
     out = template.replace("<%asm_group_unsubscribe_raw_url%>", unsubscribe)
-    out = _HB_IF.sub(lambda m: m.group(2) if data.get(m.group(1)) else m.group(3), out)
+
+    def classify(m: re.Match[str]) -> tuple[str, str]:
+        if m.group(1):
+            return "if", m.group(1)
+        return ("end", "") if m.group(2) else ("else", "")
+
+    def truth(condition: str) -> bool:
+        helper, name, *value = condition.split(" ", 2)
+        if helper == "if":  # truthy: a non-empty string
+            return bool(data.get(name))
+        # SendGrid's `equals` helper: the value equals the string literal.
+        return data.get(name, "") == json.loads(value[0])
+
+    out = evaluate_blocks(out, _HB_BLOCK, classify, truth)
     out = re.sub(r"\{\{\{(\w+)\}\}\}", lambda m: data.get(m.group(1), ""), out)
     out = re.sub(
         r"\{\{(\w+)\}\}",
@@ -86,14 +144,24 @@ def render_sendgrid(template: str, data: Contact, unsubscribe: str, *, html: boo
     return out
 
 
-_MC_IF = re.compile(r"\*\|IF:(\w+)\|\*(.*?)\*\|ELSE:\|\*(.*?)\*\|END:IF\|\*", re.S)
+_MC_BLOCK = re.compile(r"\*\|(IF|ELSEIF|ELSE|END):(\w+(?:=\w+)?|IF)?\|\*")
 
 
 def render_mailchimp(template: str, contact: Contact, unsubscribe: str, *, html: bool) -> str:
-    """Mailchimp merge language: *|IF:X|*…*|ELSE:|*…*|END:IF|* (true when X has a value),
+    """Mailchimp merge language: *|IF:X|*…*|ELSEIF:X=v|*…*|ELSE:|*…*|END:IF|* (true when X
+    has a value, or equals v),
     *|X|* (HTML-escaped; *|HTML:X|* is the raw form), *|URL:X|* (URL-encoded), *|UNSUB|*."""
     out = template.replace("*|UNSUB|*", unsubscribe)
-    out = _MC_IF.sub(lambda m: m.group(2) if contact.get(m.group(1)) else m.group(3), out)
+
+    def classify(m: re.Match[str]) -> tuple[str, str]:
+        return {"IF": "if", "ELSEIF": "elif", "ELSE": "else", "END": "end"}[m.group(1)], m.group(2)
+
+    def truth(condition: str) -> bool:
+        # *|IF:X|*: X has a value; *|IF:X=v|*: X equals v.
+        name, equals, value = condition.partition("=")
+        return contact.get(name, "") == value if equals else bool(contact.get(name))
+
+    out = evaluate_blocks(out, _MC_BLOCK, classify, truth)
     out = re.sub(r"\*\|URL:(\w+)\|\*", lambda m: quote(contact.get(m.group(1), ""), safe=""), out)
     out = re.sub(r"\*\|(\w+)\|\*", lambda m: html_lib.escape(contact.get(m.group(1), "")), out)
     assert "*|" not in out, out[out.index("*|") :][:60]
@@ -101,6 +169,7 @@ def render_mailchimp(template: str, contact: Contact, unsubscribe: str, *, html:
 
 
 _AMP_BLOCK = re.compile(r"%%\[(.*?)\]%%\n?", re.S)
+_AMP_IF = re.compile(r'%%\[ (IF|ELSEIF|ELSE|ENDIF)(?: (@\w+ == "[^"]*") THEN)? \]%%')
 _AMP_INLINE = re.compile(r"%%=(.*?)=%%", re.S)
 _AMP_STRING = r"\"(?:[^\"]|\"\")*\""
 
@@ -150,11 +219,26 @@ def render_sfmc(template: str, contact: Contact, unsubscribe: str, *, html: bool
     expressions, the %%unsub_center_url%% personalization string."""
     variables: dict[str, str] = {}
     for block in _AMP_BLOCK.findall(template):
+        if _AMP_IF.fullmatch(f"%%[{block}]%%"):
+            continue
         for statement in block.strip().splitlines():
             m = re.fullmatch(r"SET (@\w+) = AttributeValue\(\"(\w+)\"\)", statement.strip())
             assert m, statement
             variables[m.group(1)] = contact.get(m.group(2), "")
-    out = _AMP_BLOCK.sub("", template).replace("%%unsub_center_url%%", unsubscribe)
+
+    def classify(m: re.Match[str]) -> tuple[str, str]:
+        return {"IF": "if", "ELSEIF": "elif", "ELSE": "else", "ENDIF": "end"}[m.group(1)], m.group(
+            2
+        ) or ""
+
+    def truth(condition: str) -> bool:
+        # IF @x == "v" THEN: AMPscript compares strings without regard to case; the
+        # values here are b2bmail's own version keys (v1, v2), so either reading agrees.
+        var, value = condition.split(" == ")
+        return variables[var] == _amp_eval(value, variables)
+
+    out = evaluate_blocks(template, _AMP_IF, classify, truth)
+    out = _AMP_BLOCK.sub("", out).replace("%%unsub_center_url%%", unsubscribe)
     out = _AMP_INLINE.sub(lambda m: _amp_eval(m.group(1), variables), out)
     assert "%%" not in out, out[out.index("%%") :][:60]
     return out
@@ -167,10 +251,12 @@ _GO_ACTION = re.compile(
 )
 
 
+_GO_BLOCK = re.compile(r"\{\{ (if|else if|else|end)(?: eq (.*?))? \}\}")
+
+
 def render_listmonk(template: str, contact: Contact, unsubscribe: str, *, html: bool) -> str:
     """listmonk subset: {{ .Subscriber.X }}, {{ .Subscriber.Attribs.x }}, `or` with a string
-    literal, {{ UnsubscribeURL }}."""
-    import json
+    literal, `if eq … "v"` / `else if` / `else` / `end`, {{ UnsubscribeURL }}."""
 
     def action(m: re.Match[str]) -> str:
         value = contact.get(m.group(2), "")
@@ -179,6 +265,18 @@ def render_listmonk(template: str, contact: Contact, unsubscribe: str, *, html: 
         return html_lib.escape(value) if html else value
 
     out = template.replace("{{ UnsubscribeURL }}", unsubscribe)
+
+    def classify(m: re.Match[str]) -> tuple[str, str]:
+        kind = {"if": "if", "else if": "elif", "else": "else", "end": "end"}[m.group(1)]
+        return kind, m.group(2) or ""
+
+    def truth(condition: str) -> bool:
+        # `eq .Subscriber.Attribs.x "v"`: text/template's eq on two strings.
+        m = re.fullmatch(r"\.Subscriber\.(?:Attribs\.)?(\w+) (\"(?:[^\"\\]|\\.)*\")", condition)
+        assert m, condition
+        return contact.get(m.group(1), "") == json.loads(m.group(2))
+
+    out = evaluate_blocks(out, _GO_BLOCK, classify, truth)
     out = _GO_ACTION.sub(action, out)
     assert "{{" not in out, out[out.index("{{") :][:60]
     return out

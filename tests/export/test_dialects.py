@@ -43,6 +43,30 @@ def test_default_field_names_and_fallbacks(esp: str, expected: str) -> None:
     assert dialect.merge(hole) == expected
 
 
+@pytest.mark.parametrize(
+    ("esp", "expected"),
+    [
+        ("brevo", '{% if contact.B2BMAIL_VARIANT == "v2" %}B{% elif contact.B2BMAIL_VARIANT == "v3" %}C{% else %}A{% endif %}'),
+        ("mailchimp", "*|IF:B2BMAIL_VARIANT=v2|*B*|ELSEIF:B2BMAIL_VARIANT=v3|*C*|ELSE:|*A*|END:IF|*"),
+        ("hubspot", '{% if contact.b2bmail_variant == "v2" %}B{% elif contact.b2bmail_variant == "v3" %}C{% else %}A{% endif %}'),
+        ("sendgrid", '{{#equals b2bmail_variant "v2"}}B{{else}}{{#equals b2bmail_variant "v3"}}C{{else}}A{{/equals}}{{/equals}}'),
+        ("sfmc", '%%[ IF @b2bmail_variant == "v2" THEN ]%%B%%[ ELSEIF @b2bmail_variant == "v3" THEN ]%%C%%[ ELSE ]%%A%%[ ENDIF ]%%'),
+        ("listmonk", '{{ if eq .Subscriber.Attribs.b2bmail_variant "v2" }}B{{ else if eq .Subscriber.Attribs.b2bmail_variant "v3" }}C{{ else }}A{{ end }}'),
+    ],
+)  # fmt: skip
+def test_conditional_on_the_variant_attribute(esp: str, expected: str) -> None:
+    # The conditional each ESP documents (esp.yaml `conditional`, with its page).
+    dialect = get_esp(esp)
+    assert dialect.choice is not None
+    attr = dialect.attribute("b2bmail_variant", {})
+    assert dialect.choice(attr, [("v2", "B"), ("v3", "C")], "A") == expected
+
+
+def test_mailjet_writes_no_conditional() -> None:
+    # esp.yaml documents none it can mix with [[data:]] tags: one template per version.
+    assert get_esp("mailjet").choice is None
+
+
 def test_campaign_mapping_wins_over_the_default() -> None:
     assert get_esp("brevo").attribute("first_name", {"first_name": "PRENOM"}) == "PRENOM"
     assert get_esp("brevo").attribute("company.size", {}) == "COMPANY_SIZE"

@@ -52,13 +52,31 @@ def run(tmp_path: Path, body: str, esp: str, extra: str = "") -> tuple[int, str]
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("esp", ["brevo", "mailchimp", "hubspot", "mailjet", "sendgrid", "sfmc", "listmonk"])  # fmt: skip
-def test_salutation_has_no_equivalent(tmp_path: Path, esp: str) -> None:
-    code, output = run(tmp_path, "{{ recipient | salutation }}", esp)
-    assert code == 2
-    assert f"{tmp_path / 'email.mjml'}:2: the salutation" in output
-    assert "has no equivalent" in output
-    assert not (tmp_path / "out").exists()
+def test_salutation_is_a_contact_attribute(tmp_path: Path) -> None:
+    # Made per recipient by b2bmail (salutation.FORMS: fr "Madame {name}" / "Monsieur
+    # {name}", neutral "Madame, Monsieur"), written in contacts.csv, merged by the ESP.
+    write_campaign(tmp_path, "{{ recipient | salutation }}")
+    recipients = tmp_path / "list.csv"
+    recipients.write_text(
+        "email,civility,last_name\na@x.example,Mme,Dupont\nb@x.example,M.,Martin\n"
+        "c@x.example,,Durand\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", "brevo", "--recipients",
+         str(recipients), "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "brevo" / "tous" / "email.html").read_text(encoding="utf-8")
+    assert "{{ contact.SALUTATION }}" in html
+    contacts = (tmp_path / "out" / "brevo" / "contacts.csv").read_text(encoding="utf-8")
+    assert contacts.splitlines() == [
+        "EMAIL;SALUTATION;SEGMENT",
+        "a@x.example;Madame Dupont,;tous",
+        "b@x.example;Monsieur Martin,;tous",
+        "c@x.example;Madame, Monsieur,;tous",
+    ]
 
 
 def test_unsubscribe_token_in_the_body_has_no_equivalent(tmp_path: Path) -> None:
@@ -98,8 +116,26 @@ def test_literal_esp_tag_is_kept_when_the_campaign_is_written_for_that_esp(tmp_p
     assert "Remise *|FNAME|* ici" in html
 
 
-def test_recipient_logic_is_not_exported_yet(tmp_path: Path) -> None:
+def test_recipient_logic_without_a_list_says_where_and_what_to_give(tmp_path: Path) -> None:
+    # Which versions to write, and who gets which, depends on the list: refused without one.
     code, output = run(tmp_path, "{% if recipient.first_name %}x{% endif %}", "brevo")
     assert code == 2
-    assert "recipient logic (the template tests recipient.first_name) is not exported yet" in output
-    assert "email.mjml:" in output  # where the logic is
+    assert f"{tmp_path / 'email.mjml'}:2: recipient logic (the template tests" in output
+    assert "recipient.first_name) needs the recipient list to be exported" in output
+    assert "--recipients" in output and not (tmp_path / "out").exists()
+
+
+def test_a_field_no_column_gives_stops_as_the_build_does(tmp_path: Path) -> None:
+    # A misspelt field read by the logic would give every contact the `else`, silently.
+    write_campaign(tmp_path, '{% if recipient.countyr == "BE" %}Belgique{% endif %}')
+    recipients = tmp_path / "list.csv"
+    recipients.write_text("email,country\na@x.example,BE\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", "brevo", "--recipients",
+         str(recipients), "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "recipient.countyr, and no column of the recipient list gives it" in result.output
+    assert "recipient.country" in result.output and result.output.count("\n") == 1
+    assert not (tmp_path / "out").exists()

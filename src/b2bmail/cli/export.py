@@ -41,7 +41,10 @@ def export(
 
     Writes OUT/<esp>/<segment>/email.html, email.txt, subject.txt, preheader.txt and
     OUT/<esp>/README.txt (where each file goes in that ESP); with --recipients, also
-    OUT/<esp>/contacts.csv. A construct the ESP's language cannot express stops the export
+    OUT/<esp>/contacts.csv. A campaign in several languages gets <segment>/<language>/; a
+    template whose logic reads recipient values (VAT by country) needs --recipients, and
+    each email's versions go inside the ESP's conditional on the contact's b2bmail_variant
+    (or one folder per version). A construct the ESP's language cannot express stops the export
     (exit 2, file:line); exits 1 when an email would pass Gmail's clip once the ESP
     rewrites its links for tracking.
 
@@ -53,6 +56,7 @@ def export(
     keys = ESP_KEYS if "all" in esps else esps
     report = export_campaign(campaign, keys, out_dir, segment_ids=segment_ids or None, **recipients)
     clipped = False
+    read = ", ".join(f"recipient.{name}" for name in report.read if name != "language")
     for result in report.exports:
         folder = out_dir / result.esp.key
         n = len(result.variants)
@@ -63,6 +67,21 @@ def export(
                 n,
             ).format(esp=result.esp.name, n=n, folder=folder)
         )
+        if result.versions == "conditional":
+            click.echo(
+                _(
+                    "  versions: one template per email, its parts that differ by {fields}"
+                    " inside {esp}'s conditional on the contact's b2bmail_variant"
+                ).format(fields=read, esp=result.esp.name)
+            )
+        elif result.versions == "templates":
+            click.echo(
+                _(
+                    "  versions: one template per version (they differ by {fields}), since"
+                    " {esp} has no conditional b2bmail writes; the segment column names each"
+                    " contact's folder"
+                ).format(fields=read, esp=result.esp.name)
+            )
         for name in result.clipped:
             clipped = True
             click.echo(
@@ -71,6 +90,12 @@ def export(
                     " for tracking (estimate)"
                 ).format(path=folder / name / "email.html", esp=result.esp.name)
             )
+    if report.unwritten:
+        click.echo(
+            _("not written: {segments} (no contact of the list is in them; README.txt)").format(
+                segments=", ".join(report.unwritten)
+            )
+        )
     if report.contacts is not None:
         c = report.contacts
         left = ", ".join(f"{k} {n}" for k, n in c.left_out.items() if n) or _("none left out")

@@ -4,7 +4,7 @@ Syntax: https://help.brevo.com/hc/en-us/articles/4402386448530 (variables, filte
 
 from __future__ import annotations
 
-from b2bmail.export.dialect import Esp, Hole, make_esp, quoted
+from b2bmail.export.dialect import Esp, Hole, contact_choice, make_esp, quoted
 
 
 def merge(hole: Hole) -> str:
@@ -15,4 +15,4 @@ def merge(hole: Hole) -> str:
     return f"{{{{ contact.{hole.attr} | default : {quoted(hole.fallback)} }}}}"
 
 
-ESP: Esp = make_esp("brevo", merge)
+ESP: Esp = make_esp("brevo", merge, choice=contact_choice)

@@ -1,22 +1,28 @@
-"""The campaign compiled for export: every segment once per distinct journey-stage variant,
-with the unsubscribe link left as a hole for the ESP's placeholder; and the compiled
-templates written in one ESP's language."""
+"""The campaign compiled for export: every segment once per distinct journey-stage variant
+and language, and, where its template's logic reads recipient values, once per combination
+of the values the recipient list holds (the build's VariantRouter); the unsubscribe link
+left as a hole for the ESP's placeholder; and the compiled templates written in one ESP's
+language."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign, Unsubscribe
 from b2bmail.errors import ConfigError, TemplateError
 from b2bmail.export.dialect import Esp, Hole, NoEquivalentError
+from b2bmail.export.versions import VARIANT_FIELD, Choice, Part
+from b2bmail.i18n import _
 from b2bmail.journey import normalize_stage
+from b2bmail.personalize.plan import VariantRouter
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
-from b2bmail.render.merge import MergeField, MergeTemplate, NeedsLanguage, NeedsVariant
+from b2bmail.render.merge import MergeField, MergeTemplate, NeedsVariant
 from b2bmail.render.stages import default_stage
 from b2bmail.salutation import SALUTATION_FIELDS
 from b2bmail.segments import load_segments
@@ -28,12 +34,37 @@ UNSUBSCRIBE_FIELD = "esp_unsubscribe_url"
 
 @dataclass(frozen=True)
 class ExportVariant:
-    """One email to load into the ESP: a segment, at the journey stages routed to it."""
+    """One email to load into the ESP: a segment (in one language), at the journey stages
+    routed to it. `leaves`: its versions for the recipient values the template's logic reads
+    (the VariantRouter's leaves, by variant key), one ("", …) when it reads none."""
 
-    name: str  # the folder, and the segment value of its contacts: `mining`, `mining--decision`
+    name: str  # the folder: `mining`, `mining--decision`, `installateurs/fr`
     segment_id: str
     stages: tuple[str, ...]  # the stages whose recipients get it; () when the stage is unused
-    compiled: CompiledEmail
+    leaves: tuple[tuple[str, CompiledEmail], ...]
+    language: str = ""  # the campaign language it is written in ("" without `languages`)
+
+    @property
+    def compiled(self) -> CompiledEmail:
+        """The first version (the only one when the template's logic reads no recipient)."""
+        return self.leaves[0][1]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One compile of a segment for the recipient values its template's logic reads."""
+
+    bound: Mapping[str, object]  # the values read, by field, as the VariantRouter bound them
+    language: str  # the campaign language these values give ("" without `languages`)
+    staged: tuple[CompiledEmail, ...]  # one per journey stage, in JOURNEY_STAGES order
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one contact goes: its email (variant) and, inside it, its version's key."""
+
+    variant: ExportVariant
+    key: str  # "" when the variant has one version
 
 
 @dataclass(frozen=True)
@@ -41,100 +72,265 @@ class ExportCampaign:
     campaign: Campaign
     variants: tuple[ExportVariant, ...]
     templates: tuple[Path, ...]  # the template files Jinja loaded, to locate a construct
+    # segment id -> raw leaf index -> (language, key): the version of each routed leaf
+    leaf_keys: Mapping[str, Mapping[int, tuple[str, str]]] = field(default_factory=dict)
+    read: tuple[str, ...] = ()  # the recipient fields the templates' logic reads
+    # Segments with no email: their versions depend on the list, and no contact is in them.
+    unwritten: tuple[str, ...] = ()
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Every merge field the emails use, sorted (the unsubscribe hole aside)."""
         names: set[str] = set()
         for v in self.variants:
-            for t in templates_of(v.compiled):
-                names |= t.fields
+            for _key, compiled in v.leaves:
+                for t in templates_of(compiled):
+                    names |= t.fields
         return tuple(sorted(names - {UNSUBSCRIBE_FIELD}))
 
-    def variant_for(self, segment_id: str, stage_value: object) -> ExportVariant | None:
-        """The variant a recipient of `segment_id` gets for its `stage` (the segment's
-        default stage when it has none or an unknown one), None if the segment is not built."""
-        mine = [v for v in self.variants if v.segment_id == segment_id]
-        if len(mine) <= 1:
-            return mine[0] if mine else None
-        stage = normalize_stage(stage_value) or mine[0].compiled.default_stage
-        return next((v for v in mine if stage in v.stages), mine[0])
+    @property
+    def versioned(self) -> bool:
+        """Whether some email has several versions (a `b2bmail_variant` attribute picks)."""
+        return any(len(v.leaves) > 1 for v in self.variants)
+
+    def route(self, segment_id: str, leaf: int, stage_value: object) -> Route | None:
+        """The email and version of a contact of `segment_id` whose values gave raw leaf
+        `leaf` (ExportCompiler.leaf), for its `stage` (the segment's default stage when it
+        has none or an unknown one); None if the segment is not exported."""
+        language, key = self.leaf_keys.get(segment_id, {}).get(leaf, ("", ""))
+        mine = [v for v in self.variants if v.segment_id == segment_id and v.language == language]
+        if not mine:
+            return None
+        variant = mine[0]
+        if len(mine) > 1:
+            stage = normalize_stage(stage_value) or mine[0].compiled.default_stage
+            variant = next((v for v in mine if stage in v.stages), mine[0])
+        return Route(variant, key)
 
 
 def templates_of(compiled: CompiledEmail) -> tuple[MergeTemplate, ...]:
     return (compiled.subject, compiled.preheader, compiled.html, compiled.text)
 
 
+class _SegmentLeaves:
+    """A segment's compiles by recipient values: one leaf, or the VariantRouter's leaves
+    when the template's logic reads recipient fields (compiled lazily, once per distinct
+    combination of the values read, as `build --recipients` does)."""
+
+    def __init__(
+        self,
+        segment_id: str,
+        compile_variant: Callable[[Mapping[str, object]], tuple[CompiledEmail, ...]],
+        campaign: Campaign,
+        fixed: tuple[CompiledEmail, ...] | None,
+    ) -> None:
+        self.segment_id = segment_id
+        self.campaign = campaign
+        self.leaves: list[Leaf] = []
+        self._plans: dict[int, int] = {}  # id of the router's plan -> leaf index
+        self._last: Leaf | None = None
+        self._compile = compile_variant
+        self.router = None if fixed is not None else VariantRouter(self._record, campaign.date)
+        if fixed is not None:
+            self.leaves.append(Leaf({}, _language(campaign, {}), fixed))
+
+    def _record(self, bound: Mapping[str, object]) -> tuple[CompiledEmail, ...]:
+        staged = self._compile(bound)
+        self._last = Leaf(dict(bound), _language(campaign=self.campaign, bound=bound), staged)
+        return staged
+
+    def leaf(self, fields: Mapping[str, object]) -> int:
+        """The index of the leaf a recipient with these field values gets."""
+        if self.router is None:
+            return 0
+        plan = self.router.plan(fields)
+        index = self._plans.get(id(plan))
+        if index is None:
+            assert self._last is not None  # a plan never seen was compiled just now
+            index = self._plans[id(plan)] = len(self.leaves)
+            self.leaves.append(self._last)
+        return index
+
+
+def _language(campaign: Campaign, bound: Mapping[str, object]) -> str:
+    """The campaign language a variant bound to `bound` is written in (config.for_language:
+    a declared language, else the default)."""
+    if not campaign.languages:
+        return ""
+    value = bound.get("language")
+    return str(value) if value in campaign.languages[1:] else campaign.languages[0]
+
+
+class ExportCompiler:
+    """The campaign compiled for export, segment by segment; a segment whose template's
+    logic reads recipient fields gets a version per combination of their values, found by
+    routing the recipient list through `leaf` (or, without a list, one per language)."""
+
+    def __init__(self, campaign_path: str | Path, segment_ids: Iterable[str] | None = None) -> None:
+        campaign = load_campaign(campaign_path)
+        self.campaign = campaign
+        # The unsubscribe URL becomes one merge field, and there is no mailto: the ESP
+        # writes the link and the List-Unsubscribe header (issue 17, item 3).
+        esp_campaign = replace(
+            campaign,
+            unsubscribe=Unsubscribe(url=f"{{{{ recipient.{UNSUBSCRIBE_FIELD} }}}}", mailto=None),
+        )
+        segments = load_segments(campaign.segments)
+        wanted = list(dict.fromkeys(segment_ids or ()))
+        unknown = [s for s in wanted if s not in {seg.id for seg in segments}]
+        if unknown:
+            raise ConfigError(
+                f"no segment with id {unknown[0]!r}",
+                path=campaign.segments,
+                hint=f"known ids: {', '.join(s.id for s in segments)}",
+            )
+        self._env = env = make_environment(
+            campaign.template_dir, campaign.locale, str(campaign.content.get("currency", "EUR"))
+        )
+        self.segments: dict[str, _SegmentLeaves] = {}
+        for segment in segments:
+            if wanted and segment.id not in wanted:
+                continue
+            compile_variant = functools.partial(
+                _compile_staged,
+                functools.partial(compile_segment, env, esp_campaign, segment, segments=segments),
+                functools.partial(
+                    compile_stage_variants, env, esp_campaign, segment, segments=segments
+                ),
+                default_stage(esp_campaign, segment),
+            )
+            fixed: tuple[CompiledEmail, ...] | None
+            try:
+                fixed = compile_variant({})
+            except NeedsVariant:
+                fixed = None  # the template's logic reads recipient values: a leaf per value
+            self.segments[segment.id] = _SegmentLeaves(segment.id, compile_variant, campaign, fixed)
+
+    def leaf(self, segment_id: str, fields: Mapping[str, object]) -> int | None:
+        """The raw leaf of a recipient routed to `segment_id` (None: segment not exported)."""
+        leaves = self.segments.get(segment_id)
+        return None if leaves is None else leaves.leaf(fields)
+
+    def finish(self, *, routed: bool) -> ExportCampaign:
+        """The emails to write. `routed`: the recipient list went through `leaf`. Without
+        it, a template whose logic reads a recipient field other than the language stops
+        (TemplateError at the template line that reads it): which versions to write, and
+        who gets which, depends on the list."""
+        read: dict[str, None] = {}
+        for leaves in self.segments.values():
+            if leaves.router is None:
+                continue
+            if not routed:
+                # Without a list: one version per language (and the compile tells which
+                # other fields the logic reads).
+                for language in self.campaign.languages or (None,):
+                    leaves.leaf({"language": language})
+            read.update(leaves.router.fields)
+            other = next((name for name in leaves.router.fields if name != "language"), None)
+            if not routed and other is not None:
+                path, line = _where_read(self.campaign, other)
+                raise TemplateError(
+                    _(
+                        "recipient logic (the template tests recipient.{name}) needs the"
+                        " recipient list to be exported"
+                    ).format(name=other),
+                    path=path,
+                    line=line,
+                    hint=_(
+                        "add --recipients LIST: each contact gets the version of its values"
+                        " (a b2bmail_variant column)"
+                    ),
+                )
+        variants: list[ExportVariant] = []
+        keys: dict[str, dict[int, tuple[str, str]]] = {}
+        for segment_id, leaves in self.segments.items():
+            keys[segment_id] = {}
+            languages = list(dict.fromkeys(leaf.language for leaf in leaves.leaves))
+            for language in languages:
+                distinct: list[Leaf] = []
+                for index, leaf in enumerate(leaves.leaves):
+                    if leaf.language != language:
+                        continue
+                    same = next(
+                        (i for i, d in enumerate(distinct) if _same(d.staged, leaf.staged)), None
+                    )
+                    if same is None:
+                        same = len(distinct)
+                        distinct.append(leaf)
+                    keys[segment_id][index] = (language, f"v{same + 1}" if leaves.router else "")
+                variants += _stage_groups(
+                    segment_id, language, distinct, versioned=leaves.router is not None
+                )
+        env = self._env
+        loaded = (
+            sorted({Path(t.filename) for t in env.cache.values() if t.filename})
+            if env.cache
+            else []
+        )
+        unwritten = tuple(k for k, leaves in self.segments.items() if not leaves.leaves)
+        return ExportCampaign(
+            self.campaign, tuple(variants), tuple(loaded), keys, tuple(read), unwritten
+        )
+
+
+def _compile_staged(
+    compile_one: Callable[..., CompiledEmail],
+    compile_stages: Callable[..., tuple[CompiledEmail, ...]],
+    stage: str,
+    bound: Mapping[str, object],
+) -> tuple[CompiledEmail, ...]:
+    """A segment compiled at every journey stage for `bound` (its default stage first)."""
+    first = compile_one(stage=stage, bound=bound)
+    return compile_stages(first=first, bound=bound)
+
+
+def _same(a: Sequence[CompiledEmail], b: Sequence[CompiledEmail]) -> bool:
+    return len(a) == len(b) and all(x.same_content(y) for x, y in zip(a, b, strict=True))
+
+
+def _stage_groups(
+    segment_id: str, language: str, leaves: Sequence[Leaf], *, versioned: bool
+) -> list[ExportVariant]:
+    """One email per group of journey stages whose content is the same for every version;
+    within it, the versions (keys v1, v2, … when the template's logic reads recipients)."""
+    stages = [c.stage for c in leaves[0].staged]
+    groups: list[list[int]] = []
+    for i in range(len(stages)):
+        same = next(
+            (
+                g
+                for g in groups
+                if all(leaf.staged[g[0]].same_content(leaf.staged[i]) for leaf in leaves)
+            ),
+            None,
+        )
+        if same is None:
+            groups.append([i])
+        else:
+            same.append(i)
+    out = []
+    for group in groups:
+        name = segment_id
+        group_stages: tuple[str, ...] = ()
+        if len(groups) > 1:
+            group_stages = tuple(stages[i] for i in group)
+            name = f"{segment_id}--{'+'.join(group_stages)}"
+        if language:
+            name = f"{name}/{language}"
+        versions = tuple(
+            (f"v{n}" if versioned else "", leaf.staged[group[0]])
+            for n, leaf in enumerate(leaves, 1)
+        )
+        out.append(ExportVariant(name, segment_id, group_stages, versions, language))
+    return out
+
+
 def compile_for_export(
     campaign_path: str | Path, segment_ids: Iterable[str] | None = None
 ) -> ExportCampaign:
-    """Compile each selected segment for export, one variant per distinct stage content."""
-    campaign = load_campaign(campaign_path)
-    # The unsubscribe URL becomes one merge field, and there is no mailto: the ESP writes
-    # the link and the List-Unsubscribe header (issue 17, item 3).
-    esp_campaign = replace(
-        campaign,
-        unsubscribe=Unsubscribe(url=f"{{{{ recipient.{UNSUBSCRIBE_FIELD} }}}}", mailto=None),
-    )
-    segments = load_segments(campaign.segments)
-    wanted = list(dict.fromkeys(segment_ids or ()))
-    unknown = [s for s in wanted if s not in {seg.id for seg in segments}]
-    if unknown:
-        raise ConfigError(
-            f"no segment with id {unknown[0]!r}",
-            path=campaign.segments,
-            hint=f"known ids: {', '.join(s.id for s in segments)}",
-        )
-    env = make_environment(
-        campaign.template_dir, campaign.locale, str(campaign.content.get("currency", "EUR"))
-    )
-    variants: list[ExportVariant] = []
-    for segment in segments:
-        if wanted and segment.id not in wanted:
-            continue
-        try:
-            first = compile_segment(
-                env,
-                esp_campaign,
-                segment,
-                segments=segments,
-                stage=default_stage(campaign, segment),
-            )
-            staged = compile_stage_variants(
-                env, esp_campaign, segment, segments=segments, first=first
-            )
-        except NeedsVariant as need:
-            # The template's logic reads a recipient value (a b2bmail build compiles a variant
-            # per value); no ESP dialect is written for it yet. Point at where it is read.
-            path, line = _where_read(campaign, need.name)
-            what = (
-                "one campaign in several languages"
-                if isinstance(need, NeedsLanguage)
-                else f"recipient logic (the template tests recipient.{need.name})"
-            )
-            raise TemplateError(
-                f"{what} is not exported yet",
-                path=path,
-                line=line,
-                hint="print recipient values only, or write one segment per case",
-            ) from None
-        groups: list[tuple[CompiledEmail, list[str]]] = []
-        for c in staged:
-            same = next((g for g in groups if g[0].same_content(c)), None)
-            if same is None:
-                groups.append((c, [c.stage]))
-            else:
-                same[1].append(c.stage)
-        for compiled, stages in groups:
-            if len(groups) == 1:
-                variants.append(ExportVariant(segment.id, segment.id, (), compiled))
-            else:
-                name = f"{segment.id}--{'+'.join(stages)}"
-                variants.append(ExportVariant(name, segment.id, tuple(stages), compiled))
-    loaded = (
-        sorted({Path(t.filename) for t in env.cache.values() if t.filename}) if env.cache else []
-    )
-    return ExportCampaign(campaign, tuple(variants), tuple(loaded))
+    """Compile each selected segment for export, one variant per distinct stage content (and
+    per language); without a recipient list (ExportCompiler for one)."""
+    return ExportCompiler(campaign_path, segment_ids).finish(routed=False)
 
 
 def locate(export: ExportCampaign, name: str) -> tuple[Path, int | None]:
@@ -156,19 +352,21 @@ def locate(export: ExportCampaign, name: str) -> tuple[Path, int | None]:
 
 
 def write_template(
-    template: MergeTemplate,
+    template: MergeTemplate | Sequence[Part],
     esp: Esp,
     export: ExportCampaign,
     mapping: Mapping[str, str],
     *,
     literal_ok: bool = False,
 ) -> str:
-    """The compiled template in the ESP's language. A merge field with no equivalent there,
-    or literal text the ESP would read as one of its tags, raises NoEquivalentError
-    (file:line of the construct). `literal_ok`: the campaign is written for this ESP, its own
-    tags are kept on purpose."""
+    """The compiled template (or the merged versions of one, export.versions) in the ESP's
+    language; a Choice in the ESP's conditional on the contact's `b2bmail_variant`. A merge
+    field with no equivalent there, or literal text the ESP would read as one of its tags,
+    raises NoEquivalentError (file:line of the construct). `literal_ok`: the campaign is
+    written for this ESP, its own tags are kept on purpose."""
+    parts = template.parts if isinstance(template, MergeTemplate) else template
     out: list[str] = []
-    for part in template.parts:
+    for part in parts:
         if isinstance(part, str):
             opener = next((o for o in esp.tag_openers if o in part), None)
             if opener is not None and not literal_ok:
@@ -180,6 +378,14 @@ def write_template(
                     f" meant for {esp.name}",
                 )
             out.append(part)
+        elif isinstance(part, Choice):
+            assert esp.choice is not None  # versions are merged only for an ESP with one
+            texts = [
+                (keys, write_template(branch, esp, export, mapping, literal_ok=literal_ok))
+                for keys, branch in part.branches
+            ]
+            tests = [(key, text) for keys, text in texts[:-1] for key in keys]
+            out.append(esp.choice(esp.attribute(VARIANT_FIELD, mapping), tests, texts[-1][1]))
         elif part.name == UNSUBSCRIBE_FIELD:
             out.append(esp.unsubscribe_for(export.campaign.locale))
         else:
@@ -193,15 +399,13 @@ def _around(text: str, opener: str) -> str:
 
 
 def _hole(part: MergeField, esp: Esp, export: ExportCampaign, mapping: Mapping[str, str]) -> Hole:
-    if part.name == "unsubscribe_token" or part.name in SALUTATION_FIELDS:
+    # The salutation (salutation.SALUTATION_FIELDS) is a merge field like any other here: the
+    # contacts CSV holds each contact's, made by the build's own function (contacts.py).
+    if part.name == "unsubscribe_token":
         path, line = locate(export, part.name)
-        what = (
-            "the salutation (made per recipient from civility, last name and language)"
-            if part.name in SALUTATION_FIELDS
-            else "the unsubscribe token (b2bmail's HMAC; the ESP owns unsubscribe)"
-        )
         raise NoEquivalentError(
-            f"{what} has no equivalent in {esp.name}'s template language",
+            "the unsubscribe token (b2bmail's HMAC; the ESP owns unsubscribe) has no"
+            f" equivalent in {esp.name}'s template language",
             path=path,
             line=line,
             hint="use the unsubscribe link (unsubscribe.url) or merge plain fields such as"

@@ -10,22 +10,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from b2bmail.export.compile import ExportCampaign
+from b2bmail.export.compile import ExportCampaign, ExportCompiler, Route, templates_of
 from b2bmail.export.dialect import Esp
 from b2bmail.export.listmonk import SUBSCRIBER_FIELDS
+from b2bmail.export.versions import VARIANT_FIELD
 from b2bmail.output import SafeCsvWriter, csv_writer
-from b2bmail.personalize.build import merge_text, routed_rows
+from b2bmail.personalize.build import MERGE_PROVIDED, recipient_values, routed_rows
+from b2bmail.personalize.plan import check_known_fields
 from b2bmail.recipients.buckets import RESERVED
+from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.reader import read_recipients
 from b2bmail.recipients.segmenting import segment_assigner
-from b2bmail.render.mime import clean_value
 from b2bmail.segments import load_segments
+
+#: The contact attribute holding the campaign language a contact gets (`languages`).
+LANGUAGE_FIELD = "language"
 
 
 @dataclass(frozen=True)
 class Contact:
-    variant: str
+    route: Route  # its email, and its version of it
     values: Mapping[str, str]  # our field names -> cleaned value
+
+    def segment(self, esp: Esp) -> str:
+        """The segment column's value: the folder of the template this contact gets (with
+        its version's subfolder where the ESP gets one template per version)."""
+        variant = self.route.variant
+        if esp.choice is None and len(variant.leaves) > 1:
+            return f"{variant.name}/{self.route.key}"
+        return variant.name
 
 
 @dataclass
@@ -39,45 +52,71 @@ class ContactList:
 
 
 def read_contacts(
-    export: ExportCampaign,
+    compiler: ExportCompiler,
     recipients: str | Path,
     *,
     suppress: Iterable[str | Path] = (),
     companies: str | Path | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
-) -> ContactList:
-    """Route the list as `build --recipients` does (recipients/, personalize.routed_rows) and
-    keep the rows of the exported segments with the fields the emails merge."""
-    campaign = export.campaign
+) -> tuple[ExportCampaign, ContactList]:
+    """Route the list as `build --recipients` does (recipients/, personalize.routed_rows):
+    each row of an exported segment picks its version of the email (ExportCompiler.leaf, the
+    VariantRouter), then the emails are final and each contact gets the fields they merge,
+    computed as the build computes them (personalize.build.recipient_values: cleaned values,
+    the salutation), its language and its version (`b2bmail_variant`)."""
+    campaign = compiler.campaign
     assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    index = load_companies(companies) if companies is not None else None
+    left_out = dict.fromkeys(RESERVED, 0)
+    rows: list[tuple[str, int, Mapping[str, object], str]] = []
+    read = 0
+    for _rec, fields, outcome, _key in routed_rows(
+        table, assign, companies=index, suppress=suppress
+    ):
+        read += 1
+        bucket = outcome.bucket
+        leaf = compiler.leaf(bucket, fields) if bucket not in RESERVED else None
+        if leaf is None:
+            reason = bucket if bucket in RESERVED else "not-selected"
+            left_out[reason] = left_out.get(reason, 0) + 1
+            continue
+        rows.append((bucket, leaf, fields, outcome.email))
+    export = compiler.finish(routed=True)
+    # As the build does (personalize.plan.check_known_fields): a field that no column gives
+    # would be blank, or its fallback, or the `else`, for every contact without a word.
+    known = table.field_names | (index.field_names if index is not None else set())
+    named = (*export.fields, *(name for name in export.read if name != LANGUAGE_FIELD))
+    check_known_fields(named, known | MERGE_PROVIDED)
     required = {
         f.name
         for v in export.variants
-        for t in (v.compiled.subject, v.compiled.preheader, v.compiled.html, v.compiled.text)
+        for _key, compiled in v.leaves
+        for t in templates_of(compiled)
         for f in t.parts
         if not isinstance(f, str) and f.fallback is None
     } & set(export.fields)
-    wanted = tuple(dict.fromkeys(("email", *export.fields)))
-    result = ContactList(fields=wanted, left_out=dict.fromkeys(RESERVED, 0))
-    for _rec, fields, outcome, _key in routed_rows(
-        table, assign, companies=companies, suppress=suppress
-    ):
-        result.rows_read += 1
-        bucket = outcome.bucket
-        variant = export.variant_for(bucket, fields.get("stage"))
-        if variant is None:
-            reason = bucket if bucket in RESERVED else "not-selected"
-            result.left_out[reason] = result.left_out.get(reason, 0) + 1
-            continue
-        values = {name: clean_value(merge_text(fields[name])) for name in wanted if name in fields}
+    extra: tuple[str, ...] = (LANGUAGE_FIELD,) if campaign.languages else ()
+    extra += (VARIANT_FIELD,) if export.versioned else ()
+    wanted = tuple(dict.fromkeys(("email", *export.fields, *extra)))
+    result = ContactList(fields=wanted, left_out=left_out, rows_read=read)
+    for segment_id, leaf, fields, email in rows:
+        route = export.route(segment_id, leaf, fields.get("stage"))
+        assert route is not None  # every leaf routed is in the export
+        values, _cleaned = recipient_values(
+            fields, {}, frozenset(wanted), route.variant.compiled.locale
+        )
         if any(not values.get(name, "").strip() for name in required if name != "email"):
-            result.left_out["missing-value"] = result.left_out.get("missing-value", 0) + 1
+            left_out["missing-value"] = left_out.get("missing-value", 0) + 1
             continue
-        values["email"] = str(fields.get("email", outcome.email))
-        result.contacts.append(Contact(variant.name, values))
-    return result
+        values["email"] = str(fields.get("email", email))
+        if campaign.languages:
+            values[LANGUAGE_FIELD] = route.variant.language  # the language it gets
+        if export.versioned:
+            values[VARIANT_FIELD] = route.key if len(route.variant.leaves) > 1 else ""
+        result.contacts.append(Contact(route, {k: v for k, v in values.items() if k in wanted}))
+    return export, result
 
 
 def write_contacts(contacts: ContactList, esp: Esp, mapping: Mapping[str, str], path: Path) -> None:
@@ -90,7 +129,7 @@ def write_contacts(contacts: ContactList, esp: Esp, mapping: Mapping[str, str], 
             return
         writer.writerow([*(esp.attribute(f, mapping) for f in contacts.fields), esp.segment_column])
         for c in contacts.contacts:
-            writer.writerow([*(c.values.get(f, "") for f in contacts.fields), c.variant])
+            writer.writerow([*(c.values.get(f, "") for f in contacts.fields), c.segment(esp)])
 
 
 def _write_listmonk(
@@ -107,5 +146,5 @@ def _write_listmonk(
             for f in contacts.fields
             if esp.attribute(f, mapping) not in SUBSCRIBER_FIELDS
         }
-        attribs["segment"] = c.variant
+        attribs["segment"] = c.segment(esp)
         writer.writerow([c.values["email"], name, json.dumps(attribs, ensure_ascii=False)])

@@ -4,7 +4,7 @@ data/esp.yaml, and the error for a construct the ESP's language cannot express."
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -18,6 +18,10 @@ from b2bmail.errors import TemplateError
 class NoEquivalentError(TemplateError):
     """A construct of the campaign has no equivalent in the ESP's template language. It is
     reported (file:line) and the export stops: it is never dropped silently."""
+
+
+#: Writes the ESP's conditional: (attribute, [(value, text), …], text for any other value).
+Choice = Callable[[str, Sequence[tuple[str, str]], str], str]
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class Esp:
     merge: Callable[[Hole], str]
     # Text put before the HTML body's content and the plain text (SFMC's SET block).
     prelude: Callable[[tuple[str, ...]], str] = lambda attrs: ""
+    # The ESP's conditional on a contact attribute (attribute, [(value, text)], else text),
+    # where esp.yaml documents one; None: one template per version instead.
+    choice: Choice | None = None
     unsubscribe_languages: tuple[str, ...] = field(default=())
     tag_openers: tuple[str, ...] = field(default=())
 
@@ -90,6 +97,8 @@ def make_esp(
     key: str,
     merge: Callable[[Hole], str],
     prelude: Callable[[tuple[str, ...]], str] | None = None,
+    *,
+    choice: Choice | None = None,
 ) -> Esp:
     """An Esp from its esp.yaml entry and its dialect's functions."""
     facts = esp_facts()[key]
@@ -109,6 +118,7 @@ def make_esp(
         place=" ".join(str(facts["place"]).split()),
         merge=merge,
         prelude=prelude or (lambda attrs: ""),
+        choice=choice if facts.get("conditional") else None,
         unsubscribe_languages=tuple(facts.get("unsubscribe_languages", ())),
         tag_openers=tuple(facts["tag_openers"]),
     )
@@ -133,3 +143,13 @@ def fallback_literal(hole: Hole, forbidden: tuple[str, ...], why: str) -> str:
             hint=f"write the fallback without `{bad}`",
         )
     return text
+
+
+def contact_choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
+    """The Jinja-like conditional Brevo and HubSpot (HubL) share, on a contact attribute:
+    `{% if contact.X == "v1" %}…{% elif contact.X == "v2" %}…{% else %}…{% endif %}`."""
+    tests = [
+        f"{{% {'elif' if i else 'if'} contact.{attr} == {quoted(value)} %}}{text}"
+        for i, (value, text) in enumerate(branches)
+    ]
+    return "".join(tests) + f"{{% else %}}{other}{{% endif %}}"

@@ -4,7 +4,7 @@ Syntax: https://developers.hubspot.com/docs/cms/hubl/variables and .../hubl/filt
 
 from __future__ import annotations
 
-from b2bmail.export.dialect import Esp, Hole, make_esp, quoted
+from b2bmail.export.dialect import Esp, Hole, contact_choice, make_esp, quoted
 
 
 def merge(hole: Hole) -> str:
@@ -21,4 +21,4 @@ def merge(hole: Hole) -> str:
     return f"{{{{ contact.{hole.attr}{filters} }}}}"
 
 
-ESP: Esp = make_esp("hubspot", merge)
+ESP: Esp = make_esp("hubspot", merge, choice=contact_choice)

@@ -6,6 +6,7 @@ Syntax: https://listmonk.app/docs/templating/."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from b2bmail.export.dialect import Esp, Hole, make_esp
 
@@ -26,4 +27,14 @@ def merge(hole: Hole) -> str:
     return f"{{{{ {expr} }}}}"
 
 
-ESP: Esp = make_esp("listmonk", merge)
+def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
+    """`{{ if eq X "v1" }}…{{ else if eq X "v2" }}…{{ else }}…{{ end }}` (Go templates)."""
+    expr = expression(attr)
+    tests = [
+        f"{{{{ {'if' if i == 0 else 'else if'} eq {expr} {json.dumps(value)} }}}}{text}"
+        for i, (value, text) in enumerate(branches)
+    ]
+    return "".join(tests) + f"{{{{ else }}}}{other}{{{{ end }}}}"
+
+
+ESP: Esp = make_esp("listmonk", merge, choice=choice)

@@ -6,6 +6,8 @@ https://mailchimp.com/help/use-conditional-merge-tag-blocks/."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
 
 
@@ -18,4 +20,13 @@ def merge(hole: Hole) -> str:
     return f"*|IF:{hole.attr}|*{tag}*|ELSE:|*{text}*|END:IF|*"
 
 
-ESP: Esp = make_esp("mailchimp", merge)
+def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
+    """`*|IF:X=v1|*…*|ELSEIF:X=v2|*…*|ELSE:|*…*|END:IF|*` (conditional merge tag blocks)."""
+    tests = [
+        f"*|{'IF' if i == 0 else 'ELSEIF'}:{attr}={value}|*{text}"
+        for i, (value, text) in enumerate(branches)
+    ]
+    return "".join(tests) + f"*|ELSE:|*{other}*|END:IF|*"
+
+
+ESP: Esp = make_esp("mailchimp", merge, choice=choice)

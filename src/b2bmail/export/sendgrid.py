@@ -5,7 +5,9 @@ Syntax: https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-
 
 from __future__ import annotations
 
-from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
+from collections.abc import Sequence
+
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp, quoted
 
 
 def merge(hole: Hole) -> str:
@@ -17,4 +19,13 @@ def merge(hole: Hole) -> str:
     return f"{{{{#if {hole.attr}}}}}{tag}{{{{else}}}}{text}{{{{/if}}}}"
 
 
-ESP: Esp = make_esp("sendgrid", merge)
+def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
+    """`{{#equals x "v1"}}…{{else}}{{#equals x "v2"}}…{{else}}…{{/equals}}{{/equals}}`
+    (SendGrid's `equals` helper, nested for each further value)."""
+    out = other
+    for value, text in reversed(branches):
+        out = f"{{{{#equals {attr} {quoted(value)}}}}}{text}{{{{else}}}}{out}{{{{/equals}}}}"
+    return out
+
+
+ESP: Esp = make_esp("sendgrid", merge, choice=choice)

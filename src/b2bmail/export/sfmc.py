@@ -8,6 +8,7 @@ AttributeValue, Empty, URLEncode; personalization strings)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from b2bmail.export.dialect import Esp, Hole, make_esp, quoted
 
@@ -40,4 +41,15 @@ def prelude(attrs: tuple[str, ...]) -> str:
     return f"%%[\n{sets}\n]%%\n"
 
 
-ESP: Esp = make_esp("sfmc", merge, prelude)
+def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
+    """`%%[ IF @x == "v1" THEN ]%%…%%[ ELSEIF … THEN ]%%…%%[ ELSE ]%%…%%[ ENDIF ]%%`
+    (AMPscript IF statement, its blocks around the content)."""
+    var = variable(attr)
+    tests = [
+        f"%%[ {'IF' if i == 0 else 'ELSEIF'} {var} == {quoted(value, escape=chr(34))} THEN ]%%{text}"
+        for i, (value, text) in enumerate(branches)
+    ]
+    return "".join(tests) + f"%%[ ELSE ]%%{other}%%[ ENDIF ]%%"
+
+
+ESP: Esp = make_esp("sfmc", merge, prelude, choice=choice)

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from b2bmail.campaign import campaign_files
 from b2bmail.errors import ConfigError
-from b2bmail.export.compile import ExportCampaign, compile_for_export, write_template
-from b2bmail.export.contacts import ContactList, read_contacts, write_contacts
+from b2bmail.export.compile import (
+    ExportCampaign,
+    ExportCompiler,
+    ExportVariant,
+    templates_of,
+    write_template,
+)
+from b2bmail.export.contacts import LANGUAGE_FIELD, ContactList, read_contacts, write_contacts
 from b2bmail.export.dialect import Esp
+from b2bmail.export.versions import VARIANT_FIELD, Part, merge_versions
+from b2bmail.i18n import _
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.render.merge import MergeTemplate
 
@@ -37,13 +45,15 @@ def get_esp(key: str) -> Esp:
 
 @dataclass(frozen=True)
 class VariantFiles:
-    """One variant as written for one ESP."""
+    """One email (or one version of it) as written for one ESP."""
 
-    name: str
+    name: str  # its folder
     subject: str
     preheader: str
     html: str
     text: str
+    variant: ExportVariant | None = None  # what it is the email of
+    key: str = ""  # the version it holds, when written one folder per version
 
     @property
     def html_bytes(self) -> int:
@@ -66,39 +76,78 @@ class EspExport:
         """The variants whose estimated size after link tracking passes Gmail's clip."""
         return tuple(v.name for v in self.variants if v.tracked_bytes(self.esp) > GMAIL_CLIP_BYTES)
 
+    @property
+    def versions(self) -> str:
+        """How the versions of an email reach their contacts: "" (no email has several),
+        "conditional" (the ESP's conditional on b2bmail_variant) or "templates" (one
+        template per version)."""
+        if not any(f.variant is not None and len(f.variant.leaves) > 1 for f in self.variants):
+            return ""
+        return "conditional" if self.esp.choice is not None else "templates"
+
 
 @dataclass(frozen=True)
 class ExportReport:
     out_dir: Path
     exports: tuple[EspExport, ...]
     contacts: ContactList | None
+    read: tuple[str, ...] = ()  # the recipient fields the templates' logic reads
+    unwritten: tuple[str, ...] = ()  # segments with versions and no contact: no email
 
 
 def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
     """Every variant of the campaign in `esp`'s language (NoEquivalentError on a construct
-    it cannot express)."""
+    it cannot express). An email with several versions is one template with the ESP's
+    conditional on `b2bmail_variant` where esp.yaml documents one, else one per version."""
     campaign = export.campaign
     literal_ok = campaign.esp == esp.key
     mapping = campaign.esp_fields
     out = []
-    attrs = tuple(sorted({esp.attribute(f, mapping) for f in export.fields}))
+    merged = export.versioned and esp.choice is not None
+    fields = (*export.fields, VARIANT_FIELD) if merged else export.fields
+    attrs = tuple(sorted({esp.attribute(f, mapping) for f in fields}))
     prelude = esp.prelude(attrs)
 
-    def write(template: MergeTemplate) -> str:
+    def write(template: MergeTemplate | Sequence[Part]) -> str:
         return write_template(template, esp, export, mapping, literal_ok=literal_ok)
 
-    for v in export.variants:
-        c = v.compiled
-        html = write(c.html)
+    def files(
+        name: str,
+        templates: Sequence[MergeTemplate | Sequence[Part]],
+        variant: ExportVariant,
+        key: str,
+    ) -> VariantFiles:
+        subject, preheader, html_template, text_template = templates
+        html = write(html_template)
         if prelude:
             body = _BODY.search(html)
             at = body.end() if body else 0
             html = html[:at] + prelude + html[at:]
-        out.append(
-            VariantFiles(
-                v.name, write(c.subject), write(c.preheader), html, prelude + write(c.text)
-            )
+        return VariantFiles(
+            name,
+            write(subject),
+            write(preheader),
+            html,
+            prelude + write(text_template),
+            variant,
+            key,
         )
+
+    for v in export.variants:
+        if len(v.leaves) == 1:
+            out.append(files(v.name, templates_of(v.compiled), v, ""))
+        elif esp.choice is not None:
+            versions = [[(key, t) for t in templates_of(c)] for key, c in v.leaves]
+            out.append(
+                files(
+                    v.name,
+                    [merge_versions(list(each)) for each in zip(*versions, strict=True)],
+                    v,
+                    "",
+                )
+            )
+        else:
+            out += [files(f"{v.name}/{key}", templates_of(c), v, key) for key, c in v.leaves]
     return EspExport(esp, tuple(out))
 
 
@@ -114,11 +163,23 @@ def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | No
         "",
         "Files, one folder per email (a segment, or a segment at some journey stages):",
     ]
-    for v, files in zip(export.variants, result.variants, strict=True):
+    for files in result.variants:
+        v = files.variant
+        assert v is not None
         stages = f" (stages: {', '.join(v.stages)})" if v.stages else ""
+        language = f" (language: {v.language})" if v.language else ""
+        version = f" (version {files.key})" if files.key else ""
         lines.append(
-            f"  {v.name}/ — segment {v.segment_id}{stages}: email.html, email.txt,"
-            f" subject.txt ({files.subject!r}), preheader.txt"
+            f"  {files.name}/ — segment {v.segment_id}{stages}{language}{version}: email.html,"
+            f" email.txt, subject.txt ({files.subject!r}), preheader.txt"
+        )
+    lines += versions_text(export, result)
+    if export.unwritten:
+        lines.append(
+            _(
+                "  Not written: {segments} — no contact of the list is in them, and the"
+                " versions of their email depend on the contacts' values."
+            ).format(segments=", ".join(export.unwritten))
         )
     lines += ["", "Merge fields (b2bmail field -> " + esp.name + " attribute):"]
     for name in export.fields:
@@ -176,27 +237,81 @@ def export_campaign(
     """Compile the campaign once and write OUT/<esp>/ for each ESP: per variant email.html,
     email.txt, subject.txt, preheader.txt; README.txt; contacts.csv with `recipients`."""
     chosen = [get_esp(k) for k in dict.fromkeys(esps)]
-    export = compile_for_export(campaign_path, segment_ids)
+    compiler = ExportCompiler(campaign_path, segment_ids)
     suppress = tuple(suppress)
-    inputs = (*campaign_files(export.campaign), recipients, companies, *suppress)
+    inputs = (*campaign_files(compiler.campaign), recipients, companies, *suppress)
     check_outputs((), inputs, folders=(out_dir,))
-    results = [render_for_esp(export, esp) for esp in chosen]
-    contacts = (
-        read_contacts(
-            export,
+    contacts: ContactList | None = None
+    if recipients is None:
+        export = compiler.finish(routed=False)
+    else:
+        # The list decides the versions of an email whose logic reads recipient values.
+        export, contacts = read_contacts(
+            compiler,
             recipients,
             suppress=suppress,
             companies=companies,
             encoding=encoding,
             delimiter=delimiter,
         )
-        if recipients is not None
-        else None
-    )
+    results = [render_for_esp(export, esp) for esp in chosen]
     with atomic_directory(out_dir, inputs=inputs) as stage:
         for result in results:
             _write_esp(stage / result.esp.key, export, result, contacts)
-    return ExportReport(Path(out_dir), tuple(results), contacts)
+    return ExportReport(Path(out_dir), tuple(results), contacts, export.read, export.unwritten)
+
+
+def versions_text(export: ExportCampaign, result: EspExport) -> list[str]:
+    """README.txt's word on languages and on the versions of an email: which path was taken
+    (the ESP's conditional, or one template per version) and why, and who gets which."""
+    esp, campaign = result.esp, export.campaign
+    mapping = campaign.esp_fields
+    lines: list[str] = []
+    if campaign.languages:
+        lines += [
+            "",
+            _("Languages:"),
+            _(
+                "  One email per language ({languages}): <segment>/<language>/. Each contact"
+                " gets the one of its `{column}` attribute (its language when the campaign"
+                " has it, else {default})."
+            ).format(
+                languages=", ".join(campaign.languages),
+                column=esp.attribute(LANGUAGE_FIELD, mapping),
+                default=campaign.languages[0],
+            ),
+        ]
+    if not result.versions:
+        return lines
+    attr = esp.attribute(VARIANT_FIELD, mapping)
+    read = ", ".join(f"recipient.{name}" for name in export.read if name != "language")
+    lines += ["", _("Versions:")]
+    lines.append(
+        _(
+            "  The template's logic reads {fields}: b2bmail made one version of the email per"
+            " combination of their values in the list (v1, v2, …), and each contact's version"
+            " is its `{attr}` attribute in contacts.csv."
+        ).format(fields=read or "recipient values", attr=attr)
+    )
+    if result.versions == "conditional":
+        lines.append(
+            _(
+                "  {esp} has a conditional on a contact attribute: each email is one"
+                " template, whose differing parts are written once per version inside"
+                " {esp}'s conditional on `{attr}`. Import contacts.csv with that attribute"
+                " and send each email to its segment."
+            ).format(esp=esp.name, attr=attr)
+        )
+    else:
+        lines.append(
+            _(
+                "  {esp}: b2bmail writes no conditional for it (esp.yaml documents none it"
+                " can mix with its merge tags), so each version is its own template, in"
+                " <email>/<version>/. The segment column of contacts.csv names that folder:"
+                " make one segment (or list) per value and send each folder's email to it."
+            ).format(esp=esp.name)
+        )
+    return lines
 
 
 def _write_esp(
