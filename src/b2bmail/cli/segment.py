@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, format_option, join_options, out_option
+from b2bmail.output import json_document
 
 
 @main.command()
@@ -70,7 +69,7 @@ def segment(
     )
     data: bytes
     if output_format == "json":
-        data = (json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n").encode()
+        data = json_document("segment", report_json(report)).encode()
     elif output_format == "csv":
         data = b"".join(segment_csv_chunks(report))
     else:

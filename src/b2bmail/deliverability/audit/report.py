@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from typing import Any
 
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import AuditReport
 from b2bmail.deliverability.records.printable import escape_controls
-from b2bmail.output import csv_writer
+from b2bmail.output import csv_writer, json_document
 
 TEXT_LIST_LIMIT = 20
 CSV_COLUMNS = ("row", "email", "domain", "level", "score", "provider", "reason_codes", "reasons")
@@ -71,7 +70,7 @@ def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
 
 
 def format_json(report: AuditReport, source: str = "") -> str:
-    return json.dumps(report_json(report, source), indent=2, ensure_ascii=False) + "\n"
+    return json_document("audit", report_json(report, source))
 
 
 def format_csv(report: AuditReport) -> str:
