@@ -106,6 +106,7 @@ def test_json_report_over_nsd(
     )
     assert (code, err) == (1, "")  # undeliverable recipients: exit 1
     report = json.loads(out)
+    assert next(iter(report)) == "schema" and report["schema"] == "b2bmail.audit/1"
     got = {
         r["email"]: (r["level"], r["provider"], [x["code"] for x in r["reasons"]])
         for r in report["recipients"]
