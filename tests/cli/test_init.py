@@ -195,3 +195,21 @@ def test_init_refuses_an_unknown_locale(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "c"), "--locale", "es_ES"])
     assert result.exit_code == 2 and "'es_ES'" in result.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_init_language_without_starter_words_is_marked_to_translate(tmp_path: Path) -> None:
+    from b2bmail.config import load_campaign_config
+
+    folder = tmp_path / "c"
+    args = ["init", str(folder), "--languages", "es,en"]
+    assert CliRunner().invoke(main, args, env=NO_LOCALE).exit_code == 0
+    text = (folder / "campaign.yaml").read_text(encoding="utf-8")
+    assert "\n# es: to translate\n" in text
+    campaign = load_campaign_config(folder / "campaign.yaml")
+    # No Spanish words in the starter: Spanish starts as a copy of the English, to translate.
+    assert campaign.languages == ("es", "en")
+    assert campaign.translations["en"]["subject"] == campaign.subject
+    built = CliRunner().invoke(
+        main, ["build", str(folder / "campaign.yaml"), "--out", str(tmp_path / "o")]
+    )
+    assert built.exit_code == 0, built.output

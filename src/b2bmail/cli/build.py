@@ -24,7 +24,6 @@ from b2bmail.starter.localize import (
     STARTER_LOCALES,
     locale_for_languages,
     locale_from_environment,
-    starter_locale,
 )
 
 PROBLEMS_SHOWN = 20
@@ -219,11 +218,9 @@ def init(directory: Path, locale: str | None, languages: str) -> None:
 
     codes = [c for c in languages.split(",") if c.strip()]
     chosen = parse_languages(codes, Path("--languages"), None) if codes else ()
-    environment = locale_from_environment(os.environ)
     if locale is None:
-        locale = locale_for_languages(environment, chosen)
+        locale = locale_for_languages(locale_from_environment(os.environ), chosen)
     else:
-        locale = starter_locale(locale) or locale
         language = locale.partition("_")[0]
         if chosen and chosen[0] != language:
             raise ConfigError(
@@ -240,10 +237,6 @@ def init(directory: Path, locale: str | None, languages: str) -> None:
             )
     written = scaffold_campaign(directory, chosen, locale)
     for path in written:
-        click.echo(_("created {path}").format(path=path))
-    click.echo(
-        _("next: b2bmail build {campaign} --out {out}").format(
-            campaign=directory / "campaign.yaml", out=directory / "out"
-        )
-    )
+        click.echo(f"created {path}")
+    click.echo(f"next: b2bmail build {directory / 'campaign.yaml'} --out {directory / 'out'}")
     raise SystemExit(EXIT_OK)

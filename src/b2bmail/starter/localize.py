@@ -14,7 +14,9 @@ May import: languages, render (the VAT table), errors, output.
 from __future__ import annotations
 
 import copy
+import csv
 import functools
+import io
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -127,7 +129,7 @@ def _texts(
     the edition (the campaign's month) in `locale`'s format, the company named."""
     texts = {key: copy.deepcopy(starter[key]) for key in TEXT_KEYS}
     texts = _merged(texts, {key: words[key] for key in TEXT_KEYS if key in words})
-    month = datetime.fromisoformat(str(starter["date"]))
+    month = datetime.fromisoformat(str(starter["date"])).date()
     # CLDR's "yMMMM" skeleton: the month written out, as each locale orders it (July 2026,
     # juillet 2026, Juli 2026).
     texts["content"]["edition"] = format_skeleton("yMMMM", month, locale=locale)
@@ -184,7 +186,7 @@ def localize_starter(
     }
     merged = _per_language(texts) if len(langs) > 1 else texts[default]
     recipients = facts.get("recipients", recipients_csv)
-    first = dict(zip(*(row.split(",") for row in recipients.splitlines()[:2]), strict=True))
+    first = next(csv.DictReader(io.StringIO(recipients)))  # the sample recipient
 
     campaign: dict[str, Any] = {}
     for key, value in starter.items():
@@ -196,7 +198,9 @@ def localize_starter(
     campaign["sender"]["from"] = f'"{company}" <news@example.com>'
     campaign["company"] = dict(facts["company"])
     campaign["list_id"] = f"{company} <monthly.news.example.com>"
-    campaign["date"] = str(starter["date"])[:19] + str(facts["utc_offset"])
+    # The starter's local time of sending, at the country's UTC offset on that day.
+    sent = datetime.fromisoformat(str(starter["date"])).replace(tzinfo=None)
+    campaign["date"] = sent.isoformat() + str(facts["utc_offset"])
     campaign["sample_recipient"] = {
         key: first[key]
         for key in ("email", "civility", "first_name", "last_name", "company", "language")
