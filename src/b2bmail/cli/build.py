@@ -187,7 +187,7 @@ def build(
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--locale",
-    type=click.Choice(STARTER_LOCALES, case_sensitive=False),
+    type=click.Choice(STARTER_LOCALES),
     default=None,
     help="Language and country of the campaign: its words, currency, VAT rate, legal footer"
     " and date format (default: from LC_ALL/LC_MESSAGES/LANG, else en_GB).",
