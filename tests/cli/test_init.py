@@ -180,6 +180,24 @@ def test_init_locale_with_languages_words_each_language(tmp_path: Path) -> None:
     assert built.exit_code == 0, built.output
 
 
+@pytest.mark.parametrize(
+    ("lang", "languages", "expected"),
+    [
+        ("fr_BE.UTF-8", "nl,fr", "locale: nl_BE\nlanguages:\n- nl\n- fr\n"),
+        ("fr_BE.UTF-8", "fr,nl", "locale: fr_BE\nlanguages:\n- fr\n- nl\n"),
+        ("de_DE.UTF-8", "nl,de", "locale: nl_NL\nlanguages:\n- nl\n- de\n"),
+    ],
+)
+def test_init_languages_without_locale_keep_the_environments_country(
+    tmp_path: Path, lang: str, languages: str, expected: str
+) -> None:
+    folder = tmp_path / "c"
+    args = ["init", str(folder), "--languages", languages]
+    result = CliRunner().invoke(main, args, env={**NO_LOCALE, "LANG": lang})
+    assert result.exit_code == 0, result.stderr
+    assert expected in (folder / "campaign.yaml").read_text(encoding="utf-8")
+
+
 def test_init_locale_and_languages_must_agree_on_the_default(tmp_path: Path) -> None:
     args = ["init", str(tmp_path / "c"), "--locale", "fr_BE", "--languages", "nl,fr"]
     result = CliRunner().invoke(main, args)

@@ -71,14 +71,15 @@ def locale_from_environment(environ: Mapping[str, str]) -> str:
 
 def locale_for_languages(environment_locale: str, languages: Sequence[str]) -> str:
     """The starter locale when only `--languages` is given: the environment's when it speaks
-    the first (default) language, else the first starter locale of that language, else the
+    the first (default) language, else that language in the environment's country (fr_BE
+    and --languages nl,fr: nl_BE), else the first starter locale of that language, else the
     environment's (a language b2bmail has no starter words for keeps the country's facts)."""
-    if not languages or Locale.parse(environment_locale).language == languages[0]:
+    here = Locale.parse(environment_locale)
+    if not languages or here.language == languages[0]:
         return environment_locale
-    for known in STARTER_LOCALES:
-        if Locale.parse(known).language == languages[0]:
-            return known
-    return environment_locale
+    spoken = [k for k in STARTER_LOCALES if Locale.parse(k).language == languages[0]]
+    same_country = [k for k in spoken if Locale.parse(k).territory == here.territory]
+    return (same_country or spoken or [environment_locale])[0]
 
 
 @dataclass(frozen=True)
