@@ -82,7 +82,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "errors",
         "output",
     ),
-    "starter": ("languages", "errors", "output"),
+    "starter": ("languages", "render", "errors", "output"),
     "preview": (
         "campaign",
         "deliverability.audit",

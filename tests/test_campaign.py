@@ -43,7 +43,7 @@ def test_two_builds_are_byte_identical(campaign: Path, tmp_path: Path) -> None:
 def test_manifest_records_sizes_hashes_subject(campaign: Path, tmp_path: Path) -> None:
     manifest = write_build(render_campaign(campaign, ["practitioners"]), tmp_path / "o")
     on_disk = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
-    assert on_disk == manifest
+    assert on_disk == {"schema": "b2bmail.manifest/1", **manifest}
     (seg,) = manifest["segments"]
     assert seg["id"] == "practitioners"
     assert seg["subject"] == "July 2026: what's new for practitioners"

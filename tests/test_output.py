@@ -11,10 +11,14 @@ import pytest
 from b2bmail.errors import OutputError
 from b2bmail.output import (
     MARKER,
+    CsvLayout,
     atomic_directory,
     check_outputs,
     csv_safe,
+    json_document,
+    numeric_locale,
     refuse_overwriting_inputs,
+    spreadsheet_layout,
     write_atomic,
 )
 
@@ -329,3 +333,49 @@ def test_a_signal_during_the_folder_swap_waits_until_the_swap_is_done(
 )
 def test_csv_safe_neutralises_formulas(value: object, written: object) -> None:
     assert csv_safe(value) == written
+
+
+@pytest.mark.parametrize(
+    ("locale", "source", "expected"),
+    [
+        # CLDR writes decimals with a comma in these: Excel there separates list items with `;`.
+        ("fr_FR", None, CsvLayout(";", True, "utf-8")),
+        ("fr_BE", CsvLayout(",", False, "cp1252"), CsvLayout(";", True, "utf-8")),
+        ("nl_NL", None, CsvLayout(";", True, "utf-8")),
+        ("de_DE", None, CsvLayout(";", True, "utf-8")),
+        # A point: as the input was, else plain RFC 4180.
+        ("en_GB", CsvLayout(";", True, "cp1252"), CsvLayout(";", True, "cp1252")),
+        ("en_US", None, CsvLayout(",", False, "utf-8")),
+        ("C", None, CsvLayout(",", False, "utf-8")),
+        ("xx_YY", None, CsvLayout(",", False, "utf-8")),
+        (None, CsvLayout("\t", False, "utf-8"), CsvLayout("\t", False, "utf-8")),
+    ],
+)
+def test_spreadsheet_layout(
+    locale: str | None, source: CsvLayout | None, expected: CsvLayout
+) -> None:
+    assert spreadsheet_layout(locale, source) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, "fr_FR"),
+        ({"LC_NUMERIC": "de_DE.UTF-8@euro", "LANG": "en_GB.UTF-8"}, "de_DE"),
+        ({"LC_ALL": "C", "LC_NUMERIC": "fr_FR.UTF-8"}, "C"),
+        ({"LC_MESSAGES": "fr_FR.UTF-8"}, None),  # messages are not numbers
+        ({}, None),
+    ],
+)
+def test_numeric_locale_follows_posix_precedence(
+    environ: dict[str, str], expected: str | None
+) -> None:
+    assert numeric_locale(environ) == expected
+
+
+def test_json_document_starts_with_its_schema() -> None:
+    assert json_document("audit", {"b": 1, "schema": "other"}) == (
+        '{\n  "schema": "b2bmail.audit/1",\n  "b": 1\n}\n'
+    )
+    with pytest.raises(KeyError):
+        json_document("no-such-kind", {})

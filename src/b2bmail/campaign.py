@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from b2bmail.config import Campaign, esp_literal_tags, load_campaign_config
 from b2bmail.errors import ConfigError
-from b2bmail.output import atomic_directory, check_outputs
+from b2bmail.output import atomic_directory, check_outputs, json_document
 from b2bmail.personalize.tokens import message_id
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import (
@@ -288,7 +287,7 @@ def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
             folder.mkdir()
             for name, data in file_payloads(seg).items():
                 (folder / name).write_bytes(data)
-        text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+        text = json_document("manifest", manifest)
         (stage / "manifest.json").write_text(text, encoding="utf-8")
     return manifest
 

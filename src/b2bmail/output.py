@@ -5,7 +5,7 @@ Every file and folder b2bmail writes goes through this module, and through one g
 replaced whole only when it is absent, empty or was written by b2bmail (it holds MARKER); a
 symbolic link, device or FIFO named as an output file is written through, never replaced by a
 regular file. CSV files are written through `csv_writer`, which neutralises spreadsheet
-formulas.
+formulas. Every JSON document is made by `json_document`, which names its schema and version.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import json
 import os
 import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -354,3 +355,78 @@ class SafeCsvWriter:
 def csv_writer(stream: IO[str], **fmtparams: Any) -> SafeCsvWriter:
     """A CSV writer on `stream` (csv.writer's format parameters) that neutralises formulas."""
     return SafeCsvWriter(stream, **fmtparams)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How a CSV report is written: its delimiter, whether it starts with a byte-order mark,
+    its encoding."""
+
+    delimiter: str = ","
+    bom: bool = False
+    encoding: str = "utf-8"
+
+
+#: What Excel opens correctly where numbers are written 1 234,56: Windows derives its "list
+#: separator" from the decimal one (`;` where the decimal separator is a comma), and Excel
+#: reads a CSV as UTF-8 only when it starts with a byte-order mark (else as the ANSI code page).
+EXCEL_DECIMAL_COMMA = CsvLayout(delimiter=";", bom=True, encoding="utf-8")
+#: POSIX precedence for number formats (IEEE 1003.1, 8.2): LC_ALL, then LC_NUMERIC, then LANG.
+NUMERIC_LOCALE_VARIABLES = ("LC_ALL", "LC_NUMERIC", "LANG")
+
+
+def numeric_locale(environ: Mapping[str, str]) -> str | None:
+    """The locale numbers are written in for the user (`fr_FR.UTF-8` -> `fr_FR`), from the
+    first of LC_ALL, LC_NUMERIC and LANG that is set; None when none is."""
+    for name in NUMERIC_LOCALE_VARIABLES:
+        if value := environ.get(name):
+            return value.split(".")[0].split("@")[0]
+    return None
+
+
+def _decimal_comma(locale: str) -> bool:
+    # Babel loads only when a CSV report is written: every command imports this module.
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        return get_decimal_symbol(Locale.parse(locale.replace("-", "_"))) == ","
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False  # C, POSIX, a name CLDR does not know: numbers as in English
+
+
+def spreadsheet_layout(locale: str | None, source: CsvLayout | None = None) -> CsvLayout:
+    """The layout of every CSV report b2bmail writes for a spreadsheet: EXCEL_DECIMAL_COMMA
+    when `locale` (numeric_locale) writes decimals with a comma (fr, nl, de: CLDR's number
+    symbols), else as the input list was (`source`: its delimiter, BOM and encoding), else
+    plain UTF-8 with commas (RFC 4180)."""
+    if locale and _decimal_comma(locale):
+        return EXCEL_DECIMAL_COMMA
+    return source or CsvLayout()
+
+
+#: The JSON documents b2bmail writes, by kind, and the version of each one's layout. A
+#: program reading one checks `"schema": "b2bmail.<kind>/<version>"` first. The version goes
+#: up when a key is removed, renamed or changes meaning; added keys keep it.
+JSON_SCHEMAS: Mapping[str, int] = {
+    "lint": 1,  # b2bmail lint --format json: {"problems": [...]}
+    "rules": 1,  # b2bmail rules --format json: {"rules": [...]}
+    "manifest": 1,  # OUT/manifest.json, b2bmail build --format json
+    "personalize": 1,  # OUT/personalize.json, b2bmail build --per-recipient --format json
+    "segment": 1,  # b2bmail segment --format json
+    "audit": 1,  # b2bmail audit --format json
+    "check-sender": 1,  # b2bmail check-sender --format json
+}
+
+
+def json_schema(kind: str) -> str:
+    """The schema name of a JSON document of `kind`: `b2bmail.lint/1`."""
+    return f"b2bmail.{kind}/{JSON_SCHEMAS[kind]}"
+
+
+def json_document(kind: str, data: Mapping[str, Any]) -> str:
+    """`data` as the JSON text of a `kind` document (one of JSON_SCHEMAS), its first key
+    `"schema": "b2bmail.<kind>/<version>"`: the one way b2bmail writes JSON for people's
+    programs to read (indented, UTF-8 kept as is, a final newline)."""
+    document = {"schema": json_schema(kind), **{k: v for k, v in data.items() if k != "schema"}}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -106,6 +106,7 @@ def test_json_report_over_nsd(
     )
     assert (code, err) == (1, "")  # undeliverable recipients: exit 1
     report = json.loads(out)
+    assert next(iter(report)) == "schema" and report["schema"] == "b2bmail.audit/1"
     got = {
         r["email"]: (r["level"], r["provider"], [x["code"] for x in r["reasons"]])
         for r in report["recipients"]
@@ -280,7 +281,31 @@ def test_encoding_and_delimiter_reach_the_reader(silent_nameserver: str, tmp_pat
         "csv",
     )
     assert code == 0
-    assert out.splitlines()[1].startswith("2,ann@m365.example,m365.example,unknown,")
+    # The list was `;`-delimited: so is the report (output.spreadsheet_layout).
+    assert out.splitlines()[1].startswith("2;ann@m365.example;m365.example;unknown;")
+
+
+@pytest.mark.parametrize(
+    ("environ", "start"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, "\ufeffrow;email;"),
+        ({"LC_NUMERIC": "de_DE.UTF-8", "LANG": "en_GB.UTF-8"}, "\ufeffrow;email;"),
+        ({"LANG": "en_GB.UTF-8"}, "row,email,"),
+        ({"LC_ALL": "C", "LANG": "nl_NL.UTF-8"}, "row,email,"),
+    ],
+    ids=["fr", "LC_NUMERIC=de", "en", "LC_ALL=C"],
+)
+def test_csv_report_opens_in_the_readers_excel(
+    silent_nameserver: str, tmp_path: Path, environ: dict[str, str], start: str
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("email,company\nann@m365.example,Dürr\n", encoding="utf-8")
+    args = [str(path), "--nameserver", silent_nameserver, "--timeout", "0.1", "--no-cache"]
+    env: dict[str, str | None] = {"LC_ALL": None, "LC_NUMERIC": None, "LANG": None, **environ}
+    result = CliRunner().invoke(main, ["audit", *args, "--format", "csv"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(start)
+    assert result.stdout.splitlines()[1].startswith(f"2{start[-1]}ann@m365.example")
 
 
 @pytest.mark.parametrize(

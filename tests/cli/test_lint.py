@@ -63,7 +63,7 @@ def test_select_and_ignore(files: Path) -> None:
         "lint", "bad.html", "warn.html", "--select", "B2B5,img-missing-alt", "--format", "json"
     )
     assert code == 1
-    assert {p["code"] for p in json.loads(out)} == {"B2B401", "B2B506"}
+    assert {p["code"] for p in json.loads(out)["problems"]} == {"B2B401", "B2B506"}
 
 
 def test_folder_is_linted_recursively(files: Path) -> None:
@@ -73,12 +73,16 @@ def test_folder_is_linted_recursively(files: Path) -> None:
     (sub / "notes.txt").write_text("not an email", encoding="utf-8")
     code, out, _ = run("lint", ".", "--format", "json")
     assert code == 1
-    assert {Path(p["path"]).name for p in json.loads(out)} == {"bad.html", "deep.htm", "warn.html"}
+    assert {Path(p["path"]).name for p in json.loads(out)["problems"]} == {
+        "bad.html",
+        "deep.htm",
+        "warn.html",
+    }
 
 
 def test_json_output_shape(files: Path) -> None:
     _code, out, _ = run("lint", "bad.html", "--format", "json")
-    problem = next(p for p in json.loads(out) if p["code"] == "B2B401")
+    problem = next(p for p in json.loads(out)["problems"] if p["code"] == "B2B401")
     assert {"path", "code", "name", "severity", "message", "line", "column", "snippet"} <= set(
         problem
     )
@@ -148,7 +152,7 @@ def test_eml_is_linted_with_headers(files: Path) -> None:
     )
     code, out, _ = run("lint", "m.eml", "--format", "json")
     assert code == 1
-    assert "B2B702" in {p["code"] for p in json.loads(out)}
+    assert "B2B702" in {p["code"] for p in json.loads(out)["problems"]}
 
 
 def test_missing_path_exits_2_with_one_line(files: Path) -> None:
@@ -200,7 +204,7 @@ def test_rules_lists_and_explains() -> None:
     for heading in ("What it does:", "Why it matters:", "Example:", "Use instead:"):
         assert heading in out
     code, out, _ = run("rules", "B2B106", "--format", "json")
-    assert json.loads(out)[0]["thresholds"] == {"max-words": 300, "words-per-minute": 238}
+    assert json.loads(out)["rules"][0]["thresholds"] == {"max-words": 300, "words-per-minute": 238}
     code, _out, err = run("rules", "B2B999")
     assert code == 2 and "unknown rule" in err
 
@@ -215,7 +219,7 @@ def test_example_campaign_is_built_and_lints_clean(name: str) -> None:
         pytest.skip(f"example campaign {campaign} not there yet")
     code, out, err = run("lint", str(campaign), "--format", "json")
     assert code == 0, out + err
-    problems = json.loads(out)
+    problems = json.loads(out)["problems"]
     assert all(p["severity"] != "error" for p in problems)
     # Each problem is placed at a real source file (a template, the campaign's YAML), found
     # in the segments it names (lint/source_map.py).
@@ -229,7 +233,7 @@ def test_campaign_lint_section_then_command_line(tmp_path: Path) -> None:
     # --select narrows whatever the campaign's lint section says; the command line applies last.
     code, out, _err = run("lint", str(campaign), "--format", "json", "--select", "B2B310")
     assert code == 0
-    assert {p["code"] for p in json.loads(out)} <= {"B2B310"}
+    assert {p["code"] for p in json.loads(out)["problems"]} <= {"B2B310"}
 
 
 def test_command_line_applies_to_a_campaign_without_lint_section() -> None:
@@ -237,9 +241,9 @@ def test_command_line_applies_to_a_campaign_without_lint_section() -> None:
     # still apply (it was dropped when the campaign had no section of its own).
     campaign = REPO / "examples" / "heavy-equipment" / "campaign.yaml"
     code, out, _err = run("lint", str(campaign), "--format", "json")
-    assert code == 0 and {p["code"] for p in json.loads(out)} == {"B2B310"}
+    assert code == 0 and {p["code"] for p in json.loads(out)["problems"]} == {"B2B310"}
     code, out, _err = run("lint", str(campaign), "--format", "json", "--ignore", "B2B310")
-    assert (code, json.loads(out)) == (0, [])
+    assert (code, json.loads(out)) == (0, {"schema": "b2bmail.lint/1", "problems": []})
 
 
 def test_empty_folder_exits_2_instead_of_passing(tmp_path: Path) -> None:
@@ -273,7 +277,7 @@ def test_no_format_lets_the_email_write_a_workflow_command(files: Path, output_f
     assert "\x01" not in out
     assert [line for line in out.splitlines() if line.startswith(("::warning", "::stop"))] == []
     if output_format == "json":
-        out = " ".join(p["message"] for p in json.loads(out))
+        out = " ".join(p["message"] for p in json.loads(out)["problems"])
     elif output_format == "sarif":
         out = " ".join(r["message"]["text"] for r in json.loads(out)["runs"][0]["results"])
     elif output_format == "junit":

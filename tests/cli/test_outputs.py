@@ -279,3 +279,47 @@ def test_audit_csv_neutralises_formulas(here: Path) -> None:
     assert code == 1, stderr
     emails = [row[1] for row in csv.reader(io.StringIO(stdout))][1:]
     assert emails == ["'@SUM(1+1)*cmd", "'-2+3"]
+
+
+def test_every_json_output_names_its_schema(tmp_path: Path) -> None:
+    """`"schema": "b2bmail.<kind>/<version>"` comes first in every JSON document (output.py
+    json_document). audit and check-sender need DNS: tests/cli/test_audit.py and
+    tests/deliverability/sender/test_sender_cli.py check theirs over NSD."""
+    import json
+
+    from b2bmail.starter import scaffold_campaign
+
+    folder = tmp_path / "c"
+    scaffold_campaign(folder)
+    campaign, recipients = str(folder / "campaign.yaml"), str(folder / "recipients.csv")
+    segments = str(folder / "segments" / "segments.yaml")
+    out, sent = tmp_path / "o", tmp_path / "p"
+    documents = {
+        "build": b2bmail("build", campaign, "--out", str(out), "--format", "json")[1],
+        "manifest.json": (out / "manifest.json").read_text(encoding="utf-8"),
+        "lint": b2bmail("lint", str(out), "--format", "json")[1],
+        "rules": b2bmail("rules", "--format", "json")[1],
+        "segment": b2bmail("segment", recipients, "--segments", segments, "--format", "json")[1],
+        "build --per-recipient": b2bmail(
+            "build",
+            campaign,
+            "--recipients",
+            recipients,
+            "--per-recipient",
+            "--out",
+            str(sent),
+            "--format",
+            "json",
+        )[1],
+        "personalize.json": (sent / "personalize.json").read_text(encoding="utf-8"),
+    }
+    schemas = {name: next(iter(json.loads(text).items())) for name, text in documents.items()}
+    assert schemas == {
+        "build": ("schema", "b2bmail.manifest/1"),
+        "manifest.json": ("schema", "b2bmail.manifest/1"),
+        "lint": ("schema", "b2bmail.lint/1"),
+        "rules": ("schema", "b2bmail.rules/1"),
+        "segment": ("schema", "b2bmail.segment/1"),
+        "build --per-recipient": ("schema", "b2bmail.personalize/1"),
+        "personalize.json": ("schema", "b2bmail.personalize/1"),
+    }

@@ -350,3 +350,52 @@ def test_unknown_locale_is_one_line_exit_2(files: dict[str, Path]) -> None:
     )
     assert code == 2 and out == ""
     assert err.startswith("b2bmail: unknown locale 'xx_QQ'") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("environ", "source", "bom", "delimiter"),
+    [
+        # A French or Dutch reader: Excel's list separator is `;`, and UTF-8 needs a BOM.
+        ({"LANG": "fr_FR.UTF-8"}, ",", "\ufeff", ";"),
+        ({"LC_ALL": "nl_BE.UTF-8"}, ",", "\ufeff", ";"),
+        # Otherwise as the list was: `;` stays `;`, `,` stays `,`.
+        ({"LANG": "en_GB.UTF-8"}, ";", "", ";"),
+        ({"LANG": "en_GB.UTF-8"}, ",", "", ","),
+        ({}, ",", "", ","),
+    ],
+    ids=["fr", "nl_BE", "en-semicolon-input", "en-comma-input", "no-locale"],
+)
+def test_csv_output_opens_in_the_readers_excel(
+    files: dict[str, Path],
+    tmp_path: Path,
+    environ: dict[str, str],
+    source: str,
+    bom: str,
+    delimiter: str,
+) -> None:
+    recipients = tmp_path / "utf8.csv"
+    recipients.write_text(f"Prénom{source}Courriel\r\nZoé{source}zoe@grand.fr\r\n", "utf-8")
+    env: dict[str, str | None] = {"LC_ALL": None, "LC_NUMERIC": None, "LANG": None, **environ}
+    args = [str(recipients), "--segments", str(files["segments"]), "--format", "csv"]
+    result = CliRunner().invoke(main, ["segment", *args], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [
+        ["Prénom", "Courriel", "bucket", "reason", "duplicate_of"],
+        ["Zoé", "zoe@grand.fr", "unassigned", "no segment rule matched", ""],
+    ]
+    expected = bom + "".join(delimiter.join(row) + "\r\n" for row in rows)
+    assert result.stdout_bytes.decode("utf-8") == expected
+
+
+def test_csv_output_for_a_french_reader_is_utf8_whatever_the_input(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "out.csv"
+    args = [str(files["list"]), "--segments", str(files["segments"]), "--format", "csv"]
+    result = CliRunner().invoke(
+        main, ["segment", *args, "--out", str(out_file)], env={"LC_ALL": "fr_FR.UTF-8"}
+    )
+    assert result.exit_code == 0, result.output
+    # The list is Windows-1252: the report for a French Excel is UTF-8 with a BOM.
+    assert out_file.read_bytes().startswith("\ufeffPrénom;Courriel;".encode())
+    assert "Zoé;zoe@grand.fr;;G1;unassigned;" in out_file.read_text(encoding="utf-8-sig")

@@ -46,7 +46,7 @@ def test_text() -> None:
 
 
 def test_json() -> None:
-    data = json.loads(format_json(PROBLEMS, []))
+    data = json.loads(format_json(PROBLEMS, []))["problems"]
     assert data[0] == {
         "path": "a.html",
         "code": "B2B401",
@@ -193,7 +193,7 @@ def test_github_output_is_one_command_per_problem() -> None:
 def test_json_output_holds_escaped_fields() -> None:
     output = format_json([HOSTILE], [])
     _assert_no_control_characters(output)
-    data = json.loads(output)[0]
+    data = json.loads(output)["problems"][0]
     assert (data["path"], data["message"], data["snippet"]) == (
         ESCAPED_PATH,
         ESCAPED_MESSAGE,

@@ -72,7 +72,7 @@ def test_junit_case_names_the_partial(campaign: Path, hero_line: int) -> None:
 
 def test_json_keeps_the_segment(campaign: Path, hero_line: int) -> None:
     _code, out, _err = run("lint", str(campaign), "--select", "B2B401", "--format", "json")
-    (problem,) = json.loads(out)
+    (problem,) = json.loads(out)["problems"]
     assert (problem["path"], problem["line"], problem["column"]) == (HERO, hero_line, None)
     assert problem["segment"] == "decision-makers,practitioners,everyone-else"
 
@@ -91,7 +91,7 @@ def test_build_prints_the_same_source(campaign: Path, hero_line: int, tmp_path: 
 def test_subject_problem_points_at_the_subject_key(campaign: Path) -> None:
     edit(campaign, 'subject: "{{ content.edition }}', 'subject: "URGENT!!! {{ content.edition }}')
     _code, out, _err = run("lint", str(campaign), "--select", "B2B103", "--format", "json")
-    problems = json.loads(out)
+    problems = json.loads(out)["problems"]
     assert problems and {(p["path"], p["line"]) for p in problems} == {
         ("campaign.yaml", line_of(campaign, "subject:"))
     }
@@ -102,7 +102,7 @@ def test_content_value_named_by_the_problem_points_at_its_yaml_line(campaign: Pa
         campaign, 'url: "https://www.example.com/quality"', 'url: "http://www.example.com/quality"'
     )
     _code, out, _err = run("lint", str(campaign), "--select", "B2B603", "--format", "json")
-    problems = json.loads(out)
+    problems = json.loads(out)["problems"]
     line = line_of(campaign, 'url: "http://www.example.com/quality"')
     assert problems and {(p["path"], p["line"]) for p in problems} == {("campaign.yaml", line)}
 
@@ -115,7 +115,7 @@ def test_segment_variable_points_at_the_segments_file(campaign: Path) -> None:
         "variables: {stage: decision, intro: 'Dear *|FNAME|*, our prices hold'}",
     )
     _code, out, _err = run("lint", str(campaign), "--select", "B2B606", "--format", "json")
-    problems = json.loads(out)
+    problems = json.loads(out)["problems"]
     line = line_of(segments, "intro: 'Dear *|FNAME|*")
     # Found in the HTML and in the text part: both at the value's line, in its segment.
     assert problems and {(p["path"], p["line"], p["segment"]) for p in problems} == {
@@ -140,7 +140,7 @@ def test_unplaced_problem_falls_back_to_the_template_line(tmp_path: Path) -> Non
 
 
 def _found(out: str) -> set[tuple[str, str, str]]:
-    return {(p["code"], p["severity"], p["message"]) for p in json.loads(out)}
+    return {(p["code"], p["severity"], p["message"]) for p in json.loads(out)["problems"]}
 
 
 # (options, exit code): the campaign shows B2B401 (error, the hero image) and B2B310 (info).

@@ -51,7 +51,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_folder_with_broken_files_reports_them_and_lints_the_rest(folder: Path) -> None:
     code, out, err = run("lint", "emails", "--format", "json")
     assert code == 1, err
-    problems = json.loads(out)
+    problems = json.loads(out)["problems"]
     unreadable = [(p["path"], p["code"], p["name"], p["severity"]) for p in problems]
     assert unreadable == [
         (str(Path("emails/b-broken.mjml")), "B2B000", "unreadable-input", "error"),
@@ -83,7 +83,7 @@ def test_text_output_names_the_file_and_counts_every_file(folder: Path) -> None:
 def test_several_paths_go_on_past_a_broken_file(folder: Path) -> None:
     code, out, _err = run("lint", "emails/b-broken.mjml", "emails/a-clean.html", "--format", "json")
     assert code == 1
-    assert [p["code"] for p in json.loads(out)] == ["B2B000"]
+    assert [p["code"] for p in json.loads(out)["problems"]] == ["B2B000"]
 
 
 def test_select_and_ignore_do_not_hide_an_unreadable_file(folder: Path) -> None:
@@ -221,13 +221,15 @@ def hostile(tmp_path: Path) -> Path:
 def test_a_folder_of_too_deep_files_reports_each_and_lints_the_rest(hostile: Path) -> None:
     result = lint_in_a_process("emails", "--format", "json", cwd=hostile)
     assert result.returncode == 1, result.stderr  # MRML's crash was 139, with no message
-    found = [(Path(p["path"]).name, p["code"], p["line"]) for p in json.loads(result.stdout)]
+    found = [
+        (Path(p["path"]).name, p["code"], p["line"]) for p in json.loads(result.stdout)["problems"]
+    ]
     assert found == [
         ("a-deep.html", "B2B000", 2),
         ("b-deep.eml", "B2B000", 1),
         ("c-deep.mjml", "B2B000", 2),
     ]
-    messages = [p["message"] for p in json.loads(result.stdout)]
+    messages = [p["message"] for p in json.loads(result.stdout)["problems"]]
     assert messages == [
         "elements nested more than 2048 levels deep: too deeply nested to check — flatten the markup",
         "MIME parts nested more than 100 levels deep: too deeply nested to read — a real message "

@@ -125,7 +125,7 @@ def test_each_recipient_gets_the_call_to_action_of_their_stage(tmp_path: Path) -
     written = json.loads((out / "personalize.json").read_text(encoding="utf-8"))
     assert written["stages"] == {"awareness": 1, "consideration": 3, "decision": 1}
     assert written["stage_defaulted"] == 2
-    assert written == report_json(report)
+    assert written == {"schema": "b2bmail.personalize/1", **report_json(report)}
 
 
 def test_mbox_messages_follow_the_stage_too(tmp_path: Path) -> None:

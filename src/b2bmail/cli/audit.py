@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -105,7 +106,7 @@ def audit(
     # the command runs, not when Click builds it: `b2bmail audit --help` stays fast.
     from b2bmail.deliverability.audit.report import format_csv, format_json, format_text
     from b2bmail.deliverability.audit.run import audit_file
-    from b2bmail.output import check_outputs, write_atomic
+    from b2bmail.output import check_outputs, numeric_locale, write_atomic
     from b2bmail.preview.report import segment_rows, write_audit_report
 
     if segments_path is not None and report_path is None:
@@ -126,7 +127,7 @@ def audit(
     if output_format == "json":
         text = format_json(report, recipients)
     elif output_format == "csv":
-        text = format_csv(report)
+        text = format_csv(report, numeric_locale(os.environ))
     else:
         text = format_text(report, recipients)
     if report_path is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +13,18 @@ from b2bmail.campaign import BuildReport, build_campaign
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, recipient_options
 from b2bmail.config import parse_date
+from b2bmail.errors import ConfigError
 from b2bmail.i18n import _, ngettext
 from b2bmail.lint.formats import escape_control
+from b2bmail.output import json_document
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.report import report_json, report_text
 from b2bmail.starter import scaffold_campaign
+from b2bmail.starter.localize import (
+    STARTER_LOCALES,
+    locale_for_languages,
+    locale_from_environment,
+)
 
 PROBLEMS_SHOWN = 20
 
@@ -113,7 +120,7 @@ def run_per_recipient(
         segment_ids=segment_ids or None,
     )
     if output_format == "json":
-        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+        click.echo(json_document("personalize", report_json(report)), nl=False)
     else:
         if mbox is not None:
             click.echo(report_text(report, str(mbox)))
@@ -183,7 +190,7 @@ def build(
     )
     if output_format == "json":
         data = dict(report.manifest, problems=[p.to_dict() for p in report.problems])
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_document("manifest", data), nl=False)
     else:
         click.echo(_summary(report))
     raise SystemExit(EXIT_FINDINGS if report.has_errors and not no_gate else EXIT_OK)
@@ -192,30 +199,56 @@ def build(
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
+    "--locale",
+    type=click.Choice(STARTER_LOCALES),
+    default=None,
+    help="Language and country of the campaign: its words, currency, VAT rate, legal footer"
+    " and date format (default: from LC_ALL/LC_MESSAGES/LANG, else en_GB).",
+)
+@click.option(
     "--languages",
     metavar="CODES",
     default="",
     help="Languages of the list, comma-separated, the first the default (e.g. fr,en).",
 )
-def init(directory: Path, languages: str) -> None:
+def init(directory: Path, locale: str | None, languages: str) -> None:
     """Create a new campaign folder that builds at once.
 
-    Copies the starter campaign file, segments, templates and a sample recipients file.
-    Refuses to write into a folder that is not empty. With --languages, the campaign
-    declares them and gives its subject and preheader per language.
+    Copies the starter campaign file, segments, templates and a sample recipients file,
+    written for --locale: French, Dutch, German or English words (vous, u, Sie), the
+    currency, VAT rate, formal salutation and the legal footer fields the country's law asks
+    for (to fill in). Refuses to write into a folder that is not empty. With --languages,
+    the campaign declares them and words its texts per language; the first must be the
+    language of --locale.
 
     \b
     Example:
-        b2bmail init my-campaign
-        b2bmail init my-campaign --languages fr,en
+        b2bmail init my-campaign --locale fr_FR
+        b2bmail init my-campaign --locale fr_BE --languages fr,nl
         b2bmail build my-campaign/campaign.yaml --out my-campaign/out
     """
     from b2bmail.languages import parse_languages
 
     codes = [c for c in languages.split(",") if c.strip()]
-    written = scaffold_campaign(
-        directory, parse_languages(codes, Path("--languages"), None) if codes else ()
-    )
+    chosen = parse_languages(codes, Path("--languages"), None) if codes else ()
+    if locale is None:
+        locale = locale_for_languages(locale_from_environment(os.environ), chosen)
+    else:
+        language = locale.partition("_")[0]
+        if chosen and chosen[0] != language:
+            raise ConfigError(
+                _("it starts with {first}, but --locale {locale} is in {language}").format(
+                    first=chosen[0], locale=locale, language=language
+                ),
+                path=Path("--languages"),
+                hint=_(
+                    "put {language} first (the default language), e.g. --languages {example}"
+                ).format(
+                    language=language,
+                    example=",".join((language, *(c for c in chosen if c != language))),
+                ),
+            )
+    written = scaffold_campaign(directory, chosen, locale)
     for path in written:
         click.echo(_("created {path}").format(path=path))
     click.echo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from b2bmail.lint.formats import format_problems, summary
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule, all_rules, find_rule
 from b2bmail.lint.sources import LINTABLE_SUFFIXES
-from b2bmail.output import check_outputs, write_atomic
+from b2bmail.output import check_outputs, json_document, write_atomic
 
 CAMPAIGN_SUFFIXES = (".yaml", ".yml")
 
@@ -283,7 +282,7 @@ def rules(rule_id: str | None, output_format: str) -> None:
             }
             for r in selected
         ]
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_document("rules", {"rules": data}), nl=False)
         return
     if rule_id:
         click.echo(_explain(selected[0]), nl=False)

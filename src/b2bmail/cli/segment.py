@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import os
 
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, format_option, join_options, out_option
+from b2bmail.output import json_document
 
 
 @main.command()
@@ -54,7 +55,7 @@ def segment(
     """
     # The reader, segments and email-validator load when the command runs, not when Click
     # builds it: `b2bmail segment --help` stays fast.
-    from b2bmail.output import check_outputs, write_atomic
+    from b2bmail.output import check_outputs, numeric_locale, write_atomic
     from b2bmail.recipients.report import report_json, report_text
     from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
 
@@ -70,9 +71,9 @@ def segment(
     )
     data: bytes
     if output_format == "json":
-        data = (json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n").encode()
+        data = json_document("segment", report_json(report)).encode()
     elif output_format == "csv":
-        data = b"".join(segment_csv_chunks(report))
+        data = b"".join(segment_csv_chunks(report, numeric_locale(os.environ)))
     else:
         data = report_text(report).encode()
     if out_path is not None:

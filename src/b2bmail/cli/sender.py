@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from b2bmail.cli.options import format_option, out_option, resolver_options
 from b2bmail.deliverability.dns.answers import is_valid_domain
 from b2bmail.deliverability.records.dkim import SELECTOR
 from b2bmail.i18n import _
+from b2bmail.output import json_document
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings
@@ -200,7 +200,7 @@ def check_sender(
         return_path=return_path,
     )
     if output_format == "json":
-        text = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+        text = json_document("check-sender", report_to_dict(report))
     else:
         text = format_text(report)
     if out_path is not None:

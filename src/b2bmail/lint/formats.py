@@ -13,6 +13,7 @@ from b2bmail import __version__
 from b2bmail.lint.api import UNREADABLE_INPUT
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.rule import Rule
+from b2bmail.output import json_document
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -123,10 +124,10 @@ def format_text(problems: Sequence[Problem], files: Sequence[str]) -> str:
 
 
 def format_json(problems: Sequence[Problem], files: Sequence[str]) -> str:
-    """A JSON list of problems: path, code, name, severity, message, line, column, snippet,
-    part, segment."""
+    """A JSON document (output.json_document) whose `problems` list each has path, code, name,
+    severity, message, line, column, snippet, part, segment."""
     problems = _escaped(problems)
-    return json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False) + "\n"
+    return json_document("lint", {"problems": [p.to_dict() for p in problems]})
 
 
 def _escape_data(text: str) -> str:

@@ -9,7 +9,6 @@ picking the variant of its stage, building its merge values, an HMAC, and the as
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,7 @@ from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
 from b2bmail.config import Campaign
 from b2bmail.errors import InputError
 from b2bmail.journey import JOURNEY_STAGES
-from b2bmail.output import atomic_directory, atomic_file, check_outputs
+from b2bmail.output import atomic_directory, atomic_file, check_outputs, json_document
 from b2bmail.personalize.message import (
     PersonalizedMessage,
     PersonalizeReport,
@@ -410,7 +409,7 @@ def build_per_recipient(
             with atomic_directory(out_dir, inputs=inputs) as stage:
                 write_messages(messages, out_dir=stage, mbox=box, date=campaign.date)
                 report = personalizer.report
-                text = json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
+                text = json_document("personalize", report_json(report))
                 (stage / "personalize.json").write_text(text, encoding="utf-8")
         else:
             write_messages(messages, out_dir=None, mbox=box, date=campaign.date)

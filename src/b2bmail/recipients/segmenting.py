@@ -10,7 +10,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import InputError
-from b2bmail.output import csv_writer
+from b2bmail.output import CsvLayout, csv_writer, spreadsheet_layout
 from b2bmail.recipients.buckets import (
     NO_MATCH,
     UNASSIGNED,
@@ -120,24 +120,30 @@ def segment_list(
     return replace(report, locale=locale)
 
 
-def segment_csv_chunks(report: SegmentReport) -> Iterator[bytes]:
-    """The input file again, row by row, plus bucket/reason/duplicate_of columns, encoded and
-    delimited as the input was (a BOM kept). Blank input lines stay, with empty extra columns."""
+def segment_csv_chunks(report: SegmentReport, locale: str | None = None) -> Iterator[bytes]:
+    """The input file again, row by row, plus bucket/reason/duplicate_of columns, laid out by
+    output.spreadsheet_layout: for a reader whose `locale` writes decimals with a comma, UTF-8
+    with a BOM and `;`; else encoded and delimited as the input was (a BOM kept). Blank input
+    lines stay, with empty extra columns."""
     fmt = TextFormat(report.encoding, report.delimiter, report.has_bom)
+    layout = spreadsheet_layout(
+        locale, CsvLayout(report.delimiter, report.has_bom, report.encoding)
+    )
     by_row = {o.row: o for o in report.rows}
     buffer = io.StringIO()
-    writer = csv_writer(buffer, delimiter=report.delimiter)
+    writer = csv_writer(buffer, delimiter=layout.delimiter)
 
     def flush() -> bytes:
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        # Values came from this encoding; only our own reason text could fall outside it.
-        return text.encode(report.encoding, errors="replace")
+        # Values came from the input's encoding (or go to UTF-8); only our own reason text
+        # could fall outside it.
+        return text.encode(layout.encoding, errors="replace")
 
     records = iter_records(report.path, fmt)
     writer.writerow([*read_header(report.path, records)[1], *OUTPUT_COLUMNS])
-    bom = "\ufeff".encode(report.encoding) if report.has_bom else b""
+    bom = "\ufeff".encode(layout.encoding) if layout.bom else b""
     yield bom + flush()
     for line, cells in records:
         outcome = by_row.get(line)

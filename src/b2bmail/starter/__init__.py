@@ -5,22 +5,30 @@ top-level `templates/` and `segments/` are symbolic links to it, so what the exa
 what an installed package scaffolds cannot drift apart. Read through importlib.resources so
 it works from a wheel as well as from a checkout.
 
-May import: errors and output (the files are written through its one atomic guard).
+May import: languages and render (localize.py), errors and output (the files are written
+through its one atomic guard).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from b2bmail.errors import ConfigError
-from b2bmail.languages import language_locale
 from b2bmail.output import write_atomic
+from b2bmail.starter.localize import (
+    DEFAULT_STARTER_LOCALE,
+    locale_for_languages,
+    localize_starter,
+)
 
-_SKIP = {"__init__.py", "__pycache__"}
+_SKIP = {"__pycache__"}
+_CAMPAIGN = ("campaign.yaml",)
+_SEGMENTS = ("segments", "segments.yaml")
+_RECIPIENTS = ("recipients.csv",)
+_LOCALIZED = (_CAMPAIGN, _SEGMENTS, _RECIPIENTS)
 
 
 def _files(
@@ -28,7 +36,8 @@ def _files(
 ) -> list[tuple[tuple[str, ...], Traversable]]:
     found = []
     for child in sorted(node.iterdir(), key=lambda c: c.name):
-        if child.name in _SKIP or child.name.endswith(".pyc"):
+        # The package's own modules (this one, localize.py) are not part of the campaign.
+        if child.name in _SKIP or child.name.endswith((".py", ".pyc")):
             continue
         if child.is_dir():
             found.extend(_files(child, (*prefix, child.name)))
@@ -37,32 +46,17 @@ def _files(
     return found
 
 
-def _with_languages(text: str, languages: Sequence[str]) -> str:
-    """The starter campaign file for `languages` (the first is the default): the locale of
-    the default language, `languages:` declared, and the subject and preheader given per
-    language (the starter's English text in each, to translate)."""
-    locale_line = re.search(r"^locale: (\S+)$", text, re.M)
-    assert locale_line is not None  # the packaged starter has one
-    locale = language_locale(locale_line.group(1), languages[0])
-    text = text.replace(
-        locale_line.group(0), f"locale: {locale}\nlanguages: [{', '.join(languages)}]"
-    )
-    for key in ("subject", "preheader"):
-        line = re.search(rf"^{key}: (.+)$", text, re.M)
-        assert line is not None
-        value = line.group(1)
-        per_language = "".join(
-            f"\n  {lang}: {value}" + ("" if lang == "en" else "  # to translate")
-            for lang in languages
-        )
-        text = text.replace(line.group(0), f"{key}:{per_language}")
-    return text
-
-
-def scaffold_campaign(directory: str | Path, languages: Sequence[str] = ()) -> list[Path]:
+def scaffold_campaign(
+    directory: str | Path,
+    languages: Sequence[str] = (),
+    locale: str | None = None,
+) -> list[Path]:
     """Copy the starter campaign into `directory` (new or empty); return the files written.
-    With `languages` (ISO 639-1 codes, the first the default), the campaign declares them
-    and gives its subject and preheader per language (languages.py)."""
+
+    `locale` (one of STARTER_LOCALES) sets the language of its words, the currency, VAT rate,
+    legal mentions and sample recipients (localize.py). With `languages` (ISO 639-1 codes,
+    the first the default), the campaign declares them and words its texts per language
+    (languages.py). With neither, the starter is copied as packaged (English, UK)."""
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(
@@ -70,12 +64,26 @@ def scaffold_campaign(directory: str | Path, languages: Sequence[str] = ()) -> l
             path=target,
             hint="choose a new folder name; nothing was overwritten",
         )
+    files = _files(resources.files("b2bmail.starter"))
+    localized: dict[tuple[str, ...], str] = {}
+    if locale is not None or languages:
+        texts = {parts: source.read_text("utf-8") for parts, source in files if parts in _LOCALIZED}
+        starter = localize_starter(
+            texts[_CAMPAIGN],
+            texts[_SEGMENTS],
+            texts[_RECIPIENTS],
+            locale or locale_for_languages(DEFAULT_STARTER_LOCALE, languages),
+            languages,
+        )
+        localized = {
+            _CAMPAIGN: starter.campaign,
+            _SEGMENTS: starter.segments,
+            _RECIPIENTS: starter.recipients,
+        }
     written = []
-    for parts, source in _files(resources.files("b2bmail.starter")):
+    for parts, source in files:
         path = target.joinpath(*parts)
-        data = source.read_bytes()
-        if languages and parts == ("campaign.yaml",):
-            data = _with_languages(data.decode("utf-8"), languages).encode("utf-8")
-        write_atomic(path, data)
+        text = localized.get(parts)
+        write_atomic(path, source.read_bytes() if text is None else text.encode("utf-8"))
         written.append(path)
     return written

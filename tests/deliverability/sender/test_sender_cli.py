@@ -136,6 +136,7 @@ def test_good_sender_passes_against_nsd(nsd_server: StartNsd) -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert next(iter(data)) == "schema" and data["schema"] == "b2bmail.check-sender/1"
     assert data["spf"]["record"] == "v=spf1 include:_spf.sender.test -all"
     assert data["spf"]["lookups"] == 2
     assert data["spf"]["lookups_by_record"] == {

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from typing import Any
 
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import AuditReport
 from b2bmail.deliverability.records.printable import escape_controls
-from b2bmail.output import csv_writer
+from b2bmail.output import csv_writer, json_document, spreadsheet_layout
 
 TEXT_LIST_LIMIT = 20
 CSV_COLUMNS = ("row", "email", "domain", "level", "score", "provider", "reason_codes", "reasons")
@@ -71,11 +70,14 @@ def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
 
 
 def format_json(report: AuditReport, source: str = "") -> str:
-    return json.dumps(report_json(report, source), indent=2, ensure_ascii=False) + "\n"
+    return json_document("audit", report_json(report, source))
 
 
-def format_csv(report: AuditReport) -> str:
-    """One row per input row, in file order; invalid addresses have level `invalid`."""
+def format_csv(report: AuditReport, locale: str | None = None) -> str:
+    """One row per input row, in file order; invalid addresses have level `invalid`. Laid out
+    by output.spreadsheet_layout: `;` and a BOM for a reader whose `locale` writes decimals
+    with a comma, else delimited as the audited list was; always UTF-8."""
+    layout = spreadsheet_layout(locale, report.source_layout)
     rows: list[tuple[int, list[object]]] = [
         (
             r.row,
@@ -97,7 +99,9 @@ def format_csv(report: AuditReport) -> str:
         for i in report.invalid
     ]
     out = io.StringIO()
-    writer = csv_writer(out, lineterminator="\n")
+    if layout.bom:
+        out.write("\ufeff")
+    writer = csv_writer(out, delimiter=layout.delimiter, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(cells for _, cells in sorted(rows, key=lambda item: item[0]))
     return out.getvalue()

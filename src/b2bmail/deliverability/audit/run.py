@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +33,7 @@ from b2bmail.deliverability.audit.risk import (
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import find_dmarc
+from b2bmail.output import CsvLayout
 from b2bmail.recipients import classify_address, read_recipients
 
 Progress = Callable[[int, int], None]  # (domains done, domains in all)
@@ -83,6 +84,8 @@ class AuditReport:
     by_level: Mapping[str, int] = field(default_factory=dict)
     by_provider: Mapping[str, int] = field(default_factory=dict)  # most common first
     by_gateway: Mapping[str, int] = field(default_factory=dict)
+    # The audited list's delimiter and BOM, for a CSV report laid out as it was (UTF-8).
+    source_layout: CsvLayout | None = None
 
     def reaches(self, threshold: str) -> bool:
         """True when any recipient's level reaches `threshold` (see `risk.reaches`).
@@ -202,6 +205,7 @@ def audit_file(
     table = read_recipients(path, encoding=encoding, delimiter=delimiter)
     resolver = settings.open()
     try:
-        return asyncio.run(audit_recipients(table.rows, resolver, progress=progress))
+        report = asyncio.run(audit_recipients(table.rows, resolver, progress=progress))
     finally:
         resolver.close()
+    return replace(report, source_layout=CsvLayout(table.delimiter, table.has_bom))
