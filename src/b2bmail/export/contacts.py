@@ -14,10 +14,13 @@ from b2bmail.export.compile import ExportCampaign
 from b2bmail.export.dialect import Esp
 from b2bmail.export.listmonk import SUBSCRIBER_FIELDS
 from b2bmail.output import SafeCsvWriter, csv_writer
-from b2bmail.personalize.build import merge_text, routed_rows
+from b2bmail.personalize.build import MERGE_PROVIDED, merge_text, routed_rows
+from b2bmail.personalize.plan import NAME_FIELDS
 from b2bmail.recipients.buckets import RESERVED
+from b2bmail.recipients.companies import load_companies
+from b2bmail.recipients.needs import ListFields
 from b2bmail.recipients.reader import read_recipients
-from b2bmail.recipients.segmenting import segment_assigner
+from b2bmail.recipients.segmenting import rule_uses, segment_assigner
 from b2bmail.render.mime import clean_value
 from b2bmail.segments import load_segments
 
@@ -50,8 +53,18 @@ def read_contacts(
     """Route the list as `build --recipients` does (recipients/, personalize.routed_rows) and
     keep the rows of the exported segments with the fields the emails merge."""
     campaign = export.campaign
-    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
+    segments = load_segments(campaign.segments)
+    assign = segment_assigner(segments, campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
+    index = load_companies(companies) if companies is not None else None
+    joined = index.field_names if index is not None else frozenset()
+    # The fields the emails merge, checked as the per-recipient build checks them
+    # (recipients.needs): given by a column, and filled in some row.
+    merged = set(export.fields) - MERGE_PROVIDED - NAME_FIELDS
+    list_fields = ListFields(
+        table.path, table.field_names | joined, (campaign.template, campaign.path)
+    )
+    list_fields.check_given(merged)
     required = {
         f.name
         for v in export.variants
@@ -62,7 +75,7 @@ def read_contacts(
     wanted = tuple(dict.fromkeys(("email", *export.fields)))
     result = ContactList(fields=wanted, left_out=dict.fromkeys(RESERVED, 0))
     for _rec, fields, outcome, _key in routed_rows(
-        table, assign, companies=companies, suppress=suppress
+        table, assign, companies=index, suppress=suppress, uses=rule_uses(segments)
     ):
         result.rows_read += 1
         bucket = outcome.bucket
@@ -77,6 +90,8 @@ def read_contacts(
             continue
         values["email"] = str(fields.get("email", outcome.email))
         result.contacts.append(Contact(variant.name, values))
+    if result.rows_read:
+        list_fields.check_filled(merged, table.filled_names | joined)
     return result
 
 
