@@ -67,3 +67,20 @@ def test_init_languages_scaffolds_a_campaign_per_language(tmp_path: Path) -> Non
     bad = CliRunner().invoke(main, ["init", str(tmp_path / "d"), "--languages", "fr,xx"])
     assert bad.exit_code == 2 and "'xx'" in bad.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_init_languages_builds_one_folder_per_language(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    assert CliRunner().invoke(main, ["init", str(folder), "--languages", "fr,en"]).exit_code == 0
+    out = tmp_path / "o"
+    built = CliRunner().invoke(main, ["build", str(folder / "campaign.yaml"), "--out", str(out), "--no-lint"])  # fmt: skip
+    assert built.exit_code == 0, built.stderr
+    for segment in ("decision-makers", "practitioners", "everyone-else"):
+        assert sorted(p.name for p in (out / segment).iterdir()) == ["en", "fr"]
+        for lang in ("en", "fr"):
+            assert (out / segment / lang / "email.eml").is_file()
+            # The summary has a row per segment and language.
+            assert f"\n{segment}/{lang} " in built.stdout
+    # The starter's <html lang> follows each language (its locale: fr, en).
+    assert 'lang="fr"' in (out / "practitioners" / "fr" / "email.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in (out / "practitioners" / "en" / "email.html").read_text(encoding="utf-8")

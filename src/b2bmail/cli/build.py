@@ -38,12 +38,18 @@ def _summary(report: BuildReport) -> str:
         lint = (
             "{error} err, {warning} warn, {info} info".format(**counts) if report.linted else "off"
         )
-        sizes = [
-            f"{files[f'{sid}/email.{ext}']['bytes'] / 1024:.1f} KB"
-            for ext in ("html", "txt", "eml")
-        ]
-        subject = seg["subject"] if len(seg["subject"]) <= 48 else seg["subject"][:47] + "…"
-        rows.append((sid, subject, *sizes, lint))
+        # A campaign in several languages: one row per language (<segment>/<lang>/email.*).
+        samples = [
+            (f"{sid}/{lang}", f"{sid}/{lang}/", texts["subject"])
+            for lang, texts in seg.get("languages", {}).items()
+        ] or [(sid, f"{sid}/", seg["subject"])]
+        for label, folder, subject in samples:
+            sizes = [
+                f"{files[f'{folder}email.{ext}']['bytes'] / 1024:.1f} KB"
+                for ext in ("html", "txt", "eml")
+            ]
+            subject = subject if len(subject) <= 48 else subject[:47] + "…"
+            rows.append((label, subject, *sizes, lint))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
     lines.append(

@@ -71,9 +71,9 @@ def check_filled(uses: Iterable[FieldUse], filled: Collection[str], source: Path
                 ),
                 path=use.path,
                 line=use.line,
-                hint=_("fill the column, or take the field out of the {what}").format(
-                    what=_("rule") if use.rule else _("template")
-                ),
+                hint=_("fill the column, or take the field out of the rule")
+                if use.rule
+                else _("fill the column, or take the field out of the template"),
             )
 
 
