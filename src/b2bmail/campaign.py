@@ -321,11 +321,12 @@ def file_payloads(seg: BuiltSegment) -> Mapping[str, bytes]:
 
 
 def language_samples(seg: BuiltSegment) -> tuple[tuple[str, BuiltSegment], ...]:
-    """(folder inside the segment's, sample) for each message a build writes of a segment:
-    the sample alone, or one per language ("fr/", "en/")."""
+    """(name, sample) for each message a build writes of a segment: the sample alone, named
+    by the segment (`mining`), or one per language, named `mining/fr`, `mining/en` (its
+    folder, and the segment a lint problem names)."""
     if seg.by_language:
-        return tuple((f"{sample.language}/", sample) for sample in seg.by_language)
-    return (("", seg),)
+        return tuple((f"{seg.segment_id}/{s.language}", s) for s in seg.by_language)
+    return ((seg.segment_id, seg),)
 
 
 def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
@@ -452,11 +453,10 @@ def lint_build(
     index = source_index(build)
     problems: list[Problem] = []
     for seg in build.segments:
-        for folder, sample in language_samples(seg):
-            name = str(out_dir / seg.segment_id / f"{folder}email.html")
+        for label, sample in language_samples(seg):
             problems.extend(
-                index.place(p, sample.html, sample.text, seg.segment_id)
-                for p in lint_segment(sample, name, config)
+                index.place(p, sample.html, sample.text, label)
+                for p in lint_segment(sample, str(out_dir / label / "email.html"), config)
             )
     return tuple(merge_segments(problems))
 
@@ -485,12 +485,12 @@ def lint_campaign_messages(
     files: list[str] = []
     problems: list[Problem] = []
     for seg in build.segments:
-        for folder, sample in language_samples(seg):
-            name = f"{source}#{seg.segment_id}" + (f"/{folder.rstrip('/')}" if folder else "")
+        for label, sample in language_samples(seg):
+            name = f"{source}#{label}"
             files.append(name)
             html, text = message_parts(sample.eml)
             problems.extend(
-                index.place(p, html, text, seg.segment_id)
+                index.place(p, html, text, label)
                 for p in lint_message(sample.eml, name, config)
                 if not esp_tag_problem(p, sample)
             )

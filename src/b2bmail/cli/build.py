@@ -30,22 +30,23 @@ def _summary(report: BuildReport) -> str:
     for seg in report.manifest["segments"]:
         files = seg["files"]
         sid = seg["id"]
-        # Each problem names its source file and the segments that show it (campaign.py).
-        found = [p for p in report.problems if sid in p.segment.split(",")]
-        counts = {
-            sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
-        }
-        lint = (
-            "{error} err, {warning} warn, {info} info".format(**counts) if report.linted else "off"
-        )
         # A campaign in several languages: one row per language (<segment>/<lang>/email.*).
         samples = [
-            (f"{sid}/{lang}", f"{sid}/{lang}/", texts["subject"])
-            for lang, texts in seg.get("languages", {}).items()
-        ] or [(sid, f"{sid}/", seg["subject"])]
-        for label, folder, subject in samples:
+            (f"{sid}/{lang}", texts["subject"]) for lang, texts in seg.get("languages", {}).items()
+        ] or [(sid, seg["subject"])]
+        for label, subject in samples:
+            # Each problem names its source file and the segments that show it (campaign.py).
+            found = [p for p in report.problems if label in p.segment.split(",")]
+            counts = {
+                sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
+            }
+            lint = (
+                "{error} err, {warning} warn, {info} info".format(**counts)
+                if report.linted
+                else "off"
+            )
             sizes = [
-                f"{files[f'{folder}email.{ext}']['bytes'] / 1024:.1f} KB"
+                f"{files[f'{label}/email.{ext}']['bytes'] / 1024:.1f} KB"
                 for ext in ("html", "txt", "eml")
             ]
             subject = subject if len(subject) <= 48 else subject[:47] + "…"
