@@ -16,6 +16,7 @@ from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign
 from b2bmail.render.compile import CompiledEmail, bind_recipient, compile_segment
 from b2bmail.render.environment import make_environment
+from b2bmail.salutation import salutation_values
 from b2bmail.segments import Segment, load_segments
 
 CAMPAIGN = """\
@@ -100,3 +101,59 @@ def test_the_variant_gives_exactly_the_direct_render(
         lambda bound: compile_segment(env, campaign, segment, bound=bound), values
     )
     assert _message(variant, values) == _message(direct, {})
+
+
+# The same property for a campaign in two languages (a variant per language, each in its
+# locale), a formal salutation, VAT by country and the comparisons the first template
+# leaves out (`or`, `<=`, `>`).
+LANGUAGES_CAMPAIGN = (
+    CAMPAIGN.replace("locale: fr_FR\n", "locale: fr_BE\nlanguages: [fr, nl]\n")
+    .replace("content: {price: 3, threshold: 250}", "content: {price: {fr: 3, nl: 4}, threshold: 250}")
+)  # fmt: skip
+LANGUAGES_TEMPLATE = """\
+<mjml><mj-body><mj-section><mj-column>
+  <mj-text>{{ recipient | salutation }} {{ recipient | salutation(comma=False) }}</mj-text>
+  <mj-text>{% set rate = recipient.country | vat_rate %}{% if rate is none %}{{ content.price | money }} HT{% else %}{{ content.price | ttc(rate) | money }} ({{ rate }} %){% endif %}</mj-text>
+  <mj-text>{% if recipient.civility == "ms" or (recipient.size | int) > 249 %}A{% endif %}{% if (recipient.size | int) <= 1 %}B{% endif %}</mj-text>
+</mj-column></mj-section></mj-body></mjml>
+"""
+_LANGUAGE_RECIPIENTS = _RECIPIENTS.flatmap(
+    lambda values: st.fixed_dictionaries(
+        {
+            "language": st.sampled_from(["fr", "nl", "", "de"]),
+            "country": st.sampled_from(["FR", "BE", "IE", "ZA", ""]),
+        }
+    ).map(lambda more: {**values, **more})
+)
+
+
+@pytest.fixture(scope="module")
+def languages_setup(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Any, Campaign, Segment]]:
+    folder = tmp_path_factory.mktemp("variants-languages")
+    files = {
+        "campaign.yaml": LANGUAGES_CAMPAIGN,
+        "email.mjml": LANGUAGES_TEMPLATE,
+        "segments.yaml": SEGMENTS,
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    campaign = load_campaign(folder / "campaign.yaml")
+    (segment,) = load_segments(campaign.segments)
+    yield make_environment(campaign.template_dir, campaign.locale), campaign, segment
+
+
+@settings(max_examples=60, deadline=None)
+@given(_LANGUAGE_RECIPIENTS)
+def test_the_variant_of_each_language_gives_exactly_the_direct_render(
+    languages_setup: tuple[Any, Campaign, Segment], values: dict[str, str]
+) -> None:
+    env, campaign, segment = languages_setup
+    direct = compile_segment(env, campaign, segment, recipient=values)
+    variant = bind_recipient(
+        lambda bound: compile_segment(env, campaign, segment, bound=bound), values
+    )
+    # The salutations are merged as the per-recipient build makes them (salutation.py).
+    merged = {**values, **salutation_values(values, campaign.locale)}
+    assert _message(variant, merged) == _message(direct, {})
