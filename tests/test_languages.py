@@ -3,11 +3,13 @@ language, each recipient gets the content of their language, in one build."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from tests.personalize.test_build import parse, texts
 
+from b2bmail.campaign import build_campaign
 from b2bmail.config import load_campaign_config
 from b2bmail.errors import ConfigError
 from b2bmail.languages import language_locale
@@ -72,6 +74,48 @@ def test_each_recipient_gets_their_language_in_one_build(campaign: Path, tmp_pat
     for name, (subject, line) in expected.items():
         msg = parse((out / "tous" / f"{name}.eml").read_bytes())
         assert (msg["Subject"], texts(msg)[0].strip()) == (subject, line)
+
+
+def test_the_build_writes_the_sample_in_each_language_in_its_locale(
+    campaign: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "email.mjml").write_text(
+        TEMPLATE.replace("</mj-text>", " {{ campaign.date | date('long') }}</mj-text>"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    report = build_campaign(campaign, out, date=datetime(2026, 3, 2, 8, tzinfo=UTC), lint=False)
+    # CLDR's fr_BE and nl_BE (Babel): amounts and long dates as each language writes them.
+    expected = {
+        "fr": ("Offre de printemps", "Nouveautés 1\u202f234,50\xa0€ 2 mars 2026"),
+        "nl": ("Lenteaanbieding", "Nieuw €\xa01.234,50 2 maart 2026"),
+    }
+    for lang, (subject, line) in expected.items():
+        folder = out / "tous" / lang
+        assert sorted(p.name for p in folder.iterdir()) == ["email.eml", "email.html", "email.txt"]
+        assert (folder / "email.txt").read_text(encoding="utf-8").strip() == line
+        msg = parse((folder / "email.eml").read_bytes())
+        assert (msg["Subject"], texts(msg)[0].strip()) == (subject, line)
+        assert report.manifest["segments"][0]["languages"][lang]["subject"] == subject
+    assert not (out / "tous" / "email.html").exists()  # one folder per language, no third copy
+
+
+def test_a_campaign_in_one_language_keeps_one_folder(tmp_path: Path) -> None:
+    files = {
+        "campaign.yaml": CAMPAIGN.replace("languages: [fr, nl]", "languages: [fr]")
+        .replace('{fr: "Offre de printemps", nl: "Lenteaanbieding"}', '"Offre"')
+        .replace('{fr: "Nouveautés", nl: "Nieuw"}', '"Nouveautés"'),
+        "email.mjml": TEMPLATE,
+        "segments.yaml": "segments:\n  - {id: tous, name: Tous}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    build_campaign(tmp_path / "campaign.yaml", tmp_path / "out", lint=False)
+    assert sorted(p.name for p in (tmp_path / "out" / "tous").iterdir()) == [
+        "email.eml",
+        "email.html",
+        "email.txt",
+    ]
 
 
 def test_a_value_given_for_some_languages_only_is_an_error(tmp_path: Path, campaign: Path) -> None:

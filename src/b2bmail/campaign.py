@@ -46,7 +46,7 @@ from b2bmail.render.merge import NeedsVariant
 from b2bmail.render.mime import HeaderTooLongError, MessageSkeleton, clean_value, image_part
 from b2bmail.render.stages import sample_stage
 from b2bmail.salutation import salutation_values
-from b2bmail.segments import load_segments
+from b2bmail.segments import Segment, load_segments
 
 if TYPE_CHECKING:
     from b2bmail.lint.api import LintConfig, Problem
@@ -71,6 +71,11 @@ class BuiltSegment:
     # then empty and `compiled` is the sample recipient's variant.
     compile_variant: Callable[[Mapping[str, object]], tuple[CompiledEmail, ...]] | None = None
     esp: str = ""  # the campaign's `esp:`, whose own tags lint lets pass (esp_tag_problem)
+    # A campaign in several languages (`languages: [fr, en]`): the sample in each declared
+    # language, in its locale, written to <segment>/<language>/ (file_payloads); `language`
+    # says which one a sample is.
+    by_language: tuple[BuiltSegment, ...] = ()
+    language: str = ""
 
     @property
     def stage_variants(self) -> tuple[CompiledEmail, ...]:
@@ -148,14 +153,12 @@ def render_campaign(
     for segment in chosen:
         values = sample_values(campaign)
         stage = sample_stage(campaign, segment)
-        compiled = bind_recipient(
-            _bound_variants(
-                functools.partial(
-                    compile_segment, env, campaign, segment, segments=segments, stage=stage
-                )
-            ),
-            values,
+        compile_sample = _bound_variants(
+            functools.partial(
+                compile_segment, env, campaign, segment, segments=segments, stage=stage
+            )
         )
+        compiled = bind_recipient(compile_sample, values)
         compile_variant = None
         variants: tuple[CompiledEmail, ...] = ()
         try:
@@ -167,39 +170,23 @@ def render_campaign(
             compile_variant = _bound_variants(
                 functools.partial(compile_stage_variants, env, campaign, segment, segments=segments)
             )
-        to = values["email"]
-        mid = message_id(
-            campaign.name,
-            segment.id,
-            to.lower(),
-            compiled.message_id_domain,
-            campaign.date.isoformat(),
+        sample = _sample(campaign, segment, compiled, values)
+        # The sample in each language, for the build's folders; a per-recipient build
+        # (stage_variants) compiles each recipient's language itself.
+        languages = campaign.languages if len(campaign.languages) > 1 and not stage_variants else ()
+        by_language = tuple(
+            _sample(
+                campaign,
+                segment,
+                bind_recipient(compile_sample, {**values, "language": lang}),
+                {**values, "language": lang},
+                language=lang,
+            )
+            for lang in languages
         )
-        try:
-            # The sample goes through the writer every recipient's message goes through.
-            skeleton = MessageSkeleton.from_compiled(compiled, date=campaign.date)
-            eml = skeleton.assemble(values, to_addr=to, to_name="", message_id=mid)
-        except HeaderTooLongError as exc:
-            raise ConfigError(
-                f"unsubscribe.url is {exc.length} characters once filled for the sample recipient "
-                f"of segment '{segment.id}', and a header line holds at most 998 "
-                "(RFC 5322 §2.1.1)",
-                path=campaign.path,
-                hint="shorten the URL or the values it merges",
-            ) from exc
         built.append(
-            BuiltSegment(
-                segment_id=segment.id,
-                segment_name=segment.name,
-                compiled=compiled,
-                subject=compiled.subject.render(values),
-                preheader=compiled.preheader.render(values),
-                html=compiled.html.render(values),
-                text=compiled.text.render(values),
-                eml=eml,
-                variants=variants,
-                compile_variant=compile_variant,
-                esp=campaign.esp,
+            replace(
+                sample, variants=variants, compile_variant=compile_variant, by_language=by_language
             )
         )
     # Jinja's cache holds every template loaded through the environment, partials included.
@@ -207,6 +194,50 @@ def render_campaign(
         sorted({Path(t.filename) for t in env.cache.values() if t.filename}) if env.cache else []
     )
     return CampaignBuild(campaign=campaign, segments=tuple(built), templates=tuple(loaded))
+
+
+def _sample(
+    campaign: Campaign,
+    segment: Segment,
+    compiled: CompiledEmail,
+    values: Mapping[str, str],
+    *,
+    language: str = "",
+) -> BuiltSegment:
+    """The sample recipient's message of a compiled segment (in `language`, for a campaign in
+    several languages)."""
+    to = values["email"]
+    mid = message_id(
+        campaign.name,
+        segment.id,
+        to.lower(),
+        compiled.message_id_domain,
+        campaign.date.isoformat(),
+    )
+    try:
+        # The sample goes through the writer every recipient's message goes through.
+        skeleton = MessageSkeleton.from_compiled(compiled, date=campaign.date)
+        eml = skeleton.assemble(values, to_addr=to, to_name="", message_id=mid)
+    except HeaderTooLongError as exc:
+        raise ConfigError(
+            f"unsubscribe.url is {exc.length} characters once filled for the sample recipient "
+            f"of segment '{segment.id}', and a header line holds at most 998 "
+            "(RFC 5322 §2.1.1)",
+            path=campaign.path,
+            hint="shorten the URL or the values it merges",
+        ) from exc
+    return BuiltSegment(
+        segment_id=segment.id,
+        segment_name=segment.name,
+        compiled=compiled,
+        subject=compiled.subject.render(values),
+        preheader=compiled.preheader.render(values),
+        html=compiled.html.render(values),
+        text=compiled.text.render(values),
+        eml=eml,
+        esp=campaign.esp,
+        language=language,
+    )
 
 
 def _describe(data: bytes) -> dict[str, Any]:
@@ -234,6 +265,11 @@ def manifest_for(build: CampaignBuild) -> dict[str, Any]:
                 },
             }
         )
+        if seg.by_language:
+            segments[-1]["languages"] = {
+                sample.language: {"subject": sample.subject, "preheader": sample.preheader}
+                for sample in seg.by_language
+            }
     manifest: dict[str, Any] = {
         "campaign": build.campaign.name,
         "campaign_file": build.campaign.path.name,
@@ -268,11 +304,28 @@ def build_assets(build: CampaignBuild) -> tuple[Asset, ...]:
 
 
 def file_payloads(seg: BuiltSegment) -> Mapping[str, bytes]:
+    """The files of a built segment, by path inside its folder: email.html, email.txt and
+    email.eml, or `<language>/email.*` for each language of a campaign in several."""
+    if seg.by_language:
+        return {
+            f"{sample.language}/{name}": data
+            for sample in seg.by_language
+            for name, data in file_payloads(sample).items()
+        }
     return {
         "email.html": seg.html.encode("utf-8"),
         "email.txt": seg.text.encode("utf-8"),
         "email.eml": seg.eml,
     }
+
+
+def language_samples(seg: BuiltSegment) -> tuple[tuple[str, BuiltSegment], ...]:
+    """(name, sample) for each message a build writes of a segment: the sample alone, named
+    by the segment (`mining`), or one per language, named `mining/fr`, `mining/en` (its
+    folder, and the segment a lint problem names)."""
+    if seg.by_language:
+        return tuple((f"{seg.segment_id}/{s.language}", s) for s in seg.by_language)
+    return ((seg.segment_id, seg),)
 
 
 def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
@@ -284,8 +337,8 @@ def write_build(build: CampaignBuild, out_dir: str | Path) -> dict[str, Any]:
     with atomic_directory(out_dir, inputs=campaign_files(build.campaign)) as stage:
         for seg in build.segments:
             folder = stage / seg.segment_id
-            folder.mkdir()
             for name, data in file_payloads(seg).items():
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
                 (folder / name).write_bytes(data)
         text = json_document("manifest", manifest)
         (stage / "manifest.json").write_text(text, encoding="utf-8")
@@ -399,11 +452,11 @@ def lint_build(
     index = source_index(build)
     problems: list[Problem] = []
     for seg in build.segments:
-        name = str(out_dir / seg.segment_id / "email.html")
-        problems.extend(
-            index.place(p, seg.html, seg.text, seg.segment_id)
-            for p in lint_segment(seg, name, config)
-        )
+        for label, sample in language_samples(seg):
+            problems.extend(
+                index.place(p, sample.html, sample.text, label)
+                for p in lint_segment(sample, str(out_dir / label / "email.html"), config)
+            )
     return tuple(merge_segments(problems))
 
 
@@ -431,14 +484,15 @@ def lint_campaign_messages(
     files: list[str] = []
     problems: list[Problem] = []
     for seg in build.segments:
-        name = f"{source}#{seg.segment_id}"
-        files.append(name)
-        html, text = message_parts(seg.eml)
-        problems.extend(
-            index.place(p, html, text, seg.segment_id)
-            for p in lint_message(seg.eml, name, config)
-            if not esp_tag_problem(p, seg)
-        )
+        for label, sample in language_samples(seg):
+            name = f"{source}#{label}"
+            files.append(name)
+            html, text = message_parts(sample.eml)
+            problems.extend(
+                index.place(p, html, text, label)
+                for p in lint_message(sample.eml, name, config)
+                if not esp_tag_problem(p, sample)
+            )
     return tuple(files), tuple(merge_segments(problems))
 
 

@@ -27,6 +27,7 @@ read does not match, and is reported on its row, never silently.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -62,6 +63,9 @@ class Condition:
     field: str
     op: str
     value: Any
+    # Where the rule names its field (the segments file's line), for errors found once a
+    # list is read (recipients.needs); not part of what the condition means.
+    line: int | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Segment:
     variables: Mapping[str, Any] = field(default_factory=dict)
     # The line of the segments file where each variable is set (for errors found later).
     variable_lines: Mapping[str, int] = field(default_factory=dict)
+    path: Path | None = field(default=None, compare=False)  # the segments file
 
     @property
     def benefit_keys(self) -> tuple[str, ...]:
@@ -339,7 +344,7 @@ def _parse_rule(node: yaml.Node, path: Path, where: str) -> SegmentRule:
             line=line_of(value_node),
             hint="use 'in' for a list",
         )
-    return Condition(field=field_path, op=op, value=value)
+    return Condition(field=field_path, op=op, value=value, line=line_of(items["field"]))
 
 
 def _humanize(key: str) -> str:
@@ -428,6 +433,7 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
                 benefits=order_benefits(weights, labels, declared),
                 variables=variables,
                 variable_lines=variable_lines,
+                path=source,
             )
         )
     if not segments:

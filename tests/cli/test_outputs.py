@@ -254,10 +254,11 @@ def test_a_full_disk_during_preview_is_exit_2_and_no_partial_gallery(
 
 def test_segment_csv_neutralises_formulas(here: Path) -> None:
     Path("list.csv").write_text(
-        "email;first_name\n"
-        "anne@acme.example;=HYPERLINK(\"http://evil.example\",\"x\")\n"
-        "bob@acme.example;+33 1 23 45 67 89\n"
-        "carl@acme.example;Carl\n",
+        # A sector column: the segments' rules read it (a rule on no column is an error).
+        "email;first_name;sector\n"
+        "anne@acme.example;=HYPERLINK(\"http://evil.example\",\"x\");mines\n"
+        "bob@acme.example;+33 1 23 45 67 89;BTP\n"
+        "carl@acme.example;Carl;\n",
         encoding="utf-8",
     )  # fmt: skip
     code, stdout, stderr = b2bmail(

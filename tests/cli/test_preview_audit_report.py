@@ -74,3 +74,21 @@ def test_audit_report_needs_an_existing_segments_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_audit_report_segments_reading_no_column_stop_before_any_dns(tmp_path: Path) -> None:
+    # The rules meet the list where every command's do (recipients.needs): no nameserver
+    # is given or needed, the typo stops the run first.
+    recipients = tmp_path / "recipients.csv"
+    recipients.write_text(RECIPIENTS, encoding="utf-8")
+    segments = tmp_path / "segments.yaml"
+    segments.write_text(SEGMENTS.replace("field: company,", "field: compagny,"), encoding="utf-8")
+    report = tmp_path / "x.html"
+    args = ["audit", str(recipients), "--report", str(report), "--segments", str(segments)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"b2bmail: {segments}:7: the segment rule reads compagny, and no column of"
+        " recipients.csv gives it — did you mean company?\n"
+    )
+    assert not report.exists()

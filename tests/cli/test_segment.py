@@ -37,7 +37,15 @@ def files(tmp_path: Path) -> dict[str, Path]:
     segments.write_text(SEGMENTS_YAML, encoding="utf-8")
     companies = tmp_path / "companies.csv"
     companies.write_text("id,size\nG1,800\n", encoding="utf-8")
-    return {"list": recipients, "segments": segments, "companies": companies}
+    # For lists with a sector column only: a rule on a field no column gives is an error.
+    by_sector = tmp_path / "sector-segments.yaml"
+    by_sector.write_text(SEGMENTS_YAML.split("  - id: large")[0], encoding="utf-8")
+    return {
+        "list": recipients,
+        "segments": segments,
+        "companies": companies,
+        "sector_segments": by_sector,
+    }
 
 
 def run(args: list[str]) -> tuple[int, str, str]:
@@ -86,6 +94,8 @@ def test_csv_output_keeps_encoding_and_delimiter(files: dict[str, Path], tmp_pat
             str(files["list"]),
             "--segments",
             str(files["segments"]),
+            "--companies",
+            str(files["companies"]),
             "--format",
             "csv",
             "--out",
@@ -96,15 +106,17 @@ def test_csv_output_keeps_encoding_and_delimiter(files: dict[str, Path], tmp_pat
     assert out_file.read_bytes().decode("cp1252") == (
         "Prénom;Courriel;Secteur;Société ID;bucket;reason;duplicate_of\r\n"
         "Jérôme;jerome@acme.fr;mines;;mining;Mines;\r\n"
-        "Zoé;zoe@grand.fr;;G1;unassigned;no segment rule matched;\r\n"
+        "Zoé;zoe@grand.fr;;G1;large;Grands comptes;\r\n"
         "Léa;LEA@acme.fr;btp;;unassigned;no segment rule matched;\r\n"
     )
 
 
 def test_text_output_and_exit_1_on_invalid_rows(tmp_path: Path, files: dict[str, Path]) -> None:
     recipients = tmp_path / "bad.csv"
-    recipients.write_text("email\na@acme.fr\nnot-an-address\nA@acme.fr\n", encoding="utf-8")
-    code, out, err = run([str(recipients), "--segments", str(files["segments"])])
+    recipients.write_text(
+        "email,sector\na@acme.fr,mines\nnot-an-address,\nA@acme.fr,\n", encoding="utf-8"
+    )
+    code, out, err = run([str(recipients), "--segments", str(files["sector_segments"])])
     assert (code, err) == (1, "")
     assert "3 rows read (utf-8, comma-separated, email column 'email')" in out
     assert "row 3: 'not-an-address' — An email address must have an @-sign." in out
@@ -157,7 +169,7 @@ def test_csv_output_keeps_bom_and_extra_cells(
         [
             str(recipients),
             "--segments",
-            str(files["segments"]),
+            str(files["sector_segments"]),
             "--format",
             "csv",
             "--out",
@@ -181,6 +193,8 @@ def test_suppression_forms_and_companies_error(tmp_path: Path, files: dict[str, 
             str(files["list"]),
             "--segments",
             str(files["segments"]),
+            "--companies",
+            str(files["companies"]),
             "--suppress",
             str(sup),
             "--format",
@@ -206,7 +220,10 @@ def test_suppression_forms_and_companies_error(tmp_path: Path, files: dict[str, 
 def test_out_under_a_file_is_one_line_exit_2(files: dict[str, Path], tmp_path: Path) -> None:
     target = files["list"] / "report.csv"
     code, out, err = run(
-        [str(files["list"]), "--segments", str(files["segments"]), "--out", str(target)]
+        [
+            *(str(files["list"]), "--segments", str(files["segments"])),
+            *("--companies", str(files["companies"]), "--out", str(target)),
+        ]
     )
     assert (code, out) == (2, "")
     assert err == (
@@ -221,7 +238,9 @@ def test_forced_utf16_reads_an_excel_unicode_text_file(
     # Regression: --encoding utf-16 was a UnicodeError traceback ("stream does not start with BOM").
     path = tmp_path / "unicode.txt"
     path.write_bytes("Courriel\tSecteur\r\nzoe@acme.fr\tmines\r\n".encode("utf-16"))
-    code, out, err = run([str(path), "--segments", str(files["segments"]), "--encoding", "utf-16"])
+    code, out, err = run(
+        [str(path), "--segments", str(files["sector_segments"]), "--encoding", "utf-16"]
+    )
     assert (code, err) == (0, "")
     assert (
         out.splitlines()[0]
@@ -270,7 +289,7 @@ def test_out_over_an_input_is_refused_and_the_input_kept(files: dict[str, Path])
 def test_text_report_singular_and_80_columns(files: dict[str, Path], tmp_path: Path) -> None:
     path = tmp_path / "one.csv"
     path.write_text("email,sector\n\nj.martin@@martin-freres-btp.example,mines\n", encoding="utf-8")
-    code, out, err = run([str(path), "--segments", str(files["segments"])])
+    code, out, err = run([str(path), "--segments", str(files["sector_segments"])])
     assert (code, err) == (1, "")
     lines = out.splitlines()
     assert lines[0] == (

@@ -97,7 +97,36 @@ def test_vat_table_has_27_member_states_and_cites_its_source() -> None:
     assert len(table.rates) == 27
     assert "European Commission" in table.source
     assert "VAT rates applied in the Member States" in table.source
-    assert table.source_date == date(2025, 1, 1)
+    assert table.source_date == date(2026, 1, 1)
+    assert table.as_of == date(2026, 1, 1)
+
+
+# The standard rates of the European Commission's "VAT rates applied in the Member States of
+# the European Union", situation at 1 January 2026, typed from that table (Greece as GR).
+EC_STANDARD_RATES_2026 = {
+    "AT": "20", "BE": "21", "BG": "20", "CY": "19", "CZ": "21", "DE": "19", "DK": "25",
+    "EE": "24", "ES": "21", "FI": "25.5", "FR": "20", "GR": "24", "HR": "25", "HU": "27",
+    "IE": "23", "IT": "22", "LT": "21", "LU": "17", "LV": "21", "MT": "18", "NL": "21",
+    "PL": "23", "PT": "23", "RO": "21", "SE": "25", "SI": "22", "SK": "23",
+}  # fmt: skip
+
+
+def test_vat_table_is_the_commissions_2026_table() -> None:
+    assert dict(vat_table().rates) == {k: Decimal(v) for k, v in EC_STANDARD_RATES_2026.items()}
+
+
+@pytest.mark.parametrize(
+    ("country", "rate"),
+    [
+        ("EE", "24"),  # 22 -> 24 from 1 July 2025
+        ("RO", "21"),  # 19 -> 21 from 1 August 2025
+        ("FI", "25.5"),  # 24 -> 25.5 from 1 September 2024
+        ("SK", "23"),  # 20 -> 23 from 1 January 2025
+    ],
+    ids=["EE-2025-07", "RO-2025-08", "FI-2024-09", "SK-2025-01"],
+)
+def test_vat_rates_changed_since_2024(country: str, rate: str) -> None:
+    assert vat_rate(country) == Decimal(rate)
 
 
 def test_vat_rate_defaults_to_the_campaigns_without_a_country() -> None:

@@ -4,7 +4,8 @@ renders the same template with that recipient's values as plain data (issue 14 p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -16,6 +17,7 @@ from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign
 from b2bmail.render.compile import CompiledEmail, bind_recipient, compile_segment
 from b2bmail.render.environment import make_environment
+from b2bmail.salutation import salutation_values
 from b2bmail.segments import Segment, load_segments
 
 CAMPAIGN = """\
@@ -45,15 +47,22 @@ TEMPLATE = """\
 SEGMENTS = "segments:\n  - {id: tous, name: Tous}\n"
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Campaign, Segment]]:
-    folder = tmp_path_factory.mktemp("variants")
-    files = {"campaign.yaml": CAMPAIGN, "email.mjml": TEMPLATE, "segments.yaml": SEGMENTS}
+Setup = tuple[Any, Campaign, Segment]
+
+
+def make_setup(folder: Path, campaign_text: str, template: str) -> Setup:
+    """The environment, campaign and only segment of a campaign written into `folder`."""
+    files = {"campaign.yaml": campaign_text, "email.mjml": template, "segments.yaml": SEGMENTS}
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     campaign = load_campaign(folder / "campaign.yaml")
     (segment,) = load_segments(campaign.segments)
-    yield make_environment(campaign.template_dir, campaign.locale), campaign, segment
+    return make_environment(campaign.template_dir, campaign.locale), campaign, segment
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    return make_setup(tmp_path_factory.mktemp("variants"), CAMPAIGN, TEMPLATE)
 
 
 # Values as a cleaned list gives them: no control characters, no outer or doubled spaces
@@ -89,14 +98,57 @@ def _message(compiled: CompiledEmail, values: Mapping[str, str]) -> tuple[object
     )
 
 
-@settings(max_examples=100, deadline=None)
-@given(_RECIPIENTS)
-def test_the_variant_gives_exactly_the_direct_render(
-    setup: tuple[Any, Campaign, Segment], values: dict[str, str]
-) -> None:
+def assert_variant_is_direct(setup: Setup, values: dict[str, str]) -> None:
+    """The recipient's variant, merged as the per-recipient build merges (salutations made
+    by salutation.py), gives what Jinja renders with the values as plain data."""
     env, campaign, segment = setup
     direct = compile_segment(env, campaign, segment, recipient=values)
     variant = bind_recipient(
         lambda bound: compile_segment(env, campaign, segment, bound=bound), values
     )
-    assert _message(variant, values) == _message(direct, {})
+    merged = {**values, **salutation_values(values, campaign.locale)}
+    assert _message(variant, merged) == _message(direct, {})
+
+
+@settings(max_examples=100, deadline=None)
+@given(_RECIPIENTS)
+def test_the_variant_gives_exactly_the_direct_render(setup: Setup, values: dict[str, str]) -> None:
+    assert_variant_is_direct(setup, values)
+
+
+# The same property for a campaign in two languages (a variant per language, each in its
+# locale), a formal salutation, VAT by country and the comparisons the first template
+# leaves out (`or`, `<=`, `>`).
+LANGUAGES_CAMPAIGN = (
+    CAMPAIGN.replace("locale: fr_FR\n", "locale: fr_BE\nlanguages: [fr, nl]\n")
+    .replace("content: {price: 3, threshold: 250}", "content: {price: {fr: 3, nl: 4}, threshold: 250}")
+)  # fmt: skip
+LANGUAGES_TEMPLATE = """\
+<mjml><mj-body><mj-section><mj-column>
+  <mj-text>{{ recipient | salutation }} {{ recipient | salutation(comma=False) }}</mj-text>
+  <mj-text>{% set rate = recipient.country | vat_rate %}{% if rate is none %}{{ content.price | money }} HT{% else %}{{ content.price | ttc(rate) | money }} ({{ rate }} %){% endif %}</mj-text>
+  <mj-text>{% if recipient.civility == "ms" or (recipient.size | int) > 249 %}A{% endif %}{% if (recipient.size | int) <= 1 %}B{% endif %}</mj-text>
+</mj-column></mj-section></mj-body></mjml>
+"""
+_LANGUAGE_RECIPIENTS = _RECIPIENTS.flatmap(
+    lambda values: st.fixed_dictionaries(
+        {
+            "language": st.sampled_from(["fr", "nl", "", "de"]),
+            "country": st.sampled_from(["FR", "BE", "IE", "ZA", ""]),
+        }
+    ).map(lambda more: {**values, **more})
+)
+
+
+@pytest.fixture(scope="module")
+def languages_setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    folder = tmp_path_factory.mktemp("variants-languages")
+    return make_setup(folder, LANGUAGES_CAMPAIGN, LANGUAGES_TEMPLATE)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_LANGUAGE_RECIPIENTS)
+def test_the_variant_of_each_language_gives_exactly_the_direct_render(
+    languages_setup: Setup, values: dict[str, str]
+) -> None:
+    assert_variant_is_direct(languages_setup, values)

@@ -38,22 +38,27 @@ def _summary(report: BuildReport) -> str:
     for seg in report.manifest["segments"]:
         files = seg["files"]
         sid = seg["id"]
-        # Each problem names its source file and the segments that show it (campaign.py).
-        found = [p for p in report.problems if sid in p.segment.split(",")]
-        counts = {
-            sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
-        }
-        lint = (
-            _("{error} err, {warning} warn, {info} info").format(**counts)
-            if report.linted
-            else _("off")
-        )
-        sizes = [
-            f"{files[f'{sid}/email.{ext}']['bytes'] / 1024:.1f} KB"
-            for ext in ("html", "txt", "eml")
-        ]
-        subject = seg["subject"] if len(seg["subject"]) <= 48 else seg["subject"][:47] + "…"
-        rows.append((sid, subject, *sizes, lint))
+        # A campaign in several languages: one row per language (<segment>/<lang>/email.*).
+        samples = [
+            (f"{sid}/{lang}", texts["subject"]) for lang, texts in seg.get("languages", {}).items()
+        ] or [(sid, seg["subject"])]
+        for label, subject in samples:
+            # Each problem names its source file and the segments that show it (campaign.py).
+            found = [p for p in report.problems if label in p.segment.split(",")]
+            counts = {
+                sev: sum(p.severity == sev for p in found) for sev in ("error", "warning", "info")
+            }
+            lint = (
+                _("{error} err, {warning} warn, {info} info").format(**counts)
+                if report.linted
+                else _("off")
+            )
+            sizes = [
+                f"{files[f'{label}/email.{ext}']['bytes'] / 1024:.1f} KB"
+                for ext in ("html", "txt", "eml")
+            ]
+            subject = subject if len(subject) <= 48 else subject[:47] + "…"
+            rows.append((label, subject, *sizes, lint))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
     n = len(report.manifest["segments"])

@@ -16,11 +16,12 @@ from b2bmail.export.listmonk import SUBSCRIBER_FIELDS
 from b2bmail.export.versions import VARIANT_FIELD
 from b2bmail.output import SafeCsvWriter, csv_writer
 from b2bmail.personalize.build import MERGE_PROVIDED, recipient_values, routed_rows
-from b2bmail.personalize.plan import check_known_fields
+from b2bmail.personalize.plan import NAME_FIELDS
 from b2bmail.recipients.buckets import RESERVED
 from b2bmail.recipients.companies import load_companies
+from b2bmail.recipients.needs import ListFields
 from b2bmail.recipients.reader import read_recipients
-from b2bmail.recipients.segmenting import segment_assigner
+from b2bmail.recipients.segmenting import rule_uses, segment_assigner
 from b2bmail.segments import load_segments
 
 #: The contact attribute holding the campaign language a contact gets (`languages`).
@@ -66,14 +67,15 @@ def read_contacts(
     computed as the build computes them (personalize.build.recipient_values: cleaned values,
     the salutation), its language and its version (`b2bmail_variant`)."""
     campaign = compiler.campaign
-    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
+    segments = load_segments(campaign.segments)
+    assign = segment_assigner(segments, campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     index = load_companies(companies) if companies is not None else None
     left_out = dict.fromkeys(RESERVED, 0)
     rows: list[tuple[str, int, Mapping[str, object], str]] = []
     read = 0
     for _rec, fields, outcome, _key in routed_rows(
-        table, assign, companies=index, suppress=suppress
+        table, assign, companies=index, suppress=suppress, uses=rule_uses(segments)
     ):
         read += 1
         bucket = outcome.bucket
@@ -84,11 +86,18 @@ def read_contacts(
             continue
         rows.append((bucket, leaf, fields, outcome.email))
     export = compiler.finish(routed=True)
-    # As the build does (personalize.plan.check_known_fields): a field that no column gives
-    # would be blank, or its fallback, or the `else`, for every contact without a word.
-    known = table.field_names | (index.field_names if index is not None else set())
-    named = (*export.fields, *(name for name in export.read if name != LANGUAGE_FIELD))
-    check_known_fields(named, known | MERGE_PROVIDED)
+    # The fields the emails merge or branch on, checked as the per-recipient build checks them
+    # (recipients.needs): given by a column, and filled in some row. Otherwise each would be
+    # blank, or its fallback, or the `else`, for every contact without a word.
+    joined = index.field_names if index is not None else frozenset()
+    named = {*export.fields, *(name for name in export.read if name != LANGUAGE_FIELD)}
+    merged = named - MERGE_PROVIDED - NAME_FIELDS
+    list_fields = ListFields(
+        table.path, frozenset(table.field_names | joined), (campaign.template, campaign.path)
+    )
+    list_fields.check_given(merged)
+    if read:
+        list_fields.check_filled(merged, table.filled_names | joined)
     required = {
         f.name
         for v in export.variants

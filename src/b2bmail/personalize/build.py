@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
 from b2bmail.config import Campaign
-from b2bmail.errors import InputError
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs, json_document
 from b2bmail.personalize.message import (
@@ -43,8 +42,9 @@ from b2bmail.recipients.buckets import (
     route_rows,
 )
 from b2bmail.recipients.companies import CompanyIndex, load_companies
+from b2bmail.recipients.needs import FieldUse, ListFields
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipients
-from b2bmail.recipients.segmenting import segment_assigner
+from b2bmail.recipients.segmenting import rule_uses, segment_assigner
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import COMPUTED_FIELDS, UnsafeUrlValueError
 from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes
@@ -119,19 +119,22 @@ class Personalizer:
         variant_compilers: Mapping[
             str, Callable[[Mapping[str, object]], Sequence[CompiledEmail]]
         ] = {},
-        known_fields: Collection[str] | None = None,
+        list_fields: ListFields | None = None,
     ) -> None:
         """With `mboxrd`, messages are assembled in their mbox form (PersonalizedMessage),
         ready to append to an mbox with no per-message conversion. `variant_compilers`: for
         segments whose template's logic reads recipient fields, the compile of their variants
-        for given values (personalize.plan.VariantRouter). `known_fields`: the fields the list
+        for given values (personalize.plan.VariantRouter). `list_fields`: the fields the list
         provides; a template naming another is an error (personalize.plan.check_known_fields)."""
         self.mboxrd = mboxrd
-        known = None if known_fields is None else frozenset(known_fields) | MERGE_PROVIDED
+        known = (
+            None
+            if list_fields is None
+            else replace(list_fields, known=list_fields.known | MERGE_PROVIDED)
+        )
         self.plans: dict[str, SegmentPlan] = segment_plans(compiled, date, mboxrd=mboxrd)
         self._unchecked = known  # checked once the list's first row has read well
-        self._named: set[str] = set()  # the fields the messages built so far merge
-        self._filled: set[str] = set(MERGE_PROVIDED)  # of those, the ones a row filled
+        self._fields = known
         self.routers = {
             segment_id: VariantRouter(compile_variant, date, known=known, mboxrd=mboxrd)
             for segment_id, compile_variant in variant_compilers.items()
@@ -163,15 +166,21 @@ class Personalizer:
             variants={k: r.compiled for k, r in self.routers.items()},
         )
 
-    def empty_fields(self) -> list[str]:
-        """The fields the templates merge or test that were blank in every row built: a
-        column left empty, whose merge field or test gives every recipient the same text
-        (its fallback, or the `else`), which is rarely what was meant."""
-        named = self._named | {n for r in self.routers.values() for n in r.fields}
-        named -= NAME_FIELDS  # the To display name only, not the content
-        return sorted(named - self._filled - {n for r in self.routers.values() for n in r.filled})
+    def check_filled(self, filled: Collection[str]) -> None:
+        """An InputError, at the template's line, for a field the templates merge or test
+        that is blank in every row (`filled`: the list's column summary, read once, plus the
+        companies file's fields): its merge field or test would give every recipient the same
+        text (its fallback, or the `else`), which is rarely what was meant."""
+        if self._fields is None:
+            return
+        named = {n for r in self.routers.values() for n in r.named}
+        for segment_plan in self.plans.values():
+            for variant in (segment_plan.default, *segment_plan.by_stage.values()):
+                named |= variant.wanted
+        # The To display name only, not the content; b2bmail's own fields always have values.
+        self._fields.check_filled(named - NAME_FIELDS, {*filled, *MERGE_PROVIDED})
 
-    def _check_fields(self, known: frozenset[str]) -> None:
+    def _check_fields(self, known: ListFields) -> None:
         # After the first row, not before: a list that cannot be read reports that first.
         self._unchecked = None
         for segment_plan in self.plans.values():
@@ -233,9 +242,6 @@ class Personalizer:
             )
             self.tally.issues.append(RowIssue(row, email, "too-long", detail))
             return None
-        if not plan.wanted <= self._filled:
-            self._named |= plan.wanted
-            self._filled.update(k for k in plan.wanted if values.get(k, "").strip())
         self.tally.built[segment_id] += 1
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
@@ -273,8 +279,10 @@ def routed_rows(
     *,
     companies: str | Path | CompanyIndex | None = None,
     suppress: Iterable[str | Path] = (),
+    uses: Sequence[FieldUse] = (),
 ) -> Iterator[tuple[object, Mapping[str, object], RowOutcome, str]]:
-    """route_rows plus each row's duplicate key (the address used for tokens and IDs)."""
+    """route_rows plus each row's duplicate key (the address used for tokens and IDs);
+    `uses`: the fields the segment rules read (route_rows checks them)."""
     index = (
         companies
         if isinstance(companies, CompanyIndex) or companies is None
@@ -282,7 +290,7 @@ def routed_rows(
     )
     suppressions = load_suppressions(suppress)
     for rec, fields, outcome in route_rows(
-        table, assign, companies=index, suppressions=suppressions
+        table, assign, companies=index, suppressions=suppressions, uses=uses
     ):
         yield rec, fields, outcome, rec.check.key
 
@@ -325,9 +333,11 @@ def stream_per_recipient(
     campaign = build.campaign
     suppress = tuple(suppress)  # read twice: checked against the outputs, then loaded
     inputs = (*campaign_files(campaign), recipients, companies, *suppress)
-    assign = segment_assigner(load_segments(campaign.segments), campaign.locale)
+    segments = load_segments(campaign.segments)
+    assign = segment_assigner(segments, campaign.locale)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     index = load_companies(companies) if companies is not None else None
+    joined = index.field_names if index is not None else frozenset()
     personalizer = Personalizer(
         [c for seg in build.segments if seg.compile_variant is None for c in seg.stage_variants],
         campaign_name=campaign.name,
@@ -339,22 +349,20 @@ def stream_per_recipient(
             for seg in build.segments
             if seg.compile_variant is not None
         },
-        known_fields=table.field_names | (index.field_names if index is not None else set()),
+        list_fields=ListFields(
+            table.path, table.field_names | joined, (campaign.template, campaign.path)
+        ),
     )
-    routed = routed_rows(table, assign, companies=index, suppress=suppress)
+    routed = routed_rows(
+        table, assign, companies=index, suppress=suppress, uses=rule_uses(segments)
+    )
 
     def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
         yield from stream
         personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
-        empty = personalizer.empty_fields() if personalizer.report.messages else []
-        if empty:
+        if personalizer.report.messages:
             # Raised inside the atomic output: nothing is written (the issue's rule 2).
-            raise InputError(
-                f"{', '.join(f'recipient.{n}' for n in empty)} is empty in every row the "
-                "templates were merged for",
-                path=Path(recipients),
-                hint="fill the column, or take the field out of the template",
-            )
+            personalizer.check_filled(table.filled_names | joined)
 
     messages = counted(personalizer.messages(routed))
     return MessageStream(campaign, personalizer, messages, inputs, build)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from b2bmail.errors import TemplateError
 from b2bmail.journey import normalize_stage
-from b2bmail.recipients.fields import field_hint
+from b2bmail.recipients.needs import ListFields
 from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
 from b2bmail.render.merge import MergeTemplate, NeedsLanguage, NeedsVariant
 from b2bmail.render.mime import MessageSkeleton, clean_value
@@ -70,18 +70,14 @@ class VariantPlan:
         )
 
 
-def check_known_fields(names: Iterable[str], known: Collection[str] | None) -> None:
-    """A TemplateError for the first field a template names that no column of the list (nor
-    the companies file, nor b2bmail) provides: `recipient.compagny.size` would otherwise be
-    blank, or its fallback, for every recipient, without a word. With a close known name,
-    'did you mean'. `known` None: not checked (no list given)."""
-    if known is None:
-        return
-    for name in sorted(set(names) - set(known) - NAME_FIELDS):
-        raise TemplateError(
-            f"the template names recipient.{name}, and no column of the recipient list gives it",
-            hint=field_hint(name, known, "recipient."),
-        )
+def check_known_fields(names: Iterable[str], fields: ListFields | None) -> None:
+    """A TemplateError, at the template's line, for the first field a template names that no
+    column of the list (nor the companies file, nor b2bmail) provides: `recipient.compagny.size`
+    would otherwise be blank, or its fallback, for every recipient, without a word. With a
+    close known name, 'did you mean' (recipients.needs). `fields` None: not checked (no list
+    given)."""
+    if fields is not None:
+        fields.check_given(set(names) - NAME_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -165,7 +161,7 @@ class VariantRouter:
         date: datetime,
         *,
         limit: int = VARIANT_LIMIT,
-        known: Collection[str] | None = None,
+        known: ListFields | None = None,
         mboxrd: bool = False,
     ) -> None:
         self._known = known
@@ -177,7 +173,7 @@ class VariantRouter:
         self.compiled = 0  # variants compiled so far
         self.compile_seconds = 0.0  # the time spent compiling them (a one-off per variant)
         self.fields: dict[str, None] = {}  # the recipient fields read, in order
-        self.filled: set[str] = set()  # of those, the ones a recipient had a value for
+        self.named: set[str] = set()  # every field the templates read or merge, so far
 
     def plan(self, values: Mapping[str, object]) -> SegmentPlan:
         """The plan for a recipient with these field values (None for a missing field)."""
@@ -188,8 +184,6 @@ class VariantRouter:
         while isinstance(node, _Branch):
             value = selector_value(values.get(node.name))
             bound[node.name] = value
-            if node.name not in self.filled and value not in (None, "", frozenset()):
-                self.filled.add(node.name)
             child = node.children.get(value)
             if child is None:
                 child = node.children[value] = self._make(bound)
@@ -204,6 +198,7 @@ class VariantRouter:
             self.compile_seconds += time.perf_counter() - start
             if not isinstance(need, NeedsLanguage):  # a list without languages: the default
                 check_known_fields((need.name,), self._known)
+                self.named.add(need.name)
             self.fields.setdefault(need.name)
             return _Branch(need.name)
         # A compile leaves many short-lived cycles (lxml, premailer, Jinja); collected now,
@@ -221,5 +216,7 @@ class VariantRouter:
                 "(e.g. the normalised recipient.civility rather than a free-text column)",
             )
         (plan,) = segment_plans(variants, self._date, mboxrd=self._mboxrd).values()
-        check_known_fields(plan.default.wanted, self._known)
+        for variant in (plan.default, *plan.by_stage.values()):
+            check_known_fields(variant.wanted, self._known)
+            self.named.update(variant.wanted)
         return plan

@@ -15,8 +15,10 @@ from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import AuditedRecipient, AuditReport
 from b2bmail.output import write_atomic
 from b2bmail.preview.charts import bar_chart, stacked_chart
-from b2bmail.recipients import read_recipients
-from b2bmail.segments import assign_segment, load_segments
+from b2bmail.recipients import read_recipients, route_rows
+from b2bmail.recipients.buckets import UNASSIGNED
+from b2bmail.recipients.segmenting import rule_uses, segment_assigner
+from b2bmail.segments import load_segments
 
 LEVEL_COLOURS = {
     "low": "#2e9d5b",
@@ -201,11 +203,14 @@ def segment_rows(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> dict[int, str]:
-    """Each recipient row's segment id (first matching segment by priority), for the chart."""
+    """Each recipient row's segment id (first matching segment by priority), for the chart.
+    The list meets the rules where every command's does (route_rows: a rule field no column
+    gives, or empty in every row, is an error); a row is charted by its rules alone."""
     defined = load_segments(segments)
+    assign = segment_assigner(defined)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     result = {}
-    for row in table.rows:
-        segment = assign_segment(defined, row.fields)
-        result[row.row] = segment.id if segment is not None else NO_SEGMENT
+    for rec, fields, _ in route_rows(table, assign, uses=rule_uses(defined)):
+        hit = assign(fields)  # cached: the routing's own answer, for duplicates too
+        result[rec.row] = hit[0] if hit is not None and hit[0] != UNASSIGNED else NO_SEGMENT
     return result

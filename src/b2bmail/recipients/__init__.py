@@ -3,7 +3,8 @@
 Holds: decoding (encoding and delimiter from the bytes), reader (rows with canonical fields),
 fields (header aliases, cell values), addresses (syntax, normal form, role and free-mail
 classes), companies (the optional companies file), buckets (one bucket per row), segmenting
-(the `segment` job) and report (its text and JSON). This `__init__` re-exports what the
+(the `segment` job), report (its text and JSON) and needs (the fields rules and
+templates read, checked against a list). This `__init__` re-exports what the
 audit and its report page use.
 
 May import: segments (routing rules), journey (stage words, the slug rule), errors, output.

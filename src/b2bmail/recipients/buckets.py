@@ -17,6 +17,7 @@ from b2bmail.recipients.addresses import AddressCheck, address_key, classify_add
 from b2bmail.recipients.companies import CompanyIndex
 from b2bmail.recipients.decoding import open_text
 from b2bmail.recipients.fields import CANONICAL_BY_SLUG, slugify
+from b2bmail.recipients.needs import FieldUse, check_filled, check_given
 from b2bmail.recipients.reader import RecipientRow, RecipientTable, ValueCounts
 
 UNASSIGNED = "unassigned"
@@ -158,10 +159,22 @@ def route_rows(
     *,
     companies: CompanyIndex | None = None,
     suppressions: Suppressions | None = None,
+    uses: Sequence[FieldUse] = (),
 ) -> Iterator[tuple[RecipientRow, Mapping[str, object], RowOutcome]]:
-    """Stream (row, fields with company fields joined, outcome) for every row of `table`."""
+    """Stream (row, fields with company fields joined, outcome) for every row of `table`.
+
+    The one place a list meets the segment rules: the fields they read (`uses`,
+    segmenting.rule_uses) are checked against the list's header once its first row has
+    read well, and against its column summary once every row is read (recipients.needs).
+    """
     seen: dict[str, int] = {}
+    joined = companies.field_names if companies is not None else frozenset()
+    rows = 0
     for rec in table.rows:
+        if not rows and uses:
+            # After the first row, not before: a list that cannot be read says so first.
+            check_given(uses, table.field_names | joined, table.path)
+        rows += 1
         check = rec.check
         email = check.normalized if check.valid else rec.email.strip()
         fields = rec.fields
@@ -186,6 +199,8 @@ def route_rows(
         notes = hit[2] if len(hit) == 3 else ()
         reason = "; ".join((hit[1], *notes))
         yield rec, fields, RowOutcome(rec.row, email, hit[0], reason, notes=notes)
+    if rows and uses:
+        check_filled(uses, table.filled_names | joined, table.path)
 
 
 def bucket_recipients(
@@ -195,12 +210,16 @@ def bucket_recipients(
     *,
     companies: CompanyIndex | None = None,
     suppressions: Suppressions | None = None,
+    uses: Sequence[FieldUse] = (),
 ) -> SegmentReport:
-    """Route every row; `segments` maps segment id -> name, in priority order."""
+    """Route every row; `segments` maps segment id -> name, in priority order; `uses`: the
+    fields the rules read (route_rows)."""
     check_segment_ids(list(segments))
     counts = dict.fromkeys([*segments, *RESERVED], 0)
     outcomes = []
-    for _, _, outcome in route_rows(table, assign, companies=companies, suppressions=suppressions):
+    for _, _, outcome in route_rows(
+        table, assign, companies=companies, suppressions=suppressions, uses=uses
+    ):
         counts[outcome.bucket] = counts.get(outcome.bucket, 0) + 1
         outcomes.append(outcome)
     return SegmentReport(

@@ -78,15 +78,30 @@ class RecipientTable:
     blank_rows: int = 0
     # Per normalised field (country, language, civility, roles, stage), filled as rows stream.
     values: dict[str, ValueCounts] = field(default_factory=dict)
+    # The column summary: the columns holding a value in at least one row read so far.
+    filled_columns: set[int] = field(default_factory=set)
+
+    def _field_columns(self) -> dict[str, int]:
+        # Each field a row can have -> the column that gives it.
+        columns = {key: index for index, key in enumerate(self.keys)}
+        columns.update({slug: index for index, slug in column_aliases(self.headers, self.keys)})
+        for key, company_key in CONTACT_COMPANY_FIELDS.items():
+            if key in columns:
+                columns[company_key] = columns[key]
+        return columns
 
     @property
     def field_names(self) -> frozenset[str]:
         """Every field a row can have: the columns' keys, their headers' slugs (raw cells,
         fields.column_aliases) and the company fields the contact's columns stand for."""
-        names = set(self.keys)
-        names.update(slug for _, slug in column_aliases(self.headers, self.keys))
-        names.update(c for k, c in CONTACT_COMPANY_FIELDS.items() if k in self.keys)
-        return frozenset(names)
+        return frozenset(self._field_columns())
+
+    @property
+    def filled_names(self) -> frozenset[str]:
+        """Of `field_names`, those whose column held a value in a row read so far (all rows
+        once `rows` is exhausted): the others are empty in every row."""
+        filled = self.filled_columns
+        return frozenset(name for name, index in self._field_columns().items() if index in filled)
 
     @property
     def delimiter_name(self) -> str:
@@ -151,8 +166,24 @@ def read_recipients(
         email_column=headers[keys.index("email")],
         rows=iter(()),
     )
-    table.rows = _stream_rows(table, records)
+    table.rows = _stream_rows(table, _summarised(table, records))
     return table
+
+
+def _summarised(
+    table: RecipientTable, records: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, list[str]]]:
+    """The records unchanged; each column holding a value joins `table.filled_columns`. Once
+    every column has, a row costs one test (the summary is read once per list, not per row:
+    recipients.needs)."""
+    unfilled = set(range(len(table.keys)))
+    for record in records:
+        if unfilled:
+            cells = record[1]
+            found = [i for i in unfilled if i < len(cells) and cells[i].strip()]
+            unfilled.difference_update(found)
+            table.filled_columns.update(found)
+        yield record
 
 
 def detect_format(path: Path, encoding: str | None, delimiter: str | None) -> TextFormat:

@@ -23,6 +23,7 @@ from b2bmail.recipients.buckets import (
 )
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.decoding import TextFormat
+from b2bmail.recipients.needs import FieldUse
 from b2bmail.recipients.reader import iter_records, read_header, read_recipients
 from b2bmail.segments import (
     DEFAULT_NUMBER_LOCALE,
@@ -37,13 +38,29 @@ from b2bmail.segments import (
 OUTPUT_COLUMNS = ("bucket", "reason", "duplicate_of")
 
 
+def _conditions(rule: SegmentRule) -> Iterator[Condition]:
+    if isinstance(rule, Condition):
+        yield rule
+    elif isinstance(rule, NotRule):
+        yield from _conditions(rule.rule)
+    else:
+        for child in rule.rules:
+            yield from _conditions(child)
+
+
 def rule_fields(rule: SegmentRule) -> set[str]:
     """The field paths a rule reads."""
-    if isinstance(rule, Condition):
-        return {rule.field}
-    if isinstance(rule, NotRule):
-        return rule_fields(rule.rule)
-    return set().union(*(rule_fields(r) for r in rule.rules)) if rule.rules else set()
+    return {cond.field for cond in _conditions(rule)}
+
+
+def rule_uses(segments: Iterable[Segment]) -> tuple[FieldUse, ...]:
+    """Each field the segment rules read, once, at the first line that names it: what
+    route_rows checks against a list (recipients.needs)."""
+    uses: dict[str, FieldUse] = {}
+    for segment in segments:
+        for cond in _conditions(segment.rule):
+            uses.setdefault(cond.field, FieldUse(cond.field, segment.path, cond.line, rule=True))
+    return tuple(sorted(uses.values(), key=lambda u: (u.line or 0, u.name)))
 
 
 CACHE_LIMIT = 65_536
@@ -116,6 +133,7 @@ def segment_list(
         {s.id: s.name for s in segments},
         companies=index,
         suppressions=suppressions,
+        uses=rule_uses(segments),
     )
     return replace(report, locale=locale)
 
