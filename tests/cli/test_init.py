@@ -231,6 +231,8 @@ def test_init_language_without_starter_words_is_marked_to_translate(tmp_path: Pa
         main, ["build", str(folder / "campaign.yaml"), "--out", str(tmp_path / "o")]
     )
     assert built.exit_code == 0, built.output
+
+
 def test_init_languages_builds_one_folder_per_language(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     assert CliRunner().invoke(main, ["init", str(folder), "--languages", "fr,en"]).exit_code == 0
