@@ -47,6 +47,20 @@ HEADER = {
 #: e.g. the help texts of the Click commands. Registered by the area that owns them.
 EXTRA_SOURCES: dict[str, list[Callable[[], Iterable[tuple[str | tuple[str, str], str]]]]] = {}
 
+
+def rule_documentation() -> Iterator[tuple[str, str]]:
+    """The prose sections of every lint rule's docstring, as `Rule.sections` looks them up."""
+    from b2bmail.lint.registry import all_rules
+    from b2bmail.lint.rule import PROSE_SECTIONS
+
+    for rule in all_rules():
+        origin = rule.check.__module__.removeprefix("b2bmail.").replace(".", "/") + ".py"
+        for heading in PROSE_SECTIONS:
+            yield rule.english_sections[heading], origin
+
+
+EXTRA_SOURCES.setdefault("lint", []).append(rule_documentation)
+
 #: `{name}`, `{0}`, `{name!r}`, `{n:,}` and printf `%s`/`%(name)s`: what must survive translation.
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdr]|%[sdr]")
 

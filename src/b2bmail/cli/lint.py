@@ -14,6 +14,7 @@ from b2bmail.cli.options import format_option, out_option
 from b2bmail.errors import B2bmailError, InputError
 from b2bmail.lint.api import LintReport, has_errors, lint_paths, unreadable_problem
 from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
+from b2bmail.lint.explain import explain_rule, list_rules
 from b2bmail.lint.formats import format_problems, summary
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule, all_rules, find_rule
@@ -217,22 +218,6 @@ def lint(
     raise SystemExit(EXIT_FINDINGS if has_errors(problems, strict=strict) else EXIT_OK)
 
 
-def _explain(rule: Rule) -> str:
-    sections = rule.sections
-    lines = [f"{rule.code} {rule.name} [{rule.severity}] — {rule.family}", ""]
-    for heading in ("What it does", "Why it matters", "Example", "Use instead"):
-        lines.append(f"{heading}:")
-        lines.extend(
-            f"    {line}" if line else "" for line in sections.get(heading, "").splitlines()
-        )
-        lines.append("")
-    if rule.thresholds:
-        lines.append("Thresholds ([tool.b2bmail.lint.thresholds]):")
-        lines.extend(f"    {key} = {value:g}" for key, value in rule.thresholds.items())
-        lines.append("")
-    return "\n".join(lines)
-
-
 @main.command()
 @click.argument("rule_id", required=False, metavar="[CODE|NAME]")
 @format_option("text", "json")
@@ -268,8 +253,6 @@ def rules(rule_id: str | None, output_format: str) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     if rule_id:
-        click.echo(_explain(selected[0]), nl=False)
+        click.echo(explain_rule(selected[0]), nl=False)
         return
-    width = max(len(r.name) for r in selected)
-    for r in selected:
-        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.family:<13}  {r.summary}")
+    click.echo(list_rules(selected), nl=False)
