@@ -90,19 +90,20 @@ def _badges(view: SegmentView) -> str:
     for severity in ("error", "warning", "info"):
         count = view.count(severity)
         if count:
-            words = escape(ngettext(*_COUNTS[severity], count).format(n=count))
+            words = escape(_count(severity, count))
             parts.append(f'<span class="badge b-{severity}">{words}</span>')
     if not parts:
         parts.append(f'<span class="badge b-ok">{escape(_("lint clean"))}</span>')
     return "".join(parts)
 
 
-#: "2 errors", "1 warning", "3 infos": (singular, plural) of each severity's count.
-_COUNTS = {
-    "error": ("{n} error", "{n} errors"),
-    "warning": ("{n} warning", "{n} warnings"),
-    "info": ("{n} info", "{n} infos"),
-}
+def _count(severity: str, n: int) -> str:
+    """"2 errors", "1 warning", "3 infos" in the current language."""
+    if severity == "error":
+        return ngettext("{n} error", "{n} errors", n).format(n=n)
+    if severity == "warning":
+        return ngettext("{n} warning", "{n} warnings", n).format(n=n)
+    return ngettext("{n} info", "{n} infos", n).format(n=n)
 
 
 def _inbox_line(view: SegmentView) -> str:
@@ -267,8 +268,8 @@ def render_gallery(
     totals = (
         ngettext("{n} segment", "{n} segments", count).format(n=count),
         ngettext("{n} lint error", "{n} lint errors", errors).format(n=errors),
-        ngettext(*_COUNTS["warning"], warnings).format(n=warnings),
-        ngettext(*_COUNTS["info"], infos).format(n=infos),
+        _count("warning", warnings),
+        _count("info", infos),
         remote,
         _("dark and Outlook columns are simulations (see the README)"),
     )
