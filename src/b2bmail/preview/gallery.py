@@ -98,7 +98,7 @@ def _badges(view: SegmentView) -> str:
 
 
 def _count(severity: str, n: int) -> str:
-    """"2 errors", "1 warning", "3 infos" in the current language."""
+    """ "2 errors", "1 warning", "3 infos" in the current language."""
     if severity == "error":
         return ngettext("{n} error", "{n} errors", n).format(n=n)
     if severity == "warning":
