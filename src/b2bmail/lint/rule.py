@@ -104,7 +104,7 @@ class Rule:
     def help(self) -> str:
         """The whole documentation in the current language: in English, the docstring."""
         return "\n\n".join(
-            f"{_(heading)}:\n" + textwrap.indent(text, "    ")
+            _("{heading}:").format(heading=_(heading)) + "\n" + textwrap.indent(text, "    ")
             for heading, text in self.sections.items()
         )
 

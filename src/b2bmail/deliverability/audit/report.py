@@ -147,8 +147,10 @@ def format_text(report: AuditReport, source: str = "") -> str:
     if source:
         head = _("{source}: {summary}").format(source=source, summary=head)
     lines = [head, "", _("By level:")]
+    # The level column fits the longest level in this language ("non distribuable").
+    width = max(14, *(len(level_label(level)) + 1 for level in ALL_LEVELS))
     lines += [
-        f"  {level_label(level):<14}{report.by_level.get(level, 0):>7}  {_pct(report.by_level.get(level, 0), total):>5}"
+        f"  {level_label(level):<{width}}{report.by_level.get(level, 0):>7}  {_pct(report.by_level.get(level, 0), total):>5}"
         for level in ALL_LEVELS
     ]
     lines += ["", _("By provider:")]
@@ -174,7 +176,8 @@ def format_text(report: AuditReport, source: str = "") -> str:
         if not hits:
             continue
         title = level_label(level)
-        lines += ["", f"{title[:1].upper()}{title[1:]} ({len(hits)}):"]
+        title = title[:1].upper() + title[1:]
+        lines += ["", _("{level} ({n}):").format(level=title, n=len(hits))]
         for r in hits[:TEXT_LIST_LIMIT]:
             lines += _wrap(
                 "  "
