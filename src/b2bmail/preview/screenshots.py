@@ -67,8 +67,10 @@ def parse_widths(text: str) -> tuple[int, ...]:
         part = part.strip().lower().removesuffix("px")
         if not part.isdigit() or not MIN_WIDTH <= int(part) <= MAX_WIDTH:
             raise PreviewError(
-                f"invalid width {part!r} in --widths {text!r}",
-                hint=f"give comma-separated pixel widths between {MIN_WIDTH} and {MAX_WIDTH}, e.g. 600,375",
+                _("invalid width {width!r} in --widths {widths!r}").format(width=part, widths=text),
+                hint=_(
+                    "give comma-separated pixel widths between {low} and {high}, e.g. 600,375"
+                ).format(low=MIN_WIDTH, high=MAX_WIDTH),
             )
         if int(part) not in widths:
             widths.append(int(part))
@@ -78,7 +80,7 @@ def parse_widths(text: str) -> tuple[int, ...]:
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height from a PNG's IHDR chunk."""
     if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
-        raise PreviewError("Chromium returned something that is not a PNG")
+        raise PreviewError(_("Chromium returned something that is not a PNG"))
     width, height = struct.unpack(">II", png[16:24])
     return int(width), int(height)
 

@@ -369,8 +369,10 @@ def start_preview_server(
         server = PreviewHTTPServer(port, service, remote_images)
     except OSError as exc:
         raise PreviewError(
-            f"cannot listen on {HOST}:{port} ({exc.strerror or exc})",
-            hint="choose another port with --port, or --port 0 for a free one",
+            _("cannot listen on {host}:{port} ({error})").format(
+                host=HOST, port=port, error=exc.strerror or exc
+            ),
+            hint=_("choose another port with --port, or --port 0 for a free one"),
         ) from None
     service.rebuild()
     service.start_watching()
