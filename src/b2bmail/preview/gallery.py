@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 from b2bmail.i18n import N_, _, current_language, ngettext
-from b2bmail.lint.problem import severity_label
-from b2bmail.preview.model import CampaignView, SegmentView, sender_name
+from b2bmail.preview.model import CampaignView, SegmentView, sender_name, severity_word
 from b2bmail.preview.outlook import outlook_rules
 from b2bmail.preview.screenshots import Shot
 
@@ -192,7 +191,7 @@ def _problems(view: SegmentView) -> str:
             else f'<span class="ln">{escape(_("line {n}").format(n=problem.line))}</span>'
         )
         severity = escape(problem.severity)
-        label = escape(severity_label(problem.severity))
+        label = escape(severity_word(problem.severity))
         items.append(
             f'<li data-severity="{severity}">'
             f'<span class="badge b-{severity}">{label}</span>'

@@ -15,6 +15,7 @@ import json
 from html import escape
 
 from b2bmail.i18n import N_, _, current_language
+from b2bmail.preview.model import SEVERITY_WORDS
 
 #: The HTML's words, each found as an element's whole text (`>word<`) or a `title`.
 PAGE_WORDS = (
@@ -47,9 +48,7 @@ SCRIPT_WORDS = (
     N_("{shown} branch shown, {hidden} hidden"),
     N_("VML buttons drawn as their fallback table"),
     N_("server stopped"),
-    N_("error"),
-    N_("warning"),
-    N_("info"),
+    *SEVERITY_WORDS.values(),
 )
 
 
