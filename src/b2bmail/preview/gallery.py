@@ -129,7 +129,7 @@ def _outlook_rules() -> str:
     items = "".join(
         f"<li><code>{escape(rule.feature)}</code> {escape(_(rule.does))}"
         f" <small>caniemail {escape(rule.slug)}:"
-        f" {escape(_(SUPPORT_WORDS[rule.support]) if rule.support in SUPPORT_WORDS else rule.support)}"
+        f" {escape(rule.support_words)}"
         "</small></li>"
         for rule in outlook_rules()
     )
@@ -143,9 +143,6 @@ def _outlook_rules() -> str:
         + vml.format(vml="<code>v:roundrect</code>")
         + f"</li>{items}</ul>"
     )
-
-
-SUPPORT_WORDS = {"n": N_("not supported"), "a": N_("partly supported"), "y": N_("supported")}
 
 
 def _columns(segment_id: str, shots: Sequence[Shot]) -> str:

@@ -36,6 +36,16 @@ class OutlookRule:
     slug: str  # caniemail page: https://www.caniemail.com/features/<slug>/
     does: str
 
+    @property
+    def support_words(self) -> str:
+        """The support level in the current language ("partly supported")."""
+        word = SUPPORT_WORDS.get(self.support)
+        return _(word) if word else self.support
+
+
+#: caniemail's support levels as the pages say them.
+SUPPORT_WORDS = {"n": N_("not supported"), "a": N_("partly supported"), "y": N_("supported")}
+
 
 # (caniemail feature, what the view does). The removal itself is in `_strip_declarations`.
 # What it does is in English here and translated where it is shown (`_(rule.does)`).

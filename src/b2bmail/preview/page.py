@@ -249,7 +249,7 @@ function setView(value) {
     list.append(el("li", "", T["VML buttons drawn as their fallback table"]));
     for (const r of state.outlook_rules) {
       const item = el("li", "", r.does + " ");
-      item.append(el("small", "", "caniemail " + r.slug + ": " + r.support));
+      item.append(el("small", "", "caniemail " + r.slug + ": " + r.support_words));
       list.append(item);
     }
   }

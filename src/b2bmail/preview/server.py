@@ -191,8 +191,12 @@ def state_json(state: BuildState) -> dict[str, Any]:
     """The page's view of the state (documented in the README, "b2bmail serve")."""
     campaign = state.campaign
     return {
-        # `does` is shown by the page as it stands: in the reader's language.
-        "outlook_rules": [{**asdict(rule), "does": _(rule.does)} for rule in outlook_rules()],
+        # `does` and `support_words` are shown by the page as they stand: in the reader's
+        # language; `support` stays caniemail's code.
+        "outlook_rules": [
+            {**asdict(rule), "does": _(rule.does), "support_words": rule.support_words}
+            for rule in outlook_rules()
+        ],
         "generation": state.generation,
         "good_generation": state.good_generation,
         "seconds": round(state.seconds, 3),
