@@ -106,3 +106,21 @@ def test_rule_prose_follows_the_language_of_each_call() -> None:
     assert rule.summary.startswith("Flags an `<img>` without an `alt` attribute")
     assert french.startswith("Signale une `<img>` sans attribut `alt`")
     assert rule.english_sections == rule.sections  # English: the docstring itself
+
+
+def test_rule_list_columns_fit_the_french_words() -> None:
+    # "erreur" is padded to "avertissement": the columns line up in French too.
+    rules = [find_rule("B2B101"), find_rule("B2B102"), find_rule("B2B509")]
+    assert None not in rules
+    with using("fr"):
+        text = list_rules([r for r in rules if r is not None])
+    assert text == (
+        "B2B101  subject-missing   erreur         lecture        Signale un message (un .eml, ou "
+        "un e-mail transmis par le build) sans objet. Les fichiers HTML seuls n’ont pas d’objet et "
+        "ne sont pas vérifiés.\n"
+        "B2B102  subject-too-long  avertissement  lecture        Signale un objet de plus de "
+        "`subject-max-chars` (60) caractères.\n"
+        "B2B509  small-text        avertissement  accessibilité  Signale un texte dont la taille "
+        "de police inline (héritée) est inférieure à `min-font-px` (14 px). Les pieds de page et "
+        "mentions légales sont inclus : eux aussi doivent pouvoir être lus.\n"
+    )

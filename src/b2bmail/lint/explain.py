@@ -11,12 +11,15 @@ from b2bmail.lint.rule import SECTIONS, Rule
 
 
 def list_rules(rules: Sequence[Rule]) -> str:
-    """One line per rule: code, name, severity, family and what it does."""
+    """One line per rule: code, name, severity, family and what it does, in columns as wide
+    as their longest word in this language ("avertissement", "toegankelijkheid")."""
+    rows = [(r, severity_label(r.severity), _(r.family)) for r in rules]
     width = max((len(r.name) for r in rules), default=0)
+    severities = max([7, *(len(severity) for _r, severity, _f in rows)])
+    families = max([13, *(len(family) for _r, _s, family in rows)])
     lines = [
-        f"{r.code}  {r.name:<{width}}  {severity_label(r.severity):<7}  {_(r.family):<13}  "
-        f"{r.summary}"
-        for r in rules
+        f"{r.code}  {r.name:<{width}}  {severity:<{severities}}  {family:<{families}}  {r.summary}"
+        for r, severity, family in rows
     ]
     return "".join(f"{line}\n" for line in lines)
 
