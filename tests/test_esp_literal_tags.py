@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from tests.export.test_no_equivalent import write_campaign
 
 from b2bmail.cli.app import main
+from b2bmail.i18n import using
 
 
 def build(tmp_path: Path, body: str, esp: str = "", subject: str = "Offre") -> tuple[int, str]:
@@ -73,3 +74,45 @@ def test_unknown_esp_is_a_config_error_with_its_line(tmp_path: Path) -> None:
     code, output = build(tmp_path, "x", esp="esp: sendinblue\n")
     assert code == 2
     assert f"{tmp_path / 'campaign.yaml'}:11: unknown ESP 'sendinblue'" in output
+
+
+def build_in(
+    language: str, tmp_path: Path, body: str, esp: str = "", subject: str = "Offre"
+) -> tuple[int, str]:
+    """`build` with messages in `language` (issue 18): the B2B606 messages are translated,
+    and the filter that lets the ESP's own tags through must not depend on their words."""
+    campaign = write_campaign(tmp_path, body, esp, subject)
+    args = ["build", str(campaign), "--out", str(tmp_path / "out")]
+    with using(language):
+        result = CliRunner().invoke(main, args, env={"B2BMAIL_LANG": language})
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_esp_tags_pass_in_every_language(tmp_path: Path, language: str) -> None:
+    code, output = build_in(language, tmp_path, MAILCHIMP, esp="esp: mailchimp\n")
+    assert code == 0, output
+    assert "B2B606" not in output
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_esp_tag_in_the_subject_passes_in_every_language(tmp_path: Path, language: str) -> None:
+    code, output = build_in(
+        language, tmp_path, "x", esp="esp: mailchimp\n", subject="Offre *|FNAME|*"
+    )
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "syntaxe de modèle non résolue '*|FNAME|*' — complétez-la ou supprimez-la"),
+        ("nl", "onopgeloste sjabloonsyntaxis '*|FNAME|*' — vul haar in of verwijder haar"),
+    ],
+)
+def test_other_esp_tags_are_still_errors_in_every_language(
+    tmp_path: Path, language: str, expected: str
+) -> None:
+    code, output = build_in(language, tmp_path, MAILCHIMP, esp="esp: brevo\n")
+    assert code == 1, output
+    assert expected in output

@@ -77,6 +77,20 @@ def click_words() -> Iterator[tuple[str | tuple[str, str], str]]:
 
 EXTRA_SOURCES["cli"] = [cli_help, click_words]
 
+
+def rule_documentation() -> Iterator[tuple[str, str]]:
+    """The prose sections of every lint rule's docstring, as `Rule.sections` looks them up."""
+    from b2bmail.lint.registry import all_rules
+    from b2bmail.lint.rule import PROSE_SECTIONS
+
+    for rule in all_rules():
+        origin = rule.check.__module__.removeprefix("b2bmail.").replace(".", "/") + ".py"
+        for heading in PROSE_SECTIONS:
+            yield rule.english_sections[heading], origin
+
+
+EXTRA_SOURCES.setdefault("lint", []).append(rule_documentation)
+
 #: `{name}`, `{0}`, `{name!r}`, `{n:,}` and printf `%s`/`%(name)s`: what must survive translation.
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdr]|%[sdr]")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from b2bmail.i18n import using
 from b2bmail.lint.registry import all_rules
 from b2bmail.lint.rule import FAMILIES, RETIRED_CODES, SECTIONS, Rule
 
@@ -48,7 +49,13 @@ def _fence(code: str) -> str:
 
 
 def render(rules: tuple[Rule, ...]) -> str:
-    """The Markdown of the rules reference: an index by family, then each rule in full."""
+    """The Markdown of the rules reference: an index by family, then each rule in full, in
+    English whatever the language of the run (the rules' prose is translated where shown)."""
+    with using("en"):
+        return _render(rules)
+
+
+def _render(rules: tuple[Rule, ...]) -> str:
     out = [HEADER]
     for digit, family in FAMILIES.items():
         members = [r for r in rules if r.code[3] == digit]

@@ -404,7 +404,9 @@ def lint_segment(
     return tuple(p for p in problems if not esp_tag_problem(p, seg))
 
 
-_SYNTAX_TOKEN = re.compile(r"syntax ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+# The tag a B2B606 message quotes (Python's repr, the message's first quoted string): found
+# by its quotes, not by the English words around it, as the message is in the user's language.
+_SYNTAX_TOKEN = re.compile(r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
 _OPENERS = re.compile(r"\{\{|\{%|\*\||%%|\[\[")  # what lint rule B2B606 looks for
 
 
@@ -414,8 +416,13 @@ def esp_tag_problem(problem: Problem, seg: BuiltSegment) -> bool:
     literal = esp_literal_tags(seg.esp)
     if problem.code != "B2B606" or literal is None:
         return False
+    # B2B606's finding on the subject or preheader, told by where it points (the Subject
+    # header's line in a message), not by its words, which are translated.
+    about = problem.part
+    if about == "headers" and problem.snippet.startswith("Subject:"):
+        about = "subject"
     for part, shown in (("subject", seg.subject), ("preheader", seg.preheader)):
-        if problem.message.endswith(f"in the {part}"):  # B2B606's finding on that part
+        if about == part:
             return not _OPENERS.search(literal.sub("", shown))
     found = _SYNTAX_TOKEN.search(problem.message)
     if found is None:

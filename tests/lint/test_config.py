@@ -8,6 +8,7 @@ import pytest
 from tests.lint.helpers import codes_of, page
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import using
 from b2bmail.lint.api import lint_document
 from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
 from b2bmail.lint.document import Document
@@ -130,3 +131,18 @@ def test_disable_enable_block_by_name() -> None:
     )
     problems = lint_document(Document(path="t", html=html))
     assert [p.line for p in problems if p.code == "B2B506"] == [5]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "`select` du linter nomme une règle inconnue : 'B2B999'"),
+        ("nl", "lint-`select` noemt een onbekende regel: 'B2B999'"),
+    ],
+)
+def test_config_error_in_each_language(tmp_path: Path, language: str, message: str) -> None:
+    # Issue 18: lint's own errors are translated; the key and the value quoted are not.
+    path = write(tmp_path, '[tool.b2bmail.lint]\nselect = ["B2B999"]\n')
+    with using(language), pytest.raises(ConfigError) as caught:
+        load_lint_config(path)
+    assert caught.value.message == message

@@ -9,6 +9,7 @@ from types import ModuleType
 
 import yaml
 
+from b2bmail.i18n import using
 from b2bmail.lint.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,3 +74,10 @@ def test_pre_commit_hook() -> None:
         assert files.search(name), name
     for name in ("a.txt", "recipients.csv", "html.py"):
         assert not files.search(name), name
+
+
+def test_rules_reference_is_english_whatever_the_language() -> None:
+    # docs/rules.md is generated in English even from a French session (issue 18).
+    with using("fr"):
+        text = load_generator().render(all_rules())
+    assert text == RULES_DOC.read_text(encoding="utf-8")

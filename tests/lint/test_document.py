@@ -8,7 +8,8 @@ import pytest
 from tests.lint.helpers import html_codes, lint_html
 
 from b2bmail.errors import InputError
-from b2bmail.lint.api import lint_message
+from b2bmail.i18n import using
+from b2bmail.lint.api import lint_document, lint_message
 from b2bmail.lint.document import Document
 
 
@@ -141,3 +142,27 @@ def test_tens_of_thousands_of_problems_lint_in_linear_time(html: str) -> None:
     problems = lint_html(html)
     assert len(problems) >= 40_000
     assert time.process_time() - started < 5  # about 0.5 s; quadratic, it took minutes
+
+
+def test_cached_facts_hold_no_message_so_a_second_language_is_honoured() -> None:
+    # A Document caches its facts (lint.cached) and rules share values through `memo`: none
+    # of them may hold a message, or linting the same document again in another language
+    # would give the first language's words (issue 18).
+    html = '<html><body><img src="https://e.com/a.png" width="1" height="1"></body></html>'
+    doc = Document(path="t.html", html=html)
+    with using("fr"):
+        french = [p.message for p in lint_document(doc) if p.code == "B2B401"]
+    with using("nl"):
+        dutch = [p.message for p in lint_document(doc) if p.code == "B2B401"]
+    english = [p.message for p in lint_document(doc) if p.code == "B2B401"]
+    assert french == [
+        "l’image https://e.com/a.png n’a pas de texte alternatif — décrivez-la, "
+        'ou alt="" si elle est décorative'
+    ]
+    assert dutch == [
+        "afbeelding https://e.com/a.png heeft geen alt-tekst — beschrijf haar, "
+        'of alt="" als ze decoratief is'
+    ]
+    assert english == [
+        'image https://e.com/a.png has no alt text — describe it, or alt="" if decorative'
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
+from b2bmail.i18n import using
 from b2bmail.lint.formats import (
     escape_control,
     format_github,
@@ -222,3 +223,42 @@ def test_junit_output_stays_well_formed_xml_with_control_characters() -> None:
     assert failure.text == (
         f"{ESCAPED_PATH}:1:13: B2B312 [error] {ESCAPED_MESSAGE}\n{ESCAPED_SNIPPET}"
     )
+
+
+# Issue 18: the text format's own words (severity, part note, summary) are in the reader's
+# language, with the plural rule of that language; codes and places are not translated.
+def test_text_in_french_and_dutch() -> None:
+    problems = [
+        Problem("a.html", "B2B401", "img-missing-alt", "error", "msg", 3, 5),
+        Problem("m.eml", "B2B202", "text-part-too-short", "warning", "msg", 1, None, part="text"),
+    ]
+    with using("fr"):
+        french = format_text(problems, ["a.html", "m.eml"])
+        french_clean = format_text([], ["a.html"])
+    with using("nl"):
+        dutch = format_text(problems, ["a.html", "m.eml"])
+        dutch_clean = format_text([], ["a.html", "m.eml"])
+    assert french == (
+        "a.html:3:5: B2B401 [erreur] msg\n"
+        "m.eml:1: B2B202 [avertissement] msg (partie texte)\n"
+        "2 problèmes (1 erreur, 1 avertissement, 0 info) dans 2 fichiers\n"
+    )
+    # French counts 0 and 1 in the singular (CLDR plural rules).
+    assert french_clean == "aucun problème dans 1 fichier\n"
+    assert dutch == (
+        "a.html:3:5: B2B401 [fout] msg\n"
+        "m.eml:1: B2B202 [waarschuwing] msg (tekstdeel)\n"
+        "2 problemen (1 fout, 1 waarschuwing, 0 info) in 2 bestanden\n"
+    )
+    assert dutch_clean == "geen problemen in 2 bestanden\n"
+
+
+def test_sarif_structure_stays_english_when_its_text_is_french() -> None:
+    with using("fr"):
+        log = json.loads(format_sarif(PROBLEMS[:1], [], all_rules()))
+    rule = next(r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "B2B401")
+    assert rule["name"] == "img-missing-alt"
+    assert rule["defaultConfiguration"] == {"level": "error"}
+    assert rule["properties"] == {"tags": ["images"]}  # the family is machine text
+    assert rule["shortDescription"]["text"].startswith("Signale une `<img>` sans attribut `alt`")
+    assert rule["help"]["text"].startswith("Ce que fait la règle :\n    Signale une `<img>`")

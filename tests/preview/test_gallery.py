@@ -11,6 +11,7 @@ import pytest
 from tests.preview.pngcheck import png_dimensions, png_pixels
 from tests.preview.samples import sample_campaign, segment
 
+from b2bmail.i18n import using
 from b2bmail.preview.chromium import Tab
 from b2bmail.preview.gallery import render_gallery
 from b2bmail.preview.model import CampaignView
@@ -163,3 +164,55 @@ def test_local_assets_are_loaded_in_the_preview(tab: Tab, chromium: str, tmp_pat
     for name in ("email.html", "email.outlook.html", "email.dark-inverted.html"):
         tab.navigate((out / "mining" / name).as_uri())
         assert tab.evaluate("document.getElementById('logo').naturalWidth") == 3, name
+
+
+# Issue 18: the gallery speaks the reader's language and says so in <html lang>; campaign
+# data (names, subjects, messages) is shown as written. Expected texts written here.
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "en",
+            [
+                '<html lang="en">',
+                "<title>Lettre trimestrielle &lt;Q3&gt; — b2bmail preview</title>",
+                "campaign.yaml · preview of every segment for its sample recipient",
+                "<span>2 segments</span><span>0 lint errors</span><span>1 warning</span>",
+                '<span class="badge b-warning">1 warning</span>',
+                '<p class="clean">No lint problems.</p>',
+                "<h3>Lint · 1</h3>",
+            ],
+        ),
+        (
+            "fr",
+            [
+                '<html lang="fr">',
+                "<title>Lettre trimestrielle &lt;Q3&gt; — aperçu b2bmail</title>",
+                "campaign.yaml · aperçu de chaque segment pour son destinataire d’exemple",
+                "<span>2 segments</span><span>0 erreur de lint</span><span>1 avertissement</span>",
+                '<span class="badge b-warning">1 avertissement</span>',
+                '<p class="clean">Aucun problème de lint.</p>',
+                "<h3>Constats · 1</h3>",
+                '<span class="badge b-warning">avertissement</span>',
+                "<dt>texte brut</dt>",
+                "image &lt;x&gt; without alt",  # a finding's message comes translated, as is
+            ],
+        ),
+        (
+            "nl",
+            [
+                '<html lang="nl">',
+                "<title>Lettre trimestrielle &lt;Q3&gt; — b2bmail-voorbeeld</title>",
+                "<span>2 segmenten</span><span>0 lintfouten</span><span>1 waarschuwing</span>",
+                '<p class="clean">Geen lintproblemen.</p>',
+                "<h3>Bevindingen · 1</h3>",
+                '<a href="mining/email.eml">.eml downloaden</a>',
+            ],
+        ),
+    ],
+)
+def test_gallery_in_each_language(language: str, words: list[str]) -> None:
+    with using(language):
+        page = render_gallery(sample_campaign(), {})
+    for word in words:
+        assert word in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from b2bmail.i18n import _, using
 from b2bmail.preview.outlook import outlook_rules, outlook_view
 
 EMAIL = (
@@ -77,3 +78,17 @@ def test_rules_list_comes_from_the_caniemail_table() -> None:
         ("float", "n", "css-float"),
         ("margin", "a", "css-margin"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "not supported"), ("fr", "non pris en charge"), ("nl", "niet ondersteund")],
+)
+def test_support_level_and_what_the_view_does_in_each_language(language: str, words: str) -> None:
+    # Issue 18: the gallery and the serve page show these; `support` stays caniemail's code.
+    rule = next(r for r in outlook_rules() if r.feature == "float")
+    with using(language):
+        assert rule.support == "n"
+        assert rule.support_words == words
+    with using("fr"):
+        assert _(rule.does) == "float supprimé"

@@ -10,6 +10,7 @@ import pytest
 from tests.deliverability.fakes import StaticResolver
 
 from b2bmail.deliverability.audit.run import AuditReport, audit_recipients
+from b2bmail.i18n import using
 from b2bmail.preview.chromium import Tab
 from b2bmail.preview.report import render_audit_report, write_audit_report
 
@@ -98,3 +99,44 @@ def test_report_charts_and_risky_table_in_chromium(
     assert risky == ["4 undeliverable", "3 medium", "5 medium"]
     invalid = tab.evaluate("document.querySelector('#invalid tbody td:nth-child(2)').textContent")
     assert invalid == "<script>alert(1)</script>"
+
+
+# Issue 18: the report page in French and Dutch; the data attributes the page's readers
+# (and the chart test above) use stay the machine levels. Expected texts written here.
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "fr",
+            [
+                '<html lang="fr">',
+                "<title>Audit de list.csv — b2bmail</title>",
+                "<h1>Audit de délivrabilité : list.csv</h1>",
+                "<p>4 destinataires valides sur 3 domaines · 1 adresse invalide</p>",
+                '<section id="levels"><h2>Destinataires par niveau</h2>',
+                '<section id="risky"><h2>Destinataires à risque (3)</h2>',
+                "<th>ligne</th><th>adresse e-mail</th><th>domaine</th><th>niveau</th>",
+                '<g class="bar" data-label="undeliverable" data-count="1">',
+                ">non distribuable</text>",
+                "<h2>Adresses invalides (1)</h2>",
+            ],
+        ),
+        (
+            "nl",
+            [
+                '<html lang="nl">',
+                "<h1>Audit van de bezorgbaarheid: list.csv</h1>",
+                "<p>4 geldige ontvangers op 3 domeinen · 1 ongeldig adres</p>",
+                '<section id="providers"><h2>E-mailproviders</h2>',
+                '<g class="bar" data-label="high" data-count="0">',
+                ">hoog</text>",
+                "<h2>Segmenten × niveaus</h2>",
+            ],
+        ),
+    ],
+)
+def test_report_in_each_language(report: AuditReport, language: str, words: list[str]) -> None:
+    with using(language):
+        page = render_audit_report(report, source="list.csv", segment_of=SEGMENTS)
+    for word in words:
+        assert word in page

@@ -11,9 +11,10 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option
 from b2bmail.errors import B2bmailError, InputError
-from b2bmail.i18n import N_, _
+from b2bmail.i18n import _
 from b2bmail.lint.api import LintReport, has_errors, lint_paths, unreadable_problem
 from b2bmail.lint.config import LintConfig, find_pyproject, load_lint_config
+from b2bmail.lint.explain import explain_rule, list_rules
 from b2bmail.lint.formats import format_problems, summary
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.registry import Rule, all_rules, find_rule
@@ -223,31 +224,6 @@ def lint(
     raise SystemExit(EXIT_FINDINGS if has_errors(problems, strict=strict) else EXIT_OK)
 
 
-#: The four headings of a rule's documentation (the keys of `Rule.sections`), as shown.
-HEADINGS = {
-    "What it does": N_("What it does:"),
-    "Why it matters": N_("Why it matters:"),
-    "Example": N_("Example:"),
-    "Use instead": N_("Use instead:"),
-}
-
-
-def _explain(rule: Rule) -> str:
-    sections = rule.sections
-    lines = [f"{rule.code} {rule.name} [{rule.severity}] — {rule.family}", ""]
-    for heading, shown in HEADINGS.items():
-        lines.append(_(shown))
-        lines.extend(
-            f"    {line}" if line else "" for line in sections.get(heading, "").splitlines()
-        )
-        lines.append("")
-    if rule.thresholds:
-        lines.append(_("Thresholds ({table}):").format(table="[tool.b2bmail.lint.thresholds]"))
-        lines.extend(f"    {key} = {value:g}" for key, value in rule.thresholds.items())
-        lines.append("")
-    return "\n".join(lines)
-
-
 @main.command()
 @click.argument("rule_id", required=False, metavar="[CODE|NAME]")
 @format_option("text", "json")
@@ -285,8 +261,6 @@ def rules(rule_id: str | None, output_format: str) -> None:
         click.echo(json_document("rules", {"rules": data}), nl=False)
         return
     if rule_id:
-        click.echo(_explain(selected[0]), nl=False)
+        click.echo(explain_rule(selected[0]), nl=False)
         return
-    width = max(len(r.name) for r in selected)
-    for r in selected:
-        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.family:<13}  {r.summary}")
+    click.echo(list_rules(selected), nl=False)

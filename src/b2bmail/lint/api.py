@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from b2bmail.errors import B2bmailError, InputError
+from b2bmail.i18n import _
 from b2bmail.lint.config import LintConfig, load_lint_config
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.rule import Rule
 from b2bmail.lint.sources import (
     LINTABLE_SUFFIXES,
+    cannot_lint,
     document_from_message,
     document_from_parts,
     find_lintable,
@@ -215,14 +217,14 @@ the command line that cannot be linted still stops the run (exit 2), as does a m
 
 def unreadable_problem(error: B2bmailError, path: Path) -> Problem:
     """The error-level `B2B000 unreadable-input` problem for a file that cannot be linted."""
-    hint = error.hint or "fix the file, or move it out of the linted folder"
+    hint = error.hint or _("fix the file, or move it out of the linted folder")
     code, name = UNREADABLE_INPUT
     return Problem(
         path=str(path),
         code=code,
         name=name,
         severity="error",
-        message=f"{error.message} — {hint}",
+        message=_("{message} — {hint}").format(message=error.message, hint=hint),
         line=error.line or 1,
         column=error.column,
         part="html",
@@ -247,12 +249,12 @@ def lint_paths(
     templates: list[Path] = []
     for path in paths:
         if not path.exists():
-            raise InputError("no such file or folder", path=path, hint="check the path")
+            raise InputError(_("no such file or folder"), path=path, hint=_("check the path"))
         if not path.is_dir() and path.suffix.lower() not in LINTABLE_SUFFIXES:
             raise InputError(
-                f"cannot lint a {path.suffix or 'suffix-less'} file",
+                cannot_lint(path.suffix),
                 path=path,
-                hint="lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files",
+                hint=_("lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files"),
             )
         found = find_lintable(path) if path.is_dir() else [path]
         for file in found:

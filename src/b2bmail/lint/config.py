@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.lint.cached import cached
 from b2bmail.lint.problem import SEVERITIES, Severity
 from b2bmail.lint.registry import all_rules, default_thresholds
@@ -88,14 +89,16 @@ def _names(value: object, key: str, where: str) -> frozenset[str]:
     if not isinstance(value, list | tuple | set | frozenset) or not all(
         isinstance(v, str) for v in value
     ):
-        raise ConfigError(f"lint `{key}` must be a list of rule codes or names", path=where)
+        raise ConfigError(
+            _("lint `{key}` must be a list of rule codes or names").format(key=key), path=where
+        )
     known = all_rules()
     for item in value:
         if not any(r.code.startswith(item.upper()) or r.name == item.lower() for r in known):
             raise ConfigError(
-                f"lint `{key}` names unknown rule {item!r}",
+                _("lint `{key}` names unknown rule {rule!r}").format(key=key, rule=item),
                 path=where,
-                hint="run `b2bmail rules` for the codes and names",
+                hint=_("run `b2bmail rules` for the codes and names"),
             )
     return frozenset(value)
 
@@ -104,9 +107,9 @@ def _validate(data: Mapping[str, Any], where: str) -> LintConfig:
     unknown = set(data) - _KEYS
     if unknown:
         raise ConfigError(
-            f"unknown lint setting {sorted(unknown)[0]!r}",
+            _("unknown lint setting {setting!r}").format(setting=sorted(unknown)[0]),
             path=where,
-            hint="use select, ignore, severity or thresholds",
+            hint=_("use select, ignore, severity or thresholds"),
         )
     select = _names(data["select"], "select", where) if "select" in data else None
     ignore = _names(data.get("ignore", []), "ignore", where)
@@ -114,13 +117,16 @@ def _validate(data: Mapping[str, Any], where: str) -> LintConfig:
     raw_sev = data.get("severity", {})
     if not isinstance(raw_sev, Mapping):
         raise ConfigError(
-            "lint `severity` must be a table of rule -> error|warning|info", path=where
+            _("lint `severity` must be a table of rule -> error|warning|info"), path=where
         )
     for key, value in raw_sev.items():
         _names([key], "severity", where)
         if value not in SEVERITIES:
             raise ConfigError(
-                f"lint severity {value!r} for {key} is not one of error, warning, info", path=where
+                _("lint severity {value!r} for {rule} is not one of error, warning, info").format(
+                    value=value, rule=key
+                ),
+                path=where,
             )
         severities[key.upper() if key.upper().startswith("B2B") else key.lower()] = cast(
             Severity, value
@@ -128,17 +134,22 @@ def _validate(data: Mapping[str, Any], where: str) -> LintConfig:
     thresholds: dict[str, float] = {}
     raw_thr = data.get("thresholds", {})
     if not isinstance(raw_thr, Mapping):
-        raise ConfigError("lint `thresholds` must be a table of name -> number", path=where)
+        raise ConfigError(_("lint `thresholds` must be a table of name -> number"), path=where)
     known = default_thresholds()
     for key, value in raw_thr.items():
         if key not in known:
             raise ConfigError(
-                f"unknown lint threshold {key!r}",
+                _("unknown lint threshold {name!r}").format(name=key),
                 path=where,
-                hint=f"known thresholds: {', '.join(sorted(known))}",
+                hint=_("known thresholds: {names}").format(names=", ".join(sorted(known))),
             )
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"lint threshold {key} must be a number, not {value!r}", path=where)
+            raise ConfigError(
+                _("lint threshold {name} must be a number, not {value!r}").format(
+                    name=key, value=value
+                ),
+                path=where,
+            )
         thresholds[key] = float(value)
     return LintConfig(
         select=select,
@@ -166,38 +177,40 @@ def read_config_file(path: Path) -> Mapping[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read lint configuration: {exc.strerror}", path=path) from exc
+        raise ConfigError(
+            _("cannot read lint configuration: {reason}").format(reason=exc.strerror), path=path
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"lint configuration is not UTF-8 text (byte {exc.start})",
+            _("lint configuration is not UTF-8 text (byte {byte})").format(byte=exc.start),
             path=path,
-            hint="point --config at a TOML file",
+            hint=_("point --config at a TOML file"),
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         # tomllib puts the place in the message only: "... (at line 3, column 9)".
         where = _TOML_AT.search(str(exc))
         raise ConfigError(
-            f"invalid TOML: {_TOML_AT.sub('', str(exc))}",
+            _("invalid TOML: {error}").format(error=_TOML_AT.sub("", str(exc))),
             path=path,
             line=int(where["line"]) if where else None,
             column=int(where["column"]) if where else None,
-            hint="fix the syntax",
+            hint=_("fix the syntax"),
         ) from exc
     except RecursionError:  # tomllib parses nested arrays and tables recursively
         raise ConfigError(
-            "lint configuration nested too deeply to read", path=path, hint="flatten it"
+            _("lint configuration nested too deeply to read"), path=path, hint=_("flatten it")
         ) from None
     tool = data.get("tool", {})  # another tool's `tool = ...` is not ours to judge
     ours = tool.get("b2bmail", {}) if isinstance(tool, Mapping) else {}
     if not isinstance(ours, Mapping):
-        raise ConfigError("[tool.b2bmail] must be a table", path=path)
+        raise ConfigError(_("[tool.b2bmail] must be a table"), path=path)
     section = ours.get("lint")
     if section is None and path.name != "pyproject.toml":
         section = {k: v for k, v in data.items() if k in _KEYS} or data.get("lint", {})
     if section is None:
         return {}
     if not isinstance(section, Mapping):
-        raise ConfigError("[tool.b2bmail.lint] must be a table", path=path)
+        raise ConfigError(_("[tool.b2bmail.lint] must be a table"), path=path)
     return section
 
 
@@ -210,6 +223,8 @@ def load_lint_config(
     base = LintConfig()
     if path is not None:
         if not path.is_file():
-            raise ConfigError("lint configuration file not found", path=path, hint="check --config")
+            raise ConfigError(
+                _("lint configuration file not found"), path=path, hint=_("check --config")
+            )
         base = _validate(read_config_file(path), str(path))
     return base.merged(overrides, "campaign lint section" if overrides else None)

@@ -19,6 +19,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 from lxml import etree
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 from b2bmail.lint.cached import cached
 
 # lxml.etree._Element; lxml ships no type stubs.
@@ -94,9 +95,11 @@ def _parse(data: bytes, path: str, *, in_message: bool) -> Element:
     before its end (a fatal error: past 2048 levels of nesting), as the rest would go unchecked."""
     if len(data) > MAX_HTML_BYTES:
         raise InputError(
-            f"the HTML is {len(data):,} bytes; lint reads at most {MAX_HTML_BYTES:,}",
+            _("the HTML is {size:,} bytes; lint reads at most {limit:,}").format(
+                size=len(data), limit=MAX_HTML_BYTES
+            ),
             path=path,
-            hint="an email this large cannot be delivered whole: cut it down",
+            hint=_("an email this large cannot be delivered whole: cut it down"),
         )
     root = etree.fromstring(data, parser=_PARSER)
     log = _PARSER.error_log
@@ -104,13 +107,22 @@ def _parse(data: bytes, path: str, *, in_message: bool) -> Element:
     if fatal:
         error = fatal[0]
         depth = _DEPTH.search(error.message)
-        where = f" at line {error.line} of the HTML part" if in_message else ""
-        if depth:
-            message = f"elements nested more than {depth.group(1)} levels deep{where}: too deeply nested to check"
-            hint = "flatten the markup"
+        if depth and in_message:
+            message = _(
+                "elements nested more than {depth} levels deep at line {line} of the HTML part: "
+                "too deeply nested to check"
+            ).format(depth=depth.group(1), line=error.line)
+        elif depth:
+            message = _(
+                "elements nested more than {depth} levels deep: too deeply nested to check"
+            ).format(depth=depth.group(1))
+        elif in_message:
+            message = _("the HTML parser stopped at line {line} of the HTML part: {error}").format(
+                line=error.line, error=error.message
+            )
         else:
-            message = f"the HTML parser stopped{where}: {error.message}"
-            hint = "fix the markup"
+            message = _("the HTML parser stopped: {error}").format(error=error.message)
+        hint = _("flatten the markup") if depth else _("fix the markup")
         raise InputError(message, path=path, line=None if in_message else error.line, hint=hint)
     if root is None:  # nothing libxml2 could read as HTML (e.g. only a comment)
         root = etree.fromstring(_EMPTY, parser=_PARSER)

@@ -10,8 +10,9 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from b2bmail import __version__
+from b2bmail.i18n import _, ngettext
 from b2bmail.lint.api import UNREADABLE_INPUT
-from b2bmail.lint.problem import Problem
+from b2bmail.lint.problem import Problem, severity_label
 from b2bmail.lint.rule import Rule
 from b2bmail.output import json_document
 
@@ -87,36 +88,42 @@ def _part_note(problem: Problem) -> str:
         return ""
     path = problem.path.lower()
     if problem.part == "text":
-        return " (text part)"
+        return _(" (text part)")
     if problem.part == "html":
         if path.endswith(".mjml"):
-            return " (compiled HTML)"
+            return _(" (compiled HTML)")
         if not path.endswith((".html", ".htm")):
-            return " (html part)"
+            return _(" (html part)")
     return ""
 
 
 def summary(problems: Sequence[Problem], files: int) -> str:
+    """`3 problems (1 error, 2 warnings, 0 info) in 2 files`, in the current language."""
     counts = Counter(p.severity for p in problems)
-    noun = "file" if files == 1 else "files"
     if not problems:
-        return f"no problems in {files} {noun}"
-
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
-
-    return (
-        f"{count(len(problems), 'problem')} ({count(counts['error'], 'error')}, "
-        f"{count(counts['warning'], 'warning')}, {count(counts['info'], 'info')}) in {files} {noun}"
+        return ngettext("no problems in {n} file", "no problems in {n} files", files).format(
+            n=files
+        )
+    # Each count is a message of its own: the plural of each noun follows its own number.
+    return _("{problems} ({errors}, {warnings}, {infos}) in {files}").format(
+        problems=ngettext("{n} problem", "{n} problems", len(problems)).format(n=len(problems)),
+        errors=ngettext("{n} error", "{n} errors", counts["error"]).format(n=counts["error"]),
+        warnings=ngettext("{n} warning", "{n} warnings", counts["warning"]).format(
+            n=counts["warning"]
+        ),
+        infos=ngettext("{n} info", "{n} info", counts["info"]).format(n=counts["info"]),
+        files=ngettext("{n} file", "{n} files", files).format(n=files),
     )
 
 
 def format_text(problems: Sequence[Problem], files: Sequence[str]) -> str:
     """`path:line:col: CODE [severity] message`, one per line (`path:line: [segment] CODE …`
-    for a campaign's problem placed at its source), then a summary line."""
+    for a campaign's problem placed at its source), then a summary line. The severity and
+    the notes are in the current language, as the messages are."""
     problems = _escaped(problems)
+    labels = {severity: severity_label(severity) for severity in ("error", "warning", "info")}
     lines = [
-        f"{_where(p)}: {_segment(p)}{p.code} [{p.severity}] {p.message}{_part_note(p)}"
+        f"{_where(p)}: {_segment(p)}{p.code} [{labels[p.severity]}] {p.message}{_part_note(p)}"
         for p in problems
     ]
     lines.append(summary(problems, len(files)))
@@ -170,7 +177,7 @@ def format_sarif(problems: Sequence[Problem], files: Sequence[str], rules: Seque
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": " ".join(rule.sections.get("Why it matters", "").split())},
-            "help": {"text": rule.doc},
+            "help": {"text": rule.help},
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
             "properties": {"tags": [rule.family]},
         }

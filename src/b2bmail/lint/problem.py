@@ -5,8 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from b2bmail.i18n import N_, _
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+#: Each severity as a person reads it; the severity itself is machine text (JSON, SARIF levels).
+_SEVERITY_LABELS: dict[str, str] = {
+    "error": N_("error"),
+    "warning": N_("warning"),
+    "info": N_("info"),
+}
+
+
+def severity_label(severity: str) -> str:
+    """`severity` in the current language ("erreur", "waarschuwing"), for text output."""
+    label = _SEVERITY_LABELS.get(severity)
+    return _(label) if label else severity
+
 
 # Where in a message a problem sits. Line numbers count within that part: for an .eml, "html"
 # lines are lines of the decoded HTML part and "headers" lines are lines of the message file.

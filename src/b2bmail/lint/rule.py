@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from b2bmail.i18n import N_, _
 from b2bmail.lint.problem import Hit, Severity
 
 if TYPE_CHECKING:  # a rule's check reads a Document; the rule machinery never builds one
@@ -25,18 +27,22 @@ __all__ = ["FAMILIES", "RETIRED_CODES", "SECTIONS", "CheckFn", "Rule", "Severity
 
 CheckFn = Callable[["Document", Mapping[str, float]], Iterator[Hit]]
 
-#: The family of a code is its fourth character: B2B3xx are the old-client rules.
+#: The family of a code is its fourth character: B2B3xx are the old-client rules. The names
+#: are machine text (SARIF tags, JSON); `_(family)` shows one in the reader's language.
 FAMILIES = {
-    "0": "size",
-    "1": "reading",
-    "2": "plain text",
-    "3": "old clients",
-    "4": "images",
-    "5": "accessibility",
-    "6": "links",
-    "7": "compliance",
+    "0": N_("size"),
+    "1": N_("reading"),
+    "2": N_("plain text"),
+    "3": N_("old clients"),
+    "4": N_("images"),
+    "5": N_("accessibility"),
+    "6": N_("links"),
+    "7": N_("compliance"),
 }
-SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
+SECTIONS = (N_("What it does"), N_("Why it matters"), N_("Example"), N_("Use instead"))
+#: The sections written in English prose, shown in the reader's language; "Example" and "Use
+#: instead" are email code and stay as they are (the test suite lints them).
+PROSE_SECTIONS = ("What it does", "Why it matters")
 _HEADING = re.compile(r"^(What it does|Why it matters|Example|Use instead):\s*$", re.M)
 
 #: Codes that a rule held once and no rule may take again (ruff's `RuleGroup::Removed`): a
@@ -69,8 +75,9 @@ class Rule:
         return FAMILIES.get(self.code[3:4], "other")
 
     @property
-    def sections(self) -> dict[str, str]:
-        """The docstring's four sections, dedented ("Example" and "Use instead" are email code)."""
+    def english_sections(self) -> dict[str, str]:
+        """The docstring's four sections as written, dedented: the messages the catalogues
+        translate (tools/catalogues.py extracts the prose ones from here)."""
         found: dict[str, str] = {}
         marks = list(_HEADING.finditer(self.doc))
         for i, mark in enumerate(marks):
@@ -79,9 +86,27 @@ class Rule:
         return found
 
     @property
+    def sections(self) -> dict[str, str]:
+        """The docstring's four sections, dedented, keyed by their English heading; the prose
+        ones in the current language ("Example" and "Use instead" are email code)."""
+        return {
+            heading: _(text) if heading in PROSE_SECTIONS else text
+            for heading, text in self.english_sections.items()
+        }
+
+    @property
     def summary(self) -> str:
+        """ "What it does" on one line, in the current language."""
         what = self.sections.get("What it does", "")
         return " ".join(what.split())
+
+    @property
+    def help(self) -> str:
+        """The whole documentation in the current language: in English, the docstring."""
+        return "\n\n".join(
+            _("{heading}:").format(heading=_(heading)) + "\n" + textwrap.indent(text, "    ")
+            for heading, text in self.sections.items()
+        )
 
 
 def rule(

@@ -10,6 +10,7 @@ from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
 from b2bmail.errors import InputError, TemplateError
+from b2bmail.i18n import _
 from b2bmail.lint.document import MAX_HTML_BYTES, Document, HeaderField
 from b2bmail.lint.document import estimate_encoded_size as estimate_encoded_size
 from b2bmail.mjml_structure import first_structure_error
@@ -28,9 +29,9 @@ MAX_MIME_DEPTH = 100
 def _check_size(raw: bytes, path: str | Path, limit: int) -> None:
     if len(raw) > limit:
         raise InputError(
-            f"the file is over {limit:,} bytes, the most lint reads",
+            _("the file is over {limit:,} bytes, the most lint reads").format(limit=limit),
             path=path,
-            hint="an email this large cannot be delivered whole: cut it down",
+            hint=_("an email this large cannot be delivered whole: cut it down"),
         )
 
 
@@ -92,9 +93,11 @@ def _nested_too_deep(message: EmailMessage) -> bool:
 
 def _parse_message(raw: bytes, path: str) -> EmailMessage:
     too_deep = InputError(
-        f"MIME parts nested more than {MAX_MIME_DEPTH} levels deep: too deeply nested to read",
+        _("MIME parts nested more than {depth} levels deep: too deeply nested to read").format(
+            depth=MAX_MIME_DEPTH
+        ),
         path=path,
-        hint="a real message nests a few levels: check what made this file",
+        hint=_("a real message nests a few levels: check what made this file"),
     )
     try:
         # The email package parses and walks nested parts recursively: past about 900 levels
@@ -121,9 +124,12 @@ def document_from_message(raw: bytes, path: str) -> Document:
             html = str(html_part.get_content())
         except (LookupError, ValueError) as exc:
             raise InputError(
-                f"cannot decode the HTML part: {exc}",
+                _("cannot decode the HTML part: {error}").format(error=exc),
                 path=path,
-                hint="declare a charset Python knows (utf-8, iso-8859-1, windows-1252) in its Content-Type",
+                hint=_(
+                    "declare a charset Python knows (utf-8, iso-8859-1, windows-1252) "
+                    "in its Content-Type"
+                ),
             ) from exc
         payload = html_part.get_payload(decode=False)
         size = len(payload) if isinstance(payload, str) else len(html.encode("utf-8"))
@@ -188,14 +194,23 @@ def compile_mjml(source: str, path: str) -> str:
         from mjml import mjml2html
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise TemplateError(
-            "mjml-python is not installed", path=path, hint="pip install mjml-python"
+            _("mjml-python is not installed"), path=path, hint="pip install mjml-python"
         ) from exc
     try:
         return str(mjml2html(source))
     except Exception as exc:  # mjml-python raises plain exceptions for bad input
         raise TemplateError(
-            f"cannot compile MJML: {exc}", path=path, hint="fix the MJML markup"
+            _("cannot compile MJML: {error}").format(error=exc),
+            path=path,
+            hint=_("fix the MJML markup"),
         ) from exc
+
+
+def cannot_lint(suffix: str) -> str:
+    """The message for a file lint does not read, by its suffix (`.pdf`, or none)."""
+    if suffix:
+        return _("cannot lint a {suffix} file").format(suffix=suffix)
+    return _("cannot lint a suffix-less file")
 
 
 def read_document(path: Path) -> Document:
@@ -205,9 +220,9 @@ def read_document(path: Path) -> Document:
         with path.open("rb") as file:
             raw = file.read(limit + 1)  # one byte past the limit: enough to refuse the file
     except FileNotFoundError as exc:
-        raise InputError("no such file", path=path, hint="check the path") from exc
+        raise InputError(_("no such file"), path=path, hint=_("check the path")) from exc
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from exc
+        raise InputError(_("cannot read: {reason}").format(reason=exc.strerror), path=path) from exc
     return document_from_bytes(raw, path)
 
 
@@ -225,9 +240,9 @@ def document_from_bytes(raw: bytes, path: Path) -> Document:
         text = compile_mjml(text, str(path))
     elif suffix not in HTML_SUFFIXES:
         raise InputError(
-            f"cannot lint a {suffix or 'suffix-less'} file",
+            cannot_lint(suffix),
             path=path,
-            hint="lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files",
+            hint=_("lint .html, .htm, .eml, .mjml files, folders or campaign .yaml files"),
         )
     return Document(path=str(path), html=text)  # the encoded size is estimated on demand
 

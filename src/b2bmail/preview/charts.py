@@ -1,4 +1,7 @@
-"""Hand-made inline SVG bar charts (no JavaScript, no libraries): labels are escaped data."""
+"""Hand-made inline SVG bar charts (no JavaScript, no libraries): labels are escaped data.
+
+A label is also a key (`data-label`, the colour map); `names` gives the words shown for it in
+the reader's language (a risk level), the key itself being shown when it has none."""
 
 from __future__ import annotations
 
@@ -49,23 +52,26 @@ def bar_chart(
     title: str,
     colours: Mapping[str, str] | None = None,
     default_colour: str = "#3b6ea5",
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """Horizontal bars, one per (label, count), with count and share written after each bar."""
     total = sum(count for _, count in values)
     peak = max((count for _, count in values), default=0) or 1
     height = ROW_HEIGHT * len(values) + 8
-    label_width = _label_width([label for label, _ in values])
+    shown = dict(names or {})
+    label_width = _label_width([shown.get(label, label) for label, _ in values])
     width = label_width + BAR_WIDTH + 8 + _text_width(f"{peak} · 100 %") + 8
     rows = []
     for index, (label, count) in enumerate(values):
         y = 4 + index * ROW_HEIGHT
         length = round(BAR_WIDTH * count / peak)
         colour = (colours or {}).get(label, default_colour)
+        name = shown.get(label, label)
         rows.append(
             f'<g class="bar" data-label="{escape(label)}" data-count="{count}">'
-            f"<title>{escape(label)}: {count} ({_percent(count, total)})</title>"
+            f"<title>{escape(name)}: {count} ({_percent(count, total)})</title>"
             f'<text x="{label_width - 10}" y="{y + 17}" text-anchor="end" fill="#1d2733">'
-            f"{escape(_clip(label))}</text>"
+            f"{escape(_clip(name))}</text>"
             f'<rect x="{label_width}" y="{y + 3}" width="{max(length, 1 if count else 0)}" '
             f'height="{ROW_HEIGHT - 8}" rx="3" fill="{colour}"/>'
             f'<text x="{label_width + length + 8}" y="{y + 17}" fill="#4a5868">'
@@ -83,22 +89,24 @@ def stacked_chart(
     title: str,
     keys: Sequence[str],
     colours: Mapping[str, str],
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """One 100 % bar per row, split into `keys` (e.g. a segment's recipients by level), plus a legend."""
     legend_height = 28
     height = legend_height + ROW_HEIGHT * len(rows) + 8
     label_width = _label_width([label for label, _ in rows])
     most = max((sum(counts.get(key, 0) for key in keys) for _, counts in rows), default=0)
-    legend_end = label_width + sum(30 + _text_width(key) for key in keys)
+    shown = dict(names or {})
+    legend_end = label_width + sum(30 + _text_width(shown.get(key, key)) for key in keys)
     width = max(label_width + BAR_WIDTH + 8 + _text_width(str(most)) + 8, legend_end)
     parts = []
     x = label_width
     for key in keys:
         parts.append(
             f'<rect x="{x}" y="6" width="12" height="12" rx="2" fill="{colours.get(key, "#999")}"/>'
-            f'<text x="{x + 17}" y="16" fill="#4a5868">{escape(key)}</text>'
+            f'<text x="{x + 17}" y="16" fill="#4a5868">{escape(shown.get(key, key))}</text>'
         )
-        x += 30 + _text_width(key)
+        x += 30 + _text_width(shown.get(key, key))
     for index, (label, counts) in enumerate(rows):
         y = legend_height + index * ROW_HEIGHT
         total = sum(counts.get(key, 0) for key in keys)
@@ -116,7 +124,8 @@ def stacked_chart(
             parts.append(
                 f'<rect x="{label_width + offset:.1f}" y="{y + 3}" width="{length:.1f}" '
                 f'height="{ROW_HEIGHT - 8}" fill="{colours.get(key, "#999")}">'
-                f"<title>{escape(label)} · {escape(key)}: {count} ({_percent(count, total)})</title></rect>"
+                f"<title>{escape(label)} · {escape(shown.get(key, key))}: {count} "
+                f"({_percent(count, total)})</title></rect>"
             )
             offset += length
         parts.append(

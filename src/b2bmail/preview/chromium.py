@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from b2bmail.errors import PreviewError
+from b2bmail.i18n import N_, _
 from b2bmail.preview.devtools import STEP_TIMEOUT, DevTools
 from b2bmail.preview.extra import require_preview_extra
 from b2bmail.preview.remote import RemoteImagePolicy
@@ -30,7 +31,7 @@ require_preview_extra()  # the `preview` extra: one line and exit 2 without it
 from websockets.exceptions import WebSocketException  # noqa: E402 - after the check
 from websockets.sync.client import ClientConnection, connect  # noqa: E402
 
-INSTALL_HINT = "install it with `apt-get install chromium` or set B2BMAIL_CHROMIUM to its path"
+INSTALL_HINT = N_("install it with `apt-get install chromium` or set B2BMAIL_CHROMIUM to its path")
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 START_TIMEOUT = 20.0
 MIN_SHOT_HEIGHT = 100
@@ -90,15 +91,17 @@ def find_chromium(
         found = shutil.which(override)
         if found is None:
             raise PreviewError(
-                f"B2BMAIL_CHROMIUM points to {override!r}, which is not an executable",
-                hint=INSTALL_HINT,
+                _("B2BMAIL_CHROMIUM points to {path!r}, which is not an executable").format(
+                    path=override
+                ),
+                hint=_(INSTALL_HINT),
             )
         return found
     for name in candidates:
         found = shutil.which(name, path=environ.get("PATH"))
         if found is not None:
             return found
-    raise PreviewError("Chromium was not found", hint=INSTALL_HINT)
+    raise PreviewError(_("Chromium was not found"), hint=_(INSTALL_HINT))
 
 
 class Tab:
@@ -130,7 +133,11 @@ class Tab:
         self._dt.clear_events()
         result = self.send("Page.navigate", {"url": url})
         if result.get("errorText"):
-            raise PreviewError(f"Chromium could not open {url}: {result['errorText']}")
+            raise PreviewError(
+                _("Chromium could not open {url}: {error}").format(
+                    url=url, error=result["errorText"]
+                )
+            )
         self._dt.wait_event("Page.loadEventFired", session=self._session, timeout=timeout)
         self.evaluate("document.fonts.ready.then(() => true)", await_promise=True)
 
@@ -143,7 +150,7 @@ class Tab:
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
             text = details.get("exception", {}).get("description") or details.get("text")
-            raise PreviewError(f"page script failed: {text}")
+            raise PreviewError(_("page script failed: {error}").format(error=text))
         return result.get("result", {}).get("value")
 
     def content_height(self) -> int:
@@ -238,7 +245,9 @@ class Browser:
                 )
             )
         except (WebSocketException, OSError, TimeoutError) as exc:
-            raise PreviewError(f"could not connect to Chromium's DevTools ({exc})") from exc
+            raise PreviewError(
+                _("could not connect to Chromium's DevTools ({error})").format(error=exc)
+            ) from exc
         devtools = DevTools(self._ws)
         devtools.remote_images = self._remote_images
         target = devtools.send("Target.createTarget", {"url": "about:blank"})
@@ -259,8 +268,10 @@ class Browser:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise PreviewError(
-                    f"Chromium exited at start (code {self._proc.returncode}): {self._stderr_tail()}",
-                    hint=INSTALL_HINT,
+                    _("Chromium exited at start (code {code}): {output}").format(
+                        code=self._proc.returncode, output=self._stderr_tail()
+                    ),
+                    hint=_(INSTALL_HINT),
                 )
             with contextlib.suppress(OSError):
                 lines = port_file.read_text(encoding="ascii").split()
@@ -268,9 +279,13 @@ class Browser:
                     return f"ws://127.0.0.1:{int(lines[0])}{lines[1]}"
             time.sleep(0.05)
         raise PreviewError(
-            f"Chromium did not start within {self._timeout:.0f} s: {self._stderr_tail()}",
-            hint="check that B2BMAIL_CHROMIUM (or chromium on PATH) is a working Chromium;"
-            " on a busy machine try again",
+            _("Chromium did not start within {seconds:.0f} s: {output}").format(
+                seconds=self._timeout, output=self._stderr_tail()
+            ),
+            hint=_(
+                "check that B2BMAIL_CHROMIUM (or chromium on PATH) is a working Chromium;"
+                " on a busy machine try again"
+            ),
         )
 
     def _stderr_tail(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from b2bmail.errors import PreviewError
+from b2bmail.i18n import _
 from b2bmail.preview.extra import require_preview_extra
 from b2bmail.preview.remote import RemoteImagePolicy
 
@@ -78,8 +79,10 @@ class DevTools:
                 if "error" in message:
                     error = message["error"]
                     raise PreviewError(
-                        f"Chromium refused {method}: {error.get('message', error)}",
-                        hint='see the README, "Previewing a campaign"',
+                        _("Chromium refused {method}: {error}").format(
+                            method=method, error=error.get("message", error)
+                        ),
+                        hint=_('see the README, "Previewing a campaign"'),
                     )
                 result: dict[str, Any] = message.get("result", {})
                 return result
@@ -121,19 +124,27 @@ class DevTools:
         try:
             self._ws.send(json.dumps(payload))
         except (WebSocketException, OSError) as exc:
-            raise PreviewError(f"lost the connection to Chromium ({exc})") from exc
+            raise PreviewError(
+                _("lost the connection to Chromium ({error})").format(error=exc)
+            ) from exc
         return msg_id
 
     def _receive(self, deadline: float, waiting_for: str) -> dict[str, Any]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise PreviewError(f"Chromium did not answer {waiting_for} in time")
+            raise PreviewError(
+                _("Chromium did not answer {method} in time").format(method=waiting_for)
+            )
         try:
             raw = self._ws.recv(timeout=remaining)
         except TimeoutError as exc:
-            raise PreviewError(f"Chromium did not answer {waiting_for} in time") from exc
+            raise PreviewError(
+                _("Chromium did not answer {method} in time").format(method=waiting_for)
+            ) from exc
         except (WebSocketException, OSError) as exc:
-            raise PreviewError(f"lost the connection to Chromium ({exc})") from exc
+            raise PreviewError(
+                _("lost the connection to Chromium ({error})").format(error=exc)
+            ) from exc
         message: dict[str, Any] = json.loads(raw)
         return message
 

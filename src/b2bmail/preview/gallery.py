@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from b2bmail.preview.model import CampaignView, SegmentView, sender_name
+from b2bmail.i18n import N_, _, current_language, ngettext
+from b2bmail.preview.model import CampaignView, SegmentView, sender_name, severity_word
 from b2bmail.preview.outlook import outlook_rules
 from b2bmail.preview.screenshots import Shot
 
@@ -88,18 +89,27 @@ def _badges(view: SegmentView) -> str:
     for severity in ("error", "warning", "info"):
         count = view.count(severity)
         if count:
-            plural = "" if count == 1 else "s"
-            parts.append(f'<span class="badge b-{severity}">{count} {severity}{plural}</span>')
+            words = escape(_count(severity, count))
+            parts.append(f'<span class="badge b-{severity}">{words}</span>')
     if not parts:
-        parts.append('<span class="badge b-ok">lint clean</span>')
+        parts.append(f'<span class="badge b-ok">{escape(_("lint clean"))}</span>')
     return "".join(parts)
+
+
+def _count(severity: str, n: int) -> str:
+    """ "2 errors", "1 warning", "3 infos" in the current language."""
+    if severity == "error":
+        return ngettext("{n} error", "{n} errors", n).format(n=n)
+    if severity == "warning":
+        return ngettext("{n} warning", "{n} warnings", n).format(n=n)
+    return ngettext("{n} info", "{n} infos", n).format(n=n)
 
 
 def _inbox_line(view: SegmentView) -> str:
     # The snippet is the built HTML's text as a client reads it (preview.model.inbox_snippet),
     # not the campaign's preheader setting: a missing or too-short preheader shows here.
     return (
-        '<div class="inbox" title="as an inbox list shows it">'
+        f'<div class="inbox" title="{escape(_("as an inbox list shows it"))}">'
         f'<span class="from">{escape(sender_name(view.from_addr))}</span>'
         f'<span class="line"><span class="subject">{escape(view.subject)}</span>'
         f' <span class="pre">— {escape(view.snippet)}</span></span>'
@@ -107,30 +117,32 @@ def _inbox_line(view: SegmentView) -> str:
     )
 
 
-# Shot columns of a card: (heading, views shown in it).
+# Shot columns of a card: (heading, views shown in it); headings translated where shown.
 COLUMNS = (
-    ("Light", ("light",)),
-    ("Dark", ("dark", "dark-inverted")),
-    ("Outlook for Windows (simulated)", ("outlook",)),
+    (N_("Light"), ("light",)),
+    (N_("Dark"), ("dark", "dark-inverted")),
+    (N_("Outlook for Windows (simulated)"), ("outlook",)),
 )
 
 
 def _outlook_rules() -> str:
     items = "".join(
-        f"<li><code>{escape(rule.feature)}</code> {escape(rule.does)}"
+        f"<li><code>{escape(rule.feature)}</code> {escape(_(rule.does))}"
         f" <small>caniemail {escape(rule.slug)}:"
-        f" {SUPPORT_WORDS.get(rule.support, rule.support)}</small></li>"
+        f" {escape(rule.support_words)}"
+        "</small></li>"
         for rule in outlook_rules()
     )
+    mso = escape(_("{shown} branch shown, {hidden} hidden"))
+    vml = escape(_("{vml} VML buttons drawn as their fallback table"))
     return (
-        '<ul class="rules" title="what the simulation applies">'
-        "<li><code>&lt;!--[if mso]&gt;</code> branch shown, <code>[if !mso]</code> hidden</li>"
-        "<li><code>v:roundrect</code> VML buttons drawn as their fallback table</li>"
-        f"{items}</ul>"
+        f'<ul class="rules" title="{escape(_("what the simulation applies"))}">'
+        "<li>"
+        + mso.format(shown="<code>&lt;!--[if mso]&gt;</code>", hidden="<code>[if !mso]</code>")
+        + "</li><li>"
+        + vml.format(vml="<code>v:roundrect</code>")
+        + f"</li>{items}</ul>"
     )
-
-
-SUPPORT_WORDS = {"n": "not supported", "a": "partly supported", "y": "supported"}
 
 
 def _columns(segment_id: str, shots: Sequence[Shot]) -> str:
@@ -144,7 +156,7 @@ def _columns(segment_id: str, shots: Sequence[Shot]) -> str:
         kind = views[0].split("-")[0]
         extra = _outlook_rules() if kind == "outlook" else ""
         columns.append(
-            f'<section class="column col-{kind}"><h3>{escape(heading)}</h3>'
+            f'<section class="column col-{kind}"><h3>{escape(_(heading))}</h3>'
             f'<div class="figures">{figures}</div>{extra}</section>'
         )
     return "".join(columns)
@@ -154,41 +166,64 @@ def _figure(segment_id: str, shot: Shot, scale: float) -> str:
     src = f"{escape(segment_id)}/{escape(shot.filename)}"
     width = round(shot.width * scale)
     height = round(shot.height * scale)
+    label = escape(shot.label)
+    tall = escape(_("{label} · {height} px tall").format(label=shot.label, height=shot.height))
     return (
         f'<figure><a class="{"frame long" if height > FRAME_HEIGHT else "frame"}" href="{src}" '
-        'title="open full size">'
-        f'<img src="{src}" width="{width}" height="{height}" alt="{escape(shot.label)}"></a>'
-        f"<figcaption>{escape(shot.label)} · {shot.height} px tall</figcaption></figure>"
+        f'title="{escape(_("open full size"))}">'
+        f'<img src="{src}" width="{width}" height="{height}" alt="{label}"></a>'
+        f"<figcaption>{tall}</figcaption></figure>"
     )
 
 
 def _problems(view: SegmentView) -> str:
     if not view.problems:
-        return '<p class="clean">No lint problems.</p>'
+        return f'<p class="clean">{escape(_("No lint problems."))}</p>'
     order = {"error": 0, "warning": 1, "info": 2}
     items = []
     for problem in sorted(view.problems, key=lambda p: (order.get(p.severity, 3), p.line or 0)):
-        line = "" if problem.line is None else f'<span class="ln">line {problem.line}</span>'
+        line = (
+            ""
+            if problem.line is None
+            else f'<span class="ln">{escape(_("line {n}").format(n=problem.line))}</span>'
+        )
+        severity = escape(problem.severity)
+        label = escape(severity_word(problem.severity))
         items.append(
-            f'<li data-severity="{escape(problem.severity)}">'
-            f'<span class="badge b-{escape(problem.severity)}">{escape(problem.severity)}</span>'
+            f'<li data-severity="{severity}">'
+            f'<span class="badge b-{severity}">{label}</span>'
             f"<code>{escape(problem.code)}</code> {escape(problem.name)}{line}"
             f"<p>{escape(problem.message)}</p></li>"
         )
     return f'<ul class="problems">{"".join(items)}</ul>'
 
 
+def _fact(term: str, value: str, attributes: str = "") -> str:
+    """One figure of a card: `term` is text, `value` HTML."""
+    return f"<div><dt>{escape(term)}</dt><dd{attributes}>{value}</dd></div>"
+
+
 def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
     sid = escape(view.segment_id)
     html_size = view.html_bytes
     over = ' class="over"' if html_size > GMAIL_CLIP_BYTES else ""
+    of_limit = escape(_("of {size}").format(size=_kb(GMAIL_CLIP_BYTES)))
+    characters = ngettext("{n} character", "{n} characters", len(view.subject))
     facts = (
-        f"<div><dt>HTML</dt><dd{over}>{_kb(html_size)}"
-        f" <small>of {_kb(GMAIL_CLIP_BYTES)}</small></dd></div>"
-        f"<div><dt>plain text</dt><dd>{_kb(view.text_bytes)}</dd></div>"
-        f"<div><dt>.eml (sample)</dt><dd>{_kb(len(view.eml))}</dd></div>"
-        f"<div><dt>subject</dt><dd>{len(view.subject)} characters</dd></div>"
+        _fact("HTML", f"{_kb(html_size)} <small>{of_limit}</small>", over)
+        + _fact(_("plain text"), _kb(view.text_bytes))
+        + _fact(_(".eml (sample)"), _kb(len(view.eml)))
+        + _fact(_("subject"), escape(characters.format(n=len(view.subject))))
     )
+    lint_heading = escape(_("Lint · {n}").format(n=len(view.problems)))
+    links = (
+        (f"{sid}/email.html", _("Open HTML")),
+        (f"{sid}/email.outlook.html", _("Outlook view")),
+        (f"{sid}/email.eml", _("Download .eml")),
+        (f"{sid}/email.txt", _("Plain text")),
+    )
+    nav = "".join(f'<a href="{href}">{escape(text)}</a>' for href, text in links)
+    text_part = escape(_("Plain-text part"))
     return (
         f'<article class="card" id="segment-{sid}" data-segment="{sid}">'
         f"<header><h2>{escape(view.segment_name)}<small>{sid}</small></h2>"
@@ -196,12 +231,10 @@ def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
         f"{_inbox_line(view)}"
         f'<div class="body"><div class="shots">{_columns(view.segment_id, shots)}</div>'
         f'<aside class="side"><dl class="facts">{facts}</dl>'
-        f"<h3>Lint · {len(view.problems)}</h3>{_problems(view)}"
-        f'<nav class="links"><a href="{sid}/email.html">Open HTML</a>'
-        f'<a href="{sid}/email.outlook.html">Outlook view</a>'
-        f'<a href="{sid}/email.eml">Download .eml</a><a href="{sid}/email.txt">Plain text</a></nav>'
+        f"<h3>{lint_heading}</h3>{_problems(view)}"
+        f'<nav class="links">{nav}</nav>'
         "</aside></div>"
-        f'<details><summary>Plain-text part</summary><pre class="text">{escape(view.text)}</pre></details>'
+        f'<details><summary>{text_part}</summary><pre class="text">{escape(view.text)}</pre></details>'
         "</article>"
     )
 
@@ -211,33 +244,44 @@ def render_gallery(
     shots: Mapping[str, Sequence[Shot]],
     fetched_hosts: Sequence[str] = (),
 ) -> str:
-    """The gallery page as one self-contained HTML string (links are relative to its folder).
+    """The gallery page as one self-contained HTML string (links are relative to its folder),
+    in the current language (`<html lang>` says which).
 
     `fetched_hosts`: the hosts remote images were fetched from (--fetch-images), if any.
     """
     remote = (
-        f"remote images from {', '.join(sorted(fetched_hosts))} fetched, others shown as grey placeholders"
+        _("remote images from {hosts} fetched, others shown as grey placeholders").format(
+            hosts=", ".join(sorted(fetched_hosts))
+        )
         if fetched_hosts
-        else "remote images shown as grey placeholders (nothing was fetched)"
+        else _("remote images shown as grey placeholders (nothing was fetched)")
     )
     errors = sum(view.count("error") for view in campaign.segments)
     warnings = sum(view.count("warning") for view in campaign.segments)
     infos = sum(view.count("info") for view in campaign.segments)
     cards = "".join(_card(view, shots.get(view.segment_id, ())) for view in campaign.segments)
     count = len(campaign.segments)
+    totals = (
+        ngettext("{n} segment", "{n} segments", count).format(n=count),
+        ngettext("{n} lint error", "{n} lint errors", errors).format(n=errors),
+        _count("warning", warnings),
+        _count("info", infos),
+        remote,
+        _("dark and Outlook columns are simulations (see the README)"),
+    )
+    title = _("{campaign} — b2bmail preview").format(campaign=campaign.name)
+    intro = _("{file} · preview of every segment for its sample recipient").format(
+        file=campaign.path.name
+    )
+    footer = _("Made by b2bmail preview with headless Chromium.")
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(campaign.name)} — b2bmail preview</title>"
+        f"<title>{escape(title)}</title>"
         f"<style>{GALLERY_CSS}</style></head><body>"
         f'<header class="top"><h1>{escape(campaign.name)}</h1>'
-        f"<p>{escape(campaign.path.name)} · preview of every segment for its sample recipient</p>"
-        f'<div class="totals"><span>{count} segment{"" if count == 1 else "s"}</span>'
-        f"<span>{errors} lint error{'' if errors == 1 else 's'}</span>"
-        f"<span>{warnings} warning{'' if warnings == 1 else 's'}</span>"
-        f"<span>{infos} info{'' if infos == 1 else 's'}</span>"
-        f"<span>{escape(remote)}</span>"
-        "<span>dark and Outlook columns are simulations (see the README)</span></div>"
+        f"<p>{escape(intro)}</p>"
+        f'<div class="totals">{"".join(f"<span>{escape(text)}</span>" for text in totals)}</div>'
         f"</header><main>{cards}</main>"
-        "<footer>Made by b2bmail preview with headless Chromium.</footer></body></html>"
+        f"<footer>{escape(footer)}</footer></body></html>"
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from b2bmail.campaign import CampaignBuild, campaign_lint_config, lint_segment, render_campaign
+from b2bmail.i18n import N_, _
 
 
 class ProblemLike(Protocol):
@@ -31,6 +32,17 @@ class ProblemLike(Protocol):
     def message(self) -> str: ...
     @property
     def line(self) -> int | None: ...
+
+
+#: A problem's severity as the pages show it; the severity itself stays machine text (CSS
+#: classes, `data-severity`, the state JSON).
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+
+
+def severity_word(severity: str) -> str:
+    """`severity` in the current language ("avertissement", "waarschuwing")."""
+    word = SEVERITY_WORDS.get(severity)
+    return _(word) if word else severity
 
 
 #: Lints one built segment, given the path to name it by (campaign.lint_segment).

@@ -19,6 +19,8 @@ from functools import lru_cache
 from html import escape
 from importlib import resources
 
+from b2bmail.i18n import N_, _
+
 # Outlook 2016-2021 and 365 report `mso 16` to conditional comments (Microsoft, "Conditional
 # comments", Office 2000 HTML reference; versions: 9 = 2000 ... 16 = 2016 and later).
 MSO_VERSION = 16
@@ -34,14 +36,25 @@ class OutlookRule:
     slug: str  # caniemail page: https://www.caniemail.com/features/<slug>/
     does: str
 
+    @property
+    def support_words(self) -> str:
+        """The support level in the current language ("partly supported")."""
+        word = SUPPORT_WORDS.get(self.support)
+        return _(word) if word else self.support
+
+
+#: caniemail's support levels as the pages say them.
+SUPPORT_WORDS = {"n": N_("not supported"), "a": N_("partly supported"), "y": N_("supported")}
+
 
 # (caniemail feature, what the view does). The removal itself is in `_strip_declarations`.
+# What it does is in English here and translated where it is shown (`_(rule.does)`).
 RULES_APPLIED = (
-    ("max-width", "max-width removed"),
-    ("background-image", "background-image and url() backgrounds removed"),
-    ("border-radius", "border-radius removed (square corners)"),
-    ("float", "float removed"),
-    ("margin", "margin removed from <div> and <p>"),
+    ("max-width", N_("max-width removed")),
+    ("background-image", N_("background-image and url() backgrounds removed")),
+    ("border-radius", N_("border-radius removed (square corners)")),
+    ("float", N_("float removed")),
+    ("margin", N_("margin removed from <div> and <p>")),
 )
 REMOVED_EVERYWHERE = re.compile(
     r"(?<![\w-])(?:max-width|background-image|border(?:-(?:top|bottom)-(?:left|right))?-radius"
@@ -63,8 +76,9 @@ VML_SHAPE = re.compile(
 OFFICE_TAG = re.compile(r"</?(?:v|o|w):[\w-]+\b[^>]*>", re.I)
 LABEL = (
     '<div style="font:12px Arial,sans-serif;background:#fff4d6;color:#5c3d00;padding:4px 8px">'
-    "Simulated Outlook for Windows view (b2bmail) — not a real Outlook rendering</div>"
+    "{text}</div>"
 )
+LABEL_TEXT = N_("Simulated Outlook for Windows view (b2bmail) — not a real Outlook rendering")
 
 
 @lru_cache(maxsize=1)
@@ -136,5 +150,5 @@ def outlook_view(html: str, *, label: bool = True) -> str:
     if label:
         body = re.search(r"<body\b[^>]*>", html, re.I)
         at = body.end() if body else 0
-        html = html[:at] + LABEL + html[at:]
+        html = html[:at] + LABEL.format(text=escape(_(LABEL_TEXT))) + html[at:]
     return html

@@ -3,7 +3,68 @@
 Campaign data reaches the DOM only through `textContent` (never innerHTML), and the email is
 shown in an iframe sandboxed without `allow-scripts`; `allow-same-origin` only lets this page
 measure the email's height and read its text.
+
+The page is written in English; `app_page()` serves it in the reader's language: the words of
+the HTML (`PAGE_WORDS`) are replaced where they stand, and the script's own words reach it as
+the JSON object `T` (`SCRIPT_WORDS`), so no translated text is ever parsed as markup or code.
 """
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from b2bmail.i18n import N_, _, current_language
+from b2bmail.preview.model import SEVERITY_WORDS
+
+#: The HTML's words, each found as an element's whole text (`>word<`) or a `title`.
+PAGE_WORDS = (
+    N_("b2bmail preview"),
+    N_("Segments"),
+    N_("Text"),
+    N_("Source"),
+    N_("Desktop 600"),
+    N_("Phone 375"),
+    N_("Phone 320"),
+    N_("Images on"),
+    N_("Images off"),
+    N_("dark and Outlook views are simulations (see the README)"),
+    N_("Light"),
+    N_("Dark · Apple Mail"),
+    N_("Dark · Outlook.com, Gmail app"),
+    N_("Outlook for Windows (simulated)"),
+    N_("email preview"),
+    N_("Outlook view applies"),
+)
+#: The script's words, as `T[English]`; `{n}` and the like are filled in by the script.
+SCRIPT_WORDS = (
+    N_("Showing the last good build; fix the file and the page reloads."),
+    N_("Fix the file and the page reloads."),
+    N_("{campaign} — preview"),
+    N_("build {n}"),
+    N_("{html} KB HTML · {text} KB text"),
+    N_("No lint problems."),
+    N_("line {n}: "),
+    N_("{shown} branch shown, {hidden} hidden"),
+    N_("VML buttons drawn as their fallback table"),
+    N_("server stopped"),
+    *SEVERITY_WORDS.values(),
+)
+
+
+def app_page() -> str:
+    """The page in the current language (`<html lang>` says which)."""
+    page = APP_PAGE.replace('<html lang="en">', f'<html lang="{current_language()}">', 1)
+    for word in PAGE_WORDS:
+        shown = escape(_(word))
+        page = page.replace(f">{word}<", f">{shown}<").replace(
+            f'title="{word}"', f'title="{shown}"'
+        )
+    words = {word: _(word) for word in SCRIPT_WORDS}
+    # `</` written `<\/`: a translation can never close the script element.
+    script = json.dumps(words, ensure_ascii=False).replace("</", "<\\/")
+    return page.replace("const T = {};", f"const T = {script};", 1)
+
 
 APP_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -91,6 +152,7 @@ body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;m
  <h2>Lint</h2><p class="facts" id="sizes"></p><div id="problems"></div></aside>
 <script>
 "use strict";
+const T = {};
 const $ = (id) => document.getElementById(id);
 let state = null, current = null, tab = "html", generation = -1, images = "on", view = "light";
 
@@ -117,12 +179,13 @@ function showError(error) {
   $("error-where").textContent = [error.path, error.line].filter((x) => x !== null).join(":");
   $("error-message").textContent = error.message + (error.hint ? " — " + error.hint : "");
   $("error-note").textContent = state.segments.length
-    ? "Showing the last good build; fix the file and the page reloads." : "Fix the file and the page reloads.";
+    ? T["Showing the last good build; fix the file and the page reloads."]
+    : T["Fix the file and the page reloads."];
 }
 
 function render() {
-  $("campaign").textContent = (state.campaign || "b2bmail") + " — preview";
-  $("generation").textContent = "build " + state.generation;
+  $("campaign").textContent = T["{campaign} — preview"].replace("{campaign}", state.campaign || "b2bmail");
+  $("generation").textContent = T["build {n}"].replace("{n}", state.generation);
   document.body.dataset.generation = state.generation;
   showError(state.error);
   const list = $("segments");
@@ -156,15 +219,17 @@ function showSegment() {
     fetch(url).then((r) => r.text()).then((t) => { $("source").textContent = t; });
   }
   $("text").textContent = seg.text;
-  $("sizes").textContent = (seg.html_bytes / 1024).toFixed(1) + " KB HTML · "
-    + (seg.text_bytes / 1024).toFixed(1) + " KB text";
+  $("sizes").textContent = T["{html} KB HTML · {text} KB text"]
+    .replace("{html}", (seg.html_bytes / 1024).toFixed(1))
+    .replace("{text}", (seg.text_bytes / 1024).toFixed(1));
   const box = $("problems");
   box.replaceChildren();
-  if (!seg.problems.length) box.append(el("p", "clean", "No lint problems."));
+  if (!seg.problems.length) box.append(el("p", "clean", T["No lint problems."]));
   for (const p of seg.problems) {
     const item = el("div", "problem");
-    item.append(el("span", "sev " + p.severity, p.severity), el("code", "", p.code + " " + p.name));
-    item.append(el("p", "", (p.line !== null ? "line " + p.line + ": " : "") + p.message));
+    item.append(el("span", "sev " + p.severity, T[p.severity] || p.severity),
+      el("code", "", p.code + " " + p.name));
+    item.append(el("p", "", (p.line !== null ? T["line {n}: "].replace("{n}", p.line) : "") + p.message));
     box.append(item);
   }
 }
@@ -179,11 +244,12 @@ function setView(value) {
   const list = $("rules");
   list.replaceChildren();
   if (value === "outlook" && state) {
-    list.append(el("li", "", "<!--[if mso]> branch shown, [if !mso] hidden"));
-    list.append(el("li", "", "VML buttons drawn as their fallback table"));
+    list.append(el("li", "", T["{shown} branch shown, {hidden} hidden"]
+      .replace("{shown}", "<!--[if mso]>").replace("{hidden}", "[if !mso]")));
+    list.append(el("li", "", T["VML buttons drawn as their fallback table"]));
     for (const r of state.outlook_rules) {
       const item = el("li", "", r.does + " ");
-      item.append(el("small", "", "caniemail " + r.slug + ": " + r.support));
+      item.append(el("small", "", "caniemail " + r.slug + ": " + r.support_words));
       list.append(item);
     }
   }
@@ -223,7 +289,7 @@ async function poll() {
     const response = await fetch("/api/generation", {cache: "no-store"});
     const data = await response.json();
     if (data.generation !== generation) await refresh();
-  } catch (e) { $("generation").textContent = "server stopped"; }
+  } catch (e) { $("generation").textContent = T["server stopped"]; }
   setTimeout(poll, 700);
 }
 

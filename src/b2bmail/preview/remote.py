@@ -19,6 +19,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from b2bmail.errors import PreviewError
+from b2bmail.i18n import _
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024  # larger than any sensible email image (most are < 200 KB)
@@ -60,7 +61,9 @@ class RemoteImagePolicy:
     def fetch(self, url: str) -> FetchedImage:
         """The image at `url`, or PreviewError saying why not (the caller shows a placeholder)."""
         if not self.allows(url):
-            raise PreviewError(f"{_host(url) or url} is not in the --fetch-images hosts")
+            raise PreviewError(
+                _("{host} is not in the --fetch-images hosts").format(host=_host(url) or url)
+            )
         policy = self
 
         class SameHostsRedirect(urllib.request.HTTPRedirectHandler):
@@ -74,7 +77,11 @@ class RemoteImagePolicy:
                 newurl: str,
             ) -> urllib.request.Request | None:
                 if not policy.allows(newurl):
-                    raise PreviewError(f"{url} redirects to {newurl}, not an allowed host")
+                    raise PreviewError(
+                        _("{url} redirects to {target}, not an allowed host").format(
+                            url=url, target=newurl
+                        )
+                    )
                 return super().redirect_request(req, fp, code, msg, headers, newurl)
 
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), SameHostsRedirect)
@@ -83,14 +90,26 @@ class RemoteImagePolicy:
             with opener.open(url, timeout=self.timeout) as response:
                 content_type = response.headers.get_content_type()
                 if not content_type.startswith("image/"):
-                    raise PreviewError(f"{url} is {content_type}, not an image")
+                    raise PreviewError(
+                        _("{url} is {type}, not an image").format(url=url, type=content_type)
+                    )
                 body = b""
                 while chunk := response.read(CHUNK):
                     body += chunk
                     if len(body) > self.max_bytes:
-                        raise PreviewError(f"{url} is larger than {self.max_bytes} bytes")
+                        raise PreviewError(
+                            _("{url} is larger than {limit} bytes").format(
+                                url=url, limit=self.max_bytes
+                            )
+                        )
                     if time.monotonic() > deadline:
-                        raise PreviewError(f"{url} took longer than {self.timeout:g} s")
+                        raise PreviewError(
+                            _("{url} took longer than {seconds:g} s").format(
+                                url=url, seconds=self.timeout
+                            )
+                        )
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise PreviewError(f"could not fetch {url} ({exc})") from None
+            raise PreviewError(
+                _("could not fetch {url} ({error})").format(url=url, error=exc)
+            ) from None
         return FetchedImage(body, content_type)

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
+from b2bmail.deliverability.audit.report import level_label
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import AuditedRecipient, AuditReport
+from b2bmail.i18n import N_, _, current_language, ngettext
 from b2bmail.output import write_atomic
 from b2bmail.preview.charts import bar_chart, stacked_chart
 from b2bmail.recipients import read_recipients, route_rows
@@ -31,7 +33,8 @@ LEVEL_COLOURS = {
 # finding about the recipient but a lookup to repeat.
 RISK_ORDER = ("undeliverable", "high", "unknown", "medium")
 TOP_PROVIDERS = 12
-NO_SEGMENT = "(no segment)"
+#: The segment of a recipient no segment takes: a machine key (JSON, charts' data-label) too.
+NO_SEGMENT = N_("(no segment)")
 
 REPORT_CSS = """
 *{box-sizing:border-box}
@@ -65,7 +68,22 @@ def _pct(part: int, whole: int) -> str:
 
 def _pill(level: str) -> str:
     colour = LEVEL_COLOURS.get(level, "#8c98a6")
-    return f'<span class="pill" style="background:{colour}">{escape(level)}</span>'
+    return f'<span class="pill" style="background:{colour}">{escape(level_label(level))}</span>'
+
+
+def _level_names() -> dict[str, str]:
+    """Each level's words in the current language, for the charts' labels and legend."""
+    return {level: level_label(level) for level in ALL_LEVELS}
+
+
+def _segment_name(segment: str) -> str:
+    return _(NO_SEGMENT) if segment == NO_SEGMENT else segment
+
+
+def _section(heading: str, body: str, section_id: str = "") -> str:
+    """A section with its (escaped) heading; `body` is HTML."""
+    attribute = f' id="{section_id}"' if section_id else ""
+    return f"<section{attribute}><h2>{escape(heading)}</h2>{body}</section>"
 
 
 def _level_cards(report: AuditReport) -> str:
@@ -75,7 +93,7 @@ def _level_cards(report: AuditReport) -> str:
         count = report.by_level.get(level, 0)
         cards.append(
             f'<div class="level" style="--c:{LEVEL_COLOURS[level]}" data-level="{level}">'
-            f"<b>{count}</b><span>{escape(level)} · {_pct(count, total)}</span></div>"
+            f"<b>{count}</b><span>{escape(level_label(level))} · {_pct(count, total)}</span></div>"
         )
     return f'<div class="levels">{"".join(cards)}</div>'
 
@@ -85,25 +103,33 @@ def _providers(report: AuditReport) -> list[tuple[str, int]]:
     top = ranked[:TOP_PROVIDERS]
     rest = sum(count for _, count in ranked[TOP_PROVIDERS:])
     if rest:
-        top.append((f"{len(ranked) - TOP_PROVIDERS} other providers", rest))
+        others = len(ranked) - TOP_PROVIDERS
+        label = ngettext("{n} other provider", "{n} other providers", others).format(n=others)
+        top.append((label, rest))
     return top
 
 
 def _segments_section(report: AuditReport, segment_of: Mapping[int, str] | None) -> str:
+    heading = _("Segments × levels")
     if segment_of is None:
-        return (
-            '<section><h2>Segments × levels</h2><p class="note">Give the campaign\'s segments '
-            "file (<code>--segments</code>) to see each segment's recipients by level.</p></section>"
+        note = _(
+            "Give the campaign's segments file ({option}) to see each segment's recipients by level."
         )
+        body = escape(note).format(option="<code>--segments</code>")
+        return _section(heading, f'<p class="note">{body}</p>')
     table: dict[str, Counter[str]] = {}
     for recipient in report.recipients:
         segment = segment_of.get(recipient.row, NO_SEGMENT)
         table.setdefault(segment, Counter())[recipient.risk.level] += 1
-    rows = [(segment, dict(counts)) for segment, counts in sorted(table.items())]
+    rows = [(_segment_name(segment), dict(counts)) for segment, counts in sorted(table.items())]
     chart = stacked_chart(
-        rows, title="Recipients of each segment by level", keys=ALL_LEVELS, colours=LEVEL_COLOURS
+        rows,
+        title=_("Recipients of each segment by level"),
+        keys=ALL_LEVELS,
+        colours=LEVEL_COLOURS,
+        names=_level_names(),
     )
-    return f'<section id="segments"><h2>Segments × levels</h2>{chart}</section>'
+    return _section(heading, chart, "segments")
 
 
 def _risk_key(recipient: AuditedRecipient) -> tuple[int, int, int]:
@@ -111,12 +137,19 @@ def _risk_key(recipient: AuditedRecipient) -> tuple[int, int, int]:
     return (RISK_ORDER.index(risk.level), -risk.score, recipient.row)
 
 
+def _head(columns: list[str]) -> str:
+    return "".join(f"<th>{escape(column)}</th>" for column in columns)
+
+
 def _risky_table(report: AuditReport, segment_of: Mapping[int, str] | None) -> str:
     risky = sorted((r for r in report.recipients if r.risk.level in RISK_ORDER), key=_risk_key)
     if not risky:
-        return '<section id="risky"><h2>Risky recipients</h2><p class="note">None: every recipient is low risk.</p></section>'
-    head = "<th>row</th><th>email</th><th>domain</th><th>level</th><th>score</th><th>provider</th>"
-    head += "<th>segment</th>" if segment_of is not None else ""
+        note = escape(_("None: every recipient is low risk."))
+        return _section(_("Risky recipients"), f'<p class="note">{note}</p>', "risky")
+    columns = [_("row"), _("email"), _("domain"), _("level"), _("score"), _("provider")]
+    if segment_of is not None:
+        columns.append(_("segment"))
+    columns.append(_("reasons"))
     rows = []
     for recipient in risky:
         risk = recipient.risk
@@ -124,7 +157,7 @@ def _risky_table(report: AuditReport, segment_of: Mapping[int, str] | None) -> s
             f"<li><code>{escape(r.code)}</code> {escape(r.message)}</li>" for r in risk.reasons
         )
         segment = (
-            f"<td>{escape(segment_of.get(recipient.row, NO_SEGMENT))}</td>"
+            f"<td>{escape(_segment_name(segment_of.get(recipient.row, NO_SEGMENT)))}</td>"
             if segment_of is not None
             else ""
         )
@@ -135,11 +168,8 @@ def _risky_table(report: AuditReport, segment_of: Mapping[int, str] | None) -> s
             f'<td class="num">{risk.score}</td><td>{escape(risk.provider or "—")}</td>{segment}'
             f'<td><ul class="reasons">{reasons}</ul></td></tr>'
         )
-    return (
-        f'<section id="risky"><h2>Risky recipients ({len(risky)})</h2>'
-        f"<table><thead><tr>{head}<th>reasons</th></tr></thead><tbody>{''.join(rows)}</tbody>"
-        "</table></section>"
-    )
+    table = f"<table><thead><tr>{_head(columns)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _section(_("Risky recipients ({n})").format(n=len(risky)), table, "risky")
 
 
 def _invalid_table(report: AuditReport) -> str:
@@ -149,10 +179,9 @@ def _invalid_table(report: AuditReport) -> str:
         f'<tr><td class="num">{item.row}</td><td>{escape(item.email)}</td><td>{escape(item.reason)}</td></tr>'
         for item in report.invalid
     )
-    return (
-        f'<section id="invalid"><h2>Invalid addresses ({len(report.invalid)})</h2><table><thead>'
-        f"<tr><th>row</th><th>as written</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></section>"
-    )
+    head = _head([_("row"), _("as written"), _("why")])
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return _section(_("Invalid addresses ({n})").format(n=len(report.invalid)), table, "invalid")
 
 
 def render_audit_report(
@@ -161,24 +190,33 @@ def render_audit_report(
     source: str = "recipients",
     segment_of: Mapping[int, str] | None = None,
 ) -> str:
-    """The report page; `segment_of` maps a recipient's CSV row to its segment id."""
+    """The report page, in the current language (`<html lang>` says which); `segment_of`
+    maps a recipient's CSV row to its segment id."""
     total = len(report.recipients)
     level_chart = bar_chart(
         [(level, report.by_level.get(level, 0)) for level in ALL_LEVELS],
-        title="Recipients by level",
+        title=_("Recipients by level"),
         colours=LEVEL_COLOURS,
+        names=_level_names(),
     )
-    provider_chart = bar_chart(_providers(report), title="Recipients by mail provider")
+    provider_chart = bar_chart(_providers(report), title=_("Recipients by mail provider"))
+    domains, invalid = len(report.domains), len(report.invalid)
+    counts = _("{recipients} on {domains} · {invalid}").format(
+        recipients=ngettext("{n} valid recipient", "{n} valid recipients", total).format(n=total),
+        domains=ngettext("{n} domain", "{n} domains", domains).format(n=domains),
+        invalid=ngettext("{n} invalid address", "{n} invalid addresses", invalid).format(n=invalid),
+    )
+    title = _("Audit of {source} — b2bmail").format(source=source)
+    heading = _("Deliverability audit: {source}").format(source=source)
+    levels = _section(_("Recipients by level"), level_chart, "levels")
+    providers = _section(_("Mail providers"), provider_chart, "providers")
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Audit of {escape(source)} — b2bmail</title><style>{REPORT_CSS}</style></head><body>"
-        f"<header><h1>Deliverability audit: {escape(source)}</h1>"
-        f"<p>{total} valid recipients on {len(report.domains)} domains · "
-        f"{len(report.invalid)} invalid addresses</p></header><main>"
+        f"<title>{escape(title)}</title><style>{REPORT_CSS}</style></head><body>"
+        f"<header><h1>{escape(heading)}</h1><p>{escape(counts)}</p></header><main>"
         f"{_level_cards(report)}"
-        f'<section id="levels"><h2>Recipients by level</h2>{level_chart}</section>'
-        f'<section id="providers"><h2>Mail providers</h2>{provider_chart}</section>'
+        f"{levels}{providers}"
         f"{_segments_section(report, segment_of)}"
         f"{_risky_table(report, segment_of)}{_invalid_table(report)}"
         "</main></body></html>"
@@ -210,7 +248,7 @@ def segment_rows(
     assign = segment_assigner(defined)
     table = read_recipients(recipients, encoding=encoding, delimiter=delimiter)
     result = {}
-    for rec, fields, _ in route_rows(table, assign, uses=rule_uses(defined)):
+    for rec, fields, _outcome in route_rows(table, assign, uses=rule_uses(defined)):
         hit = assign(fields)  # cached: the routing's own answer, for duplicates too
         result[rec.row] = hit[0] if hit is not None and hit[0] != UNASSIGNED else NO_SEGMENT
     return result

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from b2bmail.errors import PreviewError
+from b2bmail.i18n import N_, _
 from b2bmail.preview.chromium import Tab
 from b2bmail.preview.darkmode import invert_colours
 from b2bmail.preview.outlook import outlook_view
@@ -31,18 +32,24 @@ class Shot:
 
     @property
     def label(self) -> str:
-        kind = "desktop" if self.width >= 500 else "phone"
-        suffix = "" if self.images else " · images off"
-        return f"{kind} · {self.width} px{suffix}" + VIEWS[self.view][1]
+        """`desktop · 600 px · images off · dark (Apple Mail)`, in the current language."""
+        kind = _("desktop") if self.width >= 500 else _("phone")
+        parts = [_("{kind} · {width} px").format(kind=kind, width=self.width)]
+        if not self.images:
+            parts.append(_("images off"))
+        view = VIEWS[self.view][1]
+        if view:  # _("") would be the catalogue's header
+            parts.append(_(view))
+        return " · ".join(parts)
 
 
 # view -> (file with the HTML shot, label suffix). Dark and Outlook views are simulations:
 # see preview/darkmode.py and preview/outlook.py for what they capture and what they do not.
 VIEWS = {
     "light": ("email.html", ""),
-    "dark": ("email.html", " · dark (Apple Mail)"),
-    "dark-inverted": ("email.dark-inverted.html", " · dark (Outlook.com, Gmail app)"),
-    "outlook": ("email.outlook.html", " · Outlook for Windows (simulated)"),
+    "dark": ("email.html", N_("dark (Apple Mail)")),
+    "dark-inverted": ("email.dark-inverted.html", N_("dark (Outlook.com, Gmail app)")),
+    "outlook": ("email.outlook.html", N_("Outlook for Windows (simulated)")),
 }
 
 
@@ -60,8 +67,10 @@ def parse_widths(text: str) -> tuple[int, ...]:
         part = part.strip().lower().removesuffix("px")
         if not part.isdigit() or not MIN_WIDTH <= int(part) <= MAX_WIDTH:
             raise PreviewError(
-                f"invalid width {part!r} in --widths {text!r}",
-                hint=f"give comma-separated pixel widths between {MIN_WIDTH} and {MAX_WIDTH}, e.g. 600,375",
+                _("invalid width {width!r} in --widths {widths!r}").format(width=part, widths=text),
+                hint=_(
+                    "give comma-separated pixel widths between {low} and {high}, e.g. 600,375"
+                ).format(low=MIN_WIDTH, high=MAX_WIDTH),
             )
         if int(part) not in widths:
             widths.append(int(part))
@@ -71,7 +80,7 @@ def parse_widths(text: str) -> tuple[int, ...]:
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height from a PNG's IHDR chunk."""
     if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
-        raise PreviewError("Chromium returned something that is not a PNG")
+        raise PreviewError(_("Chromium returned something that is not a PNG"))
     width, height = struct.unpack(">II", png[16:24])
     return int(width), int(height)
 

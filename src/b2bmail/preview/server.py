@@ -25,11 +25,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from b2bmail.errors import B2bmailError, PreviewError
+from b2bmail.i18n import _
 from b2bmail.preview.darkmode import force_dark_media, invert_colours
 from b2bmail.preview.devtools import PLACEHOLDER_SVG
 from b2bmail.preview.model import CampaignView, sender_name
 from b2bmail.preview.outlook import outlook_rules, outlook_view
-from b2bmail.preview.page import APP_PAGE
+from b2bmail.preview.page import app_page
 from b2bmail.preview.remote import RemoteImagePolicy
 
 HOST = "127.0.0.1"  # never another interface: the preview shows unsent customer emails
@@ -190,7 +191,12 @@ def state_json(state: BuildState) -> dict[str, Any]:
     """The page's view of the state (documented in the README, "b2bmail serve")."""
     campaign = state.campaign
     return {
-        "outlook_rules": [asdict(rule) for rule in outlook_rules()],
+        # `does` and `support_words` are shown by the page as they stand: in the reader's
+        # language; `support` stays caniemail's code.
+        "outlook_rules": [
+            {**asdict(rule), "does": _(rule.does), "support_words": rule.support_words}
+            for rule in outlook_rules()
+        ],
         "generation": state.generation,
         "good_generation": state.good_generation,
         "seconds": round(state.seconds, 3),
@@ -237,7 +243,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path = unquote(url.path)
         service = self.server.service
         if path in ("/", "/index.html"):
-            self._send(APP_PAGE.encode("utf-8"), "text/html; charset=utf-8")
+            self._send(app_page().encode("utf-8"), "text/html; charset=utf-8")
         elif path == "/api/state":
             self._send_json(state_json(service.state))
         elif path == "/api/generation":
@@ -367,8 +373,10 @@ def start_preview_server(
         server = PreviewHTTPServer(port, service, remote_images)
     except OSError as exc:
         raise PreviewError(
-            f"cannot listen on {HOST}:{port} ({exc.strerror or exc})",
-            hint="choose another port with --port, or --port 0 for a free one",
+            _("cannot listen on {host}:{port} ({error})").format(
+                host=HOST, port=port, error=exc.strerror or exc
+            ),
+            hint=_("choose another port with --port, or --port 0 for a free one"),
         ) from None
     service.rebuild()
     service.start_watching()

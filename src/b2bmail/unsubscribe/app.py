@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.personalize.tokens import TokenKey, token_key, token_matches
 from b2bmail.recipients.addresses import classify_address
 from b2bmail.unsubscribe.pages import TEXTS, confirm_page, done_page, invalid_page
@@ -121,8 +122,8 @@ def create_app(
     `lang` (en, fr, de, nl)."""
     if lang not in TEXTS:
         raise ConfigError(
-            f"no unsubscribe pages in {lang!r}",
-            hint=f"use one of {', '.join(sorted(TEXTS))}",
+            _("no unsubscribe pages in {language!r}").format(language=lang),
+            hint=_("use one of {languages}").format(languages=", ".join(sorted(TEXTS))),
         )
     key = token_key(environ)
     return UnsubscribeApp(SuppressionStore(store), key, lang, now or _utc_now)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from b2bmail.errors import OutputError
+from b2bmail.i18n import _
 from b2bmail.output import csv_writer, write_atomic
 
 _SCHEMA = """
@@ -52,9 +53,9 @@ class SuppressionStore:
                 yield db
         except sqlite3.Error as exc:
             raise OutputError(
-                f"cannot use the suppression store: {exc}",
+                _("cannot use the suppression store: {error}").format(error=exc),
                 path=self.path,
-                hint="give a writable SQLite file b2bmail wrote (--store)",
+                hint=_("give a writable SQLite file b2bmail wrote (--store)"),
             ) from None
         finally:
             if db is not None:

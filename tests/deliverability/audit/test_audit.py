@@ -12,6 +12,7 @@ from tests.deliverability.nsd import StartNsd
 from b2bmail.deliverability.audit.report import format_csv, format_text
 from b2bmail.deliverability.audit.run import audit_domain, audit_domains, audit_recipients
 from b2bmail.deliverability.dns.resolver import DnsResolver
+from b2bmail.i18n import using
 
 TABLE = {
     ("m365.example", "MX"): ["0 m365-example.mail.protection.outlook.com"],
@@ -135,3 +136,53 @@ def test_cname_loop_is_unknown_not_undeliverable(nsd_server: StartNsd) -> None:
     risk = asyncio.run(audit_domain(resolver, "loop.example"))
     assert risk.level == "unknown"
     assert "MX loop.example: cname-loop" in risk.mx.unknown
+
+
+# Issue 18: the text report in the reader's language (levels too); JSON and CSV keep the
+# machine levels. Expected texts written here, not read from the catalogues.
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            "list.csv : 1 destinataire sur 1 domaine\n"
+            "\n"
+            "Par niveau :\n"
+            "  faible                 1  100 %\n"
+            "  moyen                  0    0 %\n"
+            "  élevé                  0    0 %\n"
+            "  non distribuable       0    0 %\n"
+            "  inconnu                0    0 %\n"
+            "\n"
+            "Par fournisseur :\n"
+            "  100 % des destinataires passent par Microsoft 365 (1)\n",
+        ),
+        (
+            "nl",
+            "list.csv: 1 ontvanger op 1 domein\n"
+            "\n"
+            "Per niveau:\n"
+            "  laag                1  100 %\n"
+            "  gemiddeld           0    0 %\n"
+            "  hoog                0    0 %\n"
+            "  onbestelbaar        0    0 %\n"
+            "  onbekend            0    0 %\n"
+            "\n"
+            "Per provider:\n"
+            "  100 % van de ontvangers zit achter Microsoft 365 (1)\n",
+        ),
+    ],
+)
+def test_text_summary_in_each_language(language: str, expected: str) -> None:
+    report = asyncio.run(audit_recipients([Row(2, "ann@m365.example")], StaticResolver(TABLE)))
+    with using(language):
+        assert format_text(report, "list.csv") == expected
+        assert ",low," in format_csv(report)  # machine output keeps the level as it is
+
+
+def test_text_titles_of_risky_levels_in_french() -> None:
+    report = asyncio.run(audit_recipients([Row(2, "bob@gone.example")], StaticResolver(TABLE)))
+    with using("fr"):
+        text = format_text(report, "")
+    assert text.startswith("1 destinataire sur 1 domaine\n")
+    assert "\nNon distribuable (1) :\n  ligne 2 : bob@gone.example — " in text

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.lint.helpers import html_codes, page
+from tests.lint.helpers import html_codes, lint_html, page
+
+from b2bmail.i18n import using
 
 GOOD = '<img src="https://example.com/a.png" alt="Acme" width="120" height="40">'
 TEXT = "<p>" + "Spring prices on forty machines for your sites. " * 4 + "</p>"
@@ -45,3 +47,48 @@ def test_images_only_and_little_text() -> None:
 def test_tracking_pixel_does_not_count_as_an_image() -> None:
     pixel = '<img src="https://e.com/o.gif" alt="" width="1" height="1">'
     assert "B2B406" not in html_codes(page(pixel + "<p>Hello there, a short text.</p>"))
+
+
+# Issue 18: a finding's message is in the reader's language; the code, the name and the
+# value it quotes are not translated. Expected texts written here, not read from fr.po/nl.po.
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            'image https://example.com/a.png has no alt text — describe it, or alt="" if decorative',
+        ),
+        (
+            "fr",
+            "l’image https://example.com/a.png n’a pas de texte alternatif — décrivez-la, "
+            'ou alt="" si elle est décorative',
+        ),
+        (
+            "nl",
+            "afbeelding https://example.com/a.png heeft geen alt-tekst — beschrijf haar, "
+            'of alt="" als ze decoratief is',
+        ),
+    ],
+)
+def test_missing_alt_message_in_each_language(language: str, expected: str) -> None:
+    html = page('<img src="https://example.com/a.png" width="120" height="40">' + TEXT)
+    with using(language):
+        found = [p for p in lint_html(html) if p.code == "B2B401"]
+    assert [(p.name, p.severity, p.message) for p in found] == [
+        ("img-missing-alt", "error", expected)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "image has no width or height attribute — set both in pixels"),
+        ("fr", "l’image n’a ni attribut width ni attribut height — définissez les deux en pixels"),
+        ("nl", "afbeelding heeft geen width- of height-attribuut — geef beide in pixels op"),
+    ],
+)
+def test_missing_dimensions_message_in_each_language(language: str, expected: str) -> None:
+    html = page('<img src="https://example.com/a.png" alt="Acme">' + TEXT)
+    with using(language):
+        messages = [p.message for p in lint_html(html) if p.code == "B2B402"]
+    assert messages == [expected]

@@ -1,4 +1,7 @@
-"""Audit reports as text (people), JSON (stable keys) and CSV (one row per input row): pure."""
+"""Audit reports as text (people), JSON (stable keys) and CSV (one row per input row): pure.
+
+The text report is in the reader's language; JSON and CSV keep the levels and codes as they
+are (machine output)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import AuditReport
 from b2bmail.deliverability.records.printable import escape_controls
+from b2bmail.i18n import N_, _, ngettext
 from b2bmail.output import csv_writer, json_document, spreadsheet_layout
 
 TEXT_LIST_LIMIT = 20
@@ -19,10 +23,19 @@ def _pct(count: int, total: int) -> str:
     return f"{100 * count / total:.0f} %" if total else "0 %"
 
 
-def _plural(count: int, noun: str) -> str:
-    return (
-        f"{count} {noun}" if count == 1 else f"{count} {noun}{'es' if noun.endswith('s') else 's'}"
-    )
+#: Each risk level as a person reads it (the level itself is machine text: JSON, CSV, HTML data).
+LEVEL_LABELS = {
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+    "undeliverable": N_("undeliverable"),
+    "unknown": N_("unknown"),
+}
+
+
+def level_label(level: str) -> str:
+    """A risk level in the current language ("élevé", "onbestelbaar")."""
+    return _(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level
 
 
 def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
@@ -125,41 +138,70 @@ def _wrap(text: str, indent: str = "      ") -> list[str]:
 def format_text(report: AuditReport, source: str = "") -> str:
     """Summary by level and provider, then the recipients worth a look (worst first)."""
     total = len(report.recipients)
-    lines = [
-        f"{source + ': ' if source else ''}{_plural(total, 'recipient')} on"
-        f" {_plural(len(report.domains), 'domain')}"
-        + (f", {_plural(len(report.invalid), 'invalid address')}" if report.invalid else ""),
-        "",
-        "By level:",
-    ]
+    recipients = ngettext("{n} recipient", "{n} recipients", total).format(n=total)
+    domains = ngettext("{n} domain", "{n} domains", len(report.domains)).format(
+        n=len(report.domains)
+    )
+    head = _("{recipients} on {domains}").format(recipients=recipients, domains=domains)
+    if report.invalid:
+        invalid = ngettext("{n} invalid address", "{n} invalid addresses", len(report.invalid))
+        head = _("{head}, {invalid}").format(
+            head=head, invalid=invalid.format(n=len(report.invalid))
+        )
+    if source:
+        head = _("{source}: {summary}").format(source=source, summary=head)
+    lines = [head, "", _("By level:")]
+    # The level column fits the longest level in this language ("non distribuable").
+    width = max(14, *(len(level_label(level)) + 1 for level in ALL_LEVELS))
     lines += [
-        f"  {level:<14}{report.by_level.get(level, 0):>7}  {_pct(report.by_level.get(level, 0), total):>5}"
+        f"  {level_label(level):<{width}}{report.by_level.get(level, 0):>7}  {_pct(report.by_level.get(level, 0), total):>5}"
         for level in ALL_LEVELS
     ]
-    lines += ["", "By provider:"]
+    lines += ["", _("By provider:")]
     for provider, count in list(report.by_provider.items())[:TEXT_LIST_LIMIT]:
-        lines += _wrap(f"  {_pct(count, total):>5} of recipients sit behind {provider} ({count})")
+        lines += _wrap(
+            "  "
+            + _("{share:>5} of recipients sit behind {provider} ({count})").format(
+                share=_pct(count, total), provider=provider, count=count
+            )
+        )
     if report.by_gateway:
         behind = sum(report.by_gateway.values())
         parts = ", ".join(f"{g} {_pct(c, total)}" for g, c in report.by_gateway.items())
-        lines += _wrap(f"  secure email gateways: {_pct(behind, total)} of recipients ({parts})")
+        lines += _wrap(
+            "  "
+            + _("secure email gateways: {share} of recipients ({parts})").format(
+                share=_pct(behind, total), parts=parts
+            )
+        )
+    more = _("  … and {n} more (use --format json or csv)")
     for level in ("undeliverable", "unknown", "high"):
         hits = [r for r in report.recipients if r.risk.level == level]
         if not hits:
             continue
-        lines += ["", f"{level.capitalize()} ({len(hits)}):"]
+        title = level_label(level)
+        title = title[:1].upper() + title[1:]
+        lines += ["", _("{level} ({n}):").format(level=title, n=len(hits))]
         for r in hits[:TEXT_LIST_LIMIT]:
-            lines += _wrap(f"  row {r.row}: {r.risk.email} — {r.risk.reasons[0].message}")
+            lines += _wrap(
+                "  "
+                + _("row {row}: {email} — {reason}").format(
+                    row=r.row, email=r.risk.email, reason=r.risk.reasons[0].message
+                )
+            )
             for x in r.risk.reasons[1:]:
                 lines += _wrap(f"      {x.message}")
         if len(hits) > TEXT_LIST_LIMIT:
-            lines.append(f"  … and {len(hits) - TEXT_LIST_LIMIT} more (use --format json or csv)")
+            lines.append(more.format(n=len(hits) - TEXT_LIST_LIMIT))
     if report.invalid:
-        lines += ["", f"Invalid addresses ({len(report.invalid)}):"]
+        lines += ["", _("Invalid addresses ({n}):").format(n=len(report.invalid))]
         for i in report.invalid[:TEXT_LIST_LIMIT]:
-            lines += _wrap(f"  row {i.row}: {i.email!r} — {i.reason}")
-        if len(report.invalid) > TEXT_LIST_LIMIT:
-            lines.append(
-                f"  … and {len(report.invalid) - TEXT_LIST_LIMIT} more (use --format json or csv)"
+            lines += _wrap(
+                "  "
+                + _("row {row}: {email!r} — {reason}").format(
+                    row=i.row, email=i.email, reason=i.reason
+                )
             )
+        if len(report.invalid) > TEXT_LIST_LIMIT:
+            lines.append(more.format(n=len(report.invalid) - TEXT_LIST_LIMIT))
     return "\n".join(escape_controls(line) for line in lines) + "\n"

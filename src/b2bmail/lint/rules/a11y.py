@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import RGB, contrast_ratio, parse_color, parse_px
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
@@ -52,14 +53,16 @@ def missing_lang(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     )
     if not lang:
-        yield doc.hit(root, 'the <html> element has no lang attribute — add e.g. lang="en"')
+        yield doc.hit(root, _('the <html> element has no lang attribute — add e.g. lang="en"'))
     elif lang.strip().lower() == "und":
         # "und" is "undetermined" (BCP 47, RFC 5646 §4.1): MJML writes it when <mjml> has no
         # lang, and it tells a screen reader no more than no attribute.
         yield doc.hit(
             root,
-            'lang="und" means "language undetermined" — set the language, e.g. lang="en" '
-            '(in MJML: <mjml lang="{{ lang }}">)',
+            _(
+                'lang="und" means "language undetermined" — set the language, e.g. lang="en" '
+                '(in MJML: <mjml lang="{{ lang }}">)'
+            ),
         )
 
 
@@ -80,7 +83,7 @@ def missing_dir(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     root = _html(doc)
     if not root.get("dir"):
-        yield doc.hit(root, 'the <html> element has no dir attribute — add dir="ltr" (or "rtl")')
+        yield doc.hit(root, _('the <html> element has no dir attribute — add dir="ltr" (or "rtl")'))
 
 
 @rule("B2B503", "missing-title", "warning")
@@ -100,9 +103,9 @@ def missing_title(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     titles = doc.elements("title")
     if not titles:
-        yield doc.hit(_html(doc), "no <title> — give the email a title (usually the subject)")
+        yield doc.hit(_html(doc), _("no <title> — give the email a title (usually the subject)"))
     elif not (titles[0].text or "").strip():
-        yield doc.hit(titles[0], "the <title> is empty — put the subject in it")
+        yield doc.hit(titles[0], _("the <title> is empty — put the subject in it"))
 
 
 @rule("B2B504", "missing-charset", "warning")
@@ -123,7 +126,7 @@ def missing_charset(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     for meta in doc.elements("meta"):
         if meta.get("charset") or "charset" in (meta.get("content") or "").lower():
             return
-    yield doc.hit(_html(doc), 'no charset declared — add <meta charset="utf-8"> in <head>')
+    yield doc.hit(_html(doc), _('no charset declared — add <meta charset="utf-8"> in <head>'))
 
 
 @rule("B2B505", "missing-viewport", "warning")
@@ -146,7 +149,7 @@ def missing_viewport(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             return
     yield doc.hit(
         _html(doc),
-        'no viewport — add <meta name="viewport" content="width=device-width, initial-scale=1">',
+        _('no viewport — add <meta name="viewport" content="width=device-width, initial-scale=1">'),
     )
 
 
@@ -171,7 +174,9 @@ def table_role(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             continue
         if next(el.iter("th", "caption", "thead"), None) is not None:
             continue
-        yield doc.hit(el, 'layout table without role="presentation" — screen readers announce it')
+        yield doc.hit(
+            el, _('layout table without role="presentation" — screen readers announce it')
+        )
 
 
 @rule("B2B507", "vague-link-text", "warning")
@@ -194,7 +199,9 @@ def vague_link_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if link.text and VAGUE_LINK_TEXT.match(link.text):
             yield doc.hit(
                 link.element,
-                f"link text {link.text!r} does not say where it goes — name the destination",
+                _("link text {text!r} does not say where it goes — name the destination").format(
+                    text=link.text
+                ),
             )
 
 
@@ -333,13 +340,18 @@ def low_contrast(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             # images are off (and in Outlook for Windows, which shows no CSS backgrounds).
             yield doc.hit(
                 el,
-                "text over a background image with no fallback colour: with images off it is "
-                f"{ratio:.2f}:1 — add a background-color (or bgcolor) close to the image's",
+                _(
+                    "text over a background image with no fallback colour: with images off it is "
+                    "{ratio:.2f}:1 — add a background-color (or bgcolor) close to the image's"
+                ).format(ratio=ratio),
             )
         elif ratio < needed:
             yield doc.hit(
                 el,
-                f"text contrast is {ratio:.2f}:1, under {needed:g}:1 — darken the text or lighten the background",
+                _(
+                    "text contrast is {ratio:.2f}:1, under {needed:g}:1 — "
+                    "darken the text or lighten the background"
+                ).format(ratio=ratio, needed=needed),
             )
 
 
@@ -361,7 +373,12 @@ def small_text(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     for el, (_color, _bg, _image, size) in _computed(doc):
         if size is not None and 0 < size < t["min-font-px"]:
-            yield doc.hit(el, f"text is {size:g} px — use at least {t['min-font-px']:g} px")
+            yield doc.hit(
+                el,
+                _("text is {size:g} px — use at least {limit:g} px").format(
+                    size=size, limit=t["min-font-px"]
+                ),
+            )
 
 
 RULES = (

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from email.utils import getaddresses
 
+from b2bmail.i18n import _
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit, Severity
 from b2bmail.lint.rule import rule
@@ -80,7 +81,7 @@ def unsubscribe_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         return
     severity: Severity | None = None if doc.is_message else "warning"
     hit = doc.hit_document(
-        "no unsubscribe link — add one to every marketing email",
+        _("no unsubscribe link — add one to every marketing email"),
         "text" if doc.is_empty else "html",
     )
     yield Hit(hit.message, hit.line, hit.column, hit.snippet, hit.part, severity)
@@ -117,25 +118,27 @@ def list_unsubscribe(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     field = doc.headers.get("list-unsubscribe")
     if field is None:
         yield doc.hit_document(
-            "no List-Unsubscribe header — add <https://…> (RFC 8058 one-click)", "headers"
+            _("no List-Unsubscribe header — add <https://…> (RFC 8058 one-click)"), "headers"
         )
         return
     if "=?" in field.raw and re.search(r"=\?[^?\s]+\?[bq]\?", field.raw, re.I):
         yield doc.hit_header(
             field.name,
-            "List-Unsubscribe is written as RFC 2047 encoded-words, which RFC 2047 §5 does not "
-            "allow there: clients find no URL — write the URLs as they are, in angle brackets",
+            _(
+                "List-Unsubscribe is written as RFC 2047 encoded-words, which RFC 2047 §5 does not "
+                "allow there: clients find no URL — write the URLs as they are, in angle brackets"
+            ),
         )
     elif not re.search(r"<https://[^>]+>", field.value, re.I):
         yield doc.hit_header(
             field.name,
-            "List-Unsubscribe has no <https://…> URL — one-click needs one (RFC 8058 §3.1)",
+            _("List-Unsubscribe has no <https://…> URL — one-click needs one (RFC 8058 §3.1)"),
         )
     post = doc.headers.get("list-unsubscribe-post")
     if post is None or post.value.strip().lower() != "list-unsubscribe=one-click":
         yield doc.hit_header(
             post.name if post else field.name,
-            "add List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058 §3.1)",
+            _("add List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058 §3.1)"),
         )
 
 
@@ -230,7 +233,7 @@ def postal_address(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if _has_address(text, window):
             return
     yield doc.hit_document(
-        "no postal address found — add the sender's address to the footer",
+        _("no postal address found — add the sender's address to the footer"),
         "text" if doc.is_empty else "html",
     )
 
@@ -252,18 +255,21 @@ def header_addresses(value: str) -> list[str]:
     return [addr for _name, addr in getaddresses([value]) if addr]
 
 
-def _check_address(value: str, *, many: bool) -> str | None:
-    """Why an address header is malformed (RFC 5322 §3.4), or None when it is fine."""
+def _check_address(header: str, value: str, *, many: bool) -> str | None:
+    """Why the address header `header` (From, Reply-To) is malformed (RFC 5322 §3.4), as a
+    message, or None when it is fine."""
     if not value.strip():
-        return "is empty"
+        return _("{header} is empty").format(header=header)
     addresses = header_addresses(value)
     if not addresses:
-        return f"has no address: {value!r}"
+        return _("{header} has no address: {value!r}").format(header=header, value=value)
     if not many and len(addresses) > 1:
-        return "must hold one address"
+        return _("{header} must hold one address").format(header=header)
     for addr in addresses:
         if not _ADDRESS.match(addr):
-            return f"has a malformed address: {addr!r}"
+            return _("{header} has a malformed address: {address!r}").format(
+                header=header, address=addr
+            )
     return None
 
 
@@ -292,11 +298,11 @@ def from_invalid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         return
     field = doc.headers.get("from")
     if field is None:
-        yield doc.hit_document("no From header — add one with a real address", "headers")
+        yield doc.hit_document(_("no From header — add one with a real address"), "headers")
         return
-    why = _check_address(field.value, many=False)
+    why = _check_address("From", field.value, many=False)
     if why:
-        yield doc.hit_header("from", f"From {why}")
+        yield doc.hit_header("from", why)
 
 
 @rule("B2B705", "reply-to-invalid", "error")
@@ -321,9 +327,9 @@ def reply_to_invalid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     field = doc.headers.get("reply-to")
     if field is not None and doc.is_message:
-        why = _check_address(field.value, many=True)
+        why = _check_address("Reply-To", field.value, many=True)
         if why:
-            yield doc.hit_header("reply-to", f"Reply-To {why}")
+            yield doc.hit_header("reply-to", why)
 
 
 @rule("B2B706", "reply-to-missing", "info")
@@ -350,7 +356,7 @@ def reply_to_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     sender = doc.headers.get("from")
     if sender and re.search(r"no-?reply|do-?not-?reply|ne-pas-repondre", sender.value, re.I):
         yield doc.hit_header(
-            "from", "From is a no-reply address and there is no Reply-To — add one"
+            "from", _("From is a no-reply address and there is no Reply-To — add one")
         )
 
 

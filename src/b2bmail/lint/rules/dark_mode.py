@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import RGB, contrast_ratio, parse_color
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
@@ -131,16 +132,20 @@ def dark_styles_without_color_scheme(doc: Document, t: Mapping[str, float]) -> I
         yield css_hit(
             doc,
             uses[0],
-            "dark-mode styles, but color-scheme declares light only — declare "
-            '"light dark" (meta and :root) or drop the dark styles',
+            _(
+                "dark-mode styles, but color-scheme declares light only — declare "
+                '"light dark" (meta and :root) or drop the dark styles'
+            ),
         )
         return
     yield css_hit(
         doc,
         uses[0],
-        "dark-mode styles without a color-scheme declaration — add "
-        '<meta name="color-scheme" content="light dark">, <meta name="supported-color-schemes" '
-        'content="light dark"> and :root { color-scheme: light dark; }',
+        _(
+            "dark-mode styles without a color-scheme declaration — add "
+            '<meta name="color-scheme" content="light dark">, <meta name="supported-color-schemes" '
+            'content="light dark"> and :root { color-scheme: light dark; }'
+        ),
     )
 
 
@@ -295,9 +300,11 @@ def dark_text_without_background(doc: Document, t: Mapping[str, float]) -> Itera
         if is_dark and not is_covered(el):
             yield doc.hit(
                 el,
-                "dark text with no background colour behind it: with color-scheme "
-                "light dark, Apple Mail's dark mode shows it on a dark canvas — set a "
-                "background colour on its container or restyle it in the dark media query",
+                _(
+                    "dark text with no background colour behind it: with color-scheme "
+                    "light dark, Apple Mail's dark mode shows it on a dark canvas — set a "
+                    "background colour on its container or restyle it in the dark media query"
+                ),
             )
 
 
@@ -375,10 +382,12 @@ def logo_may_vanish(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         name = src.rsplit("/", 1)[-1][:60] or src
         yield doc.hit(
             img,
-            f"logo {name!r} may have a transparent background on a light backdrop: dark "
-            "mode darkens the backdrop, not the image, so a dark logo vanishes — lint cannot "
-            "read the file, so check it; use a JPEG or a PNG with a solid or outlined "
-            "background, or swap it in the dark media query",
+            _(
+                "logo {name!r} may have a transparent background on a light backdrop: dark "
+                "mode darkens the backdrop, not the image, so a dark logo vanishes — lint cannot "
+                "read the file, so check it; use a JPEG or a PNG with a solid or outlined "
+                "background, or swap it in the dark media query"
+            ).format(name=name),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
@@ -34,7 +35,9 @@ def img_missing_alt(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if el.get("alt") is None:
             yield doc.hit(
                 el,
-                f'image {_src(el) or "(no src)"} has no alt text — describe it, or alt="" if decorative',
+                _('image {src} has no alt text — describe it, or alt="" if decorative').format(
+                    src=_src(el) or _("(no src)")
+                ),
             )
 
 
@@ -56,7 +59,13 @@ def img_missing_dimensions(doc: Document, t: Mapping[str, float]) -> Iterator[Hi
     for el in doc.elements("img"):
         missing = [a for a in ("width", "height") if parse_px(el.get(a) or "") is None]
         if missing:
-            yield doc.hit(el, f"image has no {' or '.join(missing)} attribute — set both in pixels")
+            if len(missing) == 2:
+                message = _("image has no width or height attribute — set both in pixels")
+            else:
+                message = _("image has no {attribute} attribute — set both in pixels").format(
+                    attribute=missing[0]
+                )
+            yield doc.hit(el, message)
 
 
 @rule("B2B403", "img-insecure-src", "warning")
@@ -76,7 +85,9 @@ def img_insecure(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     for el in doc.elements("img"):
         if _src(el).lower().startswith("http://"):
-            yield doc.hit(el, f"image {_src(el)} is loaded over http:// — use https://")
+            yield doc.hit(
+                el, _("image {src} is loaded over http:// — use https://").format(src=_src(el))
+            )
 
 
 @rule("B2B404", "img-relative-src", "error")
@@ -99,7 +110,10 @@ def img_relative(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             continue
         if not src.lower().startswith(("http://", "https://", "cid:", "data:")):
             yield doc.hit(
-                el, f"image src {src!r} is relative or empty — use an absolute https:// URL"
+                el,
+                _("image src {src!r} is relative or empty — use an absolute https:// URL").format(
+                    src=src
+                ),
             )
 
 
@@ -123,7 +137,9 @@ def img_base64(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if src.lower().startswith("data:"):
             yield doc.hit(
                 el,
-                f"image is embedded as a data: URI ({len(src) // 1024} KB) — host it over https://",
+                _("image is embedded as a data: URI ({size} KB) — host it over https://").format(
+                    size=len(src) // 1024
+                ),
             )
 
 
@@ -152,12 +168,14 @@ def image_heavy(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         return
     words = doc.word_count
     if words == 0:
-        yield doc.hit(images[0], "the email is only images — add the message as live text")
+        yield doc.hit(images[0], _("the email is only images — add the message as live text"))
     elif words < t["min-words-per-image"] * len(images):
         yield doc.hit(
             images[0],
-            f"{words} words of text for {len(images)} images — add live text "
-            f"(about {t['min-words-per-image']:g} words per image)",
+            _(
+                "{words} words of text for {images} images — add live text "
+                "(about {limit:g} words per image)"
+            ).format(words=words, images=len(images), limit=t["min-words-per-image"]),
         )
 
 
@@ -201,14 +219,17 @@ def image_too_heavy(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if size > t["max-image-kb"] * 1024:
             yield doc.hit(
                 el,
-                f"image is {size / 1024:.0f} KB, over {t['max-image-kb']:g} KB — "
-                "compress it or make it smaller",
+                _(
+                    "image is {size:.0f} KB, over {limit:g} KB — compress it or make it smaller"
+                ).format(size=size / 1024, limit=t["max-image-kb"]),
             )
     total = sum(seen.values())
     if total > t["max-images-kb"] * 1024:
         yield doc.hit_document(
-            f"images weigh {total / 1024:.0f} KB together, over {t['max-images-kb']:g} KB — "
-            "use fewer or lighter images"
+            _(
+                "images weigh {size:.0f} KB together, over {limit:g} KB — "
+                "use fewer or lighter images"
+            ).format(size=total / 1024, limit=t["max-images-kb"])
         )
 
 

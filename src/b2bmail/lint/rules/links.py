@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
+from b2bmail.i18n import _
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit, Severity
 from b2bmail.lint.rule import rule
@@ -88,7 +89,9 @@ def empty_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if link.href in ("", "#"):
             yield doc.hit(
                 link.element,
-                f"link {link.text[:40]!r} goes nowhere (href={link.href!r}) — set its URL",
+                _("link {text!r} goes nowhere (href={href!r}) — set its URL").format(
+                    text=link.text[:40], href=link.href
+                ),
             )
 
 
@@ -109,7 +112,7 @@ def javascript_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     for link in links(doc):
         if link.href.lower().replace(" ", "").startswith("javascript:"):
             yield doc.hit(
-                link.element, "javascript: link does nothing in email — link to a web page"
+                link.element, _("javascript: link does nothing in email — link to a web page")
             )
 
 
@@ -130,7 +133,9 @@ def insecure_link(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     for link in links(doc):
         if link.href.lower().startswith("http://") and not is_template_value(link.href):
-            yield doc.hit(link.element, f"link {link.href} uses http:// — use https://")
+            yield doc.hit(
+                link.element, _("link {href} uses http:// — use https://").format(href=link.href)
+            )
 
 
 @rule("B2B604", "url-shortener", "warning")
@@ -154,7 +159,10 @@ def url_shortener(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         host = _host(link.href)
         if host in shorteners or host.removeprefix("www.") in shorteners:
             yield doc.hit(
-                link.element, f"link goes through the URL shortener {host} — link to the real page"
+                link.element,
+                _("link goes through the URL shortener {host} — link to the real page").format(
+                    host=host
+                ),
             )
 
 
@@ -183,7 +191,10 @@ def domain_mismatch(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             continue
         if host == shown or host.endswith("." + shown) or shown.endswith("." + host):
             continue
-        yield doc.hit(link.element, f"link text shows {shown} but the link goes to {host}")
+        yield doc.hit(
+            link.element,
+            _("link text shows {shown} but the link goes to {host}").format(shown=shown, host=host),
+        )
 
 
 @rule("B2B606", "unresolved-template-syntax", "error")
@@ -220,7 +231,9 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         line, column = doc.offset_position(match.start())
         snippet = doc.snippet(line, column)
         yield Hit(
-            f"unresolved template syntax {match.group(0)[:40]!r} — fill or remove it",
+            _("unresolved template syntax {token!r} — fill or remove it").format(
+                token=match.group(0)[:40]
+            ),
             line,
             column,
             snippet,
@@ -228,13 +241,14 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             lower,
         )
     if doc.subject and TEMPLATE_SYNTAX.search(doc.subject):
-        yield doc.hit_document("unresolved template syntax in the subject", "subject")
+        yield doc.hit_document(_("unresolved template syntax in the subject"), "subject")
     if doc.given_preheader and TEMPLATE_SYNTAX.search(doc.given_preheader):
-        yield doc.hit_document("unresolved template syntax in the preheader", "preheader")
+        yield doc.hit_document(_("unresolved template syntax in the preheader"), "preheader")
     for name, field in doc.headers.items():
         if name != "subject" and TEMPLATE_SYNTAX.search(field.value):
             yield doc.hit_header(
-                field.name, f"unresolved template syntax in the {field.name} header"
+                field.name,
+                _("unresolved template syntax in the {header} header").format(header=field.name),
             )
     # Every TEMPLATE_TOKEN starts with an opener: without one the text part has none.
     if doc.text and _has_opener(doc.text.encode("utf-8")):
@@ -242,7 +256,9 @@ def template_syntax(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             found = TEMPLATE_TOKEN.search(text_line)
             if found:
                 yield Hit(
-                    f"unresolved template syntax {found.group(0)[:40]!r} in the text part",
+                    _("unresolved template syntax {token!r} in the text part").format(
+                        token=found.group(0)[:40]
+                    ),
                     number,
                     found.start() + 1,
                     text_line.strip()[:100],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
@@ -61,7 +62,9 @@ def flex_or_grid(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         yield css_hit(
             doc,
             use,
-            f"`display: {use.value}` is ignored by Outlook for Windows — use a table layout",
+            _("`display: {value}` is ignored by Outlook for Windows — use a table layout").format(
+                value=use.value
+            ),
         )
 
 
@@ -83,14 +86,20 @@ def position_or_float(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     for use in css_index(doc).for_outlook("position", "float"):
         value = use.value.lower()
         if use.prop == "position" and value not in ("static", "inherit", "initial"):
-            yield css_hit(doc, use, f"`position: {use.value}` is ignored by Outlook for Windows")
+            yield css_hit(
+                doc,
+                use,
+                _("`position: {value}` is ignored by Outlook for Windows").format(value=use.value),
+            )
         elif use.prop == "float" and value in ("left", "right"):
             if use.offset is None and use.element.get("align"):
                 continue
             yield css_hit(
                 doc,
                 use,
-                f'`float: {use.value}` is ignored by Outlook for Windows — use align="{value}"',
+                _(
+                    '`float: {value}` is ignored by Outlook for Windows — use align="{align}"'
+                ).format(value=use.value, align=value),
             )
 
 
@@ -123,8 +132,10 @@ def max_width(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         yield css_hit(
             doc,
             use,
-            f"`{use.prop}: {use.value}` is ignored by Outlook for Windows — add a width attribute "
-            "or an <!--[if mso]> table of fixed width",
+            _(
+                "`{prop}: {value}` is ignored by Outlook for Windows — add a width attribute "
+                "or an <!--[if mso]> table of fixed width"
+            ).format(prop=use.prop, value=use.value),
         )
 
 
@@ -158,7 +169,7 @@ def background_without_vml(doc: Document, t: Mapping[str, float]) -> Iterator[Hi
         if _has_vml(el):
             continue
         yield doc.hit(
-            el, "background image without a VML fallback: Outlook for Windows will not show it"
+            el, _("background image without a VML fallback: Outlook for Windows will not show it")
         )
 
 
@@ -208,7 +219,11 @@ def css_variables(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     for use in index.everything():
         if use.prop.startswith("--") or "var(" in use.value.lower():
             yield css_hit(
-                doc, use, f"CSS variable in `{use.prop}: {use.value}` — write the value out"
+                doc,
+                use,
+                _("CSS variable in `{prop}: {value}` — write the value out").format(
+                    prop=use.prop, value=use.value
+                ),
             )
 
 
@@ -242,7 +257,9 @@ def rgb_spaces(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             yield css_hit(
                 doc,
                 use,
-                f"`{use.value}` uses the space syntax; Gmail drops the whole block — use commas",
+                _(
+                    "`{value}` uses the space syntax; Gmail drops the whole block — use commas"
+                ).format(value=use.value),
             )
 
 
@@ -300,7 +317,9 @@ def margin_on_block(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         yield css_hit(
             doc,
             use,
-            f"`{use.prop}: {use.value}` — Outlook for Windows ignores auto and negative margins",
+            _("`{prop}: {value}` — Outlook for Windows ignores auto and negative margins").format(
+                prop=use.prop, value=use.value
+            ),
         )
 
 
@@ -330,7 +349,11 @@ def web_font_fallback(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         if fine:
             continue
         yield css_hit(
-            doc, use, f"`font-family: {use.value}` has no fallback — end it with Arial, sans-serif"
+            doc,
+            use,
+            _("`font-family: {value}` has no fallback — end it with Arial, sans-serif").format(
+                value=use.value
+            ),
         )
 
 
@@ -364,7 +387,9 @@ def decorative_css(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <a href="https://example.com" style="background: #00aa77; color: #ffffff">Book a demo</a>
     """
     for use in css_index(doc).for_outlook("border-radius", "box-shadow", where=_shows):
-        yield css_hit(doc, use, f"`{use.prop}` is not shown by Outlook for Windows")
+        yield css_hit(
+            doc, use, _("`{prop}` is not shown by Outlook for Windows").format(prop=use.prop)
+        )
 
 
 @rule("B2B310", "outlook-unsupported-css", "info")
@@ -396,11 +421,16 @@ def outlook_unsupported(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         counts[prop] = len(uses)
         first[prop] = min(uses, key=lambda u: u.element.sourceline or 0)
     for prop, use in first.items():
-        times = f" ({counts[prop]} uses)" if counts[prop] > 1 else ""
         slug = table[prop][2]
-        yield css_hit(
-            doc, use, f"`{prop}` is not supported by Outlook for Windows{times} (caniemail {slug})"
-        )
+        if counts[prop] > 1:
+            message = _(
+                "`{prop}` is not supported by Outlook for Windows ({n} uses) (caniemail {slug})"
+            ).format(prop=prop, n=counts[prop], slug=slug)
+        else:
+            message = _(
+                "`{prop}` is not supported by Outlook for Windows (caniemail {slug})"
+            ).format(prop=prop, slug=slug)
+        yield css_hit(doc, use, message)
 
 
 RULES = (

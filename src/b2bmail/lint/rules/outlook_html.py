@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
@@ -35,7 +36,10 @@ def forbidden_element(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     for el in doc.elements(*FORBIDDEN):
         yield doc.hit(
-            el, f"<{el.tag}> is stripped by email clients — remove it (use an image or a link)"
+            el,
+            _("<{tag}> is stripped by email clients — remove it (use an image or a link)").format(
+                tag=el.tag
+            ),
         )
 
 
@@ -60,13 +64,15 @@ def external_stylesheet(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             if FONT_SERVICES.search(href):
                 yield doc.hit(
                     el,
-                    "web-font stylesheet: most clients do not load it; keep a fallback font",
+                    _("web-font stylesheet: most clients do not load it; keep a fallback font"),
                     "info",
                 )
             else:
                 yield doc.hit(
                     el,
-                    f"external stylesheet {href} is not loaded by email clients — inline the CSS",
+                    _(
+                        "external stylesheet {href} is not loaded by email clients — inline the CSS"
+                    ).format(href=href),
                 )
     for el, sheet in doc.stylesheets:
         for url, offset in sheet.imports:
@@ -74,12 +80,16 @@ def external_stylesheet(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
                 hit = doc.hit_in_style(
                     el,
                     offset,
-                    "web-font @import: most clients do not load it; keep a fallback font",
+                    _("web-font @import: most clients do not load it; keep a fallback font"),
                 )
                 yield Hit(hit.message, hit.line, hit.column, hit.snippet, hit.part, "info")
             else:
                 yield doc.hit_in_style(
-                    el, offset, f"@import {url} is not loaded by email clients — inline the CSS"
+                    el,
+                    offset,
+                    _("@import {url} is not loaded by email clients — inline the CSS").format(
+                        url=url
+                    ),
                 )
 
 
@@ -104,7 +114,7 @@ def style_in_body(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     for el in doc.elements("style"):
         if any(parent is body for parent in el.iterancestors("body")):
             yield doc.hit(
-                el, "<style> inside <body> is dropped by some webmails — move it to <head>"
+                el, _("<style> inside <body> is dropped by some webmails — move it to <head>")
             )
 
 
@@ -138,7 +148,10 @@ def content_too_wide(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
                 width = parse_px(style["width"])
         if width is not None and width > limit and el not in hidden:
             yield doc.hit(
-                el, f"<{el.tag}> is {width:g} px wide; keep email content within {limit:g} px"
+                el,
+                _("<{tag}> is {width:g} px wide; keep email content within {limit:g} px").format(
+                    tag=el.tag, width=width, limit=limit
+                ),
             )
 
 
@@ -167,11 +180,15 @@ def outlook_unsupported_element(doc: Document, t: Mapping[str, float]) -> Iterat
             continue
         shown = [el for el in elements if not doc.hidden_from_outlook(el)]
         if shown:
-            times = f" ({len(shown)} uses)" if len(shown) > 1 else ""
-            yield doc.hit(
-                shown[0],
-                f"<{tag}> is not supported by Outlook for Windows{times} (caniemail {row[2]})",
-            )
+            if len(shown) > 1:
+                message = _(
+                    "<{tag}> is not supported by Outlook for Windows ({n} uses) (caniemail {slug})"
+                ).format(tag=tag, n=len(shown), slug=row[2])
+            else:
+                message = _(
+                    "<{tag}> is not supported by Outlook for Windows (caniemail {slug})"
+                ).format(tag=tag, slug=row[2])
+            yield doc.hit(shown[0], message)
 
 
 RULES = (

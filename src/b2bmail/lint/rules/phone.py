@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document, Element, text_content
 from b2bmail.lint.problem import Hit
@@ -140,8 +141,10 @@ def table_too_wide_for_phone(doc: Document, t: Mapping[str, float]) -> Iterator[
         if width > limit:
             yield doc.hit(
                 table,
-                f"table needs about {width:.0f} px even with every line wrapped, over a "
-                f"{limit:g} px phone — drop or stack columns, or shorten the longest words",
+                _(
+                    "table needs about {width:.0f} px even with every line wrapped, over a "
+                    "{limit:g} px phone — drop or stack columns, or shorten the longest words"
+                ).format(width=width, limit=limit),
             )
 
 

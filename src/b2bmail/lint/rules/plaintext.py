@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from b2bmail.i18n import _
 from b2bmail.lint.document import Document, count_words
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
@@ -42,7 +43,9 @@ def text_part_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     if doc.is_message and not doc.has_text_part and not doc.is_empty:
         yield doc.hit_document(
-            "the message has no text/plain part — send multipart/alternative with a text version",
+            _(
+                "the message has no text/plain part — send multipart/alternative with a text version"
+            ),
             "headers",
         )
 
@@ -96,11 +99,13 @@ def text_part_short(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         return
     text_words = count_words(doc.text)
     if text_words == 0:
-        yield Hit("the text part is empty — put the email's text in it", 1, None, "", "text")
+        yield Hit(_("the text part is empty — put the email's text in it"), 1, None, "", "text")
     elif text_words < t["text-min-ratio"] * html_words:
         yield Hit(
-            f"the text part has {text_words} words against {html_words} in the HTML — "
-            "give it the same content",
+            _(
+                "the text part has {text_words} words against {html_words} in the HTML — "
+                "give it the same content"
+            ).format(text_words=text_words, html_words=html_words),
             1,
             None,
             doc.text.strip().splitlines()[0][:100] if doc.text.strip() else "",
@@ -157,7 +162,10 @@ def text_missing_links(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
             continue
         seen.add(href)
         if href not in doc.text and href.rstrip("/") not in doc.text:
-            yield doc.hit(link.element, f"link {href} is not in the text part — add it there")
+            yield doc.hit(
+                link.element,
+                _("link {href} is not in the text part — add it there").format(href=href),
+            )
 
 
 RULES = (text_part_missing, text_part_short, text_missing_links)

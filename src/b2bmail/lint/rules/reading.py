@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
+from b2bmail.i18n import _
 from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document, count_words, text_content
 from b2bmail.lint.problem import Hit
@@ -45,7 +46,7 @@ def subject_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     """
     if doc.subject is not None and not doc.subject.strip():
         yield doc.hit_document(
-            "the email has no subject — write one that says what is inside", "subject"
+            _("the email has no subject — write one that says what is inside"), "subject"
         )
 
 
@@ -71,8 +72,9 @@ def subject_too_long(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     subject = (doc.subject or "").strip()
     if len(subject) > t["subject-max-chars"]:
         yield doc.hit_document(
-            f"subject is {len(subject)} characters; keep it under {t['subject-max-chars']:g} "
-            "so inboxes show all of it",
+            _(
+                "subject is {length} characters; keep it under {limit:g} so inboxes show all of it"
+            ).format(length=len(subject), limit=t["subject-max-chars"]),
             "subject",
         )
 
@@ -102,10 +104,10 @@ def subject_shouting(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     letters = _LETTER.findall(subject)
     upper = sum(1 for c in letters if c.isupper())
     if len(letters) >= 8 and upper / len(letters) >= 0.7:
-        yield doc.hit_document("subject is in capitals — write it in sentence case", "subject")
+        yield doc.hit_document(_("subject is in capitals — write it in sentence case"), "subject")
     elif re.search(r"[!?]{2,}|!.*!|\$\$", subject):
         yield doc.hit_document(
-            "subject repeats `!`, `?` or `$` — spam filters score that", "subject"
+            _("subject repeats `!`, `?` or `$` — spam filters score that"), "subject"
         )
 
 
@@ -127,7 +129,7 @@ def preheader_missing(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         <html><body><div style="display:none;max-height:0;overflow:hidden">Spring prices on 40 machines, valid until May.</div><p>Our spring catalogue is out.</p></body></html>
     """
     if doc.preheader is None and doc.word_count:
-        yield doc.hit_document("no preheader — add hidden preview text at the top of the body")
+        yield doc.hit_document(_("no preheader — add hidden preview text at the top of the body"))
 
 
 @rule(
@@ -155,10 +157,12 @@ def preheader_length(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     length = len(text)
     message = None
     if length < t["preheader-min-chars"]:
-        message = f"preheader is {length} characters; write at least {t['preheader-min-chars']:g}"
+        message = _("preheader is {length} characters; write at least {limit:g}").format(
+            length=length, limit=t["preheader-min-chars"]
+        )
     elif length > t["preheader-max-chars"]:
-        message = (
-            f"preheader is {length} characters; inboxes show about {t['preheader-max-chars']:g}"
+        message = _("preheader is {length} characters; inboxes show about {limit:g}").format(
+            length=length, limit=t["preheader-max-chars"]
         )
     if message:
         if el is None or doc.given_preheader is not None:
@@ -188,8 +192,10 @@ def too_long(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     if count > t["max-words"]:
         seconds = count / t["words-per-minute"] * 60
         yield doc.hit_document(
-            f"{count} words, about {seconds:.0f} s to read; readers give an email about 10 s — "
-            f"keep it under {t['max-words']:g} words and link to the rest"
+            _(
+                "{count} words, about {seconds:.0f} s to read; readers give an email about 10 s — "
+                "keep it under {limit:g} words and link to the rest"
+            ).format(count=count, seconds=seconds, limit=t["max-words"])
         )
 
 
@@ -264,8 +270,10 @@ def no_cta_first_screen(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     found, _words = _first_cta(doc, t["first-screen-words"], t["first-screen-px"])
     if not found:
         yield doc.hit_document(
-            f"no call to action in the first {t['first-screen-words']:g} words — put the main "
-            "link or button near the top"
+            _(
+                "no call to action in the first {limit:g} words — put the main "
+                "link or button near the top"
+            ).format(limit=t["first-screen-words"])
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from b2bmail.i18n import _
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
@@ -43,8 +44,10 @@ def html_near_clip(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     size = doc.encoded_html_size
     if t["html-warning-kb"] * KIB <= size <= t["html-error-kb"] * KIB:
         yield doc.hit_document(
-            f"the email is {_size_text(doc)}; Gmail clips at {t['html-error-kb']:g} KB — "
-            "remove unused CSS, comments and nested tables"
+            _(
+                "the email is {size}; Gmail clips at {limit:g} KB — "
+                "remove unused CSS, comments and nested tables"
+            ).format(size=_size_text(doc), limit=t["html-error-kb"])
         )
 
 
@@ -71,8 +74,9 @@ def html_clipped(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
     size = doc.encoded_html_size
     if size > t["html-error-kb"] * KIB:
         yield doc.hit_document(
-            f"the email is {_size_text(doc)}, over Gmail's {t['html-error-kb']:g} KB clipping "
-            "point — cut content or CSS"
+            _(
+                "the email is {size}, over Gmail's {limit:g} KB clipping point — cut content or CSS"
+            ).format(size=_size_text(doc), limit=t["html-error-kb"])
         )
 
 
@@ -97,8 +101,10 @@ def style_block_too_large(doc: Document, t: Mapping[str, float]) -> Iterator[Hit
         if size > t["style-block-max-kb"] * KIB:
             yield doc.hit(
                 el,
-                f"<style> block is {size / KIB:.1f} KB; Gmail drops blocks over "
-                f"{t['style-block-max-kb']:g} KB — inline the CSS or split the block",
+                _(
+                    "<style> block is {size:.1f} KB; Gmail drops blocks over "
+                    "{limit:g} KB — inline the CSS or split the block"
+                ).format(size=size / KIB, limit=t["style-block-max-kb"]),
             )
 
 
