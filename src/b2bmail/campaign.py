@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from b2bmail.config import Campaign, esp_literal_tags, load_campaign_config
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.personalize.tokens import message_id
 from b2bmail.render.assets import Asset
@@ -137,9 +138,9 @@ def render_campaign(
         for seg_id in wanted:
             if seg_id not in known:
                 raise ConfigError(
-                    f"no segment with id {seg_id!r}",
+                    _("no segment with id {id}").format(id=repr(seg_id)),
                     path=campaign.segments,
-                    hint=f"known ids: {', '.join(s.id for s in segments)}",
+                    hint=_("known ids: {ids}").format(ids=", ".join(s.id for s in segments)),
                 )
         chosen = tuple(s for s in segments if s.id in wanted)
     env = make_environment(
@@ -182,11 +183,13 @@ def render_campaign(
             eml = skeleton.assemble(values, to_addr=to, to_name="", message_id=mid)
         except HeaderTooLongError as exc:
             raise ConfigError(
-                f"unsubscribe.url is {exc.length} characters once filled for the sample recipient "
-                f"of segment '{segment.id}', and a header line holds at most 998 "
-                "(RFC 5322 §2.1.1)",
+                _(
+                    "unsubscribe.url is {length} characters once filled for the sample recipient"
+                    " of segment '{segment}', and a header line holds at most 998"
+                    " (RFC 5322 §2.1.1)"
+                ).format(length=exc.length, segment=segment.id),
                 path=campaign.path,
-                hint="shorten the URL or the values it merges",
+                hint=_("shorten the URL or the values it merges"),
             ) from exc
         built.append(
             BuiltSegment(
