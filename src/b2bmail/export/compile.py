@@ -13,6 +13,7 @@ from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign, Unsubscribe
 from b2bmail.errors import ConfigError, TemplateError
 from b2bmail.export.dialect import Esp, Hole, NoEquivalentError
+from b2bmail.i18n import _
 from b2bmail.journey import normalize_stage
 from b2bmail.render.compile import CompiledEmail, compile_segment, compile_stage_variants
 from b2bmail.render.environment import make_environment
@@ -81,9 +82,9 @@ def compile_for_export(
     unknown = [s for s in wanted if s not in {seg.id for seg in segments}]
     if unknown:
         raise ConfigError(
-            f"no segment with id {unknown[0]!r}",
+            _("no segment with id {id}").format(id=repr(unknown[0])),
             path=campaign.segments,
-            hint=f"known ids: {', '.join(s.id for s in segments)}",
+            hint=_("known ids: {ids}").format(ids=", ".join(s.id for s in segments)),
         )
     env = make_environment(
         campaign.template_dir, campaign.locale, str(campaign.content.get("currency", "EUR"))
@@ -107,16 +108,18 @@ def compile_for_export(
             # The template's logic reads a recipient value (a b2bmail build compiles a variant
             # per value); no ESP dialect is written for it yet. Point at where it is read.
             path, line = _where_read(campaign, need.name)
-            what = (
-                "one campaign in several languages"
+            message = (
+                _("one campaign in several languages is not exported yet")
                 if isinstance(need, NeedsLanguage)
-                else f"recipient logic (the template tests recipient.{need.name})"
+                else _(
+                    "recipient logic (the template tests recipient.{name}) is not exported yet"
+                ).format(name=need.name)
             )
             raise TemplateError(
-                f"{what} is not exported yet",
+                message,
                 path=path,
                 line=line,
-                hint="print recipient values only, or write one segment per case",
+                hint=_("print recipient values only, or write one segment per case"),
             ) from None
         groups: list[tuple[CompiledEmail, list[str]]] = []
         for c in staged:
@@ -173,11 +176,14 @@ def write_template(
             opener = next((o for o in esp.tag_openers if o in part), None)
             if opener is not None and not literal_ok:
                 raise NoEquivalentError(
-                    f"the text {_around(part, opener)!r} would be read by {esp.name} as one of"
-                    f" its tags ({opener!r})",
+                    _(
+                        "the text {text} would be read by {esp} as one of its tags ({opener})"
+                    ).format(text=repr(_around(part, opener)), esp=esp.name, opener=repr(opener)),
                     path=export.campaign.path,
-                    hint=f"reword it, or write `esp: {esp.key}` in the campaign if the tag is"
-                    f" meant for {esp.name}",
+                    hint=_(
+                        "reword it, or write `esp: {key}` in the campaign if the tag is"
+                        " meant for {esp}"
+                    ).format(key=esp.key, esp=esp.name),
                 )
             out.append(part)
         elif part.name == UNSUBSCRIBE_FIELD:
@@ -195,17 +201,25 @@ def _around(text: str, opener: str) -> str:
 def _hole(part: MergeField, esp: Esp, export: ExportCampaign, mapping: Mapping[str, str]) -> Hole:
     if part.name == "unsubscribe_token" or part.name in SALUTATION_FIELDS:
         path, line = locate(export, part.name)
-        what = (
-            "the salutation (made per recipient from civility, last name and language)"
+        message = (
+            _(
+                "the salutation (made per recipient from civility, last name and language) has"
+                " no equivalent in {esp}'s template language"
+            )
             if part.name in SALUTATION_FIELDS
-            else "the unsubscribe token (b2bmail's HMAC; the ESP owns unsubscribe)"
+            else _(
+                "the unsubscribe token (b2bmail's HMAC; the ESP owns unsubscribe) has no"
+                " equivalent in {esp}'s template language"
+            )
         )
         raise NoEquivalentError(
-            f"{what} has no equivalent in {esp.name}'s template language",
+            message.format(esp=esp.name),
             path=path,
             line=line,
-            hint="use the unsubscribe link (unsubscribe.url) or merge plain fields such as"
-            " recipient.last_name",
+            hint=_(
+                "use the unsubscribe link (unsubscribe.url) or merge plain fields such as"
+                " recipient.last_name"
+            ),
         )
     return Hole(esp.attribute(part.name, mapping), part.fallback, part.html, part.url)
 

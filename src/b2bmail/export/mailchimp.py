@@ -7,6 +7,7 @@ https://mailchimp.com/help/use-conditional-merge-tag-blocks/."""
 from __future__ import annotations
 
 from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
+from b2bmail.i18n import N_
 
 
 def merge(hole: Hole) -> str:
@@ -14,7 +15,7 @@ def merge(hole: Hole) -> str:
     tag = f"*|URL:{hole.attr}|*" if hole.url == "component" else f"*|{hole.attr}|*"
     if hole.fallback is None:
         return tag
-    text = fallback_literal(hole, ("*|",), "which Mailchimp reads as a merge tag")
+    text = fallback_literal(hole, ("*|",), N_("which Mailchimp reads as a merge tag"))
     return f"*|IF:{hole.attr}|*{tag}*|ELSE:|*{text}*|END:IF|*"
 
 

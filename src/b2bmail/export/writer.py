@@ -16,6 +16,7 @@ from b2bmail.errors import ConfigError
 from b2bmail.export.compile import ExportCampaign, compile_for_export, write_template
 from b2bmail.export.contacts import ContactList, read_contacts, write_contacts
 from b2bmail.export.dialect import Esp
+from b2bmail.i18n import _
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.render.merge import MergeTemplate
 
@@ -30,7 +31,10 @@ _BODY = re.compile(r"<body\b[^>]*>", re.I)
 def get_esp(key: str) -> Esp:
     """The dialect of ESP `key` (one of ESP_KEYS)."""
     if key not in ESP_KEYS:
-        raise ConfigError(f"unknown ESP {key!r}", hint=f"use one of {', '.join(ESP_KEYS)}")
+        raise ConfigError(
+            _("unknown ESP {name}").format(name=repr(key)),
+            hint=_("use one of {names}").format(names=", ".join(ESP_KEYS)),
+        )
     esp: Esp = importlib.import_module(f"b2bmail.export.{key}").ESP
     return esp
 

@@ -17,6 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.languages import language_locale
 from b2bmail.output import write_atomic
 
@@ -66,9 +67,9 @@ def scaffold_campaign(directory: str | Path, languages: Sequence[str] = ()) -> l
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(
-            "folder is not empty",
+            _("folder is not empty"),
             path=target,
-            hint="choose a new folder name; nothing was overwritten",
+            hint=_("choose a new folder name; nothing was overwritten"),
         )
     written = []
     for parts, source in _files(resources.files("b2bmail.starter")):

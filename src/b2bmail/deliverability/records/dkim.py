@@ -12,6 +12,7 @@ from typing import Any
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller RSA keys
 ADVISED_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
@@ -135,7 +136,9 @@ def signing_public_key(path: str | Path) -> bytes:
         data = source.read_bytes()
     except OSError as exc:
         raise InputError(
-            f"cannot read the DKIM key: {exc.strerror}", path=source, hint="check the path"
+            _("cannot read the DKIM key: {error}").format(error=exc.strerror),
+            path=source,
+            hint=_("check the path"),
         ) from None
     loader = (
         serialization.load_pem_private_key
@@ -148,9 +151,9 @@ def signing_public_key(path: str | Path) -> bytes:
         key = None
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
         raise InputError(
-            "not an unencrypted RSA or Ed25519 private key (PEM or DER)",
+            _("not an unencrypted RSA or Ed25519 private key (PEM or DER)"),
             path=source,
-            hint="give the private key you sign with, e.g. from `openssl genrsa 2048`",
+            hint=_("give the private key you sign with, e.g. from `openssl genrsa 2048`"),
         )
     return _spki(key.public_key())
 

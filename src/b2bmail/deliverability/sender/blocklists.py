@@ -34,6 +34,7 @@ from b2bmail.deliverability.dns.answers import Answer, Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import organizational_domain
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 
 LISTED, CLEAR, UNKNOWN, SKIPPED = "listed", "clear", "unknown", "skipped"
 _KEYS = (
@@ -192,23 +193,23 @@ def load_blocklists(path: str | Path | None = None) -> tuple[Blocklist, ...]:
         assert node is not None  # the packaged file is not empty
     else:
         source = Path(path)
-        node = load_yaml_node(source, what="blocklists file")
+        node = load_yaml_node(source, what=_("blocklists file"))
     top = expect_mapping(
-        node, source, "the blocklists file", allowed=("lists",), required=("lists",)
+        node, source, _("the blocklists file"), allowed=("lists",), required=("lists",)
     )
     return tuple(_blocklist(item, source) for item in expect_list(top["lists"], source, "lists"))
 
 
 def _blocklist(node: yaml.Node, source: Path) -> Blocklist:
-    m = expect_mapping(node, source, "a list", allowed=_KEYS, required=("name", "zone", "kind"))
+    m = expect_mapping(node, source, _("a list"), allowed=_KEYS, required=("name", "zone", "kind"))
     name = expect_str(m["name"], source, "name")
     kind = expect_str(m["kind"], source, "kind")
     if kind not in ("ip", "domain"):
         raise ConfigError(
-            f"kind {kind!r} of {name} is not ip or domain",
+            _("kind {kind} of {name} is not ip or domain").format(kind=repr(kind), name=name),
             path=source,
             line=line_of(m["kind"]),
-            hint="write kind: ip or kind: domain",
+            hint=_("write kind: ip or kind: domain"),
         )
 
     def table(key: str) -> dict[str, str]:
@@ -217,20 +218,22 @@ def _blocklist(node: yaml.Node, source: Path) -> Blocklist:
         value = to_python(m[key])
         if not isinstance(value, dict):
             raise ConfigError(
-                f"{key} of {name} must be a mapping of answer -> meaning",
+                _("{key} of {name} must be a mapping of answer -> meaning").format(
+                    key=key, name=name
+                ),
                 path=source,
                 line=line_of(m[key]),
-                hint="write `127.0.0.2: what it means` lines",
+                hint=_("write `127.0.0.2: what it means` lines"),
             )
         return {str(k): str(v) for k, v in value.items()}
 
     bitmask = table("bitmask")
     if not all(bit.isdigit() for bit in bitmask):
         raise ConfigError(
-            f"bitmask of {name} must have whole numbers as keys",
+            _("bitmask of {name} must have whole numbers as keys").format(name=name),
             path=source,
             line=line_of(m["bitmask"]),
-            hint="e.g. `8: phishing`",
+            hint=_("e.g. {example}").format(example="`8: phishing`"),
         )
     return Blocklist(
         name=name,
