@@ -169,7 +169,9 @@ class AnswerCache:
                 self._db = self._open()
             except _DamagedCacheError as exc:
                 warnings.warn(
-                    f"{self.path}: the DNS cache was damaged ({exc}); it has been rebuilt, empty",
+                    _(
+                        "{path}: the DNS cache was damaged ({error}); it has been rebuilt, empty"
+                    ).format(path=self.path, error=exc),
                     DnsCacheWarning,
                     stacklevel=2,
                 )

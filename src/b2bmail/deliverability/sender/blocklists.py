@@ -78,7 +78,9 @@ class Blocklist:
             hits = [text for bit, text in sorted(self.bitmask.items()) if octet & bit]
             if hits:
                 return LISTED, "; ".join(hits)
-        return UNKNOWN, f"answer {record} is not a code {self.name} documents"
+        return UNKNOWN, _("answer {record} is not a code {list} documents").format(
+            record=record, list=self.name
+        )
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ def interpret(blocklist: Blocklist, subject: str, query: str, answer: Answer) ->
     if answer.absent:
         return BlocklistResult(*base, CLEAR)
     if answer.unknown:
-        return BlocklistResult(*base, UNKNOWN, reason=f"lookup failed ({answer.reason})")
+        reason = _("lookup failed ({reason})").format(reason=answer.reason)
+        return BlocklistResult(*base, UNKNOWN, reason=reason)
     meanings = [blocklist.meaning(record) for record in answer.records]
     codes = tuple(answer.records)
     for status in (UNKNOWN, LISTED):
@@ -124,7 +127,7 @@ def interpret(blocklist: Blocklist, subject: str, query: str, answer: Answer) ->
         found = [text for s, text in meanings if s == status]
         if found:
             return BlocklistResult(*base, status, codes, "; ".join(found))
-    return BlocklistResult(*base, UNKNOWN, codes, "empty answer")
+    return BlocklistResult(*base, UNKNOWN, codes, _("empty answer"))
 
 
 async def check_blocklists(
@@ -147,18 +150,20 @@ async def check_blocklists(
     async def one(blocklist: Blocklist, subject: str) -> BlocklistResult:
         query = query_name(blocklist, subject)
         if query is None:
-            reason = f"{blocklist.name} lists IPv4 addresses only"
+            reason = _("{list} lists IPv4 addresses only").format(list=blocklist.name)
             return BlocklistResult(subject, blocklist.name, blocklist.zone, "", SKIPPED, (), reason)
         return interpret(blocklist, subject, query, await lookup.lookup(query, "A"))
 
-    asked = tuple({b.name: b for b, _ in pairs if b.test_entry}.values())
+    asked = tuple({b.name: b for b, _subject in pairs if b.test_entry}.values())
     results, tests = await asyncio.gather(
         asyncio.gather(*(one(b, s) for b, s in pairs)),
         asyncio.gather(*(one(b, b.test_entry) for b in asked)),
     )
     silent = {
-        b.name: f"its test entry {t.query} did not come back listed ({t.status}): the list is"
-        " not answering this resolver (RFC 5782 §5), so not-listed cannot be told apart"
+        b.name: _(
+            "its test entry {query} did not come back listed ({status}): the list is"
+            " not answering this resolver (RFC 5782 §5), so not-listed cannot be told apart"
+        ).format(query=t.query, status=t.status)
         for b, t in zip(asked, tests, strict=True)
         if t.status != LISTED
     }
