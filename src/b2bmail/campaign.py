@@ -355,7 +355,9 @@ def lint_segment(
     return tuple(p for p in problems if not esp_tag_problem(p, seg))
 
 
-_SYNTAX_TOKEN = re.compile(r"syntax ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+# B2B606 quotes the tag it found as a Python repr; the words around it are translated
+# (issue 18), so the tag is looked for at every quote of the message, not after "syntax".
+_QUOTED_TOKEN = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _OPENERS = re.compile(r"\{\{|\{%|\*\||%%|\[\[")  # what lint rule B2B606 looks for
 
 
@@ -365,18 +367,25 @@ def esp_tag_problem(problem: Problem, seg: BuiltSegment) -> bool:
     literal = esp_literal_tags(seg.esp)
     if problem.code != "B2B606" or literal is None:
         return False
-    for part, shown in (("subject", seg.subject), ("preheader", seg.preheader)):
-        if problem.message.endswith(f"in the {part}"):  # B2B606's finding on that part
-            return not _OPENERS.search(literal.sub("", shown))
-    found = _SYNTAX_TOKEN.search(problem.message)
-    if found is None:
+    # B2B606's finding on the subject or preheader: known by its part (the subject is placed
+    # at its header), never by its words, which are translated.
+    if problem.part == "preheader":
+        return not _OPENERS.search(literal.sub("", seg.preheader))
+    if problem.part == "subject" or problem.snippet.startswith("Subject: "):
+        return not _OPENERS.search(literal.sub("", seg.subject))
+    if problem.part == "headers":
         return False
-    token = str(ast.literal_eval(found.group(1)))
-    # B2B606 quotes at most 40 characters of a tag: a longer one is matched by its start.
-    return any(
-        m.group(0).startswith(token) and (len(token) == 40 or m.group(0) == token)
-        for m in literal.finditer(seg.html + "\n" + seg.text)
-    )
+    tags = [m.group(0) for m in literal.finditer(seg.html + "\n" + seg.text)]
+    for start in (i for i, char in enumerate(problem.message) if char in "'\""):
+        found = _QUOTED_TOKEN.match(problem.message, start)
+        try:
+            token = str(ast.literal_eval(found.group(0))) if found else ""
+        except (ValueError, SyntaxError):  # an apostrophe of the sentence, not the tag
+            continue
+        # B2B606 quotes at most 40 characters of a tag: a longer one is matched by its start.
+        if token and any(t.startswith(token) and (len(token) == 40 or t == token) for t in tags):
+            return True
+    return False
 
 
 def source_index(build: CampaignBuild) -> SourceIndex:
