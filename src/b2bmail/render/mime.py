@@ -32,7 +32,7 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 from urllib.parse import quote
 
-from b2bmail.i18n import _
+from b2bmail.i18n import N_, _
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
@@ -504,8 +504,8 @@ _CONTROL_RUN = re.compile(f"\\s*[{_CONTROLS}][{_CONTROLS}\\s]*")
 _INVISIBLE = re.compile(f"[{_INVISIBLES}]+")
 _SUSPECT = re.compile(f"[{_CONTROLS}{_INVISIBLES}]")
 
-CONTROLS_REPLACED = "control characters in '{key}' replaced by spaces"
-INVISIBLES_REMOVED = "invisible or bidi control characters in '{key}' removed"
+CONTROLS_REPLACED = N_("control characters in '{key}' replaced by spaces")
+INVISIBLES_REMOVED = N_("invisible or bidi control characters in '{key}' removed")
 
 
 def has_control(value: str) -> bool:
@@ -519,9 +519,9 @@ def cleaning_notes(value: str) -> tuple[str, ...]:
         return ()
     notes = []
     if _CONTROL.search(value):
-        notes.append(CONTROLS_REPLACED)
+        notes.append(_(CONTROLS_REPLACED))
     if _INVISIBLE.search(value):
-        notes.append(INVISIBLES_REMOVED)
+        notes.append(_(INVISIBLES_REMOVED))
     return tuple(notes)
 
 
