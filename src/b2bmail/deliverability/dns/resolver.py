@@ -362,14 +362,16 @@ class DnsResolver:
         that cannot exist must not resolve); the SOA, how a resolver that answers NXDOMAIN (or
         nothing) to everything is told from a list of dead domains.
         """
-        (soa, _), (missing, _) = await asyncio.gather(
+        (soa, _soa_alias), (missing, _alias) = await asyncio.gather(
             self._query(zone, "SOA", [server]), self._query(random_name, "A", [server])
         )
         if not soa.found:
-            return f"SOA {zone}: {soa.reason}"
+            return _("{type} {name}: {reason}").format(type="SOA", name=zone, reason=soa.reason)
         if not missing.absent:
             got = ", ".join(missing.records) if missing.found else missing.reason
-            return f"A {random_name}, a name that cannot exist: {got}"
+            return _("A {name}, a name that cannot exist: {answer}").format(
+                name=random_name, answer=got
+            )
         return ""
 
     def _channel(self, server: Nameserver) -> UdpChannel:
