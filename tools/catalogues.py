@@ -125,6 +125,19 @@ def po_path(domain: str, language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
 
 
+def _risk_model_messages() -> Iterator[tuple[str, str]]:
+    """The audit reasons: the packaged risk model's factor messages, which the audit
+    translates where it fills them in (deliverability/audit/risk.py `evaluate`)."""
+    import yaml
+
+    path = SRC / "data" / "deliverability_risk.yaml"
+    for spec in yaml.safe_load(path.read_text(encoding="utf-8"))["factors"].values():
+        yield str(spec["message"]), path.relative_to(SRC).as_posix()
+
+
+EXTRA_SOURCES.setdefault("library", []).append(_risk_model_messages)
+
+
 def read(path: Path, language: str) -> Catalog:
     if not path.exists():
         return Catalog(locale=language, fuzzy=False, **HEADER)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from b2bmail.config import Campaign, esp_literal_tags, load_campaign_config
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.output import atomic_directory, check_outputs, json_document
 from b2bmail.personalize.tokens import message_id
 from b2bmail.render.assets import Asset
@@ -141,9 +142,9 @@ def render_campaign(
         for seg_id in wanted:
             if seg_id not in known:
                 raise ConfigError(
-                    f"no segment with id {seg_id!r}",
+                    _("no segment with id {id}").format(id=repr(seg_id)),
                     path=campaign.segments,
-                    hint=f"known ids: {', '.join(s.id for s in segments)}",
+                    hint=_("known ids: {ids}").format(ids=", ".join(s.id for s in segments)),
                 )
         chosen = tuple(s for s in segments if s.id in wanted)
     env = make_environment(
@@ -220,11 +221,13 @@ def _sample(
         eml = skeleton.assemble(values, to_addr=to, to_name="", message_id=mid)
     except HeaderTooLongError as exc:
         raise ConfigError(
-            f"unsubscribe.url is {exc.length} characters once filled for the sample recipient "
-            f"of segment '{segment.id}', and a header line holds at most 998 "
-            "(RFC 5322 §2.1.1)",
+            _(
+                "unsubscribe.url is {length} characters once filled for the sample recipient"
+                " of segment '{segment}', and a header line holds at most 998"
+                " (RFC 5322 §2.1.1)"
+            ).format(length=exc.length, segment=segment.id),
             path=campaign.path,
-            hint="shorten the URL or the values it merges",
+            hint=_("shorten the URL or the values it merges"),
         ) from exc
     return BuiltSegment(
         segment_id=segment.id,
@@ -404,9 +407,9 @@ def lint_segment(
     return tuple(p for p in problems if not esp_tag_problem(p, seg))
 
 
-# The tag a B2B606 message quotes (Python's repr, the message's first quoted string): found
-# by its quotes, not by the English words around it, as the message is in the user's language.
-_SYNTAX_TOKEN = re.compile(r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+# B2B606 quotes the tag it found as a Python repr; the words around it are translated
+# (issue 18), so the tag is looked for at every quote of the message, not after "syntax".
+_QUOTED_TOKEN = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _OPENERS = re.compile(r"\{\{|\{%|\*\||%%|\[\[")  # what lint rule B2B606 looks for
 
 
@@ -416,23 +419,25 @@ def esp_tag_problem(problem: Problem, seg: BuiltSegment) -> bool:
     literal = esp_literal_tags(seg.esp)
     if problem.code != "B2B606" or literal is None:
         return False
-    # B2B606's finding on the subject or preheader, told by where it points (the Subject
-    # header's line in a message), not by its words, which are translated.
-    about = problem.part
-    if about == "headers" and problem.snippet.startswith("Subject:"):
-        about = "subject"
-    for part, shown in (("subject", seg.subject), ("preheader", seg.preheader)):
-        if about == part:
-            return not _OPENERS.search(literal.sub("", shown))
-    found = _SYNTAX_TOKEN.search(problem.message)
-    if found is None:
+    # B2B606's finding on the subject or preheader: known by its part (the subject is placed
+    # at its header), never by its words, which are translated.
+    if problem.part == "preheader":
+        return not _OPENERS.search(literal.sub("", seg.preheader))
+    if problem.part == "subject" or problem.snippet.startswith("Subject: "):
+        return not _OPENERS.search(literal.sub("", seg.subject))
+    if problem.part == "headers":
         return False
-    token = str(ast.literal_eval(found.group(1)))
-    # B2B606 quotes at most 40 characters of a tag: a longer one is matched by its start.
-    return any(
-        m.group(0).startswith(token) and (len(token) == 40 or m.group(0) == token)
-        for m in literal.finditer(seg.html + "\n" + seg.text)
-    )
+    tags = [m.group(0) for m in literal.finditer(seg.html + "\n" + seg.text)]
+    for start in (i for i, char in enumerate(problem.message) if char in "'\""):
+        found = _QUOTED_TOKEN.match(problem.message, start)
+        try:
+            token = str(ast.literal_eval(found.group(0))) if found else ""
+        except (ValueError, SyntaxError):  # an apostrophe of the sentence, not the tag
+            continue
+        # B2B606 quotes at most 40 characters of a tag: a longer one is matched by its start.
+        if token and any(t.startswith(token) and (len(token) == 40 or t == token) for t in tags):
+            return True
+    return False
 
 
 def source_index(build: CampaignBuild) -> SourceIndex:

@@ -23,6 +23,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.languages import language_locale, parse_languages, per_language, resolve
 
 # ---------------------------------------------------------------------------------------------
@@ -67,9 +68,9 @@ class _CheckedLoader(yaml.SafeLoader):
     def _check_depth(self, depth: int, mark: Any) -> None:
         if depth > MAX_NESTING:
             raise _RefusedYAMLError(
-                f"lists and mappings nested deeper than {MAX_NESTING} levels",
+                _("lists and mappings nested deeper than {limit} levels").format(limit=MAX_NESTING),
                 mark,
-                "flatten the structure",
+                _("flatten the structure"),
             )
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
@@ -77,9 +78,11 @@ class _CheckedLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in self.open_anchors:
                 raise _RefusedYAMLError(
-                    f"alias *{event.anchor} inside its own anchor &{event.anchor} (a loop)",
+                    _("alias *{anchor} inside its own anchor &{anchor} (a loop)").format(
+                        anchor=event.anchor
+                    ),
                     event.start_mark,
-                    "repeat the content instead of nesting it in itself",
+                    _("repeat the content instead of nesting it in itself"),
                 )
             node = cast(yaml.Node, super().compose_node(parent, index))
             # Checked where its anchor was written; here it repeats the anchor's nesting.
@@ -106,9 +109,9 @@ class _CheckedLoader(yaml.SafeLoader):
             self.heights[node] = 1 + max((self.heights.get(c, 0) for c in children), default=0)
         if node.tag not in self.yaml_constructors and node.tag not in _MAPPING_KEY_TAGS:
             raise _RefusedYAMLError(
-                f"unknown YAML tag '{_tag_name(node.tag)}'",
+                _("unknown YAML tag '{tag}'").format(tag=_tag_name(node.tag)),
                 node.start_mark,
-                "b2bmail reads plain YAML: remove the tag (quote a value that starts with '!')",
+                _("b2bmail reads plain YAML: remove the tag (quote a value that starts with '!')"),
             )
         if isinstance(node, yaml.ScalarNode) and node.tag not in _MAPPING_KEY_TAGS:
             try:
@@ -117,9 +120,11 @@ class _CheckedLoader(yaml.SafeLoader):
             except (ValueError, KeyError, AttributeError, TypeError) as exc:
                 detail = f" ({exc})" if isinstance(exc, ValueError) else ""
                 raise _RefusedYAMLError(
-                    f"{node.value!r} is not a valid {_tag_name(node.tag)}{detail}",
+                    _("{value} is not a valid {tag}{detail}").format(
+                        value=repr(node.value), tag=_tag_name(node.tag), detail=detail
+                    ),
                     node.start_mark,
-                    "fix the value, or quote it to keep it as text",
+                    _("fix the value, or quote it to keep it as text"),
                 ) from None
         return node
 
@@ -146,54 +151,64 @@ def compose_yaml(text: str, source: str | Path) -> yaml.Node | None:
             and exc.problem_mark
             and exc.context_mark.line != exc.problem_mark.line
         ):
-            problem = f"{problem} ({exc.context} started on line {exc.context_mark.line + 1})"
+            problem = _("{problem} ({context} started on line {line})").format(
+                problem=problem, context=exc.context, line=exc.context_mark.line + 1
+            )
         if isinstance(exc, _RefusedYAMLError):
             message, hint = problem, exc.hint
         elif isinstance(exc, yaml.constructor.ConstructorError):
-            message, hint = f"YAML error: {problem}", "fix the value on that line"
+            message = _("YAML error: {problem}").format(problem=problem)
+            hint = _("fix the value on that line")
         else:
             message, hint = (
-                f"YAML syntax error: {problem}",
-                "fix the indentation or quoting on that line",
+                _("YAML syntax error: {problem}").format(problem=problem),
+                _("fix the indentation or quoting on that line"),
             )
         raise ConfigError(
             message, path=source, line=mark.line + 1 if mark else None, hint=hint
         ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", path=source, hint="fix the YAML syntax") from None
+        raise ConfigError(
+            _("YAML error: {problem}").format(problem=exc),
+            path=source,
+            hint=_("fix the YAML syntax"),
+        ) from None
     except RecursionError:  # only when called already deep in the stack: MAX_NESTING is far below
         raise ConfigError(
-            "YAML nested too deeply to read",
+            _("YAML nested too deeply to read"),
             path=source,
             line=checked.get_mark().line + 1,
-            hint="flatten the structure",
+            hint=_("flatten the structure"),
         ) from None
     finally:
         checked.dispose()
 
 
-def load_yaml_node(path: str | Path, *, what: str = "file") -> yaml.Node:
+def load_yaml_node(path: str | Path, *, what: str | None = None) -> yaml.Node:
     """Read and compose a YAML file into a node tree; every error carries its line."""
+    what = _("file") if what is None else what
     source = Path(path)
     try:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{what} not found",
+            _("{what} not found").format(what=what),
             path=source,
-            hint="check the path (relative paths start at the current folder)",
+            hint=_("check the path (relative paths start at the current folder)"),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"cannot read {what}: {exc}", path=source, hint="save it as UTF-8 text"
+            _("cannot read {what}: {error}").format(what=what, error=exc),
+            path=source,
+            hint=_("save it as UTF-8 text"),
         ) from None
     node = compose_yaml(text, source)
     if node is None:
         raise ConfigError(
-            f"{what} is empty",
+            _("{what} is empty").format(what=what),
             path=source,
             line=1,
-            hint="start from `b2bmail init DIR` or examples/heavy-equipment/campaign.yaml",
+            hint=_("start from `b2bmail init DIR` or examples/heavy-equipment/campaign.yaml"),
         )
     return node
 
@@ -204,12 +219,12 @@ def line_of(node: yaml.Node) -> int:
 
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(node, yaml.SequenceNode):
-        return "a list"
+        return _("a list")
     value = to_python(node)
     if value is None:
-        return "empty"
+        return _("empty")
     return f"{type(value).__name__} {value!r}"
 
 
@@ -224,35 +239,42 @@ def expect_mapping(
     """A mapping node as {key: value node}; unknown keys get a close-match suggestion."""
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError(
-            f"{what} must be a mapping, not {_kind(node)}",
+            _("{what} must be a mapping, not {kind}").format(what=what, kind=_kind(node)),
             path=path,
             line=line_of(node),
-            hint="write `key: value` lines under it",
+            hint=_("write `key: value` lines under it"),
         )
     result: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if allowed is not None and key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            hint = (
+                _("did you mean '{key}'?").format(key=close[0])
+                if close
+                else _("allowed keys: {keys}").format(keys=", ".join(allowed))
+            )
             raise ConfigError(
-                f"unknown key '{key}' in {what}", path=path, line=line_of(key_node), hint=hint
+                _("unknown key '{key}' in {what}").format(key=key, what=what),
+                path=path,
+                line=line_of(key_node),
+                hint=hint,
             )
         if key in result:
             raise ConfigError(
-                f"duplicate key '{key}' in {what}",
+                _("duplicate key '{key}' in {what}").format(key=key, what=what),
                 path=path,
                 line=line_of(key_node),
-                hint="keep only one",
+                hint=_("keep only one"),
             )
         result[key] = value_node
     for key in required:
         if key not in result:
             raise ConfigError(
-                f"missing key '{key}' in {what}",
+                _("missing key '{key}' in {what}").format(key=key, what=what),
                 path=path,
                 line=line_of(node),
-                hint=f"add `{key}:`",
+                hint=_("add `{key}:`").format(key=key),
             )
     return result
 
@@ -260,10 +282,10 @@ def expect_mapping(
 def expect_list(node: yaml.Node, path: Path, what: str) -> list[yaml.Node]:
     if not isinstance(node, yaml.SequenceNode):
         raise ConfigError(
-            f"{what} must be a list, not {_kind(node)}",
+            _("{what} must be a list, not {kind}").format(what=what, kind=_kind(node)),
             path=path,
             line=line_of(node),
-            hint="write one `- item` per line",
+            hint=_("write one `- item` per line"),
         )
     return list(node.value)
 
@@ -276,14 +298,19 @@ def expect_str(node: yaml.Node, path: Path, what: str, *, allow_empty: bool = Fa
         or isinstance(node, yaml.CollectionNode)
     ):
         raise ConfigError(
-            f"{what} must be text, not {_kind(node)}",
+            _("{what} must be text, not {kind}").format(what=what, kind=_kind(node)),
             path=path,
             line=line_of(node),
-            hint="quote the value",
+            hint=_("quote the value"),
         )
     text = str(value)
     if not allow_empty and not text.strip():
-        raise ConfigError(f"{what} is empty", path=path, line=line_of(node), hint="give it a value")
+        raise ConfigError(
+            _("{what} is empty").format(what=what),
+            path=path,
+            line=line_of(node),
+            hint=_("give it a value"),
+        )
     return text
 
 
@@ -291,10 +318,10 @@ def expect_int(node: yaml.Node, path: Path, what: str) -> int:
     value = to_python(node)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(
-            f"{what} must be a whole number, not {_kind(node)}",
+            _("{what} must be a whole number, not {kind}").format(what=what, kind=_kind(node)),
             path=path,
             line=line_of(node),
-            hint="e.g. 10",
+            hint=_("e.g. 10"),
         )
     return value
 
@@ -443,18 +470,20 @@ def _address(node: yaml.Node, path: Path, what: str) -> str:
     )
     if control is not None:
         raise ConfigError(
-            f"{what} {text!r} contains the control character {control!r}",
+            _("{what} {text} contains the control character {control}").format(
+                what=what, text=repr(text), control=repr(control)
+            ),
             path=path,
             line=line_of(node),
-            hint="write the address on one line, without escapes such as \\r or \\n",
+            hint=_("write the address on one line, without escapes such as \\r or \\n"),
         )
-    _, addr = parseaddr(text)
+    _name, addr = parseaddr(text)
     if "@" not in addr or " " in addr:
         raise ConfigError(
-            f"{what} {text!r} is not an email address",
+            _("{what} {text} is not an email address").format(what=what, text=repr(text)),
             path=path,
             line=line_of(node),
-            hint="write `Name <user@domain>`",
+            hint=_("write `Name <user@domain>`"),
         )
     return text
 
@@ -464,10 +493,12 @@ def _existing_file(node: yaml.Node, path: Path, what: str) -> Path:
     target = (path.parent / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
     if not target.is_file():
         raise ConfigError(
-            f"{what} {rel!r} not found (looked in {target})",
+            _("{what} {name} not found (looked in {target})").format(
+                what=what, name=repr(rel), target=target
+            ),
             path=path,
             line=line_of(node),
-            hint="paths are relative to the campaign file",
+            hint=_("paths are relative to the campaign file"),
         )
     return target
 
@@ -496,10 +527,10 @@ def _esp(node: yaml.Node, path: Path) -> tuple[str, dict[str, str]]:
     name = expect_str(name_node, path, "esp") if name_node is not None else ""
     if name and name not in _esp_facts():
         raise ConfigError(
-            f"unknown ESP {name!r}",
+            _("unknown ESP {name}").format(name=repr(name)),
             path=path,
             line=line_of(name_node) if name_node is not None else None,
-            hint=f"use one of {', '.join(_esp_facts())}",
+            hint=_("use one of {names}").format(names=", ".join(_esp_facts())),
         )
     fields: dict[str, str] = {}
     if "fields" in esp:
@@ -512,9 +543,9 @@ def load_campaign_config(path: str | Path) -> Campaign:
     """Read and validate a campaign YAML file (ConfigError with file:line on any mistake)."""
     source = Path(path)
     top = expect_mapping(
-        load_yaml_node(source, what="campaign file"),
+        load_yaml_node(source, what=_("campaign file")),
         source,
-        "the campaign",
+        _("the campaign"),
         allowed=CAMPAIGN_KEYS,
         required=REQUIRED_KEYS,
     )
@@ -525,10 +556,10 @@ def load_campaign_config(path: str | Path) -> Campaign:
         Locale.parse(locale)
     except (UnknownLocaleError, ValueError):
         raise ConfigError(
-            f"unknown locale {locale!r}",
+            _("unknown locale {locale}").format(locale=repr(locale)),
             path=source,
             line=line_of(locale_node),
-            hint="use a code like fr_FR, nl_NL or en_GB",
+            hint=_("use a code like fr_FR, nl_NL or en_GB"),
         ) from None
 
     s = expect_mapping(
@@ -545,10 +576,10 @@ def load_campaign_config(path: str | Path) -> Campaign:
     url = expect_str(u["url"], source, "unsubscribe.url")
     if not url.startswith("https://"):
         raise ConfigError(
-            "unsubscribe.url must be an https:// URL",
+            _("unsubscribe.url must be an https:// URL"),
             path=source,
             line=line_of(u["url"]),
-            hint="RFC 8058 one-click unsubscribe requires HTTPS",
+            hint=_("RFC 8058 one-click unsubscribe requires HTTPS"),
         )
     mailto = None
     if "mailto" in u:
@@ -573,10 +604,10 @@ def load_campaign_config(path: str | Path) -> Campaign:
     m = _LIST_ID.match(list_id_text.strip())
     if not m:
         raise ConfigError(
-            f"list_id {list_id_text!r} is not a list identifier",
+            _("list_id {value} is not a list identifier").format(value=repr(list_id_text)),
             path=source,
             line=line_of(top["list_id"]),
-            hint="RFC 2919: write `Label <name.your-domain.example>`",
+            hint=_("RFC 2919: write `Label <name.your-domain.example>`"),
         )
     label = (m.group("label") or "").strip().strip('"')
     list_id = f"{label} <{m.group('id')}>" if label else f"<{m.group('id')}>"
@@ -593,10 +624,12 @@ def load_campaign_config(path: str | Path) -> Campaign:
         assets_url = expect_str(top["assets_url"], source, "assets_url")
         if not re.match(r"^https://[^/\s]+", assets_url) or any(c.isspace() for c in assets_url):
             raise ConfigError(
-                f"assets_url {assets_url!r} is not an https:// URL",
+                _("assets_url {value} is not an https:// URL").format(value=repr(assets_url)),
                 path=source,
                 line=line_of(top["assets_url"]),
-                hint="write the folder the images are uploaded to, e.g. https://cdn.example.com/t3/",
+                hint=_(
+                    "write the folder the images are uploaded to, e.g. https://cdn.example.com/t3/"
+                ),
             )
         assets_url = assets_url if assets_url.endswith("/") else assets_url + "/"
     assets_embed = False
@@ -604,10 +637,12 @@ def load_campaign_config(path: str | Path) -> Campaign:
         assets_embed = to_python(top["assets_embed"])
         if not isinstance(assets_embed, bool):
             raise ConfigError(
-                f"assets_embed must be true or false, not {_kind(top['assets_embed'])}",
+                _("assets_embed must be true or false, not {kind}").format(
+                    kind=_kind(top["assets_embed"])
+                ),
                 path=source,
                 line=line_of(top["assets_embed"]),
-                hint="write `assets_embed: true` to embed local images in the .eml",
+                hint=_("write `assets_embed: true` to embed local images in the .eml"),
             )
 
     sample = dict(SAMPLE_RECIPIENT)
@@ -644,12 +679,15 @@ def load_campaign_config(path: str | Path) -> Campaign:
         languages = parse_languages(to_python(top["languages"]), source, line_of(top["languages"]))
         if Locale.parse(locale).language != languages[0]:
             raise ConfigError(
-                f"locale {locale} is not in the default language {languages[0]} (the first of"
-                " languages)",
+                _(
+                    "locale {locale} is not in the default language {language} (the first of"
+                    " languages)"
+                ).format(locale=locale, language=languages[0]),
                 path=source,
                 line=line_of(top["languages"]),
-                hint=f"write a {languages[0]} locale, or put {Locale.parse(locale).language}"
-                " first in languages",
+                hint=_("write a {language} locale, or put {own} first in languages").format(
+                    language=languages[0], own=Locale.parse(locale).language
+                ),
             )
     for key in ("subject", "preheader"):
         if key not in top:
@@ -671,10 +709,12 @@ def load_campaign_config(path: str | Path) -> Campaign:
         for key in texts:
             if not isinstance(values[key], str):
                 raise ConfigError(
-                    f"{key} in {lang} must be a text",
+                    _("{key} in {language} must be a text").format(key=key, language=lang),
                     path=source,
                     line=line_of(top[key]),
-                    hint=f"write {key}: {{{', '.join(f'{x}: …' for x in languages)}}}",
+                    hint=_("write {example}").format(
+                        example=f"{key}: {{{', '.join(f'{x}: …' for x in languages)}}}"
+                    ),
                 )
         return values
 
@@ -700,7 +740,7 @@ def load_campaign_config(path: str | Path) -> Campaign:
         subject=default["subject"],
         preheader=default["preheader"],
         template=_existing_file(top["template"], source, "template"),
-        segments=_existing_file(top["segments"], source, "segments file"),
+        segments=_existing_file(top["segments"], source, _("segments file")),
         content=default["content"],
         unsubscribe=Unsubscribe(url=url, mailto=mailto),
         company=company,
@@ -723,10 +763,10 @@ def _send_settings(node: yaml.Node, source: Path) -> SendSettings:
     }
     if ("dkim_selector" in s) != ("dkim_domain" in s) or ("dkim_key" in s) != ("dkim_domain" in s):
         raise ConfigError(
-            "send: dkim_selector, dkim_domain and dkim_key go together",
+            _("send: dkim_selector, dkim_domain and dkim_key go together"),
             path=source,
             line=line_of(node),
-            hint="give all three, or none to send unsigned",
+            hint=_("give all three, or none to send unsigned"),
         )
     pacing: Mapping[str, Any] = {}
     if "pacing" in s:
@@ -751,17 +791,17 @@ def parse_date(text: str, *, path: Path | None = None, line: int | None = None) 
         value = datetime.fromisoformat(str(text).strip())
     except ValueError:
         raise ConfigError(
-            f"date {text!r} is not an ISO 8601 date-time",
+            _("date {value} is not an ISO 8601 date-time").format(value=repr(text)),
             path=path,
             line=line,
-            hint="e.g. 2026-07-01T08:00:00+02:00",
+            hint=_("e.g. 2026-07-01T08:00:00+02:00"),
         ) from None
     if value.tzinfo is None:
         raise ConfigError(
-            f"date {text!r} has no UTC offset",
+            _("date {value} has no UTC offset").format(value=repr(text)),
             path=path,
             line=line,
-            hint="add one, e.g. +02:00 or Z",
+            hint=_("add one, e.g. +02:00 or Z"),
         )
     return value
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from b2bmail.i18n import _
+
 
 class B2bmailError(Exception):
     """A job could not run. Carries where (file, line, column, CSV row) and what to do."""
@@ -41,7 +43,11 @@ class B2bmailError(Exception):
                 parts.append(str(self.column))
         where = ":".join(parts)
         if self.row is not None:
-            where = f"{where}: row {self.row}" if where else f"row {self.row}"
+            where = (
+                _("{where}: row {row}").format(where=where, row=self.row)
+                if where
+                else _("row {row}").format(row=self.row)
+            )
         return where
 
     def __str__(self) -> str:

@@ -17,16 +17,17 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 
 
 def parse_languages(value: object, path: Path, line: int | None) -> tuple[str, ...]:
     """The `languages` list: ISO 639-1 codes Babel knows, each once, at least one."""
     if not isinstance(value, list) or not value:
         raise ConfigError(
-            "languages must be a list of language codes, e.g. [fr, en]",
+            _("languages must be a list of language codes, e.g. [fr, en]"),
             path=path,
             line=line,
-            hint="the first is the default language",
+            hint=_("the first is the default language"),
         )
     codes: list[str] = []
     for item in value:
@@ -37,10 +38,12 @@ def parse_languages(value: object, path: Path, line: int | None) -> tuple[str, .
             code = ""
         if len(code) != 2 or not code.isalpha() or code in codes:
             raise ConfigError(
-                f"{item!r} in languages is not a two-letter language code given once",
+                _("{item} in languages is not a two-letter language code given once").format(
+                    item=repr(item)
+                ),
                 path=path,
                 line=line,
-                hint="write ISO 639-1 codes, e.g. languages: [fr, en]",
+                hint=_("write ISO 639-1 codes, e.g. languages: [fr, en]"),
             )
         codes.append(code)
     return tuple(codes)
@@ -60,12 +63,14 @@ def per_language(
     missing = [lang for lang in languages if lang not in keys]
     if missing:
         raise ConfigError(
-            f"{what} is given for {', '.join(sorted(keys))} but not for {', '.join(missing)}",
+            _("{what} is given for {given} but not for {missing}").format(
+                what=what, given=", ".join(sorted(keys)), missing=", ".join(missing)
+            ),
             path=path,
             line=line,
-            hint="give every declared language (languages: "
-            + ", ".join(languages)
-            + "), or one value for all",
+            hint=_(
+                "give every declared language (languages: {languages}), or one value for all"
+            ).format(languages=", ".join(languages)),
         )
     return {lang: value[lang] for lang in languages}
 

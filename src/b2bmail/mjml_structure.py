@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from b2bmail.i18n import _
+
 _COLUMN_CHILDREN = {
     "mj-text", "mj-button", "mj-image", "mj-divider", "mj-spacer", "mj-table", "mj-social",
     "mj-navbar", "mj-accordion", "mj-carousel", "mj-raw",
@@ -98,10 +100,12 @@ def _too_deep(source: str) -> StructureError | None:
                 return StructureError(
                     "deep",
                     tag,
-                    f"<{tag}> is nested more than {MAX_NESTING} levels deep: MJML is never this "
-                    "deep, and MRML crashes on it",
+                    _(
+                        "<{tag}> is nested more than {limit} levels deep: MJML is never this "
+                        "deep, and MRML crashes on it"
+                    ).format(tag=tag, limit=MAX_NESTING),
                     line_of(source, m.start()),
-                    "flatten the markup",
+                    _("flatten the markup"),
                 )
     return None
 
@@ -130,7 +134,11 @@ def first_structure_error(
             continue  # HTML inside mj-text etc.
         if tag in refused:
             return StructureError(
-                "refused", tag, f"<{tag}> is not allowed: {refused[tag]}", line, "remove it"
+                "refused",
+                tag,
+                _("<{tag}> is not allowed: {why}").format(tag=tag, why=_(refused[tag])),
+                line,
+                _("remove it"),
             )
         if tag in UNPLACED:
             if not closing and not attrs.rstrip().endswith("/"):
@@ -139,24 +147,22 @@ def first_structure_error(
                 stack.pop()
             continue
         if tag not in PARENTS:
-            return StructureError(
-                "unknown",
-                tag,
-                f"unknown MJML tag <{tag}>",
-                line,
-                f"see {COMPONENTS_URL} for the MJML 4 components",
-            )
+            message = _("unknown MJML tag <{tag}>").format(tag=tag)
+            hint = _("see {url} for the MJML 4 components").format(url=COMPONENTS_URL)
+            return StructureError("unknown", tag, message, line, hint)
         if closing:
             if not stack or stack[-1][0] != tag:
                 opened = (
-                    f"<{stack[-1][0]}> opened on line {stack[-1][1]}" if stack else "nothing open"
+                    _("<{tag}> opened on line {line}").format(tag=stack[-1][0], line=stack[-1][1])
+                    if stack
+                    else _("nothing open")
                 )
                 return StructureError(
                     "closing",
                     tag,
-                    f"closing </{tag}> does not match ({opened})",
+                    _("closing </{tag}> does not match ({opened})").format(tag=tag, opened=opened),
                     line,
-                    "fix the nesting",
+                    _("fix the nesting"),
                 )
             stack.pop()
             continue
@@ -164,18 +170,29 @@ def first_structure_error(
         if parent in UNPLACED:
             parent = next((p for p, _ in reversed(stack) if p not in UNPLACED), "")
         if parent not in PARENTS[tag] and not (fragment and not parent):
-            allowed = " or ".join(sorted(f"<{p}>" for p in PARENTS[tag] if p)) or "the top level"
-            where = f"<{parent}>" if parent else "the top level"
+            allowed = _(" or ").join(sorted(f"<{p}>" for p in PARENTS[tag] if p)) or _(
+                "the top level"
+            )
+            where = f"<{parent}>" if parent else _("the top level")
             return StructureError(
-                "parent", tag, f"<{tag}> cannot be inside {where}", line, f"put it in {allowed}"
+                "parent",
+                tag,
+                _("<{tag}> cannot be inside {where}").format(tag=tag, where=where),
+                line,
+                _("put it in {allowed}").format(allowed=allowed),
             )
         if not attrs.rstrip().endswith("/"):
             stack.append((tag, line))
     if stack:
         tag, line = stack[-1]
-        return StructureError("unclosed", tag, f"<{tag}> is never closed", line, f"add </{tag}>")
+        message = _("<{tag}> is never closed").format(tag=tag)
+        return StructureError("unclosed", tag, message, line, _("add </{tag}>").format(tag=tag))
     if "<mj-body" not in source and not fragment:
         return StructureError(
-            "no-body", "mj-body", "no <mj-body> in the MJML", 1, "wrap the email in <mjml><mj-body>"
+            "no-body",
+            "mj-body",
+            _("no <mj-body> in the MJML"),
+            1,
+            _("wrap the email in <mjml><mj-body>"),
         )
     return None

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from b2bmail.errors import OutputError
+from b2bmail.i18n import N_, _
 from b2bmail.signals import handlers_replaced
 
 PathLike = str | Path
 
-OUTPUT_HINT = "choose a path in a folder you can write to"
+OUTPUT_HINT = N_("choose a path in a folder you can write to")
 
 # Written into every folder b2bmail replaces whole: the proof that the next run may replace it
 # again. A folder without it (a campaign folder, a home folder, `.`) is never deleted.
@@ -55,18 +56,30 @@ WRITE_FAILURES = frozenset(
 
 # What to do about a full disk or a file-size limit (other write errors: OUTPUT_HINT).
 FULL_HINTS = {
-    errno.ENOSPC: "free some disk space, or write elsewhere",
-    errno.EDQUOT: "free some of your disk quota, or write elsewhere",
-    errno.EFBIG: "raise the file-size limit (ulimit -f), or write elsewhere",
+    errno.ENOSPC: N_("free some disk space, or write elsewhere"),
+    errno.EDQUOT: N_("free some of your disk quota, or write elsewhere"),
+    errno.EFBIG: N_("raise the file-size limit (ulimit -f), or write elsewhere"),
+}
+
+# "cannot write the <what>", one whole sentence per kind of output (so each translates).
+_CANNOT_WRITE = {
+    "file": N_("cannot write the file: {reason}"),
+    "folder": N_("cannot write the folder: {reason}"),
+    "mbox": N_("cannot write the mbox: {reason}"),
 }
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or str(exc)
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        reason = "a folder on its path is a file"
-    hint = FULL_HINTS.get(exc.errno or 0, OUTPUT_HINT)
-    return OutputError(f"cannot write the {what}: {reason}", path=path, hint=hint)
+        reason = _("a folder on its path is a file")
+    hint = _(FULL_HINTS.get(exc.errno or 0, OUTPUT_HINT))
+    message = (
+        _(_CANNOT_WRITE[what]).format(reason=reason)
+        if what in _CANNOT_WRITE
+        else _("cannot write the {what}: {reason}").format(what=what, reason=reason)
+    )
+    return OutputError(message, path=path, hint=hint)
 
 
 def _current_umask() -> int:
@@ -109,31 +122,35 @@ def _refuse_inputs(out: Path, inputs: Sequence[Path]) -> None:
     for source in inputs:
         real_in = _real(source)
         if _same(out, source):
-            message = f"this output would overwrite the input file {str(source)!r}"
+            message = _("this output would overwrite the input file {input}")
         elif _is_within(real_in, real_out):
-            message = f"this output folder holds the input {str(source)!r}"
+            message = _("this output folder holds the input {input}")
         elif real_in.is_dir() and _is_within(real_out, real_in):
-            message = f"this output lies inside the input folder {str(source)!r}"
+            message = _("this output lies inside the input folder {input}")
         else:
             continue
-        raise OutputError(message, path=out, hint="choose another output path")
+        raise OutputError(
+            message.format(input=repr(str(source))),
+            path=out,
+            hint=_("choose another output path"),
+        )
 
 
 def _refuse_foreign_folder(target: Path, shown: Path) -> None:
     """A folder is replaced whole only when it is absent, empty or one b2bmail wrote."""
     if _is_within(_real(Path.cwd()), target):
         raise OutputError(
-            "cannot replace the current folder (or one that holds it)",
+            _("cannot replace the current folder (or one that holds it)"),
             path=shown,
-            hint="give a new folder name, e.g. --out out",
+            hint=_("give a new folder name, e.g. --out out"),
         )
     if not target.exists():
         return
     if not target.is_dir():
         raise OutputError(
-            "cannot write the folder: a file has that name",
+            _("cannot write the folder: a file has that name"),
             path=shown,
-            hint="give a folder path, or move the file away",
+            hint=_("give a folder path, or move the file away"),
         )
     try:
         empty = not any(target.iterdir())
@@ -141,10 +158,12 @@ def _refuse_foreign_folder(target: Path, shown: Path) -> None:
         raise _cannot_write("folder", shown, exc) from None
     if not empty and not (target / MARKER).is_file():
         raise OutputError(
-            f"this folder was not written by b2bmail (no {MARKER} file) and would be replaced"
-            " whole",
+            _(
+                "this folder was not written by b2bmail (no {marker} file) and would be replaced"
+                " whole"
+            ).format(marker=MARKER),
             path=shown,
-            hint="choose a new or empty folder; nothing was deleted",
+            hint=_("choose a new or empty folder; nothing was deleted"),
         )
 
 
@@ -172,7 +191,7 @@ def _plan(path: PathLike, *, folder: bool, inputs: Iterable[PathLike | None] = (
         return _Target(target, in_place=False)
     if shown.is_dir():
         raise OutputError(
-            "cannot write the file: it is a folder", path=shown, hint="give a file name"
+            _("cannot write the file: it is a folder"), path=shown, hint=_("give a file name")
         )
     try:
         mode: int | None = shown.stat().st_mode  # through symbolic links
@@ -205,9 +224,9 @@ def check_outputs(
         for other in seen:
             if _same(out, other):
                 raise OutputError(
-                    "two outputs are given this one path",
+                    _("two outputs are given this one path"),
                     path=out,
-                    hint="give each output its own path",
+                    hint=_("give each output its own path"),
                 )
         seen.append(out)
 

@@ -50,6 +50,7 @@ from b2bmail.config import (
     to_python,
 )
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 BENEFIT_KEY = re.compile(r"^[a-z0-9_]+$")
@@ -201,9 +202,9 @@ def _as_set(value: object) -> frozenset[str] | None:
 
 def number_note(path: str, value: object, locale: str) -> str:
     """The per-row note for a value a numeric rule could not read."""
-    return (
-        f"{path} {str(value)!r} is not a number in locale {locale}, so '{path}' rules did not match"
-    )
+    return _(
+        "{path} {value} is not a number in locale {locale}, so '{path}' rules did not match"
+    ).format(path=path, value=repr(str(value)), locale=locale)
 
 
 def _compare(cond: Condition, actual: object, locale: str, notes: list[str] | None = None) -> bool:
@@ -281,10 +282,12 @@ def _parse_rule(node: yaml.Node, path: Path, where: str) -> SegmentRule:
     if combinators:
         if len(items) != 1:
             raise ConfigError(
-                f"{where}: '{combinators[0]}' must stand alone in its mapping",
+                _("{where}: '{key}' must stand alone in its mapping").format(
+                    where=where, key=combinators[0]
+                ),
                 path=path,
                 line=line_of(node),
-                hint="nest other conditions inside it as list items",
+                hint=_("nest other conditions inside it as list items"),
             )
         key = combinators[0]
         if key == "not":
@@ -296,26 +299,28 @@ def _parse_rule(node: yaml.Node, path: Path, where: str) -> SegmentRule:
         return AllOf(children) if key == "all" else AnyOf(children)
     if "field" not in items:
         raise ConfigError(
-            f"{where} has no 'field'",
+            _("{where} has no 'field'").format(where=where),
             path=path,
             line=line_of(node),
-            hint="write {field: sector, equals: mines}",
+            hint=_("write {example}").format(example="{field: sector, equals: mines}"),
         )
     field_path = expect_str(items["field"], path, f"{where}.field")
     if not FIELD_PATH.match(field_path):
         raise ConfigError(
-            f"field {field_path!r} is not a recipient field",
+            _("field {field} is not a recipient field").format(field=repr(field_path)),
             path=path,
             line=line_of(items["field"]),
-            hint="use a canonical key such as sector, roles, stage or company.size",
+            hint=_("use a canonical key such as sector, roles, stage or company.size"),
         )
     ops = [k for k in items if k in COMPARISONS]
     if len(ops) != 1:
         raise ConfigError(
-            f"{where} needs exactly one comparison (found {len(ops)})",
+            _("{where} needs exactly one comparison (found {count})").format(
+                where=where, count=len(ops)
+            ),
             path=path,
             line=line_of(node),
-            hint=f"one of {', '.join(COMPARISONS)}",
+            hint=_("one of {choices}").format(choices=", ".join(COMPARISONS)),
         )
     op = ops[0]
     value_node = items[op]
@@ -323,26 +328,26 @@ def _parse_rule(node: yaml.Node, path: Path, where: str) -> SegmentRule:
     if op == "in":
         if not isinstance(value, list) or not value:
             raise ConfigError(
-                "'in' needs a non-empty list",
+                _("'in' needs a non-empty list"),
                 path=path,
                 line=line_of(value_node),
-                hint="e.g. in: [a, b]",
+                hint=_("e.g. {example}").format(example="in: [a, b]"),
             )
         value = tuple(value)
     elif op in ("lt", "lte", "gt", "gte"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(
-                f"'{op}' needs a number",
+                _("'{op}' needs a number").format(op=op),
                 path=path,
                 line=line_of(value_node),
-                hint=f"e.g. {op}: 100",
+                hint=_("e.g. {example}").format(example=f"{op}: 100"),
             )
     elif isinstance(value, list | dict) or value is None:
         raise ConfigError(
-            f"'{op}' needs a single value",
+            _("'{op}' needs a single value").format(op=op),
             path=path,
             line=line_of(value_node),
-            hint="use 'in' for a list",
+            hint=_("use 'in' for a list"),
         )
     return Condition(field=field_path, op=op, value=value, line=line_of(items["field"]))
 
@@ -355,9 +360,9 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
     """Read a segments file: segments sorted by priority (highest first, ties in file order)."""
     source = Path(path)
     top = expect_mapping(
-        load_yaml_node(source, what="segments file"),
+        load_yaml_node(source, what=_("segments file")),
         source,
-        "the segments file",
+        _("the segments file"),
         allowed=("benefits", "segments"),
         required=("segments",),
     )
@@ -366,10 +371,10 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
         for key, node in expect_mapping(top["benefits"], source, "benefits").items():
             if not BENEFIT_KEY.match(key):
                 raise ConfigError(
-                    f"benefit key {key!r} is not a lower-case identifier",
+                    _("benefit key {key} is not a lower-case identifier").format(key=repr(key)),
                     path=source,
                     line=line_of(node),
-                    hint="e.g. operating_cost",
+                    hint=_("e.g. {example}").format(example="operating_cost"),
                 )
             labels[key] = expect_str(node, source, f"benefits.{key}")
     declared = list(labels)
@@ -388,17 +393,19 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
         seg_id = expect_str(items["id"], source, f"{where}.id")
         if not SLUG.match(seg_id):
             raise ConfigError(
-                f"segment id {seg_id!r} is not a safe slug",
+                _("segment id {id} is not a safe slug").format(id=repr(seg_id)),
                 path=source,
                 line=line_of(items["id"]),
-                hint="use lower-case letters, digits and hyphens (it becomes a folder name)",
+                hint=_("use lower-case letters, digits and hyphens (it becomes a folder name)"),
             )
         if seg_id in seen:
             raise ConfigError(
-                f"segment id {seg_id!r} is used twice (first on line {seen[seg_id]})",
+                _("segment id {id} is used twice (first on line {line})").format(
+                    id=repr(seg_id), line=seen[seg_id]
+                ),
                 path=source,
                 line=line_of(items["id"]),
-                hint="give each segment its own id",
+                hint=_("give each segment its own id"),
             )
         seen[seg_id] = line_of(items["id"])
         weights: dict[str, int] = {}
@@ -406,10 +413,12 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
             for key, node in expect_mapping(items["benefits"], source, f"{where}.benefits").items():
                 if labels and key not in labels:
                     raise ConfigError(
-                        f"benefit {key!r} is not declared under the top-level 'benefits'",
+                        _("benefit {key} is not declared under the top-level 'benefits'").format(
+                            key=repr(key)
+                        ),
                         path=source,
                         line=line_of(node),
-                        hint=f"declared: {', '.join(labels)}",
+                        hint=_("declared: {keys}").format(keys=", ".join(labels)),
                     )
                 weights[key] = expect_int(node, source, f"{where}.benefits.{key}")
         variables: Mapping[str, Any] = {}
@@ -438,10 +447,10 @@ def load_segments(path: str | Path) -> tuple[Segment, ...]:
         )
     if not segments:
         raise ConfigError(
-            "no segments defined",
+            _("no segments defined"),
             path=source,
             line=line_of(top["segments"]),
-            hint="add at least one",
+            hint=_("add at least one"),
         )
     return tuple(
         sorted(segments, key=lambda s: -s.priority)

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any
 
+from b2bmail.i18n import _
+
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -32,7 +34,7 @@ class Terminated(BaseException):
         return 128 + self.signum
 
     def __str__(self) -> str:
-        return f"stopped by {signal.Signals(self.signum).name}"
+        return _("stopped by {signal}").format(signal=signal.Signals(self.signum).name)
 
 
 @contextlib.contextmanager

@@ -180,9 +180,9 @@ class ExportCompiler:
         unknown = [s for s in wanted if s not in {seg.id for seg in segments}]
         if unknown:
             raise ConfigError(
-                f"no segment with id {unknown[0]!r}",
+                _("no segment with id {id}").format(id=repr(unknown[0])),
                 path=campaign.segments,
-                hint=f"known ids: {', '.join(s.id for s in segments)}",
+                hint=_("known ids: {ids}").format(ids=", ".join(s.id for s in segments)),
             )
         self._env = env = make_environment(
             campaign.template_dir, campaign.locale, str(campaign.content.get("currency", "EUR"))
@@ -371,11 +371,14 @@ def write_template(
             opener = next((o for o in esp.tag_openers if o in part), None)
             if opener is not None and not literal_ok:
                 raise NoEquivalentError(
-                    f"the text {_around(part, opener)!r} would be read by {esp.name} as one of"
-                    f" its tags ({opener!r})",
+                    _(
+                        "the text {text} would be read by {esp} as one of its tags ({opener})"
+                    ).format(text=repr(_around(part, opener)), esp=esp.name, opener=repr(opener)),
                     path=export.campaign.path,
-                    hint=f"reword it, or write `esp: {esp.key}` in the campaign if the tag is"
-                    f" meant for {esp.name}",
+                    hint=_(
+                        "reword it, or write `esp: {key}` in the campaign if the tag is"
+                        " meant for {esp}"
+                    ).format(key=esp.key, esp=esp.name),
                 )
             out.append(part)
         elif isinstance(part, Choice):
@@ -404,12 +407,16 @@ def _hole(part: MergeField, esp: Esp, export: ExportCampaign, mapping: Mapping[s
     if part.name == "unsubscribe_token":
         path, line = locate(export, part.name)
         raise NoEquivalentError(
-            "the unsubscribe token (b2bmail's HMAC; the ESP owns unsubscribe) has no"
-            f" equivalent in {esp.name}'s template language",
+            _(
+                "the unsubscribe token (b2bmail's HMAC; the ESP owns unsubscribe) has no"
+                " equivalent in {esp}'s template language"
+            ).format(esp=esp.name),
             path=path,
             line=line,
-            hint="use the unsubscribe link (unsubscribe.url) or merge plain fields such as"
-            " recipient.last_name",
+            hint=_(
+                "use the unsubscribe link (unsubscribe.url) or merge plain fields such as"
+                " recipient.last_name"
+            ),
         )
     return Hole(esp.attribute(part.name, mapping), part.fallback, part.html, part.url)
 

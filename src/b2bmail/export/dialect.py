@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import _
 
 
 class NoEquivalentError(TemplateError):
@@ -139,8 +140,10 @@ def fallback_literal(hole: Hole, forbidden: tuple[str, ...], why: str) -> str:
     bad = next((f for f in forbidden if f in text), None)
     if bad is not None:
         raise NoEquivalentError(
-            f"the fallback {hole.fallback!r} holds `{bad}`, {why}",
-            hint=f"write the fallback without `{bad}`",
+            _("the fallback {fallback} holds `{bad}`, {why}").format(
+                fallback=repr(hole.fallback), bad=bad, why=_(why)
+            ),
+            hint=_("write the fallback without `{bad}`").format(bad=bad),
         )
     return text
 

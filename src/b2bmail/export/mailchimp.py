@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
+from b2bmail.i18n import N_
 
 
 def merge(hole: Hole) -> str:
@@ -16,7 +17,7 @@ def merge(hole: Hole) -> str:
     tag = f"*|URL:{hole.attr}|*" if hole.url == "component" else f"*|{hole.attr}|*"
     if hole.fallback is None:
         return tag
-    text = fallback_literal(hole, ("*|",), "which Mailchimp reads as a merge tag")
+    text = fallback_literal(hole, ("*|",), N_("which Mailchimp reads as a merge tag"))
     return f"*|IF:{hole.attr}|*{tag}*|ELSE:|*{text}*|END:IF|*"
 
 

@@ -6,11 +6,12 @@ https://documentation.mailjet.com/hc/en-us/articles/360042707434."""
 from __future__ import annotations
 
 from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp
+from b2bmail.i18n import N_
 
 
 def merge(hole: Hole) -> str:
     """One contact property; the default is a double-quoted literal without `"` or `]]`."""
-    text = fallback_literal(hole, ('"', "]]"), "which would end a Mailjet default value")
+    text = fallback_literal(hole, ('"', "]]"), N_("which would end a Mailjet default value"))
     return f'[[data:{hole.attr}:"{text}"]]'
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp, quoted
+from b2bmail.i18n import N_
 
 
 def merge(hole: Hole) -> str:
@@ -15,7 +16,7 @@ def merge(hole: Hole) -> str:
     tag = f"{{{{{hole.attr}}}}}" if hole.html and not hole.url else f"{{{{{{{hole.attr}}}}}}}"
     if hole.fallback is None:
         return tag
-    text = fallback_literal(hole, ("{{",), "which Handlebars reads as a tag")
+    text = fallback_literal(hole, ("{{",), N_("which Handlebars reads as a tag"))
     return f"{{{{#if {hole.attr}}}}}{tag}{{{{else}}}}{text}{{{{/if}}}}"
 
 

@@ -38,7 +38,10 @@ _BODY = re.compile(r"<body\b[^>]*>", re.I)
 def get_esp(key: str) -> Esp:
     """The dialect of ESP `key` (one of ESP_KEYS)."""
     if key not in ESP_KEYS:
-        raise ConfigError(f"unknown ESP {key!r}", hint=f"use one of {', '.join(ESP_KEYS)}")
+        raise ConfigError(
+            _("unknown ESP {name}").format(name=repr(key)),
+            hint=_("use one of {names}").format(names=", ".join(ESP_KEYS)),
+        )
     esp: Esp = importlib.import_module(f"b2bmail.export.{key}").ESP
     return esp
 

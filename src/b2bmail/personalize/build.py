@@ -16,6 +16,7 @@ from pathlib import Path
 
 from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
 from b2bmail.config import Campaign
+from b2bmail.i18n import _
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.output import atomic_directory, atomic_file, check_outputs, json_document
 from b2bmail.personalize.message import (
@@ -196,7 +197,7 @@ class Personalizer:
         stage, plan, defaulted = segment_plan.variant(fields.get("stage"))
         skeleton = plan.skeleton
         email = str(fields.get("email", ""))
-        local, _, _ = email.rpartition("@")
+        local, _at, _domain = email.rpartition("@")
         ascii_domain = address_key.rpartition("@")[2]
         if not local.isascii():
             self.tally.issues.append(
@@ -216,7 +217,12 @@ class Personalizer:
         absent = [k for k in missing if k not in values]
         if absent:
             self.tally.issues.append(
-                RowIssue(row, email, "missing", "no value for " + ", ".join(absent))
+                RowIssue(
+                    row,
+                    email,
+                    "missing",
+                    _("no value for {fields}").format(fields=", ".join(absent)),
+                )
             )
             return None
         name = " ".join(values[k] for k in ("first_name", "last_name") if values.get(k, "").strip())
@@ -235,11 +241,11 @@ class Personalizer:
             self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
             return None
         except HeaderTooLongError as exc:
-            detail = (
-                f"its List-Unsubscribe URL is {exc.length} characters once merged, and a header "
+            detail = _(
+                "its List-Unsubscribe URL is {length} characters once merged, and a header "
                 "line holds at most 998 (RFC 5322 §2.1.1) — shorten the values merged into "
                 "unsubscribe.url"
-            )
+            ).format(length=exc.length)
             self.tally.issues.append(RowIssue(row, email, "too-long", detail))
             return None
         self.tally.built[segment_id] += 1
@@ -269,7 +275,7 @@ class Personalizer:
             if bucket in RESERVED:
                 issues.append(RowIssue(outcome.row, typed, bucket, outcome.reason, bucket))
             else:
-                detail = f"segment '{bucket}' not selected (--segment)"
+                detail = _("segment '{segment}' not selected (--segment)").format(segment=bucket)
                 issues.append(RowIssue(outcome.row, typed, "not-selected", detail))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import _
 from b2bmail.journey import normalize_stage
 from b2bmail.recipients.needs import ListFields
 from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
@@ -209,11 +210,15 @@ class VariantRouter:
         if self.compiled > self._limit:
             names = ", ".join(f"recipient.{name}" for name in self.fields)
             raise TemplateError(
-                f"the template's logic reads {names}, and the list has more than "
-                f"{self._limit} distinct combinations of their values (one compiled variant "
-                "each)",
-                hint="test fewer fields, or values with fewer distinct spellings "
-                "(e.g. the normalised recipient.civility rather than a free-text column)",
+                _(
+                    "the template's logic reads {names}, and the list has more than "
+                    "{limit} distinct combinations of their values (one compiled variant "
+                    "each)"
+                ).format(names=names, limit=self._limit),
+                hint=_(
+                    "test fewer fields, or values with fewer distinct spellings "
+                    "(e.g. the normalised recipient.civility rather than a free-text column)"
+                ),
             )
         (plan,) = segment_plans(variants, self._date, mboxrd=self._mboxrd).values()
         for variant in (plan.default, *plan.by_stage.values()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from b2bmail.i18n import _
 from b2bmail.personalize.message import PersonalizeReport
 
 #: Rows listed in the text summary; every one of them is in the JSON.
@@ -42,34 +43,49 @@ def _shown_email(email: str, width: int = 60) -> str:
 def report_text(report: PersonalizeReport, target: str, listing: str = "--format json") -> str:
     """People's summary of a per-recipient build. Rows not written are listed (the first
     few here, each of them in `listing`: OUT/personalize.json or --format json)."""
-    lines = [f"{report.messages} message(s) from {report.rows_read} row(s) -> {target}"]
+    lines = [
+        _("{messages} message(s) from {rows} row(s) -> {target}").format(
+            messages=report.messages, rows=report.rows_read, target=target
+        )
+    ]
     if report.blank_rows:
-        lines[0] += f" ({report.blank_rows} blank line(s) skipped)"
+        lines[0] += _(" ({count} blank line(s) skipped)").format(count=report.blank_rows)
     for seg_id, count in report.built.items():
         lines.append(f"  {seg_id:<24} {count:>7}")
     if report.stages:
-        line = "by stage: " + ", ".join(f"{k} {v}" for k, v in report.stages.items())
+        line = _("by stage: {counts}").format(
+            counts=", ".join(f"{k} {v}" for k, v in report.stages.items())
+        )
         if report.stage_defaulted:
-            line += f" ({report.stage_defaulted} without a known stage got their segment's default)"
+            line += _(" ({count} without a known stage got their segment's default)").format(
+                count=report.stage_defaulted
+            )
         lines.append(line)
     if report.variants:
         lines.append(
-            "variants compiled (recipient logic): "
-            + ", ".join(f"{k} {v}" for k, v in report.variants.items())
+            _("variants compiled (recipient logic): {counts}").format(
+                counts=", ".join(f"{k} {v}" for k, v in report.variants.items())
+            )
         )
     not_sent: dict[str, int] = {}
     for issue in report.not_sent:
         not_sent[issue.bucket] = not_sent.get(issue.bucket, 0) + 1
     if not_sent:
         lines.append(
-            "not sent: "
-            + ", ".join(f"{k} {v}" for k, v in not_sent.items())
-            + f" (each row and why: {listing})"
+            _("not sent: {counts} (each row and why: {listing})").format(
+                counts=", ".join(f"{k} {v}" for k, v in not_sent.items()), listing=listing
+            )
         )
     for issue in report.issues[:TEXT_LIST_LIMIT]:
         lines.append(
-            f"  row {issue.row}: {_shown_email(issue.email)} — {issue.kind}: {issue.detail}"
+            _("  row {row}: {email} — {kind}: {detail}").format(
+                row=issue.row, email=_shown_email(issue.email), kind=issue.kind, detail=issue.detail
+            )
         )
     if len(report.issues) > TEXT_LIST_LIMIT:
-        lines.append(f"  … and {len(report.issues) - TEXT_LIST_LIMIT} more ({listing})")
+        lines.append(
+            _("  … and {count} more ({listing})").format(
+                count=len(report.issues) - TEXT_LIST_LIMIT, listing=listing
+            )
+        )
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from b2bmail.errors import B2bmailError
+from b2bmail.i18n import _
 
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
 
@@ -41,9 +42,11 @@ def token_key(environ: Mapping[str, str] | None = None) -> TokenKey:
     secret = env.get(SECRET_ENV, "")
     if not secret.strip():
         raise MissingSecretError(
-            f"${SECRET_ENV} is not set",
-            hint=f"set it to a long random secret, e.g. export {SECRET_ENV}=$(openssl rand -hex 32),"
-            " the same value your unsubscribe endpoint uses",
+            _("${name} is not set").format(name=SECRET_ENV),
+            hint=_(
+                "set it to a long random secret, e.g. export {name}=$(openssl rand -hex 32),"
+                " the same value your unsubscribe endpoint uses"
+            ).format(name=SECRET_ENV),
         )
     return TokenKey(secret.encode("utf-8"))
 

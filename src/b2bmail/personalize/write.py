@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.personalize.message import PersonalizedMessage
 from b2bmail.render.mime import mboxrd_quote
 
@@ -69,7 +70,9 @@ def write_messages(
     folder the caller swaps in atomically) and/or append it to the open `mbox` file (see
     output.atomic_file)."""
     if out_dir is None and mbox is None:
-        raise ConfigError("nowhere to write the messages", hint="pass --out DIR or --mbox FILE")
+        raise ConfigError(
+            _("nowhere to write the messages"), hint=_("pass --out DIR or --mbox FILE")
+        )
     folders: dict[str, str] = {}
     separator = mbox_from_line(date)  # the same date on every entry: encoded once
     for msg in messages:

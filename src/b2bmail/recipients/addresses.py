@@ -16,6 +16,8 @@ from disposable_email_domains import blocklist as _disposable_blocklist
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.validate_email import CASE_INSENSITIVE_MAILBOX_NAMES
 
+from b2bmail.i18n import _
+
 # Characters spreadsheets leave around addresses: NBSP, zero-width spaces, BOM.
 _INVISIBLE = "\u00a0\u200b\u200c\u200d\u2060\ufeff"
 _STRIP = " \t\r\n" + _INVISIBLE
@@ -145,7 +147,7 @@ def classify_address(text: str) -> AddressCheck:
     """Validate and classify one address as typed in a list."""
     value = clean_address_text(text)
     if not value:
-        return AddressCheck(text, False, "no address", "", "", "", "")
+        return AddressCheck(text, False, _("no address"), "", "", "", "")
     plain = _plain_parts(value)
     if plain is not None:
         local, domain = plain

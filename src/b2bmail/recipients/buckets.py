@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from b2bmail.errors import ConfigError, InputError
+from b2bmail.i18n import N_, _
 from b2bmail.output import csv_unsafe
 from b2bmail.recipients.addresses import AddressCheck, address_key, classify_address, domain_in
 from b2bmail.recipients.companies import CompanyIndex
@@ -30,7 +31,7 @@ RESERVED = (UNASSIGNED, INVALID, DUPLICATE, SUPPRESSED)
 # member, notes on values its rules could not read (segments.rule_matches), kept on the row.
 Hit = tuple[str, str] | tuple[str, str, tuple[str, ...]] | None
 Assign = Callable[[Mapping[str, object]], Hit]
-NO_MATCH = "no segment rule matched"
+NO_MATCH = N_("no segment rule matched")  # translated where a row gets it
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,14 @@ class Suppressions:
         """Why this address is suppressed, or None."""
         where = self.addresses.get(check.key)
         if where is not None:
-            return f"address listed in {where}"
+            return _("address listed in {where}").format(where=where)
         labels = check.ascii_domain.split(".")
         for i in range(len(labels) - 1):
             suffix = ".".join(labels[i:])
             if suffix in self.domains:
-                return f"domain {suffix} listed in {self.domains[suffix]}"
+                return _("domain {domain} listed in {where}").format(
+                    domain=suffix, where=self.domains[suffix]
+                )
         return None
 
 
@@ -80,10 +83,12 @@ def load_suppressions(paths: Iterable[str | Path]) -> Suppressions:
                     check = classify_address(cell)
                     if not check.valid:
                         raise InputError(
-                            f"{cell!r} is not a valid address: {check.reason}",
+                            _("{cell} is not a valid address: {reason}").format(
+                                cell=repr(cell), reason=check.reason
+                            ),
                             path=source,
                             line=number,
-                            hint="fix or remove the line (domains are written @example.com)",
+                            hint=_("fix or remove the line (domains are written @example.com)"),
                         )
                     addresses.setdefault(check.key, where)
                     continue
@@ -94,10 +99,10 @@ def load_suppressions(paths: Iterable[str | Path]) -> Suppressions:
                     continue  # a CSV header
                 else:
                     raise InputError(
-                        f"{cell!r} is neither an address nor a domain",
+                        _("{cell} is neither an address nor a domain").format(cell=repr(cell)),
                         path=source,
                         line=number,
-                        hint="write one address, @domain or domain per line",
+                        hint=_("write one address, @domain or domain per line"),
                     )
     return Suppressions(addresses, domains)
 
@@ -147,9 +152,9 @@ def check_segment_ids(segment_ids: Sequence[str], path: str | Path | None = None
     for seg_id in segment_ids:
         if seg_id in RESERVED:
             raise ConfigError(
-                f"segment id {seg_id!r} is a reserved bucket name",
+                _("segment id {id} is a reserved bucket name").format(id=repr(seg_id)),
                 path=path,
-                hint="rename the segment (reserved: " + ", ".join(RESERVED) + ")",
+                hint=_("rename the segment (reserved: {names})").format(names=", ".join(RESERVED)),
             )
 
 
@@ -190,12 +195,18 @@ def route_rows(
             yield (
                 rec,
                 fields,
-                RowOutcome(rec.row, email, DUPLICATE, f"same address as row {first}", first),
+                RowOutcome(
+                    rec.row,
+                    email,
+                    DUPLICATE,
+                    _("same address as row {row}").format(row=first),
+                    first,
+                ),
             )
             continue
         if companies is not None:
             fields = companies.join(fields, check)
-        hit = assign(fields) or (UNASSIGNED, NO_MATCH)
+        hit = assign(fields) or (UNASSIGNED, _(NO_MATCH))
         notes = hit[2] if len(hit) == 3 else ()
         reason = "; ".join((hit[1], *notes))
         yield rec, fields, RowOutcome(rec.row, email, hit[0], reason, notes=notes)
@@ -217,7 +228,7 @@ def bucket_recipients(
     check_segment_ids(list(segments))
     counts = dict.fromkeys([*segments, *RESERVED], 0)
     outcomes = []
-    for _, _, outcome in route_rows(
+    for _rec, _fields, outcome in route_rows(
         table, assign, companies=companies, suppressions=suppressions, uses=uses
     ):
         counts[outcome.bucket] = counts.get(outcome.bucket, 0) + 1

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import idna
 
 from b2bmail.errors import ConfigError, InputError
+from b2bmail.i18n import _
 from b2bmail.recipients.addresses import AddressCheck, free_domains
 from b2bmail.recipients.fields import normalize_value, slugify
 from b2bmail.recipients.reader import detect_format, iter_records, read_header
@@ -91,10 +92,12 @@ def _domain_key(value: str, path: Path, line: int) -> str:
             text = urlsplit(text).hostname or ""
         except ValueError as exc:  # `http://[bad`: an IPv6 literal left open, and the like
             raise InputError(
-                f"the domain {value.strip()!r} is not a domain or a URL ({exc})",
+                _("the domain {value} is not a domain or a URL ({error})").format(
+                    value=repr(value.strip()), error=exc
+                ),
                 path=path,
                 line=line,
-                hint="write the domain (acme.fr) or the site's URL (https://www.acme.fr/)",
+                hint=_("write the domain (acme.fr) or the site's URL (https://www.acme.fr/)"),
             ) from None
     text = text.split("/", 1)[0].lstrip("@")
     if text.startswith("www."):
@@ -117,17 +120,17 @@ def load_companies(
     by_id: dict[str, Mapping[str, object]] = {}
     by_domain: dict[str, Mapping[str, object]] = {}
     records = iter_records(source, detect_format(source, encoding, delimiter))
-    _, headers = read_header(source, records)
+    _line, headers = read_header(source, records)
     slugs = [slugify(h) for h in headers]
     keys = [COMPANY_ALIASES.get(s, s) for s in slugs]
     id_col = next((i for i, s in enumerate(slugs) if s in ID_HEADERS), None)
     domain_col = next((i for i, s in enumerate(slugs) if s in DOMAIN_HEADERS), None)
     if id_col is None and domain_col is None:
         raise ConfigError(
-            "the companies file has neither an id nor a domain column",
+            _("the companies file has neither an id nor a domain column"),
             path=source,
             line=1,
-            hint="add a column named id (matching company_id in the list) or domain",
+            hint=_("add a column named id (matching company_id in the list) or domain"),
         )
     for line, cells in records:
         if not any(c.strip() for c in cells):

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import N_, _
 
 CHUNK = 1 << 20
 SNIFF_BYTES = 8192
 DELIMITERS = (",", ";", "\t")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-ENCODING_HINT = "pass --encoding (e.g. --encoding utf-8 or --encoding cp1252)"
+#: Machine names (JSON); translate with `_()` where a person reads them.
+DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+ENCODING_HINT = N_("pass --encoding (e.g. --encoding utf-8 or --encoding cp1252)")
 # A UTF-8 lead byte then a continuation byte (RFC 3629 §4): where a UTF-8 line may be.
 _UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
@@ -46,7 +48,9 @@ def _codec_name(encoding: str, path: Path) -> str:
         "".encode(name)
     except LookupError:
         raise InputError(
-            f"unknown encoding {encoding!r}", path=path, hint="use utf-8, utf-8-sig or cp1252"
+            _("unknown encoding {encoding}").format(encoding=repr(encoding)),
+            path=path,
+            hint=_("use utf-8, utf-8-sig or cp1252"),
         ) from None
     return name
 
@@ -144,13 +148,13 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
     head = fh.read(SNIFF_BYTES)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise InputError(
-            "the file is empty", path=path, hint="export the list again with a header row"
+            _("the file is empty"), path=path, hint=_("export the list again with a header row")
         )
     if head.startswith(b"PK\x03\x04"):
         raise InputError(
-            "this is a zip file (an Excel .xlsx?), not CSV text",
+            _("this is a zip file (an Excel .xlsx?), not CSV text"),
             path=path,
-            hint="save it from Excel as 'CSV UTF-8 (comma delimited)'",
+            hint=_("save it from Excel as 'CSV UTF-8 (comma delimited)'"),
         )
     bom = b""
     if head.startswith(codecs.BOM_UTF8):
@@ -171,11 +175,15 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
         at = head.index(b"\x00")
         utf16 = _utf16_without_bom(head)
         raise InputError(
-            f"this looks like a binary file (NUL byte at byte offset {at}), not CSV text",
+            _("this looks like a binary file (NUL byte at byte offset {at}), not CSV text").format(
+                at=at
+            ),
             path=path,
-            hint=f"if it is UTF-16 text without a byte-order mark, pass --encoding {utf16}"
+            hint=_(
+                "if it is UTF-16 text without a byte-order mark, pass --encoding {encoding}"
+            ).format(encoding=utf16)
             if utf16
-            else "give a CSV or TSV export of the list",
+            else _("give a CSV or TSV export of the list"),
         )
     if forced_codec is not None and wide:
         forced_codec, bom = _wide_codec(forced_codec, head)
@@ -193,17 +201,25 @@ def detect_encoding(path: Path, fh: BinaryIO, forced: str | None) -> tuple[str, 
     codec, (at, line, byte) = failures[-1]
     also = ""
     if len(failures) > 1:
-        first_codec, (first_at, _, first_byte) = failures[0]
+        first_codec, (first_at, _line, first_byte) = failures[0]
         if first_at != at:
-            also = f" (nor is it {first_codec}: byte 0x{first_byte:02x} at offset {first_at})"
-    what = f"byte 0x{byte:02x}" if byte >= 0 else "the text"
+            also = _(" (nor is it {codec}: byte 0x{byte} at offset {at})").format(
+                codec=first_codec, byte=f"{first_byte:02x}", at=first_at
+            )
+    message = (
+        _("cannot decode byte 0x{byte} at byte offset {at} as {codec}{also}")
+        if byte >= 0
+        else _("cannot decode the text at byte offset {at} as {codec}{also}")
+    )
     raise InputError(
-        f"cannot decode {what} at byte offset {at} as {codec}{also}",
+        message.format(byte=f"{byte:02x}", at=at, codec=codec, also=also),
         path=path,
         line=line,
-        hint=ENCODING_HINT
+        hint=_(ENCODING_HINT)
         if not forced
-        else f"check the file, or try another --encoding than {forced!r}",
+        else _("check the file, or try another --encoding than {encoding}").format(
+            encoding=repr(forced)
+        ),
     )
 
 
@@ -214,12 +230,16 @@ def _refuse_mixed(path: Path, fh: BinaryIO, start: int, bad: tuple[int, int, int
         return
     at, line, byte = bad
     raise InputError(
-        f"the file mixes encodings: line {utf8_line} is UTF-8 but byte 0x{byte:02x} at byte"
-        f" offset {at} is not, so either reading garbles some rows",
+        _(
+            "the file mixes encodings: line {line} is UTF-8 but byte 0x{byte} at byte"
+            " offset {at} is not, so either reading garbles some rows"
+        ).format(line=utf8_line, byte=f"{byte:02x}", at=at),
         path=path,
         line=line,
-        hint="save the whole list again in one encoding (Excel: 'CSV UTF-8'),"
-        " or pass --encoding to choose one reading",
+        hint=_(
+            "save the whole list again in one encoding (Excel: 'CSV UTF-8'),"
+            " or pass --encoding to choose one reading"
+        ),
     )
 
 
@@ -230,9 +250,9 @@ def detect_delimiter(first_line: str, forced: str | None, path: Path) -> str:
         value = named.get(forced.lower(), forced)
         if value not in DELIMITERS and len(value) != 1:
             raise InputError(
-                f"unsupported delimiter {forced!r}",
+                _("unsupported delimiter {delimiter}").format(delimiter=repr(forced)),
                 path=path,
-                hint="use ',', ';', 'tab' or a single character",
+                hint=_("use ',', ';', 'tab' or a single character"),
             )
         return value
     counts = dict.fromkeys(DELIMITERS, 0)
@@ -255,19 +275,19 @@ def open_text(
         # A pipe (`<(...)`) or a device: the list is read more than once, which a pipe cannot
         # do (and reopening one would hang).
         raise InputError(
-            "not a regular file (a pipe or a device)",
+            _("not a regular file (a pipe or a device)"),
             path=path,
-            hint="save the list to a file first and give its path",
+            hint=_("save the list to a file first and give its path"),
         )
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
         raise InputError(
-            f"cannot open the file: {exc.strerror}",
+            _("cannot open the file: {error}").format(error=exc.strerror),
             path=path,
-            hint="check the path (reading from standard input is not supported)"
+            hint=_("check the path (reading from standard input is not supported)")
             if str(path) == "-"
-            else "check the path",
+            else _("check the path"),
         ) from None
     try:
         codec, has_bom, start = detect_encoding(path, fh, encoding)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from babel import Locale
 
+from b2bmail.i18n import _
 from b2bmail.journey import STAGE_WORDS, slugify
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -231,8 +232,8 @@ def field_hint(name: str, known: Iterable[str], prefix: str = "") -> str:
     """What to do about a field no column gives: the closest known name, if one is close."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
     if close:
-        return f"did you mean {prefix}{close[0]}?"
-    return "add the column to the list, or correct the name"
+        return _("did you mean {name}?").format(name=f"{prefix}{close[0]}")
+    return _("add the column to the list, or correct the name")
 
 
 def canonical_key(header: str) -> str:

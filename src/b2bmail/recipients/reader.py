@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 from b2bmail.recipients.addresses import AddressCheck, classify_address
 from b2bmail.recipients.decoding import DELIMITER_NAMES, TextFormat, open_text
 from b2bmail.recipients.fields import (
@@ -144,17 +145,22 @@ def read_recipients(
     source = Path(path)
     fmt = detect_format(source, encoding, delimiter)
     records = iter_records(source, fmt)
-    _, headers = read_header(source, records)
+    _line, headers = read_header(source, records)
     keys = header_keys(headers)
     if "email" not in keys:
         found = ", ".join(repr(h) for h in headers[:12])
         raise InputError(
-            f"no email column among the headers ({found}); delimiter {DELIMITER_NAMES.get(fmt.delimiter, fmt.delimiter)}",
+            _("no email column among the headers ({found}); delimiter {delimiter}").format(
+                found=found,
+                delimiter=_(DELIMITER_NAMES[fmt.delimiter])
+                if fmt.delimiter in DELIMITER_NAMES
+                else fmt.delimiter,
+            ),
             path=source,
             line=1,
-            hint="name the column one of "
-            + ", ".join(ALIASES["email"][:5])
-            + " (or pass --delimiter if the columns were not split)",
+            hint=_(
+                "name the column one of {names} (or pass --delimiter if the columns were not split)"
+            ).format(names=", ".join(ALIASES["email"][:5])),
         )
     table = RecipientTable(
         path=source,
@@ -197,10 +203,10 @@ def read_header(path: Path, records: Iterator[tuple[int, list[str]]]) -> tuple[i
     line, headers = next(records, (1, []))
     if not any(h.strip() for h in headers):
         raise InputError(
-            "the first line has no column names",
+            _("the first line has no column names"),
             path=path,
             line=line,
-            hint="put a header row first, e.g. email,first_name,company",
+            hint=_("put a header row first, e.g. email,first_name,company"),
         )
     return line, headers
 
@@ -256,11 +262,13 @@ def _check_spanning_fields(
             if _looks_like_a_row(later, delimiter, width):
                 shown = later if len(later) <= 40 else later[:37] + "..."
                 raise InputError(
-                    f"a quoted field opened on this line runs over {len(parts)} lines and holds"
-                    f" what looks like another row ({shown!r}): the rows would be merged",
+                    _(
+                        "a quoted field opened on this line runs over {count} lines and holds"
+                        " what looks like another row ({shown}): the rows would be merged"
+                    ).format(count=len(parts), shown=repr(shown)),
                     path=path,
                     line=line,
-                    hint='close the quote (") where the field ends, or remove it',
+                    hint=_('close the quote (") where the field ends, or remove it'),
                 )
         line += len(parts) - 1
 
@@ -272,7 +280,7 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
     every command: a malformed or over-long field, a quote left open to the end of the file,
     and a quoted field that swallows rows are InputErrors naming their line.
     """
-    with open_text(path, fmt.encoding, fmt.delimiter) as (_, text):
+    with open_text(path, fmt.encoding, fmt.delimiter) as (_fmt, text):
         reader = csv.reader(text, delimiter=fmt.delimiter)
         # Each record is held back until the next one is read: the last one is checked for a
         # quote left open, which would otherwise swallow the rows after it without a word.
@@ -289,18 +297,22 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
         except csv.Error as exc:
             if "field limit" in str(exc):
                 raise InputError(
-                    f"a field of the record starting on this line is longer than"
-                    f" {csv.field_size_limit()} characters",
+                    _(
+                        "a field of the record starting on this line is longer than"
+                        " {limit} characters"
+                    ).format(limit=csv.field_size_limit()),
                     path=path,
                     line=line + 1,
-                    hint="a quote left open usually does this: check the quotes from this line"
-                    " on, or shorten the field",
+                    hint=_(
+                        "a quote left open usually does this: check the quotes from this line"
+                        " on, or shorten the field"
+                    ),
                 ) from None
             raise InputError(
-                f"malformed CSV: {exc}",
+                _("malformed CSV: {error}").format(error=exc),
                 path=path,
                 line=reader.line_num,
-                hint="check the quotes on this line",
+                hint=_("check the quotes on this line"),
             ) from None
     if last is not None:
         yield _checked(path, fmt, width, last, final=True)
@@ -313,11 +325,13 @@ def _checked(
     if end > start:
         if final and ends_inside_quotes(path, fmt, end - start + 1):
             raise InputError(
-                "a quoted field opened on this line is never closed, so every line after it"
-                " would be read as part of that field",
+                _(
+                    "a quoted field opened on this line is never closed, so every line after it"
+                    " would be read as part of that field"
+                ),
                 path=path,
                 line=start,
-                hint='close the quote (") or remove it',
+                hint=_('close the quote (") or remove it'),
             )
         _check_spanning_fields(path, fmt.delimiter, width, start, cells)
     return start, cells

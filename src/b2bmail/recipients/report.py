@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from b2bmail.i18n import _, ngettext
 from b2bmail.recipients.buckets import SegmentReport
 from b2bmail.recipients.decoding import DELIMITER_NAMES
 
@@ -50,12 +51,27 @@ def report_json(report: SegmentReport) -> dict[str, Any]:
 
 
 def report_text(report: SegmentReport) -> str:
-    delim = DELIMITER_NAMES.get(report.delimiter, repr(report.delimiter))
+    delim = (
+        _(DELIMITER_NAMES[report.delimiter])
+        if report.delimiter in DELIMITER_NAMES
+        else repr(report.delimiter)
+    )
     lines = [
-        f"{report.path}: {report.rows_read} row{'' if report.rows_read == 1 else 's'} read"
-        f" ({report.encoding}, {delim}-separated, email column {report.email_column!r})"
+        ngettext(
+            "{path}: {n} row read ({encoding}, {delimiter}-separated, email column {column})",
+            "{path}: {n} rows read ({encoding}, {delimiter}-separated, email column {column})",
+            report.rows_read,
+        ).format(
+            path=report.path,
+            n=report.rows_read,
+            encoding=report.encoding,
+            delimiter=delim,
+            column=repr(report.email_column),
+        )
         + (
-            f", {report.blank_rows} blank line{'' if report.blank_rows == 1 else 's'} skipped"
+            ngettext(
+                ", {n} blank line skipped", ", {n} blank lines skipped", report.blank_rows
+            ).format(n=report.blank_rows)
             if report.blank_rows
             else ""
         ),
@@ -73,15 +89,21 @@ def report_text(report: SegmentReport) -> str:
         lines += ["", f"{bucket}:"]
         for o in rows[:TEXT_LIST_LIMIT]:
             lines += textwrap.wrap(
-                f"  row {o.row}: {o.email!r} — {o.reason}",
+                _("  row {row}: {email} — {reason}").format(
+                    row=o.row, email=repr(o.email), reason=o.reason
+                ),
                 width=80,
                 subsequent_indent="      ",
                 break_long_words=False,
                 break_on_hyphens=False,
             )
         if len(rows) > TEXT_LIST_LIMIT:
-            lines.append(f"  … and {len(rows) - TEXT_LIST_LIMIT} more (use --format json)")
+            lines.append(_more(len(rows) - TEXT_LIST_LIMIT))
     return "\n".join(lines) + "\n"
+
+
+def _more(count: int) -> str:
+    return _("  … and {count} more (use --format json)").format(count=count)
 
 
 def _values_text(report: SegmentReport) -> list[str]:
@@ -89,22 +111,26 @@ def _values_text(report: SegmentReport) -> list[str]:
     lines: list[str] = []
     for key, c in sorted(report.values.items()):
         if not lines:
-            lines += ["", "values:"]
-        line = f"  {key}: {c.normalized} normalised, {c.unchanged} already canonical"
+            lines += ["", _("values:")]
+        line = _("  {key}: {normalized} normalised, {unchanged} already canonical").format(
+            key=key, normalized=c.normalized, unchanged=c.unchanged
+        )
         if c.unrecognized:
             shown = ", ".join(repr(e) for e in c.examples)
-            line += f", {c.unrecognized} not recognised ({shown})"
+            line += _(", {count} not recognised ({shown})").format(
+                count=c.unrecognized, shown=shown
+            )
         lines += textwrap.wrap(line, width=80, subsequent_indent="      ")
     unread = report.unread_numbers
     if unread:
-        lines += ["", f"numbers not read (locale {report.locale}):"]
+        lines += ["", _("numbers not read (locale {locale}):").format(locale=report.locale)]
         for o in unread[:TEXT_LIST_LIMIT]:
             lines += textwrap.wrap(
-                f"  row {o.row}: " + "; ".join(o.notes),
+                _("  row {row}: {notes}").format(row=o.row, notes="; ".join(o.notes)),
                 width=80,
                 subsequent_indent="      ",
                 break_long_words=False,
             )
         if len(unread) > TEXT_LIST_LIMIT:
-            lines.append(f"  … and {len(unread) - TEXT_LIST_LIMIT} more (use --format json)")
+            lines.append(_more(len(unread) - TEXT_LIST_LIMIT))
     return lines

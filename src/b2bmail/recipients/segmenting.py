@@ -10,6 +10,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 from b2bmail.output import CsvLayout, csv_writer, spreadsheet_layout
 from b2bmail.recipients.buckets import (
     NO_MATCH,
@@ -83,7 +84,9 @@ def segment_assigner(segments: Sequence[Segment], locale: str = DEFAULT_NUMBER_L
         notes: list[str] = []
         hit = assign_segment(segments, fields, locale=locale, notes=notes)
         if notes:
-            return (hit.id, hit.name, tuple(notes)) if hit else (UNASSIGNED, NO_MATCH, tuple(notes))
+            return (
+                (hit.id, hit.name, tuple(notes)) if hit else (UNASSIGNED, _(NO_MATCH), tuple(notes))
+            )
         return None if hit is None else (hit.id, hit.name)
 
     def assign(fields: Mapping[str, object]) -> Hit:
@@ -119,7 +122,8 @@ def segment_list(
         Locale.parse(locale)
     except (UnknownLocaleError, ValueError):
         raise InputError(
-            f"unknown locale {locale!r}", hint="use a code like fr_FR, nl_BE or en_GB"
+            _("unknown locale {locale}").format(locale=repr(locale)),
+            hint=_("use a code like fr_FR, nl_BE or en_GB"),
         ) from None
     segments = load_segments(segments_path)
     check_segment_ids([s.id for s in segments], segments_path)

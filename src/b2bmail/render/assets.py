@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import _
 from b2bmail.render.merge import SENTINEL_RE
 
 _IMG_SRC = re.compile(r"(<img\b[^>]*?\ssrc=)([\"'])(.*?)\2", re.I | re.S)
@@ -81,17 +82,17 @@ def resolve_asset(src: str, base: Path, sources: tuple[Path, ...]) -> Path:
     where, line = _where_written(src, sources)
     if not path.is_relative_to(base.resolve()):
         raise TemplateError(
-            f"image {src!r} lies outside the campaign folder",
+            _("image {src} lies outside the campaign folder").format(src=repr(src)),
             path=where,
             line=line,
-            hint="put the image in the campaign's assets/ folder",
+            hint=_("put the image in the campaign's assets/ folder"),
         )
     if not path.is_file():
         raise TemplateError(
-            f"image {src!r} not found (looked for {path})",
+            _("image {src} not found (looked for {path})").format(src=repr(src), path=path),
             path=where,
             line=line,
-            hint="add the file under the campaign folder or fix the path",
+            hint=_("add the file under the campaign folder or fix the path"),
         )
     return path
 

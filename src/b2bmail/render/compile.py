@@ -16,6 +16,7 @@ from babel import Locale
 
 from b2bmail.config import Campaign, esp_literal_tags, for_language
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import _
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.render.assets import Asset, publish_images
 from b2bmail.render.environment import make_environment, render_string, render_template
@@ -105,9 +106,11 @@ def _check_output(html: str, template: str, literal: re.Pattern[str] | None = No
     if m:
         line = html.count("\n", 0, m.start()) + 1
         raise TemplateError(
-            f"unresolved template syntax {m.group(0)!r} in the output (line {line} of the HTML)",
+            _("unresolved template syntax {syntax} in the output (line {line} of the HTML)").format(
+                syntax=repr(m.group(0)), line=line
+            ),
             path=template,
-            hint="a Jinja tag was escaped or written inside a value; check the campaign content",
+            hint=_("a Jinja tag was escaped or written inside a value; check the campaign content"),
         )
 
 

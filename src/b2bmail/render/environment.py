@@ -21,6 +21,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from b2bmail.errors import B2bmailError, TemplateError
+from b2bmail.i18n import _
 from b2bmail.render.filters import make_filters
 from b2bmail.render.merge import MergeRef, fallback_filter
 
@@ -128,49 +129,56 @@ def _translate(
     path, line = where if where else (fallback_path, fallback_line)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(
-            f"Jinja syntax error: {exc.message}",
+            _("Jinja syntax error: {error}").format(error=exc.message),
             path=exc.filename or path,
             line=exc.lineno if exc.filename else (line or exc.lineno),
-            hint="check the {{ }} / {% %} tags on that line",
+            hint=_("check the {{ }} / {% %} tags on that line"),
         )
     if isinstance(exc, jinja2.TemplateNotFound):
         return TemplateError(
-            f"template {exc.name!r} not found",
+            _("template {name} not found").format(name=repr(exc.name)),
             path=path,
             line=line,
-            hint=f"templates are looked up in {template_dir}",
+            hint=_("templates are looked up in {folder}").format(folder=template_dir),
         )
     if isinstance(exc, jinja2.UndefinedError):
-        hint = "define it in the campaign's content or the segment's variables, or fix the name"
+        hint = _("define it in the campaign's content or the segment's variables, or fix the name")
         bare = _BARE_UNDEFINED.fullmatch(exc.message or "")
         if bare:
             # A bare name such as {{FirstName}} is often another tool's merge tag (Mailjet,
             # Sendinblue) in an imported template. It cannot stay literal: the build refuses
             # "{{" in its output (compile._check_output), whatever wrote it, {% raw %} too.
             field = _snake_case(bare.group(1))
-            hint += (
-                f"; if it is another tool's merge tag, write {{{{ recipient.{field} }}}}, "
-                "which b2bmail fills per recipient (literal {{ }} is refused in the output, "
-                "even from {% raw %})"
-            )
-        return TemplateError(f"undefined variable: {exc.message}", path=path, line=line, hint=hint)
-    if isinstance(exc, SecurityError):
+            hint = _(
+                "define it in the campaign's content or the segment's variables, or fix the"
+                " name; if it is another tool's merge tag, write {tag}, which b2bmail fills per"
+                " recipient (literal {braces} is refused in the output, even from {raw})"
+            ).format(tag=f"{{{{ recipient.{field} }}}}", braces="{{ }}", raw="{% raw %}")
         return TemplateError(
-            f"unsafe template code refused: {str(exc).rstrip('.')}",
+            _("undefined variable: {error}").format(error=exc.message),
             path=path,
             line=line,
-            hint="templates run sandboxed: use the data and filters given to them, "
-            "not Python internals",
+            hint=hint,
+        )
+    if isinstance(exc, SecurityError):
+        return TemplateError(
+            _("unsafe template code refused: {error}").format(error=str(exc).rstrip(".")),
+            path=path,
+            line=line,
+            hint=_(
+                "templates run sandboxed: use the data and filters given to them, "
+                "not Python internals"
+            ),
         )
     if isinstance(exc, B2bmailError):
         return TemplateError(
             exc.message, path=exc.path or path, line=exc.line or line, hint=exc.hint
         )
     return TemplateError(
-        f"template failed: {type(exc).__name__}: {exc}",
+        _("template failed: {error}").format(error=f"{type(exc).__name__}: {exc}"),
         path=path,
         line=line,
-        hint="fix the template",
+        hint=_("fix the template"),
     )
 
 
@@ -204,5 +212,8 @@ def render_string(
     except _RENDER_ERRORS as exc:
         err = _translate(exc, Path("/nonexistent"), str(path), None)
         raise TemplateError(
-            f"in {what}: {err.message}", path=path, line=line, hint=err.hint
+            _("in {what}: {error}").format(what=what, error=err.message),
+            path=path,
+            line=line,
+            hint=err.hint,
         ) from None

@@ -20,6 +20,7 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import _
 from b2bmail.render.merge import MergeRef, RecipientProxy, computed_ref
 from b2bmail.salutation import salutation
 
@@ -30,13 +31,14 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
-        raise TemplateError(f"{value!r} is not a number")
+        raise TemplateError(_("{value} is not a number").format(value=repr(value)))
     try:
         # str() first: Decimal(0.1) would carry the float's binary error into the cents.
         return Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
         raise TemplateError(
-            f"{value!r} is not a number", hint="write prices as plain numbers, e.g. 1234.50"
+            _("{value} is not a number").format(value=repr(value)),
+            hint=_("write prices as plain numbers, e.g. 1234.50"),
         ) from None
 
 
@@ -90,8 +92,8 @@ def vat_rate(country: object, default: object = None) -> Decimal | None:
     code = str(country).strip().upper()
     if len(code) != 2 or not code.isalpha():
         raise TemplateError(
-            f"{country!r} is not an ISO 3166-1 alpha-2 country code",
-            hint="write the two-letter code, e.g. 'IE' | vat_rate",
+            _("{country} is not an ISO 3166-1 alpha-2 country code").format(country=repr(country)),
+            hint=_("write the two-letter code, e.g. 'IE' | vat_rate"),
         )
     return vat_table().rates.get(code)
 
@@ -155,10 +157,14 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
                 value = date.fromisoformat(value)
             except ValueError:
                 raise TemplateError(
-                    f"{value!r} is not an ISO date", hint="write 2026-07-01"
+                    _("{value} is not an ISO date").format(value=repr(value)),
+                    hint=_("write {example}").format(example="2026-07-01"),
                 ) from None
         if not isinstance(value, date):
-            raise TemplateError(f"{value!r} is not a date", hint="write 2026-07-01")
+            raise TemplateError(
+                _("{value} is not a date").format(value=repr(value)),
+                hint=_("write {example}").format(example="2026-07-01"),
+            )
         return babel_format_date(value, fmt, locale=locale)
 
     def breaks(value: Iterable[Mapping[str, Any]], vat_rate: object) -> list[PriceBreak]:
@@ -171,8 +177,8 @@ def make_filters(locale: str, currency: str = "EUR") -> dict[str, Callable[..., 
             return computed_ref(value, "salutation" if comma else "salutation_bare")
         if not isinstance(value, Mapping):
             raise TemplateError(
-                f"salutation needs the recipient, not {type(value).__name__}",
-                hint="write {{ recipient | salutation }}",
+                _("salutation needs the recipient, not {type}").format(type=type(value).__name__),
+                hint=_("write {example}").format(example="{{ recipient | salutation }}"),
             )
         parts = (str(value.get(k) or "") for k in ("civility", "last_name", "language"))
         return salutation(*parts, campaign_locale=locale, comma=bool(comma))

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from premailer import Premailer
 
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import _
 
 # <a> links and the VML button Outlook shows instead of them (<v:roundrect href=...>).
 _HREF = re.compile(r'(<(?:a|v:roundrect)\b[^>]*?\shref=)(["\'])(.*?)\2', re.I | re.S)
@@ -51,7 +52,7 @@ def inline_css(html: str) -> str:
         ).transform()
     except Exception as exc:  # premailer raises from cssutils and lxml with varied types
         raise TemplateError(
-            f"CSS inlining failed: {exc}", hint="check the <mj-style> CSS"
+            _("CSS inlining failed: {error}").format(error=exc), hint=_("check the <mj-style> CSS")
         ) from None
     # premailer reserializes through lxml and drops the doctype: put the standard one back.
     return f"{DOCTYPE}\n{_LEADING_DOCTYPE.sub('', str(result), count=1)}"

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from b2bmail.errors import InputError, TemplateError
+from b2bmail.i18n import _
 from b2bmail.salutation import SALUTATION_FIELDS
 
 # The letter between `zQ9m` and the index says where the hole is: `f` text, and inside a
@@ -89,9 +90,11 @@ class MergeField:
                 scheme = _SCHEME.match(text)
                 if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
                     raise UnsafeUrlValueError(
-                        f"the value of merge field '{self.name}' is a {scheme.group(1)}: link,"
-                        " and only http, https, mailto and tel links are written",
-                        hint="correct the value in the list",
+                        _(
+                            "the value of merge field '{name}' is a {scheme}: link,"
+                            " and only http, https, mailto and tel links are written"
+                        ).format(name=self.name, scheme=scheme.group(1)),
+                        hint=_("correct the value in the list"),
                     )
             text = quote(text, safe=_SAFE_BY_PLACE[self.url])
         return html.escape(text, quote=True) if self.html else text
@@ -127,8 +130,10 @@ class MergeTemplate:
                     text = part.fallback
                 elif value is None:
                     raise MissingMergeValueError(
-                        f"no value for merge field '{part.name}'",
-                        hint=f'add a `{part.name}` column or write `| fallback("…")` in the template',
+                        _("no value for merge field '{name}'").format(name=part.name),
+                        hint=_(
+                            'add a `{name}` column or write `| fallback("…")` in the template'
+                        ).format(name=part.name),
                     )
             out.append(part.encode(text))
         return "".join(out)
@@ -159,7 +164,9 @@ class MergeRegistry:
             index = int(m.group(2))
             if index >= len(self.fields):
                 raise TemplateError(
-                    f"merge sentinel {m.group(0)!r} has no field (corrupted output)"
+                    _("merge sentinel {sentinel} has no field (corrupted output)").format(
+                        sentinel=repr(m.group(0))
+                    )
                 )
             parts.append(replace(self.fields[index], url=_URL_PLACES[m.group(1)], html=html))
             pos = m.end()
@@ -168,9 +175,13 @@ class MergeRegistry:
         for part in parts:
             if isinstance(part, str) and _MANGLED.search(part):
                 raise TemplateError(
-                    "a recipient merge field was changed by a filter (e.g. | upper or | truncate)",
-                    hint="merge fields are filled in after rendering: print them as they are, "
-                    'with at most | fallback("…")',
+                    _(
+                        "a recipient merge field was changed by a filter (e.g. | upper or | truncate)"
+                    ),
+                    hint=_(
+                        "merge fields are filled in after rendering: print them as they are, "
+                        'with at most | fallback("…")'
+                    ),
                 )
         return MergeTemplate(tuple(parts))
 
@@ -301,11 +312,14 @@ class MergeRef:
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         # `recipient.first_name.upper()` reads as the field `first_name.upper`: say so.
-        base, _, method = self._name.rpartition(".")
+        base, _dot, method = self._name.rpartition(".")
         raise TemplateError(
-            f"recipient.{self._name} is a recipient field, not a method to call",
-            hint=f"write recipient.{base or method} | {method or 'lower'} "
-            "(filters apply to the recipient's value)",
+            _("recipient.{name} is a recipient field, not a method to call").format(
+                name=self._name
+            ),
+            hint=_("write {example} (filters apply to the recipient's value)").format(
+                example=f"recipient.{base or method} | {method or 'lower'}"
+            ),
         )
 
     def __neg__(self) -> object:
@@ -340,8 +354,8 @@ _install_operators()
 def _ref(registry: MergeRegistry, name: str) -> MergeRef:
     if not FIELD_NAME.match(name):
         raise TemplateError(
-            f"'recipient.{name}' is not a merge field name",
-            hint="use lower-case field keys such as first_name",
+            _("'recipient.{name}' is not a merge field name").format(name=name),
+            hint=_("use lower-case field keys such as first_name"),
         )
     return MergeRef(registry, name)
 

@@ -32,6 +32,7 @@ from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 from urllib.parse import quote
 
+from b2bmail.i18n import N_, _
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
@@ -203,7 +204,9 @@ def merge_value(part: MergeField, values: Mapping[str, str]) -> str:
         if part.fallback is not None:
             return part.fallback
         if value is None:
-            raise MissingMergeValueError(f"no value for merge field '{part.name}'")
+            raise MissingMergeValueError(
+                _("no value for merge field '{name}'").format(name=part.name)
+            )
     return text
 
 
@@ -299,7 +302,11 @@ class HeaderTooLongError(ValueError):
     """A URL that would put a header line over 998 characters: URLs are never split."""
 
     def __init__(self, length: int) -> None:
-        super().__init__(f"a List-Unsubscribe URL of {length} characters does not fit a line")
+        super().__init__(
+            _("a List-Unsubscribe URL of {length} characters does not fit a line").format(
+                length=length
+            )
+        )
         self.length = length
 
 
@@ -497,8 +504,8 @@ _CONTROL_RUN = re.compile(f"\\s*[{_CONTROLS}][{_CONTROLS}\\s]*")
 _INVISIBLE = re.compile(f"[{_INVISIBLES}]+")
 _SUSPECT = re.compile(f"[{_CONTROLS}{_INVISIBLES}]")
 
-CONTROLS_REPLACED = "control characters in '{key}' replaced by spaces"
-INVISIBLES_REMOVED = "invisible or bidi control characters in '{key}' removed"
+CONTROLS_REPLACED = N_("control characters in '{key}' replaced by spaces")
+INVISIBLES_REMOVED = N_("invisible or bidi control characters in '{key}' removed")
 
 
 def has_control(value: str) -> bool:
@@ -512,9 +519,9 @@ def cleaning_notes(value: str) -> tuple[str, ...]:
         return ()
     notes = []
     if _CONTROL.search(value):
-        notes.append(CONTROLS_REPLACED)
+        notes.append(_(CONTROLS_REPLACED))
     if _INVISIBLE.search(value):
-        notes.append(INVISIBLES_REMOVED)
+        notes.append(_(INVISIBLES_REMOVED))
     return tuple(notes)
 
 

@@ -15,20 +15,24 @@ from pathlib import Path
 from mjml import mjml2html
 
 from b2bmail.errors import TemplateError
+from b2bmail.i18n import N_, _
 from b2bmail.mjml_structure import first_structure_error, line_of
 
 REFUSED = {
-    "mj-font": "mj-font loads a remote font",
-    "mj-include": "mj-include reads files MRML resolves itself",
+    "mj-font": N_("mj-font loads a remote font"),
+    "mj-include": N_("mj-include reads files MRML resolves itself"),
 }
 
 _FORBIDDEN = [
-    (re.compile(r"<script\b", re.I), "<script> never runs in email clients and is a spam signal"),
+    (
+        re.compile(r"<script\b", re.I),
+        N_("<script> never runs in email clients and is a spam signal"),
+    ),
     (
         re.compile(r"<link\b[^>]*stylesheet", re.I),
-        "external stylesheets are not loaded by most clients",
+        N_("external stylesheets are not loaded by most clients"),
     ),
-    (re.compile(r"@import\b", re.I), "@import fetches remote CSS"),
+    (re.compile(r"@import\b", re.I), N_("@import fetches remote CSS")),
 ]
 
 
@@ -48,15 +52,15 @@ def _source_location(tag: str, template_dir: Path) -> tuple[str, int] | None:
 def check_mjml(source: str, *, template: Path) -> None:
     """Raise TemplateError for unknown or refused tags, bad nesting, or forbidden markup."""
     template_dir = template.parent
-    rendered = f"{template} (rendered by Jinja)"
+    rendered = _("{template} (rendered by Jinja)").format(template=template)
     for pattern, why in _FORBIDDEN:
         m = pattern.search(source)
         if m:
             raise TemplateError(
-                f"{m.group(0)!r}: {why}",
+                _("{markup}: {why}").format(markup=repr(m.group(0)), why=_(why)),
                 path=rendered,
                 line=line_of(source, m.start()),
-                hint="remove it",
+                hint=_("remove it"),
             )
     error = first_structure_error(source, REFUSED)
     if error is None:
@@ -75,7 +79,7 @@ def compile_mjml(source: str, *, template: Path) -> str:
         return str(mjml2html(source, disable_comments=True, fonts={}))
     except Exception as exc:  # MRML raises a bare ValueError-like error with its own message
         raise TemplateError(
-            f"MJML error: {exc}",
-            path=f"{template} (rendered by Jinja)",
-            hint="check the MJML structure",
+            _("MJML error: {error}").format(error=exc),
+            path=_("{template} (rendered by Jinja)").format(template=template),
+            hint=_("check the MJML structure"),
         ) from None

@@ -18,6 +18,7 @@ from jinja2 import meta
 
 from b2bmail.config import Campaign, load_campaign_config
 from b2bmail.errors import B2bmailError, TemplateError
+from b2bmail.i18n import _
 from b2bmail.mjml_structure import first_structure_error
 from b2bmail.render.environment import parse_template
 
@@ -127,15 +128,15 @@ def check_fragment(path: Path) -> TemplateError | None:
     try:
         source = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return TemplateError(f"cannot read: {exc}", path=path)
+        return TemplateError(_("cannot read: {error}").format(error=exc), path=path)
     try:
         parse_template(source)
     except jinja2.TemplateSyntaxError as exc:
         return TemplateError(
-            f"Jinja syntax error: {exc.message}",
+            _("Jinja syntax error: {error}").format(error=exc.message),
             path=path,
             line=exc.lineno,
-            hint="check the {{ }} / {% %} tags on that line",
+            hint=_("check the {{ }} / {% %} tags on that line"),
         )
     error = first_structure_error(source.replace("\r\n", "\n"), fragment=True)
     if error is not None:

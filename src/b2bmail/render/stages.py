@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from b2bmail.config import Campaign
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.journey import FIRST_STAGE, JOURNEY_STAGES, normalize_stage
 from b2bmail.segments import Segment
 
@@ -22,10 +23,10 @@ def _configured(value: object, what: str, path: object, line: int | None = None)
     stage = normalize_stage(value)
     if stage is None:
         raise ConfigError(
-            f"{what} is {value!r}, not a journey stage",
+            _("{what} is {value}, not a journey stage").format(what=what, value=repr(value)),
             path=path if isinstance(path, str) else str(path),
             line=line,
-            hint=f"use one of: {', '.join(JOURNEY_STAGES)}",
+            hint=_("use one of: {choices}").format(choices=", ".join(JOURNEY_STAGES)),
         )
     return stage
 

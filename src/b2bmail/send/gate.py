@@ -19,6 +19,7 @@ from b2bmail.deliverability.sender.blocklists import (
     run_check_blocklists,
 )
 from b2bmail.errors import B2bmailError
+from b2bmail.i18n import _
 
 
 class ListedSenderError(B2bmailError):
@@ -41,9 +42,15 @@ def check_sending_ips(
     listed = [r for r in results if r.status == LISTED]
     if listed and not force:
         first = listed[0]
-        more = f" (and {len(listed) - 1} more listing(s))" if len(listed) > 1 else ""
+        more = (
+            _(" (and {count} more listing(s))").format(count=len(listed) - 1)
+            if len(listed) > 1
+            else ""
+        )
         raise ListedSenderError(
-            f"the sending IP {first.subject} is listed on {first.list_name}: {first.reason}{more}",
-            hint="have the listing removed or send from another IP; --force-listed sends anyway",
+            _("the sending IP {ip} is listed on {list}: {reason}{more}").format(
+                ip=first.subject, list=first.list_name, reason=first.reason, more=more
+            ),
+            hint=_("have the listing removed or send from another IP; --force-listed sends anyway"),
         )
     return results

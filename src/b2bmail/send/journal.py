@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 
 PLANNED = "planned"
 SENDING = "sending"
@@ -79,17 +80,19 @@ class Journal:
             row = self.db.execute("SELECT value FROM meta WHERE key='campaign'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise InputError(
-                f"cannot use the send journal: {exc}",
+                _("cannot use the send journal: {error}").format(error=exc),
                 path=self.path,
-                hint="give another --journal file, or remove this one if it is not a journal",
+                hint=_("give another --journal file, or remove this one if it is not a journal"),
             ) from None
         if row is None:
             self.db.execute("INSERT INTO meta VALUES ('campaign', ?)", (campaign,))
         elif row[0] != campaign:
             raise InputError(
-                f"this journal belongs to the campaign {row[0]!r}, not {campaign!r}",
+                _("this journal belongs to the campaign {theirs}, not {ours}").format(
+                    theirs=repr(row[0]), ours=repr(campaign)
+                ),
                 path=self.path,
-                hint="give each campaign its own --journal file",
+                hint=_("give each campaign its own --journal file"),
             )
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import yaml
 
 from b2bmail.errors import ConfigError, InputError
+from b2bmail.i18n import _
 
 if TYPE_CHECKING:
     from b2bmail.deliverability.dns.resolver import ResolverSettings
@@ -60,18 +61,29 @@ class PacingTable:
 
 def _rule(raw: Any, base: PacingRule, where: str) -> PacingRule:
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where} must be a mapping of connections, per_minute, source")
+        raise ConfigError(
+            _("{where} must be a mapping of connections, per_minute, source").format(where=where)
+        )
     unknown = sorted(set(raw) - {"connections", "per_minute", "source"})
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}", hint="use connections, per_minute, source"
+            _("{where}: unknown key {key}").format(where=where, key=repr(unknown[0])),
+            hint=_("use connections, per_minute, source"),
         )
     conn = raw.get("connections", base.connections)
     rate = raw.get("per_minute", base.per_minute)
     if not isinstance(conn, int) or isinstance(conn, bool) or conn < 1:
-        raise ConfigError(f"{where}.connections must be a whole number ≥ 1, not {conn!r}")
+        raise ConfigError(
+            _("{where}.connections must be a whole number ≥ 1, not {value}").format(
+                where=where, value=repr(conn)
+            )
+        )
     if not isinstance(rate, int | float) or isinstance(rate, bool) or rate < 0:
-        raise ConfigError(f"{where}.per_minute must be a number ≥ 0 (0: no limit), not {rate!r}")
+        raise ConfigError(
+            _("{where}.per_minute must be a number ≥ 0 (0: no limit), not {value}").format(
+                where=where, value=repr(rate)
+            )
+        )
     return PacingRule(conn, float(rate), str(raw.get("source", base.source)))
 
 
@@ -92,7 +104,8 @@ def load_pacing(
     unknown = sorted(set(over) - {"default", "groups", "retry"})
     if unknown:
         raise ConfigError(
-            f"send.pacing: unknown key {unknown[0]!r}", hint="use default, groups, retry"
+            _("{where}: unknown key {key}").format(where="send.pacing", key=repr(unknown[0])),
+            hint=_("use default, groups, retry"),
         )
     if "default" in over:
         default = _rule(over["default"], default, "send.pacing.default")
@@ -101,7 +114,7 @@ def load_pacing(
     if "retry" in over:
         r = over["retry"]
         if not isinstance(r, Mapping) or set(r) - {"base_seconds", "attempts"}:
-            raise ConfigError("send.pacing.retry takes base_seconds and attempts")
+            raise ConfigError(_("send.pacing.retry takes base_seconds and attempts"))
         retry = RetryPolicy(
             float(r.get("base_seconds", retry.base_seconds)), int(r.get("attempts", retry.attempts))
         )
@@ -168,9 +181,9 @@ def load_audit(path: str | Path) -> tuple[dict[str, DomainFacts], dict[str, str]
         levels = {str(r["email"]).lower(): str(r["level"]) for r in data["recipients"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            f"cannot read the audit report: {exc}",
+            _("cannot read the audit report: {error}").format(error=exc),
             path=path,
-            hint="give the JSON written by `b2bmail audit LIST --format json --out FILE`",
+            hint=_("give the JSON written by `b2bmail audit LIST --format json --out FILE`"),
         ) from None
     return domains, levels
 

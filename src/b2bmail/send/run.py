@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 from b2bmail.personalize.build import stream_per_recipient
 from b2bmail.personalize.message import PersonalizedMessage
 from b2bmail.send.journal import DEFERRED, PLANNED, UNCERTAIN, Journal
@@ -290,13 +291,13 @@ def send_campaign(
         if options.dry_run or to_send == 0:
             return report
         if options.target is None:
-            raise InputError("no SMTP server given", hint="add --smtp HOST[:PORT]")
+            raise InputError(_("no SMTP server given"), hint=_("add --smtp HOST[:PORT]"))
         check = Connection(options.target)  # a wrong password or host stops here, once
         try:
             check.open()
         except ConnectionError as exc:
             raise InputError(
-                str(exc), hint="check --smtp HOST[:PORT] and that the server runs"
+                str(exc), hint=_("check --smtp HOST[:PORT] and that the server runs")
             ) from None
         check.close()
         if not confirm(plan):
@@ -385,7 +386,7 @@ def _send_proofs(
     if options.dry_run:
         return report
     if options.target is None:
-        raise InputError("no SMTP server given", hint="add --smtp HOST[:PORT]")
+        raise InputError(_("no SMTP server given"), hint=_("add --smtp HOST[:PORT]"))
     conn = Connection(options.target)
     try:
         for segment, msg in samples.items():
@@ -408,13 +409,25 @@ def _send_proofs(
 
 def plan_lines(plan: SendPlan) -> Iterable[str]:
     """The confirmation text: counts per segment, per risk level and per group."""
-    yield f"{plan.campaign}: {plan.to_send} of {plan.total} messages to send"
+    yield _("{campaign}: {count} of {total} messages to send").format(
+        campaign=plan.campaign, count=plan.to_send, total=plan.total
+    )
     done = {k: v for k, v in plan.journal_states.items() if v and k != PLANNED}
     if done:
-        yield "  journal: " + ", ".join(f"{k} {v}" for k, v in done.items())
-    yield "  per segment: " + ", ".join(f"{k} {v}" for k, v in sorted(plan.by_segment.items()))
-    yield "  per risk level: " + ", ".join(f"{k} {v}" for k, v in sorted(plan.by_level.items()))
+        yield _("  journal: {counts}").format(counts=", ".join(f"{k} {v}" for k, v in done.items()))
+    yield _("  per segment: {counts}").format(
+        counts=", ".join(f"{k} {v}" for k, v in sorted(plan.by_segment.items()))
+    )
+    yield _("  per risk level: {counts}").format(
+        counts=", ".join(f"{k} {v}" for k, v in sorted(plan.by_level.items()))
+    )
     for group, n in plan.by_group.items():
         rule = plan.pacing.rule(group)
-        rate = f"{rule.per_minute:g}/min" if rule.per_minute else "no rate limit"
-        yield f"  group {group}: {n} (≤ {rule.connections} at once, {rate})"
+        rate = (
+            _("{rate}/min").format(rate=f"{rule.per_minute:g}")
+            if rule.per_minute
+            else _("no rate limit")
+        )
+        yield _("  group {group}: {count} (≤ {connections} at once, {rate})").format(
+            group=group, count=n, connections=rule.connections, rate=rate
+        )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 
 # RFC 6376 §5.4 and §5.4.1: sign the fields that carry the message's meaning to the reader
 # (From is required), the list fields a receiver acts on (RFC 8058 §4: List-Unsubscribe and
@@ -73,9 +74,11 @@ def load_dkim_key(path: str | Path, selector: str, domain: str) -> DkimKey:
     missing = [name for name in needed if importlib.util.find_spec(name) is None]
     if missing:
         raise ConfigError(
-            f"DKIM signing needs {', '.join(missing)}, which is not installed",
+            _("DKIM signing needs {modules}, which is not installed").format(
+                modules=", ".join(missing)
+            ),
             path=path,
-            hint="pip install 'b2bmail[send]'",
+            hint=_("pip install 'b2bmail[send]'"),
         )
     return key
 
@@ -87,20 +90,26 @@ def _read_key(path: str | Path, selector: str, domain: str) -> DkimKey:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the DKIM key: {exc.strerror}", path=path) from None
-    hint = "give an RSA-2048 or Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)"
+        raise ConfigError(
+            _("cannot read the DKIM key: {error}").format(error=exc.strerror), path=path
+        ) from None
+    hint = _("give an RSA-2048 or Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)")
     if b"-----BEGIN" in raw:
         try:
             key = serialization.load_pem_private_key(raw, password=None)
         except (ValueError, TypeError) as exc:
-            raise ConfigError(f"the DKIM key cannot be read: {exc}", path=path, hint=hint) from None
+            raise ConfigError(
+                _("the DKIM key cannot be read: {error}").format(error=exc), path=path, hint=hint
+            ) from None
         if isinstance(key, rsa.RSAPrivateKey):
             if key.key_size < MIN_RSA_BITS:
                 raise ConfigError(
-                    f"the DKIM key is RSA-{key.key_size}; receivers distrust keys under "
-                    f"{MIN_RSA_BITS} bits (RFC 8301 §3.2)",
+                    _(
+                        "the DKIM key is RSA-{bits}; receivers distrust keys under "
+                        "{minimum} bits (RFC 8301 §3.2)"
+                    ).format(bits=key.key_size, minimum=MIN_RSA_BITS),
                     path=path,
-                    hint="make a new key: openssl genrsa 2048",
+                    hint=_("make a new key: openssl genrsa 2048"),
                 )
             pem = key.private_bytes(
                 serialization.Encoding.PEM,
@@ -115,14 +124,14 @@ def _read_key(path: str | Path, selector: str, domain: str) -> DkimKey:
                 serialization.NoEncryption(),
             )
             return DkimKey(selector, domain, b"ed25519-sha256", base64.b64encode(seed))
-        raise ConfigError("the DKIM key is neither RSA nor Ed25519", path=path, hint=hint)
+        raise ConfigError(_("the DKIM key is neither RSA nor Ed25519"), path=path, hint=hint)
     try:
         seed = base64.b64decode(raw.strip(), validate=True)
     except binascii.Error:
         seed = b""
     if len(seed) != 32:
         raise ConfigError(
-            "the DKIM key is not a PEM key nor a base64 Ed25519 seed", path=path, hint=hint
+            _("the DKIM key is not a PEM key nor a base64 Ed25519 seed"), path=path, hint=hint
         )
     return DkimKey(selector, domain, b"ed25519-sha256", base64.b64encode(seed))
 

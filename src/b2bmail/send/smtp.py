@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 
 #: RFC 3463 enhanced status code at the start of the reply text (class.subject.detail).
 _ENHANCED = re.compile(rb"^([245])\.(\d{1,3})\.(\d{1,3})\b")
@@ -52,12 +53,15 @@ def parse_target(text: str) -> tuple[str, int]:
     m = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?|([^:]+)(?::(\d+))?", text)
     if not m:
         raise InputError(
-            f"--smtp {text!r} is not HOST[:PORT]", hint="e.g. --smtp smtp.example.com:587"
+            _("--smtp {value} is not HOST[:PORT]").format(value=repr(text)),
+            hint=_("e.g. {example}").format(example="--smtp smtp.example.com:587"),
         )
     host = m.group(1) or m.group(3)
     port = m.group(2) or m.group(4) or port
     if not 0 < int(port) < 65536:
-        raise InputError(f"--smtp port {port} is out of range", hint="use 587 or 465")
+        raise InputError(
+            _("--smtp port {port} is out of range").format(port=port), hint=_("use 587 or 465")
+        )
     return host, int(port)
 
 
@@ -133,19 +137,26 @@ class Connection:
                 elif not is_loopback(t.host):
                     smtp.close()
                     raise InputError(
-                        f"{t.host}:{t.port} does not offer STARTTLS",
-                        hint="use the submission port 587 with STARTTLS, or 465 (implicit TLS)",
+                        _("{server} does not offer STARTTLS").format(server=f"{t.host}:{t.port}"),
+                        hint=_("use the submission port 587 with STARTTLS, or 465 (implicit TLS)"),
                     )
             if t.user is not None:
                 smtp.login(t.user, t.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             raise InputError(
-                f"{t.host}:{t.port} refused the login for {t.user!r}: "
-                f"{exc.smtp_code} {_reply(exc.smtp_code, exc.smtp_error).text}",
-                hint="check the user and $B2BMAIL_SMTP_PASSWORD",
+                _("{server} refused the login for {user}: {reply}").format(
+                    server=f"{t.host}:{t.port}",
+                    user=repr(t.user),
+                    reply=f"{exc.smtp_code} {_reply(exc.smtp_code, exc.smtp_error).text}",
+                ),
+                hint=_("check the user and $B2BMAIL_SMTP_PASSWORD"),
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise ConnectionError(f"cannot connect to {t.host}:{t.port}: {exc}") from exc
+            raise ConnectionError(
+                _("cannot connect to {server}: {error}").format(
+                    server=f"{t.host}:{t.port}", error=exc
+                )
+            ) from exc
         self.smtp = smtp
         return smtp
 
@@ -186,14 +197,20 @@ class Connection:
             smtp.send(body)
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            raise ConnectionError(f"connection lost before the end of DATA: {exc}") from exc
+            raise ConnectionError(
+                _("connection lost before the end of DATA: {error}").format(error=exc)
+            ) from exc
         before_dot()
         try:
             smtp.send(b".\r\n")
             code, msg = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
-            return Reply(0, f"connection lost after the end of DATA: {exc}", uncertain=True)
+            return Reply(
+                0,
+                _("connection lost after the end of DATA: {error}").format(error=exc),
+                uncertain=True,
+            )
         if code == 421:
             self._drop()
         return _reply(code, msg)

@@ -17,6 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 from b2bmail.output import write_atomic
 from b2bmail.starter.localize import (
     DEFAULT_STARTER_LOCALE,
@@ -60,9 +61,9 @@ def scaffold_campaign(
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(
-            "folder is not empty",
+            _("folder is not empty"),
             path=target,
-            hint="choose a new folder name; nothing was overwritten",
+            hint=_("choose a new folder name; nothing was overwritten"),
         )
     files = _files(resources.files("b2bmail.starter"))
     localized: dict[tuple[str, ...], str] = {}

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from b2bmail.deliverability.dns.answers import Answer, Lookup, Status, normalize_name
+from b2bmail.i18n import _
 
 # Distinct MX hosts resolved per domain at most. Real domains publish a handful; the bound keeps
 # a hostile or broken MX set (hundreds of dead names) from costing hundreds of queries.
@@ -203,8 +204,10 @@ def analyze_mx(domain: str, answers: Answers, *, max_hosts: int = MAX_MX_HOSTS) 
         # §5.1), so "no mail host" would be a guess.
         asked = len({h.host for h in hosts if not h.ip_literal})
         unknown.append(
-            f"MX {domain}: none of the {asked} most preferred hosts is usable and "
-            f"{len(unresolved)} more were not resolved (at most {max_hosts} are)"
+            _(
+                "MX {domain}: none of the {asked} most preferred hosts is usable and "
+                "{count} more were not resolved (at most {limit} are)"
+            ).format(domain=domain, asked=asked, count=len(unresolved), limit=max_hosts)
         )
     return MxAnalysis(
         domain, outcome, tuple(hosts), (), tuple(findings), tuple(unknown), tuple(unresolved)
@@ -232,16 +235,20 @@ def _read_host(name: str, pref: int, answers: Answers) -> tuple[MxHost, list[MxF
     findings = []
     unknown = [_unknown(x) for x in (a, aaaa) if x is not None and x.unknown]
     if cname:
-        findings.append(
-            MxFinding("mx-cname", name, f"MX target is an alias (CNAME to {cname}), RFC 2181 §10.3")
-        )
+        detail = _("MX target is an alias (CNAME to {target}), RFC 2181 §10.3").format(target=cname)
+        findings.append(MxFinding("mx-cname", name, detail))
     if status is Status.ABSENT:
-        findings.append(MxFinding("mx-host-no-address", name, "MX host has no A or AAAA record"))
+        detail = _("MX host has no A or AAAA record")
+        findings.append(MxFinding("mx-host-no-address", name, detail))
     private = [ip for ip in addresses if not is_public_address(ip)]
     if private:
         findings.append(
             MxFinding(
-                "mx-host-private", name, f"MX host has non-public addresses: {', '.join(private)}"
+                "mx-host-private",
+                name,
+                _("MX host has non-public addresses: {addresses}").format(
+                    addresses=", ".join(private)
+                ),
             )
         )
     return MxHost(name, pref, status, addresses, cname), findings, unknown
@@ -255,7 +262,11 @@ def _fallback(domain: str, answers: Answers) -> MxAnalysis:
     findings: tuple[MxFinding, ...] = ()
     if addresses and not any(is_public_address(ip) for ip in addresses):
         findings = (
-            MxFinding("mx-host-private", domain, f"address is not public: {', '.join(addresses)}"),
+            MxFinding(
+                "mx-host-private",
+                domain,
+                _("address is not public: {addresses}").format(addresses=", ".join(addresses)),
+            ),
         )
     if any(is_public_address(ip) for ip in addresses):
         outcome = "fallback"
@@ -267,4 +278,6 @@ def _fallback(domain: str, answers: Answers) -> MxAnalysis:
 
 
 def _unknown(answer: Answer) -> str:
-    return f"{answer.rdtype} {answer.name}: {answer.reason or 'unknown'}"
+    return _("{type} {name}: {reason}").format(
+        type=answer.rdtype, name=answer.name, reason=answer.reason or _("unknown")
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from b2bmail.config import compose_yaml, to_python
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 
 if TYPE_CHECKING:
     # Annotations only: `b2bmail audit --help` reads ALL_LEVELS from here and must not load
@@ -121,10 +122,12 @@ def _parse_model(text: str, where: str) -> RiskModel:
         }
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(
-            f"malformed risk model: {exc}", path=where, hint="see the header of the packaged file"
+            _("malformed risk model: {error}").format(error=exc),
+            path=where,
+            hint=_("see the header of the packaged file"),
         ) from None
     if set(thresholds) != {"medium", "high"}:
-        raise ConfigError("risk thresholds must be `medium` and `high`", path=where)
+        raise ConfigError(_("risk thresholds must be `medium` and `high`"), path=where)
     return RiskModel(thresholds, factors)
 
 
@@ -152,7 +155,7 @@ def domain_factors(mx: MxAnalysis, signals: AuthSignals, guess: ProviderGuess) -
     if no_mx and signals.spf_rejects_all:
         return [Applied("no-mx-spf-reject-all", (d,))]
     if mx.outcome == "no-mail-host":
-        detail = "; ".join(f.detail + f" ({f.host})" for f in mx.findings) or "no address"
+        detail = "; ".join(f"{f.detail} ({f.host})" for f in mx.findings) or _("no address")
         return [Applied("no-mail-host", (d, ("detail", detail)))]
     applied: list[Applied] = []
     if mx.outcome == "fallback":
@@ -194,7 +197,7 @@ def assess_domain(
     applied = domain_factors(mx, signals, guess)
     gaps = [*mx.unknown, *unknown]
     if mx.outcome == "unknown" and not gaps:
-        gaps = [f"MX {mx.domain}: unknown"]
+        gaps = [_("{type} {name}: {reason}").format(type="MX", name=mx.domain, reason=_("unknown"))]
     if gaps:
         applied.append(Applied("dns-unknown", (("domain", mx.domain), ("detail", "; ".join(gaps)))))
     level, score, reasons = evaluate(rm, applied)
@@ -230,7 +233,9 @@ def evaluate(model: RiskModel, applied: Sequence[Applied]) -> tuple[str, int, tu
     """Add the weights up and pick the level, as the model file's header says."""
     factors = [model.factors[a.code] for a in applied]
     reasons = tuple(
-        Reason(a.code, f.message.format_map(_Defaults(dict(a.values))))
+        # The packaged model's messages are in the catalogue (tools/catalogues.py); a model
+        # of the user's own is shown as written.
+        Reason(a.code, _(f.message).format_map(_Defaults(dict(a.values))))
         for a, f in zip(applied, factors, strict=True)
     )
     if any(f.level == "undeliverable" for f in factors):

@@ -33,6 +33,7 @@ from b2bmail.deliverability.audit.risk import (
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import find_dmarc
+from b2bmail.i18n import _
 from b2bmail.output import CsvLayout
 from b2bmail.recipients import classify_address, read_recipients
 
@@ -108,7 +109,11 @@ async def audit_domain(
     guess = identify_provider(
         name, mx.host_names, spf_targets=signals.spf_targets, txt_records=txt.records
     )
-    unknown = [f"TXT {name}: {txt.reason}"] if txt.unknown else []
+    unknown = (
+        [_("{type} {name}: {reason}").format(type="TXT", name=name, reason=txt.reason)]
+        if txt.unknown
+        else []
+    )
     if dmarc.status == "unknown":
         unknown.append(dmarc.problem)
     return assess_domain(mx, signals, guess, unknown=unknown, model=model)

@@ -25,6 +25,7 @@ import platformdirs
 
 from b2bmail.deliverability.dns.answers import Answer, DnsWarning, Status, normalize_name
 from b2bmail.errors import DnsSetupError
+from b2bmail.i18n import N_, _
 
 CACHE_ENV = "B2BMAIL_CACHE"
 # A zone may say anything up to 2^31-1 seconds (68 years), in a record's TTL or in its SOA
@@ -59,12 +60,20 @@ def default_cache_path(environ: Mapping[str, str] | None = None) -> Path:
 APPLICATION_ID = 0x62326D63
 SCHEMA_VERSION = 1
 _COLUMNS = ["name", "rdtype", "status", "records", "reason", "expires"]
-_HINT = f"set {CACHE_ENV} to another file, or pass --no-cache"
-_WRITABLE_HINT = f"set {CACHE_ENV} to a writable file or pass --no-cache"
+_HINT = N_("set {name} to another file, or pass --no-cache")  # .format(name=CACHE_ENV)
+_WRITABLE_HINT = N_("set {name} to a writable file or pass --no-cache")
+
+
+def _hint(text: str) -> str:
+    return _(text).format(name=CACHE_ENV)
 
 
 def _cannot_write(path: Path, exc: sqlite3.Error) -> DnsSetupError:
-    return DnsSetupError(f"cannot write the DNS cache: {exc}", path=path, hint=_WRITABLE_HINT)
+    return DnsSetupError(
+        _("cannot write the DNS cache: {error}").format(error=exc),
+        path=path,
+        hint=_hint(_WRITABLE_HINT),
+    )
 
 
 class DnsCacheWarning(DnsWarning):
@@ -87,9 +96,9 @@ def _check_owner(db: sqlite3.Connection, path: Path) -> None:
     if header and not (len(header) == 100 and header.startswith(b"SQLite format 3\0")):
         # Not an SQLite file: nothing says it is ours, so it is never deleted.
         raise DnsSetupError(
-            "this is not a b2bmail DNS cache (not an SQLite database): it is left as it is",
+            _("this is not a b2bmail DNS cache (not an SQLite database): it is left as it is"),
             path=path,
-            hint=_HINT,
+            hint=_hint(_HINT),
         )
     app_id = int.from_bytes(header[68:72], "big") if header else 0
     try:
@@ -102,23 +111,29 @@ def _check_owner(db: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
             # In use by another process: not damaged, and never deleted.
-            raise DnsSetupError(f"the DNS cache is busy: {exc}", path=path, hint=_HINT) from None
+            raise DnsSetupError(
+                _("the DNS cache is busy: {error}").format(error=exc), path=path, hint=_hint(_HINT)
+            ) from None
         if app_id != APPLICATION_ID:
             raise DnsSetupError(
-                f"this is not a b2bmail DNS cache ({exc}): it is left as it is",
+                _("this is not a b2bmail DNS cache ({error}): it is left as it is").format(
+                    error=exc
+                ),
                 path=path,
-                hint=_HINT,
+                hint=_hint(_HINT),
             ) from None
         raise _DamagedCacheError(str(exc)) from None
     # A cache from before the application_id (answers table only, same columns) is adopted.
     legacy = app_id == 0 and (not tables or (tables == ["answers"] and columns == _COLUMNS))
     if app_id != APPLICATION_ID and not legacy:
-        found = ", ".join(tables) or "no tables"
+        found = ", ".join(tables) or _("no tables")
         raise DnsSetupError(
-            f"this is not a b2bmail DNS cache (an SQLite database with {found}): it is left as"
-            " it is",
+            _(
+                "this is not a b2bmail DNS cache (an SQLite database with {found}): it is left as"
+                " it is"
+            ).format(found=found),
             path=path,
-            hint=_HINT,
+            hint=_hint(_HINT),
         )
     if app_id == APPLICATION_ID and (version != SCHEMA_VERSION or columns != _COLUMNS):
         raise _DamagedCacheError(f"schema {version}, columns {columns}")
@@ -154,7 +169,9 @@ class AnswerCache:
                 self._db = self._open()
             except _DamagedCacheError as exc:
                 warnings.warn(
-                    f"{self.path}: the DNS cache was damaged ({exc}); it has been rebuilt, empty",
+                    _(
+                        "{path}: the DNS cache was damaged ({error}); it has been rebuilt, empty"
+                    ).format(path=self.path, error=exc),
                     DnsCacheWarning,
                     stacklevel=2,
                 )
@@ -163,9 +180,9 @@ class AnswerCache:
                 self._db = self._open()
         except (OSError, sqlite3.Error, _DamagedCacheError) as exc:
             raise DnsSetupError(
-                f"cannot open the DNS cache: {exc}",
+                _("cannot open the DNS cache: {error}").format(error=exc),
                 path=self.path,
-                hint=_WRITABLE_HINT,
+                hint=_hint(_WRITABLE_HINT),
             ) from None
 
     def _open(self) -> sqlite3.Connection:
@@ -203,12 +220,14 @@ class AnswerCache:
                 except sqlite3.Error as exc:
                     # Damaged while in use (another process truncated it): stop, one line.
                     raise DnsSetupError(
-                        f"cannot read the DNS cache: {exc}", path=self.path, hint=_HINT
+                        _("cannot read the DNS cache: {error}").format(error=exc),
+                        path=self.path,
+                        hint=_hint(_HINT),
                     ) from None
                 if found is None:
                     return None
                 row = found
-        _, _, status, records, reason, expires = row
+        _name, _type, status, records, reason, expires = row
         remaining = int(expires - now)
         if remaining <= 0:
             return None

@@ -63,6 +63,7 @@ from b2bmail.deliverability.dns.answers import (
 from b2bmail.deliverability.dns.cache import AnswerCache, default_cache_path
 from b2bmail.deliverability.dns.transport import UdpChannel, build_query
 from b2bmail.errors import DnsSetupError
+from b2bmail.i18n import _
 
 
 class ResolverUnusableError(DnsSetupError):
@@ -108,19 +109,20 @@ def parse_nameserver(text: str) -> Nameserver:
             host = ""
         port_text = rest[1:]
     elif value.count(":") == 1:
-        host, _, port_text = value.partition(":")
+        host, _colon, port_text = value.partition(":")
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         raise DnsSetupError(
-            f"invalid nameserver {text!r}",
-            hint="give an IP address, optionally with a port: 192.0.2.53 or 127.0.0.1:5353",
+            _("invalid nameserver {value}").format(value=repr(text)),
+            hint=_("give an IP address, optionally with a port: 192.0.2.53 or 127.0.0.1:5353"),
         ) from None
     port = 53
     if port_text or value.endswith(":"):
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise DnsSetupError(
-                f"invalid port in nameserver {text!r}", hint="use a port between 1 and 65535"
+                _("invalid port in nameserver {value}").format(value=repr(text)),
+                hint=_("use a port between 1 and 65535"),
             )
         port = int(port_text)
     return Nameserver(str(address), port)
@@ -132,12 +134,12 @@ def system_nameservers() -> list[Nameserver]:
         config = dns.resolver.Resolver(configure=True)
     except (dns.resolver.NoResolverConfiguration, OSError) as exc:
         raise DnsSetupError(
-            "no system DNS resolver is configured", hint="pass --nameserver IP[:PORT]"
+            _("no system DNS resolver is configured"), hint=_("pass --nameserver IP[:PORT]")
         ) from exc
     servers = [str(ns) for ns in config.nameservers]
     if not servers:
         raise DnsSetupError(
-            "no system DNS resolver is configured", hint="pass --nameserver IP[:PORT]"
+            _("no system DNS resolver is configured"), hint=_("pass --nameserver IP[:PORT]")
         )
     return [Nameserver(server, config.port) for server in servers]
 
@@ -176,8 +178,8 @@ def _control_zone(text: str) -> str:
         build_query(zone, dns.rdatatype.SOA, EDNS_PAYLOAD)
     except ValueError:
         raise DnsSetupError(
-            f"invalid control zone {text!r}",
-            hint="give a zone your resolver must know, e.g. '.' (the root) or example.com",
+            _("invalid control zone {value}").format(value=repr(text)),
+            hint=_("give a zone your resolver must know, e.g. '.' (the root) or example.com"),
         ) from None
     return zone
 
@@ -211,10 +213,13 @@ class DnsResolver:
         control_zone: str | None = None,
     ) -> None:
         if concurrency < 1:
-            raise DnsSetupError(f"invalid concurrency {concurrency}", hint="use 1 or more")
+            raise DnsSetupError(
+                _("invalid concurrency {value}").format(value=concurrency), hint=_("use 1 or more")
+            )
         if timeout <= 0:
             raise DnsSetupError(
-                f"invalid timeout {timeout}", hint="use a positive number of seconds"
+                _("invalid timeout {value}").format(value=timeout),
+                hint=_("use a positive number of seconds"),
             )
         if nameservers:
             self.nameservers = [
@@ -324,10 +329,14 @@ class DnsResolver:
             servers = ", ".join(str(ns) for ns, _ in failed)
             seen = failed[0][1] if len(failed) == 1 else "; ".join(f"{n}: {s}" for n, s in failed)
             raise ResolverUnusableError(
-                f"the DNS resolver at {servers} gives no usable answers: offline, or it rewrites"
-                f" answers ({seen})",
-                hint="check the network, or pass --nameserver with a working resolver"
-                " (--control-zone: a zone it must serve, when it is not a recursive resolver)",
+                _(
+                    "the DNS resolver at {servers} gives no usable answers: offline, or it"
+                    " rewrites answers ({seen})"
+                ).format(servers=servers, seen=seen),
+                hint=_(
+                    "check the network, or pass --nameserver with a working resolver"
+                    " (--control-zone: a zone it must serve, when it is not a recursive resolver)"
+                ),
             )
         if failed:
             # Left in the rotation, a dead server would cost a timeout on every question it
@@ -336,8 +345,10 @@ class DnsResolver:
             self.nameservers = [ns for ns in self.nameservers if ns not in dropped]
             for ns, seen in failed:
                 warnings.warn(
-                    f"the DNS resolver at {ns} gives no usable answers ({seen}): asking only"
-                    f" {', '.join(map(str, self.nameservers))}",
+                    _(
+                        "the DNS resolver at {server} gives no usable answers ({seen}): asking"
+                        " only {others}"
+                    ).format(server=ns, seen=seen, others=", ".join(map(str, self.nameservers))),
                     ResolverWarning,
                     stacklevel=2,
                 )
@@ -351,14 +362,16 @@ class DnsResolver:
         that cannot exist must not resolve); the SOA, how a resolver that answers NXDOMAIN (or
         nothing) to everything is told from a list of dead domains.
         """
-        (soa, _), (missing, _) = await asyncio.gather(
+        (soa, _soa_alias), (missing, _alias) = await asyncio.gather(
             self._query(zone, "SOA", [server]), self._query(random_name, "A", [server])
         )
         if not soa.found:
-            return f"SOA {zone}: {soa.reason}"
+            return _("{type} {name}: {reason}").format(type="SOA", name=zone, reason=soa.reason)
         if not missing.absent:
             got = ", ".join(missing.records) if missing.found else missing.reason
-            return f"A {random_name}, a name that cannot exist: {got}"
+            return _("A {name}, a name that cannot exist: {answer}").format(
+                name=random_name, answer=got
+            )
         return ""
 
     def _channel(self, server: Nameserver) -> UdpChannel:

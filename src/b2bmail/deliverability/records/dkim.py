@@ -12,6 +12,7 @@ from typing import Any
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
 from b2bmail.errors import InputError
+from b2bmail.i18n import _
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller RSA keys
 ADVISED_RSA_BITS = 2048  # RFC 8301 §3.2: signers SHOULD use at least 2048 bits
@@ -55,10 +56,14 @@ def parse_tag_list(text: str) -> tuple[list[tuple[str, str]], list[str]]:
         name, eq, value = part.partition("=")
         name = name.strip(" \t\r\n")
         if not eq or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            problems.append(f"{part!r} is not tag=value")
+            problems.append(_("{part} is not tag=value").format(part=repr(part)))
             continue
-        if any(existing == name for existing, _ in tags):
-            problems.append(f"tag {name!r} appears twice, which makes the whole record invalid")
+        if any(existing == name for existing, _value in tags):
+            problems.append(
+                _("tag {name} appears twice, which makes the whole record invalid").format(
+                    name=repr(name)
+                )
+            )
             continue
         tags.append((name, value.strip(" \t\r\n")))
     return tags, problems
@@ -135,7 +140,9 @@ def signing_public_key(path: str | Path) -> bytes:
         data = source.read_bytes()
     except OSError as exc:
         raise InputError(
-            f"cannot read the DKIM key: {exc.strerror}", path=source, hint="check the path"
+            _("cannot read the DKIM key: {error}").format(error=exc.strerror),
+            path=source,
+            hint=_("check the path"),
         ) from None
     loader = (
         serialization.load_pem_private_key
@@ -148,9 +155,9 @@ def signing_public_key(path: str | Path) -> bytes:
         key = None
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
         raise InputError(
-            "not an unencrypted RSA or Ed25519 private key (PEM or DER)",
+            _("not an unencrypted RSA or Ed25519 private key (PEM or DER)"),
             path=source,
-            hint="give the private key you sign with, e.g. from `openssl genrsa 2048`",
+            hint=_("give the private key you sign with, e.g. from `openssl genrsa 2048`"),
         )
     return _spki(key.public_key())
 
@@ -158,13 +165,18 @@ def signing_public_key(path: str | Path) -> bytes:
 def parse_dkim_key(text: str) -> DkimKeyRecord:
     """Parse a DKIM key record; findings cite RFC 6376, RFC 8301 and RFC 8463."""
     tags, problems = parse_tag_list(text)
-    findings = [Finding("dkim-syntax", ERROR, f"{p} (RFC 6376 §3.2).") for p in problems]
+    findings = [
+        Finding("dkim-syntax", ERROR, _("{problem} (RFC 6376 §3.2).").format(problem=p))
+        for p in problems
+    ]
     record = DkimKeyRecord(text, tuple(tags))
     version = record.tag("v")
     if version is not None and (version != "DKIM1" or tags[0][0] != "v"):
         findings.append(
             Finding(
-                "dkim-bad-version", ERROR, "v= must be DKIM1 and the first tag (RFC 6376 §3.6.1)."
+                "dkim-bad-version",
+                ERROR,
+                _("v= must be DKIM1 and the first tag (RFC 6376 §3.6.1)."),
             )
         )
     key_type = (record.tag("k") or "rsa").lower()
@@ -173,7 +185,9 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
             Finding(
                 "dkim-unknown-key-type",
                 ERROR,
-                f"k={key_type!r}: verifiers know rsa and ed25519 (RFC 6376 §3.6.1, RFC 8463).",
+                _("{tag}: verifiers know rsa and ed25519 (RFC 6376 §3.6.1, RFC 8463).").format(
+                    tag=f"k={key_type!r}"
+                ),
             )
         )
     hashes = [h.strip().lower() for h in (record.tag("h") or "").split(":") if h.strip()]
@@ -182,7 +196,9 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
             Finding(
                 "dkim-sha1-only",
                 ERROR,
-                f"h={record.tag('h')!r} allows no sha256; rsa-sha1 MUST NOT be used (RFC 8301 §3.1).",
+                _("{tag} allows no sha256; rsa-sha1 MUST NOT be used (RFC 8301 §3.1).").format(
+                    tag=f"h={record.tag('h')!r}"
+                ),
             )
         )
     services = [s.strip() for s in (record.tag("s") or "*").split(":")]
@@ -191,7 +207,9 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
             Finding(
                 "dkim-not-for-email",
                 ERROR,
-                f"s={record.tag('s')!r} does not allow email (RFC 6376 §3.6.1).",
+                _("{tag} does not allow email (RFC 6376 §3.6.1).").format(
+                    tag=f"s={record.tag('s')!r}"
+                ),
             )
         )
     if record.testing:
@@ -199,17 +217,22 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
             Finding(
                 "dkim-testing",
                 WARNING,
-                "t=y: test mode, verifiers treat signed mail like unsigned mail (RFC 6376 §3.6.1).",
+                _(
+                    "t=y: test mode, verifiers treat signed mail like unsigned mail"
+                    " (RFC 6376 §3.6.1)."
+                ),
             )
         )
     p = record.tag("p")
     bits: int | None = None
     loaded_type: str | None = None
     if p is None:
-        findings.append(Finding("dkim-no-key", ERROR, "p= is required (RFC 6376 §3.6.1)."))
+        findings.append(Finding("dkim-no-key", ERROR, _("p= is required (RFC 6376 §3.6.1).")))
     elif p == "":
         findings.append(
-            Finding("dkim-key-revoked", ERROR, "p= is empty: the key is revoked (RFC 6376 §3.6.1).")
+            Finding(
+                "dkim-key-revoked", ERROR, _("p= is empty: the key is revoked (RFC 6376 §3.6.1).")
+            )
         )
     elif key_type in ("rsa", "ed25519"):
         try:
@@ -222,7 +245,9 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
                 Finding(
                     "dkim-bad-key",
                     ERROR,
-                    f"p= is not a valid base64 {key_type} public key (RFC 6376 §3.6.1).",
+                    _("p= is not a valid base64 {type} public key (RFC 6376 §3.6.1).").format(
+                        type=key_type
+                    ),
                 )
             )
         else:
@@ -232,7 +257,9 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
                     Finding(
                         "dkim-key-type-mismatch",
                         ERROR,
-                        f"k={key_type} but the key is {loaded_type} (RFC 6376 §3.6.1).",
+                        _("k={declared} but the key is {loaded} (RFC 6376 §3.6.1).").format(
+                            declared=key_type, loaded=loaded_type
+                        ),
                     )
                 )
             elif loaded_type == "rsa" and bits < MIN_RSA_BITS:
@@ -240,7 +267,10 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
                     Finding(
                         "dkim-key-too-small",
                         ERROR,
-                        f"{bits}-bit RSA key: verifiers reject keys under {MIN_RSA_BITS} bits (RFC 8301 §3.2).",
+                        _(
+                            "{bits}-bit RSA key: verifiers reject keys under {minimum} bits"
+                            " (RFC 8301 §3.2)."
+                        ).format(bits=bits, minimum=MIN_RSA_BITS),
                     )
                 )
             elif loaded_type == "rsa" and bits < ADVISED_RSA_BITS:
@@ -248,7 +278,9 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
                     Finding(
                         "dkim-key-small",
                         WARNING,
-                        f"{bits}-bit RSA key: use {ADVISED_RSA_BITS} bits (RFC 8301 §3.2).",
+                        _("{bits}-bit RSA key: use {advised} bits (RFC 8301 §3.2).").format(
+                            bits=bits, advised=ADVISED_RSA_BITS
+                        ),
                     )
                 )
             elif loaded_type == "ed25519":
@@ -256,7 +288,10 @@ def parse_dkim_key(text: str) -> DkimKeyRecord:
                     Finding(
                         "dkim-ed25519-only",
                         INFO,
-                        "an Ed25519 key: publish an RSA key too, as not every verifier supports Ed25519 (RFC 8463 §5).",
+                        _(
+                            "an Ed25519 key: publish an RSA key too, as not every verifier"
+                            " supports Ed25519 (RFC 8463 §5)."
+                        ),
                     )
                 )
     return DkimKeyRecord(text, tuple(tags), loaded_type, bits, tuple(findings))
@@ -286,12 +321,17 @@ async def find_dkim_key(lookup: Lookup, domain: str, selector: str) -> DkimKey:
     answer = await lookup.lookup(name, "TXT")
     if answer.unknown:
         return DkimKey(
-            selector, domain, name, "unknown", problem=f"TXT lookup failed ({answer.reason})"
+            selector,
+            domain,
+            name,
+            "unknown",
+            problem=_("TXT lookup failed ({reason})").format(reason=answer.reason),
         )
     # Key records: those with a p= tag, or that at least declare v=DKIM1
     records = [r for r in answer.records if "p=" in r or r.lstrip().startswith("v=DKIM1")]
     if not records:
-        return DkimKey(selector, domain, name, "absent", problem=f"no DKIM key at {name}")
+        problem = _("no DKIM key at {name}").format(name=name)
+        return DkimKey(selector, domain, name, "absent", problem=problem)
     parsed = [parse_dkim_key(r) for r in records]
     best = next((r for r in parsed if r.valid), parsed[0])
     if len(records) > 1:
@@ -302,6 +342,9 @@ async def find_dkim_key(lookup: Lookup, domain: str, selector: str) -> DkimKey:
             name,
             "multiple",
             best,
-            problem=f"{len(records)} key records at {name}; verifiers may use any one of them (RFC 6376 §3.6.2.2)",
+            problem=_(
+                "{count} key records at {name}; verifiers may use any one of them"
+                " (RFC 6376 §3.6.2.2)"
+            ).format(count=len(records), name=name),
         )
     return DkimKey(selector, domain, name, "found", best)

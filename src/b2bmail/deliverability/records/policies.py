@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.finding import ERROR, INFO, Finding, HasFindings
+from b2bmail.i18n import _
 
 _WSP = " \t"
 # RFC 8461 §3.1: sts-id = 1*32(ALPHA / DIGIT); extensions: name 1*32 chars, value visible chars but ";" "="
@@ -66,13 +67,21 @@ def _versioned_fields(
     it does not start with `v=<version>`: what both record kinds check first."""
     fields, bad = _fields(text)
     findings = [
-        Finding(f"{kind}-syntax", ERROR, f"{part!r} is not field=value ({section}).")
+        Finding(
+            f"{kind}-syntax",
+            ERROR,
+            _("{part} is not field=value ({section}).").format(part=repr(part), section=section),
+        )
         for part in bad
     ]
     if not fields or fields[0] != ("v", version):
         findings.append(
             Finding(
-                f"{kind}-bad-version", ERROR, f"the record must start with v={version} ({section})."
+                f"{kind}-bad-version",
+                ERROR,
+                _("the record must start with v={version} ({section}).").format(
+                    version=version, section=section
+                ),
             )
         )
     return fields, findings
@@ -83,13 +92,15 @@ def parse_mta_sts(text: str) -> TxtPolicyRecord:
     fields, findings = _versioned_fields(text, "mta-sts", "STSv1", "RFC 8461 §3.1")
     ids = [v for k, v in fields if k == "id"]
     if not ids:
-        findings.append(Finding("mta-sts-no-id", ERROR, "id= is required (RFC 8461 §3.1)."))
+        findings.append(Finding("mta-sts-no-id", ERROR, _("id= is required (RFC 8461 §3.1).")))
     elif len(ids) > 1 or not _STS_ID.fullmatch(ids[0]):
         findings.append(
             Finding(
                 "mta-sts-bad-id",
                 ERROR,
-                f"id={ids[0]!r} must be 1-32 letters or digits, once (RFC 8461 §3.1).",
+                _("{tag} must be 1-32 letters or digits, once (RFC 8461 §3.1).").format(
+                    tag=f"id={ids[0]!r}"
+                ),
             )
         )
     for name, value in fields[1:]:
@@ -100,14 +111,19 @@ def parse_mta_sts(text: str) -> TxtPolicyRecord:
                 Finding(
                     "mta-sts-bad-extension",
                     ERROR,
-                    f"extension {name}={value!r} is not valid (RFC 8461 §3.1).",
+                    _("extension {extension} is not valid (RFC 8461 §3.1).").format(
+                        extension=f"{name}={value!r}"
+                    ),
                 )
             )
     findings.append(
         Finding(
             "mta-sts-policy-not-fetched",
             INFO,
-            "the policy file (https://mta-sts.<domain>/.well-known/mta-sts.txt) is not fetched; only the TXT record is checked (RFC 8461 §3.2).",
+            _(
+                "the policy file (https://mta-sts.<domain>/.well-known/mta-sts.txt) is not"
+                " fetched; only the TXT record is checked (RFC 8461 §3.2)."
+            ),
         )
     )
     return TxtPolicyRecord("mta-sts", text, tuple(fields), tuple(findings))
@@ -118,10 +134,10 @@ def parse_tls_rpt(text: str) -> TxtPolicyRecord:
     fields, findings = _versioned_fields(text, "tls-rpt", "TLSRPTv1", "RFC 8460 §3")
     ruas = [v for k, v in fields if k == "rua"]
     if not ruas:
-        findings.append(Finding("tls-rpt-no-rua", ERROR, "rua= is required (RFC 8460 §3)."))
+        findings.append(Finding("tls-rpt-no-rua", ERROR, _("rua= is required (RFC 8460 §3).")))
     elif len(ruas) > 1:
         findings.append(
-            Finding("tls-rpt-bad-rua", ERROR, "rua= appears more than once (RFC 8460 §3).")
+            Finding("tls-rpt-bad-rua", ERROR, _("rua= appears more than once (RFC 8460 §3)."))
         )
     else:
         for uri in (u.strip(_WSP) for u in ruas[0].split(",")):
@@ -130,7 +146,9 @@ def parse_tls_rpt(text: str) -> TxtPolicyRecord:
                     Finding(
                         "tls-rpt-bad-rua",
                         ERROR,
-                        f"rua {uri!r} must be a mailto: or https: URI (RFC 8460 §3).",
+                        _("rua {uri} must be a mailto: or https: URI (RFC 8460 §3).").format(
+                            uri=repr(uri)
+                        ),
                     )
                 )
     return TxtPolicyRecord("tls-rpt", text, tuple(fields), tuple(findings))
@@ -157,18 +175,24 @@ async def _discover(
     answer = await lookup.lookup(name, "TXT")
     if answer.unknown:
         return PolicyDiscovery(
-            kind, name, "unknown", problem=f"TXT lookup failed ({answer.reason})"
+            kind,
+            name,
+            "unknown",
+            problem=_("TXT lookup failed ({reason})").format(reason=answer.reason),
         )
     # Records that do not start with the version are discarded; more than one left is an error
     candidates = [r for r in answer.records if r.startswith(version)]
     if not candidates:
-        return PolicyDiscovery(kind, name, "absent", problem=f"no {version} TXT record at {name}")
+        problem = _("no {version} TXT record at {name}").format(version=version, name=name)
+        return PolicyDiscovery(kind, name, "absent", problem=problem)
     if len(candidates) > 1:
         return PolicyDiscovery(
             kind,
             name,
             "multiple",
-            problem=f"{len(candidates)} {version} records at {name}: senders treat this as no record ({section})",
+            problem=_(
+                "{count} {version} records at {name}: senders treat this as no record ({section})"
+            ).format(count=len(candidates), version=version, name=name, section=section),
         )
     parse = parse_mta_sts if kind == "mta-sts" else parse_tls_rpt
     return PolicyDiscovery(kind, name, "found", parse(candidates[0]))

@@ -34,6 +34,7 @@ from b2bmail.deliverability.dns.answers import Answer, Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import organizational_domain
 from b2bmail.errors import ConfigError
+from b2bmail.i18n import _
 
 LISTED, CLEAR, UNKNOWN, SKIPPED = "listed", "clear", "unknown", "skipped"
 _KEYS = (
@@ -77,7 +78,9 @@ class Blocklist:
             hits = [text for bit, text in sorted(self.bitmask.items()) if octet & bit]
             if hits:
                 return LISTED, "; ".join(hits)
-        return UNKNOWN, f"answer {record} is not a code {self.name} documents"
+        return UNKNOWN, _("answer {record} is not a code {list} documents").format(
+            record=record, list=self.name
+        )
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def interpret(blocklist: Blocklist, subject: str, query: str, answer: Answer) ->
     if answer.absent:
         return BlocklistResult(*base, CLEAR)
     if answer.unknown:
-        return BlocklistResult(*base, UNKNOWN, reason=f"lookup failed ({answer.reason})")
+        reason = _("lookup failed ({reason})").format(reason=answer.reason)
+        return BlocklistResult(*base, UNKNOWN, reason=reason)
     meanings = [blocklist.meaning(record) for record in answer.records]
     codes = tuple(answer.records)
     for status in (UNKNOWN, LISTED):
@@ -123,7 +127,7 @@ def interpret(blocklist: Blocklist, subject: str, query: str, answer: Answer) ->
         found = [text for s, text in meanings if s == status]
         if found:
             return BlocklistResult(*base, status, codes, "; ".join(found))
-    return BlocklistResult(*base, UNKNOWN, codes, "empty answer")
+    return BlocklistResult(*base, UNKNOWN, codes, _("empty answer"))
 
 
 async def check_blocklists(
@@ -146,18 +150,20 @@ async def check_blocklists(
     async def one(blocklist: Blocklist, subject: str) -> BlocklistResult:
         query = query_name(blocklist, subject)
         if query is None:
-            reason = f"{blocklist.name} lists IPv4 addresses only"
+            reason = _("{list} lists IPv4 addresses only").format(list=blocklist.name)
             return BlocklistResult(subject, blocklist.name, blocklist.zone, "", SKIPPED, (), reason)
         return interpret(blocklist, subject, query, await lookup.lookup(query, "A"))
 
-    asked = tuple({b.name: b for b, _ in pairs if b.test_entry}.values())
+    asked = tuple({b.name: b for b, _subject in pairs if b.test_entry}.values())
     results, tests = await asyncio.gather(
         asyncio.gather(*(one(b, s) for b, s in pairs)),
         asyncio.gather(*(one(b, b.test_entry) for b in asked)),
     )
     silent = {
-        b.name: f"its test entry {t.query} did not come back listed ({t.status}): the list is"
-        " not answering this resolver (RFC 5782 §5), so not-listed cannot be told apart"
+        b.name: _(
+            "its test entry {query} did not come back listed ({status}): the list is"
+            " not answering this resolver (RFC 5782 §5), so not-listed cannot be told apart"
+        ).format(query=t.query, status=t.status)
         for b, t in zip(asked, tests, strict=True)
         if t.status != LISTED
     }
@@ -192,23 +198,23 @@ def load_blocklists(path: str | Path | None = None) -> tuple[Blocklist, ...]:
         assert node is not None  # the packaged file is not empty
     else:
         source = Path(path)
-        node = load_yaml_node(source, what="blocklists file")
+        node = load_yaml_node(source, what=_("blocklists file"))
     top = expect_mapping(
-        node, source, "the blocklists file", allowed=("lists",), required=("lists",)
+        node, source, _("the blocklists file"), allowed=("lists",), required=("lists",)
     )
     return tuple(_blocklist(item, source) for item in expect_list(top["lists"], source, "lists"))
 
 
 def _blocklist(node: yaml.Node, source: Path) -> Blocklist:
-    m = expect_mapping(node, source, "a list", allowed=_KEYS, required=("name", "zone", "kind"))
+    m = expect_mapping(node, source, _("a list"), allowed=_KEYS, required=("name", "zone", "kind"))
     name = expect_str(m["name"], source, "name")
     kind = expect_str(m["kind"], source, "kind")
     if kind not in ("ip", "domain"):
         raise ConfigError(
-            f"kind {kind!r} of {name} is not ip or domain",
+            _("kind {kind} of {name} is not ip or domain").format(kind=repr(kind), name=name),
             path=source,
             line=line_of(m["kind"]),
-            hint="write kind: ip or kind: domain",
+            hint=_("write kind: ip or kind: domain"),
         )
 
     def table(key: str) -> dict[str, str]:
@@ -217,20 +223,22 @@ def _blocklist(node: yaml.Node, source: Path) -> Blocklist:
         value = to_python(m[key])
         if not isinstance(value, dict):
             raise ConfigError(
-                f"{key} of {name} must be a mapping of answer -> meaning",
+                _("{key} of {name} must be a mapping of answer -> meaning").format(
+                    key=key, name=name
+                ),
                 path=source,
                 line=line_of(m[key]),
-                hint="write `127.0.0.2: what it means` lines",
+                hint=_("write `127.0.0.2: what it means` lines"),
             )
         return {str(k): str(v) for k, v in value.items()}
 
     bitmask = table("bitmask")
     if not all(bit.isdigit() for bit in bitmask):
         raise ConfigError(
-            f"bitmask of {name} must have whole numbers as keys",
+            _("bitmask of {name} must have whole numbers as keys").format(name=name),
             path=source,
             line=line_of(m["bitmask"]),
-            hint="e.g. `8: phishing`",
+            hint=_("e.g. {example}").format(example="`8: phishing`"),
         )
     return Blocklist(
         name=name,

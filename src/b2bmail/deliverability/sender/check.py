@@ -41,6 +41,7 @@ from b2bmail.deliverability.sender.blocklists import (
     BlocklistResult,
     check_blocklists,
 )
+from b2bmail.i18n import _
 
 PASS, FAIL, UNKNOWN, SKIPPED = "pass", "fail", "unknown", "skipped"
 ALL_PROVIDERS = ("Gmail", "Yahoo", "Microsoft")
@@ -112,18 +113,25 @@ class SenderReport:
 async def check_spf(lookup: Lookup, domain: str, ips: Iterable[str]) -> SpfCheck:
     answer = await lookup.lookup(domain, "TXT")
     if answer.unknown:
-        return SpfCheck(UNKNOWN, problem=f"TXT lookup for {domain} failed ({answer.reason})")
+        problem = _("TXT lookup for {domain} failed ({reason})").format(
+            domain=domain, reason=answer.reason
+        )
+        return SpfCheck(UNKNOWN, problem=problem)
     records = select_spf_records(answer.records) if answer.found else ()
     if not records:
         if answer.nxdomain:
-            return SpfCheck("absent", problem=f"{domain} does not exist in DNS (NXDOMAIN)")
-        return SpfCheck("absent", problem=f"no v=spf1 TXT record at {domain} (RFC 7208 §4.5)")
+            problem = _("{domain} does not exist in DNS (NXDOMAIN)").format(domain=domain)
+            return SpfCheck("absent", problem=problem)
+        problem = _("no v=spf1 TXT record at {domain} (RFC 7208 §4.5)").format(domain=domain)
+        return SpfCheck("absent", problem=problem)
     results = await asyncio.gather(
         *(check_host(lookup, ip, domain, f"postmaster@{domain}") for ip in ips)
     )
     pairs = tuple(zip(ips, results, strict=True))
     if len(records) > 1:
-        problem = f"{len(records)} SPF records at {domain}: a permerror (RFC 7208 §4.5)"
+        problem = _("{count} SPF records at {domain}: a permerror (RFC 7208 §4.5)").format(
+            count=len(records), domain=domain
+        )
         return SpfCheck("multiple", results=pairs, problem=problem)
     count = await count_dns_terms(lookup, domain)
     return SpfCheck("found", parse_spf(records[0]), count, pairs)
@@ -134,9 +142,11 @@ async def check_ptr(lookup: Lookup, ip: str) -> PtrCheck:
     address = parse_client_ip(ip)
     answer = await lookup.lookup(address.reverse_pointer, "PTR")
     if answer.unknown:
-        return PtrCheck(ip, UNKNOWN, reason=f"PTR lookup failed ({answer.reason})")
+        reason = _("PTR lookup failed ({reason})").format(reason=answer.reason)
+        return PtrCheck(ip, UNKNOWN, reason=reason)
     if not answer.found:
-        return PtrCheck(ip, FAIL, reason=f"no PTR record for {address.reverse_pointer}")
+        reason = _("no PTR record for {name}").format(name=address.reverse_pointer)
+        return PtrCheck(ip, FAIL, reason=reason)
     names = answer.records[:10]
     rdtype = "A" if address.version == 4 else "AAAA"
     forwards = await asyncio.gather(*(lookup.lookup(name, rdtype) for name in names))
@@ -146,12 +156,15 @@ async def check_ptr(lookup: Lookup, ip: str) -> PtrCheck:
         if fwd.found and any(_same(r, address) for r in fwd.records)
     )
     if confirmed:
-        return PtrCheck(ip, PASS, names, confirmed, f"{confirmed[0]} resolves back to {ip}")
+        reason = _("{name} resolves back to {ip}").format(name=confirmed[0], ip=ip)
+        return PtrCheck(ip, PASS, names, confirmed, reason)
     if any(fwd.unknown for fwd in forwards):
-        return PtrCheck(ip, UNKNOWN, names, reason=f"{rdtype} lookup of a PTR name failed")
-    return PtrCheck(
-        ip, FAIL, names, reason=f"PTR {', '.join(names)} does not resolve back to {ip} ({rdtype})"
+        reason = _("{type} lookup of a PTR name failed").format(type=rdtype)
+        return PtrCheck(ip, UNKNOWN, names, reason=reason)
+    reason = _("PTR {names} does not resolve back to {ip} ({type})").format(
+        names=", ".join(names), ip=ip, type=rdtype
     )
+    return PtrCheck(ip, FAIL, names, reason=reason)
 
 
 def match_dkim_key(key: DkimKey, key_file: str, signing_key: bytes) -> DkimKeyMatch:
@@ -162,11 +175,15 @@ def match_dkim_key(key: DkimKey, key_file: str, signing_key: bytes) -> DkimKeyMa
         return DkimKeyMatch(key.selector, key_file, UNKNOWN, key.problem)
     published = published_public_key(key.record) if key.record else None
     if published is None:
-        return DkimKeyMatch(key.selector, key_file, FAIL, f"no usable key published at {key.name}")
-    if published != signing_key:
-        reason = f"the key at {key.name} is not the public half of {key_file}"
+        reason = _("no usable key published at {name}").format(name=key.name)
         return DkimKeyMatch(key.selector, key_file, FAIL, reason)
-    return DkimKeyMatch(key.selector, key_file, PASS, f"{key.name} matches {key_file}")
+    if published != signing_key:
+        reason = _("the key at {name} is not the public half of {file}").format(
+            name=key.name, file=key_file
+        )
+        return DkimKeyMatch(key.selector, key_file, FAIL, reason)
+    reason = _("{name} matches {file}").format(name=key.name, file=key_file)
+    return DkimKeyMatch(key.selector, key_file, PASS, reason)
 
 
 def _same(record: str, address: object) -> bool:
@@ -247,7 +264,7 @@ async def check_sender(
 
 
 def _spf_item(spf: SpfCheck) -> ChecklistItem:
-    title = "SPF record valid, within 10 lookups, and passing for each sending IP"
+    title = _("SPF record valid, within 10 lookups, and passing for each sending IP")
     if spf.status != "found" or spf.record is None:
         status = UNKNOWN if spf.status == UNKNOWN else FAIL
         return ChecklistItem("spf", title, status, spf.problem)
@@ -256,37 +273,42 @@ def _spf_item(spf: SpfCheck) -> ChecklistItem:
     count = spf.lookup_count
     if count is not None and count.permerrors:
         # Not only the IPs given: any receiver that reaches this gets permerror, not pass.
-        return ChecklistItem("spf", title, FAIL, "permerror: " + "; ".join(count.permerrors))
+        reason = _("permerror: {problems}").format(problems="; ".join(count.permerrors))
+        return ChecklistItem("spf", title, FAIL, reason)
     if count is not None and not count.within_limit:
-        reason = (
-            f"{count.total} DNS-querying terms reachable; at most {MAX_DNS_TERMS} (RFC 7208 §4.6.4)"
-        )
+        reason = _(
+            "{total} DNS-querying terms reachable; at most {limit} (RFC 7208 §4.6.4)"
+        ).format(total=count.total, limit=MAX_DNS_TERMS)
         return ChecklistItem("spf", title, FAIL, reason)
     failing = [
         f"{ip}: {r.result}" for ip, r in spf.results if r.result not in ("pass", "temperror")
     ]
     if failing:
-        return ChecklistItem("spf", title, FAIL, "not pass for " + "; ".join(failing))
+        reason = _("not pass for {results}").format(results="; ".join(failing))
+        return ChecklistItem("spf", title, FAIL, reason)
     if count is not None and count.unknown:
         return ChecklistItem("spf", title, UNKNOWN, "; ".join(count.problems))
-    if any(r.result == "temperror" for _, r in spf.results):
-        return ChecklistItem("spf", title, UNKNOWN, "a DNS lookup failed during evaluation")
-    total = f"{count.total}/{MAX_DNS_TERMS} lookups" if count else ""
+    if any(r.result == "temperror" for _ip, r in spf.results):
+        return ChecklistItem("spf", title, UNKNOWN, _("a DNS lookup failed during evaluation"))
+    total = (
+        _("{total}/{limit} lookups").format(total=count.total, limit=MAX_DNS_TERMS) if count else ""
+    )
     if not spf.results:
-        return ChecklistItem(
-            "spf", title, PASS, f"record valid ({total}); give --ip to evaluate sending IPs"
+        reason = _("record valid ({lookups}); give --ip to evaluate sending IPs").format(
+            lookups=total
         )
-    return ChecklistItem("spf", title, PASS, f"pass for {len(spf.results)} IP(s); {total}")
+        return ChecklistItem("spf", title, PASS, reason)
+    reason = _("pass for {count} IP(s); {lookups}").format(count=len(spf.results), lookups=total)
+    return ChecklistItem("spf", title, PASS, reason)
 
 
 def _dkim_item(keys: tuple[DkimKey, ...], matches: tuple[DkimKeyMatch, ...]) -> ChecklistItem:
-    title = "DKIM key published for each selector (RSA ≥ 1024 bits; 2048 advised)"
+    title = _("DKIM key published for each selector (RSA ≥ 1024 bits; 2048 advised)")
     if not keys:
-        return ChecklistItem(
-            "dkim", title, SKIPPED, "give --dkim-selector to check the keys you sign with"
-        )
+        reason = _("give --dkim-selector to check the keys you sign with")
+        return ChecklistItem("dkim", title, SKIPPED, reason)
     if any(k.status == UNKNOWN for k in keys):
-        return ChecklistItem("dkim", title, UNKNOWN, "a DKIM key lookup failed")
+        return ChecklistItem("dkim", title, UNKNOWN, _("a DKIM key lookup failed"))
     bad = [k for k in keys if not k.valid]
     if bad:
         reasons = [f"{k.selector}: {_dkim_problem(k)}" for k in bad]
@@ -295,9 +317,16 @@ def _dkim_item(keys: tuple[DkimKey, ...], matches: tuple[DkimKeyMatch, ...]) -> 
     if wrong:
         return ChecklistItem("dkim", title, FAIL, "; ".join(wrong))
     sizes = [
-        f"{k.selector}: {k.record.key_type} {k.record.key_bits} bits" for k in keys if k.record
+        _("{selector}: {type} {bits} bits").format(
+            selector=k.selector, type=k.record.key_type, bits=k.record.key_bits
+        )
+        for k in keys
+        if k.record
     ]
-    sizes += [f"{m.selector}: matches {m.key_file}" for m in matches]
+    sizes += [
+        _("{selector}: matches {file}").format(selector=m.selector, file=m.key_file)
+        for m in matches
+    ]
     return ChecklistItem("dkim", title, PASS, "; ".join(sizes))
 
 
@@ -308,7 +337,7 @@ def _dkim_problem(key: DkimKey) -> str:
 
 
 def _dmarc_item(dmarc: DmarcDiscovery) -> ChecklistItem:
-    title = "DMARC record published with at least p=none"
+    title = _("DMARC record published with at least p=none")
     if dmarc.status == UNKNOWN:
         return ChecklistItem("dmarc", title, UNKNOWN, dmarc.problem)
     if dmarc.record is None:
@@ -316,8 +345,14 @@ def _dmarc_item(dmarc: DmarcDiscovery) -> ChecklistItem:
     if not dmarc.record.valid or dmarc.effective_policy is None:
         return ChecklistItem("dmarc", title, FAIL, dmarc.record.errors[0].message)
     where = f"_dmarc.{dmarc.record_domain}"
-    advice = "" if dmarc.effective_policy != "none" else "; quarantine or reject protects better"
-    return ChecklistItem("dmarc", title, PASS, f"p={dmarc.effective_policy} at {where}{advice}")
+    reason = (
+        _("p={policy} at {where}").format(policy=dmarc.effective_policy, where=where)
+        if dmarc.effective_policy != "none"
+        else _("p={policy} at {where}; quarantine or reject protects better").format(
+            policy=dmarc.effective_policy, where=where
+        )
+    )
+    return ChecklistItem("dmarc", title, PASS, reason)
 
 
 def _alignment_item(
@@ -327,7 +362,7 @@ def _alignment_item(
     dmarc: DmarcDiscovery,
     return_path: str,
 ) -> ChecklistItem:
-    title = f"DMARC alignment possible for From: @{domain} (SPF or DKIM)"
+    title = _("DMARC alignment possible for From: @{domain} (SPF or DKIM)").format(domain=domain)
     record = dmarc.record
     aspf = record.aspf if record else "r"
     adkim = record.adkim if record else "r"
@@ -336,44 +371,57 @@ def _alignment_item(
     if return_path != domain:
         aligned = spf_aligned(return_path, domain, aspf)
         if not aligned:
-            how = (
-                "must be the same domain (aspf=s)"
-                if aspf == "s"
-                else "must share the organisational domain (aspf=r)"
-            )
             misaligned = (
-                f"Return-Path @{return_path} is not aligned with From @{domain}: they {how},"
-                " RFC 7489 §3.1.2"
-            )
+                _(
+                    "Return-Path @{return_path} is not aligned with From @{domain}: they must be"
+                    " the same domain (aspf=s), RFC 7489 §3.1.2"
+                )
+                if aspf == "s"
+                else _(
+                    "Return-Path @{return_path} is not aligned with From @{domain}: they must"
+                    " share the organisational domain (aspf=r), RFC 7489 §3.1.2"
+                )
+            ).format(return_path=return_path, domain=domain)
         elif spf.status == PASS:
-            mode = "strict, aspf=s" if aspf == "s" else "relaxed, aspf=r"
-            ways.append(f"SPF, with the Return-Path @{return_path} ({mode})")
+            way = (
+                _("SPF, with the Return-Path @{return_path} (strict, aspf=s)")
+                if aspf == "s"
+                else _("SPF, with the Return-Path @{return_path} (relaxed, aspf=r)")
+            )
+            ways.append(way.format(return_path=return_path))
     elif spf.status == PASS:
-        ways.append(
-            f"SPF, when the Return-Path is @{domain}"
-            + (" or a subdomain (aspf=r)" if aspf == "r" else " exactly (aspf=s)")
+        way = (
+            _("SPF, when the Return-Path is @{domain} or a subdomain (aspf=r)")
+            if aspf == "r"
+            else _("SPF, when the Return-Path is @{domain} exactly (aspf=s)")
         )
+        ways.append(way.format(domain=domain))
     if dkim.status == PASS:
-        ways.append(f"DKIM, signing with d={domain} (adkim={adkim})")
+        ways.append(
+            _("DKIM, signing with d={domain} (adkim={adkim})").format(domain=domain, adkim=adkim)
+        )
     if ways:
-        note = f" (not SPF: {misaligned})" if misaligned else ""
+        note = _(" (not SPF: {reason})").format(reason=misaligned) if misaligned else ""
         return ChecklistItem("alignment", title, PASS, "; ".join(ways) + note)
     if misaligned:
         status = UNKNOWN if dkim.status == UNKNOWN else FAIL
         return ChecklistItem("alignment", title, status, misaligned)
     if UNKNOWN in (spf.status, dkim.status):
-        return ChecklistItem("alignment", title, UNKNOWN, "SPF or DKIM could not be confirmed")
-    dkim_note = (
-        "DKIM was not checked (no --dkim-selector)" if dkim.status == SKIPPED else "DKIM fails"
+        reason = _("SPF or DKIM could not be confirmed")
+        return ChecklistItem("alignment", title, UNKNOWN, reason)
+    reason = (
+        _("SPF fails and DKIM was not checked (no --dkim-selector)")
+        if dkim.status == SKIPPED
+        else _("SPF fails and DKIM fails")
     )
-    return ChecklistItem("alignment", title, FAIL, f"SPF fails and {dkim_note}")
+    return ChecklistItem("alignment", title, FAIL, reason)
 
 
 def _ptr_item(ptr: tuple[PtrCheck, ...]) -> ChecklistItem:
-    title = "Each sending IP has forward-confirmed reverse DNS"
+    title = _("Each sending IP has forward-confirmed reverse DNS")
     who = ("Gmail", "Yahoo")
     if not ptr:
-        return ChecklistItem("ptr", title, SKIPPED, "give --ip to check reverse DNS", who)
+        return ChecklistItem("ptr", title, SKIPPED, _("give --ip to check reverse DNS"), who)
     for status in (FAIL, UNKNOWN):
         bad = [f"{p.ip}: {p.reason}" for p in ptr if p.status == status]
         if bad:
@@ -382,13 +430,20 @@ def _ptr_item(ptr: tuple[PtrCheck, ...]) -> ChecklistItem:
 
 
 def _blocklist_item(results: tuple[BlocklistResult, ...]) -> ChecklistItem:
-    title = "Sending IPs and domains on no DNS blocklist"
+    title = _("Sending IPs and domains on no DNS blocklist")
     for status, label in ((LISTED, FAIL), (UNKNOWN, UNKNOWN)):
-        bad = [f"{r.subject} on {r.list_name}: {r.reason}" for r in results if r.status == status]
+        bad = [
+            _("{subject} on {list}: {reason}").format(
+                subject=r.subject, list=r.list_name, reason=r.reason
+            )
+            for r in results
+            if r.status == status
+        ]
         if bad:
             return ChecklistItem("blocklists", title, label, "; ".join(bad))
     asked = sorted({r.list_name for r in results if r.status != "skipped"})
-    return ChecklistItem("blocklists", title, PASS, "not listed on " + ", ".join(asked))
+    reason = _("not listed on {lists}").format(lists=", ".join(asked))
+    return ChecklistItem("blocklists", title, PASS, reason)
 
 
 def build_checklist(
@@ -405,9 +460,9 @@ def build_checklist(
     spf_item, dkim_item = _spf_item(spf), _dkim_item(dkim, dkim_matches)
     unsubscribe = ChecklistItem(
         "unsubscribe",
-        "One-click unsubscribe (List-Unsubscribe + List-Unsubscribe-Post, RFC 8058)",
+        _("One-click unsubscribe (List-Unsubscribe + List-Unsubscribe-Post, RFC 8058)"),
         SKIPPED,
-        "a property of each message, not of DNS: checked by `b2bmail lint`",
+        _("a property of each message, not of DNS: checked by `b2bmail lint`"),
     )
     return (
         spf_item,

@@ -10,8 +10,22 @@ from b2bmail.deliverability.records.finding import Finding
 from b2bmail.deliverability.records.policies import PolicyDiscovery
 from b2bmail.deliverability.records.printable import escape_controls
 from b2bmail.deliverability.sender.check import SenderReport
+from b2bmail.i18n import N_, _
 
 MARKS = {"pass": "PASS", "fail": "FAIL", "unknown": "UNKNOWN", "skipped": "SKIP"}
+#: The statuses and severities a person reads in the text report (JSON keeps the codes).
+STATUSES = {
+    "pass": N_("pass"),
+    "fail": N_("fail"),
+    "unknown": N_("unknown"),
+    "skipped": N_("skipped"),
+    "found": N_("found"),
+    "absent": N_("absent"),
+    "multiple": N_("multiple"),
+    "listed": N_("listed"),
+    "clear": N_("clear"),
+}
+SEVERITIES = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 def _findings(findings: tuple[Finding, ...]) -> list[dict[str, str]]:
@@ -158,16 +172,27 @@ def _wrap(text: str, indent: str) -> list[str]:
 def _finding_lines(findings: tuple[Finding, ...], indent: str = "    ") -> list[str]:
     lines: list[str] = []
     for f in findings:
-        lines += _wrap(f"{f.severity}: {f.message} [{f.code}]", indent)
+        lines += _wrap(
+            _("{severity}: {message} [{code}]").format(
+                severity=_(SEVERITIES.get(f.severity, f.severity)), message=f.message, code=f.code
+            ),
+            indent,
+        )
     return lines
 
 
 def format_text(report: SenderReport) -> str:
     """A report for people: each record, each IP, then the checklist."""
-    lines = [f"Sender authentication for {report.domain}", ""]
+    lines = [_("Sender authentication for {domain}").format(domain=report.domain), ""]
     spf = report.spf
-    where = f" (Return-Path @{report.return_path})" if report.return_path else ""
-    lines.append(f"SPF{where}: {spf.record.text if spf.record else spf.status}")
+    spf_text = spf.record.text if spf.record else _(STATUSES.get(spf.status, spf.status))
+    lines.append(
+        _("SPF (Return-Path @{return_path}): {record}").format(
+            return_path=report.return_path, record=spf_text
+        )
+        if report.return_path
+        else _("SPF: {record}").format(record=spf_text)
+    )
     if spf.problem:
         lines.append(f"    {spf.problem}")
     if spf.record:
@@ -175,11 +200,15 @@ def format_text(report: SenderReport) -> str:
     if spf.lookup_count:
         count = spf.lookup_count
         chain = ", ".join(f"{name} {n}" for name, n in count.per_domain)
-        lines.append(f"    DNS-querying terms: {count.total}/10 ({chain})")
+        lines.append(
+            _("    DNS-querying terms: {total}/10 ({chain})").format(total=count.total, chain=chain)
+        )
         for problem in count.permerrors:
-            lines += _wrap(f"permerror: {problem}", "    ")
-        lines += [f"    note: {p}" for p in count.problems]
-        lines += [f"    not followed (uses macros): {t}" for t in count.unresolved]
+            lines += _wrap(_("permerror: {problems}").format(problems=problem), "    ")
+        lines += [_("    note: {note}").format(note=p) for p in count.problems]
+        lines += [
+            _("    not followed (uses macros): {term}").format(term=t) for t in count.unresolved
+        ]
     for ip, result in spf.results:
         detail = result.problem or result.explanation
         lines.append(f"    {ip}: {result.result}" + (f" — {detail}" if detail else ""))
@@ -188,57 +217,91 @@ def format_text(report: SenderReport) -> str:
     lines.append("")
     for key in report.dkim:
         record = key.record
-        summary = key.status
+        summary = _(STATUSES.get(key.status, key.status))
         if record and record.key_type:
-            summary = f"{record.key_type} {record.key_bits} bits"
+            summary = _("{type} {bits} bits").format(type=record.key_type, bits=record.key_bits)
         elif record and record.revoked:
-            summary = "revoked"
+            summary = _("revoked")
         lines.append(f"DKIM {key.name}: {summary}")
         if key.problem and key.status != "found":
             lines.append(f"    {key.problem}")
         if record:
             lines += _finding_lines(record.findings)
         for match in (m for m in report.dkim_matches if m.selector == key.selector):
-            lines += _wrap(f"signing key: {match.status} — {match.reason}", "    ")
+            lines += _wrap(
+                _("signing key: {status} — {reason}").format(
+                    status=_(STATUSES.get(match.status, match.status)), reason=match.reason
+                ),
+                "    ",
+            )
     if report.dkim:
         lines.append("")
     dmarc = report.dmarc
     if dmarc.record:
         lines.append(f"DMARC _dmarc.{dmarc.record_domain}: {dmarc.record.text}")
-        rua = ", ".join(u.uri for u in dmarc.record.rua) or "none"
+        rua = ", ".join(u.uri for u in dmarc.record.rua) or _("none")
         lines.append(
-            f"    policy {dmarc.effective_policy or 'not valid'}, pct {dmarc.record.pct}, "
-            f"adkim={dmarc.record.adkim}, aspf={dmarc.record.aspf}, rua: {rua}"
+            _("    policy {policy}, pct {pct}, adkim={adkim}, aspf={aspf}, rua: {rua}").format(
+                policy=dmarc.effective_policy or _("not valid"),
+                pct=dmarc.record.pct,
+                adkim=dmarc.record.adkim,
+                aspf=dmarc.record.aspf,
+                rua=rua,
+            )
         )
         lines += _finding_lines(dmarc.record.findings)
         for auth in report.report_authorizations:
             if auth.status == "unauthorized":
                 lines.append(
-                    f"    warning: {auth.destination} does not accept reports for this domain:"
-                    f" no v=DMARC1 TXT at {auth.name}, so {auth.uri} gets none (RFC 7489 §7.1)."
+                    _(
+                        "    warning: {destination} does not accept reports for this domain:"
+                        " no v=DMARC1 TXT at {name}, so {uri} gets none (RFC 7489 §7.1)."
+                    ).format(destination=auth.destination, name=auth.name, uri=auth.uri)
                 )
             elif auth.status == "unknown":
-                lines.append(f"    note: could not look up {auth.name} (RFC 7489 §7.1).")
+                lines.append(
+                    _("    note: could not look up {name} (RFC 7489 §7.1).").format(name=auth.name)
+                )
     else:
-        lines.append(f"DMARC: {dmarc.status} — {dmarc.problem}")
+        lines.append(
+            _("DMARC: {status} — {problem}").format(
+                status=_(STATUSES.get(dmarc.status, dmarc.status)), problem=dmarc.problem
+            )
+        )
     lines.append("")
     for found in (report.mta_sts, report.tls_rpt):
         label = "MTA-STS" if found.kind == "mta-sts" else "TLS-RPT"
-        text = found.record.text if found.record else f"{found.status} — {found.problem}"
+        text = (
+            found.record.text
+            if found.record
+            else _("{status} — {problem}").format(
+                status=_(STATUSES.get(found.status, found.status)), problem=found.problem
+            )
+        )
         lines.append(f"{label} {found.name}: {text}")
         if found.record:
             lines += _finding_lines(found.record.findings)
     if report.ptr:
         lines.append("")
     for ptr in report.ptr:
-        lines.append(f"Reverse DNS {ptr.ip}: {ptr.status} — {ptr.reason}")
+        lines.append(
+            _("Reverse DNS {ip}: {status} — {reason}").format(
+                ip=ptr.ip, status=_(STATUSES.get(ptr.status, ptr.status)), reason=ptr.reason
+            )
+        )
     if report.blocklists:
         lines.append("")
     for r in report.blocklists:
         detail = f" — {r.reason}" if r.reason else ""
         codes = f" ({', '.join(r.codes)})" if r.codes else ""
-        lines += _wrap(f"Blocklist {r.list_name} {r.subject}: {r.status}{codes}{detail}", "")
-    lines += ["", "Bulk-sender checklist (Gmail, Yahoo 2024; Microsoft 2025):"]
+        status = _(STATUSES.get(r.status, r.status))
+        lines += _wrap(
+            _("Blocklist {list} {subject}: {status}{codes}{detail}").format(
+                list=r.list_name, subject=r.subject, status=status, codes=codes, detail=detail
+            ),
+            "",
+        )
+    lines += ["", _("Bulk-sender checklist (Gmail, Yahoo 2024; Microsoft 2025):")]
     for item in report.checklist:
         lines.append(f"  [{MARKS[item.status]:>7}] {item.title}")
         lines += _wrap(item.reason, "            ")

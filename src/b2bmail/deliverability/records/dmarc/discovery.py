@@ -10,6 +10,7 @@ from publicsuffixlist import PublicSuffixList
 
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.dmarc.syntax import DmarcRecord, is_dmarc_record, parse_dmarc
+from b2bmail.i18n import _
 
 __all__ = [
     "DmarcDiscovery",
@@ -82,7 +83,9 @@ async def find_dmarc(lookup: Lookup, domain: str) -> DmarcDiscovery:
                 "unknown",
                 org,
                 candidate,
-                problem=f"TXT lookup for _dmarc.{candidate} failed ({answer.reason})",
+                problem=_("TXT lookup for {domain} failed ({reason})").format(
+                    domain=f"_dmarc.{candidate}", reason=answer.reason
+                ),
             )
         found = [r for r in answer.records if is_dmarc_record(r)]
         others += [r for r in answer.records if not is_dmarc_record(r)]
@@ -92,7 +95,9 @@ async def find_dmarc(lookup: Lookup, domain: str) -> DmarcDiscovery:
                 "multiple",
                 org,
                 candidate,
-                problem=f"_dmarc.{candidate} has {len(found)} DMARC records: receivers apply none (RFC 7489 §6.6.3)",
+                problem=_(
+                    "{name} has {count} DMARC records: receivers apply none (RFC 7489 §6.6.3)"
+                ).format(name=f"_dmarc.{candidate}", count=len(found)),
                 other_records=tuple(others),
             )
         if found:
@@ -103,8 +108,13 @@ async def find_dmarc(lookup: Lookup, domain: str) -> DmarcDiscovery:
         domain,
         "absent",
         org,
-        problem=f"no DMARC record at _dmarc.{domain}"
-        + (f" or _dmarc.{org}" if org != domain else ""),
+        problem=(
+            _("no DMARC record at {name} or {org}").format(
+                name=f"_dmarc.{domain}", org=f"_dmarc.{org}"
+            )
+            if org != domain
+            else _("no DMARC record at {name}").format(name=f"_dmarc.{domain}")
+        ),
         other_records=tuple(others),
     )
 

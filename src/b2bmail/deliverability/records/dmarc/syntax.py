@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
+from b2bmail.i18n import _
 
 POLICIES = ("none", "quarantine", "reject")
 KNOWN_TAGS = (
@@ -128,7 +129,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
         parts.pop()
     if not parts:
         return DmarcRecord(
-            text, (), (Finding("dmarc-empty", ERROR, "the record is empty (RFC 7489 §6.4)."),)
+            text, (), (Finding("dmarc-empty", ERROR, _("the record is empty (RFC 7489 §6.4).")),)
         )
     tags: list[tuple[str, str]] = []
     for index, part in enumerate(parts):
@@ -136,25 +137,32 @@ def parse_dmarc(text: str) -> DmarcRecord:
         name, value = name.strip(_WSP).lower(), value.strip(_WSP)
         if not eq or not name:
             findings.append(
-                Finding("dmarc-syntax", ERROR, f"{part!r} is not tag=value (RFC 7489 §6.4).")
+                Finding(
+                    "dmarc-syntax",
+                    ERROR,
+                    _("{part} is not tag=value (RFC 7489 §6.4).").format(part=repr(part)),
+                )
             )
             continue
         if index == 0 and (name != "v" or value != "DMARC1"):
-            hint = " — this is an SPF record" if text.lower().startswith("v=spf1") else ""
-            findings.append(
-                Finding(
-                    "dmarc-bad-version",
-                    ERROR,
-                    f"the record must start with v=DMARC1, found {part!r}{hint} (RFC 7489 §6.3).",
+            message = (
+                _(
+                    "the record must start with v=DMARC1, found {part} — this is an SPF record"
+                    " (RFC 7489 §6.3)."
                 )
+                if text.lower().startswith("v=spf1")
+                else _("the record must start with v=DMARC1, found {part} (RFC 7489 §6.3).")
             )
+            findings.append(Finding("dmarc-bad-version", ERROR, message.format(part=repr(part))))
             return DmarcRecord(text, (), tuple(findings))
-        if any(existing == name for existing, _ in tags):
+        if any(existing == name for existing, _value in tags):
             findings.append(
                 Finding(
                     "dmarc-duplicate-tag",
                     ERROR,
-                    f"tag {name!r} appears more than once (RFC 7489 §6.3; RFC 9989).",
+                    _("tag {name} appears more than once (RFC 7489 §6.3; RFC 9989).").format(
+                        name=repr(name)
+                    ),
                 )
             )
             continue
@@ -172,29 +180,40 @@ def _choice(record: DmarcRecord, name: str, allowed: tuple[str, ...], rfc: str) 
         Finding(
             "dmarc-bad-value",
             ERROR,
-            f"{name}={value!r} must be one of {'|'.join(allowed)} ({rfc}).",
+            _("{tag} must be one of {allowed} ({rfc}).").format(
+                tag=f"{name}={value!r}", allowed="|".join(allowed), rfc=rfc
+            ),
         )
     ]
 
 
 def _check_tags(record: DmarcRecord) -> list[Finding]:
     out: list[Finding] = []
-    names = [name for name, _ in record.tags]
+    names = [name for name, _value in record.tags]
     p = record.tag("p")
     if p is None:
         # RFC 7489 §6.6.3 step 6: without a valid p, a record whose rua holds a syntactically
         # valid URI SHOULD be treated as p=none; without one, no DMARC processing applies.
         if any(_SCHEME.match(uri.uri) for uri in record.rua):
-            message = "p= is missing: receivers treat the record as p=none because rua= holds a valid report URI (RFC 7489 §6.6.3) — write p=none, or the policy you mean."
+            message = _(
+                "p= is missing: receivers treat the record as p=none because rua= holds a valid"
+                " report URI (RFC 7489 §6.6.3) — write p=none, or the policy you mean."
+            )
         else:
-            message = "p= is missing and rua= holds no valid report URI: RFC 7489 receivers apply no DMARC policy (RFC 7489 §6.6.3); DMARCbis receivers read it as p=none (RFC 9989)."
+            message = _(
+                "p= is missing and rua= holds no valid report URI: RFC 7489 receivers apply no"
+                " DMARC policy (RFC 7489 §6.6.3); DMARCbis receivers read it as p=none (RFC 9989)."
+            )
         out.append(Finding("dmarc-no-policy", ERROR, message))
     elif names.index("p") != 1:
         out.append(
             Finding(
                 "dmarc-policy-not-second",
                 WARNING,
-                "p= should come right after v=DMARC1: the RFC 7489 grammar requires it and older receivers reject other orders (RFC 7489 §6.4).",
+                _(
+                    "p= should come right after v=DMARC1: the RFC 7489 grammar requires it and"
+                    " older receivers reject other orders (RFC 7489 §6.4)."
+                ),
             )
         )
     for name in ("p", "sp"):
@@ -211,7 +230,7 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                 Finding(
                     "dmarc-bad-value",
                     ERROR,
-                    f"pct={pct!r} must be an integer 0-100 (RFC 7489 §6.3).",
+                    _("{tag} must be an integer 0-100 (RFC 7489 §6.3).").format(tag=f"pct={pct!r}"),
                 )
             )
         else:
@@ -219,7 +238,10 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                 Finding(
                     "dmarc-pct-removed",
                     INFO,
-                    "pct= is removed in DMARCbis, where t=y replaces partial enforcement (RFC 9989).",
+                    _(
+                        "pct= is removed in DMARCbis, where t=y replaces partial enforcement"
+                        " (RFC 9989)."
+                    ),
                 )
             )
             if int(pct) < 100:
@@ -227,14 +249,18 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                     Finding(
                         "dmarc-partial-policy",
                         INFO,
-                        f"the policy applies to {pct}% of failing mail only (RFC 7489 §6.3).",
+                        _(
+                            "the policy applies to {pct}% of failing mail only (RFC 7489 §6.3)."
+                        ).format(pct=pct),
                     )
                 )
     ri = record.tag("ri")
     if ri is not None and (not ri.isdigit() or int(ri) > 0xFFFFFFFF):
         out.append(
             Finding(
-                "dmarc-bad-value", ERROR, f"ri={ri!r} must be a number of seconds (RFC 7489 §6.3)."
+                "dmarc-bad-value",
+                ERROR,
+                _("{tag} must be a number of seconds (RFC 7489 §6.3).").format(tag=f"ri={ri!r}"),
             )
         )
     fo = record.tag("fo")
@@ -245,13 +271,15 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                 Finding(
                     "dmarc-bad-value",
                     ERROR,
-                    f"fo={fo!r} must be a ':' list of 0, 1, d, s (RFC 7489 §6.3).",
+                    _("{tag} must be a ':' list of 0, 1, d, s (RFC 7489 §6.3).").format(
+                        tag=f"fo={fo!r}"
+                    ),
                 )
             )
         elif "0" in options and "1" in options:
             out.append(
                 Finding(
-                    "dmarc-fo-redundant", INFO, "fo=0 is redundant next to fo=1 (RFC 7489 §6.3)."
+                    "dmarc-fo-redundant", INFO, _("fo=0 is redundant next to fo=1 (RFC 7489 §6.3).")
                 )
             )
     rf = record.tag("rf")
@@ -261,7 +289,9 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                 Finding(
                     "dmarc-bad-value",
                     ERROR,
-                    f"rf={rf!r} must name report formats such as afrf (RFC 7489 §6.3).",
+                    _("{tag} must name report formats such as afrf (RFC 7489 §6.3).").format(
+                        tag=f"rf={rf!r}"
+                    ),
                 )
             )
         else:
@@ -269,7 +299,7 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                 Finding(
                     "dmarc-rf-removed",
                     INFO,
-                    "rf= is removed in DMARCbis and ignored there (RFC 9989).",
+                    _("rf= is removed in DMARCbis and ignored there (RFC 9989)."),
                 )
             )
     for name in ("rua", "ruf"):
@@ -279,7 +309,7 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
             Finding(
                 "dmarc-no-rua",
                 INFO,
-                "no rua=: you will receive no aggregate reports (RFC 7489 §7.2).",
+                _("no rua=: you will receive no aggregate reports (RFC 7489 §7.2)."),
             )
         )
     if record.policy == "none":
@@ -287,7 +317,10 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
             Finding(
                 "dmarc-monitoring-only",
                 INFO,
-                "p=none monitors only: failing mail is not quarantined or rejected (RFC 7489 §6.3).",
+                _(
+                    "p=none monitors only: failing mail is not quarantined or rejected"
+                    " (RFC 7489 §6.3)."
+                ),
             )
         )
     sp = (record.tag("sp") or "").lower()
@@ -296,7 +329,10 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
             Finding(
                 "dmarc-subdomains-unenforced",
                 WARNING,
-                "sp=none leaves subdomains unprotected while the domain itself is enforced (RFC 7489 §6.3).",
+                _(
+                    "sp=none leaves subdomains unprotected while the domain itself is enforced"
+                    " (RFC 7489 §6.3)."
+                ),
             )
         )
     if record.testing:
@@ -304,7 +340,7 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
             Finding(
                 "dmarc-test-mode",
                 INFO,
-                "t=y: test mode, receivers apply the next-weaker policy (RFC 9989).",
+                _("t=y: test mode, receivers apply the next-weaker policy (RFC 9989)."),
             )
         )
     for name in names:
@@ -313,7 +349,9 @@ def _check_tags(record: DmarcRecord) -> list[Finding]:
                 Finding(
                     "dmarc-unknown-tag",
                     WARNING,
-                    f"unknown tag {name!r} is ignored by receivers — a typo? (RFC 7489 §6.3).",
+                    _(
+                        "unknown tag {name} is ignored by receivers — a typo? (RFC 7489 §6.3)."
+                    ).format(name=repr(name)),
                 )
             )
     return out
@@ -326,14 +364,20 @@ def _check_uris(record: DmarcRecord, name: str) -> list[Finding]:
     out: list[Finding] = []
     uris = parse_uri_list(value)
     if not uris:
-        out.append(Finding("dmarc-bad-uri", WARNING, f"{name}= is empty (RFC 7489 §6.2)."))
+        out.append(
+            Finding(
+                "dmarc-bad-uri", WARNING, _("{name}= is empty (RFC 7489 §6.2).").format(name=name)
+            )
+        )
     for item in uris:
         if not _SCHEME.match(item.uri):
             out.append(
                 Finding(
                     "dmarc-bad-uri",
                     WARNING,
-                    f"{name}: {item.uri!r} is not a URI — write mailto:{item.uri} (RFC 7489 §6.2).",
+                    _("{name}: {uri} is not a URI — write {fix} (RFC 7489 §6.2).").format(
+                        name=name, uri=repr(item.uri), fix=f"mailto:{item.uri}"
+                    ),
                 )
             )
         elif not item.uri.lower().startswith("mailto:"):
@@ -341,7 +385,9 @@ def _check_uris(record: DmarcRecord, name: str) -> list[Finding]:
                 Finding(
                     "dmarc-bad-uri",
                     WARNING,
-                    f"{name}: {item.uri!r}: receivers only have to support mailto: URIs (RFC 7489 §6.2).",
+                    _(
+                        "{name}: {uri}: receivers only have to support mailto: URIs (RFC 7489 §6.2)."
+                    ).format(name=name, uri=repr(item.uri)),
                 )
             )
         elif item.address is None:
@@ -349,7 +395,9 @@ def _check_uris(record: DmarcRecord, name: str) -> list[Finding]:
                 Finding(
                     "dmarc-bad-uri",
                     WARNING,
-                    f"{name}: {item.uri!r} is not a valid mailto: address (RFC 7489 §6.2).",
+                    _("{name}: {uri} is not a valid mailto: address (RFC 7489 §6.2).").format(
+                        name=name, uri=repr(item.uri)
+                    ),
                 )
             )
     if len(uris) > 2:
@@ -357,7 +405,10 @@ def _check_uris(record: DmarcRecord, name: str) -> list[Finding]:
             Finding(
                 "dmarc-many-uris",
                 INFO,
-                f"{name}= lists {len(uris)} URIs; receivers may use only the first two (RFC 7489 §6.2).",
+                _(
+                    "{name}= lists {count} URIs; receivers may use only the first two"
+                    " (RFC 7489 §6.2)."
+                ).format(name=name, count=len(uris)),
             )
         )
     return out

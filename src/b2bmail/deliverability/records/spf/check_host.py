@@ -23,6 +23,7 @@ from b2bmail.deliverability.records.spf.syntax import (
     parse_spf,
     select_spf_records,
 )
+from b2bmail.i18n import _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
@@ -101,7 +102,10 @@ class _Evaluation:
         if answer.unknown:
             # RFC 7208 §4.4, §5: a DNS error or timeout ends check_host() with temperror
             raise _Stop(
-                "temperror", f"{rdtype} lookup for {name} failed ({answer.reason or 'unknown'})"
+                "temperror",
+                _("{type} lookup for {name} failed ({reason})").format(
+                    type=rdtype, name=name, reason=answer.reason or _("unknown")
+                ),
             )
         return answer
 
@@ -110,14 +114,21 @@ class _Evaluation:
         if self.lookups > MAX_DNS_TERMS:
             raise _Stop(
                 "permerror",
-                f"more than {MAX_DNS_TERMS} DNS-querying terms at {text!r} (RFC 7208 §4.6.4)",
+                _("more than {limit} DNS-querying terms at {term} (RFC 7208 §4.6.4)").format(
+                    limit=MAX_DNS_TERMS, term=repr(text)
+                ),
             )
 
     def _count_void(self, name: str, depth: int) -> None:
         self.void_lookups += 1
         self.note(depth + 1, f"void lookup {self.void_lookups}: {name}")
         if self.void_lookups > MAX_VOID_LOOKUPS:
-            raise _Stop("permerror", f"more than {MAX_VOID_LOOKUPS} void lookups (RFC 7208 §4.6.4)")
+            raise _Stop(
+                "permerror",
+                _("more than {limit} void lookups (RFC 7208 §4.6.4)").format(
+                    limit=MAX_VOID_LOOKUPS
+                ),
+            )
 
     async def expand(self, spec: str, domain: str, *, explanation: bool = False) -> str:
         validated = "unknown"
@@ -164,7 +175,12 @@ class _Evaluation:
             self.note(depth, f"{domain}: no SPF record ({answer.reason or 'no v=spf1 TXT'})")
             return "none", ""
         if len(records) > 1:
-            raise _Stop("permerror", f"{domain} has {len(records)} SPF records (RFC 7208 §4.5)")
+            raise _Stop(
+                "permerror",
+                _("{domain} has {count} SPF records (RFC 7208 §4.5)").format(
+                    domain=domain, count=len(records)
+                ),
+            )
         if depth == 0:
             self.top_record = records[0]
         self.note(depth, f"{domain}: {records[0]}")
@@ -185,13 +201,19 @@ class _Evaluation:
             target = await self._target(record.redirect, domain)
             if not is_valid_domain(target):
                 raise _Stop(
-                    "permerror", f"redirect target {target!r} is not a valid domain (RFC 7208 §6.1)"
+                    "permerror",
+                    _("redirect target {target} is not a valid domain (RFC 7208 §6.1)").format(
+                        target=repr(target)
+                    ),
                 )
             self.note(depth + 1, f"redirect={target}")
             result, explanation = await self.check(target, depth + 1)
             if result == "none":
                 raise _Stop(
-                    "permerror", f"redirect target {target} has no SPF record (RFC 7208 §6.1)"
+                    "permerror",
+                    _("redirect target {target} has no SPF record (RFC 7208 §6.1)").format(
+                        target=target
+                    ),
                 )
             return result, explanation
         self.note(depth + 1, "no mechanism matched: neutral (RFC 7208 §4.7)")
@@ -217,14 +239,20 @@ class _Evaluation:
         if mech.name == "include":
             if not is_valid_domain(target):
                 raise _Stop(
-                    "permerror", f"include target {target!r} is not a valid domain (RFC 7208 §5.2)"
+                    "permerror",
+                    _("include target {target} is not a valid domain (RFC 7208 §5.2)").format(
+                        target=repr(target)
+                    ),
                 )
             self.note(depth + 1, f"include:{target}")
-            result, _ = await self.check(target, depth + 1)
+            result, _explanation = await self.check(target, depth + 1)
             # RFC 7208 §5.2: the table of recursive results
             if result == "none":
                 raise _Stop(
-                    "permerror", f"include target {target} has no SPF record (RFC 7208 §5.2)"
+                    "permerror",
+                    _("include target {target} has no SPF record (RFC 7208 §5.2)").format(
+                        target=target
+                    ),
                 )
             self.note(
                 depth + 1,
@@ -250,7 +278,10 @@ class _Evaluation:
             if len(answer.records) > MAX_NAMES:
                 raise _Stop(
                     "permerror",
-                    f"{target} has {len(answer.records)} MX records; at most {MAX_NAMES} may be looked up (RFC 7208 §4.6.4)",
+                    _(
+                        "{target} has {count} MX records; at most {limit} may be looked up"
+                        " (RFC 7208 §4.6.4)"
+                    ).format(target=target, count=len(answer.records), limit=MAX_NAMES),
                 )
             for record in answer.records:
                 host = record.partition(" ")[2].strip().rstrip(".")
@@ -358,17 +389,23 @@ async def check_host(
     if not is_valid_domain(domain):
         # RFC 7208 §4.3: a malformed or single-label <domain> gives "none"
         return SpfResult(
-            "none", domain, problem=f"{domain!r} is not a valid multi-label domain (RFC 7208 §4.3)"
+            "none",
+            domain,
+            problem=_("{domain} is not a valid multi-label domain (RFC 7208 §4.3)").format(
+                domain=repr(domain)
+            ),
         )
     try:
         result, explanation = await asyncio.wait_for(
             evaluation.check(domain.lower(), 0), time_limit
         )
-        problem = "no SPF record (RFC 7208 §4.5)" if result == "none" else ""
+        problem = _("no SPF record (RFC 7208 §4.5)") if result == "none" else ""
     except TimeoutError:
         # RFC 7208 §4.6.4: past the elapsed-time limit (at least 20 s), the result is temperror
         result, explanation = "temperror", ""
-        problem = f"evaluation took longer than {time_limit:g} s (RFC 7208 §4.6.4)"
+        problem = _("evaluation took longer than {seconds} s (RFC 7208 §4.6.4)").format(
+            seconds=f"{time_limit:g}"
+        )
         evaluation.note(0, f"temperror: {problem}")
     except _Stop as stop:
         result, explanation, problem = stop.result, "", stop.problem

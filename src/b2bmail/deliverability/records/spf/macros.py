@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from b2bmail.i18n import _
+
 # RFC 7208 §7.1: macro-letter = "s" / "l" / "o" / "d" / "i" / "p" / "h" / "c" / "r" / "t" / "v"
 MACRO_LETTERS = frozenset("slodiphcrtv")
 # RFC 7208 §7.2: "c", "r" and "t" are only allowed in explanation strings.
@@ -56,18 +58,26 @@ def check_macro_string(text: str, *, explanation: bool = False) -> None:
             match = _MACRO.match(text, i)
             if not match:
                 raise MacroSyntaxError(
-                    f"'%' must start %{{…}}, %%, %_ or %- (RFC 7208 §7.1), found {text[i : i + 3]!r}"
+                    _("'%' must start {forms} (RFC 7208 §7.1), found {found}").format(
+                        forms="%{…}, %%, %_ or %-", found=repr(text[i : i + 3])
+                    )
                 )
             letter, digits = match.group(1).lower(), match.group(2)
             if letter not in MACRO_LETTERS:
-                raise MacroSyntaxError(f"unknown macro letter {match.group(1)!r} (RFC 7208 §7.1)")
+                raise MacroSyntaxError(
+                    _("unknown macro letter {letter} (RFC 7208 §7.1)").format(
+                        letter=repr(match.group(1))
+                    )
+                )
             if letter in EXPLANATION_ONLY and not explanation:
                 raise MacroSyntaxError(
-                    f"macro %{{{match.group(1)}}} is only allowed in exp= text (RFC 7208 §7.3)"
+                    _("macro {macro} is only allowed in exp= text (RFC 7208 §7.3)").format(
+                        macro=f"%{{{match.group(1)}}}"
+                    )
                 )
             if digits and int(digits) == 0:
                 raise MacroSyntaxError(
-                    "a macro's digit transformer must be nonzero (RFC 7208 §7.1)"
+                    _("a macro's digit transformer must be nonzero (RFC 7208 §7.1)")
                 )
             i = match.end()
             continue
@@ -77,7 +87,9 @@ def check_macro_string(text: str, *, explanation: bool = False) -> None:
         # macro-literal = %x21-24 / %x26-7E: visible 7-bit ASCII only (RFC 7208 §7.1)
         if not ("\x21" <= char <= "\x7e"):
             raise MacroSyntaxError(
-                f"character {char!r} is not allowed in a macro-string (RFC 7208 §7.1)"
+                _("character {char} is not allowed in a macro-string (RFC 7208 §7.1)").format(
+                    char=repr(char)
+                )
             )
         i += 1
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
 from b2bmail.deliverability.records.spf.macros import MacroSyntaxError, check_macro_string
+from b2bmail.i18n import _
 
 QUALIFIERS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
@@ -97,7 +98,7 @@ def select_spf_records(txt_records: Iterable[str]) -> tuple[str, ...]:
 def check_domain_spec(spec: str) -> str | None:
     """Why `spec` is not a valid domain-spec (RFC 7208 §7.1), or None when it is."""
     if not spec:
-        return "the domain-spec is empty"
+        return _("the domain-spec is empty")
     try:
         check_macro_string(spec)
     except MacroSyntaxError as exc:
@@ -107,10 +108,12 @@ def check_domain_spec(spec: str) -> str | None:
     # domain-end = ( "." toplabel [ "." ] ) / macro-expand
     body = spec[:-1] if spec.endswith(".") else spec
     if "." not in body:
-        return f"{spec!r} has no '.toplabel' ending (RFC 7208 §7.1)"
+        return _("{spec} has no '.toplabel' ending (RFC 7208 §7.1)").format(spec=repr(spec))
     top = body.rsplit(".", 1)[1]
     if not _TOPLABEL.fullmatch(top):
-        return f"top label {top!r} is not a valid toplabel (RFC 7208 §7.1)"
+        return _("top label {label} is not a valid toplabel (RFC 7208 §7.1)").format(
+            label=repr(top)
+        )
     return None
 
 
@@ -118,23 +121,35 @@ def _error(code: str, message: str) -> Finding:
     return Finding(code, ERROR, message)
 
 
+def _term_why(term: str, why: str, sections: str) -> str:
+    return _("{term}: {why} (RFC 7208 {sections}).").format(
+        term=repr(term), why=why, sections=sections
+    )
+
+
 def _parse_directive(term: str) -> Mechanism | Finding:
     match = _DIRECTIVE.fullmatch(term)
     if not match:
         return _error(
             "spf-bad-term",
-            f"term {term!r} is neither a mechanism nor a modifier (RFC 7208 §4.6.1).",
+            _("term {term} is neither a mechanism nor a modifier (RFC 7208 §4.6.1).").format(
+                term=repr(term)
+            ),
         )
     qualifier, raw_name, rest = match.group(1) or "+", match.group(2), match.group(3)
     name = raw_name.lower()
     if name not in MECHANISMS:
         return _error(
-            "spf-unknown-mechanism", f"unknown mechanism {raw_name!r} in {term!r} (RFC 7208 §5)."
+            "spf-unknown-mechanism",
+            _("unknown mechanism {name} in {term} (RFC 7208 §5).").format(
+                name=repr(raw_name), term=repr(term)
+            ),
         )
     if name == "all":
         if rest:
             return _error(
-                "spf-bad-all", f"'all' takes no argument, found {term!r} (RFC 7208 §5.1)."
+                "spf-bad-all",
+                _("'all' takes no argument, found {term} (RFC 7208 §5.1).").format(term=repr(term)),
             )
         return Mechanism(qualifier, name, text=term)
     if name in ("ip4", "ip6"):
@@ -145,11 +160,14 @@ def _parse_directive(term: str) -> Mechanism | Finding:
         section = {"include": "5.2", "exists": "5.7", "ptr": "5.5"}[name]
         if not rest.startswith(":"):
             return _error(
-                "spf-bad-domain-spec", f"{term!r}: {name} needs ':domain' (RFC 7208 §{section})."
+                "spf-bad-domain-spec",
+                _("{term}: {name} needs ':domain' (RFC 7208 §{section}).").format(
+                    term=repr(term), name=name, section=section
+                ),
             )
         why = check_domain_spec(rest[1:])
         if why:
-            return _error("spf-bad-domain-spec", f"{term!r}: {why} (RFC 7208 §{section}).")
+            return _error("spf-bad-domain-spec", _term_why(term, why, f"§{section}"))
         return Mechanism(qualifier, name, domain_spec=rest[1:], text=term)
     # a / mx: [ ":" domain-spec ] [ dual-cidr-length ]   (RFC 7208 §5.3, §5.4)
     section = "5.3" if name == "a" else "5.4"
@@ -160,29 +178,43 @@ def _parse_directive(term: str) -> Mechanism | Finding:
         spec, c4, c6 = m.group(1), m.group(2), m.group(3)
         why = check_domain_spec(spec)
         if why:
-            return _error("spf-bad-domain-spec", f"{term!r}: {why} (RFC 7208 §{section}).")
+            return _error("spf-bad-domain-spec", _term_why(term, why, f"§{section}"))
     else:
         cidr = _DUAL_CIDR.fullmatch(rest)
         if not cidr:
-            return _error("spf-bad-cidr", f"{term!r}: bad dual-cidr-length (RFC 7208 §5.6).")
+            return _error(
+                "spf-bad-cidr",
+                _("{term}: bad dual-cidr-length (RFC 7208 §5.6).").format(term=repr(term)),
+            )
         c4, c6 = cidr.group(1), cidr.group(2)
     cidr4, cidr6 = int(c4) if c4 else 32, int(c6) if c6 else 128
     if cidr4 > 32 or cidr6 > 128:
-        return _error("spf-bad-cidr", f"{term!r}: CIDR length out of range (RFC 7208 §5.6).")
+        return _error(
+            "spf-bad-cidr",
+            _("{term}: CIDR length out of range (RFC 7208 §5.6).").format(term=repr(term)),
+        )
     return Mechanism(qualifier, name, domain_spec=spec, cidr4=cidr4, cidr6=cidr6, text=term)
 
 
 def _parse_ip(qualifier: str, name: str, rest: str, term: str) -> Mechanism | Finding:
     pattern = _IP4 if name == "ip4" else _IP6
     match = pattern.fullmatch(rest[1:]) if rest.startswith(":") else None
-    bad = _error("spf-bad-ip", f"{term!r} is not {name}:<network>[/<prefix>] (RFC 7208 §5.6).")
+    bad = _error(
+        "spf-bad-ip",
+        _("{term} is not {name}:<network>[/<prefix>] (RFC 7208 §5.6).").format(
+            term=repr(term), name=name
+        ),
+    )
     if match is None:
         return bad
     limit = 32 if name == "ip4" else 128
     prefix = int(match.group(2)) if match.group(2) else limit
     if prefix > limit:
         return _error(
-            "spf-bad-cidr", f"{term!r}: prefix /{prefix} is longer than {limit} (RFC 7208 §5.6)."
+            "spf-bad-cidr",
+            _("{term}: prefix /{prefix} is longer than {limit} (RFC 7208 §5.6).").format(
+                term=repr(term), prefix=prefix, limit=limit
+            ),
         )
     try:
         address = ipaddress.ip_address(match.group(1))
@@ -208,12 +240,12 @@ def _parse_modifier(name: str, value: str, term: str) -> Modifier | Finding:
         # (RFC 7208 §6.1, §6.2 and the OpenSPF suite's redirect-syntax-error / exp-syntax-error).
         why = check_domain_spec(value)
         if why:
-            return _error("spf-bad-modifier", f"{term!r}: {why} (RFC 7208 §6).")
+            return _error("spf-bad-modifier", _term_why(term, why, "§6"))
         return Modifier(lowered, value, term)
     try:
         check_macro_string(value)
     except MacroSyntaxError as exc:
-        return _error("spf-bad-modifier", f"{term!r}: {exc} (RFC 7208 §6, §12).")
+        return _error("spf-bad-modifier", _term_why(term, str(exc), "§6, §12"))
     return Modifier(lowered, value, term)
 
 
@@ -223,7 +255,11 @@ def parse_spf(text: str) -> SpfRecord:
         return SpfRecord(
             text,
             (),
-            (_error("spf-no-version", "the record does not start with 'v=spf1' (RFC 7208 §4.5)."),),
+            (
+                _error(
+                    "spf-no-version", _("the record does not start with 'v=spf1' (RFC 7208 §4.5).")
+                ),
+            ),
         )
     findings: list[Finding] = []
     terms: list[Mechanism | Modifier] = []
@@ -248,7 +284,10 @@ def parse_spf(text: str) -> SpfRecord:
             Finding(
                 "spf-record-too-long",
                 WARNING,
-                f"the record is {size} octets; keep it under {MAX_RECORD_OCTETS} so the DNS answer fits in one UDP packet (RFC 7208 §3.4) — move hosts into an include:.",
+                _(
+                    "the record is {size} octets; keep it under {limit} so the DNS answer fits in"
+                    " one UDP packet (RFC 7208 §3.4) — move hosts into an include:."
+                ).format(size=size, limit=MAX_RECORD_OCTETS),
             )
         )
     return SpfRecord(text, tuple(terms), tuple(findings))
@@ -261,7 +300,9 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             findings.append(
                 _error(
                     f"spf-duplicate-{name}",
-                    f"{name}= appears more than once: a permerror (RFC 7208 §6).",
+                    _("{name}= appears more than once: a permerror (RFC 7208 §6).").format(
+                        name=name
+                    ),
                 )
             )
     mechanisms = [t for t in terms if isinstance(t, Mechanism)]
@@ -270,7 +311,10 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             Finding(
                 "spf-ptr-discouraged",
                 WARNING,
-                "the 'ptr' mechanism SHOULD NOT be used: it is slow and unreliable (RFC 7208 §5.5).",
+                _(
+                    "the 'ptr' mechanism SHOULD NOT be used: it is slow and unreliable"
+                    " (RFC 7208 §5.5)."
+                ),
             )
         )
     dns_terms = sum(1 for m in mechanisms if m.name in DNS_MECHANISMS)
@@ -281,7 +325,10 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             Finding(
                 "spf-too-many-lookups",
                 WARNING,
-                f"{dns_terms} DNS-querying terms in this record alone; at most {MAX_DNS_TERMS} are allowed per check (RFC 7208 §4.6.4).",
+                _(
+                    "{count} DNS-querying terms in this record alone; at most {limit} are allowed"
+                    " per check (RFC 7208 §4.6.4)."
+                ).format(count=dns_terms, limit=MAX_DNS_TERMS),
             )
         )
     alls = [i for i, m in enumerate(mechanisms) if m.name == "all"]
@@ -290,7 +337,7 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             Finding(
                 "spf-terms-after-all",
                 WARNING,
-                "mechanisms after 'all' are never evaluated (RFC 7208 §5.1).",
+                _("mechanisms after 'all' are never evaluated (RFC 7208 §5.1)."),
             )
         )
     if alls and any(isinstance(t, Modifier) and t.name == "redirect" for t in terms):
@@ -298,7 +345,7 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             Finding(
                 "spf-redirect-ignored",
                 WARNING,
-                "redirect= is ignored when the record has an 'all' mechanism (RFC 7208 §6.1).",
+                _("redirect= is ignored when the record has an 'all' mechanism (RFC 7208 §6.1)."),
             )
         )
     if alls and mechanisms[alls[0]].qualifier == "+":
@@ -306,7 +353,10 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             Finding(
                 "spf-pass-all",
                 WARNING,
-                "'+all' authorises every host on the Internet to send as this domain (RFC 7208 §5.1).",
+                _(
+                    "'+all' authorises every host on the Internet to send as this domain"
+                    " (RFC 7208 §5.1)."
+                ),
             )
         )
     if not alls and not any(isinstance(t, Modifier) and t.name == "redirect" for t in terms):
@@ -314,7 +364,7 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
             Finding(
                 "spf-no-all",
                 INFO,
-                "no 'all' or redirect=: hosts not listed get 'neutral' (RFC 7208 §4.7).",
+                _("no 'all' or redirect=: hosts not listed get 'neutral' (RFC 7208 §4.7)."),
             )
         )
     for t in terms:
@@ -323,7 +373,9 @@ def _check_structure(terms: list[Mechanism | Modifier]) -> list[Finding]:
                 Finding(
                     "spf-unknown-modifier",
                     INFO,
-                    f"unknown modifier {t.name!r} is ignored (RFC 7208 §6).",
+                    _("unknown modifier {name} is ignored (RFC 7208 §6).").format(
+                        name=repr(t.name)
+                    ),
                 )
             )
     return findings

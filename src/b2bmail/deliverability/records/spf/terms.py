@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from b2bmail.deliverability.dns.answers import Lookup
 from b2bmail.deliverability.records.spf.syntax import MAX_DNS_TERMS, parse_spf, select_spf_records
+from b2bmail.i18n import _
 
 __all__ = ["SpfLookupCount", "count_dns_terms"]
 
@@ -55,8 +56,10 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
             # of 10: a permerror (RFC 7208 §4.6.4; OpenSPF suite include-loop, redirect-loop).
             chain = " -> ".join((*path, name))
             permerrors.append(
-                f"{name} includes itself ({chain}): evaluation runs past 10 lookups "
-                "(RFC 7208 §4.6.4)"
+                _(
+                    "{name} includes itself ({chain}): evaluation runs past 10 lookups"
+                    " (RFC 7208 §4.6.4)"
+                ).format(name=name, chain=chain)
             )
             return
         if state["total"] > 4 * MAX_DNS_TERMS:  # far over the limit: no need to walk on
@@ -64,14 +67,20 @@ async def count_dns_terms(lookup: Lookup, domain: str) -> SpfLookupCount:
         answer = await lookup.lookup(name, "TXT")
         if answer.unknown:
             state["unknown"] = True
-            problems.append(f"TXT lookup for {name} failed ({answer.reason}): count incomplete")
+            problems.append(
+                _("TXT lookup for {domain} failed ({reason}): count incomplete").format(
+                    domain=name, reason=answer.reason
+                )
+            )
             return
         records = select_spf_records(answer.records) if answer.found else ()
         if len(records) != 1:
             # RFC 7208 §4.5: several records are a permerror; §5.2, §6.1: so is an include or
             # redirect target with none. The domain itself without one is "none", not an error.
             where = permerrors if path or records else problems
-            where.append(f"{name} has {len(records)} SPF records")
+            where.append(
+                _("{domain} has {count} SPF records").format(domain=name, count=len(records))
+            )
             return
         record = parse_spf(records[0])
         if not record.valid:
