@@ -242,6 +242,14 @@ def _explain(rule: Rule) -> str:
             f"    {line}" if line else "" for line in sections.get(heading, "").splitlines()
         )
         lines.append("")
+    if rule.browser:
+        lines.append(
+            _(
+                "Measured in Chromium: only `b2bmail preview` reports it, at phone widths;"
+                " `b2bmail lint` cannot see a layout."
+            )
+        )
+        lines.append("")
     if rule.thresholds:
         lines.append(_("Thresholds ({table}):").format(table="[tool.b2bmail.lint.thresholds]"))
         lines.extend(f"    {key} = {value:g}" for key, value in rule.thresholds.items())

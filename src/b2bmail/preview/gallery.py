@@ -169,6 +169,9 @@ def _problems(view: SegmentView) -> str:
     items = []
     for problem in sorted(view.problems, key=lambda p: (order.get(p.severity, 3), p.line or 0)):
         line = "" if problem.line is None else f'<span class="ln">line {problem.line}</span>'
+        if getattr(problem, "segment", ""):  # placed at its source (campaign.lint_layout)
+            where = f"{getattr(problem, 'path', '')}:{problem.line}"
+            line = f'<span class="ln">{escape(where)}</span>'
         items.append(
             f'<li data-severity="{escape(problem.severity)}">'
             f'<span class="badge b-{escape(problem.severity)}">{escape(problem.severity)}</span>'
