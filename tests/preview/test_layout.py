@@ -124,6 +124,25 @@ def test_the_example_campaigns_price_tables_break_no_word(
         assert lint_layout(seg.segment_id, seg.html, seg.text, measured) == ()
 
 
+def test_the_example_price_table_as_it_was_before_its_phone_rules_is_reported(
+    tab: Tab, tmp_path: Path
+) -> None:
+    # The starter's price table without `word-break: normal` and the compact phone padding:
+    # MJML's break-word split "Qua/ntité" and "−13,/6 %" (docs/price-table-320-before.png).
+    campaign = copy_example(tmp_path)
+    base = campaign.parents[2] / "templates" / "layout" / "base.mjml"
+    source = base.read_text(encoding="utf-8").replace(" word-break: normal;", "")
+    phone_rules = ("td.prices { padding-left", ".prices th, .prices td { padding: 6px 4px")
+    kept = [line for line in source.splitlines() if not any(r in line for r in phone_rules)]
+    base.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    seg = render_campaign(campaign).segments[0]
+    file = tmp_path / "email.html"
+    file.write_text(seg.html, encoding="utf-8")
+    problems = lint_layout(seg.segment_id, seg.html, seg.text, measure_email(tab, file, (320,)))
+    words = {p.message.split("”")[0].lstrip("“") for p in problems if p.code == "B2B109"}
+    assert {"Quantité", "−15\u00a0%", "1\u202f234,50\u00a0€"} <= words, words
+
+
 BROWSER_RULES = [r for r in (find_rule("B2B109"), find_rule("B2B110")) if r is not None]
 
 
