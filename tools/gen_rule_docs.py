@@ -77,6 +77,11 @@ def _render(rules: tuple[Rule, ...]) -> str:
     for r in rules:
         out.append(f"\n## {r.code} {r.name}\n")
         out.append(f"Severity: **{r.severity}**. Family: {r.family}.")
+        if r.browser:
+            out.append(
+                "Measured in Chromium: only `b2bmail preview` reports it, at phone widths;"
+                " `b2bmail lint` cannot see a layout."
+            )
         if r.thresholds:
             out.append(f"Thresholds: {_thresholds(r)}.")
         sections = r.sections

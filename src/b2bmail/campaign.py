@@ -22,7 +22,7 @@ import ast
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
@@ -470,6 +470,36 @@ def lint_build(
                 for p in lint_segment(sample, str(out_dir / label / "email.html"), config)
             )
     return tuple(merge_segments(problems))
+
+
+def layout_script() -> str:
+    """The script the preview runs in an email laid out at a phone width (lint.layout.MEASURE):
+    its result, one per width, is what `lint_layout` reads."""
+    from b2bmail.lint.layout import MEASURE
+
+    return MEASURE
+
+
+def lint_layout(
+    segment_id: str,
+    html: str,
+    text: str,
+    measured: Sequence[Mapping[str, Any]],
+    *,
+    config: LintConfig | None = None,
+    index: SourceIndex | None = None,
+) -> tuple[Problem, ...]:
+    """The browser rules' problems (B2B109, B2B110) of one segment's email as Chromium laid
+    it out (`measured`: what `layout_script()` returned at each phone width), under the
+    campaign's lint settings; placed at their source by `index` (see `source_index`) when
+    given, else at their line of `<segment>/email.html`."""
+    from b2bmail.lint.layout import layout_problems
+
+    path = f"{segment_id}/email.html"
+    problems = layout_problems(measured, html=html, path=path, config=config)
+    if index is None:
+        return tuple(problems)
+    return tuple(index.place(p, html, text, segment_id) for p in problems)
 
 
 def message_parts(eml: bytes) -> tuple[str, str]:

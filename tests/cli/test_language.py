@@ -324,7 +324,12 @@ def test_init_speaks_dutch(tmp_path: Path) -> None:
 
 def _preview(errors: int, warnings: int) -> Any:
     segment = SimpleNamespace(
-        segment_id="mining", html_bytes=2048, errors=errors, warnings=warnings, shots=[]
+        segment_id="mining",
+        html_bytes=2048,
+        errors=errors,
+        warnings=warnings,
+        shots=[],
+        layout_problems=(),
     )
     return SimpleNamespace(segments=[segment], index="out/index.html")
 

@@ -39,7 +39,12 @@ def test_docstring_has_the_four_headings(rule: Rule) -> None:
     assert all(sections[heading].strip() for heading in SECTIONS)
 
 
-@pytest.mark.parametrize("rule", ALL, ids=[f"{r.code}-{r.name}" for r in ALL])
+# Browser rules (B2B109, B2B110) find nothing in markup: their documented examples are run in
+# Chromium, tests/preview/test_layout.py.
+STATIC = tuple(r for r in ALL if not r.browser)
+
+
+@pytest.mark.parametrize("rule", STATIC, ids=[f"{r.code}-{r.name}" for r in STATIC])
 def test_documented_example_triggers_the_rule(rule: Rule) -> None:
     problems = lint_snippet(rule.sections["Example"])
     assert rule.code in {p.code for p in problems}

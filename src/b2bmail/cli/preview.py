@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import port_option
 from b2bmail.i18n import _, ngettext
+from b2bmail.lint.formats import format_text
+from b2bmail.lint.problem import Problem
+from b2bmail.lint.source_map import merge_segments
 from b2bmail.preview.model import view_campaign
 from b2bmail.preview.remote import RemoteImagePolicy
 from b2bmail.preview.run import PreviewResult, preview_campaign
@@ -17,7 +21,8 @@ from b2bmail.preview.server import close_preview_server, start_preview_server
 
 
 def format_preview(result: PreviewResult) -> str:
-    """The text summary: one line per segment, then where the gallery is."""
+    """The text summary: one line per segment, then what Chromium measured at phone width
+    (`path:line: [segment] B2B109 [warning] …`, lint's text format), then where the gallery is."""
     lines = []
     width = max((len(s.segment_id) for s in result.segments), default=7)
     for seg in result.segments:
@@ -30,8 +35,18 @@ def format_preview(result: PreviewResult) -> str:
                 errors=errors, warnings=warnings, shots=shots
             )
         )
+    measured = layout_problems(result)
+    if measured:
+        lines.extend(format_text(measured, ()).splitlines()[:-1])  # without lint's summary line
     lines.append(_("gallery: {path}").format(path=result.index))
     return "\n".join(lines)
+
+
+def layout_problems(result: PreviewResult) -> list[Problem]:
+    """The problems Chromium's layout showed (B2B109, B2B110), once for all the segments that
+    show one at the same source line."""
+    # campaign.lint_layout makes them; the preview holds them by the fields it shows.
+    return merge_segments(cast(Problem, p) for seg in result.segments for p in seg.layout_problems)
 
 
 def _remote_images(
@@ -85,7 +100,10 @@ def preview(
 
     Builds and lints the campaign, takes full-page PNGs of each segment at each width plus
     one with images off, and writes DIR/index.html (works from disk, no external assets).
-    Exits 1 when a segment has lint errors, 2 when it cannot run (e.g. no Chromium).
+    At each phone width (under 500 px) it measures the laid-out email and prints each word
+    broken mid-word (B2B109) and a page wider than the phone (B2B110) as `file:line: CODE …`.
+    Exits 1 when a segment has lint errors or such a finding, 2 when it cannot run (e.g. no
+    Chromium).
 
     \b
     Example:
@@ -101,7 +119,7 @@ def preview(
     )
     click.echo(format_preview(result))
     errors = sum(seg.errors for seg in result.segments)
-    raise SystemExit(EXIT_FINDINGS if errors else EXIT_OK)
+    raise SystemExit(EXIT_FINDINGS if errors or layout_problems(result) else EXIT_OK)
 
 
 @main.command()

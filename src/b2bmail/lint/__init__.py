@@ -6,7 +6,8 @@ assembled from core (parsed once, walked once, indexed by tag), facts/ (styles, 
 Outlook: computed on first use) and positions (line, column, snippet, `Hit`s), with cached
 and css as their helpers; rule (what a rule is: `Rule`, `@rule`, families, retired codes),
 rules/ (every rule, one family per module), registry (rules by code or name), problem (`Hit`,
-`Problem`, `Severity`), config (`[tool.b2bmail.lint]`, a file or a campaign's `lint:`) and
+`Problem`, `Severity`), config (`[tool.b2bmail.lint]`, a file or a campaign's `lint:`),
+layout (the browser rules' script and the problems from what it measured in Chromium) and
 formats (text, json, github, sarif, junit).
 
 May import: errors, mjml_structure and the root package (`__version__`, for SARIF). Never

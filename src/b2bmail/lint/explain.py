@@ -25,7 +25,8 @@ def list_rules(rules: Sequence[Rule]) -> str:
 
 
 def explain_rule(rule: Rule) -> str:
-    """A rule's whole documentation: its four sections, then its thresholds."""
+    """A rule's whole documentation: its four sections, whether only the preview measures it,
+    then its thresholds."""
     sections = rule.sections
     head = f"{rule.code} {rule.name} [{severity_label(rule.severity)}] — {_(rule.family)}"
     lines = [head, ""]
@@ -33,6 +34,14 @@ def explain_rule(rule: Rule) -> str:
         lines.append(_("{heading}:").format(heading=_(heading)))
         lines.extend(
             f"    {line}" if line else "" for line in sections.get(heading, "").splitlines()
+        )
+        lines.append("")
+    if rule.browser:
+        lines.append(
+            _(
+                "Measured in Chromium: only `b2bmail preview` reports it, at phone widths;"
+                " `b2bmail lint` cannot see a layout."
+            )
         )
         lines.append("")
     if rule.thresholds:

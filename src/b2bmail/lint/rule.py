@@ -69,6 +69,9 @@ class Rule:
     check: CheckFn
     doc: str
     thresholds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    #: Measured in a real browser, not in the markup: its check finds nothing in `lint`, and
+    #: only `b2bmail preview` (preview/layout.py, from Chromium's layout) reports it.
+    browser: bool = False
 
     @property
     def family(self) -> str:
@@ -110,9 +113,16 @@ class Rule:
 
 
 def rule(
-    code: str, name: str, severity: Severity, thresholds: Mapping[str, float] | None = None
+    code: str,
+    name: str,
+    severity: Severity,
+    thresholds: Mapping[str, float] | None = None,
+    *,
+    browser: bool = False,
 ) -> Callable[[CheckFn], Rule]:
-    """Make a check function into a `Rule`; its docstring is the rule's documentation."""
+    """Make a check function into a `Rule`; its docstring is the rule's documentation.
+
+    `browser`: the rule is measured in Chromium by the preview (see `Rule.browser`)."""
 
     def decorator(func: CheckFn) -> Rule:
         return Rule(
@@ -122,6 +132,7 @@ def rule(
             check=func,
             doc=inspect.cleandoc(func.__doc__ or ""),
             thresholds=MappingProxyType(dict(thresholds or {})),
+            browser=browser,
         )
 
     return decorator

@@ -2,7 +2,8 @@
 browser (`serve`), and the audit report page.
 
 Holds: run (`b2bmail preview`: build, screenshot, write the gallery), server and page (`b2bmail
-serve`), model (what the preview shows of a built campaign), screenshots, gallery, chromium
+serve`), model (what the preview shows of a built campaign), screenshots, layout (the email
+measured at phone widths: words broken mid-word), gallery, chromium
 and devtools (headless Chromium over its DevTools protocol), report and charts (the audit
 report page).
 

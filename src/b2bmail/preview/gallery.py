@@ -187,6 +187,9 @@ def _problems(view: SegmentView) -> str:
             if problem.line is None
             else f'<span class="ln">{escape(_("line {n}").format(n=problem.line))}</span>'
         )
+        if getattr(problem, "segment", ""):  # placed at its source (campaign.lint_layout)
+            where = f"{getattr(problem, 'path', '')}:{problem.line}"
+            line = f'<span class="ln">{escape(where)}</span>'
         severity = escape(problem.severity)
         label = escape(severity_word(problem.severity))
         items.append(

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from b2bmail.campaign import CampaignBuild, campaign_lint_config, lint_segment, render_campaign
+from b2bmail.campaign import (
+    CampaignBuild,
+    campaign_lint_config,
+    lint_layout,
+    lint_segment,
+    render_campaign,
+    source_index,
+)
 from b2bmail.i18n import N_, _
 
 
@@ -48,6 +55,9 @@ def severity_word(severity: str) -> str:
 #: Lints one built segment, given the path to name it by (campaign.lint_segment).
 LintFunction = Callable[..., Sequence[ProblemLike]]
 BuildFunction = Callable[[Path], CampaignBuild]
+#: The browser rules' problems of one segment (id, HTML, text) from what Chromium measured at
+#: each phone width (campaign.lint_layout).
+LayoutLintFunction = Callable[[str, str, str, Sequence[Mapping[str, Any]]], Sequence[ProblemLike]]
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,8 @@ class CampaignView:
     segments: tuple[SegmentView, ...]
     inputs: tuple[Path, ...] = ()  # files and folders whose change calls for a rebuild
     assets: Path | None = None  # the campaign's assets/ folder, for relative image paths
+    # Default: lint's default settings, each problem at its line of `<segment>/email.html`.
+    lint_layout: LayoutLintFunction = lint_layout
 
 
 def view_campaign(
@@ -98,8 +110,9 @@ def view_campaign(
     """Build the campaign, lint every segment, and return what the preview shows."""
     built = (build or render_campaign)(campaign_path)
     campaign = built.campaign
+    config = campaign_lint_config(campaign)
     if lint is None:
-        lint = functools.partial(lint_segment, config=campaign_lint_config(campaign))
+        lint = functools.partial(lint_segment, config=config)
     views = []
     for segment in built.segments:
         problems = lint(segment, f"{segment.segment_id}/email.html")
@@ -122,6 +135,8 @@ def view_campaign(
         segments=tuple(views),
         inputs=campaign_inputs(campaign_path, [campaign.template, campaign.segments]),
         assets=campaign_assets(campaign_path),
+        # What Chromium measures is reported at the template line, as `build` reports lint.
+        lint_layout=functools.partial(lint_layout, config=config, index=source_index(built)),
     )
 
 

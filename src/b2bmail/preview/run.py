@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from b2bmail.output import atomic_directory, check_outputs, write_atomic
 from b2bmail.preview.chromium import find_chromium, launch_browser
 from b2bmail.preview.gallery import render_gallery
-from b2bmail.preview.model import BuildFunction, CampaignView, LintFunction, view_campaign
+from b2bmail.preview.layout import measure_email
+from b2bmail.preview.model import (
+    BuildFunction,
+    CampaignView,
+    LintFunction,
+    ProblemLike,
+    SegmentView,
+    view_campaign,
+)
 from b2bmail.preview.remote import RemoteImagePolicy
 from b2bmail.preview.screenshots import DEFAULT_WIDTHS, Shot, shoot_email, write_views
 
@@ -28,6 +36,8 @@ class WrittenSegment:
     errors: int
     warnings: int
     shots: tuple[tuple[str, int, int], ...]  # (file name, width, height)
+    # Measured in Chromium at phone width (B2B109, B2B110: lint.layout), placed at the source.
+    layout_problems: tuple[ProblemLike, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ def write_preview(
 
     Layout: `index.html`, and per segment `<id>/email.html|txt|eml` and `<id>/shot-*.png`.
     With `gallery_screenshot`, a full-page PNG of the gallery itself is written there too.
+    At each phone width the email is measured too: words broken mid-word and a page wider
+    than the phone join the segment's lint problems (`WrittenSegment.layout_problems`).
     """
     out_dir = Path(out_dir)
     summaries: list[WrittenSegment] = []
@@ -59,6 +71,7 @@ def write_preview(
     browser = launch_browser(chromium, remote_images=remote_images)
     with browser as tab, atomic_directory(out_dir, inputs=inputs) as staging:
         all_shots: dict[str, tuple[Shot, ...]] = {}
+        views: list[SegmentView] = []
         for view in campaign.segments:
             folder = staging / view.segment_id
             folder.mkdir(parents=True, exist_ok=True)
@@ -73,6 +86,10 @@ def write_preview(
             for shot in shots:
                 (folder / shot.filename).write_bytes(shot.png)
             all_shots[view.segment_id] = shots
+            measured = measure_email(tab, folder / "email.html", widths)
+            found = tuple(campaign.lint_layout(view.segment_id, view.html, view.text, measured))
+            view = replace(view, problems=(*view.problems, *found))
+            views.append(view)
             summaries.append(
                 WrittenSegment(
                     segment_id=view.segment_id,
@@ -81,12 +98,15 @@ def write_preview(
                     errors=view.count("error"),
                     warnings=view.count("warning"),
                     shots=tuple((s.filename, s.width, s.height) for s in shots),
+                    layout_problems=found,
                 )
             )
         index = staging / "index.html"
         index.write_text(
             render_gallery(
-                campaign, all_shots, sorted(remote_images.hosts) if remote_images else ()
+                replace(campaign, segments=tuple(views)),
+                all_shots,
+                sorted(remote_images.hosts) if remote_images else (),
             ),
             encoding="utf-8",
         )

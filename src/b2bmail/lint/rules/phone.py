@@ -1,9 +1,11 @@
 """Phone layout: tables that cannot fit a 320 px screen (reading family, B2B1xx).
 
-A static estimate: no browser runs here. Words are measured with Arial's advance widths (the
+B2B108 is a static estimate: no browser runs here. Words are measured with Arial's advance widths (the
 starter templates' first font; Helvetica has the same metrics), so a wider font is
 under-estimated and the rule errs toward silence. Whether a word really breaks mid-word in a
-browser at phone width is the preview's check (Chromium), not lint's.
+browser at phone width is the preview's check (Chromium), not lint's: B2B109 and B2B110 are
+registered here, so that `b2bmail rules`, `select`, `ignore` and `severity` know them, but
+their checks find nothing in markup; `b2bmail preview` measures them (preview/layout.py).
 """
 
 from __future__ import annotations
@@ -148,4 +150,49 @@ def table_too_wide_for_phone(doc: Document, t: Mapping[str, float]) -> Iterator[
             )
 
 
-RULES = (table_too_wide_for_phone,)
+@rule("B2B109", "word-broken-on-phone", "warning", browser=True)
+def word_broken_on_phone(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Measured in Chromium by `b2bmail preview` at each phone width it shoots (under 500
+        px: 375 and 320 by default), never by `lint`: flags a visible word that the browser
+        laid out on two lines. A word is a run of text between the places where a line may
+        break (UAX #14): spaces, zero-width spaces, and after a hyphen, a dash, a slash or a
+        soft hyphen; no-break spaces (U+00A0, U+202F) and the minus sign hold "1 234,50 €"
+        and "−13,6 %" together as one word.
+
+    Why it matters:
+        A column too narrow for its longest word, with `word-break: break-word` (MJML sets it)
+        or `overflow-wrap: anywhere`, splits that word mid-word on a phone: "Qua/ntité",
+        "−13,/6 %". A buyer misreads a broken price or quantity.
+
+    Example:
+        <table style="width:100%;table-layout:fixed;word-break:break-word"><tr><td style="width:40px">Quantité</td><td>Prix unitaire HT</td></tr></table>
+
+    Use instead:
+        <table style="width:100%;word-break:break-word"><tr><td>Quantité</td><td>Prix unitaire HT</td></tr></table>
+    """
+    return iter(())  # a browser rule: preview/layout.py measures it in Chromium
+
+
+@rule("B2B110", "page-wider-than-phone", "warning", browser=True)
+def page_wider_than_phone(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
+    """What it does:
+        Measured in Chromium by `b2bmail preview` at each phone width it shoots (under 500
+        px), never by `lint`: flags an email whose page is wider than the phone
+        (`document.documentElement.scrollWidth` over the viewport width), and points at the
+        first element that reaches past the right edge.
+
+    Why it matters:
+        Phone mail apps then shrink the whole email or make the reader scroll sideways
+        to read each line; the right-hand columns (often the prices) are off screen.
+
+    Example:
+        <table width="480"><tr><td>Tarifs 2027 pour les exploitants</td></tr></table>
+
+    Use instead:
+        <table width="100%" style="max-width:480px"><tr><td>Tarifs 2027 pour les exploitants</td></tr></table>
+    """
+    return iter(())  # a browser rule: preview/layout.py measures it in Chromium
+
+
+RULES = (table_too_wide_for_phone, word_broken_on_phone, page_wider_than_phone)
