@@ -393,14 +393,17 @@ def test_csv_output_opens_in_the_readers_excel(
     delimiter: str,
 ) -> None:
     recipients = tmp_path / "utf8.csv"
-    recipients.write_text(f"Prénom{source}Courriel\r\nZoé{source}zoe@grand.fr\r\n", "utf-8")
+    recipients.write_text(
+        f"Prénom{source}Courriel{source}Secteur\r\nZoé{source}zoe@grand.fr{source}conseil\r\n",
+        "utf-8",
+    )
     env: dict[str, str | None] = {"LC_ALL": None, "LC_NUMERIC": None, "LANG": None, **environ}
-    args = [str(recipients), "--segments", str(files["segments"]), "--format", "csv"]
+    args = [str(recipients), "--segments", str(files["sector_segments"]), "--format", "csv"]
     result = CliRunner().invoke(main, ["segment", *args], env=env)
     assert result.exit_code == 0, result.output
     rows = [
-        ["Prénom", "Courriel", "bucket", "reason", "duplicate_of"],
-        ["Zoé", "zoe@grand.fr", "unassigned", "no segment rule matched", ""],
+        ["Prénom", "Courriel", "Secteur", "bucket", "reason", "duplicate_of"],
+        ["Zoé", "zoe@grand.fr", "conseil", "unassigned", "no segment rule matched", ""],
     ]
     expected = bom + "".join(delimiter.join(row) + "\r\n" for row in rows)
     assert result.stdout_bytes.decode("utf-8") == expected
@@ -410,7 +413,7 @@ def test_csv_output_for_a_french_reader_is_utf8_whatever_the_input(
     files: dict[str, Path], tmp_path: Path
 ) -> None:
     out_file = tmp_path / "out.csv"
-    args = [str(files["list"]), "--segments", str(files["segments"]), "--format", "csv"]
+    args = [str(files["list"]), "--segments", str(files["sector_segments"]), "--format", "csv"]
     result = CliRunner().invoke(
         main, ["segment", *args, "--out", str(out_file)], env={"LC_ALL": "fr_FR.UTF-8"}
     )
