@@ -8,6 +8,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import port_option
+from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, sayer, shows, timed
 from b2bmail.i18n import _, ngettext
 from b2bmail.preview.model import view_campaign
 from b2bmail.preview.remote import RemoteImagePolicy
@@ -16,11 +17,14 @@ from b2bmail.preview.screenshots import DEFAULT_WIDTHS, parse_widths
 from b2bmail.preview.server import close_preview_server, start_preview_server
 
 
-def format_preview(result: PreviewResult) -> str:
-    """The text summary: one line per segment, then where the gallery is."""
+def format_preview(result: PreviewResult, *, findings_only: bool = False) -> str:
+    """The text summary: one line per segment, then where the gallery is; with
+    `findings_only` (-q), the lines of the segments with lint errors, and nothing else."""
     lines = []
     width = max((len(s.segment_id) for s in result.segments), default=7)
     for seg in result.segments:
+        if findings_only and not seg.errors:
+            continue
         shots = ", ".join(f"{w}×{h}" for _name, w, h in seg.shots)
         errors = ngettext("{n} error", "{n} errors", seg.errors).format(n=seg.errors)
         warnings = ngettext("{n} warning", "{n} warnings", seg.warnings).format(n=seg.warnings)
@@ -30,7 +34,8 @@ def format_preview(result: PreviewResult) -> str:
                 errors=errors, warnings=warnings, shots=shots
             )
         )
-    lines.append(_("gallery: {path}").format(path=result.index))
+    if not findings_only:
+        lines.append(_("gallery: {path}").format(path=result.index))
     return "\n".join(lines)
 
 
@@ -92,14 +97,26 @@ def preview(
         b2bmail preview examples/heavy-equipment/campaign.yaml --out out/gallery
         b2bmail preview campaign.yaml --widths 600,375,320
     """
-    result = preview_campaign(
-        campaign,
-        out_dir,
-        widths=parse_widths(widths),
-        gallery_screenshot=gallery_screenshot,
-        remote_images=fetch_images,
-    )
-    click.echo(format_preview(result))
+    with timed(_("build, lint and screenshots")):
+        result = preview_campaign(
+            campaign,
+            out_dir,
+            widths=parse_widths(widths),
+            gallery_screenshot=gallery_screenshot,
+            remote_images=fetch_images,
+        )
+    for seg in result.segments if shows(VERBOSE) else ():
+        for name, width, height in seg.shots:
+            say(
+                _("wrote {path} ({width}×{height})").format(
+                    path=out_dir / seg.segment_id / name, width=width, height=height
+                ),
+                VERBOSE,
+            )
+    if gallery_screenshot is not None:
+        say(_("wrote {path}").format(path=gallery_screenshot), VERBOSE)
+    if text := format_preview(result, findings_only=not shows(NORMAL)):
+        click.echo(text)
     errors = sum(seg.errors for seg in result.segments)
     raise SystemExit(EXIT_FINDINGS if errors else EXIT_OK)
 
@@ -124,7 +141,7 @@ def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> 
         campaign,
         view_campaign,
         port=port,
-        on_event=lambda message: click.echo(message, err=True),
+        on_event=sayer(err=True),
         remote_images=fetch_images,
     )
     click.echo(
@@ -138,4 +155,4 @@ def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> 
         pass
     finally:
         close_preview_server(server)
-    click.echo(_("Preview server stopped."))
+    say(_("Preview server stopped."))
