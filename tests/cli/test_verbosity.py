@@ -25,8 +25,6 @@ from tests.preview.browser import chromium_or_skip
 
 from b2bmail import __version__
 from b2bmail.cli import main
-from b2bmail.cli.preview import format_preview
-from b2bmail.preview.run import PreviewResult, WrittenSegment
 from b2bmail.starter import scaffold_campaign
 
 # The DNS fixtures live in tests/deliverability/conftest.py; borrowed here by name.
@@ -285,20 +283,6 @@ def test_check_sender(nsd_server: StartNsd, tmp_path: Path) -> None:
     assert default.stdout
     assert_levels("check-sender", quiet, default, verbose, default.stdout)
     assert f"DNS resolver: {server.nameserver} (" in verbose.stderr
-
-
-def test_preview_quiet_summary_keeps_the_segments_with_errors() -> None:
-    result = PreviewResult(
-        out_dir=Path("out"),
-        index=Path("out/index.html"),
-        segments=(
-            WrittenSegment("mining", "Mines", 32051, 0, 2, (("shot-600.png", 600, 1721),)),
-            WrittenSegment("rental", "Loueurs", 1024, 1, 0, (("shot-600.png", 600, 900),)),
-        ),
-    )
-    assert format_preview(result, findings_only=True) == (
-        "rental     1.0 KB  1 error, 0 warnings  shots 600×900"
-    )
 
 
 @pytest.mark.chromium
