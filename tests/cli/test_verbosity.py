@@ -349,3 +349,11 @@ def test_servers(
     else:
         assert err.startswith(f"b2bmail {__version__} {args[0]}, messages in ")
         assert re.search(rf"^b2bmail {args[0]}: \d+\.\d\d s$", err, re.M), err
+
+
+def test_lint_changed_verbose_says_what_it_skipped(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an email\n", encoding="utf-8")
+    quiet, default, verbose = three_ways("lint", "--changed", str(notes))
+    assert_levels("lint", quiet, default, verbose, default.stdout)
+    assert f"skipped {notes}: not an email, template or campaign\n" in verbose.stderr

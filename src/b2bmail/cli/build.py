@@ -154,8 +154,7 @@ def run_per_recipient(
     elif failed or shows(NORMAL):
         # The report lists the rows not written: the findings, which -q keeps.
         click.echo(report_text(report, target, listing))
-    if mbox is None:
-        say(_("wrote {path}").format(path=listing), VERBOSE)
+    say(_("wrote {path}").format(path=listing if mbox is None else mbox), VERBOSE)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

@@ -219,6 +219,7 @@ def _lint_inputs(
                 campaigns.append(path)
             continue
         if changed and suffix and suffix not in LINTABLE_SUFFIXES:
+            say(_("skipped {path}: not an email, template or campaign").format(path=path), VERBOSE)
             continue
         # With several paths, a file that cannot be linted is a B2B000 problem.
         report = lint_paths([path], config, keep_going=len(paths) > 1)
