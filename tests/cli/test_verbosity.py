@@ -201,8 +201,15 @@ def test_rules(args: list[str]) -> None:
 @pytest.mark.parametrize("output_format", ["text", "csv"])
 def test_segment(campaign: Path, output_format: str) -> None:
     folder = campaign.parent
-    args = ("segment", str(folder / "recipients.csv"), "--segments")
-    args += (str(folder / "segments" / "segments.yaml"), "--format", output_format)
+    segments = str(folder / "segments" / "segments.yaml")
+    args = (
+        "segment",
+        str(folder / "recipients.csv"),
+        "--segments",
+        segments,
+        "--format",
+        output_format,
+    )
     quiet, default, verbose = three_ways(*args)
     assert default.stdout
     assert_levels("segment", quiet, default, verbose, default.stdout)
@@ -210,9 +217,9 @@ def test_segment(campaign: Path, output_format: str) -> None:
 
 def test_segment_out_file(campaign: Path, tmp_path: Path) -> None:
     folder, out = campaign.parent, str(tmp_path / "segmented.csv")
-    args = ("segment", str(folder / "recipients.csv"), "--segments")
-    args += (str(folder / "segments" / "segments.yaml"), "--format", "csv", "--out", out)
-    quiet, default, verbose = three_ways(*args)
+    segments = str(folder / "segments" / "segments.yaml")
+    args = ("segment", str(folder / "recipients.csv"), "--segments", segments, "--format", "csv")
+    quiet, default, verbose = three_ways(*args, "--out", out)
     assert_levels("segment", quiet, default, verbose, "")
     assert f"wrote {out}\n" in verbose.stderr
 
