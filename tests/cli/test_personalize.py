@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.header
 import json
 import mailbox
+import re
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,25 @@ def test_rows_of_unselected_segments_are_reported(campaign: Path, tmp_path: Path
     assert [(i["row"], i["kind"], i["detail"]) for i in data["issues"]] == [
         (3, "not-selected", "segment 'autres' not selected (--segment)")
     ]
+
+
+def test_quiet_prints_nothing_when_every_row_is_written(campaign: Path, tmp_path: Path) -> None:
+    args = [str(campaign), "--recipients", str(tmp_path / "list.csv"), "--per-recipient"]
+    assert run(["-q", *args, "--out", str(tmp_path / "o")]) == (0, "", "")
+    assert len(list((tmp_path / "o").rglob("*.eml"))) == 2
+    code, stdout, stderr = run(["-v", *args, "--out", str(tmp_path / "o")])
+    assert (code, stdout.splitlines()[0]) == (0, f"2 message(s) from 2 row(s) -> {tmp_path / 'o'}")
+    assert f"wrote {tmp_path / 'o' / 'personalize.json'}\n" in stderr
+    assert re.search(r"^personalised build: \d+\.\d\d s$", stderr, re.M), stderr
+
+
+def test_quiet_still_lists_the_rows_not_written(campaign: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CLEAN_LIST + "zed@z.example;Zed;;btp\n", encoding="utf-8")
+    out = str(tmp_path / "o")
+    args = [str(campaign), "--recipients", str(bad), "--per-recipient", "--out", out]
+    default = run(args)
+    assert (
+        default[0] == 1 and "row 4: 'zed@z.example' — missing: no value for company" in default[1]
+    )
+    assert run(["--quiet", *args]) == default

@@ -92,8 +92,9 @@ def test_a_template_error_stops_preview_with_file_and_line(tmp_path: Path) -> No
     assert (out / "keep.txt").read_text(encoding="utf-8") == "previous gallery"
 
 
-def test_summary_format() -> None:
-    result = PreviewResult(
+def two_segments() -> PreviewResult:
+    """A preview of two segments, the second with a lint error."""
+    return PreviewResult(
         out_dir=Path("out"),
         index=Path("out/index.html"),
         segments=(
@@ -101,8 +102,18 @@ def test_summary_format() -> None:
             WrittenSegment("rental", "Loueurs", 1024, 1, 0, (("shot-600.png", 600, 900),)),
         ),
     )
-    assert format_preview(result) == (
+
+
+def test_summary_format() -> None:
+    assert format_preview(two_segments()) == (
         "mining    31.3 KB  0 errors, 2 warnings  shots 600×1721\n"
         "rental     1.0 KB  1 error, 0 warnings  shots 600×900\n"
         "gallery: out/index.html"
+    )
+
+
+def test_quiet_summary_keeps_only_the_segments_with_errors() -> None:
+    # -q: the findings (what makes the exit code 1), neither the others nor the gallery line.
+    assert format_preview(two_segments(), findings_only=True) == (
+        "rental     1.0 KB  1 error, 0 warnings  shots 600×900"
     )

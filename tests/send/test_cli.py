@@ -176,3 +176,43 @@ def test_a_listed_sending_ip_stops_the_send_before_any_message(
     forced = run(*common, "--ip", "192.0.2.2", "--force-listed", "--dry-run", env=env)
     assert forced.exit_code == 0, forced.output
     assert "b2bmail: warning: 192.0.2.2 on Spamhaus ZEN: listed — SBL" in forced.stderr
+
+
+def test_dry_run_quiet_prints_the_plan_only(
+    campaign: Path, recipients: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    args = ("send", str(campaign), "--recipients", str(recipients), "--dry-run",
+            "--journal", str(tmp_path / "j.sqlite"))  # fmt: skip
+    default, quiet, verbose = (
+        run(*args, env=env),
+        run("-q", *args, env=env),
+        run(*args, "-v", env=env),
+    )
+    assert default.exit_code == quiet.exit_code == verbose.exit_code == 0, default.output
+    plan = default.stdout.removesuffix("dry run: nothing sent\n")
+    assert "43 of 43 messages to send" in plan
+    assert (quiet.stdout, quiet.stderr) == (plan, "")
+    assert verbose.stdout == default.stdout
+    assert (
+        f"journal {tmp_path / 'j.sqlite'}, bounces to {tmp_path / 'bounces.txt'}" in verbose.stderr
+    )
+
+
+def test_a_quiet_send_prints_nothing_and_a_verbose_one_more(
+    campaign: Path, recipients: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    sink = Sink()
+    results = {}
+    with Running(sink) as server:
+        for level in ("-q", "", "-v"):
+            results[level] = run(*(level,) * bool(level), "send", str(campaign),
+                                 "--recipients", str(recipients), "--smtp", server.address,
+                                 "--yes", "--journal", str(tmp_path / f"j{level}.sqlite"),
+                                 env=env)  # fmt: skip
+    assert [r.exit_code for r in results.values()] == [0, 0, 0], results[""].output
+    assert len(sink.received) == 3 * 43
+    assert (results["-q"].stdout, results["-q"].stderr) == ("", "")
+    assert results[""].stdout.startswith("sent 43, deferred 0, bounced 0, uncertain 0 this run")
+    assert "43 of 43 messages to send" in results[""].stderr  # the plan, before sending
+    assert results["-v"].stdout == results[""].stdout.replace("j.sqlite", "j-v.sqlite")
+    assert len(results["-v"].stderr.splitlines()) > len(results[""].stderr.splitlines()) + 2

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, NoReturn
 import click
 
 from b2bmail import __version__
+from b2bmail.cli.verbosity import QUIET_OPTION, VERBOSE, VERBOSE_OPTION, say, timed
 from b2bmail.errors import B2bmailError
 from b2bmail.i18n import (
     DEFAULT_LANGUAGE,
@@ -77,7 +78,7 @@ def _choose_lang(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 
 #: Added to the group and to every command (`TranslatedCommand.get_params`), so that both
-#: `b2bmail --lang fr build …` and `b2bmail build --lang fr …` work.
+#: `b2bmail --lang fr build …` and `b2bmail build --lang fr …` work; `RUN_OPTIONS` too.
 LANG_OPTION = click.Option(
     ["--lang"],
     metavar="[" + "|".join(LANGUAGES) + "]",
@@ -87,6 +88,11 @@ LANG_OPTION = click.Option(
     help="Language of the messages and the help (default: B2BMAIL_LANG, else LC_ALL,"
     " LC_MESSAGES or LANG, else English).",
 )
+
+
+#: What every command takes, before or after the command name: the language and how much
+#: the run says (b2bmail.cli.verbosity).
+RUN_OPTIONS = (LANG_OPTION, QUIET_OPTION, VERBOSE_OPTION)
 
 
 def rewrite_help(text: str, translate: Callable[[str], str] = _) -> str:
@@ -136,11 +142,11 @@ class TranslatedCommand(click.Command):
         params = super().get_params(ctx)
         # A command with a `--lang` of its own keeps it (unsubscribe-server: the pages'
         # language); `b2bmail --lang …` still sets the messages' language there.
-        if any("--lang" in param.opts for param in params):
-            return params
+        taken = {opt for param in params for opt in param.opts}
+        added = [option for option in RUN_OPTIONS if not taken & set(option.opts)]
         # Before --help, which Click puts last.
         at = len(params) - 1 if params and params[-1] is self.get_help_option(ctx) else len(params)
-        return [*params[:at], LANG_OPTION, *params[at:]]
+        return [*params[:at], *added, *params[at:]]
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         # Click creates it once, with its help text translated at that moment; made in English,
@@ -179,9 +185,18 @@ class TranslatedCommand(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         # B2BMAIL_LANG names a language b2bmail does not speak. The group leaves it to its
         # command, so that `b2bmail build --lang fr` still overrides the variable.
-        if LANG_ERROR in ctx.meta and not isinstance(self, click.Group):
+        if isinstance(self, click.Group):
+            return super().invoke(ctx)
+        if LANG_ERROR in ctx.meta:
             fail(ctx, ctx.meta[LANG_ERROR])
-        return super().invoke(ctx)
+        say(
+            _("b2bmail {version} {command}, messages in {language}").format(
+                version=__version__, command=self.name, language=current_language()
+            ),
+            VERBOSE,
+        )
+        with timed(f"b2bmail {self.name}"):
+            return super().invoke(ctx)
 
 
 #: Click's modules that write Click's own words through `gettext` (see `speak_clicks_words`).
@@ -396,6 +411,12 @@ class B2bmailGroup(TranslatedCommand, click.Group):
 )
 def main(debug: bool) -> None:
     """Build, lint and audit B2B email campaigns.
+
+    -q/--quiet prints only what was asked for (the report or --format output, on stdout or in
+    --out, and the findings) and errors: no summaries, progress bars, "created …" or "next: …"
+    lines, nor warnings that are not findings. -v/--verbose also prints, on stderr, what a run
+    did: each file written, timings, the DNS resolver, what was skipped and why. Both go before
+    or after the command name, not together; exit codes are the same.
 
     \b
     Example:

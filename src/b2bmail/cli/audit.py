@@ -17,6 +17,7 @@ from b2bmail.cli.options import (
     resolver_options,
     stderr_is_terminal,
 )
+from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, shows, timed
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.i18n import _
 
@@ -116,13 +117,22 @@ def audit(
     if segments_path is not None:
         # Before any DNS: a mistake in the segments file should not cost a whole audit.
         segment_of = segment_rows(recipients, segments_path, encoding=encoding, delimiter=delimiter)
-    with ProgressBar() as bar:
+    with ProgressBar() as bar, timed(_("DNS audit")):
         report = audit_file(
             recipients,
             resolver_settings,
             encoding=encoding,
             delimiter=delimiter,
-            progress=bar if stderr_is_terminal() else None,
+            progress=bar if stderr_is_terminal() and shows(NORMAL) else None,
+        )
+    if shows(VERBOSE):
+        say(
+            _("{recipients} recipient(s), {invalid} invalid, {domains} domain(s) asked").format(
+                recipients=len(report.recipients),
+                invalid=len(report.invalid),
+                domains=len(report.domains),
+            ),
+            VERBOSE,
         )
     if output_format == "json":
         text = format_json(report, recipients)
@@ -132,8 +142,10 @@ def audit(
         text = format_text(report, recipients)
     if report_path is not None:
         write_audit_report(report, report_path, source=recipients, segment_of=segment_of)
+        say(_("wrote {path}").format(path=report_path), VERBOSE)
     if out_path is not None:
         write_atomic(out_path, text)
+        say(_("wrote {path}").format(path=out_path), VERBOSE)
     else:
         click.echo(text, nl=False)
     click.get_current_context().exit(EXIT_FINDINGS if report.reaches(fail_on) else EXIT_OK)

@@ -12,6 +12,7 @@ import click
 from b2bmail.campaign import BuildReport, build_campaign
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, recipient_options
+from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, shows, timed
 from b2bmail.config import parse_date
 from b2bmail.errors import ConfigError
 from b2bmail.i18n import _, ngettext
@@ -33,7 +34,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     return parse_date(value) if value else None
 
 
-def _summary(report: BuildReport) -> str:
+def _summary(report: BuildReport, *, with_info: bool = False) -> str:
     rows = [(_("segment"), _("subject"), "html", _("text"), "eml", "lint")]
     for seg in report.manifest["segments"]:
         files = seg["files"]
@@ -69,13 +70,23 @@ def _summary(report: BuildReport) -> str:
             n,
         ).format(n=n, out=report.out_dir)
     )
-    # Errors and warnings are listed; info notes only counted (b2bmail lint shows them all).
-    shown = [p for p in report.problems if p.severity != "info"]
-    for p in shown[:PROBLEMS_SHOWN]:
+    lines.extend(_problem_lines(report, with_info=with_info))
+    return "\n".join(lines)
+
+
+def _problem_lines(
+    report: BuildReport, *, with_info: bool = False, count_info: bool = True
+) -> list[str]:
+    """The findings of the build's lint: errors and warnings listed, info notes only counted
+    (b2bmail lint shows them all), unless `with_info` (-v), or not even counted (-q)."""
+    lines = []
+    shown = [p for p in report.problems if with_info or p.severity != "info"]
+    limit = len(shown) if with_info else PROBLEMS_SHOWN
+    for p in shown[:limit]:
         where, message = escape_control(p.path), escape_control(p.message)
         segment = f"[{escape_control(p.segment)}] " if p.segment else ""
         lines.append(f"{where}:{p.line}: {segment}{p.severity}: {p.code} {p.name}: {message}")
-    hidden = len(report.problems) - min(len(shown), PROBLEMS_SHOWN)
+    hidden = (len(report.problems) if count_info else len(shown)) - min(len(shown), limit)
     if hidden:
         lines.append(
             ngettext(
@@ -84,7 +95,22 @@ def _summary(report: BuildReport) -> str:
                 hidden,
             ).format(n=hidden, out=report.out_dir)
         )
-    return "\n".join(lines)
+    return lines
+
+
+def _tell_files_written(report: BuildReport) -> None:
+    """-v: each file the build wrote, with its size (from the manifest)."""
+    if not shows(VERBOSE):
+        return
+    for seg in report.manifest["segments"]:
+        for name, entry in seg["files"].items():
+            say(
+                _("wrote {path} ({size} KB)").format(
+                    path=report.out_dir / name, size=f"{entry['bytes'] / 1024:.1f}"
+                ),
+                VERBOSE,
+            )
+    say(_("wrote {path}").format(path=report.out_dir / "manifest.json"), VERBOSE)
 
 
 def wants_per_recipient(options: dict[str, Any]) -> bool:
@@ -112,27 +138,28 @@ def run_per_recipient(
         raise click.UsageError(_("--per-recipient and --mbox need --recipients FILE"))
     if not per_recipient and mbox is None:
         raise click.UsageError(_("--recipients needs --per-recipient (or --mbox FILE)"))
-    report = build_per_recipient(
-        campaign,
-        recipients,
-        out_dir=None if mbox is not None else out_dir,
-        mbox=mbox,
-        companies=companies,
-        suppress=suppress,
-        encoding=encoding,
-        delimiter=delimiter,
-        date=date,
-        segment_ids=segment_ids or None,
-    )
+    with timed(_("personalised build")):
+        report = build_per_recipient(
+            campaign,
+            recipients,
+            out_dir=None if mbox is not None else out_dir,
+            mbox=mbox,
+            companies=companies,
+            suppress=suppress,
+            encoding=encoding,
+            delimiter=delimiter,
+            date=date,
+            segment_ids=segment_ids or None,
+        )
+    failed = report.buckets.get("invalid", 0) or report.skipped
+    target = str(mbox) if mbox is not None else str(out_dir)
+    listing = "--format json" if mbox is not None else str(Path(out_dir) / "personalize.json")
     if output_format == "json":
         click.echo(json_document("personalize", report_json(report)), nl=False)
-    else:
-        if mbox is not None:
-            click.echo(report_text(report, str(mbox)))
-        else:
-            listing = str(Path(out_dir) / "personalize.json")
-            click.echo(report_text(report, str(out_dir), listing))
-    failed = report.buckets.get("invalid", 0) or report.skipped
+    elif failed or shows(NORMAL):
+        # The report lists the rows not written: the findings, which -q keeps.
+        click.echo(report_text(report, target, listing))
+    say(_("wrote {path}").format(path=listing if mbox is None else mbox), VERBOSE)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -190,14 +217,18 @@ def build(
             **per_recipient,
         )
         raise SystemExit(code)
-    report = build_campaign(
-        campaign, out_dir, segment_ids=segment_ids or None, date=date, lint=not no_lint
-    )
+    with timed(_("build and lint") if not no_lint else _("build")):
+        report = build_campaign(
+            campaign, out_dir, segment_ids=segment_ids or None, date=date, lint=not no_lint
+        )
+    _tell_files_written(report)
     if output_format == "json":
         data = dict(report.manifest, problems=[p.to_dict() for p in report.problems])
         click.echo(json_document("manifest", data), nl=False)
-    else:
-        click.echo(_summary(report))
+    elif shows(NORMAL):
+        click.echo(_summary(report, with_info=shows(VERBOSE)))
+    elif found := _problem_lines(report, count_info=False):
+        click.echo("\n".join(found))  # -q: the findings only
     raise SystemExit(EXIT_FINDINGS if report.has_errors and not no_gate else EXIT_OK)
 
 
@@ -253,10 +284,16 @@ def init(directory: Path, locale: str | None, languages: str) -> None:
                     example=",".join((language, *(c for c in chosen if c != language))),
                 ),
             )
+    say(
+        _("locale {locale}, languages {languages}").format(
+            locale=locale, languages=",".join(chosen) or "-"
+        ),
+        VERBOSE,
+    )
     written = scaffold_campaign(directory, chosen, locale)
     for path in written:
-        click.echo(_("created {path}").format(path=path))
-    click.echo(
+        say(_("created {path}").format(path=path))
+    say(
         _("next: {command}").format(
             command=f"b2bmail build {directory / 'campaign.yaml'} --out {directory / 'out'}"
         )

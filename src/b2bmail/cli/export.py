@@ -9,6 +9,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, join_options
+from b2bmail.cli.verbosity import VERBOSE, say, shows, timed
 from b2bmail.export.writer import ESP_KEYS, export_campaign
 from b2bmail.i18n import _, ngettext
 
@@ -54,13 +55,18 @@ def export(
         b2bmail export campaign.yaml --esp all --recipients list.csv --out out/esp
     """
     keys = ESP_KEYS if "all" in esps else esps
-    report = export_campaign(campaign, keys, out_dir, segment_ids=segment_ids or None, **recipients)
+    with timed(_("export")):
+        report = export_campaign(
+            campaign, keys, out_dir, segment_ids=segment_ids or None, **recipients
+        )
     clipped = False
     read = ", ".join(f"recipient.{name}" for name in report.read if name != "language")
     for result in report.exports:
         folder = out_dir / result.esp.key
         n = len(result.variants)
-        click.echo(
+        for variant in result.variants if shows(VERBOSE) else ():
+            say(_("wrote {path}/").format(path=folder / variant.name), VERBOSE)
+        say(
             ngettext(
                 "{esp}: {n} email(s) in {folder}/ (README.txt)",
                 "{esp}: {n} email(s) in {folder}/ (README.txt)",
@@ -68,14 +74,14 @@ def export(
             ).format(esp=result.esp.name, n=n, folder=folder)
         )
         if result.versions == "conditional":
-            click.echo(
+            say(
                 _(
                     "  versions: one template per email, its parts that differ by {fields}"
                     " inside {esp}'s conditional on the contact's b2bmail_variant"
                 ).format(fields=read, esp=result.esp.name)
             )
         elif result.versions == "templates":
-            click.echo(
+            say(
                 _(
                     "  versions: one template per version (they differ by {fields}), since"
                     " {esp} has no conditional b2bmail writes; the segment column names each"
@@ -91,7 +97,7 @@ def export(
                 ).format(path=folder / name / "email.html", esp=result.esp.name)
             )
     if report.unwritten:
-        click.echo(
+        say(
             _("not written: {segments} (no contact of the list is in them; README.txt)").format(
                 segments=", ".join(report.unwritten)
             )
@@ -99,7 +105,7 @@ def export(
     if report.contacts is not None:
         c = report.contacts
         left = ", ".join(f"{k} {n}" for k, n in c.left_out.items() if n) or _("none left out")
-        click.echo(
+        say(
             ngettext(
                 "contacts: {n} of {rows} row(s) ({left})",
                 "contacts: {n} of {rows} row(s) ({left})",

@@ -10,6 +10,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option
+from b2bmail.cli.verbosity import VERBOSE, say, shows, timed
 from b2bmail.errors import B2bmailError, InputError
 from b2bmail.i18n import _
 from b2bmail.lint.api import LintReport, has_errors, lint_paths, unreadable_problem
@@ -78,7 +79,7 @@ def _template_campaigns(
             "{path}: no campaign uses this template — only its Jinja syntax and MJML tags were"
             " checked; lint the campaign that includes it"
         ).format(path=template)
-        click.echo(f"b2bmail: {note}", err=True)
+        say(f"b2bmail: {note}", err=True)
         files.append(str(template))
         error = check_fragment(template)
         if error is not None:
@@ -182,6 +183,30 @@ def lint(
         cli["ignore"] = _split(ignore)
     base = _base_config(config_path, paths)
     config = base.merged(cli, "command line")
+    say(_("settings: {source}").format(source=base.source or _("defaults")), VERBOSE)
+    with timed(_("lint")):
+        files, problems = _lint_inputs(paths, base, config, cli, changed)
+    if shows(VERBOSE):
+        for file in files:
+            say(_("linted {path}").format(path=file), VERBOSE)
+    output = format_problems(problems, output_format, files=files, rules=all_rules())
+    if out_path:
+        write_atomic(Path(out_path), output.encode("utf-8"))
+        say(summary(problems, len(files)), err=True)
+        say(_("wrote {path}").format(path=out_path), VERBOSE)
+    else:
+        click.echo(output, nl=False)
+    raise SystemExit(EXIT_FINDINGS if has_errors(problems, strict=strict) else EXIT_OK)
+
+
+def _lint_inputs(
+    paths: tuple[Path, ...],
+    base: LintConfig,
+    config: LintConfig,
+    cli: Mapping[str, Any],
+    changed: bool,
+) -> tuple[list[str], list[Problem]]:
+    """Lint each of `paths` as its kind asks: the files linted and the problems found."""
     files: list[str] = []
     problems: list[Problem] = []
     campaigns: list[Path] = []
@@ -195,6 +220,7 @@ def lint(
                 campaigns.append(path)
             continue
         if changed and suffix and suffix not in LINTABLE_SUFFIXES:
+            say(_("skipped {path}: not an email, template or campaign").format(path=path), VERBOSE)
             continue
         # With several paths, a file that cannot be linted is a B2B000 problem.
         report = lint_paths([path], config, keep_going=len(paths) > 1)
@@ -215,13 +241,7 @@ def lint(
     report = _lint_campaigns(campaigns, base, cli, keep_going=len(paths) > 1 or bool(templates))
     files.extend(report.files)
     problems.extend(report.problems)
-    output = format_problems(problems, output_format, files=files, rules=all_rules())
-    if out_path:
-        write_atomic(Path(out_path), output.encode("utf-8"))
-        click.echo(summary(problems, len(files)), err=True)
-    else:
-        click.echo(output, nl=False)
-    raise SystemExit(EXIT_FINDINGS if has_errors(problems, strict=strict) else EXIT_OK)
+    return files, problems
 
 
 @main.command()

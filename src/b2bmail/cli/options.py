@@ -7,12 +7,16 @@ import math
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from b2bmail.cli.app import LANG_FROM_OPTION, one_line
+from b2bmail.cli.verbosity import VERBOSE, say, shows
 from b2bmail.i18n import DEFAULT_LANGUAGE, _, set_language
+
+if TYPE_CHECKING:
+    from b2bmail.deliverability.dns.resolver import ResolverSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,10 +112,37 @@ def _show_warning(
     from b2bmail.deliverability.dns.answers import DnsWarning
 
     if issubclass(category, DnsWarning):
+        # A damaged cache rebuilt, a nameserver dropped: not findings, so not with -q.
         warning = _("warning: {message}").format(message=one_line(str(message)))
-        click.echo(f"b2bmail: {warning}", err=True)
+        say(f"b2bmail: {warning}", err=True)
     else:
         default(message, category, *args, **kwargs)
+
+
+def describe_resolver(settings: ResolverSettings) -> str:
+    """-v: the DNS servers asked (the system's, read as the resolver will), and the cache."""
+    from b2bmail.deliverability.dns.cache import default_cache_path
+    from b2bmail.deliverability.dns.resolver import system_nameservers
+    from b2bmail.errors import B2bmailError
+
+    servers = settings.nameservers
+    if not servers:
+        try:
+            servers = tuple(f"{ns.host}:{ns.port}" for ns in system_nameservers())
+        except B2bmailError:
+            servers = ()  # said when a query needs one; a send without DNS does not
+    cache = (settings.cache_path or default_cache_path()) if settings.use_cache else _("off")
+    return _(
+        "DNS resolver: {servers} (timeout {timeout} s, {concurrency} at once,"
+        " control zone {zone}), cache: {cache}{refresh}"
+    ).format(
+        servers=", ".join(servers) or _("none"),
+        timeout=f"{settings.timeout:g}",
+        concurrency=settings.concurrency,
+        zone=settings.control_zone,
+        cache=cache,
+        refresh=_(", refreshed") if settings.refresh else "",
+    )
 
 
 def resolver_options(func: F) -> F:
@@ -141,7 +172,7 @@ def resolver_options(func: F) -> F:
         # dnspython loads when a DNS command runs, not when Click builds it (--help).
         from b2bmail.deliverability.dns.resolver import ResolverSettings
 
-        kwargs["resolver_settings"] = ResolverSettings(
+        kwargs["resolver_settings"] = settings = ResolverSettings(
             nameservers=nameservers,
             timeout=timeout,
             concurrency=concurrency,
@@ -149,6 +180,8 @@ def resolver_options(func: F) -> F:
             refresh=refresh,
             control_zone=control_zone,
         )
+        if shows(VERBOSE):
+            say(describe_resolver(settings), VERBOSE)
         # The library warns (a damaged DNS cache rebuilt, a nameserver dropped); the command
         # says so in one line each.
         with warnings.catch_warnings():

@@ -9,6 +9,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import port_option
+from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, sayer, shows, timed
 from b2bmail.i18n import _, ngettext
 from b2bmail.lint.formats import format_text
 from b2bmail.lint.problem import Problem
@@ -20,12 +21,16 @@ from b2bmail.preview.screenshots import DEFAULT_WIDTHS, parse_widths
 from b2bmail.preview.server import close_preview_server, start_preview_server
 
 
-def format_preview(result: PreviewResult) -> str:
+def format_preview(result: PreviewResult, *, findings_only: bool = False) -> str:
     """The text summary: one line per segment, then what Chromium measured at phone width
-    (`path:line: [segment] B2B109 [warning] …`, lint's text format), then where the gallery is."""
+    (`path:line: [segment] B2B109 [warning] …`, lint's text format), then where the gallery is;
+    with `findings_only` (-q), the lines of the segments with lint errors and what Chromium
+    measured, and nothing else."""
     lines = []
     width = max((len(s.segment_id) for s in result.segments), default=7)
     for seg in result.segments:
+        if findings_only and not seg.errors:
+            continue
         shots = ", ".join(f"{w}×{h}" for _name, w, h in seg.shots)
         errors = ngettext("{n} error", "{n} errors", seg.errors).format(n=seg.errors)
         warnings = ngettext("{n} warning", "{n} warnings", seg.warnings).format(n=seg.warnings)
@@ -38,7 +43,8 @@ def format_preview(result: PreviewResult) -> str:
     measured = layout_problems(result)
     if measured:
         lines.extend(format_text(measured, ()).splitlines()[:-1])  # without lint's summary line
-    lines.append(_("gallery: {path}").format(path=result.index))
+    if not findings_only:
+        lines.append(_("gallery: {path}").format(path=result.index))
     return "\n".join(lines)
 
 
@@ -110,14 +116,26 @@ def preview(
         b2bmail preview examples/heavy-equipment/campaign.yaml --out out/gallery
         b2bmail preview campaign.yaml --widths 600,375,320
     """
-    result = preview_campaign(
-        campaign,
-        out_dir,
-        widths=parse_widths(widths),
-        gallery_screenshot=gallery_screenshot,
-        remote_images=fetch_images,
-    )
-    click.echo(format_preview(result))
+    with timed(_("build, lint and screenshots")):
+        result = preview_campaign(
+            campaign,
+            out_dir,
+            widths=parse_widths(widths),
+            gallery_screenshot=gallery_screenshot,
+            remote_images=fetch_images,
+        )
+    for seg in result.segments if shows(VERBOSE) else ():
+        for name, width, height in seg.shots:
+            say(
+                _("wrote {path} ({width}×{height})").format(
+                    path=out_dir / seg.segment_id / name, width=width, height=height
+                ),
+                VERBOSE,
+            )
+    if gallery_screenshot is not None:
+        say(_("wrote {path}").format(path=gallery_screenshot), VERBOSE)
+    if text := format_preview(result, findings_only=not shows(NORMAL)):
+        click.echo(text)
     errors = sum(seg.errors for seg in result.segments)
     raise SystemExit(EXIT_FINDINGS if errors or layout_problems(result) else EXIT_OK)
 
@@ -142,7 +160,7 @@ def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> 
         campaign,
         view_campaign,
         port=port,
-        on_event=lambda message: click.echo(message, err=True),
+        on_event=sayer(err=True),
         remote_images=fetch_images,
     )
     click.echo(
@@ -156,4 +174,4 @@ def serve(campaign: Path, port: int, fetch_images: RemoteImagePolicy | None) -> 
         pass
     finally:
         close_preview_server(server)
-    click.echo(_("Preview server stopped."))
+    say(_("Preview server stopped."))

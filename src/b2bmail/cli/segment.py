@@ -8,6 +8,8 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, format_option, join_options, out_option
+from b2bmail.cli.verbosity import VERBOSE, say, timed
+from b2bmail.i18n import _
 from b2bmail.output import json_document
 
 
@@ -60,15 +62,16 @@ def segment(
     from b2bmail.recipients.segmenting import segment_csv_chunks, segment_list
 
     check_outputs((out_path,), (recipients, segments_path, companies, *suppress))
-    report = segment_list(
-        recipients,
-        segments_path,
-        companies=companies,
-        suppress=suppress,
-        encoding=encoding,
-        delimiter=delimiter,
-        locale=locale,
-    )
+    with timed(_("segment")):
+        report = segment_list(
+            recipients,
+            segments_path,
+            companies=companies,
+            suppress=suppress,
+            encoding=encoding,
+            delimiter=delimiter,
+            locale=locale,
+        )
     data: bytes
     if output_format == "json":
         data = json_document("segment", report_json(report)).encode()
@@ -78,6 +81,7 @@ def segment(
         data = report_text(report).encode()
     if out_path is not None:
         write_atomic(out_path, data)
+        say(_("wrote {path}").format(path=out_path), VERBOSE)
     else:
         click.echo(data, nl=False)
     click.get_current_context().exit(EXIT_FINDINGS if report.invalid else EXIT_OK)

@@ -11,6 +11,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, join_options, resolver_options
+from b2bmail.cli.verbosity import NORMAL, QUIET, VERBOSE, say, shows, timed
 from b2bmail.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -201,13 +202,20 @@ def send(
         delimiter=delimiter,
     )
 
+    say(
+        _("journal {journal}, bounces to {bounces}").format(
+            journal=options.journal, bounces=options.bounces
+        ),
+        VERBOSE,
+    )
     bars: list[Any] = []
 
     def confirm(plan: SendPlan) -> bool:
-        if sys.stderr.isatty():  # a progress bar on a terminal only
+        if sys.stderr.isatty() and shows(NORMAL):  # a progress bar on a terminal only
             bars.append(click.progressbar(length=plan.to_send, label=_("sending"), file=sys.stderr))
+        # The plan is what a person confirms: shown when asked, even with -q.
         for line in plan_lines(plan):
-            click.echo(line, err=True)
+            say(line, QUIET if not yes else NORMAL, err=True)
         if yes:
             return True
         if not sys.stdin.isatty():
@@ -220,7 +228,8 @@ def send(
         if bars:
             bars[0].update(n)
 
-    report = send_campaign(campaign, recipients, options, confirm=confirm, progress=progress)
+    with timed(_("send")):
+        report = send_campaign(campaign, recipients, options, confirm=confirm, progress=progress)
     if bars:
         bars[0].render_finish()
     if proof:
@@ -234,10 +243,10 @@ def send(
     if dry_run:
         for line in plan_lines(report.plan):
             click.echo(line)
-        click.echo(_("dry run: nothing sent"))
+        say(_("dry run: nothing sent"))
         return
     states = report.journal_states or report.plan.journal_states
-    click.echo(
+    say(
         _(
             "sent {sent}, deferred {deferred}, bounced {bounced}, uncertain {uncertain} this run;"
             " journal {journal}: {states}"

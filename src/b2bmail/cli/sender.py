@@ -10,6 +10,7 @@ import click
 
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import format_option, out_option, resolver_options
+from b2bmail.cli.verbosity import VERBOSE, say, timed
 from b2bmail.deliverability.dns.answers import is_valid_domain
 from b2bmail.deliverability.records.dkim import SELECTOR
 from b2bmail.i18n import _
@@ -189,22 +190,24 @@ def check_sender(
     # Read before any DNS query: a wrong key file is bad input (exit 2), not a finding.
     dkim_keys = {s: (f, signing_public_key(f)) for s, f in zip(selectors, key_files, strict=False)}
     lists = () if no_blocklists else load_blocklists(blocklists_file)
-    report = run_check_sender(
-        resolver_settings,
-        domain,
-        ips,
-        selectors,
-        blocklists=lists,
-        link_domains=link_domains,
-        dkim_keys=dkim_keys,
-        return_path=return_path,
-    )
+    with timed(_("DNS checks")):
+        report = run_check_sender(
+            resolver_settings,
+            domain,
+            ips,
+            selectors,
+            blocklists=lists,
+            link_domains=link_domains,
+            dkim_keys=dkim_keys,
+            return_path=return_path,
+        )
     if output_format == "json":
         text = json_document("check-sender", report_to_dict(report))
     else:
         text = format_text(report)
     if out_path is not None:
         write_atomic(out_path, text)
+        say(_("wrote {path}").format(path=out_path), VERBOSE)
     else:
         click.echo(text, nl=False)
     click.get_current_context().exit(EXIT_OK if report.ok else EXIT_FINDINGS)

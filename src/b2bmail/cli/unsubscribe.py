@@ -8,6 +8,7 @@ import click
 
 from b2bmail.cli.app import main
 from b2bmail.cli.options import port_option
+from b2bmail.cli.verbosity import say, sayer
 from b2bmail.i18n import _, ngettext
 
 
@@ -53,10 +54,12 @@ def unsubscribe_server(store: Path, campaign: Path | None, lang: str | None, por
     language = campaign_language(campaign) if campaign is not None else lang or "en"
     app = create_app(store, lang=language)
 
+    log = sayer(err=True)
+
     class QuietHandler(WSGIRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             # One line per request on stderr, without the query string (it holds the address).
-            click.echo(f"{self.command} {self.path.partition('?')[0]} {args[1]}", err=True)
+            log(f"{self.command} {self.path.partition('?')[0]} {args[1]}")
 
     received: list[int] = []
 
@@ -78,7 +81,7 @@ def unsubscribe_server(store: Path, campaign: Path | None, lang: str | None, por
             server.serve_forever()
     if received and received[0] != signal.SIGINT:
         raise Terminated(received[0])  # SIGTERM, SIGHUP: exit 128 + N as every command does
-    click.echo(_("Unsubscribe endpoint stopped."))
+    say(_("Unsubscribe endpoint stopped."))
 
 
 @main.command("unsubscribe-export")
@@ -101,7 +104,7 @@ def unsubscribe_export(store: Path, out_path: Path) -> None:
     from b2bmail.unsubscribe import SuppressionStore, export_suppressions
 
     count = export_suppressions(SuppressionStore(store), out_path)
-    click.echo(
+    say(
         ngettext("{n} address(es) -> {path}", "{n} address(es) -> {path}", count).format(
             n=count, path=out_path
         )
