@@ -19,6 +19,8 @@ import click
 import pytest
 
 from b2bmail.cli import main
+from b2bmail.cli.app import LANG_OPTION
+from b2bmail.i18n import LANGUAGES
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -156,9 +158,28 @@ def b2bmail_runs(line: str) -> list[list[str]]:
 def check_with_click(args: list[str]) -> None:
     """Fail unless `b2bmail ARGS` names a command and only options it has, with values among
     an option's choices. Files are not opened: a guide may name the reader's own."""
-    group_params = {opt for p in main.params for opt in p.opts}
-    while args and args[0] in group_params:
+    # The group's own options come first (`b2bmail --lang fr build …`): a flag is one word, an
+    # option with a value two (or one, `--lang=fr`); a value must be among its choices.
+    # `--lang` is added to the group and to every command by `get_params` (cli/app.py), and
+    # checked by its callback rather than a Choice: its values are b2bmail's LANGUAGES.
+    # `b2bmail --version` and `b2bmail --help` (eager flags that exit) need no command.
+    group_params = {opt: p for p in main.get_params(click.Context(main)) for opt in p.opts}
+    exits = False
+    while args and args[0].partition("=")[0] in group_params:
+        name, eq, value = args[0].partition("=")
+        param = group_params[name]
+        if isinstance(param, click.Option) and (param.is_flag or param.count):
+            exits = exits or param.is_eager
+            args = args[1:]
+            continue
+        if not eq:
+            assert len(args) > 1, f"{name} needs a value"
+            value, args = args[1], args[1:]
         args = args[1:]
+        if param is LANG_OPTION:
+            assert value in LANGUAGES, f"b2bmail {name} {value!r}"
+    if exits and not args:
+        return
     assert args, "no command"
     command = ALL_COMMANDS.get(args[0])
     assert command is not None, f"no command {args[0]!r}"
@@ -169,7 +190,9 @@ def check_with_click(args: list[str]) -> None:
     except click.UsageError as exc:
         raise AssertionError(f"b2bmail {shlex.join(args)}: {exc.format_message()}") from exc
     assert not extra, f"b2bmail {shlex.join(args)}: unexpected arguments {extra}"
-    for param in command.params:
+    for param in command.get_params(ctx):
+        if param is LANG_OPTION and values.get(param.name) is not None:
+            assert values[param.name] in LANGUAGES, f"{args[0]} --lang {values[param.name]!r}"
         if isinstance(param.type, click.Choice) and values.get(param.name) is not None:
             given = values[param.name]
             for value in given if isinstance(given, list | tuple) else [given]:
@@ -205,10 +228,18 @@ def test_check_with_click_catches_mistakes() -> None:
         ["lint", "out", "--format", "xml"],
         ["bild", "campaign.yaml"],
         ["init", "one", "two"],
+        ["--lang", "de", "lint", "out"],
+        ["--lang"],
+        ["--debug"],
+        ["--versoin"],
+        ["build", "campaign.yaml", "--lang", "de"],
     ):
         with pytest.raises(AssertionError):
             check_with_click(wrong)
     check_with_click(["--debug", "lint", "out", "--format", "json"])
+    check_with_click(["--lang", "fr", "--debug", "lint", "out"])
+    check_with_click(["--version"])
+    check_with_click(["--lang=nl", "build", "--lang", "fr", "campaign.yaml"])
 
 
 @pytest.mark.parametrize("page", ["quickstart.md", *(f"guides/{g}" for g in GUIDES)])
