@@ -176,20 +176,6 @@ class BodyPlan:
     def fields(self) -> frozenset[str]:
         return frozenset(i.name for i in self.items if isinstance(i, MergeField))
 
-    def render(self, values: Mapping[str, str]) -> list[bytes]:
-        out: list[bytes] = []
-        nl = self.nl
-        mboxrd = self.mboxrd
-        for item in self.items:
-            if type(item) is bytes:
-                out.append(item)
-            else:
-                piece = qp_piece(item.encode(merge_value(item, values)))  # type: ignore[union-attr,arg-type]
-                if nl != CRLF:
-                    piece = piece.replace(CRLF, nl)
-                out.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
-        return out
-
 
 def _nl(data: bytes, nl: bytes) -> bytes:
     return data if nl == CRLF else data.replace(CRLF, nl)
@@ -371,20 +357,25 @@ def _related(compiled: CompiledEmail, seed: str) -> tuple[bytes, bytes]:
 # The per-segment skeleton
 
 
+# The per-recipient slots of MessageSkeleton.layout, in the order assemble fills them; the
+# body holes (MessageSkeleton.holes) follow, from _HOLES on.
+_TO, _SUBJECT, _MESSAGE_ID, _UNSUBSCRIBE, _HOLES = range(5)
+
+
 @dataclass(frozen=True)
 class MessageSkeleton:
-    """Everything about one segment's message that is the same for all its recipients."""
+    """Everything about one segment's message that is the same for all its recipients.
+
+    `layout` is the whole message in order: ready bytes (every fixed header, part header,
+    boundary and body line, encoded once here, adjacent ones joined) and slot numbers, the
+    bytes assemble makes per recipient: the To, Subject, Message-ID and List-Unsubscribe
+    headers, then one per distinct body hole (`holes`: a field written the same way twice,
+    as the same greeting in two places, is encoded once per recipient)."""
 
     compiled: CompiledEmail
-    head_static: bytes  # From, Reply-To (before To)
-    date_to_list: bytes  # Date (after Subject)
-    list_id: bytes
-    tail_headers: bytes  # List-Unsubscribe-Post, MIME-Version, Content-Type, first boundary ...
-    between: bytes  # CRLF --boundary CRLF + HTML part headers
-    closing: bytes
+    layout: tuple[bytes | int, ...]
+    holes: tuple[MergeField, ...]
     subject_fixed: bytes | None
-    text: BodyPlan
-    html: BodyPlan
     nl: bytes
     mboxrd: bool = False
 
@@ -436,20 +427,36 @@ class MessageSkeleton:
             data = _nl(data, nl)
             return mboxrd_quote(data) if mboxrd else data
 
-        return cls(
-            compiled=compiled,
-            head_static=fixed(head),
-            date_to_list=fixed(f"Date: {format_datetime(date)}\r\n".encode("ascii")),
-            list_id=fixed(list_id),
-            tail_headers=fixed(tail),
-            between=fixed(CRLF + b"--" + boundary + CRLF + part % b"html"),
-            closing=fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
-            subject_fixed=fixed(subject_fixed) if subject_fixed is not None else None,
-            text=BodyPlan.from_template(compiled.text, nl, mboxrd=mboxrd),
-            html=BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd),
-            nl=nl,
-            mboxrd=mboxrd,
-        )
+        subject_piece = fixed(subject_fixed) if subject_fixed is not None else None
+        holes: list[MergeField] = []
+        layout: list[bytes | int] = []
+
+        def add(item: bytes | int | MergeField) -> None:
+            if isinstance(item, MergeField):
+                if item not in holes:
+                    holes.append(item)
+                item = _HOLES + holes.index(item)
+            if type(item) is bytes and layout and type(layout[-1]) is bytes:
+                layout[-1] += item
+            elif item != b"":
+                layout.append(item)
+
+        for item in (
+            fixed(head),
+            _TO,
+            subject_piece if subject_piece is not None else _SUBJECT,
+            fixed(f"Date: {format_datetime(date)}\r\n".encode("ascii")),
+            _MESSAGE_ID,
+            fixed(list_id),
+            _UNSUBSCRIBE,
+            fixed(tail),
+            *BodyPlan.from_template(compiled.text, nl, mboxrd=mboxrd).items,
+            fixed(CRLF + b"--" + boundary + CRLF + part % b"html"),
+            *BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd).items,
+            fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
+        ):
+            add(item)
+        return cls(compiled, tuple(layout), tuple(holes), subject_piece, nl, mboxrd)
 
     def assemble(
         self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
@@ -458,30 +465,27 @@ class MessageSkeleton:
 
         HeaderTooLongError when the merged unsubscribe URL cannot fit a header line."""
         compiled = self.compiled
+        nl = self.nl
         if self.subject_fixed is not None:
             subject = self.subject_fixed
         else:
-            subject = unstructured_header("Subject", compiled.subject.render(values))
+            subject = _nl(unstructured_header("Subject", compiled.subject.render(values)), nl)
         links = [f"<{header_url(compiled.unsubscribe_url.render(values))}>"]
         if compiled.unsubscribe_mailto is not None:
             links.append(f"<{header_url(compiled.unsubscribe_mailto.render(values))}>")
-        unsubscribe = list_unsubscribe_header(links)
-        nl = self.nl
-        out = [
-            self.head_static,
+        slots = [
             _nl(address_header("To", to_name, to_addr), nl),
-            subject if self.subject_fixed is not None else _nl(subject, nl),
-            self.date_to_list,
+            subject,
             f"Message-ID: {message_id}".encode("ascii") + nl,
-            self.list_id,
-            _nl(unsubscribe, nl),
-            self.tail_headers,
+            _nl(list_unsubscribe_header(links), nl),
         ]
-        out += self.text.render(values)
-        out.append(self.between)
-        out += self.html.render(values)
-        out.append(self.closing)
-        return b"".join(out)
+        mboxrd = self.mboxrd
+        for hole in self.holes:
+            piece = qp_piece(hole.encode(merge_value(hole, values)))
+            if nl != CRLF:
+                piece = piece.replace(CRLF, nl)
+            slots.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
+        return b"".join([slots[i] if type(i) is int else i for i in self.layout])  # type: ignore[misc]
 
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
