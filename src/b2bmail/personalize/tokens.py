@@ -7,7 +7,7 @@ library (and b2bmail.errors).
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from b2bmail.errors import B2bmailError
 
 SECRET_ENV = "B2BMAIL_UNSUBSCRIBE_SECRET"
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # RFC 4648 §5: base64url
 
 
 class MissingSecretError(B2bmailError):
@@ -55,7 +56,9 @@ def unsubscribe_token(key: bytes, address_key: str) -> str:
     # hmac.digest: the one-shot C HMAC, same bytes as hmac.new(...).digest() at a fraction
     # of its cost per recipient.
     digest = hmac.digest(key, address_key.encode("utf-8"), "sha256")[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    # base64.urlsafe_b64encode, without its Python wrapper: RFC 4648 §5's alphabet.
+    encoded = binascii.b2a_base64(digest, newline=False).translate(_URLSAFE)
+    return encoded.rstrip(b"=").decode("ascii")
 
 
 def token_matches(key: bytes, address_key: str, token: str) -> bool:
