@@ -161,6 +161,8 @@ def route_rows(
 ) -> Iterator[tuple[RecipientRow, Mapping[str, object], RowOutcome]]:
     """Stream (row, fields with company fields joined, outcome) for every row of `table`."""
     seen: dict[str, int] = {}
+    if suppressions is not None and not (suppressions.addresses or suppressions.domains):
+        suppressions = None  # nothing listed: no row is looked up
     for rec in table.rows:
         check = rec.check
         email = check.normalized if check.valid else rec.email.strip()
@@ -168,7 +170,7 @@ def route_rows(
         if not check.valid:
             yield rec, fields, RowOutcome(rec.row, email, INVALID, check.reason)
             continue
-        why = suppressions.match(check) if suppressions else None
+        why = suppressions.match(check) if suppressions is not None else None
         if why is not None:
             yield rec, fields, RowOutcome(rec.row, email, SUPPRESSED, why)
             continue
