@@ -422,3 +422,41 @@ def b_words_by_character(text: str, first_room: int) -> list[str]:
 def test_b_words_cut_on_bytes_as_by_character(text: str, first_room: int) -> None:
     # Room for 0 (13, 14: a 4-byte character still takes the first word), 3, 6 ... bytes.
     assert _b_words(text, first_room) == b_words_by_character(text, first_room)
+
+
+def test_one_value_in_every_place_is_encoded_for_each() -> None:
+    # The skeleton encodes a value once per field, fallback and place in a URL, and
+    # HTML-escapes it per hole; a percent-encoded component or mailto address holds nothing
+    # to escape (RFC 3986 §2.1, §2.3). Against message.py, and spelled out by hand.
+    site = MergeField("site", None)
+    places = {place: replace(site, url=place, html=True) for place in ("url", "component")}
+    html = MergeTemplate(
+        (
+            "<p>",
+            replace(site, html=True),
+            '</p>\n<a href="',
+            places["url"],
+            '">a</a> <a href="https://x.example/?s=',
+            places["component"],
+            '">b</a> <a href="mailto:',
+            replace(site, url="address", html=True),
+            '">c</a>\n',
+        )
+    )
+    c = compiled(html=html, text=MergeTemplate((site, " ", replace(site, url="component"), "\n")))
+    value = "https://x.example/?a=1&b='2'<\"é\">@"
+    fast, standard = both(c, {**VALUES, "site": value})
+    assert_same(fast, standard)
+    msg = parse(fast)
+    assert msg.get_body(("html",)).get_content() == (  # type: ignore[union-attr]
+        "<p>https://x.example/?a=1&amp;b=&#x27;2&#x27;&lt;&quot;é&quot;&gt;@</p>\r\n"
+        '<a href="https://x.example/?a=1&amp;b=&#x27;2&#x27;%3C%22%C3%A9%22%3E@">a</a> '
+        '<a href="https://x.example/?s=https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27'
+        '%3C%22%C3%A9%22%3E%40">b</a> '
+        '<a href="mailto:https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27%3C%22%C3%A9%22%3E@">'
+        "c</a>\r\n"
+    )
+    assert msg.get_body(("plain",)).get_content() == (  # type: ignore[union-attr]
+        "https://x.example/?a=1&b='2'<\"é\">@ "
+        "https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27%3C%22%C3%A9%22%3E%40\r\n"
+    )

@@ -22,10 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
 import mimetypes
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, MIMEPart
@@ -361,6 +362,9 @@ def _related(compiled: CompiledEmail, seed: str) -> tuple[bytes, bytes]:
 # body holes (MessageSkeleton.holes) follow, from _HOLES on.
 _TO, _SUBJECT, _MESSAGE_ID, _UNSUBSCRIBE, _HOLES = range(5)
 
+#: Header text with holes: literal strings and numbers of MessageSkeleton.sources.
+HeaderParts = tuple[str | int, ...]
+
 
 @dataclass(frozen=True)
 class MessageSkeleton:
@@ -369,13 +373,19 @@ class MessageSkeleton:
     `layout` is the whole message in order: ready bytes (every fixed header, part header,
     boundary and body line, encoded once here, adjacent ones joined) and slot numbers, the
     bytes assemble makes per recipient: the To, Subject, Message-ID and List-Unsubscribe
-    headers, then one per distinct body hole (`holes`: a field written the same way twice,
-    as the same greeting in two places, is encoded once per recipient)."""
+    headers, then one per distinct body hole.
+
+    A recipient's value is merged and percent-encoded once per `sources` entry (a field, its
+    fallback and its place in a URL), wherever it is written: the unsubscribe URL's token
+    and address serve its header, the text link and the HTML link alike. `holes` are the
+    body's distinct holes: a source, and whether it is HTML-escaped there."""
 
     compiled: CompiledEmail
     layout: tuple[bytes | int, ...]
-    holes: tuple[MergeField, ...]
-    subject_fixed: bytes | None
+    sources: tuple[MergeField, ...]
+    holes: tuple[tuple[int, bool], ...]
+    subject: HeaderParts | None  # None: the subject has no hole, its header is in `layout`
+    unsubscribe: tuple[HeaderParts, ...]  # the URL, then the mailto: URL if any
     nl: bytes
     mboxrd: bool = False
 
@@ -427,24 +437,26 @@ class MessageSkeleton:
             data = _nl(data, nl)
             return mboxrd_quote(data) if mboxrd else data
 
-        subject_piece = fixed(subject_fixed) if subject_fixed is not None else None
-        holes: list[MergeField] = []
+        sources: list[MergeField] = []
+
+        def source(hole: MergeField) -> int:
+            if hole not in sources:
+                sources.append(hole)
+            return sources.index(hole)
+
+        def header(template: MergeTemplate) -> HeaderParts:
+            return tuple(p if isinstance(p, str) else source(p) for p in template.parts)
+
+        subject = header(compiled.subject) if subject_fixed is None else None
+        unsubscribe = tuple(
+            header(t) for t in (compiled.unsubscribe_url, compiled.unsubscribe_mailto) if t
+        )
+        holes: list[tuple[int, bool]] = []
         layout: list[bytes | int] = []
-
-        def add(item: bytes | int | MergeField) -> None:
-            if isinstance(item, MergeField):
-                if item not in holes:
-                    holes.append(item)
-                item = _HOLES + holes.index(item)
-            if type(item) is bytes and layout and type(layout[-1]) is bytes:
-                layout[-1] += item
-            elif item != b"":
-                layout.append(item)
-
         for item in (
             fixed(head),
             _TO,
-            subject_piece if subject_piece is not None else _SUBJECT,
+            fixed(subject_fixed) if subject_fixed is not None else _SUBJECT,
             fixed(f"Date: {format_datetime(date)}\r\n".encode("ascii")),
             _MESSAGE_ID,
             fixed(list_id),
@@ -455,8 +467,31 @@ class MessageSkeleton:
             *BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd).items,
             fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
         ):
-            add(item)
-        return cls(compiled, tuple(layout), tuple(holes), subject_piece, nl, mboxrd)
+            if isinstance(item, MergeField):
+                # A value percent-encoded as a URL component or mailto address holds only
+                # unreserved characters, "%" and "@" (RFC 3986 §2.1, §2.3): HTML-escaping it
+                # changes nothing, so it is not done.
+                # A body hole's source is its value before HTML escaping, which
+                # MergeField.encode does last.
+                escaped = item.html and item.url not in ("component", "address")
+                hole = (source(replace(item, html=False)), escaped)
+                if hole not in holes:
+                    holes.append(hole)
+                item = _HOLES + holes.index(hole)
+            if type(item) is bytes and layout and type(layout[-1]) is bytes:
+                layout[-1] += item
+            elif item != b"":
+                layout.append(item)
+        return cls(
+            compiled,
+            tuple(layout),
+            tuple(sources),
+            tuple(holes),
+            subject,
+            unsubscribe,
+            nl,
+            mboxrd,
+        )
 
     def assemble(
         self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
@@ -464,28 +499,29 @@ class MessageSkeleton:
         """The recipient's .eml bytes. `values` must be clean (clean_value).
 
         HeaderTooLongError when the merged unsubscribe URL cannot fit a header line."""
-        compiled = self.compiled
+        texts = [hole.encode(merge_value(hole, values)) for hole in self.sources]
         nl = self.nl
-        if self.subject_fixed is not None:
-            subject = self.subject_fixed
-        else:
-            subject = _nl(unstructured_header("Subject", compiled.subject.render(values)), nl)
-        links = [f"<{header_url(compiled.unsubscribe_url.render(values))}>"]
-        if compiled.unsubscribe_mailto is not None:
-            links.append(f"<{header_url(compiled.unsubscribe_mailto.render(values))}>")
+        links = [f"<{header_url(_joined(parts, texts))}>" for parts in self.unsubscribe]
         slots = [
             _nl(address_header("To", to_name, to_addr), nl),
-            subject,
+            b""
+            if self.subject is None
+            else _nl(unstructured_header("Subject", _joined(self.subject, texts)), nl),
             f"Message-ID: {message_id}".encode("ascii") + nl,
             _nl(list_unsubscribe_header(links), nl),
         ]
         mboxrd = self.mboxrd
-        for hole in self.holes:
-            piece = qp_piece(hole.encode(merge_value(hole, values)))
+        for index, escaped in self.holes:
+            text = texts[index]
+            piece = qp_piece(html.escape(text, quote=True) if escaped else text)
             if nl != CRLF:
                 piece = piece.replace(CRLF, nl)
             slots.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
         return b"".join([slots[i] if type(i) is int else i for i in self.layout])  # type: ignore[misc]
+
+
+def _joined(parts: HeaderParts, texts: list[str]) -> str:
+    return "".join([texts[p] if type(p) is int else p for p in parts])  # type: ignore[misc]
 
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
