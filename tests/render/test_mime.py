@@ -225,6 +225,24 @@ def test_address_header(name: str, display: str, expected: str) -> None:
     assert msg[name].addresses[0].display_name == display
 
 
+@pytest.mark.parametrize(
+    ("display", "expected"),
+    [
+        # "To: " + 54 characters + " <anne@acme.example>": 78, a line's limit (RFC 5322
+        # §2.1.1 SHOULD): one line.
+        ("Marie-Anne " + "B" * 43, b"To: Marie-Anne " + b"B" * 43 + b" <anne@acme.example>\r\n"),
+        # One more: the address folds onto a continuation line (RFC 5322 §2.2.3).
+        (
+            "Marie-Anne " + "B" * 44,
+            b"To: Marie-Anne " + b"B" * 44 + b"\r\n <anne@acme.example>\r\n",
+        ),
+    ],
+    ids=["78", "79"],
+)
+def test_address_header_at_the_line_limit(display: str, expected: bytes) -> None:
+    assert address_header("To", display, "anne@acme.example") == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     value=st.text(st.characters(exclude_categories=["Cs"]), max_size=200),

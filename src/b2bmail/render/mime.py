@@ -265,6 +265,10 @@ def address_header(name: str, display: str, addr: str) -> bytes:
     5321 §4.5.3.1 bounds it (local part 64, domain 255), so its line stays under 998."""
     if not display:
         return f"{name}: {addr}\r\n".encode("ascii")
+    if display.isascii() and "=?" not in display and not _NEEDS_QUOTING.search(display):
+        line = f"{name}: {display} <{addr}>"
+        if len(line) <= HEADER_WIDTH:  # the usual name: one line, which folding leaves as is
+            return (line + "\r\n").encode("ascii")
     words: list[str] | None = None
     if display.isascii() and "=?" not in display:
         if _NEEDS_QUOTING.search(display):
