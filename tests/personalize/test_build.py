@@ -253,7 +253,7 @@ def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
     data = build_message(compiled, {}, to="a@b.example", date=date, message_id="<m@x>")
     assert b"\r\nFrom here on\r\n>From there\r\n" in data  # the .eml itself is CRLF
     msg = PersonalizedMessage(
-        row=2, email="a@b.example", segment_id="s", message_id="<m@x>", data=data
+        row=2, email="a@b.example", segment_id="s", message_id="<m@x>", content=data
     )
     entry = mbox_entry(msg, date)
     assert entry.startswith(b"From MAILER-DAEMON Mon Jan 05 09:00:00 2026\n")

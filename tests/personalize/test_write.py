@@ -71,3 +71,32 @@ def test_write_messages_closes_its_folders_even_when_a_message_fails(tmp_path: P
         "a/000004-p2@x.example.eml",
         "b/000003-p1@x.example.eml",
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_write_file_of_pieces_finishes_a_short_writev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pieces go in one writev; when it writes less (a signal, a full disk's last bytes),
+    # the rest follows from where it stopped, even inside a piece.
+    real = os.writev
+
+    def short(fd: int, pieces: tuple[bytes, ...]) -> int:
+        return real(fd, [b"".join(pieces)[:7]])
+
+    monkeypatch.setattr(write.os, "writev", short)
+    write_file(str(tmp_path / "m.eml"), (b"From: a\r\n", b"", b"To: b\r\n\r\nbody\r\n"))
+    assert (tmp_path / "m.eml").read_bytes() == b"From: a\r\nTo: b\r\n\r\nbody\r\n"
+
+
+def test_an_mbox_without_a_descriptor_is_written_through_its_object() -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from b2bmail.personalize.message import PersonalizedMessage
+
+    box = io.BytesIO(b"kept\n")
+    box.seek(0, io.SEEK_END)
+    msg = PersonalizedMessage(2, "a@x.example", "s", "<m@x>", (b"A: 1\n", b"\nbody\n"), True)
+    write.write_messages([msg], out_dir=None, mbox=box, date=datetime(2026, 1, 5, tzinfo=UTC))
+    assert box.getvalue() == b"kept\nFrom MAILER-DAEMON Mon Jan 05 00:00:00 2026\nA: 1\n\nbody\n\n"

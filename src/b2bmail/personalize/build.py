@@ -239,7 +239,7 @@ class Personalizer:
             self.date_text,
         )
         try:
-            data = skeleton.assemble(
+            parts = skeleton.assemble_parts(
                 values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
             )
         except UnsafeUrlValueError as exc:
@@ -260,7 +260,7 @@ class Personalizer:
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
             self.tally.stage_defaulted += defaulted
-        return PersonalizedMessage(row, email, segment_id, mid, data, self.mboxrd)
+        return PersonalizedMessage(row, email, segment_id, mid, parts, self.mboxrd)
 
     def messages(
         self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]

@@ -503,6 +503,13 @@ class MessageSkeleton:
         """The recipient's .eml bytes. `values` must be clean (clean_value).
 
         HeaderTooLongError when the merged unsubscribe URL cannot fit a header line."""
+        parts = self.assemble_parts(values, to_addr=to_addr, to_name=to_name, message_id=message_id)
+        return b"".join(parts)
+
+    def assemble_parts(
+        self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
+    ) -> tuple[bytes, ...]:
+        """The recipient's message as the pieces `assemble` joins, in order."""
         texts = [hole.encode(merge_value(hole, values)) for hole in self.sources]
         nl = self.nl
         links = [f"<{header_url(_joined(parts, texts))}>" for parts in self.unsubscribe]
@@ -521,7 +528,7 @@ class MessageSkeleton:
             if nl != CRLF:
                 piece = piece.replace(CRLF, nl)
             slots.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
-        return b"".join([slots[i] if type(i) is int else i for i in self.layout])  # type: ignore[misc]
+        return tuple([slots[i] if type(i) is int else i for i in self.layout])  # type: ignore[misc]
 
 
 def _joined(parts: HeaderParts, texts: list[str]) -> str:
