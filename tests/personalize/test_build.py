@@ -301,6 +301,18 @@ def test_unsubscribe_tokens_match_the_documented_algorithm(campaign: Path, tmp_p
         assert base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=") == token
 
 
+# RFC 2104 §2: a key of the hash's block (64 bytes) is used as it is, a longer one hashed
+# first. Computed outside b2bmail, as above, with -hmac kkk…k (64 and 65 times "k").
+@pytest.mark.parametrize(
+    ("length", "token"), [(64, "Uhd6IRcQt5ne9emsymaPZg"), (65, "Ku_2te9njUCjkDZKrA_qtQ")]
+)
+def test_tokens_of_keys_at_and_past_the_hash_block(length: int, token: str) -> None:
+    key = TokenKey(b"k" * length)
+    assert key.token("anne@acme.example") == token
+    assert key.token("anne@acme.example") == token  # the keyed states are copied, not used up
+    assert unsubscribe_token(b"k" * length, "anne@acme.example") == token
+
+
 def test_token_key_comes_from_the_secret_only() -> None:
     assert token_key({SECRET_ENV: "k"}) == TokenKey(b"k", "secret")
     assert unsubscribe_token(b"k", "a@b.example") != unsubscribe_token(b"k", "c@b.example")

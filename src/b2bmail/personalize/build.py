@@ -34,7 +34,7 @@ from b2bmail.personalize.plan import (
     segment_plans,
 )
 from b2bmail.personalize.report import report_json
-from b2bmail.personalize.tokens import TokenKey, message_id, token_key, unsubscribe_token
+from b2bmail.personalize.tokens import TokenKey, message_id, token_key
 from b2bmail.personalize.write import write_messages
 from b2bmail.recipients.buckets import (
     RESERVED,
@@ -213,7 +213,7 @@ class Personalizer:
                 RowIssue(row, email, "smtputf8", "non-ASCII local part needs SMTPUTF8 (RFC 6531)")
             )
             return None
-        token = unsubscribe_token(self.key.key, address_key)
+        token = self.key.token(address_key)
         values, cleaned = recipient_values(
             fields,
             {"email": email, "unsubscribe_token": token, "segment": segment_id},
