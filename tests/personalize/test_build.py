@@ -510,3 +510,25 @@ def test_the_sample_message_is_cleaned_of_each_invisible_character(char: str) ->
 def test_clean_value_at_the_edges_of_each_range(value: str, cleaned: str) -> None:
     assert clean_value(value) == cleaned
     assert bool(cleaning_notes(value)) == (value != cleaned)
+
+
+def test_to_display_name_is_first_and_last_name_each_when_not_blank(
+    campaign: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "names.csv").write_text(
+        "email;prénom;nom;société;secteur\n"
+        "a@acme.example;Anne;Martin;Acme;mines\n"
+        "b@acme.example;Bob;;Acme;mines\n"
+        "c@acme.example;;Caron;Acme;mines\n"
+        "d@acme.example; ;  ;Acme;mines\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build_per_recipient(campaign, tmp_path / "names.csv", out_dir=out, environ={SECRET_ENV: "k"})
+    shown = sorted(str(parse(p.read_bytes())["To"]) for p in out.rglob("*.eml"))
+    assert shown == [
+        "Anne Martin <a@acme.example>",
+        "Bob <b@acme.example>",
+        "Caron <c@acme.example>",
+        "d@acme.example",
+    ]

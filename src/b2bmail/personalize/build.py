@@ -230,7 +230,12 @@ class Personalizer:
                 RowIssue(row, email, "missing", "no value for " + ", ".join(absent))
             )
             return None
-        name = " ".join(values[k] for k in ("first_name", "last_name") if values.get(k, "").strip())
+        # The To display name: first and last name, each when not blank.
+        first, last = values.get("first_name", ""), values.get("last_name", "")
+        if not last.strip():
+            name = first if first.strip() else ""
+        else:
+            name = f"{first} {last}" if first.strip() else last
         mid = message_id(
             self.campaign_name,
             segment_id,
