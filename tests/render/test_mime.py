@@ -478,3 +478,16 @@ def test_one_value_in_every_place_is_encoded_for_each() -> None:
         "https://x.example/?a=1&b='2'<\"é\">@ "
         "https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27%3C%22%C3%A9%22%3E%40\r\n"
     )
+
+
+def test_a_missing_value_is_reported_alike_wherever_its_hole_is() -> None:
+    # One rule for every hole (merge.merge_value): a body hole's error says what to do, as
+    # the subject's does.
+    c = compiled(subject=MergeTemplate(("Nouvelles",)))  # the company only in the body
+    skeleton = MessageSkeleton.from_compiled(c, date=DATE)
+    with pytest.raises(MissingMergeValueError) as raised:
+        skeleton.assemble(
+            {"unsubscribe_token": "t"}, to_addr="a@b.example", to_name="", message_id="<x@y>"
+        )
+    assert raised.value.message == "no value for merge field 'company'"
+    assert raised.value.hint == 'add a `company` column or write `| fallback("…")` in the template'

@@ -146,23 +146,27 @@ class MergeTemplate:
         """Fill the holes. A missing or blank value takes the field's fallback; a missing
         value without fallback raises MissingMergeValueError. Each hole encodes recipient
         values and fallbacks alike (MergeField.encode), never the compiled text."""
-        out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            value = values.get(part.name)
-            text = str(value).strip() if value is not None else ""
-            if not text:
-                if part.fallback is not None:
-                    text = part.fallback
-                elif value is None:
-                    raise MissingMergeValueError(
-                        f"no value for merge field '{part.name}'",
-                        hint=f'add a `{part.name}` column or write `| fallback("…")` in the template',
-                    )
-            out.append(part.encode(text))
-        return "".join(out)
+        return "".join(
+            part if isinstance(part, str) else part.encode(merge_value(part, values))
+            for part in self.parts
+        )
+
+
+def merge_value(part: MergeField, values: Mapping[str, str]) -> str:
+    """A hole's text before encoding, the one rule of every writer: the recipient's value,
+    stripped; blank or missing, the fallback; missing without fallback,
+    MissingMergeValueError (a blank value without fallback merges as blank)."""
+    value = values.get(part.name)
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        if part.fallback is not None:
+            return part.fallback
+        if value is None:
+            raise MissingMergeValueError(
+                f"no value for merge field '{part.name}'",
+                hint=f'add a `{part.name}` column or write `| fallback("…")` in the template',
+            )
+    return text
 
 
 @dataclass

@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, merge_value
 
 CRLF = b"\r\n"
 _FROM_LINE = re.compile(rb"(?m)^(>*From )")
@@ -180,18 +180,6 @@ class BodyPlan:
 
 def _nl(data: bytes, nl: bytes) -> bytes:
     return data if nl == CRLF else data.replace(CRLF, nl)
-
-
-def merge_value(part: MergeField, values: Mapping[str, str]) -> str:
-    """The same rule as MergeTemplate.render: blank -> fallback; missing, no fallback -> error."""
-    value = values.get(part.name)
-    text = value.strip() if value is not None else ""
-    if not text:
-        if part.fallback is not None:
-            return part.fallback
-        if value is None:
-            raise MissingMergeValueError(f"no value for merge field '{part.name}'")
-    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,11 +460,10 @@ class MessageSkeleton:
             fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
         ):
             if isinstance(item, MergeField):
-                # A value percent-encoded as a URL component or mailto address holds only
-                # unreserved characters, "%" and "@" (RFC 3986 §2.1, §2.3): HTML-escaping it
-                # changes nothing, so it is not done.
-                # A body hole's source is its value before HTML escaping, which
-                # MergeField.encode does last.
+                # A body hole's source is its value before HTML escaping (MergeField.encode
+                # escapes last). A value percent-encoded as a URL component or mailto address
+                # holds only unreserved characters, "%" and "@" (RFC 3986 §2.1, §2.3):
+                # HTML-escaping it changes nothing, so it is not done.
                 escaped = item.html and item.url not in ("component", "address")
                 hole = (source(replace(item, html=False)), escaped)
                 if hole not in holes:
