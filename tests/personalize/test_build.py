@@ -253,7 +253,7 @@ def test_mbox_entry_is_lf_and_quotes_from_lines() -> None:
     data = build_message(compiled, {}, to="a@b.example", date=date, message_id="<m@x>")
     assert b"\r\nFrom here on\r\n>From there\r\n" in data  # the .eml itself is CRLF
     msg = PersonalizedMessage(
-        row=2, email="a@b.example", segment_id="s", message_id="<m@x>", data=data
+        row=2, email="a@b.example", segment_id="s", message_id="<m@x>", content=data
     )
     entry = mbox_entry(msg, date)
     assert entry.startswith(b"From MAILER-DAEMON Mon Jan 05 09:00:00 2026\n")
@@ -299,6 +299,18 @@ def test_unsubscribe_tokens_match_the_documented_algorithm(campaign: Path, tmp_p
     for address, token in KNOWN_TOKENS.items():
         mac = hmac.new(b"s3cret", address.encode("utf-8"), hashlib.sha256).digest()[:16]
         assert base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=") == token
+
+
+# RFC 2104 §2: a key of the hash's block (64 bytes) is used as it is, a longer one hashed
+# first. Computed outside b2bmail, as above, with -hmac kkk…k (64 and 65 times "k").
+@pytest.mark.parametrize(
+    ("length", "token"), [(64, "Uhd6IRcQt5ne9emsymaPZg"), (65, "Ku_2te9njUCjkDZKrA_qtQ")]
+)
+def test_tokens_of_keys_at_and_past_the_hash_block(length: int, token: str) -> None:
+    key = TokenKey(b"k" * length)
+    assert key.token("anne@acme.example") == token
+    assert key.token("anne@acme.example") == token  # the keyed states are copied, not used up
+    assert unsubscribe_token(b"k" * length, "anne@acme.example") == token
 
 
 def test_token_key_comes_from_the_secret_only() -> None:
@@ -498,3 +510,25 @@ def test_the_sample_message_is_cleaned_of_each_invisible_character(char: str) ->
 def test_clean_value_at_the_edges_of_each_range(value: str, cleaned: str) -> None:
     assert clean_value(value) == cleaned
     assert bool(cleaning_notes(value)) == (value != cleaned)
+
+
+def test_to_display_name_is_first_and_last_name_each_when_not_blank(
+    campaign: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "names.csv").write_text(
+        "email;prénom;nom;société;secteur\n"
+        "a@acme.example;Anne;Martin;Acme;mines\n"
+        "b@acme.example;Bob;;Acme;mines\n"
+        "c@acme.example;;Caron;Acme;mines\n"
+        "d@acme.example; ;  ;Acme;mines\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build_per_recipient(campaign, tmp_path / "names.csv", out_dir=out, environ={SECRET_ENV: "k"})
+    shown = sorted(str(parse(p.read_bytes())["To"]) for p in out.rglob("*.eml"))
+    assert shown == [
+        "Anne Martin <a@acme.example>",
+        "Bob <b@acme.example>",
+        "Caron <c@acme.example>",
+        "d@acme.example",
+    ]

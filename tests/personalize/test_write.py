@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,68 @@ def test_write_file_replaces_and_reports_errors(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
     with pytest.raises(FileNotFoundError):
         write_file(str(tmp_path / "missing" / "m.eml"), b"x")
+
+
+def test_write_file_relative_to_an_open_folder(tmp_path: Path) -> None:
+    # The name is looked up in the open folder (openat), not from the working directory.
+    folder = os.open(tmp_path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        write_file("m.eml", b"data", dir_fd=folder)
+    finally:
+        os.close(folder)
+    assert (tmp_path / "m.eml").read_bytes() == b"data"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd (Linux)")
+def test_write_messages_closes_its_folders_even_when_a_message_fails(tmp_path: Path) -> None:
+    # Each segment folder is opened once and written into by name; a failure half-way (a
+    # bad row, a full disk) must not leave its descriptors open.
+    from datetime import UTC, datetime
+
+    from b2bmail.personalize.message import PersonalizedMessage
+
+    def messages() -> Iterator[PersonalizedMessage]:
+        for i, segment in enumerate(("a", "b", "a")):
+            yield PersonalizedMessage(i + 2, f"p{i}@x.example", segment, "<m@x>", b"x\r\n")
+        raise OSError(28, "No space left on device")
+
+    before = set(os.listdir("/proc/self/fd"))
+    with pytest.raises(OSError, match="No space"):
+        write.write_messages(
+            messages(), out_dir=tmp_path, mbox=None, date=datetime(2026, 1, 5, tzinfo=UTC)
+        )
+    assert set(os.listdir("/proc/self/fd")) <= before
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.eml")) == [
+        "a/000002-p0@x.example.eml",
+        "a/000004-p2@x.example.eml",
+        "b/000003-p1@x.example.eml",
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_write_file_of_pieces_finishes_a_short_writev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pieces go in one writev; when it writes less (a signal, a full disk's last bytes),
+    # the rest follows from where it stopped, even inside a piece.
+    real = os.writev
+
+    def short(fd: int, pieces: tuple[bytes, ...]) -> int:
+        return real(fd, [b"".join(pieces)[:7]])
+
+    monkeypatch.setattr(write.os, "writev", short)
+    write_file(str(tmp_path / "m.eml"), (b"From: a\r\n", b"", b"To: b\r\n\r\nbody\r\n"))
+    assert (tmp_path / "m.eml").read_bytes() == b"From: a\r\nTo: b\r\n\r\nbody\r\n"
+
+
+def test_an_mbox_without_a_descriptor_is_written_through_its_object() -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from b2bmail.personalize.message import PersonalizedMessage
+
+    box = io.BytesIO(b"kept\n")
+    box.seek(0, io.SEEK_END)
+    msg = PersonalizedMessage(2, "a@x.example", "s", "<m@x>", (b"A: 1\n", b"\nbody\n"), True)
+    write.write_messages([msg], out_dir=None, mbox=box, date=datetime(2026, 1, 5, tzinfo=UTC))
+    assert box.getvalue() == b"kept\nFrom MAILER-DAEMON Mon Jan 05 00:00:00 2026\nA: 1\n\nbody\n\n"

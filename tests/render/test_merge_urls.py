@@ -19,7 +19,15 @@ import pytest
 from click.testing import CliRunner
 
 from b2bmail.cli import main
-from b2bmail.render.merge import MergeField, MergeRegistry, mark_url, mark_url_fields
+from b2bmail.render.merge import (
+    URL_SAFE,
+    MergeField,
+    MergeRegistry,
+    UrlPlace,
+    mark_url,
+    mark_url_fields,
+    percent_encode,
+)
 
 CAMPAIGN = """\
 name: URL test
@@ -272,3 +280,44 @@ def test_only_link_schemes_are_written_for_a_whole_url(value: str, safe: bool) -
     else:
         with pytest.raises(UnsafeUrlValueError):
             hole.encode(value)
+
+
+# Expected spellings written out by hand from RFC 3986: §2.3 unreserved characters stay,
+# every other octet is "%" and two upper-case hex digits (§2.1), UTF-8 first for non-ASCII.
+@pytest.mark.parametrize(
+    ("value", "place", "expected"),
+    [
+        ("AbCdEf-_09~.", "component", "AbCdEf-_09~."),
+        ("anne.o'neil+news@acme.fr", "component", "anne.o%27neil%2Bnews%40acme.fr"),
+        ("anne+news@acme.fr", "address", "anne%2Bnews@acme.fr"),
+        ("100% a&b=c #x/y?", "component", "100%25%20a%26b%3Dc%20%23x%2Fy%3F"),
+        ("%41%", "component", "%2541%25"),
+        ('https://x.example/a b?c=%41&d="', "url", "https://x.example/a%20b?c=%41&d=%22"),
+        ("Zoë <z>", "component", "Zo%C3%AB%20%3Cz%3E"),
+        ("\x00\x1f\x7f", "component", "%00%1F%7F"),
+    ],
+    ids=[
+        "unreserved",
+        "email",
+        "mailto-address",
+        "structure",
+        "percent",
+        "whole-url",
+        "utf-8",
+        "controls",
+    ],
+)
+def test_percent_encoding_by_place(value: str, place: UrlPlace, expected: str) -> None:
+    assert percent_encode(value, place) == expected
+
+
+@pytest.mark.parametrize("place", ["url", "component", "address"])
+def test_percent_encoding_of_each_ascii_character_is_urllibs(place: UrlPlace) -> None:
+    # The one-pass encoder against urllib.parse.quote (the reference implementation), for
+    # every ASCII character alone, doubled and next to an escape it must not re-escape.
+    from urllib.parse import quote
+
+    safe = {"url": URL_SAFE, "component": "", "address": "@"}[place]
+    for code in range(128):
+        for value in (chr(code), chr(code) * 2 + "%41", f"a{chr(code)}b"):
+            assert percent_encode(value, place) == quote(value, safe=safe), repr(value)

@@ -225,6 +225,24 @@ def test_address_header(name: str, display: str, expected: str) -> None:
     assert msg[name].addresses[0].display_name == display
 
 
+@pytest.mark.parametrize(
+    ("display", "expected"),
+    [
+        # "To: " + 54 characters + " <anne@acme.example>": 78, a line's limit (RFC 5322
+        # §2.1.1 SHOULD): one line.
+        ("Marie-Anne " + "B" * 43, b"To: Marie-Anne " + b"B" * 43 + b" <anne@acme.example>\r\n"),
+        # One more: the address folds onto a continuation line (RFC 5322 §2.2.3).
+        (
+            "Marie-Anne " + "B" * 44,
+            b"To: Marie-Anne " + b"B" * 44 + b"\r\n <anne@acme.example>\r\n",
+        ),
+    ],
+    ids=["78", "79"],
+)
+def test_address_header_at_the_line_limit(display: str, expected: bytes) -> None:
+    assert address_header("To", display, "anne@acme.example") == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     value=st.text(st.characters(exclude_categories=["Cs"]), max_size=200),
@@ -422,3 +440,54 @@ def b_words_by_character(text: str, first_room: int) -> list[str]:
 def test_b_words_cut_on_bytes_as_by_character(text: str, first_room: int) -> None:
     # Room for 0 (13, 14: a 4-byte character still takes the first word), 3, 6 ... bytes.
     assert _b_words(text, first_room) == b_words_by_character(text, first_room)
+
+
+def test_one_value_in_every_place_is_encoded_for_each() -> None:
+    # The skeleton encodes a value once per field, fallback and place in a URL, and
+    # HTML-escapes it per hole; a percent-encoded component or mailto address holds nothing
+    # to escape (RFC 3986 §2.1, §2.3). Against message.py, and spelled out by hand.
+    site = MergeField("site", None)
+    places = {place: replace(site, url=place, html=True) for place in ("url", "component")}
+    html = MergeTemplate(
+        (
+            "<p>",
+            replace(site, html=True),
+            '</p>\n<a href="',
+            places["url"],
+            '">a</a> <a href="https://x.example/?s=',
+            places["component"],
+            '">b</a> <a href="mailto:',
+            replace(site, url="address", html=True),
+            '">c</a>\n',
+        )
+    )
+    c = compiled(html=html, text=MergeTemplate((site, " ", replace(site, url="component"), "\n")))
+    value = "https://x.example/?a=1&b='2'<\"é\">@"
+    fast, standard = both(c, {**VALUES, "site": value})
+    assert_same(fast, standard)
+    msg = parse(fast)
+    assert msg.get_body(("html",)).get_content() == (  # type: ignore[union-attr]
+        "<p>https://x.example/?a=1&amp;b=&#x27;2&#x27;&lt;&quot;é&quot;&gt;@</p>\r\n"
+        '<a href="https://x.example/?a=1&amp;b=&#x27;2&#x27;%3C%22%C3%A9%22%3E@">a</a> '
+        '<a href="https://x.example/?s=https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27'
+        '%3C%22%C3%A9%22%3E%40">b</a> '
+        '<a href="mailto:https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27%3C%22%C3%A9%22%3E@">'
+        "c</a>\r\n"
+    )
+    assert msg.get_body(("plain",)).get_content() == (  # type: ignore[union-attr]
+        "https://x.example/?a=1&b='2'<\"é\">@ "
+        "https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D%272%27%3C%22%C3%A9%22%3E%40\r\n"
+    )
+
+
+def test_a_missing_value_is_reported_alike_wherever_its_hole_is() -> None:
+    # One rule for every hole (merge.merge_value): a body hole's error says what to do, as
+    # the subject's does.
+    c = compiled(subject=MergeTemplate(("Nouvelles",)))  # the company only in the body
+    skeleton = MessageSkeleton.from_compiled(c, date=DATE)
+    with pytest.raises(MissingMergeValueError) as raised:
+        skeleton.assemble(
+            {"unsubscribe_token": "t"}, to_addr="a@b.example", to_name="", message_id="<x@y>"
+        )
+    assert raised.value.message == "no value for merge field 'company'"
+    assert raised.value.hint == 'add a `company` column or write `| fallback("…")` in the template'

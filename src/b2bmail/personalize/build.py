@@ -29,10 +29,11 @@ from b2bmail.personalize.plan import (
     SegmentPlan,
     VariantRouter,
     check_known_fields,
+    read_fields,
     segment_plans,
 )
 from b2bmail.personalize.report import report_json
-from b2bmail.personalize.tokens import TokenKey, message_id, token_key, unsubscribe_token
+from b2bmail.personalize.tokens import TokenKey, message_id, token_key
 from b2bmail.personalize.write import write_messages
 from b2bmail.recipients.buckets import (
     RESERVED,
@@ -48,8 +49,8 @@ from b2bmail.recipients.reader import RecipientRow, RecipientTable, read_recipie
 from b2bmail.recipients.segmenting import rule_uses, segment_assigner
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import COMPUTED_FIELDS, UnsafeUrlValueError
-from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes
-from b2bmail.salutation import SALUTATION_FIELDS, SALUTATION_INPUTS, salutation_values
+from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes, has_control
+from b2bmail.salutation import SALUTATION_FIELDS, salutation_values
 from b2bmail.segments import load_segments
 
 #: Fields every message has whatever the list holds (build_one's `extra`, salutations).
@@ -68,16 +69,26 @@ def recipient_values(
     extra: Mapping[str, str],
     wanted: frozenset[str] | None = None,
     locale: str = "",
+    reads: Iterable[str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Merge values (str) for one recipient, cleaned by clean_value (control characters,
     invisible and bidi control characters); and what was cleaned, one report line per value.
     With `wanted`, only those keys (the message's merge fields) are prepared. Salutations
     (salutation.SALUTATION_FIELDS) are made from the cleaned values, in the recipient's
-    language or the campaign's `locale`."""
-    values: dict[str, str] = {}
-    cleaned: list[str] = []
-    salute = wanted is None or not wanted.isdisjoint(SALUTATION_FIELDS)
-    needed = wanted | SALUTATION_INPUTS if wanted is not None and salute else wanted
+    language or the campaign's `locale`. `reads`: the row fields `wanted` needs
+    (plan.read_fields, worked out once per variant: plan.VariantPlan.reads)."""
+    if reads is not None:
+        values: dict[str, str] = {}
+        for key in reads:
+            raw = fields.get(key)
+            if raw is not None:
+                values[key] = raw if type(raw) is str else merge_text(raw)
+        # One search over every value (the space between them is no suspect character). A
+        # row with something to clean, rare, is prepared again below, its notes in row order.
+        if not has_control(" ".join(values.values())):
+            return _completed(values, extra, wanted, locale), []
+    values, cleaned = {}, []
+    needed = read_fields(wanted) if wanted is not None else None
     for key, raw in fields.items():
         if needed is not None and key not in needed:
             continue
@@ -87,10 +98,17 @@ def recipient_values(
             cleaned.append("; ".join(note.format(key=key) for note in notes))
             text = clean_value(text)
         values[key] = text
-    if salute:
+    return _completed(values, extra, wanted, locale), cleaned
+
+
+def _completed(
+    values: dict[str, str], extra: Mapping[str, str], wanted: frozenset[str] | None, locale: str
+) -> dict[str, str]:
+    # The salutations, from the cleaned values; then the values b2bmail provides.
+    if wanted is None or not wanted.isdisjoint(SALUTATION_FIELDS):
         values.update(salutation_values(values, locale, wanted))
     values.update(extra)
-    return values, cleaned
+    return values
 
 
 @dataclass
@@ -204,18 +222,19 @@ class Personalizer:
                 RowIssue(row, email, "smtputf8", "non-ASCII local part needs SMTPUTF8 (RFC 6531)")
             )
             return None
-        token = unsubscribe_token(self.key.key, address_key)
+        token = self.key.token(address_key)
         values, cleaned = recipient_values(
             fields,
             {"email": email, "unsubscribe_token": token, "segment": segment_id},
             plan.wanted,
             skeleton.compiled.locale,
+            plan.reads,
         )
         for detail in cleaned:
             self.tally.issues.append(RowIssue(row, email, "cleaned", detail, segment_id))
-        missing = sorted(k for k in plan.required if not values.get(k, "").strip())
-        absent = [k for k in missing if k not in values]
-        if absent:
+        # A required field the row has, blank, merges as blank; one it lacks stops the message.
+        if not plan.required <= values.keys():
+            absent = sorted(plan.required - values.keys())
             self.tally.issues.append(
                 RowIssue(
                     row,
@@ -225,7 +244,12 @@ class Personalizer:
                 )
             )
             return None
-        name = " ".join(values[k] for k in ("first_name", "last_name") if values.get(k, "").strip())
+        # The To display name: first and last name, each when not blank.
+        first, last = values.get("first_name", ""), values.get("last_name", "")
+        if not last.strip():
+            name = first if first.strip() else ""
+        else:
+            name = f"{first} {last}" if first.strip() else last
         mid = message_id(
             self.campaign_name,
             segment_id,
@@ -234,7 +258,7 @@ class Personalizer:
             self.date_text,
         )
         try:
-            data = skeleton.assemble(
+            parts = skeleton.assemble_parts(
                 values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
             )
         except UnsafeUrlValueError as exc:
@@ -252,7 +276,7 @@ class Personalizer:
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
             self.tally.stage_defaulted += defaulted
-        return PersonalizedMessage(row, email, segment_id, mid, data, self.mboxrd)
+        return PersonalizedMessage(row, email, segment_id, mid, parts, self.mboxrd)
 
     def messages(
         self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]

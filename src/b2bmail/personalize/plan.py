@@ -18,6 +18,7 @@ from b2bmail.recipients.needs import ListFields
 from b2bmail.render.compile import VARIANT_LIMIT, CompiledEmail
 from b2bmail.render.merge import MergeTemplate, NeedsLanguage, NeedsVariant
 from b2bmail.render.mime import MessageSkeleton, clean_value
+from b2bmail.salutation import SALUTATION_FIELDS, SALUTATION_INPUTS
 
 #: Fields prepared for every recipient even when no template merges them: the To name.
 NAME_FIELDS = frozenset({"first_name", "last_name"})
@@ -46,6 +47,12 @@ def required_fields(compiled: CompiledEmail) -> frozenset[str]:
     return frozenset(names)
 
 
+def read_fields(wanted: frozenset[str]) -> frozenset[str]:
+    """The row fields a message merging `wanted` reads: those, and the fields its
+    salutations are made from."""
+    return wanted if wanted.isdisjoint(SALUTATION_FIELDS) else wanted | SALUTATION_INPUTS
+
+
 @dataclass(frozen=True)
 class VariantPlan:
     """One compiled variant (a segment at a journey stage), ready for assembly."""
@@ -53,6 +60,7 @@ class VariantPlan:
     skeleton: MessageSkeleton
     required: frozenset[str]  # merge fields with no fallback
     wanted: frozenset[str]  # every field the message merges, plus the To display name
+    reads: tuple[str, ...] = ()  # the row fields they are made from (read_fields)
 
     @classmethod
     def from_compiled(
@@ -64,11 +72,8 @@ class VariantPlan:
             if mboxrd
             else MessageSkeleton.from_compiled(compiled, date=date)
         )
-        return cls(
-            skeleton,
-            required_fields(compiled),
-            frozenset().union(*(t.fields for t in message_templates(compiled))) | NAME_FIELDS,
-        )
+        wanted = frozenset().union(*(t.fields for t in message_templates(compiled))) | NAME_FIELDS
+        return cls(skeleton, required_fields(compiled), wanted, tuple(sorted(read_fields(wanted))))
 
 
 def check_known_fields(names: Iterable[str], fields: ListFields | None) -> None:

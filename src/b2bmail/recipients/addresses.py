@@ -50,8 +50,9 @@ class AddressCheck:
     is_free: bool = False
     is_disposable: bool = False
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
+        # Cached: routing, suppression and the per-recipient token and Message-ID all ask.
         return address_key(self.local, self.ascii_domain) if self.valid else ""
 
 

@@ -175,6 +175,8 @@ def route_rows(
     seen: dict[str, int] = {}
     joined = companies.field_names if companies is not None else frozenset()
     rows = 0
+    if suppressions is not None and not (suppressions.addresses or suppressions.domains):
+        suppressions = None  # nothing listed: no row is looked up
     for rec in table.rows:
         if not rows and uses:
             # After the first row, not before: a list that cannot be read says so first.
@@ -186,7 +188,7 @@ def route_rows(
         if not check.valid:
             yield rec, fields, RowOutcome(rec.row, email, INVALID, check.reason)
             continue
-        why = suppressions.match(check) if suppressions else None
+        why = suppressions.match(check) if suppressions is not None else None
         if why is not None:
             yield rec, fields, RowOutcome(rec.row, email, SUPPRESSED, why)
             continue

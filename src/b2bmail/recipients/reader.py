@@ -53,11 +53,17 @@ class RecipientRow:
     """One record. `row` is the file line where it starts (the header is line 1)."""
 
     row: int
-    raw: Mapping[str, str]
     fields: Mapping[str, object]
     email: str
     check: AddressCheck
     cells: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The cells by column header, as typed. Made when asked: most rows are never asked,
+        and a dict per row is a good part of reading one."""
+        return dict(zip(self.headers, self.cells, strict=False))
 
 
 @dataclass
@@ -290,10 +296,14 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
         try:
             for cells in reader:
                 if last is not None:
-                    yield _checked(path, fmt, width, last, final=False)
+                    if last[1] == last[0]:  # a record on one line (nearly all): no check
+                        yield last[0], last[2]
+                    else:
+                        yield _checked(path, fmt, width, last, final=False)
                     width = width or len(last[2])
-                last = (line + 1, reader.line_num, cells)
-                line = reader.line_num
+                end = reader.line_num
+                last = (line + 1, end, cells)
+                line = end
         except csv.Error as exc:
             if "field limit" in str(exc):
                 raise InputError(
@@ -346,43 +356,47 @@ def _stream_rows(
     width = len(keys)
     aliases = column_aliases(headers, keys)
     company = tuple((k, c) for k, c in CONTACT_COMPANY_FIELDS.items() if k in keys)
-    # Stage, role and country cells repeat across a list: normalise each distinct one once.
-    normalized: dict[tuple[str, str], tuple[object, bool]] = {}
+    # What each column but the address gives, worked out once: its key, and for a normalised
+    # field the cache of its distinct cells. Stage, role and country cells repeat across a
+    # list: each distinct one is normalised once.
+    caches: dict[str, dict[str, tuple[object, bool]]] = {k: {} for k in NORMALIZED_KEYS}
+    columns = [(index, key, caches.get(key)) for index, key in enumerate(keys) if key != "email"]
     for line, cells in records:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # every cell blank (or none): not a recipient
             table.blank_rows += 1
             continue
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
-        raw = dict(zip(headers, cells, strict=False))
+        stripped = [cell.strip() for cell in cells]
         typed = cells[email_index]
         check = classify_address(typed)
         fields: dict[str, object] = {}
-        for key, cell in zip(keys, cells, strict=False):
-            value = cell.strip()
-            if value and key != "email":
-                if key in NORMALIZED_KEYS:
-                    cached = normalized.get((key, value))
-                    if cached is None:
-                        if len(normalized) > 4096:
-                            normalized.clear()
-                        cached = normalized[(key, value)] = normalize_cell(key, value)
-                    counts = table.values.get(key)
-                    if counts is None:
-                        counts = table.values[key] = ValueCounts()
-                    counts.add(value, *cached)
-                    fields[key] = cached[0]
-                else:
-                    fields[key] = value
+        for index, key, cache in columns:
+            value = stripped[index]
+            if not value:
+                continue
+            if cache is None:
+                fields[key] = value
+                continue
+            cached = cache.get(value)
+            if cached is None:
+                if len(cache) > 4096:
+                    cache.clear()
+                cached = cache[value] = normalize_cell(key, value)
+            counts = table.values.get(key)
+            if counts is None:
+                counts = table.values[key] = ValueCounts()
+            counts.add(value, cached[0], cached[1])
+            fields[key] = cached[0]
         fields["email"] = check.normalized if check.valid else typed.strip()
         for index, slug in aliases:
-            value = cells[index].strip()
+            value = stripped[index]
             if value:
                 fields[slug] = value
         for key, company_key in company:
             if key in fields:
                 fields[company_key] = fields[key]
-        yield RecipientRow(line, raw, fields, typed, check, tuple(cells))
+        yield RecipientRow(line, fields, typed, check, tuple(cells), headers)
 
 
 __all__ = [

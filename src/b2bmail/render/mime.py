@@ -22,10 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
 import mimetypes
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, MIMEPart
@@ -35,7 +36,7 @@ from urllib.parse import quote
 from b2bmail.i18n import N_, _
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, merge_value
 
 CRLF = b"\r\n"
 _FROM_LINE = re.compile(rb"(?m)^(>*From )")
@@ -177,37 +178,9 @@ class BodyPlan:
     def fields(self) -> frozenset[str]:
         return frozenset(i.name for i in self.items if isinstance(i, MergeField))
 
-    def render(self, values: Mapping[str, str]) -> list[bytes]:
-        out: list[bytes] = []
-        nl = self.nl
-        mboxrd = self.mboxrd
-        for item in self.items:
-            if type(item) is bytes:
-                out.append(item)
-            else:
-                piece = qp_piece(item.encode(merge_value(item, values)))  # type: ignore[union-attr,arg-type]
-                if nl != CRLF:
-                    piece = piece.replace(CRLF, nl)
-                out.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
-        return out
-
 
 def _nl(data: bytes, nl: bytes) -> bytes:
     return data if nl == CRLF else data.replace(CRLF, nl)
-
-
-def merge_value(part: MergeField, values: Mapping[str, str]) -> str:
-    """The same rule as MergeTemplate.render: blank -> fallback; missing, no fallback -> error."""
-    value = values.get(part.name)
-    text = value.strip() if value is not None else ""
-    if not text:
-        if part.fallback is not None:
-            return part.fallback
-        if value is None:
-            raise MissingMergeValueError(
-                _("no value for merge field '{name}'").format(name=part.name)
-            )
-    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,6 +254,10 @@ def address_header(name: str, display: str, addr: str) -> bytes:
     5321 §4.5.3.1 bounds it (local part 64, domain 255), so its line stays under 998."""
     if not display:
         return f"{name}: {addr}\r\n".encode("ascii")
+    if display.isascii() and "=?" not in display and not _NEEDS_QUOTING.search(display):
+        line = f"{name}: {display} <{addr}>"
+        if len(line) <= HEADER_WIDTH:  # the usual name: one line, which folding leaves as is
+            return (line + "\r\n").encode("ascii")
     words: list[str] | None = None
     if display.isascii() and "=?" not in display:
         if _NEEDS_QUOTING.search(display):
@@ -378,20 +355,34 @@ def _related(compiled: CompiledEmail, seed: str) -> tuple[bytes, bytes]:
 # The per-segment skeleton
 
 
+# The per-recipient slots of MessageSkeleton.layout, in the order assemble fills them; the
+# body holes (MessageSkeleton.holes) follow, from _HOLES on.
+_TO, _SUBJECT, _MESSAGE_ID, _UNSUBSCRIBE, _HOLES = range(5)
+
+#: Header text with holes: literal strings and numbers of MessageSkeleton.sources.
+HeaderParts = tuple[str | int, ...]
+
+
 @dataclass(frozen=True)
 class MessageSkeleton:
-    """Everything about one segment's message that is the same for all its recipients."""
+    """Everything about one segment's message that is the same for all its recipients.
+
+    `layout` is the whole message in order: ready bytes (every fixed header, part header,
+    boundary and body line, encoded once here, adjacent ones joined) and slot numbers, the
+    bytes assemble makes per recipient: the To, Subject, Message-ID and List-Unsubscribe
+    headers, then one per distinct body hole.
+
+    A recipient's value is merged and percent-encoded once per `sources` entry (a field, its
+    fallback and its place in a URL), wherever it is written: the unsubscribe URL's token
+    and address serve its header, the text link and the HTML link alike. `holes` are the
+    body's distinct holes: a source, and whether it is HTML-escaped there."""
 
     compiled: CompiledEmail
-    head_static: bytes  # From, Reply-To (before To)
-    date_to_list: bytes  # Date (after Subject)
-    list_id: bytes
-    tail_headers: bytes  # List-Unsubscribe-Post, MIME-Version, Content-Type, first boundary ...
-    between: bytes  # CRLF --boundary CRLF + HTML part headers
-    closing: bytes
-    subject_fixed: bytes | None
-    text: BodyPlan
-    html: BodyPlan
+    layout: tuple[bytes | int, ...]
+    sources: tuple[MergeField, ...]
+    holes: tuple[tuple[int, bool], ...]
+    subject: HeaderParts | None  # None: the subject has no hole, its header is in `layout`
+    unsubscribe: tuple[HeaderParts, ...]  # the URL, then the mailto: URL if any
     nl: bytes
     mboxrd: bool = False
 
@@ -443,19 +434,59 @@ class MessageSkeleton:
             data = _nl(data, nl)
             return mboxrd_quote(data) if mboxrd else data
 
+        sources: list[MergeField] = []
+
+        def source(hole: MergeField) -> int:
+            if hole not in sources:
+                sources.append(hole)
+            return sources.index(hole)
+
+        def header(template: MergeTemplate) -> HeaderParts:
+            return tuple(p if isinstance(p, str) else source(p) for p in template.parts)
+
+        subject = header(compiled.subject) if subject_fixed is None else None
+        unsubscribe = tuple(
+            header(t) for t in (compiled.unsubscribe_url, compiled.unsubscribe_mailto) if t
+        )
+        holes: list[tuple[int, bool]] = []
+        layout: list[bytes | int] = []
+        for item in (
+            fixed(head),
+            _TO,
+            fixed(subject_fixed) if subject_fixed is not None else _SUBJECT,
+            fixed(f"Date: {format_datetime(date)}\r\n".encode("ascii")),
+            _MESSAGE_ID,
+            fixed(list_id),
+            _UNSUBSCRIBE,
+            fixed(tail),
+            *BodyPlan.from_template(compiled.text, nl, mboxrd=mboxrd).items,
+            fixed(CRLF + b"--" + boundary + CRLF + part % b"html"),
+            *BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd).items,
+            fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
+        ):
+            if isinstance(item, MergeField):
+                # A body hole's source is its value before HTML escaping (MergeField.encode
+                # escapes last). A value percent-encoded as a URL component or mailto address
+                # holds only unreserved characters, "%" and "@" (RFC 3986 §2.1, §2.3):
+                # HTML-escaping it changes nothing, so it is not done.
+                escaped = item.html and item.url not in ("component", "address")
+                hole = (source(replace(item, html=False)), escaped)
+                if hole not in holes:
+                    holes.append(hole)
+                item = _HOLES + holes.index(hole)
+            if type(item) is bytes and layout and type(layout[-1]) is bytes:
+                layout[-1] += item
+            elif item != b"":
+                layout.append(item)
         return cls(
-            compiled=compiled,
-            head_static=fixed(head),
-            date_to_list=fixed(f"Date: {format_datetime(date)}\r\n".encode("ascii")),
-            list_id=fixed(list_id),
-            tail_headers=fixed(tail),
-            between=fixed(CRLF + b"--" + boundary + CRLF + part % b"html"),
-            closing=fixed(CRLF + b"--" + boundary + b"--" + CRLF + related_tail),
-            subject_fixed=fixed(subject_fixed) if subject_fixed is not None else None,
-            text=BodyPlan.from_template(compiled.text, nl, mboxrd=mboxrd),
-            html=BodyPlan.from_template(compiled.html, nl, mboxrd=mboxrd),
-            nl=nl,
-            mboxrd=mboxrd,
+            compiled,
+            tuple(layout),
+            tuple(sources),
+            tuple(holes),
+            subject,
+            unsubscribe,
+            nl,
+            mboxrd,
         )
 
     def assemble(
@@ -464,31 +495,36 @@ class MessageSkeleton:
         """The recipient's .eml bytes. `values` must be clean (clean_value).
 
         HeaderTooLongError when the merged unsubscribe URL cannot fit a header line."""
-        compiled = self.compiled
-        if self.subject_fixed is not None:
-            subject = self.subject_fixed
-        else:
-            subject = unstructured_header("Subject", compiled.subject.render(values))
-        links = [f"<{header_url(compiled.unsubscribe_url.render(values))}>"]
-        if compiled.unsubscribe_mailto is not None:
-            links.append(f"<{header_url(compiled.unsubscribe_mailto.render(values))}>")
-        unsubscribe = list_unsubscribe_header(links)
+        parts = self.assemble_parts(values, to_addr=to_addr, to_name=to_name, message_id=message_id)
+        return b"".join(parts)
+
+    def assemble_parts(
+        self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
+    ) -> tuple[bytes, ...]:
+        """The recipient's message as the pieces `assemble` joins, in order."""
+        texts = [hole.encode(merge_value(hole, values)) for hole in self.sources]
         nl = self.nl
-        out = [
-            self.head_static,
+        links = [f"<{header_url(_joined(parts, texts))}>" for parts in self.unsubscribe]
+        slots = [
             _nl(address_header("To", to_name, to_addr), nl),
-            subject if self.subject_fixed is not None else _nl(subject, nl),
-            self.date_to_list,
+            b""
+            if self.subject is None
+            else _nl(unstructured_header("Subject", _joined(self.subject, texts)), nl),
             f"Message-ID: {message_id}".encode("ascii") + nl,
-            self.list_id,
-            _nl(unsubscribe, nl),
-            self.tail_headers,
+            _nl(list_unsubscribe_header(links), nl),
         ]
-        out += self.text.render(values)
-        out.append(self.between)
-        out += self.html.render(values)
-        out.append(self.closing)
-        return b"".join(out)
+        mboxrd = self.mboxrd
+        for index, escaped in self.holes:
+            text = texts[index]
+            piece = qp_piece(html.escape(text, quote=True) if escaped else text)
+            if nl != CRLF:
+                piece = piece.replace(CRLF, nl)
+            slots.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
+        return tuple([slots[i] if type(i) is int else i for i in self.layout])  # type: ignore[misc]
+
+
+def _joined(parts: HeaderParts, texts: list[str]) -> str:
+    return "".join([texts[p] if type(p) is int else p for p in parts])  # type: ignore[misc]
 
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
