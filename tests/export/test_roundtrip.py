@@ -27,6 +27,7 @@ from b2bmail.export.compile import (
     write_template,
 )
 from b2bmail.export.contacts import read_contacts
+from b2bmail.export.dialect import NoEquivalentError
 from b2bmail.export.writer import ESP_KEYS, export_campaign, get_esp, render_for_esp
 from b2bmail.personalize.build import stream_per_recipient
 from b2bmail.personalize.tokens import SECRET_ENV
@@ -62,12 +63,23 @@ COMPANIES = ["Acme", "Dupont & Fils", "L'Atelier <Nord>", "Ünal GmbH"]
 CITIES = ["Lyon", "", "Saint-Etienne", "Aix"]
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("export")
-    for name, text in {"campaign.yaml": CAMPAIGN, "email.mjml": TEMPLATE, "segments.yaml": SEGMENTS}.items():  # fmt: skip
+def write_tiny(folder: Path, template: str) -> Path:
+    for name, text in {"campaign.yaml": CAMPAIGN, "email.mjml": template, "segments.yaml": SEGMENTS}.items():  # fmt: skip
         (folder / name).write_text(text, encoding="utf-8")
     return folder / "campaign.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny(tmp_path_factory.mktemp("export"), TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def tiny_fixed_url(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny campaign with no merge field inside a URL."""
+    template = TEMPLATE.replace("?ville={{ recipient.city | fallback('Paris') }}", "")
+    assert template != TEMPLATE
+    return write_tiny(tmp_path_factory.mktemp("export"), template)
 
 
 def visible(text: str) -> str:
@@ -110,7 +122,14 @@ def check_roundtrip(campaign: Path, esp_key: str, segment: str | None, seed: int
 
 
 @pytest.mark.parametrize("esp_key", ESP_KEYS)
-def test_tiny_campaign_roundtrip(tiny: Path, esp_key: str) -> None:
+def test_tiny_campaign_roundtrip(tiny: Path, tiny_fixed_url: Path, esp_key: str) -> None:
+    if esp_key == "hubspot":
+        # HubL filters (|urlencode) do not apply to personalization tokens in emails
+        # (developers.hubspot.com/docs/cms/hubl/filters): the city in the link's query is
+        # refused with its place, and the rest of the campaign round-trips.
+        with pytest.raises(NoEquivalentError, match=r"email\.mjml:3: .*URL component"):
+            check_roundtrip(tiny, esp_key, None, seed=17)
+        tiny = tiny_fixed_url
     check_roundtrip(tiny, esp_key, None, seed=17)
 
 

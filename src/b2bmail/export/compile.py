@@ -389,7 +389,14 @@ def write_template(
         elif part.name == UNSUBSCRIBE_FIELD:
             out.append(esp.unsubscribe_for(export.campaign.locale))
         else:
-            out.append(esp.merge(_hole(part, esp, export, mapping)))
+            try:
+                out.append(esp.merge(_hole(part, esp, export, mapping)))
+            except NoEquivalentError as error:
+                # A dialect knows the construct, not where the campaign uses it.
+                if error.path is None:
+                    path, error.line = locate(export, part.name)
+                    error.path = str(path)
+                raise
     return "".join(out)
 
 

@@ -1,6 +1,9 @@
 """listmonk (Go templates): `{{ .Subscriber.FirstName }}`, custom attributes as
 `{{ .Subscriber.Attribs.company }}`, a fallback with `or` (`{{ or .Subscriber.Attribs.city
-"…" }}`), `{{ UnsubscribeURL }}`. Go's html/template escapes values for their place itself.
+"…" }}`), `{{ UnsubscribeURL }}`. listmonk compiles the body and the plain-text alternative
+with Go's html/template, which escapes values for their place itself (models/campaigns.go,
+CompileTemplate); so in plain text a value goes through listmonk's `Safe` ("Add any HTML
+code as it is"), or the text would read `O&#39;Neil &amp; Co`.
 Syntax: https://listmonk.app/docs/templating/."""
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ def expression(attr: str) -> str:
 
 
 def merge(hole: Hole) -> str:
-    """One Go template action; a fallback is a Go string literal (JSON's escapes are Go's)."""
+    """One Go template action; a fallback is a Go string literal (JSON's escapes are Go's).
+    Outside HTML the value is printed through `Safe`, unescaped."""
     expr = expression(hole.attr)
     if hole.fallback is not None:
         expr = f"or {expr} {json.dumps(hole.fallback, ensure_ascii=False)}"
+        if not hole.html:
+            expr = f"({expr})"
+    if not hole.html:
+        expr = f"Safe {expr}"
     return f"{{{{ {expr} }}}}"
 
 
