@@ -10,6 +10,7 @@ from tests.export.interpreters import (
     render_brevo,
     render_hubspot,
     render_listmonk,
+    render_mailchimp,
     render_sfmc,
 )
 
@@ -89,9 +90,26 @@ def test_hubspot_email_token_takes_no_filter() -> None:
     assert render_hubspot(written, {"firstname": "Zoë"}, UNSUB, html=True) == "Zoë"
 
 
-def test_hubspot_token_in_a_url_component_has_no_equivalent() -> None:
-    with pytest.raises(NoEquivalentError, match="URL component"):
-        get_esp("hubspot").merge(Hole("city", None, html=True, url="component"))
+@pytest.mark.parametrize(
+    ("esp", "html"),
+    [
+        ("hubspot", True),  # HubL filters do not apply to tokens in an email
+        ("brevo", True),  # its filters article lists no URL encoding
+        ("sendgrid", True),  # none of the helpers SendGrid lists encodes
+        ("mailjet", True),  # [[data:…]] is inserted as stored
+        ("listmonk", False),  # plain text: no URL context for html/template
+    ],
+)
+def test_value_inside_a_url_without_documented_encoding_is_refused(esp: str, html: bool) -> None:
+    with pytest.raises(NoEquivalentError, match="inside a URL"):
+        get_esp(esp).merge(Hole("city", None, html=html, url="component"))
+
+
+def test_mailchimp_fallback_inside_a_url_is_encoded_like_the_value() -> None:
+    # *|URL:X|* encodes the value (merge tag cheat sheet); the fallback, written as text
+    # in the ELSE branch, is percent-encoded by b2bmail as its build encodes it.
+    written = get_esp("mailchimp").merge(Hole("CITY", "Aix en P.", html=True, url="component"))
+    assert render_mailchimp(written, {"CITY": ""}, UNSUB, html=True) == "Aix%20en%20P."
 
 
 def test_listmonk_plain_text_is_not_html_escaped() -> None:

@@ -136,6 +136,6 @@ def test_a_field_no_column_gives_stops_as_the_build_does(tmp_path: Path) -> None
          str(recipients), "--out", str(tmp_path / "out")],
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "recipient.countyr, and no column of the recipient list gives it" in result.output
+    assert "recipient.countyr, and no column of list.csv gives it" in result.output
     assert "recipient.country" in result.output and result.output.count("\n") == 1
     assert not (tmp_path / "out").exists()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, make_esp, quoted
+from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, make_esp, no_url_encoding, quoted
 from b2bmail.i18n import _
 
 
@@ -30,6 +30,7 @@ def _literal(text: str) -> str:
 
 def merge(hole: Hole) -> str:
     """One Brevo contact variable, with its `default` filter when it has a fallback."""
+    no_url_encoding(hole, "Brevo", _("Brevo documents no filter that URL-encodes a value"))
     if hole.fallback is None:
         return f"{{{{ contact.{hole.attr} }}}}"
     # Brevo escapes what a variable prints, the default value included (no literal()).

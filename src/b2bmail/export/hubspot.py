@@ -12,10 +12,10 @@ from __future__ import annotations
 from b2bmail.export.dialect import (
     Esp,
     Hole,
-    NoEquivalentError,
     contact_choice,
     fallback_literal,
     make_esp,
+    no_url_encoding,
 )
 from b2bmail.i18n import _
 
@@ -23,15 +23,7 @@ from b2bmail.i18n import _
 def merge(hole: Hole) -> str:
     """One contact property; its fallback an `if`/`else` on the property (HubL's `if` is
     false for an empty or missing value, as the build's fallback replaces a blank one)."""
-    if hole.url == "component":
-        raise NoEquivalentError(
-            _(
-                "the contact property {attr} is in a URL component, where b2bmail"
-                " percent-encodes it, and HubSpot applies no filter (|urlencode) to a"
-                " personalization token in an email"
-            ).format(attr=hole.attr),
-            hint=_("put the merge field outside the URL, or make the whole URL a contact property"),
-        )
+    no_url_encoding(hole, "HubSpot", _("HubL filters (|urlencode) do not apply to it in an email"))
     tag = f"{{{{ contact.{hole.attr} }}}}"
     if hole.fallback is None:
         return tag

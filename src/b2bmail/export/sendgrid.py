@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp, quoted
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp, no_url_encoding, quoted
+from b2bmail.i18n import _
 
 
 def merge(hole: Hole) -> str:
     """One Handlebars expression; escaped (`{{…}}`) where the build HTML-escapes values."""
+    # SendGrid lists the helpers it supports (if, unless, each, with, equals, …): none
+    # URL-encodes, and `{{x}}` HTML-escapes only.
+    no_url_encoding(hole, "SendGrid", _("no helper SendGrid supports URL-encodes a value"))
     tag = f"{{{{{hole.attr}}}}}" if hole.html and not hole.url else f"{{{{{{{hole.attr}}}}}}}"
     if hole.fallback is None:
         return tag
