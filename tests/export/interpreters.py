@@ -27,6 +27,17 @@ def _jinja(autoescape: bool) -> jinja2.Environment:
     )
 
 
+def fill(
+    template: str, tag: re.Pattern[str], value: Callable[[re.Match[str]], str], opener: str
+) -> str:
+    """`template` with each `tag` replaced by its value in one pass, as an ESP merges: a
+    value is data, never read again as a tag. A leftover `opener` outside the tags is a tag
+    the interpreter does not know (AssertionError)."""
+    rest = tag.sub("", template)
+    assert opener not in rest, rest[rest.index(opener) :][:60]
+    return tag.sub(value, template)
+
+
 def evaluate_blocks(
     template: str,
     tag: re.Pattern[str],
@@ -111,9 +122,7 @@ def render_mailjet(template: str, contact: Contact, unsubscribe: str, *, html: b
     """Mailjet personalisation: [[data:name:"default"]] (the default when the property is
     empty or unset), [[UNSUB_LINK_XX]]. Values are inserted as stored."""
     out = re.sub(r"\[\[UNSUB_LINK_[A-Z]{2}\]\]", lambda m: unsubscribe, template)
-    out = _MAILJET.sub(lambda m: contact.get(m.group(1)) or m.group(2), out)
-    assert "[[" not in out, out[out.index("[[") :][:60]
-    return out
+    return fill(out, _MAILJET, lambda m: contact.get(m.group(1)) or m.group(2), "[[")
 
 
 # Handlebars: `{{x}}` HTML-escapes & < > " ' ` = (handlebars.js escapeExpression); `{{{x}}}`
@@ -141,14 +150,14 @@ def render_sendgrid(template: str, data: Contact, unsubscribe: str, *, html: boo
         return data.get(name, "") == json.loads(value[0])
 
     out = evaluate_blocks(out, _HB_BLOCK, classify, truth)
-    out = re.sub(r"\{\{\{(\w+)\}\}\}", lambda m: data.get(m.group(1), ""), out)
-    out = re.sub(
-        r"\{\{(\w+)\}\}",
-        lambda m: "".join(_HB_ESCAPE.get(c, c) for c in data.get(m.group(1), "")),
-        out,
-    )
-    assert "{{" not in out, out[out.index("{{") :][:60]
-    return out
+
+    def value(m: re.Match[str]) -> str:
+        raw, escaped = m.groups()
+        if raw:
+            return data.get(raw, "")
+        return "".join(_HB_ESCAPE.get(c, c) for c in data.get(escaped, ""))
+
+    return fill(out, re.compile(r"\{\{\{(\w+)\}\}\}|\{\{(\w+)\}\}"), value, "{{")
 
 
 _MC_BLOCK = re.compile(r"\*\|(IF|ELSEIF|ELSE|END):(\w+(?:=\w+)?|IF)?\|\*")
@@ -169,10 +178,12 @@ def render_mailchimp(template: str, contact: Contact, unsubscribe: str, *, html:
         return contact.get(name, "") == value if equals else bool(contact.get(name))
 
     out = evaluate_blocks(out, _MC_BLOCK, classify, truth)
-    out = re.sub(r"\*\|URL:(\w+)\|\*", lambda m: quote(contact.get(m.group(1), ""), safe=""), out)
-    out = re.sub(r"\*\|(\w+)\|\*", lambda m: html_lib.escape(contact.get(m.group(1), "")), out)
-    assert "*|" not in out, out[out.index("*|") :][:60]
-    return out
+
+    def value(m: re.Match[str]) -> str:
+        text = contact.get(m.group(2), "")
+        return quote(text, safe="") if m.group(1) else html_lib.escape(text)
+
+    return fill(out, re.compile(r"\*\|(URL:)?(\w+)\|\*"), value, "*|")
 
 
 _AMP_BLOCK = re.compile(r"%%\[(.*?)\]%%\n?", re.S)
@@ -272,9 +283,7 @@ def render_sfmc(template: str, contact: Contact, unsubscribe: str, *, html: bool
 
     out = evaluate_blocks(template, _AMP_IF, classify, truth)
     out = _AMP_BLOCK.sub("", out).replace("%%unsub_center_url%%", unsubscribe)
-    out = _AMP_INLINE.sub(lambda m: _amp_eval(m.group(1), variables), out)
-    assert "%%" not in out, out[out.index("%%") :][:60]
-    return out
+    return fill(out, _AMP_INLINE, lambda m: _amp_eval(m.group(1), variables), "%%")
 
 
 # listmonk: Go templates, checked by pattern (no Go here): the actions the exporter writes,
@@ -318,9 +327,7 @@ def render_listmonk(template: str, contact: Contact, unsubscribe: str, *, html: 
         return contact.get(m.group(1), "") == json.loads(m.group(2))
 
     out = evaluate_blocks(out, _GO_BLOCK, classify, truth)
-    out = _GO_ACTION.sub(action, out)
-    assert "{{" not in out, out[out.index("{{") :][:60]
-    return out
+    return fill(out, _GO_ACTION, action, "{{")
 
 
 INTERPRETERS: dict[str, Callable[..., str]] = {
