@@ -3,9 +3,11 @@ ESP's documentation, cited in src/b2bmail/data/esp.yaml), and the Gmail clip est
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from b2bmail.export.dialect import Hole
+from b2bmail.export.dialect import Hole, esp_facts
 from b2bmail.export.writer import ESP_KEYS, GMAIL_CLIP_BYTES, VariantFiles, get_esp
 
 
@@ -108,6 +110,15 @@ def test_mailjet_unsubscribe_link_per_language(locale: str, expected: str) -> No
 def test_every_esp_cites_its_documentation() -> None:
     for key in ESP_KEYS:
         assert all(url.startswith("https://") for url in get_esp(key).docs)
+
+
+@pytest.mark.parametrize("esp", ESP_KEYS)
+def test_every_fact_says_where_it_was_checked(esp: str) -> None:
+    # esp.yaml `checked`: per fact, the page it was checked against, or why it was not.
+    checked = esp_facts()[esp]["checked"]
+    assert set(checked) == {"merge", "fallback", "conditional", "escaping", "url", "unsubscribe"}
+    for fact, where in checked.items():
+        assert re.search(r"https://|not checked|none written|b2bmail", where), (esp, fact)
 
 
 def _page(size: int, links: int) -> VariantFiles:
