@@ -155,3 +155,18 @@ def test_attribute_name_that_would_break_a_tag_is_refused(tmp_path: Path, attr: 
 
 def test_plain_attribute_name_is_written() -> None:
     assert get_esp("mailchimp").attribute("first_name", {"first_name": "PRENOM_2"}) == "PRENOM_2"
+
+
+@pytest.mark.parametrize("esp", ["brevo", "hubspot", "sendgrid", "mailjet", "listmonk"])
+def test_value_inside_a_url_is_refused_with_its_place(tmp_path: Path, esp: str) -> None:
+    # These ESPs document no way to percent-encode a value: `&` in a name would split the
+    # query. Refused with file:line rather than a link that breaks for some contacts.
+    body = '<a href="https://durand.example/offre?nom={{ recipient.last_name }}">Offre</a>'
+    write_campaign(tmp_path, body)
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", esp, "--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'email.mjml'}:2: " in result.output
+    assert "inside a URL" in result.output and result.output.count("\n") == 1
