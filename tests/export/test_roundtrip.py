@@ -57,6 +57,9 @@ TEMPLATE = """\
 </mj-column></mj-section></mj-body></mjml>
 """
 SEGMENTS = "segments:\n  - {id: tous, name: Tous}\n"
+# The template with no merge field inside a URL (which most ESPs cannot percent-encode).
+TEMPLATE_FIXED_URL = TEMPLATE.replace("?ville={{ recipient.city | fallback('Paris') }}", "")
+assert TEMPLATE_FIXED_URL != TEMPLATE
 # Values a list holds: accents, quotes, ampersands, markup, empty (-> fallback).
 FIRST_NAMES = ["Claire", "", "Zoë", "O'Neil & <Co>", 'Ana "María"', "Jean-Pierre"]
 COMPANIES = ["Acme", "Dupont & Fils", "L'Atelier <Nord>", "Ünal GmbH"]
@@ -80,9 +83,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tiny_fixed_url(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny campaign with no merge field inside a URL."""
-    template = TEMPLATE.replace("?ville={{ recipient.city | fallback('Paris') }}", "")
-    assert template != TEMPLATE
-    return write_tiny(tmp_path_factory.mktemp("export"), template)
+    return write_tiny(tmp_path_factory.mktemp("export"), TEMPLATE_FIXED_URL)
 
 
 def visible(text: str) -> str:
