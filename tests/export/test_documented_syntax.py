@@ -11,6 +11,7 @@ from tests.export.interpreters import (
     render_hubspot,
     render_listmonk,
     render_mailchimp,
+    render_sendgrid,
     render_sfmc,
 )
 
@@ -123,3 +124,12 @@ def test_listmonk_plain_text_is_not_html_escaped() -> None:
     assert render_listmonk(html, value, UNSUB, html=True) == "O&#39;Neil &amp; &lt;Co&gt;"
     fallback = merge(Hole("company", "Vous & nous", html=False, url=""))
     assert render_listmonk(fallback, {"company": ""}, UNSUB, html=False) == "Vous & nous"
+
+
+def test_sendgrid_whole_url_in_html_is_escaped() -> None:
+    # Handlebars: {{x}} HTML-escapes, {{{x}}} does not; a `"` in a link value must not end
+    # the href attribute (the build HTML-escapes a URL in HTML, then the browser decodes it).
+    written = get_esp("sendgrid").merge(Hole("website", None, html=True, url="url"))
+    assert written == "{{website}}"
+    out = render_sendgrid(f'<a href="{written}">x</a>', {"website": 'https://x.example/?q="a"&b'}, UNSUB, html=True)  # fmt: skip
+    assert out == '<a href="https://x.example/?q&#x3D;&quot;a&quot;&amp;b">x</a>'

@@ -1,5 +1,5 @@
-"""SendGrid dynamic templates (Handlebars): `{{first_name}}` HTML-escaped, `{{{first_name}}}`
-as is (plain text, subject, URLs), `{{#if first_name}}…{{else}}…{{/if}}` for a fallback,
+"""SendGrid dynamic templates (Handlebars): `{{first_name}}` HTML-escaped (in HTML, URLs
+included), `{{{first_name}}}` as is (plain text, subject), `{{#if first_name}}…{{else}}…{{/if}}` for a fallback,
 `<%asm_group_unsubscribe_raw_url%>`.
 Syntax: https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars."""
 
@@ -16,7 +16,8 @@ def merge(hole: Hole) -> str:
     # SendGrid lists the helpers it supports (if, unless, each, with, equals, …): none
     # URL-encodes, and `{{x}}` HTML-escapes only.
     no_url_encoding(hole, "SendGrid", _("no helper SendGrid supports URL-encodes a value"))
-    tag = f"{{{{{hole.attr}}}}}" if hole.html and not hole.url else f"{{{{{{{hole.attr}}}}}}}"
+    # In HTML, a whole URL too: `{{{x}}}` would let a value's `"` end the href attribute.
+    tag = f"{{{{{hole.attr}}}}}" if hole.html else f"{{{{{{{hole.attr}}}}}}}"
     if hole.fallback is None:
         return tag
     text = fallback_literal(hole, ("{{",), "which Handlebars reads as a tag")
