@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.export.test_roundtrip import CAMPAIGN, SEGMENTS, TEMPLATE
+from tests.export.test_roundtrip import CAMPAIGN, SEGMENTS, TEMPLATE_FIXED_URL
 
 from b2bmail.cli.app import main
 from b2bmail.export.writer import ESP_KEYS
@@ -184,12 +184,16 @@ def test_listmonk_contacts_hold_attributes_as_json(tmp_path: Path) -> None:
 
 def test_campaign_maps_its_own_attribute_names(tmp_path: Path) -> None:
     files = {"campaign.yaml": CAMPAIGN + "esp: {fields: {first_name: PRENOM}}\n"}
-    for name, text in {**files, "email.mjml": TEMPLATE, "segments.yaml": SEGMENTS}.items():
+    for name, text in {
+        **files,
+        "email.mjml": TEMPLATE_FIXED_URL,
+        "segments.yaml": SEGMENTS,
+    }.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     code, output = export(str(tmp_path / "campaign.yaml"), "--esp", "brevo", "--out", str(tmp_path / "o"))  # fmt: skip
     assert code == 0, output
     subject = (tmp_path / "o" / "brevo" / "tous" / "subject.txt").read_text(encoding="utf-8")
-    assert subject.startswith('{{ contact.PRENOM | default : "Bonjour" }}, l')
+    assert subject.startswith("{{ contact.PRENOM|default:'Bonjour' }}, l")
     assert "{{ contact.COMPANY }}" in subject  # the ESP's default name where none is given
 
 

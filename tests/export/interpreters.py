@@ -27,6 +27,17 @@ def _jinja(autoescape: bool) -> jinja2.Environment:
     )
 
 
+def fill(
+    template: str, tag: re.Pattern[str], value: Callable[[re.Match[str]], str], opener: str
+) -> str:
+    """`template` with each `tag` replaced by its value in one pass, as an ESP merges: a
+    value is data, never read again as a tag. A leftover `opener` outside the tags is a tag
+    the interpreter does not know (AssertionError)."""
+    rest = tag.sub("", template)
+    assert opener not in rest, rest[rest.index(opener) :][:60]
+    return tag.sub(value, template)
+
+
 def evaluate_blocks(
     template: str,
     tag: re.Pattern[str],
@@ -67,33 +78,40 @@ def evaluate_blocks(
     return "".join(out)
 
 
-# Brevo: Django-like filters with `:` arguments; `default` replaces an empty or missing value
-# (help.brevo.com "Brevo Template Language", filters). Jinja's default(x, true) is that.
-# Brevo and HubL: `{% if contact.X == "v" %}`, `{% elif … %}`, `{% else %}`, `{% endif %}`.
-_CONTACT_IF = r'\{% (?:(?:if|elif) contact\.\w+ == "\w+"|else|endif) %\}'
-_BREVO_DEFAULT = re.compile(r"\|\s*default\s*:\s*(\"(?:[^\"\\]|\\.)*\")")
+# Brevo: Django-like filters, `|default:'…'` replacing an empty or missing value
+# (help.brevo.com filters article 4405381108626, "default: inserts a fallback value if a
+# variable is empty"); Jinja's default(x, true) is that. Brevo escapes what it prints.
+# Brevo: `{% if contact.X == "v" %}`, `{% else %}`, `{% endif %}` (no `elif` documented).
+_BREVO_IF = r'\{% (?:if contact\.\w+ == "\w+"|else|endif) %\}'
+_BREVO_DEFAULT = re.compile(r"""\|default:('[^']*'|"[^"]*")""")
 
 
 def render_brevo(template: str, contact: Contact, unsubscribe: str, *, html: bool) -> str:
-    """Brevo Template Language subset: {{ contact.X }}, | default : "…", {{ unsubscribe }}."""
-    source = _BREVO_DEFAULT.sub(r"| default(\1, true)", template)
-    for tag in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", source):
+    """Brevo Template Language subset: {{ contact.X }}, |default:'…', {{ unsubscribe }}."""
+    for tag in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", template):
         assert re.fullmatch(
-            r"\{\{ (contact\.\w+( \| default\(\"(?:[^\"\\]|\\.)*\", true\))?|unsubscribe) \}\}",
-            tag,
-        ) or re.fullmatch(_CONTACT_IF, tag), tag
+            r"""\{\{ (contact\.\w+(\|default:('[^']*'|"[^"]*"))?|unsubscribe) \}\}""", tag
+        ) or re.fullmatch(_BREVO_IF, tag), tag
+    source = _BREVO_DEFAULT.sub(r"|default(\1, true)", template)
     return _jinja(html).from_string(source).render(contact=contact, unsubscribe=unsubscribe)
 
 
+# HubL: `{% if contact.X == "v" %}`, `{% elif … %}`, `{% else %}`, `{% endif %}`.
+_CONTACT_IF = r'\{% (?:(?:if|elif) contact\.\w+ == "\w+"|else|endif) %\}'
+
+
 def render_hubspot(template: str, contact: Contact, unsubscribe: str, *, html: bool) -> str:
-    """HubL subset (HubL is Jinja-based): {{ contact.x|default("…", true)|escape|urlencode }},
-    {{ unsubscribe_link }}. HubL does not autoescape; `|escape` does."""
+    """HubL subset in an email: {{ contact.x }}, {% if contact.x %} (true when the property
+    has a value), {% if contact.x == "v" %}/{% elif %}/{% else %}/{% endif %},
+    {{ unsubscribe_link }}. No filter: HubL filters do not apply to personalization tokens
+    in emails (developers.hubspot.com/docs/cms/hubl/filters). Values are printed as stored
+    (whether HubSpot escapes them is not documented on the pages read)."""
     for tag in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", template):
-        assert re.fullmatch(
-            r"\{\{ (contact\.\w+(\|default\(\"(?:[^\"\\]|\\.)*\", true\))?(\|escape|\|urlencode)?"
-            r"|unsubscribe_link) \}\}",
-            tag,
-        ) or re.fullmatch(_CONTACT_IF, tag), tag
+        assert (
+            re.fullmatch(r"\{\{ (contact\.\w+|unsubscribe_link) \}\}", tag)
+            or re.fullmatch(r"\{% if contact\.\w+ %\}", tag)
+            or re.fullmatch(_CONTACT_IF, tag)
+        ), tag
     return _jinja(False).from_string(template).render(contact=contact, unsubscribe_link=unsubscribe)
 
 
@@ -104,9 +122,7 @@ def render_mailjet(template: str, contact: Contact, unsubscribe: str, *, html: b
     """Mailjet personalisation: [[data:name:"default"]] (the default when the property is
     empty or unset), [[UNSUB_LINK_XX]]. Values are inserted as stored."""
     out = re.sub(r"\[\[UNSUB_LINK_[A-Z]{2}\]\]", lambda m: unsubscribe, template)
-    out = _MAILJET.sub(lambda m: contact.get(m.group(1)) or m.group(2), out)
-    assert "[[" not in out, out[out.index("[[") :][:60]
-    return out
+    return fill(out, _MAILJET, lambda m: contact.get(m.group(1)) or m.group(2), "[[")
 
 
 # Handlebars: `{{x}}` HTML-escapes & < > " ' ` = (handlebars.js escapeExpression); `{{{x}}}`
@@ -134,14 +150,14 @@ def render_sendgrid(template: str, data: Contact, unsubscribe: str, *, html: boo
         return data.get(name, "") == json.loads(value[0])
 
     out = evaluate_blocks(out, _HB_BLOCK, classify, truth)
-    out = re.sub(r"\{\{\{(\w+)\}\}\}", lambda m: data.get(m.group(1), ""), out)
-    out = re.sub(
-        r"\{\{(\w+)\}\}",
-        lambda m: "".join(_HB_ESCAPE.get(c, c) for c in data.get(m.group(1), "")),
-        out,
-    )
-    assert "{{" not in out, out[out.index("{{") :][:60]
-    return out
+
+    def value(m: re.Match[str]) -> str:
+        raw, escaped = m.groups()
+        if raw:
+            return data.get(raw, "")
+        return "".join(_HB_ESCAPE.get(c, c) for c in data.get(escaped, ""))
+
+    return fill(out, re.compile(r"\{\{\{(\w+)\}\}\}|\{\{(\w+)\}\}"), value, "{{")
 
 
 _MC_BLOCK = re.compile(r"\*\|(IF|ELSEIF|ELSE|END):(\w+(?:=\w+)?|IF)?\|\*")
@@ -162,10 +178,12 @@ def render_mailchimp(template: str, contact: Contact, unsubscribe: str, *, html:
         return contact.get(name, "") == value if equals else bool(contact.get(name))
 
     out = evaluate_blocks(out, _MC_BLOCK, classify, truth)
-    out = re.sub(r"\*\|URL:(\w+)\|\*", lambda m: quote(contact.get(m.group(1), ""), safe=""), out)
-    out = re.sub(r"\*\|(\w+)\|\*", lambda m: html_lib.escape(contact.get(m.group(1), "")), out)
-    assert "*|" not in out, out[out.index("*|") :][:60]
-    return out
+
+    def value(m: re.Match[str]) -> str:
+        text = contact.get(m.group(2), "")
+        return quote(text, safe="") if m.group(1) else html_lib.escape(text)
+
+    return fill(out, re.compile(r"\*\|(URL:)?(\w+)\|\*"), value, "*|")
 
 
 _AMP_BLOCK = re.compile(r"%%\[(.*?)\]%%\n?", re.S)
@@ -175,8 +193,8 @@ _AMP_STRING = r"\"(?:[^\"]|\"\")*\""
 
 
 def _amp_eval(expr: str, variables: Mapping[str, str]) -> str:
-    """An AMPscript expression of the subset: @var, "string", v(e), IIF(Empty(@v), e, e),
-    URLEncode(e) (RFC 3986, as AMPscript's URLEncode does for a query value)."""
+    """An AMPscript expression of the subset: @var, "string" (a quote doubled inside),
+    v(e), IIF(Empty(@v), e, e), Replace(e, e, e), URLEncode(e[, all chars[, all strings]])."""
     expr = expr.strip()
     if re.fullmatch(r"@\w+", expr):
         return variables[expr]
@@ -187,14 +205,40 @@ def _amp_eval(expr: str, variables: Mapping[str, str]) -> str:
     name, args = call.group(1), _amp_args(call.group(2))
     if name == "v":
         return _amp_eval(args[0], variables)
+    if name == "Replace":  # every occurrence of the 2nd string replaced by the 3rd
+        source, find, replacement = (_amp_eval(a, variables) for a in args)
+        return source.replace(find, replacement)
     if name == "URLEncode":
-        return quote(_amp_eval(args[0], variables), safe="")
+        flags = [a.strip() for a in args[1:]] + ["0", "0"]
+        assert all(f in ("0", "1") for f in flags[:2]), args
+        return _amp_url_encode(_amp_eval(args[0], variables), flags[0] == "1", flags[1] == "1")
     if name == "IIF":
         empty = re.fullmatch(r"Empty\((@\w+)\)", args[0].strip())
         assert empty, args[0]
         chosen = args[1] if not variables[empty.group(1)] else args[2]
         return _amp_eval(chosen, variables)
     raise AssertionError(f"unknown AMPscript function {name}")
+
+
+def _amp_url_encode(text: str, all_chars: bool, all_strings: bool) -> str:
+    """URLEncode() as its reference describes it: only a URL parameter string (after `?`) is
+    converted unless boolEncodeAllStrings; spaces become %20, and with boolEncodeAllChars
+    non-ASCII characters their UTF-8 codes; every other character is left as it is."""
+    head, tail = "", text
+    if not all_strings:
+        before, mark, after = text.partition("?")
+        if not mark:
+            return text
+        head, tail = before + mark, after
+
+    def encoded(char: str) -> str:
+        if char == " ":
+            return "%20"
+        if all_chars and ord(char) > 127:
+            return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+        return char
+
+    return head + "".join(encoded(c) for c in tail)
 
 
 def _amp_args(text: str) -> list[str]:
@@ -239,30 +283,36 @@ def render_sfmc(template: str, contact: Contact, unsubscribe: str, *, html: bool
 
     out = evaluate_blocks(template, _AMP_IF, classify, truth)
     out = _AMP_BLOCK.sub("", out).replace("%%unsub_center_url%%", unsubscribe)
-    out = _AMP_INLINE.sub(lambda m: _amp_eval(m.group(1), variables), out)
-    assert "%%" not in out, out[out.index("%%") :][:60]
-    return out
+    return fill(out, _AMP_INLINE, lambda m: _amp_eval(m.group(1), variables), "%%")
 
 
 # listmonk: Go templates, checked by pattern (no Go here): the actions the exporter writes,
-# evaluated as text/template would; in HTML, html/template escapes a printed value.
+# evaluated as Go would. listmonk compiles the body and the plain-text alternative with
+# html/template (models/campaigns.go, CompileTemplate), which escapes every printed value
+# but a `Safe` one ("Add any HTML code as it is", listmonk.app/docs/templating); the subject
+# is text/template, which escapes nothing: the exporter prints text through `Safe`, so the
+# subject reads the same either way.
 _GO_ACTION = re.compile(
-    r"\{\{ (?:(or) )?\.Subscriber\.(?:Attribs\.)?(\w+)(?: (\"(?:[^\"\\]|\\.)*\"))? \}\}"
+    r"\{\{ (Safe )?(\()?(?:(or) )?\.Subscriber\.(?:Attribs\.)?(\w+)(?: (\"(?:[^\"\\]|\\.)*\"))?(\))? \}\}"
 )
 
 
+# html/template's htmlReplacementTable (Go's html/template/html.go) for text and attributes.
+_GO_HTML_ESCAPE = {"\0": "\ufffd", '"': "&#34;", "&": "&amp;", "'": "&#39;", "+": "&#43;", "<": "&lt;", ">": "&gt;"}  # fmt: skip
 _GO_BLOCK = re.compile(r"\{\{ (if|else if|else|end)(?: eq (.*?))? \}\}")
 
 
 def render_listmonk(template: str, contact: Contact, unsubscribe: str, *, html: bool) -> str:
     """listmonk subset: {{ .Subscriber.X }}, {{ .Subscriber.Attribs.x }}, `or` with a string
-    literal, `if eq … "v"` / `else if` / `else` / `end`, {{ UnsubscribeURL }}."""
+    literal, `Safe`, `if eq … "v"` / `else if` / `else` / `end`, {{ UnsubscribeURL }}."""
 
     def action(m: re.Match[str]) -> str:
-        value = contact.get(m.group(2), "")
-        if m.group(1) and not value:
-            value = json.loads(m.group(3))
-        return html_lib.escape(value) if html else value
+        safe, open_paren, use_or, name, literal, close_paren = m.groups()
+        assert bool(open_paren) == bool(close_paren) == bool(safe and use_or), m.group(0)
+        value = contact.get(name, "")
+        if use_or and not value:
+            value = json.loads(literal)
+        return value if safe else "".join(_GO_HTML_ESCAPE.get(c, c) for c in value)
 
     out = template.replace("{{ UnsubscribeURL }}", unsubscribe)
 
@@ -277,9 +327,7 @@ def render_listmonk(template: str, contact: Contact, unsubscribe: str, *, html: 
         return contact.get(m.group(1), "") == json.loads(m.group(2))
 
     out = evaluate_blocks(out, _GO_BLOCK, classify, truth)
-    out = _GO_ACTION.sub(action, out)
-    assert "{{" not in out, out[out.index("{{") :][:60]
-    return out
+    return fill(out, _GO_ACTION, action, "{{")
 
 
 INTERPRETERS: dict[str, Callable[..., str]] = {

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from b2bmail.cli.app import main
+from b2bmail.export.writer import get_esp
 
 CAMPAIGN = """\
 name: Export
@@ -143,3 +144,33 @@ def test_a_field_no_column_gives_stops_as_the_build_does(tmp_path: Path) -> None
     assert "did you mean recipient.country?" in result.output
     assert result.output.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("attr", ["FNAME|*", "first name", "x }}", "a%%b"])
+def test_attribute_name_that_would_break_a_tag_is_refused(tmp_path: Path, attr: str) -> None:
+    # Written inside the ESP's tags (*|FNAME|*, {{ contact.X }}, %%=v(@X)=%%), the name
+    # must not end the tag or start another: one line, the campaign's esp line, exit 2.
+    extra = f"esp:\n  fields: {{first_name: {attr!r}}}\n"
+    code, output = run(tmp_path, "Bonjour {{ recipient.first_name }}", "mailchimp", extra)
+    assert code == 2
+    assert f"{tmp_path / 'campaign.yaml'}:12: esp.fields gives first_name" in output
+    assert output.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_plain_attribute_name_is_written() -> None:
+    assert get_esp("mailchimp").attribute("first_name", {"first_name": "PRENOM_2"}) == "PRENOM_2"
+
+
+@pytest.mark.parametrize("esp", ["brevo", "hubspot", "sendgrid", "mailjet", "listmonk"])
+def test_value_inside_a_url_is_refused_with_its_place(tmp_path: Path, esp: str) -> None:
+    # These ESPs document no way to percent-encode a value: `&` in a name would split the
+    # query. Refused with file:line rather than a link that breaks for some contacts.
+    body = '<a href="https://durand.example/offre?nom={{ recipient.last_name }}">Offre</a>'
+    write_campaign(tmp_path, body)
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", esp, "--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'email.mjml'}:2: " in result.output
+    assert "inside a URL" in result.output and result.output.count("\n") == 1

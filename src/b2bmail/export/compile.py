@@ -351,6 +351,10 @@ def locate(export: ExportCampaign, name: str) -> tuple[Path, int | None]:
     return export.campaign.template, None
 
 
+#: The version keys compile gives the versions of an email (v1, v2…).
+_VERSION_KEY = re.compile(r"v[1-9][0-9]*")
+
+
 def write_template(
     template: MergeTemplate | Sequence[Part],
     esp: Esp,
@@ -388,11 +392,22 @@ def write_template(
                 for keys, branch in part.branches
             ]
             tests = [(key, text) for keys, text in texts[:-1] for key in keys]
+            # A key is written into the template as code (Mailchimp's *|IF:X=v1|* does not
+            # even quote it): only b2bmail's own keys (v1, v2…), never a recipient's value.
+            if not all(_VERSION_KEY.fullmatch(key) for key, _text in tests):
+                raise AssertionError(f"version keys {[k for k, _t in tests]}")  # a bug
             out.append(esp.choice(esp.attribute(VARIANT_FIELD, mapping), tests, texts[-1][1]))
         elif part.name == UNSUBSCRIBE_FIELD:
             out.append(esp.unsubscribe_for(export.campaign.locale))
         else:
-            out.append(esp.merge(_hole(part, esp, export, mapping)))
+            try:
+                out.append(esp.merge(_hole(part, esp, export, mapping)))
+            except NoEquivalentError as error:
+                # A dialect knows the construct, not where the campaign uses it.
+                if error.path is None:
+                    path, error.line = locate(export, part.name)
+                    error.path = str(path)
+                raise
     return "".join(out)
 
 

@@ -3,17 +3,17 @@ data/esp.yaml, and the error for a construct the ESP's language cannot express."
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from b2bmail.errors import TemplateError
 from b2bmail.i18n import _
+from b2bmail.render.merge import MergeField, UrlPlace
 
 
 class NoEquivalentError(TemplateError):
@@ -35,9 +35,10 @@ class Hole:
     url: str  # "" or the place in a URL: "url" (whole), "component", "address"
 
     def literal(self, text: str) -> str:
-        """A fallback written as template text at this place (HTML-escaped in HTML, like the
-        build's MergeField.encode does with fallbacks)."""
-        return html.escape(text, quote=True) if self.html else text
+        """A fallback written as template text at this place, encoded as the build encodes a
+        fallback there (MergeField.encode): percent-encoded in a URL, HTML-escaped in HTML."""
+        place = cast(UrlPlace, self.url)
+        return MergeField("fallback", text, url=place, html=self.html).encode(text)
 
 
 @dataclass(frozen=True)
@@ -156,3 +157,22 @@ def contact_choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -
         for i, (value, text) in enumerate(branches)
     ]
     return "".join(tests) + f"{{% else %}}{other}{{% endif %}}"
+
+
+def no_url_encoding(hole: Hole, esp: str, why: str) -> None:
+    """NoEquivalentError for a merge field inside a URL component (a path segment, query or
+    fragment), which b2bmail's build percent-encodes (RFC 3986 §2.1) so that `&`, `#` or a
+    space in a value cannot break the link, in an ESP whose language has no documented way
+    to do so (`why`)."""
+    if hole.url != "component":
+        return
+    raise NoEquivalentError(
+        _(
+            "the {esp} attribute {attr} is inside a URL, where b2bmail percent-encodes a value,"
+            " and {why}"
+        ).format(esp=esp, attr=hole.attr, why=why),
+        hint=_(
+            "put the merge field outside the URL, or make the whole URL one field"
+            ' (href="{{ recipient.link }}")'
+        ),
+    )

@@ -1,5 +1,5 @@
-"""SendGrid dynamic templates (Handlebars): `{{first_name}}` HTML-escaped, `{{{first_name}}}`
-as is (plain text, subject, URLs), `{{#if first_name}}…{{else}}…{{/if}}` for a fallback,
+"""SendGrid dynamic templates (Handlebars): `{{first_name}}` HTML-escaped (in HTML, URLs
+included), `{{{first_name}}}` as is (plain text, subject), `{{#if first_name}}…{{else}}…{{/if}}` for a fallback,
 `<%asm_group_unsubscribe_raw_url%>`.
 Syntax: https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars."""
 
@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp, quoted
-from b2bmail.i18n import N_
+from b2bmail.export.dialect import Esp, Hole, fallback_literal, make_esp, no_url_encoding, quoted
+from b2bmail.i18n import N_, _
 
 
 def merge(hole: Hole) -> str:
     """One Handlebars expression; escaped (`{{…}}`) where the build HTML-escapes values."""
-    tag = f"{{{{{hole.attr}}}}}" if hole.html and not hole.url else f"{{{{{{{hole.attr}}}}}}}"
+    # SendGrid lists the helpers it supports (if, unless, each, with, equals, …): none
+    # URL-encodes, and `{{x}}` HTML-escapes only.
+    no_url_encoding(hole, "SendGrid", _("no helper SendGrid supports URL-encodes a value"))
+    # In HTML, a whole URL too: `{{{x}}}` would let a value's `"` end the href attribute.
+    tag = f"{{{{{hole.attr}}}}}" if hole.html else f"{{{{{{{hole.attr}}}}}}}"
     if hole.fallback is None:
         return tag
     text = fallback_literal(hole, ("{{",), N_("which Handlebars reads as a tag"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from b2bmail.campaign import campaign_files
+from b2bmail.config import Campaign
 from b2bmail.errors import ConfigError
 from b2bmail.export.compile import (
     ExportCampaign,
@@ -98,6 +99,29 @@ class ExportReport:
     unwritten: tuple[str, ...] = ()  # segments with versions and no contact: no email
 
 
+#: An attribute name as every dialect writes it inside its tags (`*|NAME|*`,
+#: `{{ contact.NAME }}`, `.Subscriber.Attribs.NAME`): letters, digits and `_`.
+_ATTRIBUTE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_attribute_names(campaign: Campaign, esp: Esp) -> None:
+    """ConfigError (the campaign's line) for an `esp.fields` name that is not a plain name:
+    written inside the ESP's tags, `FNAME|*` or `x }}` would end the tag or start another."""
+    for field_name, attr in campaign.esp_fields.items():
+        if not _ATTRIBUTE.fullmatch(attr):
+            raise ConfigError(
+                _(
+                    "esp.fields gives {field} the attribute name {attr}, which {esp} would"
+                    " read as part of its tags"
+                ).format(field=field_name, attr=repr(attr), esp=esp.name),
+                path=campaign.path,
+                line=campaign.line_of(f"esp.fields.{field_name}") or campaign.line_of("esp"),
+                hint=_("use letters, digits and _ only, as the attribute is named in {esp}").format(
+                    esp=esp.name
+                ),
+            )
+
+
 def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
     """Every variant of the campaign in `esp`'s language (NoEquivalentError on a construct
     it cannot express). An email with several versions is one template with the ESP's
@@ -105,6 +129,7 @@ def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
     campaign = export.campaign
     literal_ok = campaign.esp == esp.key
     mapping = campaign.esp_fields
+    check_attribute_names(campaign, esp)
     out = []
     merged = export.versioned and esp.choice is not None
     fields = (*export.fields, VARIANT_FIELD) if merged else export.fields
