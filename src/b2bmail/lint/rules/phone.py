@@ -42,13 +42,33 @@ _BREAK = re.compile(r"[ \t\r\n\f]+|(?<=[-‐–—])")
 _DEFAULT_FONT_PX = 16.0
 
 
+class _CharUnits(dict[str, int]):
+    """Character -> advance width in 1/1000 em, each character looked up once: a word's width
+    is then a C-level `sum(map(...))`, where a Unicode normalisation per character cost more
+    than the rest of the lint of a template with price tables."""
+
+    def __missing__(self, ch: str) -> int:
+        base = unicodedata.normalize("NFD", ch)[:1] or ch  # é is as wide as e
+        units = self[ch] = _WIDTHS.get(base, 556)
+        return units
+
+
+# A cache of a pure function of one character: bounded by the characters templates use.
+_CHAR_UNITS = _CharUnits()
+_units_of = _CHAR_UNITS.__getitem__
+
+
+def _word_units(word: str) -> int:
+    return sum(map(_units_of, word))
+
+
+def _width(units: int, font_px: float, bold: bool) -> float:
+    return units * font_px / 1000 * (_BOLD if bold else 1.0)
+
+
 def word_width(word: str, font_px: float, *, bold: bool = False) -> float:
     """Estimated width of an unbreakable run of text in CSS pixels."""
-    units = 0
-    for ch in word:
-        base = unicodedata.normalize("NFD", ch)[:1] or ch  # é is as wide as e
-        units += _WIDTHS.get(base, 556)
-    return units * font_px / 1000 * (_BOLD if bold else 1.0)
+    return _width(_word_units(word), font_px, bold)
 
 
 def _font_px(doc: Document, el: Element) -> float:
@@ -88,19 +108,52 @@ def cell_min_width(doc: Document, cell: Element, cellpadding: float = 0.0) -> fl
     """The cell's estimated min-content width: its longest word plus its side padding."""
     font_px = _font_px(doc, cell)
     bold = _is_bold(doc, cell)
-    words = (w for w in _BREAK.split(text_content(cell)) if w)
-    longest = max((word_width(w, font_px, bold=bold) for w in words), default=0.0)
+    words = set(_BREAK.split(text_content(cell)))
+    words.discard("")
+    longest = 0.0
+    if words:
+        # The width grows (or, for a negative font size, shrinks) with the units, a float
+        # product rounding monotonically: the widest word is the one with the most or the
+        # fewest units, so two widths are computed, not one per word.
+        units = [_word_units(w) for w in words]
+        longest = max(_width(min(units), font_px, bold), _width(max(units), font_px, bold))
     return longest + _side_padding(doc, cell, cellpadding)
+
+
+def _rows_by_table(doc: Document) -> dict[Element, list[Element]]:
+    """Each table's own rows, in document order (a nested table's rows are its own: they
+    count inside their cell's text), from one pass over the rows, not one per table."""
+
+    def find() -> dict[Element, list[Element]]:
+        found: dict[Element, list[Element]] = {}
+        for row in doc.elements("tr"):
+            table = next(row.iterancestors("table"), None)
+            if table is not None:
+                found.setdefault(table, []).append(row)
+        return found
+
+    return doc.memo("phone_rows_by_table", find)
+
+
+def _column_count(rows: list[list[Element]]) -> int:
+    """How many columns `table_min_width` sums for these rows' cells, without measuring a
+    cell: a column is added for a single-span cell past the columns known so far."""
+    count = 0
+    for cells in rows:
+        for i, cell in enumerate(cells):
+            if i >= count and (cell.get("colspan") or "1") == "1":
+                count += 1
+    return count
 
 
 def table_min_width(doc: Document, table: Element) -> float:
     """Estimated min-content width of a table: per column, its widest cell, summed."""
+    rows = [[c for c in row if c.tag in ("td", "th")] for row in _rows_by_table(doc).get(table, ())]
+    if _column_count(rows) < 2:
+        return 0.0  # one column (most layout tables): its width is never summed
     cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
     columns: list[float] = []
-    for row in table.iter("tr"):
-        if next(row.iterancestors("table"), None) is not table:
-            continue  # a nested table's row: it counts inside its own cell's text
-        cells = [c for c in row if c.tag in ("td", "th")]
+    for cells in rows:
         for i, cell in enumerate(cells):
             if (cell.get("colspan") or "1") != "1":
                 continue  # a spanning cell shares its width with columns it does not own
