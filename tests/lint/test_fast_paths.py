@@ -469,12 +469,13 @@ def test_template_opener_scan(data: bytes) -> None:
 
 def _slow_table_min_width(doc: Document, table: etree._Element) -> float:
     """B2B108's estimate as first written: every row under the table, each cell's words
-    measured one character at a time with its Unicode normalisation."""
+    measured one character at a time with its Unicode normalisation, its font size looked up
+    through all its ancestors, its padding measured for each cell."""
     import unicodedata
 
     from b2bmail.lint.css import parse_px
     from b2bmail.lint.document import text_content
-    from b2bmail.lint.rules.phone import _BOLD, _BREAK, _WIDTHS, _font_px, _is_bold, _side_padding
+    from b2bmail.lint.rules.phone import _BOLD, _BREAK, _WIDTHS, _is_bold, _measure_side_padding
 
     def word_width(word: str, font_px: float, bold: bool) -> float:
         units = 0
@@ -482,6 +483,15 @@ def _slow_table_min_width(doc: Document, table: etree._Element) -> float:
             base = unicodedata.normalize("NFD", ch)[:1] or ch
             units += _WIDTHS.get(base, 556)
         return units * font_px / 1000 * (_BOLD if bold else 1.0)
+
+    def font_px(el: etree._Element) -> float:
+        for node in (el, *el.iterancestors()):
+            size = doc.style(node).get("font-size")
+            if size:
+                px = parse_px(size)
+                if px is not None:
+                    return px
+        return 16.0
 
     cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
     columns: list[float] = []
@@ -492,10 +502,10 @@ def _slow_table_min_width(doc: Document, table: etree._Element) -> float:
         for i, cell in enumerate(cells):
             if (cell.get("colspan") or "1") != "1":
                 continue
-            font_px, bold = _font_px(doc, cell), _is_bold(doc, cell)
+            size, bold = font_px(cell), _is_bold(doc, cell)
             words = (w for w in _BREAK.split(text_content(cell)) if w)
-            longest = max((word_width(w, font_px, bold) for w in words), default=0.0)
-            width = longest + _side_padding(doc, cell, cellpadding)
+            longest = max((word_width(w, size, bold) for w in words), default=0.0)
+            width = longest + _measure_side_padding(doc.style(cell), cellpadding)
             if i < len(columns):
                 columns[i] = max(columns[i], width)
             else:
@@ -514,6 +524,9 @@ PHONE_EDGE_CASES = [
     "</table><table><tr><td style='font-size:-12px'>a bb ccc</td><td>x</td></tr></table>",
     "<table><tr><td colspan='2'>a</td><td>wide wide</td></tr><tr><td>ÅÉÎ Ωmega</td><td>b</td>"
     "<td>c</td></tr></table>",
+    "<div style='font-size:20px'><table style='font-size:2em'><tr><td>inherits twenty</td>"
+    "<td style='font-size:9pt;padding:1px 2px 3px'>nine points</td><td><span>x</span></td>"
+    "</tr><tr><td style='padding-right:5px;padding:4px'>y</td></tr></table></div>",
     "<table cellpadding='2pt'><tr><td style='padding:0 9px'>1 234,50 €</td><td>−13,6 %</td>"
     "</tr></table><table><tr><td>only one column</td></tr><tr><td>still one</td></tr></table>",
 ]

@@ -32,7 +32,7 @@ from b2bmail.lint.css import RGB, contrast_ratio, parse_color
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
-from b2bmail.lint.rules._shared import CssUse, css_hit, css_index
+from b2bmail.lint.rules._shared import CssUse, css_hit, css_index, first_upward
 
 # The contrast rule's inherited text colours, computed once per document (memoised there).
 from b2bmail.lint.rules.a11y import BLACK, _computed
@@ -265,25 +265,13 @@ def dark_text_without_background(doc: Document, t: Mapping[str, float]) -> Itera
     covered: dict[Element, bool] = {}
     body = doc.body
 
+    def paints(node: Element) -> bool | None:
+        if _explicit_background(doc, node, sheet) is not None or restyled.match(node):
+            return True
+        return None
+
     def is_covered(el: Element) -> bool:
-        chain = []
-        node: Element | None = el
-        result = False
-        while node is not None:
-            known = covered.get(node)
-            if known is not None:
-                result = known
-                break
-            chain.append(node)
-            if _explicit_background(doc, node, sheet) is not None or restyled.match(node):
-                result = True
-                break
-            if node is body:
-                break
-            node = node.getparent()
-        for seen in chain:
-            covered[seen] = result
-        return result
+        return first_upward(el, covered, paints, False, body)
 
     dark_colors: dict[RGB, bool] = {}
     for el, (color, _background, _image, _size) in _computed(doc):

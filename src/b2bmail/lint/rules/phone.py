@@ -16,6 +16,7 @@ from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document, Element, text_content
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
+from b2bmail.lint.rules._shared import first_upward
 
 # Arial / Helvetica advance widths in 1/1000 em (the Adobe Core 14 AFM for Helvetica, which
 # Arial matches glyph for glyph in width). Characters not listed count as a digit (556).
@@ -72,13 +73,14 @@ def word_width(word: str, font_px: float, *, bold: bool = False) -> float:
 
 
 def _font_px(doc: Document, el: Element) -> float:
-    for node in (el, *el.iterancestors()):
+    """The font size `el` inherits: the first one given inline on it or around it."""
+
+    def own(node: Element) -> float | None:
         size = doc.style(node).get("font-size")
-        if size:
-            px = parse_px(size)
-            if px is not None:
-                return px
-    return _DEFAULT_FONT_PX
+        return parse_px(size) if size else None
+
+    # Remembered for every element on the way up: a table's cells share their ancestors.
+    return first_upward(el, doc.memo("phone_font_px", dict), own, _DEFAULT_FONT_PX)
 
 
 def _is_bold(doc: Document, el: Element) -> bool:
@@ -89,7 +91,16 @@ def _is_bold(doc: Document, el: Element) -> bool:
 
 
 def _side_padding(doc: Document, cell: Element, cellpadding: float) -> float:
-    style = doc.style(cell)
+    # A table's cells share a few style strings: each is measured once.
+    key = (cell.get("style"), cellpadding)
+    known: dict[tuple[str | None, float], float] = doc.memo("phone_side_padding", dict)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _measure_side_padding(doc.style(cell), cellpadding)
+    return found
+
+
+def _measure_side_padding(style: Mapping[str, str], cellpadding: float) -> float:
     sides = [cellpadding, cellpadding]
     shorthand = style.get("padding")
     if shorthand:
