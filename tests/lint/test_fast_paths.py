@@ -527,6 +527,12 @@ PHONE_EDGE_CASES = [
     "<div style='font-size:20px'><table style='font-size:2em'><tr><td>inherits twenty</td>"
     "<td style='font-size:9pt;padding:1px 2px 3px'>nine points</td><td><span>x</span></td>"
     "</tr><tr><td style='padding-right:5px;padding:4px'>y</td></tr></table></div>",
+    # Rows in <thead>, <tbody> and <tfoot>; a one-cell row beside a comment; a two-cell row
+    # only in a table nested in a one-column table.
+    "<table><thead><tr><th>Head one</th><th>Head two</th></tr></thead><tbody><tr><td>a</td>"
+    "<!-- note --></tr></tbody><tfoot><tr><td>foot</td><td>note</td></tr></tfoot></table>"
+    "<table><tr><td><!-- x --><table><tr><td>left side</td><td>right side</td></tr></table>"
+    "</td></tr></table>",
     "<table cellpadding='2pt'><tr><td style='padding:0 9px'>1 234,50 €</td><td>−13,6 %</td>"
     "</tr></table><table><tr><td>only one column</td></tr><tr><td>still one</td></tr></table>",
 ]
@@ -555,3 +561,29 @@ def test_table_min_width_as_measured_word_by_word(doc: Document) -> None:
     assert widths == [_slow_table_min_width(doc, table) for table in doc.root.iter("table")]
     if doc.path == "phone-edge":
         assert any(widths)  # the edge cases have tables of two or more columns
+
+
+def _slow_visible_text(doc: Document) -> str:
+    """The visible text by its definition, recursively: each element's text, then each child
+    (a block between spaces; head, style, script and hidden elements without their content;
+    a comment's or processing instruction's own text never), then the child's tail."""
+    from b2bmail.lint.facts.text import _BREAKS, squash_spaces
+
+    hidden = set(doc.hidden_elements)
+
+    def shown(el: etree._Element) -> str:
+        parts = [el.text or ""]
+        for child in el:
+            if isinstance(child.tag, str):
+                edge = " " if child.tag in _BREAKS else ""
+                skipped = child.tag in ("head", "style", "script") or child in hidden
+                parts += [edge, "" if skipped else shown(child), edge]
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    return squash_spaces(shown(doc.body))
+
+
+@pytest.mark.parametrize("doc", phone_documents(), ids=lambda d: Path(d.path).name)
+def test_visible_text_as_defined(doc: Document) -> None:
+    assert doc.visible_text == _slow_visible_text(doc)

@@ -123,27 +123,56 @@ def cell_min_width(doc: Document, cell: Element, cellpadding: float = 0.0) -> fl
     words.discard("")
     longest = 0.0
     if words:
-        # The width grows (or, for a negative font size, shrinks) with the units, a float
-        # product rounding monotonically: the widest word is the one with the most or the
-        # fewest units, so two widths are computed, not one per word.
-        units = [_word_units(w) for w in words]
-        longest = max(_width(min(units), font_px, bold), _width(max(units), font_px, bold))
+        # The width grows with the units (or, for a negative font size, shrinks), a float
+        # product rounding monotonically: the widest word is the one with the most (or the
+        # fewest) units, and one width is computed, not one per word.
+        units = [sum(map(_units_of, word)) for word in words]
+        longest = _width(max(units) if font_px >= 0 else min(units), font_px, bold)
     return longest + _side_padding(doc, cell, cellpadding)
 
 
-def _rows_by_table(doc: Document) -> dict[Element, list[Element]]:
-    """Each table's own rows, in document order (a nested table's rows are its own: they
-    count inside their cell's text), from one pass over the rows, not one per table."""
+_CELLS = ("td", "th")
 
-    def find() -> dict[Element, list[Element]]:
-        found: dict[Element, list[Element]] = {}
-        for row in doc.elements("tr"):
-            table = next(row.iterancestors("table"), None)
-            if table is not None:
-                found.setdefault(table, []).append(row)
+
+def _own_table(row: Element) -> Element | None:
+    """The table a row belongs to: its nearest `<table>` ancestor (a nested table's rows are
+    its own; they count inside their cell's text)."""
+    parent = row.getparent()
+    if parent is not None:
+        tag = parent.tag
+        if tag == "table":
+            return parent
+        if tag in ("tbody", "thead", "tfoot"):  # the usual case, without an ancestor walk
+            grandparent = parent.getparent()
+            if grandparent is not None and grandparent.tag == "table":
+                return grandparent
+    return next(row.iterancestors("table"), None)
+
+
+def _table_cells(doc: Document) -> dict[Element, list[list[Element]]]:
+    """The cells of each own row, in document order, of the tables that may have two
+    columns: those with a row of two or more cells. (A table whose rows hold one cell each
+    has one column, most layout tables; they are not looked at again.)"""
+
+    def find() -> dict[Element, list[list[Element]]]:
+        rows = doc.elements("tr")
+        # len(row) counts comments too: a cheap first cut before the tags are read.
+        wide = {
+            _own_table(row)
+            for row in rows
+            if len(row) >= 2 and sum(cell.tag in _CELLS for cell in row) >= 2
+        }
+        wide.discard(None)
+        found: dict[Element, list[list[Element]]] = {}
+        if wide:
+            for row in rows:
+                table = _own_table(row)
+                if table in wide:
+                    cells = [cell for cell in row if cell.tag in _CELLS]
+                    found.setdefault(table, []).append(cells)
         return found
 
-    return doc.memo("phone_rows_by_table", find)
+    return doc.memo("phone_table_cells", find)
 
 
 def _column_count(rows: list[list[Element]]) -> int:
@@ -159,9 +188,9 @@ def _column_count(rows: list[list[Element]]) -> int:
 
 def table_min_width(doc: Document, table: Element) -> float:
     """Estimated min-content width of a table: per column, its widest cell, summed."""
-    rows = [[c for c in row if c.tag in ("td", "th")] for row in _rows_by_table(doc).get(table, ())]
-    if _column_count(rows) < 2:
-        return 0.0  # one column (most layout tables): its width is never summed
+    rows = _table_cells(doc).get(table)
+    if rows is None or _column_count(rows) < 2:
+        return 0.0  # one column: its width is never summed
     cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
     columns: list[float] = []
     for cells in rows:
