@@ -587,3 +587,23 @@ def _slow_visible_text(doc: Document) -> str:
 @pytest.mark.parametrize("doc", phone_documents(), ids=lambda d: Path(d.path).name)
 def test_visible_text_as_defined(doc: Document) -> None:
     assert doc.visible_text == _slow_visible_text(doc)
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) -> None:
+    from b2bmail.lint.rules.dark_mode import _parse_selector, _Selectors
+
+    selectors = [decl.selector for _el, sheet in doc.stylesheets for decl in sheet.declarations]
+    selectors += ["td", ".button-td", "#main", "a.cta#x", "p, .footer span"]  # some for each key
+    compounds = [compound for text in selectors for _key, compound in _parse_selector(text)]
+    index = _Selectors(selectors)
+    for el in doc.root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        classes = set((el.get("class") or "").split())
+        slow = any(
+            (want_tag is None or want_tag == tag)
+            and want_classes <= classes
+            and (want_id is None or want_id == el.get("id"))
+            for want_tag, want_classes, want_id in compounds
+        )
+        assert index.match(el) == slow, etree.tostring(el)[:80]

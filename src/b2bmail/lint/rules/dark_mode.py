@@ -68,9 +68,14 @@ def _dark_uses(doc: Document) -> list[CssUse]:
 
     def find() -> list[CssUse]:
         found = []
+        dark: dict[str | None, bool] = {}  # a sheet's declarations share a few media queries
         for el, sheet in doc.stylesheets:
             for decl in sheet.declarations:
-                if _is_dark_media(decl.media):
+                media = decl.media
+                is_dark = dark.get(media)
+                if is_dark is None:
+                    is_dark = dark[media] = _is_dark_media(media)
+                if is_dark:
                     found.append(CssUse(decl.prop, decl.value, el, decl.offset, decl.selector))
         return found
 
@@ -179,17 +184,23 @@ class _Selectors:
     def match(self, el: Element) -> bool:
         """Whether one of the compounds matches `el` (ancestors in the selector not checked,
         so it matches more elements, never fewer)."""
-        if not self._by_key:
+        by_key = self._by_key
+        if not by_key:
             return False
-        tag = el.tag if isinstance(el.tag, str) else ""
-        names = (el.get("class") or "").split()
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
+        cls = el.get("class")
         el_id = el.get("id")
+        if not cls and not el_id and tag not in by_key:
+            return False  # most elements: no class, no id, a tag no selector names
+        names = (cls or "").split()
         keys = [tag, *(f".{c}" for c in names)]
         if el_id:
             keys.append(f"#{el_id}")
         classes = set(names)
         for key in keys:
-            for want_tag, want_classes, want_id in self._by_key.get(key, ()):
+            for want_tag, want_classes, want_id in by_key.get(key, ()):
                 if want_tag is not None and want_tag != tag:
                     continue
                 if want_classes <= classes and (want_id is None or want_id == el_id):
