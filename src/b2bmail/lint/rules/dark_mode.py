@@ -59,8 +59,14 @@ def _is_dark_media(media: str | None) -> bool:
 
 
 def _has_dark_media(doc: Document) -> bool:
-    """A cheap precheck: some <style> block names `prefers-color-scheme` (any case)."""
-    return any("prefers-color-scheme" in (el.text or "").lower() for el in doc.elements("style"))
+    """A cheap precheck: some <style> block names `prefers-color-scheme` (any case). Asked
+    by each of the three rules, answered once: it lower-cases every <style> block."""
+    return doc.memo(
+        "dark_mode_has_media",
+        lambda: any(
+            "prefers-color-scheme" in (el.text or "").lower() for el in doc.elements("style")
+        ),
+    )
 
 
 def _dark_uses(doc: Document) -> list[CssUse]:
@@ -88,13 +94,18 @@ def _dark_uses(doc: Document) -> list[CssUse]:
 def _declared_schemes(doc: Document) -> list[str]:
     """What the email declares as its colour schemes: the `color-scheme` and
     `supported-color-schemes` metas, and those properties in CSS (inline or <style>)."""
-    found = [
-        (meta.get("content") or "").lower()
-        for meta in doc.elements("meta")
-        if (meta.get("name") or "").strip().lower() in _SCHEME_PROPS
-    ]
-    found.extend(use.value.lower() for use in css_index(doc).all(*_SCHEME_PROPS))
-    return found
+
+    def find() -> list[str]:
+        found = [
+            (meta.get("content") or "").lower()
+            for meta in doc.elements("meta")
+            if (meta.get("name") or "").strip().lower() in _SCHEME_PROPS
+        ]
+        found.extend(use.value.lower() for use in css_index(doc).all(*_SCHEME_PROPS))
+        return found
+
+    # B2B316 and B2B318 both ask: found once.
+    return doc.memo("dark_mode_declared_schemes", find)
 
 
 def _supports_dark(doc: Document) -> bool:
