@@ -465,3 +465,145 @@ def test_template_opener_scan(data: bytes) -> None:
     from b2bmail.lint.rules.links import _has_opener
 
     assert _has_opener(data) == any(o in data for o in (b"{{", b"{%", b"*|", b"%%", b"[["))
+
+
+def _slow_table_min_width(doc: Document, table: etree._Element) -> float:
+    """B2B108's estimate as first written: every row under the table, each cell's words
+    measured one character at a time with its Unicode normalisation, its font size looked up
+    through all its ancestors, its padding measured for each cell."""
+    import unicodedata
+
+    from b2bmail.lint.css import parse_px
+    from b2bmail.lint.document import text_content
+    from b2bmail.lint.rules.phone import _BOLD, _BREAK, _WIDTHS, _is_bold, _measure_side_padding
+
+    def word_width(word: str, font_px: float, bold: bool) -> float:
+        units = 0
+        for ch in word:
+            base = unicodedata.normalize("NFD", ch)[:1] or ch
+            units += _WIDTHS.get(base, 556)
+        return units * font_px / 1000 * (_BOLD if bold else 1.0)
+
+    def font_px(el: etree._Element) -> float:
+        for node in (el, *el.iterancestors()):
+            size = doc.style(node).get("font-size")
+            if size:
+                px = parse_px(size)
+                if px is not None:
+                    return px
+        return 16.0
+
+    cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
+    columns: list[float] = []
+    for row in table.iter("tr"):
+        if next(row.iterancestors("table"), None) is not table:
+            continue
+        cells = [c for c in row if c.tag in ("td", "th")]
+        for i, cell in enumerate(cells):
+            if (cell.get("colspan") or "1") != "1":
+                continue
+            size, bold = font_px(cell), _is_bold(doc, cell)
+            words = (w for w in _BREAK.split(text_content(cell)) if w)
+            longest = max((word_width(w, size, bold) for w in words), default=0.0)
+            width = longest + _measure_side_padding(doc.style(cell), cellpadding)
+            if i < len(columns):
+                columns[i] = max(columns[i], width)
+            else:
+                columns.append(width)
+    return sum(columns) if len(columns) > 1 else 0.0
+
+
+PHONE_EDGE_CASES = [
+    # Nested tables, spanning cells before and among single ones, an empty cell, bold and
+    # <th>, accented and unlisted characters, no-break spaces, a negative font size (the
+    # narrowest word is then the "widest"), a row of a table in a table's cell.
+    "<table cellpadding='4'><tr><td colspan='2'>Spanning heading text</td></tr>"
+    "<tr><th>Référence</th><td style='font-weight:700;font-size:18px'>TL-480-KIT</td>"
+    "<td></td></tr><tr><td><table><tr><td>inner one</td><td>inner\xa0two€</td></tr>"
+    "</table></td><td colspan='3'>x</td><td style='font-size:-12px'>a bb ccc</td></tr>"
+    "</table><table><tr><td style='font-size:-12px'>a bb ccc</td><td>x</td></tr></table>",
+    "<table><tr><td colspan='2'>a</td><td>wide wide</td></tr><tr><td>ÅÉÎ Ωmega</td><td>b</td>"
+    "<td>c</td></tr></table>",
+    "<div style='font-size:20px'><table style='font-size:2em'><tr><td>inherits twenty</td>"
+    "<td style='font-size:9pt;padding:1px 2px 3px'>nine points</td><td><span>x</span></td>"
+    "</tr><tr><td style='padding-right:5px;padding:4px'>y</td></tr></table></div>",
+    # Rows in <thead>, <tbody> and <tfoot>; a one-cell row beside a comment; a two-cell row
+    # only in a table nested in a one-column table.
+    "<table><thead><tr><th>Head one</th><th>Head two</th></tr></thead><tbody><tr><td>a</td>"
+    "<!-- note --></tr></tbody><tfoot><tr><td>foot</td><td>note</td></tr></tfoot></table>"
+    "<table><tr><td><!-- x --><table><tr><td>left side</td><td>right side</td></tr></table>"
+    "</td></tr></table>",
+    "<table cellpadding='2pt'><tr><td style='padding:0 9px'>1 234,50 €</td><td>−13,6 %</td>"
+    "</tr></table><table><tr><td>only one column</td></tr><tr><td>still one</td></tr></table>",
+]
+
+
+def phone_documents() -> list[Any]:
+    from b2bmail.campaign import render_campaign
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    built = [
+        Document(path=f"{campaign.parent.name}#{seg.segment_id}", html=seg.html)
+        for campaign in sorted(examples.glob("*/campaign.yaml"))
+        for seg in render_campaign(campaign).segments
+    ]
+    edges = [
+        Document(path="phone-edge", html=f"<html><body>{h}</body></html>") for h in PHONE_EDGE_CASES
+    ]
+    return edges + built + all_documents()
+
+
+@pytest.mark.parametrize("doc", phone_documents(), ids=lambda d: Path(d.path).name)
+def test_table_min_width_as_measured_word_by_word(doc: Document) -> None:
+    from b2bmail.lint.rules.phone import table_min_width
+
+    widths = [table_min_width(doc, table) for table in doc.root.iter("table")]
+    assert widths == [_slow_table_min_width(doc, table) for table in doc.root.iter("table")]
+    if doc.path == "phone-edge":
+        assert any(widths)  # the edge cases have tables of two or more columns
+
+
+def _slow_visible_text(doc: Document) -> str:
+    """The visible text by its definition, recursively: each element's text, then each child
+    (a block between spaces; head, style, script and hidden elements without their content;
+    a comment's or processing instruction's own text never), then the child's tail."""
+    from b2bmail.lint.facts.text import _BREAKS, squash_spaces
+
+    hidden = set(doc.hidden_elements)
+
+    def shown(el: etree._Element) -> str:
+        parts = [el.text or ""]
+        for child in el:
+            if isinstance(child.tag, str):
+                edge = " " if child.tag in _BREAKS else ""
+                skipped = child.tag in ("head", "style", "script") or child in hidden
+                parts += [edge, "" if skipped else shown(child), edge]
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    return squash_spaces(shown(doc.body))
+
+
+@pytest.mark.parametrize("doc", phone_documents(), ids=lambda d: Path(d.path).name)
+def test_visible_text_as_defined(doc: Document) -> None:
+    assert doc.visible_text == _slow_visible_text(doc)
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) -> None:
+    from b2bmail.lint.rules.dark_mode import _parse_selector, _Selectors
+
+    selectors = [decl.selector for _el, sheet in doc.stylesheets for decl in sheet.declarations]
+    selectors += ["td", ".button-td", "#main", "a.cta#x", "p, .footer span"]  # some for each key
+    compounds = [compound for text in selectors for _key, compound in _parse_selector(text)]
+    index = _Selectors(selectors)
+    for el in doc.root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        classes = set((el.get("class") or "").split())
+        slow = any(
+            (want_tag is None or want_tag == tag)
+            and want_classes <= classes
+            and (want_id is None or want_id == el.get("id"))
+            for want_tag, want_classes, want_id in compounds
+        )
+        assert index.match(el) == slow, etree.tostring(el)[:80]

@@ -167,7 +167,8 @@ def parse_stylesheet(css: str) -> Stylesheet:
             continue
         media = groups[-1] if groups else None  # the innermost open group
         block = clean[body:pos]
-        if prelude.lower().startswith("@font-face"):
+        # Only an at-rule can be `@font-face`: no lower-case copy of every selector.
+        if prelude[:1] == "@" and prelude.lower().startswith("@font-face"):
             font_faces.append(block)
         # tuple.__new__: a NamedTuple's own constructor runs Python code for each declaration.
         if "(" in block or '"' in block or "'" in block:

@@ -125,38 +125,37 @@ class TextFacts(StyleFacts):
         """
         body = self.body
         by_tag = self._by_tag
-        # Element -> what it does to the text, from the walk's lists (no tag read per node):
-        # 1 breaks words, 2 is skipped with its content (head, style, script, hidden), 3 both.
-        kinds: dict[Element, int] = {}
+        # What an element does to the text, from the walk's lists (no tag read per node):
+        # a block breaks words; head, style, script and hidden elements are skipped with
+        # their content. Two sets, so each event costs a membership test, not a lookup and
+        # a bit test.
+        breaks: set[Element] = set()
         for tag in _BREAKS.intersection(by_tag):
-            kinds.update(dict.fromkeys(by_tag[tag], 1))
+            breaks.update(by_tag[tag])
+        skipped: set[Element] = set(self.hidden_elements)
         for tag in ("head", "style", "script"):
-            kinds.update(dict.fromkeys(by_tag.get(tag, ()), 2))
-        for el in self.hidden_elements:
-            kinds[el] = kinds.get(el, 0) | 2
-        kinds.pop(body, None)
+            skipped.update(by_tag.get(tag, ()))
+        breaks.discard(body)
+        skipped.discard(body)
         parts: list[str] = []
         add = parts.append
-        get = kinds.get
-        # One C-driven walk, a dict lookup per event: an element's text comes after its
-        # start, its tail after its end, a space at both edges of a block.
+        # One C-driven walk: an element's text comes after its start, its tail after its
+        # end, a space at both edges of a block.
         walk = etree.iterwalk(body, events=("start", "end", "comment", "pi"))
         for event, el in walk:
-            kind = get(el)
             if event == "start":
-                if kind:
-                    if kind & 1:
-                        add(" ")
-                    if kind & 2:
-                        walk.skip_subtree()
-                        continue
+                if el in breaks:
+                    add(" ")
+                if el in skipped:
+                    walk.skip_subtree()
+                    continue
                 text = el.text
                 if text:
                     add(text)
             else:
                 # The end of an element, or a comment or processing instruction, whose own
                 # text is never shown: only its tail is.
-                if kind and kind & 1:
+                if el in breaks:
                     add(" ")
                 tail = el.tail
                 if tail:

@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from b2bmail.lint.cached import cached
 from b2bmail.lint.document import Document, Element, text_content
 from b2bmail.lint.problem import Hit
+
+T = TypeVar("T")
 
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\*\||%%|\[\[")
 _SPACE = re.compile(r"\s+")
@@ -34,6 +36,38 @@ def _links(doc: Document) -> list[Link]:
             text = " ".join((img.get("alt") or "").strip() for img in el.iter("img")).strip()
         found.append(Link(el, (el.get("href") or "").strip(), text))
     return found
+
+
+def first_upward(
+    el: Element,
+    known: dict[Element, T],
+    own: Callable[[Element], T | None],
+    default: T,
+    stop: Element | None = None,
+) -> T:
+    """The first value `own` gives (not None) on `el` or an element around it, up to `stop`
+    (or the root); `default` when none gives one. What is found is remembered in `known` for
+    every element on the way, so siblings and descendants asked later stop at once: an
+    inherited fact costs one step per element, not one per element and ancestor."""
+    chain = []
+    node: Element | None = el
+    result = default
+    while node is not None:
+        found = known.get(node)
+        if found is not None:
+            result = found
+            break
+        chain.append(node)
+        value = own(node)
+        if value is not None:
+            result = value
+            break
+        if node is stop:
+            break
+        node = node.getparent()
+    for seen in chain:
+        known[seen] = result
+    return result
 
 
 def links(doc: Document) -> list[Link]:

@@ -210,6 +210,10 @@ Inherited = tuple[RGB | None, RGB, bool, float | None]
 colour of its own, font size px)."""
 Delta = tuple[RGB | None, RGB | None, bool, float | None]
 _NOTHING: Delta = (None, None, False, None)
+# The properties `_style_delta` reads: a style without any of them gives `_NOTHING`.
+_STYLED_TEXT = frozenset(
+    ("color", "background-color", "background", "background-image", "font-size")
+)
 _ROOT_STATE: Inherited = (None, WHITE, False, None)
 
 
@@ -249,6 +253,10 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
         # Each distinct inline style is read once, not once per element that carries it.
         deltas: dict[Element, Delta] = {}
         for style, elements in doc.style_groups:
+            # A style setting none of the properties read (padding, width…) changes nothing:
+            # one C-level key test instead of five lookups and two searches.
+            if _STYLED_TEXT.isdisjoint(style):
+                continue
             delta = _style_delta(style)
             if delta != _NOTHING:
                 for el in elements:

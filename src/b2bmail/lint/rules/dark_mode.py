@@ -33,7 +33,7 @@ from b2bmail.lint.css import RGB, contrast_ratio, parse_color
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
-from b2bmail.lint.rules._shared import CssUse, css_hit, css_index
+from b2bmail.lint.rules._shared import CssUse, css_hit, css_index, first_upward
 
 # The contrast rule's inherited text colours, computed once per document (memoised there).
 from b2bmail.lint.rules.a11y import BLACK, _computed
@@ -60,8 +60,14 @@ def _is_dark_media(media: str | None) -> bool:
 
 
 def _has_dark_media(doc: Document) -> bool:
-    """A cheap precheck: some <style> block names `prefers-color-scheme` (any case)."""
-    return any("prefers-color-scheme" in (el.text or "").lower() for el in doc.elements("style"))
+    """A cheap precheck: some <style> block names `prefers-color-scheme` (any case). Asked
+    by each of the three rules, answered once: it lower-cases every <style> block."""
+    return doc.memo(
+        "dark_mode_has_media",
+        lambda: any(
+            "prefers-color-scheme" in (el.text or "").lower() for el in doc.elements("style")
+        ),
+    )
 
 
 def _dark_uses(doc: Document) -> list[CssUse]:
@@ -69,9 +75,14 @@ def _dark_uses(doc: Document) -> list[CssUse]:
 
     def find() -> list[CssUse]:
         found = []
+        dark: dict[str | None, bool] = {}  # a sheet's declarations share a few media queries
         for el, sheet in doc.stylesheets:
             for decl in sheet.declarations:
-                if _is_dark_media(decl.media):
+                media = decl.media
+                is_dark = dark.get(media)
+                if is_dark is None:
+                    is_dark = dark[media] = _is_dark_media(media)
+                if is_dark:
                     found.append(CssUse(decl.prop, decl.value, el, decl.offset, decl.selector))
         return found
 
@@ -84,13 +95,18 @@ def _dark_uses(doc: Document) -> list[CssUse]:
 def _declared_schemes(doc: Document) -> list[str]:
     """What the email declares as its colour schemes: the `color-scheme` and
     `supported-color-schemes` metas, and those properties in CSS (inline or <style>)."""
-    found = [
-        (meta.get("content") or "").lower()
-        for meta in doc.elements("meta")
-        if (meta.get("name") or "").strip().lower() in _SCHEME_PROPS
-    ]
-    found.extend(use.value.lower() for use in css_index(doc).all(*_SCHEME_PROPS))
-    return found
+
+    def find() -> list[str]:
+        found = [
+            (meta.get("content") or "").lower()
+            for meta in doc.elements("meta")
+            if (meta.get("name") or "").strip().lower() in _SCHEME_PROPS
+        ]
+        found.extend(use.value.lower() for use in css_index(doc).all(*_SCHEME_PROPS))
+        return found
+
+    # B2B316 and B2B318 both ask: found once.
+    return doc.memo("dark_mode_declared_schemes", find)
 
 
 def _supports_dark(doc: Document) -> bool:
@@ -184,17 +200,23 @@ class _Selectors:
     def match(self, el: Element) -> bool:
         """Whether one of the compounds matches `el` (ancestors in the selector not checked,
         so it matches more elements, never fewer)."""
-        if not self._by_key:
+        by_key = self._by_key
+        if not by_key:
             return False
-        tag = el.tag if isinstance(el.tag, str) else ""
-        names = (el.get("class") or "").split()
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
+        cls = el.get("class")
         el_id = el.get("id")
+        if not cls and not el_id and tag not in by_key:
+            return False  # most elements: no class, no id, a tag no selector names
+        names = (cls or "").split()
         keys = [tag, *(f".{c}" for c in names)]
         if el_id:
             keys.append(f"#{el_id}")
         classes = set(names)
         for key in keys:
-            for want_tag, want_classes, want_id in self._by_key.get(key, ()):
+            for want_tag, want_classes, want_id in by_key.get(key, ()):
                 if want_tag is not None and want_tag != tag:
                     continue
                 if want_classes <= classes and (want_id is None or want_id == el_id):
@@ -270,25 +292,13 @@ def dark_text_without_background(doc: Document, t: Mapping[str, float]) -> Itera
     covered: dict[Element, bool] = {}
     body = doc.body
 
+    def paints(node: Element) -> bool | None:
+        if _explicit_background(doc, node, sheet) is not None or restyled.match(node):
+            return True
+        return None
+
     def is_covered(el: Element) -> bool:
-        chain = []
-        node: Element | None = el
-        result = False
-        while node is not None:
-            known = covered.get(node)
-            if known is not None:
-                result = known
-                break
-            chain.append(node)
-            if _explicit_background(doc, node, sheet) is not None or restyled.match(node):
-                result = True
-                break
-            if node is body:
-                break
-            node = node.getparent()
-        for seen in chain:
-            covered[seen] = result
-        return result
+        return first_upward(el, covered, paints, False, body)
 
     dark_colors: dict[RGB, bool] = {}
     for el, (color, _background, _image, _size) in _computed(doc):

@@ -19,6 +19,7 @@ from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document, Element, text_content
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
+from b2bmail.lint.rules._shared import first_upward
 
 # Arial / Helvetica advance widths in 1/1000 em (the Adobe Core 14 AFM for Helvetica, which
 # Arial matches glyph for glyph in width). Characters not listed count as a digit (556).
@@ -45,23 +46,44 @@ _BREAK = re.compile(r"[ \t\r\n\f]+|(?<=[-‐–—])")
 _DEFAULT_FONT_PX = 16.0
 
 
-def word_width(word: str, font_px: float, *, bold: bool = False) -> float:
-    """Estimated width of an unbreakable run of text in CSS pixels."""
-    units = 0
-    for ch in word:
+class _CharUnits(dict[str, int]):
+    """Character -> advance width in 1/1000 em, each character looked up once: a word's width
+    is then a C-level `sum(map(...))`, where a Unicode normalisation per character cost more
+    than the rest of the lint of a template with price tables."""
+
+    def __missing__(self, ch: str) -> int:
         base = unicodedata.normalize("NFD", ch)[:1] or ch  # é is as wide as e
-        units += _WIDTHS.get(base, 556)
+        units = self[ch] = _WIDTHS.get(base, 556)
+        return units
+
+
+# A cache of a pure function of one character: bounded by the characters templates use.
+_CHAR_UNITS = _CharUnits()
+_units_of = _CHAR_UNITS.__getitem__
+
+
+def _word_units(word: str) -> int:
+    return sum(map(_units_of, word))
+
+
+def _width(units: int, font_px: float, bold: bool) -> float:
     return units * font_px / 1000 * (_BOLD if bold else 1.0)
 
 
+def word_width(word: str, font_px: float, *, bold: bool = False) -> float:
+    """Estimated width of an unbreakable run of text in CSS pixels."""
+    return _width(_word_units(word), font_px, bold)
+
+
 def _font_px(doc: Document, el: Element) -> float:
-    for node in (el, *el.iterancestors()):
+    """The font size `el` inherits: the first one given inline on it or around it."""
+
+    def own(node: Element) -> float | None:
         size = doc.style(node).get("font-size")
-        if size:
-            px = parse_px(size)
-            if px is not None:
-                return px
-    return _DEFAULT_FONT_PX
+        return parse_px(size) if size else None
+
+    # Remembered for every element on the way up: a table's cells share their ancestors.
+    return first_upward(el, doc.memo("phone_font_px", dict), own, _DEFAULT_FONT_PX)
 
 
 def _is_bold(doc: Document, el: Element) -> bool:
@@ -72,7 +94,16 @@ def _is_bold(doc: Document, el: Element) -> bool:
 
 
 def _side_padding(doc: Document, cell: Element, cellpadding: float) -> float:
-    style = doc.style(cell)
+    # A table's cells share a few style strings: each is measured once.
+    key = (cell.get("style"), cellpadding)
+    known: dict[tuple[str | None, float], float] = doc.memo("phone_side_padding", dict)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _measure_side_padding(doc.style(cell), cellpadding)
+    return found
+
+
+def _measure_side_padding(style: Mapping[str, str], cellpadding: float) -> float:
     sides = [cellpadding, cellpadding]
     shorthand = style.get("padding")
     if shorthand:
@@ -91,19 +122,81 @@ def cell_min_width(doc: Document, cell: Element, cellpadding: float = 0.0) -> fl
     """The cell's estimated min-content width: its longest word plus its side padding."""
     font_px = _font_px(doc, cell)
     bold = _is_bold(doc, cell)
-    words = (w for w in _BREAK.split(text_content(cell)) if w)
-    longest = max((word_width(w, font_px, bold=bold) for w in words), default=0.0)
+    words = set(_BREAK.split(text_content(cell)))
+    words.discard("")
+    longest = 0.0
+    if words:
+        # The width grows with the units (or, for a negative font size, shrinks), a float
+        # product rounding monotonically: the widest word is the one with the most (or the
+        # fewest) units, and one width is computed, not one per word.
+        units = [sum(map(_units_of, word)) for word in words]
+        longest = _width(max(units) if font_px >= 0 else min(units), font_px, bold)
     return longest + _side_padding(doc, cell, cellpadding)
+
+
+_CELLS = ("td", "th")
+
+
+def _own_table(row: Element) -> Element | None:
+    """The table a row belongs to: its nearest `<table>` ancestor (a nested table's rows are
+    its own; they count inside their cell's text)."""
+    parent = row.getparent()
+    if parent is not None:
+        tag = parent.tag
+        if tag == "table":
+            return parent
+        if tag in ("tbody", "thead", "tfoot"):  # the usual case, without an ancestor walk
+            grandparent = parent.getparent()
+            if grandparent is not None and grandparent.tag == "table":
+                return grandparent
+    return next(row.iterancestors("table"), None)
+
+
+def _table_cells(doc: Document) -> dict[Element, list[list[Element]]]:
+    """The cells of each own row, in document order, of the tables that may have two
+    columns: those with a row of two or more cells. (A table whose rows hold one cell each
+    has one column, most layout tables; they are not looked at again.)"""
+
+    def find() -> dict[Element, list[list[Element]]]:
+        rows = doc.elements("tr")
+        # len(row) counts comments too: a cheap first cut before the tags are read.
+        wide = {
+            _own_table(row)
+            for row in rows
+            if len(row) >= 2 and sum(cell.tag in _CELLS for cell in row) >= 2
+        }
+        wide.discard(None)
+        found: dict[Element, list[list[Element]]] = {}
+        if wide:
+            for row in rows:
+                table = _own_table(row)
+                if table in wide:
+                    cells = [cell for cell in row if cell.tag in _CELLS]
+                    found.setdefault(table, []).append(cells)
+        return found
+
+    return doc.memo("phone_table_cells", find)
+
+
+def _column_count(rows: list[list[Element]]) -> int:
+    """How many columns `table_min_width` sums for these rows' cells, without measuring a
+    cell: a column is added for a single-span cell past the columns known so far."""
+    count = 0
+    for cells in rows:
+        for i, cell in enumerate(cells):
+            if i >= count and (cell.get("colspan") or "1") == "1":
+                count += 1
+    return count
 
 
 def table_min_width(doc: Document, table: Element) -> float:
     """Estimated min-content width of a table: per column, its widest cell, summed."""
+    rows = _table_cells(doc).get(table)
+    if rows is None or _column_count(rows) < 2:
+        return 0.0  # one column: its width is never summed
     cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
     columns: list[float] = []
-    for row in table.iter("tr"):
-        if next(row.iterancestors("table"), None) is not table:
-            continue  # a nested table's row: it counts inside its own cell's text
-        cells = [c for c in row if c.tag in ("td", "th")]
+    for cells in rows:
         for i, cell in enumerate(cells):
             if (cell.get("colspan") or "1") != "1":
                 continue  # a spanning cell shares its width with columns it does not own
