@@ -4,10 +4,14 @@ ESP's documentation, cited in src/b2bmail/data/esp.yaml), and the Gmail clip est
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.export.interpreters import INTERPRETERS
 
-from b2bmail.export.dialect import Hole, esp_facts
+from b2bmail.export.dialect import Hole, UrlCopy, esp_facts
 from b2bmail.export.writer import ESP_KEYS, GMAIL_CLIP_BYTES, VariantFiles, get_esp
 
 
@@ -133,3 +137,49 @@ def test_gmail_clip_estimate_at_the_limit(extra: int, clipped: bool) -> None:
     files = _page(GMAIL_CLIP_BYTES - 2 * 91 + extra, links=2)
     assert files.tracked_bytes(esp) == GMAIL_CLIP_BYTES + extra
     assert (files.tracked_bytes(esp) > GMAIL_CLIP_BYTES) is clipped
+
+
+# Each ESP's own tag delimiters, mixed into the values below: they must stay data.
+_DELIMITERS = ["{{", "}}", "{%", "%}", "[[", "]]", "*|", "|*", "%%", "<%", "%>", '"', "'", ":"]
+_URL_VALUES = st.lists(
+    st.sampled_from(_DELIMITERS) | st.text(alphabet="aé &#%+/?=<>. ", max_size=4), max_size=6
+).map("".join)
+
+
+@pytest.mark.parametrize(
+    ("esp_key", "html"),
+    [
+        ("brevo", True), ("brevo", False), ("hubspot", True), ("hubspot", False),
+        ("sendgrid", True), ("sendgrid", False), ("mailjet", True), ("mailjet", False),
+        ("listmonk", False),
+    ],
+)  # fmt: skip
+@settings(max_examples=60, deadline=None)
+@given(value=_URL_VALUES, fallback=st.sampled_from([None, "Aix en P."]))
+def test_pre_encoded_copy_stays_data(
+    esp_key: str, html: bool, value: str, fallback: str | None
+) -> None:
+    # A value inside a URL component, for an ESP that cannot encode it, travels as its
+    # pre-encoded copy merged as it is: whatever delimiters it holds, the ESP prints the
+    # percent-encoding RFC 3986 §2.1 gives (urllib's quote with no safe character, the
+    # fallback when the value is blank).
+    esp = get_esp(esp_key)
+    assert esp.needs_url_copy(Hole("city", fallback, html=html, url="component"))
+    attr = esp.url_copy_attribute("city", {})
+    copy = UrlCopy("city", fallback, attr)
+    template = esp.merge(Hole(attr, None, html=html, url=""))
+    contact = {attr: copy.value({"city": value})}
+    text = value.strip() or (fallback or "")
+    expected = quote(text, safe="")
+    assert INTERPRETERS[esp_key](template, contact, "u", html=html) == expected
+
+
+def test_copy_attribute_follows_the_esp_naming() -> None:
+    assert get_esp("brevo").url_copy_attribute("city", {}) == "CITY_URL"
+    assert get_esp("brevo").url_copy_attribute("first_name", {}) == "FIRSTNAME_URL"
+    assert get_esp("hubspot").url_copy_attribute("city", {"city": "ville"}) == "ville_url"
+    assert get_esp("listmonk").url_copy_attribute("city", {}) == "city_url"
+    # Mailchimp (*|URL:X|*) and SFMC (URLEncode) encode; listmonk's html/template encodes
+    # a value in an HTML URL attribute itself: no copy.
+    for key, html in (("mailchimp", True), ("sfmc", False), ("listmonk", True)):
+        assert not get_esp(key).needs_url_copy(Hole("c", None, html=html, url="component"))

@@ -161,12 +161,17 @@ def test_plain_attribute_name_is_written() -> None:
     assert get_esp("mailchimp").attribute("first_name", {"first_name": "PRENOM_2"}) == "PRENOM_2"
 
 
+URL_BODY = '<a href="https://durand.example/offre?nom={{ recipient.last_name }}">Offre</a>'
+
+
 @pytest.mark.parametrize("esp", ["brevo", "hubspot", "sendgrid", "mailjet", "listmonk"])
-def test_value_inside_a_url_is_refused_with_its_place(tmp_path: Path, esp: str) -> None:
+def test_value_inside_a_url_without_the_list_is_refused_with_its_place(
+    tmp_path: Path, esp: str
+) -> None:
     # These ESPs document no way to percent-encode a value: `&` in a name would split the
-    # query. Refused with file:line rather than a link that breaks for some contacts.
-    body = '<a href="https://durand.example/offre?nom={{ recipient.last_name }}">Offre</a>'
-    write_campaign(tmp_path, body)
+    # query. Without the list there is no value to pre-encode: refused with file:line
+    # rather than a link that breaks for some contacts, and the hint says what to pass.
+    write_campaign(tmp_path, URL_BODY)
     result = CliRunner().invoke(
         main,
         ["export", str(tmp_path / "campaign.yaml"), "--esp", esp, "--out", str(tmp_path / "out")],
@@ -174,3 +179,60 @@ def test_value_inside_a_url_is_refused_with_its_place(tmp_path: Path, esp: str) 
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / 'email.mjml'}:2: " in result.output
     assert "inside a URL" in result.output and result.output.count("\n") == 1
+    assert "pass --recipients LIST" in result.output
+
+
+def export_with_list(tmp_path: Path, body: str, esp: str) -> tuple[int, str]:
+    write_campaign(tmp_path, body)
+    recipients = tmp_path / "list.csv"
+    recipients.write_text(
+        "email,last_name,last_name_url\na@client.example,Dupont & Fils,x\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["export", str(tmp_path / "campaign.yaml"), "--esp", esp, "--recipients",
+         str(recipients), "--out", str(tmp_path / "out")],
+    )  # fmt: skip
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("esp", "attr", "value"),
+    [
+        ("brevo", "LASTNAME_URL", "Dupont%20%26%20Fils"),  # esp.yaml: last_name -> LASTNAME
+        ("hubspot", "lastname_url", "Dupont%20%26%20Fils"),
+        ("sendgrid", "last_name_url", "Dupont%20%26%20Fils"),
+        ("mailjet", "lastname_url", "Dupont%20%26%20Fils"),
+    ],
+)
+def test_value_inside_a_url_with_the_list_travels_pre_encoded(
+    tmp_path: Path, esp: str, attr: str, value: str
+) -> None:
+    code, output = export_with_list(tmp_path, URL_BODY, esp)
+    assert code == 0, output
+    assert f"{attr} is a pre-encoded copy of recipient.last_name" in output
+    contacts = (tmp_path / "out" / esp / "contacts.csv").read_text(encoding="utf-8-sig")
+    header, row = contacts.splitlines()[:2]
+    delimiter = ";" if ";" in header else ","
+    assert dict(zip(header.split(delimiter), row.split(delimiter), strict=True))[attr] == value
+
+
+def test_two_fallbacks_for_one_field_in_urls_are_refused(tmp_path: Path) -> None:
+    # One pre-encoded copy per contact cannot hold two different fallbacks.
+    body = (
+        "<a href=\"https://durand.example/a?n={{ recipient.last_name | fallback('x') }}\">A</a>"
+        " <a href=\"https://durand.example/b?n={{ recipient.last_name | fallback('y') }}\">B</a>"
+    )
+    code, output = export_with_list(tmp_path, body, "brevo")
+    assert code == 2, output
+    assert f"{tmp_path / 'email.mjml'}:2: recipient.last_name is inside URLs with two" in output
+    assert output.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_copy_named_like_a_merged_attribute_is_refused(tmp_path: Path) -> None:
+    # The template also merges recipient.last_name_url: its attribute is the copy's name.
+    body = URL_BODY + " {{ recipient.last_name_url }}"
+    code, output = export_with_list(tmp_path, body, "sendgrid")
+    assert code == 2, output
+    assert "would be the attribute last_name_url, which the emails already merge" in output
+    assert output.count("\n") == 1 and not (tmp_path / "out").exists()

@@ -65,7 +65,8 @@ FIRST_NAMES = ["Claire", "", "Zoë", "O'Neil & <Co>", 'Ana "María"', "Jean-Pier
 COMPANIES = ["Acme", "Dupont & Fils", "L'Atelier <Nord>", "Ünal GmbH"]
 CITIES = ["Lyon", "", "Saint-Étienne", "Aix", "Bar & Grill #2"]
 # Mailchimp (*|URL:X|*) and SFMC (URLEncode) percent-encode a value inside a URL; the other
-# ESPs document no way to, and the export refuses a merge field there.
+# ESPs document no way to: without the list the export refuses a merge field there, with it
+# the value travels pre-encoded (test_value_inside_a_url_gives_the_link_the_build_writes).
 URL_ENCODING_ESPS = ("mailchimp", "sfmc")
 
 
@@ -186,6 +187,12 @@ def imported(folder: Path, esp_key: str) -> list[tuple[str, str, dict[str, str]]
 def test_examples_as_they_are_roundtrip(example: Example, esp_key: str) -> None:
     # Every contact of contacts.csv, its email (the folder its segment column names) run by
     # the ESP's interpreter with its attributes: the message b2bmail builds for that row.
+    check_contacts(example, esp_key)
+
+
+def check_contacts(example: Example, esp_key: str) -> None:
+    """Each contact of contacts.csv, its email run by the ESP's interpreter with its
+    attributes, reads as the message b2bmail builds for that row (text and links)."""
     folder = example.out / esp_key
     contacts = imported(folder, esp_key)
     assert sorted(email for email, _s, _c in contacts) == sorted(example.built)
@@ -227,6 +234,76 @@ def without_our_unsubscribe(message: EmailMessage) -> tuple[str, str]:
 
 
 _SFMC_SET = re.compile(r"%%\[\nSET .*?\]%%\n", re.S)
+
+# Cities a list holds, inside the link's query: `&` (a new parameter), `#` (cuts the
+# query), a space, `é` (non-ASCII), `%`, `+` (a space in a query), blank (the fallback), and
+# each ESP's own tag delimiters, which must stay data.
+URL_CITIES = [
+    "Bar & Grill #2", "Saint-Étienne", "Aix en Provence", "", "100% +1", "a/b?c=d",
+    "{{ contact.EMAIL }}", '[[data:email:""]]', "*|UNSUB|*", "{% if x %}", "%%=v(@x)=%%",
+    "{{{email}}}", "<b>'\"",
+]  # fmt: skip
+# The ESPs whose language documents no URL encoding: a merge field inside a URL reaches
+# them as a pre-encoded contact attribute (listmonk: in its plain text only).
+URL_COPY_ESPS = ("brevo", "hubspot", "sendgrid", "mailjet", "listmonk")
+
+
+@pytest.fixture(scope="module")
+def tiny_with_list(tmp_path_factory: pytest.TempPathFactory) -> Example:
+    """The tiny campaign (the city inside the link's query) exported for every ESP with a
+    list of URL_CITIES, and b2bmail's own per-recipient build of that list."""
+    folder = tmp_path_factory.mktemp("url-copy")
+    campaign = write_tiny(folder, TEMPLATE)
+    recipients = folder / "recipients.csv"
+    with recipients.open("w", encoding="utf-8", newline="") as csv_file:
+        writer = csv.writer(csv_file)
+        writer.writerow(["email", "first_name", "company", "city"])
+        for n, city in enumerate(URL_CITIES):
+            writer.writerow([f"c{n}@client{n}.example", "Zoë", "Dupont & Fils", city])
+    out = folder / "esp"
+    export_campaign(campaign, ESP_KEYS, out, recipients=recipients)
+    stream = stream_per_recipient(campaign, recipients, environ={SECRET_ENV: "k"})
+    built = {m.email: message_from_bytes(m.data, policy=policy.default) for m in stream.messages}
+    assert len(built) == len(URL_CITIES)
+    return Example(out, built)
+
+
+_AGENCY = re.compile(r"https://durand\.example/agences\?[^\s\"<>)\]]*")
+
+
+@pytest.mark.parametrize("esp_key", URL_COPY_ESPS)
+def test_value_inside_a_url_gives_the_link_the_build_writes(
+    tiny_with_list: Example, esp_key: str
+) -> None:
+    # With the list, the city travels as a pre-encoded attribute: the link each contact
+    # gets from the ESP is, byte for byte, the one b2bmail's own build writes for that row.
+    folder = tiny_with_list.out / esp_key
+    interpret = INTERPRETERS[esp_key]
+    parts = ["email.txt"] if esp_key == "listmonk" else ["email.html", "email.txt"]
+    for email, segment, contact in imported(folder, esp_key):
+        mine_html, mine_text = without_our_unsubscribe(tiny_with_list.built[email])
+        for name in parts:
+            got = (folder / segment / name).read_text(encoding="utf-8")
+            theirs = interpret(got, contact, UNSUB, html=name == "email.html")
+            mine = mine_html if name == "email.html" else mine_text
+            assert _AGENCY.findall(theirs) == _AGENCY.findall(mine), (esp_key, email)
+            assert len(_AGENCY.findall(mine)) == 1
+    # And the whole message reads the same (text and every link).
+    check_contacts(tiny_with_list, esp_key)
+
+
+def test_the_copy_is_encoded_as_an_independent_percent_encoder_writes_it(
+    tiny_with_list: Example,
+) -> None:
+    # RFC 3986 §2.1 by hand: UTF-8 octets, upper-case hex, only unreserved characters kept.
+    folder = tiny_with_list.out / "brevo"
+    copies = {c["EMAIL"]: c["CITY_URL"] for _e, _s, c in imported(folder, "brevo")}
+    assert copies["c0@client0.example"] == "Bar%20%26%20Grill%20%232"
+    assert copies["c1@client1.example"] == "Saint-%C3%89tienne"
+    assert copies["c3@client3.example"] == "Paris"  # blank: the fallback, then encoded
+    assert copies["c4@client4.example"] == "100%25%20%2B1"
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    assert "CITY_URL is a pre-encoded copy of recipient.city" in readme
 
 
 def test_recipient_logic_without_the_list_is_refused_with_its_place() -> None:

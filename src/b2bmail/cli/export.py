@@ -10,7 +10,7 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import encoding_options, join_options
 from b2bmail.cli.verbosity import VERBOSE, say, shows, timed
-from b2bmail.export.writer import ESP_KEYS, export_campaign
+from b2bmail.export.writer import ESP_KEYS, export_campaign, url_copies_text
 from b2bmail.i18n import _, ngettext
 
 
@@ -88,6 +88,8 @@ def export(
                     " contact's folder"
                 ).format(fields=read, esp=result.esp.name)
             )
+        for line in url_copies_text(result):
+            say(line)
         for name in result.clipped:
             clipped = True
             click.echo(

@@ -48,4 +48,4 @@ def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
     return out
 
 
-ESP: Esp = make_esp("brevo", merge, choice=choice)
+ESP: Esp = make_esp("brevo", merge, choice=choice, encodes_url=lambda hole: False)

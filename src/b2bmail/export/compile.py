@@ -15,7 +15,7 @@ from pathlib import Path
 from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign, Unsubscribe
 from b2bmail.errors import ConfigError, TemplateError
-from b2bmail.export.dialect import Esp, Hole, NoEquivalentError
+from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, UrlCopy
 from b2bmail.export.versions import VARIANT_FIELD, Choice, Part
 from b2bmail.i18n import _
 from b2bmail.journey import normalize_stage
@@ -77,6 +77,9 @@ class ExportCampaign:
     read: tuple[str, ...] = ()  # the recipient fields the templates' logic reads
     # Segments with no email: their versions depend on the list, and no contact is in them.
     unwritten: tuple[str, ...] = ()
+    # The recipient list went through the export: its contacts CSV can carry computed
+    # attributes (the salutation, a URL's pre-encoded value: UrlCopy).
+    routed: bool = False
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -269,7 +272,7 @@ class ExportCompiler:
         )
         unwritten = tuple(k for k, leaves in self.segments.items() if not leaves.leaves)
         return ExportCampaign(
-            self.campaign, tuple(variants), tuple(loaded), keys, tuple(read), unwritten
+            self.campaign, tuple(variants), tuple(loaded), keys, tuple(read), unwritten, routed
         )
 
 
@@ -416,6 +419,58 @@ def _around(text: str, opener: str) -> str:
     return text[max(0, at - 15) : at + 25]
 
 
+def url_copies(export: ExportCampaign, esp: Esp, mapping: Mapping[str, str]) -> tuple[UrlCopy, ...]:
+    """The pre-encoded copies `esp` needs: one per merge field inside a URL component that
+    its language cannot percent-encode (Esp.needs_url_copy), when the export has the
+    recipient list to compute them from; () without the list (the dialect then refuses the
+    field, dialect.no_url_encoding). A copy holds one encoded value per contact, so a field
+    used in URLs with two different fallbacks, or a copy named like an attribute the emails
+    already merge, raises NoEquivalentError (file:line)."""
+    if not export.routed:
+        return ()
+    copies: dict[str, UrlCopy] = {}
+    for v in export.variants:
+        for _key, compiled in v.leaves:
+            for template in templates_of(compiled):
+                for part in template.parts:
+                    if isinstance(part, str) or part.name == UNSUBSCRIBE_FIELD:
+                        continue
+                    if not esp.needs_url_copy(_esp_hole(part, esp, mapping)):
+                        continue
+                    copy = UrlCopy(
+                        part.name, part.fallback, esp.url_copy_attribute(part.name, mapping)
+                    )
+                    if copies.setdefault(part.name, copy) != copy:
+                        path, line = locate(export, part.name)
+                        raise NoEquivalentError(
+                            _(
+                                "recipient.{name} is inside URLs with two different fallbacks,"
+                                " and {esp} gets one pre-encoded copy of it per contact"
+                            ).format(name=part.name, esp=esp.name),
+                            path=path,
+                            line=line,
+                            hint=_("give it the same fallback in every URL"),
+                        )
+    taken = {esp.attribute(name, mapping) for name in export.fields}
+    clash = next((c for c in copies.values() if c.attr in taken), None)
+    if clash is not None:
+        path, line = locate(export, clash.name)
+        raise NoEquivalentError(
+            _(
+                "the pre-encoded copy of recipient.{name} for {esp} would be the attribute"
+                " {attr}, which the emails already merge"
+            ).format(name=clash.name, esp=esp.name, attr=clash.attr),
+            path=path,
+            line=line,
+            hint=_("rename that field, or map it to another attribute in esp.fields"),
+        )
+    return tuple(copies.values())
+
+
+def _esp_hole(part: MergeField, esp: Esp, mapping: Mapping[str, str]) -> Hole:
+    return Hole(esp.attribute(part.name, mapping), part.fallback, part.html, part.url)
+
+
 def _hole(part: MergeField, esp: Esp, export: ExportCampaign, mapping: Mapping[str, str]) -> Hole:
     # The salutation (salutation.SALUTATION_FIELDS) is a merge field like any other here: the
     # contacts CSV holds each contact's, made by the build's own function (contacts.py).
@@ -433,7 +488,11 @@ def _hole(part: MergeField, esp: Esp, export: ExportCampaign, mapping: Mapping[s
                 " recipient.last_name"
             ),
         )
-    return Hole(esp.attribute(part.name, mapping), part.fallback, part.html, part.url)
+    hole = _esp_hole(part, esp, mapping)
+    if export.routed and esp.needs_url_copy(hole):
+        # The contact's pre-encoded copy (url_copies), fallback applied: merged as it is.
+        return Hole(esp.url_copy_attribute(part.name, mapping), None, part.html, "")
+    return hole
 
 
 def _where_read(campaign: Campaign, name: str) -> tuple[Path, int | None]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from b2bmail.export.compile import ExportCampaign, ExportCompiler, Route, templates_of
-from b2bmail.export.dialect import Esp
+from b2bmail.export.dialect import Esp, UrlCopy
 from b2bmail.export.listmonk import SUBSCRIBER_FIELDS
 from b2bmail.export.versions import VARIANT_FIELD
 from b2bmail.output import SafeCsvWriter, csv_writer
@@ -128,21 +128,35 @@ def read_contacts(
     return export, result
 
 
-def write_contacts(contacts: ContactList, esp: Esp, mapping: Mapping[str, str], path: Path) -> None:
-    """contacts.csv for `esp`: its attribute names, its segment column, its encoding and
-    delimiter; cells through output.csv_writer (spreadsheet formulas made inert)."""
+def write_contacts(
+    contacts: ContactList,
+    esp: Esp,
+    mapping: Mapping[str, str],
+    path: Path,
+    *,
+    copies: tuple[UrlCopy, ...] = (),
+) -> None:
+    """contacts.csv for `esp`: its attribute names, the pre-encoded copies of the values its
+    template merges inside URLs (UrlCopy), its segment column, its encoding and delimiter;
+    cells through output.csv_writer (spreadsheet formulas made inert)."""
     with path.open("w", encoding=esp.csv_encoding, newline="") as stream:
         writer = csv_writer(stream, delimiter=esp.csv_delimiter)
         if esp.key == "listmonk":
-            _write_listmonk(contacts, esp, mapping, writer)
+            _write_listmonk(contacts, esp, mapping, writer, copies)
             return
-        writer.writerow([*(esp.attribute(f, mapping) for f in contacts.fields), esp.segment_column])
+        header = [esp.attribute(f, mapping) for f in contacts.fields]
+        writer.writerow([*header, *(c.attr for c in copies), esp.segment_column])
         for c in contacts.contacts:
-            writer.writerow([*(c.values.get(f, "") for f in contacts.fields), c.segment(esp)])
+            cells = [c.values.get(f, "") for f in contacts.fields]
+            writer.writerow([*cells, *(u.value(c.values) for u in copies), c.segment(esp)])
 
 
 def _write_listmonk(
-    contacts: ContactList, esp: Esp, mapping: Mapping[str, str], writer: SafeCsvWriter
+    contacts: ContactList,
+    esp: Esp,
+    mapping: Mapping[str, str],
+    writer: SafeCsvWriter,
+    copies: tuple[UrlCopy, ...],
 ) -> None:
     # listmonk's importer reads `email, name, attributes` (attributes a JSON object,
     # https://listmonk.app/docs/import/); FirstName is the first word of `name`.
@@ -155,5 +169,6 @@ def _write_listmonk(
             for f in contacts.fields
             if esp.attribute(f, mapping) not in SUBSCRIBER_FIELDS
         }
+        attribs.update((u.attr, u.value(c.values)) for u in copies)
         attribs["segment"] = c.segment(esp)
         writer.writerow([c.values["email"], name, json.dumps(attribs, ensure_ascii=False)])

@@ -13,7 +13,7 @@ import yaml
 
 from b2bmail.errors import TemplateError
 from b2bmail.i18n import _
-from b2bmail.render.merge import MergeField, UrlPlace
+from b2bmail.render.merge import MergeField, UrlPlace, merge_value
 
 
 class NoEquivalentError(TemplateError):
@@ -65,6 +65,20 @@ class Esp:
     choice: Choice | None = None
     unsubscribe_languages: tuple[str, ...] = field(default=())
     tag_openers: tuple[str, ...] = field(default=())
+    # Whether the ESP's language percent-encodes a value at this hole's place in a URL
+    # (Mailchimp's *|URL:X|*, SFMC's URLEncode); False: a pre-encoded copy (UrlCopy).
+    encodes_url: Callable[[Hole], bool] = lambda hole: True
+
+    def needs_url_copy(self, hole: Hole) -> bool:
+        """Whether a value at this hole must reach the ESP pre-encoded (UrlCopy): it sits
+        in a URL component, which b2bmail percent-encodes, and the ESP documents no way to."""
+        return hole.url == "component" and not self.encodes_url(hole)
+
+    def url_copy_attribute(self, name: str, mapping: Mapping[str, str]) -> str:
+        """The attribute holding the pre-encoded copy of field `name`: its attribute with
+        `_url`, cased as the ESP names attributes (CITY_URL in Brevo, city_url in HubSpot)."""
+        suffix = "_URL" if self.other_fields == "upper" else "_url"
+        return self.attribute(name, mapping) + suffix
 
     def attribute(self, name: str, mapping: Mapping[str, str]) -> str:
         """The ESP attribute for our field `name`: the campaign's mapping, the ESP's default
@@ -101,6 +115,7 @@ def make_esp(
     prelude: Callable[[tuple[str, ...]], str] | None = None,
     *,
     choice: Choice | None = None,
+    encodes_url: Callable[[Hole], bool] | None = None,
 ) -> Esp:
     """An Esp from its esp.yaml entry and its dialect's functions."""
     facts = esp_facts()[key]
@@ -123,7 +138,28 @@ def make_esp(
         choice=choice if facts.get("conditional") else None,
         unsubscribe_languages=tuple(facts.get("unsubscribe_languages", ())),
         tag_openers=tuple(facts["tag_openers"]),
+        encodes_url=encodes_url or (lambda hole: True),
     )
+
+
+@dataclass(frozen=True)
+class UrlCopy:
+    """A merge field inside a URL component, for an ESP that cannot percent-encode it: the
+    contacts CSV holds each contact's value already encoded in `attr`, and the template
+    merges `attr` as it is, the way the salutation travels."""
+
+    name: str  # our field
+    fallback: str | None
+    attr: str  # the ESP attribute holding the copy
+
+    def value(self, values: Mapping[str, str]) -> str:
+        """The contact's value as the per-recipient build writes it in the URL: the same
+        rule (merge_value: the fallback for a blank value) and the same MergeField.encode
+        (RFC 3986 §2.1, every character but the unreserved ones percent-encoded). The
+        result holds only unreserved characters and `%XX`, which no HTML escape alters, so
+        the ESP's plain (escaping) tag writes it unchanged."""
+        hole = MergeField(self.name, self.fallback, url="component")
+        return hole.encode(merge_value(hole, values))
 
 
 def quoted(text: str, quote: str = '"', escape: str = "\\") -> str:
@@ -163,7 +199,8 @@ def no_url_encoding(hole: Hole, esp: str, why: str) -> None:
     """NoEquivalentError for a merge field inside a URL component (a path segment, query or
     fragment), which b2bmail's build percent-encodes (RFC 3986 §2.1) so that `&`, `#` or a
     space in a value cannot break the link, in an ESP whose language has no documented way
-    to do so (`why`)."""
+    to do so (`why`). The export reaches here only without the recipient list: with it, the
+    field is merged from its pre-encoded copy (UrlCopy, Esp.needs_url_copy)."""
     if hole.url != "component":
         return
     raise NoEquivalentError(
@@ -172,7 +209,7 @@ def no_url_encoding(hole: Hole, esp: str, why: str) -> None:
             " and {why}"
         ).format(esp=esp, attr=hole.attr, why=why),
         hint=_(
-            "put the merge field outside the URL, or make the whole URL one field"
-            ' (href="{{ recipient.link }}")'
+            "pass --recipients LIST: b2bmail then writes each contact's value, percent-encoded,"
+            " as a contact attribute the template merges in the URL"
         ),
     )

@@ -3,8 +3,9 @@
 HubSpot's filter reference says HubL filters apply to personalization tokens "on HubSpot CMS
 and blog pages, but not in emails" (https://developers.hubspot.com/docs/cms/hubl/filters), so
 an email cannot use `|default`, `|escape` or `|urlencode` on a contact property: a fallback is
-an `if` on the property, and a property inside a URL component, which b2bmail would
-percent-encode, has no equivalent. HubSpot requires programmable email for a personalization
+an `if` on the property, and a property inside a URL component, which b2bmail
+percent-encodes, travels as a pre-encoded copy in contacts.csv (dialect.UrlCopy; without the
+recipient list it has no equivalent). HubSpot requires programmable email for a personalization
 token inside an `if` (https://developers.hubspot.com/docs/cms/hubl/if-statements)."""
 
 from __future__ import annotations
@@ -31,4 +32,4 @@ def merge(hole: Hole) -> str:
     return f"{{% if contact.{hole.attr} %}}{tag}{{% else %}}{text}{{% endif %}}"
 
 
-ESP: Esp = make_esp("hubspot", merge, choice=contact_choice)
+ESP: Esp = make_esp("hubspot", merge, choice=contact_choice, encodes_url=lambda hole: False)

@@ -50,4 +50,5 @@ def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
     return "".join(tests) + f"{{{{ else }}}}{other}{{{{ end }}}}"
 
 
-ESP: Esp = make_esp("listmonk", merge, choice=choice)
+# html/template encodes a value in a URL attribute itself; the plain text has no URL context.
+ESP: Esp = make_esp("listmonk", merge, choice=choice, encodes_url=lambda hole: hole.html)

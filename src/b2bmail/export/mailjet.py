@@ -16,4 +16,4 @@ def merge(hole: Hole) -> str:
     return f'[[data:{hole.attr}:"{text}"]]'
 
 
-ESP: Esp = make_esp("mailjet", merge)
+ESP: Esp = make_esp("mailjet", merge, encodes_url=lambda hole: False)

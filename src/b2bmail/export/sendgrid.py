@@ -33,4 +33,4 @@ def choice(attr: str, branches: Sequence[tuple[str, str]], other: str) -> str:
     return out
 
 
-ESP: Esp = make_esp("sendgrid", merge, choice=choice)
+ESP: Esp = make_esp("sendgrid", merge, choice=choice, encodes_url=lambda hole: False)

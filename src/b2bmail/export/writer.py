@@ -19,10 +19,11 @@ from b2bmail.export.compile import (
     ExportCompiler,
     ExportVariant,
     templates_of,
+    url_copies,
     write_template,
 )
 from b2bmail.export.contacts import LANGUAGE_FIELD, ContactList, read_contacts, write_contacts
-from b2bmail.export.dialect import Esp
+from b2bmail.export.dialect import Esp, UrlCopy
 from b2bmail.export.versions import VARIANT_FIELD, Part, merge_versions
 from b2bmail.i18n import _
 from b2bmail.output import atomic_directory, check_outputs
@@ -74,6 +75,7 @@ class VariantFiles:
 class EspExport:
     esp: Esp
     variants: tuple[VariantFiles, ...]
+    url_copies: tuple[UrlCopy, ...] = ()  # attributes of contacts.csv holding encoded values
 
     @property
     def clipped(self) -> tuple[str, ...]:
@@ -130,6 +132,7 @@ def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
     literal_ok = campaign.esp == esp.key
     mapping = campaign.esp_fields
     check_attribute_names(campaign, esp)
+    copies = url_copies(export, esp, mapping)
     out = []
     merged = export.versioned and esp.choice is not None
     fields = (*export.fields, VARIANT_FIELD) if merged else export.fields
@@ -176,7 +179,23 @@ def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
             )
         else:
             out += [files(f"{v.name}/{key}", templates_of(c), v, key) for key, c in v.leaves]
-    return EspExport(esp, tuple(out))
+    return EspExport(esp, tuple(out), copies)
+
+
+def url_copies_text(result: EspExport) -> list[str]:
+    """Which contact attributes are pre-encoded copies and why (README.txt, the summary)."""
+    if not result.url_copies:
+        return []
+    return [
+        _(
+            "  {attr} is a pre-encoded copy of recipient.{name}: {esp} documents no way to"
+            " percent-encode a value inside a URL, so b2bmail wrote each contact's value"
+            " (its fallback when blank) percent-encoded as its own build writes it in the"
+            " link, and the template merges {attr} there as it is. Keep it in the import;"
+            " when the value changes, export again."
+        ).format(attr=copy.attr, name=copy.name, esp=result.esp.name)
+        for copy in result.url_copies
+    ]
 
 
 def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | None) -> str:
@@ -212,6 +231,7 @@ def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | No
     lines += ["", "Merge fields (b2bmail field -> " + esp.name + " attribute):"]
     for name in export.fields:
         lines.append(f"  {name} -> {esp.attribute(name, mapping)}")
+    lines += url_copies_text(result)
     lines += [
         "  (set other names in the campaign: esp: {fields: {first_name: MY_ATTRIBUTE}})",
         "",
@@ -358,4 +378,10 @@ def _write_esp(
             (folder / v.name / name).write_text(text, encoding="utf-8", newline="")
     (folder / "README.txt").write_text(readme(export, result, contacts), encoding="utf-8")
     if contacts is not None:
-        write_contacts(contacts, result.esp, export.campaign.esp_fields, folder / "contacts.csv")
+        write_contacts(
+            contacts,
+            result.esp,
+            export.campaign.esp_fields,
+            folder / "contacts.csv",
+            copies=result.url_copies,
+        )
