@@ -136,6 +136,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalogue(current_language()).ngettext(singular, plural, n)
 
 
+def format_kb(size_bytes: float) -> str:
+    """A size in kilobytes (1024 bytes), one decimal, in the current language: "33.8 KB",
+    "33,8 Ko", "33,8 kB" — the decimal sign of the language (CLDR, through Babel) and its unit."""
+    from babel.numbers import format_decimal  # loaded when a size is shown, not at start-up
+
+    number = format_decimal(size_bytes / 1024, format="0.0", locale=current_language())
+    return _("{size} KB").format(size=number)
+
+
 def N_(message: str) -> str:  # the name gettext extractors know
     """Marks `message` for extraction without translating it now: for module-level constants,
     translated with `_()` where they are shown."""

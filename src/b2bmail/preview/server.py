@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from b2bmail.errors import B2bmailError, PreviewError
+from b2bmail.errors import B2bmailError, PreviewError, os_reason
 from b2bmail.i18n import _
 from b2bmail.preview.darkmode import force_dark_media, invert_colours
 from b2bmail.preview.devtools import PLACEHOLDER_SVG
@@ -374,7 +374,7 @@ def start_preview_server(
     except OSError as exc:
         raise PreviewError(
             _("cannot listen on {host}:{port} ({error})").format(
-                host=HOST, port=port, error=exc.strerror or exc
+                host=HOST, port=port, error=os_reason(exc)
             ),
             hint=_("choose another port with --port, or --port 0 for a free one"),
         ) from None
