@@ -57,3 +57,14 @@ def test_using_switches_for_a_block_and_restores() -> None:
 def test_format_kb(language: str, size: int, expected: str) -> None:
     with i18n.using(language):
         assert i18n.format_kb(size) == expected
+
+
+def test_translate_filled_translates_the_template_a_text_was_filled_from() -> None:
+    templates = ("{gateway} in front of {mailbox}", "(domain does not exist)")
+    with i18n.using("fr"):
+        assert (
+            i18n.translate_filled("Proofpoint in front of Microsoft 365", templates)
+            == "Proofpoint devant Microsoft 365"
+        )
+        assert i18n.translate_filled("(domain does not exist)", templates) == "(domaine inexistant)"
+        assert i18n.translate_filled("Mimecast", templates) == "Mimecast"  # no template: as is

@@ -6,7 +6,6 @@ are (machine output)."""
 from __future__ import annotations
 
 import io
-import re
 import textwrap
 from typing import Any
 
@@ -14,7 +13,7 @@ from b2bmail.deliverability.audit.providers import IN_FRONT_OF, OTHER, SELF_HOST
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import ROUTE_LABELS, AuditReport
 from b2bmail.deliverability.records.printable import escape_controls
-from b2bmail.i18n import N_, _, ngettext
+from b2bmail.i18n import N_, _, ngettext, translate_filled
 from b2bmail.output import csv_writer, json_document, spreadsheet_layout
 
 TEXT_LIST_LIMIT = 20
@@ -40,32 +39,15 @@ def level_label(level: str) -> str:
     return _(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level
 
 
-# The English provider names b2bmail itself composes, as patterns that give back their parts:
-# "Proofpoint in front of Microsoft 365" -> _("{gateway} in front of {mailbox}") with both.
-_PROVIDER_WORDS = tuple(
-    (
-        re.compile(
-            "".join(
-                f"(?P<{part[1:-1]}>.+)" if part.startswith("{") else re.escape(part)
-                for part in re.split(r"(\{[a-z]+\})", words)
-            )
-            + r"\Z"
-        ),
-        words,
-    )
-    for words in (IN_FRONT_OF, OTHER, SELF_HOSTED, *ROUTE_LABELS.values())
-)
+# The English provider names b2bmail itself composes ("Proofpoint in front of Microsoft 365").
+_PROVIDER_WORDS = (IN_FRONT_OF, OTHER, SELF_HOSTED, *ROUTE_LABELS.values())
 
 
 def provider_label(name: str) -> str:
     """A provider as the audit names it (English, the JSON and CSV value) in the current
     language: "(domaine inexistant)", "Proofpoint devant Microsoft 365". A provider's own
     name (from the data file) is a brand and stays as it is."""
-    for pattern, words in _PROVIDER_WORDS:
-        if match := pattern.match(name):
-            parts = {key: provider_label(value) for key, value in match.groupdict().items()}
-            return _(words).format(**parts)
-    return name
+    return translate_filled(name, _PROVIDER_WORDS)
 
 
 def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
