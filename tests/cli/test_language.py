@@ -348,7 +348,8 @@ def _preview(errors: int, warnings: int) -> Any:
 def test_preview_summary_plurals(language: str, errors: int, warnings: int, expected: str) -> None:
     with i18n.using(language):
         lines = format_preview(_preview(errors, warnings)).splitlines()
-    assert lines[0].startswith(f"mining     2.0 KB  {expected}  ")
+    size = {"en": "2.0 KB", "fr": "2,0 Ko", "nl": "2,0 kB"}[language]  # decimal sign and unit
+    assert lines[0].startswith(f"mining     {size}  {expected}  ")
     assert (
         lines[1]
         == {"en": "gallery: ", "fr": "galerie : ", "nl": "galerij: "}[language] + "out/index.html"
