@@ -201,6 +201,8 @@ def test_local_assets_are_loaded_in_the_preview(tab: Tab, chromium: str, tmp_pat
                 '<span class="ln">ligne 12</span>',
                 '<span class="badge b-ok">contrôle sans remarque</span>',
                 "<dd>1,0 Ko <small>sur 102,0 Ko</small></dd>",
+                "les colonnes sombre et Outlook sont des simulations (voir le manuel, Previewing"
+                " a campaign)",
             ],
         ),
         (

@@ -270,7 +270,7 @@ def render_gallery(
         _count("warning", warnings),
         _count("info", infos),
         remote,
-        _("dark and Outlook columns are simulations (see the README)"),
+        _("dark and Outlook columns are simulations (see the manual, Previewing a campaign)"),
     )
     title = _("{campaign} — b2bmail preview").format(campaign=campaign.name)
     intro = _("{file} · preview of every segment for its sample recipient").format(
