@@ -153,11 +153,18 @@ class PreviewService:
             self._changed.notify_all()
             state = self._state
         if error is None:
-            self._on_event(f"build {state.generation}: ok in {seconds:.2f} s")
+            self._on_event(
+                _("build {n}: ok in {seconds} s").format(
+                    n=state.generation, seconds=f"{seconds:.2f}"
+                )
+            )
         else:
             where = ":".join(str(p) for p in (error.path, error.line) if p is not None)
             self._on_event(
-                f"build {state.generation}: {where + ': ' if where else ''}{error.message}"
+                _("build {n}: {error}").format(
+                    n=state.generation,
+                    error=f"{where}: {error.message}" if where else error.message,
+                )
             )
         return state
 
