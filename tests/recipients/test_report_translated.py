@@ -41,7 +41,7 @@ def test_rows_read_by_the_plural_rule(
 
 def test_duplicates_are_explained_in_french(tmp_path: Path) -> None:
     recipients = tmp_path / "list.csv"
-    recipients.write_text("email\na@acme.fr\nA@acme.fr\n", encoding="utf-8")
+    recipients.write_text("email;sector\na@acme.fr;mines\nA@acme.fr;mines\n", encoding="utf-8")
     segments = tmp_path / "segments.yaml"
     segments.write_text(SEGMENTS, encoding="utf-8")
     with i18n.using("fr"):
