@@ -41,3 +41,30 @@ def test_using_switches_for_a_block_and_restores() -> None:
     with i18n.using("fr"):
         assert i18n.current_language() == "fr"
     assert i18n.current_language() == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "size", "expected"),
+    [
+        # 34611 bytes = 33.799 KiB; the decimal sign and unit of each language (CLDR: fr and
+        # nl write a decimal comma; French says "Ko", Dutch "kB").
+        ("en", 34611, "33.8 KB"),
+        ("fr", 34611, "33,8 Ko"),
+        ("nl", 34611, "33,8 kB"),
+        ("fr", 1264128, "1234,5 Ko"),  # 1234.5 KiB: no grouping, as the English "1234.5 KB"
+    ],
+)
+def test_format_kb(language: str, size: int, expected: str) -> None:
+    with i18n.using(language):
+        assert i18n.format_kb(size) == expected
+
+
+def test_translate_filled_translates_the_template_a_text_was_filled_from() -> None:
+    templates = ("{gateway} in front of {mailbox}", "(domain does not exist)")
+    with i18n.using("fr"):
+        assert (
+            i18n.translate_filled("Proofpoint in front of Microsoft 365", templates)
+            == "Proofpoint devant Microsoft 365"
+        )
+        assert i18n.translate_filled("(domain does not exist)", templates) == "(domaine inexistant)"
+        assert i18n.translate_filled("Mimecast", templates) == "Mimecast"  # no template: as is

@@ -15,6 +15,7 @@ the same placeholders, and the .mo files are compiled from the current .po files
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
@@ -191,8 +192,34 @@ def strings(message: Message) -> list[str]:
     return list(value) if isinstance(value, (list, tuple)) else [value or ""]
 
 
+def hidden_messages(paths: Iterable[Path]) -> Iterator[tuple[Path, int, str]]:
+    """`_("…")` calls written inside an f-string: (file, line, message). Babel's extractor
+    reads an f-string as one string token and never looks inside it, so such a message is in
+    no catalogue and stays English in every language without any other check noticing."""
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for fstring in ast.walk(tree):
+            if not isinstance(fstring, ast.JoinedStr):
+                continue
+            for call in ast.walk(fstring):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id in KEYWORDS
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                    and isinstance(call.args[0].value, str)
+                ):
+                    yield path, call.lineno, call.args[0].value
+
+
 def problems() -> Iterator[str]:
     """Every way the catalogues differ from the source, one line each."""
+    for path, line, hidden in hidden_messages(sorted(SRC.rglob("*.py"))):
+        yield (
+            f"{path.relative_to(ROOT)}:{line}: {hidden!r} is inside an f-string, where the"
+            " extraction cannot see it — move the _() call out of the f-string"
+        )
     for domain in DOMAINS:
         wanted = {
             (m.context, m.id if isinstance(m.id, str) else m.id[0])

@@ -23,7 +23,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from b2bmail.errors import ConfigError
-from b2bmail.i18n import _
+from b2bmail.i18n import N_, _, translate_filled
 from b2bmail.languages import language_locale, parse_languages, per_language, resolve
 
 # ---------------------------------------------------------------------------------------------
@@ -34,6 +34,32 @@ from b2bmail.languages import language_locale, parse_languages, per_language, re
 #: near it, and it keeps every recursive step (composing, segment rules, Jinja) far below
 #: Python's recursion limit, so a hostile file gets a line number instead of a RecursionError.
 MAX_NESTING = 100
+
+# PyYAML's problems and contexts for the syntax mistakes people make by hand (scanner.py,
+# parser.py, composer.py), as it words them, so that they reach the reader in their language;
+# any other keeps PyYAML's words. Most specific first: the first template that matches wins.
+_YAML_WORDS = (
+    N_("mapping values are not allowed here"),
+    N_("could not find expected ':'"),
+    N_("found character {character} that cannot start any token"),
+    N_("found unexpected end of stream"),
+    N_("found undefined alias {alias}"),
+    N_("expected the node content, but found '<stream end>'"),
+    N_("expected {first} or {second}, but got '<stream end>'"),
+    N_("expected {first} or {second}, but got {token}"),
+    N_("expected {expected}, but got '<stream end>'"),
+    N_("expected the node content, but found {token}"),
+    N_("expected {expected}, but found {token}"),
+    N_("expected {expected}, but got {token}"),
+    N_("while parsing a flow node"),
+    N_("while parsing a flow mapping"),
+    N_("while parsing a flow sequence"),
+    N_("while parsing a block mapping"),
+    N_("while parsing a block collection"),
+    N_("while scanning a simple key"),
+    N_("while scanning a quoted scalar"),
+    N_("while scanning for the next token"),
+)
 
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 # The merge key `<<` and the value key `=` have no constructor of their own: the mapping that
@@ -144,7 +170,7 @@ def compose_yaml(text: str, source: str | Path) -> yaml.Node | None:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = translate_filled(exc.problem or exc.context or "invalid YAML", _YAML_WORDS)
         if (
             exc.context
             and exc.context_mark
@@ -152,7 +178,9 @@ def compose_yaml(text: str, source: str | Path) -> yaml.Node | None:
             and exc.context_mark.line != exc.problem_mark.line
         ):
             problem = _("{problem} ({context} started on line {line})").format(
-                problem=problem, context=exc.context, line=exc.context_mark.line + 1
+                problem=problem,
+                context=translate_filled(exc.context, _YAML_WORDS),
+                line=exc.context_mark.line + 1,
             )
         if isinstance(exc, _RefusedYAMLError):
             message, hint = problem, exc.hint

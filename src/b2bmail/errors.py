@@ -6,9 +6,35 @@ Findings (lint problems, risky recipients) are data, never exceptions. An except
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
-from b2bmail.i18n import _
+from b2bmail.i18n import N_, _
+
+# The operating system's reason for a failed open/read/write, in the reader's language: Python
+# gives C's strerror(), which is English whatever LANG says (Python never calls setlocale for
+# LC_MESSAGES). The reasons a person can meet opening, reading or writing a file or a port,
+# worded as glibc words them, so English output is what the system says; any other reason
+# keeps the system's own words.
+_OS_REASONS = {
+    errno.ENOENT: N_("No such file or directory"),
+    errno.EACCES: N_("Permission denied"),
+    errno.EPERM: N_("Operation not permitted"),
+    errno.EISDIR: N_("Is a directory"),
+    errno.ENOTDIR: N_("Not a directory"),
+    errno.ENOSPC: N_("No space left on device"),
+    errno.EROFS: N_("Read-only file system"),
+    errno.ENAMETOOLONG: N_("File name too long"),
+    errno.EADDRINUSE: N_("Address already in use"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused (`exc.strerror`), in the current language when it is one of the
+    common reasons ("fichier ou dossier introuvable"), else as the system says it."""
+    if exc.errno in _OS_REASONS:
+        return _(_OS_REASONS[exc.errno])
+    return exc.strerror or str(exc)
 
 
 class B2bmailError(Exception):

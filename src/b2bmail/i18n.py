@@ -28,6 +28,7 @@ import contextlib
 import functools
 import gettext
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -134,6 +135,35 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     """Plural-aware `_`, by the current language's plural rule:
     `ngettext("{n} row", "{n} rows", n).format(n=n)`."""
     return catalogue(current_language()).ngettext(singular, plural, n)
+
+
+@functools.cache
+def _filled_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[a-z_]+\})", template)
+    return re.compile(
+        "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts) + r"\Z"
+    )
+
+
+def translate_filled(text: str, templates: tuple[str, ...]) -> str:
+    """`text`, an English sentence filled in from one of `templates` (marked with `N_`, named
+    placeholders), in the current language: the template it matches, translated and filled
+    with the same values. For English text that must stay English where it is kept (a JSON
+    key) or that another library writes (email-validator's reasons). A text no template
+    matches is returned as it is."""
+    for template in templates:
+        if match := _filled_pattern(template).match(text):
+            return _(template).format(**match.groupdict())
+    return text
+
+
+def format_kb(size_bytes: float) -> str:
+    """A size in kilobytes (1024 bytes), one decimal, in the current language: "33.8 KB",
+    "33,8 Ko", "33,8 kB" — the decimal sign of the language (CLDR, through Babel) and its unit."""
+    from babel.numbers import format_decimal  # loaded when a size is shown, not at start-up
+
+    number = format_decimal(size_bytes / 1024, format="0.0", locale=current_language())
+    return _("{size} KB").format(size=number)
 
 
 def N_(message: str) -> str:  # the name gettext extractors know

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from b2bmail.errors import OutputError
+from b2bmail.errors import OutputError, os_reason
 from b2bmail.i18n import N_, _
 from b2bmail.signals import handlers_replaced
 
@@ -70,7 +70,7 @@ _CANNOT_WRITE = {
 
 
 def _cannot_write(what: str, path: Path, exc: OSError) -> OutputError:
-    reason = exc.strerror or str(exc)
+    reason = os_reason(exc)
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
         reason = _("a folder on its path is a file")
     hint = _(FULL_HINTS.get(exc.errno or 0, OUTPUT_HINT))

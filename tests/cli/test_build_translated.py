@@ -52,3 +52,35 @@ def test_build_of_a_bad_template_in_french(campaign: Path, tmp_path: Path) -> No
     assert result.exit_code == 2
     assert result.stderr.startswith(f"b2bmail: {hero}:{line}: erreur de syntaxe Jinja : ")
     assert result.stderr.endswith(" — vérifiez les balises {{ }} / {% %} sur cette ligne\n")
+
+
+FIX = " — corrigez l'indentation ou les guillemets sur cette ligne"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # PyYAML's own words reached the French line as they were ("expected the node
+        # content, but found '<stream end>'").
+        (
+            "name: [\n",
+            "2: erreur de syntaxe YAML : une valeur était attendue, mais le fichier se termine",
+        ),
+        (
+            "name: a: b\n",
+            "1: erreur de syntaxe YAML : une paire « clé: valeur » n’est pas permise ici",
+        ),
+        (
+            "name: [1, 2\nsubject: x\n",
+            "2: erreur de syntaxe YAML : ',' ou ']' était attendu, mais ':' a été trouvé"
+            " (un tableau entre crochets [ ] commencé à la ligne 1)",
+        ),
+    ],
+    ids=["unclosed-list", "colon-in-value", "list-run-on"],
+)
+def test_a_yaml_mistake_in_french(tmp_path: Path, text: str, expected: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with i18n.using("fr"):
+        result = CliRunner().invoke(main, ["build", str(bad), "--out", str(tmp_path / "o")])
+    assert (result.exit_code, result.stderr) == (2, f"b2bmail: {bad}:{expected}{FIX}\n")

@@ -421,3 +421,17 @@ def test_csv_output_for_a_french_reader_is_utf8_whatever_the_input(
     # The list is Windows-1252: the report for a French Excel is UTF-8 with a BOM.
     assert out_file.read_bytes().startswith("\ufeffPrénom;Courriel;".encode())
     assert "Zoé;zoe@grand.fr;;G1;unassigned;" in out_file.read_text(encoding="utf-8-sig")
+
+
+def test_a_missing_list_is_reported_in_french(files: dict[str, Path]) -> None:
+    # The system's reason was C's English strerror ("No such file or directory").
+    result = CliRunner().invoke(
+        main,
+        ["segment", "absente.csv", "--segments", str(files["segments"])],
+        env={"LANG": "fr_FR.UTF-8", "LC_ALL": None, "LC_MESSAGES": None, "B2BMAIL_LANG": None},
+    )
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "b2bmail: absente.csv: impossible d'ouvrir le fichier : fichier ou dossier introuvable"
+        " — vérifiez le chemin\n",
+    )

@@ -196,6 +196,13 @@ def test_local_assets_are_loaded_in_the_preview(tab: Tab, chromium: str, tmp_pat
                 '<span class="badge b-warning">avertissement</span>',
                 "<dt>texte brut</dt>",
                 "image &lt;x&gt; without alt",  # a finding's message comes translated, as is
+                # Once written as _() inside f-strings, which the extraction cannot see:
+                '<div class="inbox" title="tel que l’affiche une boîte de réception">',
+                '<span class="ln">ligne 12</span>',
+                '<span class="badge b-ok">contrôle sans remarque</span>',
+                "<dd>1,0 Ko <small>sur 102,0 Ko</small></dd>",
+                "les colonnes sombre et Outlook sont des simulations (voir le manuel, Previewing"
+                " a campaign)",
             ],
         ),
         (

@@ -46,7 +46,7 @@ def test_every_page_word_is_found_in_the_page() -> None:
                 "<h2>Segments</h2>",
                 '<button data-width="375">Téléphone 375</button>',
                 '<button data-images="off">Images désactivées</button>',
-                'title="les vues sombre et Outlook sont des simulations (voir le README)"',
+                'title="les vues sombre et Outlook sont des simulations (voir le manuel, Previewing a campaign)"',
             ],
             {"No lint problems.": "Aucun problème de lint.", "warning": "avertissement"},
         ),

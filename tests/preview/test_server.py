@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import threading
 import time
@@ -16,10 +17,12 @@ from typing import Any
 import pytest
 from tests.preview.folder_build import build_folder
 
+from b2bmail.i18n import using
 from b2bmail.preview.chromium import Tab
 from b2bmail.preview.model import campaign_inputs
 from b2bmail.preview.server import (
     PreviewHTTPServer,
+    PreviewService,
     close_preview_server,
     fingerprint,
     start_preview_server,
@@ -209,3 +212,12 @@ def test_only_loopback_host_names_are_served(
     except urllib.error.HTTPError as exc:
         code = exc.code
     assert code == status
+
+
+def test_build_events_in_french(campaign: Path) -> None:
+    # `serve` printed "build 1: ok in 0.92 s" in English to a French terminal.
+    events: list[str] = []
+    service = PreviewService(campaign, build_folder, on_event=events.append)
+    with using("fr"):
+        service.rebuild()
+    assert re.fullmatch(r"construction 1 : réussie en \d+\.\d\d s", events[0]), events

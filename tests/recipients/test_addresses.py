@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from b2bmail.i18n import using
 from b2bmail.recipients import classify_address
 from b2bmail.recipients.addresses import free_domains, role_local_parts
 
@@ -151,3 +152,38 @@ def test_fast_path_edges(address: str) -> None:
         assert not check.valid
         return
     assert check.normalized == f"{result.local_part}@{result.domain.lower()}"
+
+
+@pytest.mark.parametrize(
+    ("address", "english", "french", "dutch"),
+    [
+        (
+            "j.martin@@martin-freres-btp.example",  # the example list's row 25
+            "The part after the @-sign contains invalid characters: '@'.",
+            "La partie après le @ contient des caractères invalides : '@'.",
+            "Het deel na de @ bevat ongeldige tekens: '@'.",
+        ),
+        (
+            "nope",
+            "An email address must have an @-sign.",
+            "Une adresse e-mail doit contenir un @.",
+            "Een e-mailadres moet een @ bevatten.",
+        ),
+        (
+            "a..b@acme.example",
+            "An email address cannot have two periods in a row.",
+            "Une adresse e-mail ne peut pas contenir deux points à la suite.",
+            "Een e-mailadres kan geen twee punten achter elkaar hebben.",
+        ),
+    ],
+    ids=["two-at-signs", "no-at-sign", "two-periods"],
+)
+def test_email_validators_reasons_in_each_language(
+    address: str, english: str, french: str, dutch: str
+) -> None:
+    # email-validator writes English; the reason reached a French list's report as it was.
+    assert classify_address(address).reason == english
+    with using("fr"):
+        assert classify_address(address).reason == french
+    with using("nl"):
+        assert classify_address(address).reason == dutch

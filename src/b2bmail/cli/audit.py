@@ -70,7 +70,7 @@ class ProgressBar:
     "report_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Also write a self-contained HTML report with charts (see the README's audit report section).",
+    help="Also write a self-contained HTML report with charts (see the manual, Previewing a campaign).",
 )
 @click.option(
     "--segments",

@@ -15,7 +15,7 @@ from b2bmail.cli.options import format_option, recipient_options
 from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, shows, timed
 from b2bmail.config import parse_date
 from b2bmail.errors import ConfigError
-from b2bmail.i18n import _, ngettext
+from b2bmail.i18n import _, format_kb, ngettext
 from b2bmail.lint.formats import escape_control
 from b2bmail.output import json_document
 from b2bmail.personalize.build import build_per_recipient
@@ -55,8 +55,7 @@ def _summary(report: BuildReport, *, with_info: bool = False) -> str:
                 else _("off")
             )
             sizes = [
-                f"{files[f'{label}/email.{ext}']['bytes'] / 1024:.1f} KB"
-                for ext in ("html", "txt", "eml")
+                format_kb(files[f"{label}/email.{ext}"]["bytes"]) for ext in ("html", "txt", "eml")
             ]
             subject = subject if len(subject) <= 48 else subject[:47] + "…"
             rows.append((label, subject, *sizes, lint))

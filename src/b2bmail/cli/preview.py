@@ -10,7 +10,7 @@ import click
 from b2bmail.cli.app import EXIT_FINDINGS, EXIT_OK, main
 from b2bmail.cli.options import port_option
 from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, sayer, shows, timed
-from b2bmail.i18n import _, ngettext
+from b2bmail.i18n import _, format_kb, ngettext
 from b2bmail.lint.formats import format_text
 from b2bmail.lint.problem import Problem
 from b2bmail.lint.source_map import merge_segments
@@ -35,7 +35,7 @@ def format_preview(result: PreviewResult, *, findings_only: bool = False) -> str
         errors = ngettext("{n} error", "{n} errors", seg.errors).format(n=seg.errors)
         warnings = ngettext("{n} warning", "{n} warnings", seg.warnings).format(n=seg.warnings)
         lines.append(
-            f"{seg.segment_id:<{width}}  {seg.html_bytes / 1024:6.1f} KB  "
+            f"{seg.segment_id:<{width}}  {format_kb(seg.html_bytes):>9}  "
             + _("{errors}, {warnings}  shots {shots}").format(
                 errors=errors, warnings=warnings, shots=shots
             )

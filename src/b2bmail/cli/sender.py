@@ -110,7 +110,6 @@ def _selectors(
     "key_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    metavar="FILE",
     help="The private key you sign with, for the --dkim-selector in the same position: the"
     " published key must be its public half (repeatable).",
 )

@@ -35,7 +35,7 @@ def unsubscribe_server(store: Path, campaign: Path | None, lang: str | None, por
 
     Checks each link's token with $B2BMAIL_UNSUBSCRIBE_SECRET and records the address in
     the store. In production, run `b2bmail.unsubscribe.create_app` under a WSGI server
-    instead (README). Ctrl-C stops it.
+    instead (the manual, Deploy the unsubscribe endpoint). Ctrl-C stops it.
 
     \b
     Example:

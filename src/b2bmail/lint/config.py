@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
-from b2bmail.errors import ConfigError
+from b2bmail.errors import ConfigError, os_reason
 from b2bmail.i18n import _
 from b2bmail.lint.cached import cached
 from b2bmail.lint.problem import SEVERITIES, Severity
@@ -178,7 +178,7 @@ def read_config_file(path: Path) -> Mapping[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(
-            _("cannot read lint configuration: {reason}").format(reason=exc.strerror), path=path
+            _("cannot read lint configuration: {reason}").format(reason=os_reason(exc)), path=path
         ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(

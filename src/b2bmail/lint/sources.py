@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 
-from b2bmail.errors import InputError, TemplateError
+from b2bmail.errors import InputError, TemplateError, os_reason
 from b2bmail.i18n import _
 from b2bmail.lint.document import MAX_HTML_BYTES, Document, HeaderField
 from b2bmail.lint.document import estimate_encoded_size as estimate_encoded_size
@@ -222,7 +222,9 @@ def read_document(path: Path) -> Document:
     except FileNotFoundError as exc:
         raise InputError(_("no such file"), path=path, hint=_("check the path")) from exc
     except OSError as exc:
-        raise InputError(_("cannot read: {reason}").format(reason=exc.strerror), path=path) from exc
+        raise InputError(
+            _("cannot read: {reason}").format(reason=os_reason(exc)), path=path
+        ) from exc
     return document_from_bytes(raw, path)
 
 

@@ -82,7 +82,7 @@ class DevTools:
                         _("Chromium refused {method}: {error}").format(
                             method=method, error=error.get("message", error)
                         ),
-                        hint=_('see the README, "Previewing a campaign"'),
+                        hint=_('see the manual, "Previewing a campaign"'),
                     )
                 result: dict[str, Any] = message.get("result", {})
                 return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from b2bmail.i18n import N_, _, current_language, ngettext
+from b2bmail.i18n import N_, _, current_language, format_kb, ngettext
 from b2bmail.preview.model import CampaignView, SegmentView, sender_name, severity_word
 from b2bmail.preview.outlook import outlook_rules
 from b2bmail.preview.screenshots import Shot
@@ -80,10 +80,6 @@ footer{color:#6b7a8c;font-size:12px;text-align:center;padding:0 0 28px}
 """.replace("{FRAME}", str(FRAME_HEIGHT))
 
 
-def _kb(size: int) -> str:
-    return f"{size / 1024:.1f} KB"
-
-
 def _badges(view: SegmentView) -> str:
     parts = []
     for severity in ("error", "warning", "info"):
@@ -92,7 +88,8 @@ def _badges(view: SegmentView) -> str:
             words = escape(_count(severity, count))
             parts.append(f'<span class="badge b-{severity}">{words}</span>')
     if not parts:
-        parts.append(f'<span class="badge b-ok">{escape(_("lint clean"))}</span>')
+        clean = escape(_("lint clean"))
+        parts.append(f'<span class="badge b-ok">{clean}</span>')
     return "".join(parts)
 
 
@@ -108,8 +105,9 @@ def _count(severity: str, n: int) -> str:
 def _inbox_line(view: SegmentView) -> str:
     # The snippet is the built HTML's text as a client reads it (preview.model.inbox_snippet),
     # not the campaign's preheader setting: a missing or too-short preheader shows here.
+    title = escape(_("as an inbox list shows it"))
     return (
-        f'<div class="inbox" title="{escape(_("as an inbox list shows it"))}">'
+        f'<div class="inbox" title="{title}">'
         f'<span class="from">{escape(sender_name(view.from_addr))}</span>'
         f'<span class="line"><span class="subject">{escape(view.subject)}</span>'
         f' <span class="pre">— {escape(view.snippet)}</span></span>'
@@ -135,8 +133,9 @@ def _outlook_rules() -> str:
     )
     mso = escape(_("{shown} branch shown, {hidden} hidden"))
     vml = escape(_("{vml} VML buttons drawn as their fallback table"))
+    title = escape(_("what the simulation applies"))
     return (
-        f'<ul class="rules" title="{escape(_("what the simulation applies"))}">'
+        f'<ul class="rules" title="{title}">'
         "<li>"
         + mso.format(shown="<code>&lt;!--[if mso]&gt;</code>", hidden="<code>[if !mso]</code>")
         + "</li><li>"
@@ -168,9 +167,10 @@ def _figure(segment_id: str, shot: Shot, scale: float) -> str:
     height = round(shot.height * scale)
     label = escape(shot.label)
     tall = escape(_("{label} · {height} px tall").format(label=shot.label, height=shot.height))
+    full_size = escape(_("open full size"))
     return (
         f'<figure><a class="{"frame long" if height > FRAME_HEIGHT else "frame"}" href="{src}" '
-        f'title="{escape(_("open full size"))}">'
+        f'title="{full_size}">'
         f'<img src="{src}" width="{width}" height="{height}" alt="{label}"></a>'
         f"<figcaption>{tall}</figcaption></figure>"
     )
@@ -178,15 +178,15 @@ def _figure(segment_id: str, shot: Shot, scale: float) -> str:
 
 def _problems(view: SegmentView) -> str:
     if not view.problems:
-        return f'<p class="clean">{escape(_("No lint problems."))}</p>'
+        clean = escape(_("No lint problems."))
+        return f'<p class="clean">{clean}</p>'
     order = {"error": 0, "warning": 1, "info": 2}
     items = []
     for problem in sorted(view.problems, key=lambda p: (order.get(p.severity, 3), p.line or 0)):
-        line = (
-            ""
-            if problem.line is None
-            else f'<span class="ln">{escape(_("line {n}").format(n=problem.line))}</span>'
-        )
+        line = ""
+        if problem.line is not None:
+            number = escape(_("line {n}").format(n=problem.line))
+            line = f'<span class="ln">{number}</span>'
         if getattr(problem, "segment", ""):  # placed at its source (campaign.lint_layout)
             where = f"{getattr(problem, 'path', '')}:{problem.line}"
             line = f'<span class="ln">{escape(where)}</span>'
@@ -210,12 +210,12 @@ def _card(view: SegmentView, shots: Sequence[Shot]) -> str:
     sid = escape(view.segment_id)
     html_size = view.html_bytes
     over = ' class="over"' if html_size > GMAIL_CLIP_BYTES else ""
-    of_limit = escape(_("of {size}").format(size=_kb(GMAIL_CLIP_BYTES)))
+    of_limit = escape(_("of {size}").format(size=format_kb(GMAIL_CLIP_BYTES)))
     characters = ngettext("{n} character", "{n} characters", len(view.subject))
     facts = (
-        _fact("HTML", f"{_kb(html_size)} <small>{of_limit}</small>", over)
-        + _fact(_("plain text"), _kb(view.text_bytes))
-        + _fact(_(".eml (sample)"), _kb(len(view.eml)))
+        _fact("HTML", f"{format_kb(html_size)} <small>{of_limit}</small>", over)
+        + _fact(_("plain text"), format_kb(view.text_bytes))
+        + _fact(_(".eml (sample)"), format_kb(len(view.eml)))
         + _fact(_("subject"), escape(characters.format(n=len(view.subject))))
     )
     lint_heading = escape(_("Lint · {n}").format(n=len(view.problems)))
@@ -270,7 +270,7 @@ def render_gallery(
         _count("warning", warnings),
         _count("info", infos),
         remote,
-        _("dark and Outlook columns are simulations (see the README)"),
+        _("dark and Outlook columns are simulations (see the manual, Previewing a campaign)"),
     )
     title = _("{campaign} — b2bmail preview").format(campaign=campaign.name)
     intro = _("{file} · preview of every segment for its sample recipient").format(

@@ -28,7 +28,7 @@ PAGE_WORDS = (
     N_("Phone 320"),
     N_("Images on"),
     N_("Images off"),
-    N_("dark and Outlook views are simulations (see the README)"),
+    N_("dark and Outlook views are simulations (see the manual, Previewing a campaign)"),
     N_("Light"),
     N_("Dark · Apple Mail"),
     N_("Dark · Outlook.com, Gmail app"),
@@ -135,7 +135,7 @@ body[data-tab=text] .device,body[data-tab=source] .device{width:100%!important;m
    <button data-width="375">Phone 375</button><button data-width="320">Phone 320</button></div>
   <div class="group" id="images"><button data-images="on" class="active">Images on</button>
    <button data-images="off">Images off</button></div>
-  <div class="group" id="views" title="dark and Outlook views are simulations (see the README)">
+  <div class="group" id="views" title="dark and Outlook views are simulations (see the manual, Previewing a campaign)">
    <button data-view="light" class="active">Light</button>
    <button data-view="dark">Dark · Apple Mail</button>
    <button data-view="dark-inverted">Dark · Outlook.com, Gmail app</button>

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
-from b2bmail.deliverability.audit.report import level_label
+from b2bmail.deliverability.audit.report import level_label, provider_label
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
 from b2bmail.deliverability.audit.run import AuditedRecipient, AuditReport
 from b2bmail.i18n import N_, _, current_language, ngettext
@@ -99,7 +99,10 @@ def _level_cards(report: AuditReport) -> str:
 
 
 def _providers(report: AuditReport) -> list[tuple[str, int]]:
-    ranked = sorted(report.by_provider.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(
+        ((provider_label(name), count) for name, count in report.by_provider.items()),
+        key=lambda item: (-item[1], item[0]),
+    )
     top = ranked[:TOP_PROVIDERS]
     rest = sum(count for _, count in ranked[TOP_PROVIDERS:])
     if rest:
@@ -165,7 +168,7 @@ def _risky_table(report: AuditReport, segment_of: Mapping[int, str] | None) -> s
             f'<tr data-level="{escape(risk.level)}"><td class="num">{recipient.row}</td>'
             f'<td class="email">{escape(risk.email)}</td>'
             f"<td>{escape(risk.domain)}</td><td>{_pill(risk.level)}</td>"
-            f'<td class="num">{risk.score}</td><td>{escape(risk.provider or "—")}</td>{segment}'
+            f'<td class="num">{risk.score}</td><td>{escape(provider_label(risk.provider or "—"))}</td>{segment}'
             f'<td><ul class="reasons">{reasons}</ul></td></tr>'
         )
     table = f"<table><thead><tr>{_head(columns)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from b2bmail.errors import B2bmailError, PreviewError
+from b2bmail.errors import B2bmailError, PreviewError, os_reason
 from b2bmail.i18n import _
 from b2bmail.preview.darkmode import force_dark_media, invert_colours
 from b2bmail.preview.devtools import PLACEHOLDER_SVG
@@ -153,11 +153,18 @@ class PreviewService:
             self._changed.notify_all()
             state = self._state
         if error is None:
-            self._on_event(f"build {state.generation}: ok in {seconds:.2f} s")
+            self._on_event(
+                _("build {n}: ok in {seconds} s").format(
+                    n=state.generation, seconds=f"{seconds:.2f}"
+                )
+            )
         else:
             where = ":".join(str(p) for p in (error.path, error.line) if p is not None)
             self._on_event(
-                f"build {state.generation}: {where + ': ' if where else ''}{error.message}"
+                _("build {n}: {error}").format(
+                    n=state.generation,
+                    error=f"{where}: {error.message}" if where else error.message,
+                )
             )
         return state
 
@@ -374,7 +381,7 @@ def start_preview_server(
     except OSError as exc:
         raise PreviewError(
             _("cannot listen on {host}:{port} ({error})").format(
-                host=HOST, port=port, error=exc.strerror or exc
+                host=HOST, port=port, error=os_reason(exc)
             ),
             hint=_("choose another port with --port, or --port 0 for a free one"),
         ) from None

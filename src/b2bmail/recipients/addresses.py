@@ -16,7 +16,7 @@ from disposable_email_domains import blocklist as _disposable_blocklist
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.validate_email import CASE_INSENSITIVE_MAILBOX_NAMES
 
-from b2bmail.i18n import _
+from b2bmail.i18n import N_, _, translate_filled
 
 # Characters spreadsheets leave around addresses: NBSP, zero-width spaces, BOM.
 _INVISIBLE = "\u00a0\u200b\u200c\u200d\u2060\ufeff"
@@ -31,6 +31,29 @@ _PLAIN = re.compile(
     r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
 _SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+# email-validator's reasons that typed lists meet, as it words them (2.x, syntax.py), so that
+# they reach the reader in their language; a reason not listed keeps email-validator's words.
+VALIDATOR_REASONS = (
+    N_("An email address must have an @-sign."),
+    N_("There must be something before the @-sign."),
+    N_("There must be something after the @-sign."),
+    N_("An email address cannot have two periods in a row."),
+    N_("An email address cannot start with a period."),
+    N_("An email address cannot have a period immediately before the @-sign."),
+    N_("An email address cannot have a period immediately after the @-sign."),
+    N_("An email address cannot have a hyphen immediately after the @-sign."),
+    N_("An email address cannot end with a period."),
+    N_("An email address cannot end with a hyphen."),
+    N_("An email address cannot have a period and a hyphen next to each other."),
+    N_("The part after the @-sign is not valid. It should have a period."),
+    N_(
+        "The part after the @-sign is a special-use or reserved name that cannot be used"
+        " with email."
+    ),
+    N_("The email address contains invalid characters before the @-sign: {characters}."),
+    N_("The part after the @-sign contains invalid characters: {characters}."),
+    N_("The email address contains unsafe characters: {characters}."),
+)
 _CASE_INSENSITIVE = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
@@ -158,7 +181,8 @@ def classify_address(text: str) -> AddressCheck:
             # strict: local part ≤ 64 octets (RFC 5321 §4.5.3.1.1), as the plain path checks.
             result = validate_email(value, check_deliverability=False, strict=True)
         except EmailNotValidError as exc:
-            return AddressCheck(text, False, str(exc), value, "", "", "")
+            reason = translate_filled(str(exc), VALIDATOR_REASONS)
+            return AddressCheck(text, False, reason, value, "", "", "")
         local = result.local_part
         domain = result.domain.lower()
         ascii_domain = result.ascii_domain.lower()

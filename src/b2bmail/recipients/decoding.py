@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from b2bmail.errors import InputError
+from b2bmail.errors import InputError, os_reason
 from b2bmail.i18n import N_, _
 
 CHUNK = 1 << 20
@@ -283,7 +283,7 @@ def open_text(
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
         raise InputError(
-            _("cannot open the file: {error}").format(error=exc.strerror),
+            _("cannot open the file: {error}").format(error=os_reason(exc)),
             path=path,
             hint=_("check the path (reading from standard input is not supported)")
             if str(path) == "-"

@@ -12,7 +12,7 @@ import binascii
 from dataclasses import dataclass
 from pathlib import Path
 
-from b2bmail.errors import ConfigError
+from b2bmail.errors import ConfigError, os_reason
 from b2bmail.i18n import _
 
 # RFC 6376 §5.4 and §5.4.1: sign the fields that carry the message's meaning to the reader
@@ -91,7 +91,7 @@ def _read_key(path: str | Path, selector: str, domain: str) -> DkimKey:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(
-            _("cannot read the DKIM key: {error}").format(error=exc.strerror), path=path
+            _("cannot read the DKIM key: {error}").format(error=os_reason(exc)), path=path
         ) from None
     hint = _("give an RSA-2048 or Ed25519 private key in PEM (openssl genpkey -algorithm ed25519)")
     if b"-----BEGIN" in raw:

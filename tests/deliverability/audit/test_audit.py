@@ -9,7 +9,7 @@ import pytest
 from tests.deliverability.fakes import StaticResolver
 from tests.deliverability.nsd import StartNsd
 
-from b2bmail.deliverability.audit.report import format_csv, format_text
+from b2bmail.deliverability.audit.report import format_csv, format_text, provider_label
 from b2bmail.deliverability.audit.run import audit_domain, audit_domains, audit_recipients
 from b2bmail.deliverability.dns.resolver import DnsResolver
 from b2bmail.i18n import using
@@ -186,3 +186,38 @@ def test_text_titles_of_risky_levels_in_french() -> None:
         text = format_text(report, "")
     assert text.startswith("1 destinataire sur 1 domaine\n")
     assert "\nNon distribuable (1) :\n  ligne 2 : bob@gone.example — " in text
+
+
+def test_provider_names_b2bmail_composes_are_shown_in_french_and_stay_english_in_json() -> None:
+    rows = [Row(2, "ann@m365.example"), Row(3, "bob@gone.example")]
+    report = asyncio.run(audit_recipients(rows, StaticResolver(TABLE)))
+    with using("fr"):
+        text = format_text(report, "")
+    assert "   50 % des destinataires passent par (domaine inexistant) (1)\n" in text
+    assert dict(report.by_provider) == {"Microsoft 365": 1, "(domain does not exist)": 1}
+
+
+@pytest.mark.parametrize(
+    ("name", "french", "dutch"),
+    [
+        (
+            "Proofpoint in front of Microsoft 365",
+            "Proofpoint devant Microsoft 365",
+            "Proofpoint vóór Microsoft 365",
+        ),
+        ("Self-hosted", "Serveur propre", "Eigen server"),
+        ("Other (acme.example)", "Autre (acme.example)", "Overig (acme.example)"),
+        (
+            "(null MX: takes no mail)",
+            "(MX nul : n’accepte aucun courrier)",
+            "(null-MX: neemt geen e-mail aan)",
+        ),
+        ("Mimecast", "Mimecast", "Mimecast"),  # a brand from the data file, as it is
+    ],
+)
+def test_provider_label(name: str, french: str, dutch: str) -> None:
+    with using("fr"):
+        assert provider_label(name) == french
+    with using("nl"):
+        assert provider_label(name) == dutch
+    assert provider_label(name) == name

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.lint.helpers import html_codes, lint_html, message_codes, page
 
+from b2bmail.i18n import using
 from b2bmail.lint.sources import estimate_encoded_size
 
 
@@ -45,3 +48,14 @@ def test_style_block_over_16_kb() -> None:
 def test_threshold_from_config() -> None:
     problems = lint_html(big_page(40), **{"html-warning-kb": 30})
     assert "B2B001" in {p.code for p in problems}
+
+
+def test_clip_message_in_french_says_the_size_in_french() -> None:
+    # Was "l’e-mail fait 120.4 KB (HTML, quoted-printable encoded), …": English in the middle.
+    with using("fr"):
+        (problem,) = [p for p in lint_html(big_page(110)) if p.code == "B2B002"]
+    assert re.match(
+        r"l’e-mail fait 1[01]\d,\d Ko \(HTML, encodé en quoted-printable\), au-delà du seuil de"
+        r" troncature de Gmail \(102 Ko\)",
+        problem.message,
+    ), problem.message

@@ -26,9 +26,14 @@ from pathlib import Path
 from b2bmail.deliverability.audit.mx import is_ip_literal
 from b2bmail.deliverability.dns.answers import normalize_name
 from b2bmail.deliverability.records.dmarc import organizational_domain
+from b2bmail.i18n import N_
 
 DATA_FILE = "deliverability_providers.csv"
-SELF_HOSTED = "Self-hosted"
+# The names a guess is given beyond the data file's own. They stay English in the result (the
+# JSON and CSV keys); `b2bmail.deliverability.audit.report.provider_label` shows them to people.
+SELF_HOSTED = N_("Self-hosted")
+OTHER = N_("Other ({owner})")
+IN_FRONT_OF = N_("{gateway} in front of {mailbox}")
 GATEWAY = "gateway"
 MAILBOX_KINDS = frozenset({"mailbox", "consumer", "hosting"})
 
@@ -140,7 +145,7 @@ def identify_provider(
             # An IP-literal MX target has no organisational domain: name the address itself.
             bare = host.rstrip(".")
             owner = bare if is_ip_literal(bare) else organizational_domain(host)
-            seen.append((f"Other ({owner})", "other"))
+            seen.append((OTHER.format(owner=owner), "other"))
     if not seen:
         return ProviderGuess(None)
     first, kind = seen[0]
@@ -154,7 +159,7 @@ def identify_provider(
             mixed=mixed,
         )
     mailbox, evidence = _mailbox_behind(table, spf_targets, txt_records)
-    name = f"{first} in front of {mailbox}" if mailbox else first
+    name = IN_FRONT_OF.format(gateway=first, mailbox=mailbox) if mailbox else first
     return ProviderGuess(
         name, gateway=first, mailbox=mailbox, kind=kind, mixed=mixed, evidence=evidence
     )

@@ -9,10 +9,11 @@ import io
 import textwrap
 from typing import Any
 
+from b2bmail.deliverability.audit.providers import IN_FRONT_OF, OTHER, SELF_HOSTED
 from b2bmail.deliverability.audit.risk import ALL_LEVELS
-from b2bmail.deliverability.audit.run import AuditReport
+from b2bmail.deliverability.audit.run import ROUTE_LABELS, AuditReport
 from b2bmail.deliverability.records.printable import escape_controls
-from b2bmail.i18n import N_, _, ngettext
+from b2bmail.i18n import N_, _, ngettext, translate_filled
 from b2bmail.output import csv_writer, json_document, spreadsheet_layout
 
 TEXT_LIST_LIMIT = 20
@@ -36,6 +37,17 @@ LEVEL_LABELS = {
 def level_label(level: str) -> str:
     """A risk level in the current language ("élevé", "onbestelbaar")."""
     return _(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level
+
+
+# The English provider names b2bmail itself composes ("Proofpoint in front of Microsoft 365").
+_PROVIDER_WORDS = (IN_FRONT_OF, OTHER, SELF_HOSTED, *ROUTE_LABELS.values())
+
+
+def provider_label(name: str) -> str:
+    """A provider as the audit names it (English, the JSON and CSV value) in the current
+    language: "(domaine inexistant)", "Proofpoint devant Microsoft 365". A provider's own
+    name (from the data file) is a brand and stays as it is."""
+    return translate_filled(name, _PROVIDER_WORDS)
 
 
 def report_json(report: AuditReport, source: str = "") -> dict[str, Any]:
@@ -162,7 +174,7 @@ def format_text(report: AuditReport, source: str = "") -> str:
         lines += _wrap(
             "  "
             + _("{share:>5} of recipients sit behind {provider} ({count})").format(
-                share=_pct(count, total), provider=provider, count=count
+                share=_pct(count, total), provider=provider_label(provider), count=count
             )
         )
     if report.by_gateway:

@@ -33,7 +33,7 @@ from b2bmail.deliverability.audit.risk import (
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.dns.resolver import ResolverSettings
 from b2bmail.deliverability.records.dmarc import find_dmarc
-from b2bmail.i18n import _
+from b2bmail.i18n import N_, _
 from b2bmail.output import CsvLayout
 from b2bmail.recipients import classify_address, read_recipients
 
@@ -41,14 +41,15 @@ Progress = Callable[[int, int], None]  # (domains done, domains in all)
 # Domains worked on at once (one worker each). The resolver's own semaphore bounds the queries
 # on the wire; this keeps memory flat for lists of any length.
 DOMAINS_IN_FLIGHT = 1024
-NO_PROVIDER = "(no mail host)"
-# How the provider summary names domains without a recognisable provider, by mail route.
+NO_PROVIDER = N_("(no mail host)")
+# How the provider summary names domains without a recognisable provider, by mail route
+# (English keys of `by_provider`; translated where shown, `report.provider_label`).
 ROUTE_LABELS = {
-    "fallback": "(no MX: the domain's own address)",
-    "null-mx": "(null MX: takes no mail)",
-    "nxdomain": "(domain does not exist)",
+    "fallback": N_("(no MX: the domain's own address)"),
+    "null-mx": N_("(null MX: takes no mail)"),
+    "nxdomain": N_("(domain does not exist)"),
     "no-mail-host": NO_PROVIDER,
-    "unknown": "(unknown: DNS did not answer)",
+    "unknown": N_("(unknown: DNS did not answer)"),
 }
 
 

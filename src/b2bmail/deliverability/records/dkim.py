@@ -11,7 +11,7 @@ from typing import Any
 
 from b2bmail.deliverability.dns.answers import Lookup, normalize_name
 from b2bmail.deliverability.records.finding import ERROR, INFO, WARNING, Finding, HasFindings
-from b2bmail.errors import InputError
+from b2bmail.errors import InputError, os_reason
 from b2bmail.i18n import _
 
 MIN_RSA_BITS = 1024  # RFC 8301 §3.2: verifiers MUST NOT accept smaller RSA keys
@@ -140,7 +140,7 @@ def signing_public_key(path: str | Path) -> bytes:
         data = source.read_bytes()
     except OSError as exc:
         raise InputError(
-            _("cannot read the DKIM key: {error}").format(error=exc.strerror),
+            _("cannot read the DKIM key: {error}").format(error=os_reason(exc)),
             path=source,
             hint=_("check the path"),
         ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from b2bmail.i18n import _
+from b2bmail.i18n import _, format_kb
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
@@ -14,11 +14,11 @@ KIB = 1024
 
 def _size_text(doc: Document) -> str:
     how = (
-        "encoded HTML part"
+        _("encoded HTML part")
         if doc.is_message and doc.has_headers
-        else "HTML, quoted-printable encoded"
+        else _("HTML, quoted-printable encoded")
     )
-    return f"{doc.encoded_html_size / KIB:.1f} KB ({how})"
+    return f"{format_kb(doc.encoded_html_size)} ({how})"
 
 
 @rule("B2B001", "html-near-gmail-clip", "warning", {"html-warning-kb": 90, "html-error-kb": 102})
