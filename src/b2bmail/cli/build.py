@@ -104,8 +104,8 @@ def _tell_files_written(report: BuildReport) -> None:
     for seg in report.manifest["segments"]:
         for name, entry in seg["files"].items():
             say(
-                _("wrote {path} ({size} KB)").format(
-                    path=report.out_dir / name, size=f"{entry['bytes'] / 1024:.1f}"
+                _("wrote {path} ({size})").format(
+                    path=report.out_dir / name, size=format_kb(entry["bytes"])
                 ),
                 VERBOSE,
             )
