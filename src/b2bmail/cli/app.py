@@ -443,6 +443,10 @@ def help_texts() -> Iterator[tuple[str, str]]:
     text, summary and option help, and the `COMMANDS` summaries (tools/catalogues.py adds them
     to the `cli` catalogue: they are read from the Click objects, not `_()` calls)."""
     with using(DEFAULT_LANGUAGE):
+        # Each command's context under the group's, as Click makes it on a real run: Click
+        # caches a command's help option from the first context that asks for it, and a
+        # context without the group's settings would cache `--help` without `-h`.
+        group = main.make_context("b2bmail", [], resilient_parsing=True)
         for command in (main, *main.load_all().values()):
             callback = command.callback
             assert callback is not None, command.name
@@ -451,7 +455,13 @@ def help_texts() -> Iterator[tuple[str, str]]:
             found.append(command.get_short_help_str(limit=sys.maxsize))
             found.extend(
                 text
-                for param in command.get_params(click.Context(command))
+                for param in command.get_params(
+                    group
+                    if command is main
+                    else command.make_context(
+                        command.name, [], parent=group, resilient_parsing=True
+                    )
+                )
                 if (text := getattr(param, "help", None))
             )
             yield from ((message, where) for message in found if message)
