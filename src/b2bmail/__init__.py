@@ -4,4 +4,4 @@ The root package holds `__version__` only and imports nothing: every module may 
 The packages and what may import what: ARCHITECTURE.md (checked by tests/test_boundaries.py).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
