@@ -227,3 +227,35 @@ def test_export_for_seven_esps_costs_less_than_three_builds(tmp_path: Path) -> N
         "--out", str(tmp_path / "esp"),
     )  # fmt: skip
     assert export < 3 * build
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fr",
+            ("Où va chaque fichier :", "Désinscription :", "  contacts.csv : 2 contacts, UTF-8,"),
+        ),
+        ("nl", ("Waar elk bestand hoort:", "Afmelden:", "  contacts.csv: 2 contacten, UTF-8,")),
+    ],
+)
+def test_readme_is_written_in_the_language_of_the_run(
+    tmp_path: Path, lang: str, expected: tuple[str, ...]
+) -> None:
+    # README.txt is text for a person, like every message: in the run's language (issue 18).
+    recipients = tmp_path / "list.csv"
+    recipients.write_text(
+        "email;first_name;sector;country\n"
+        "ana@mines.example;Ana;Mines;France\n"
+        "eva@mines.example;Eva;Mines;France\n",
+        encoding="utf-8",
+    )
+    code, output = export(
+        str(HEAVY / "campaign.yaml"), "--esp", "brevo", "--segment", "mining",
+        "--recipients", str(recipients), "--out", str(tmp_path / "o"), "--lang", lang,
+    )  # fmt: skip
+    assert code == 0, output
+    readme = (tmp_path / "o" / "brevo" / "README.txt").read_text(encoding="utf-8")
+    for line in expected:
+        assert line in readme, (line, readme)
+    assert "{{ unsubscribe }}" in readme  # the ESP's own words stay as the ESP writes them

@@ -25,7 +25,7 @@ from b2bmail.export.compile import (
 from b2bmail.export.contacts import LANGUAGE_FIELD, ContactList, read_contacts, write_contacts
 from b2bmail.export.dialect import Esp, UrlCopy
 from b2bmail.export.versions import VARIANT_FIELD, Part, merge_versions
-from b2bmail.i18n import _
+from b2bmail.i18n import _, format_kb, ngettext
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.render.merge import MergeTemplate
 
@@ -199,26 +199,39 @@ def url_copies_text(result: EspExport) -> list[str]:
 
 
 def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | None) -> str:
-    """README.txt: where each file goes, what maps to what, unsubscribe, tracking, contacts."""
+    """README.txt: where each file goes, what maps to what, unsubscribe, tracking, contacts;
+    in the language of the run, like every text b2bmail writes for a person (the ESP's own
+    words inside it, such as its menu paths, stay as the ESP writes them)."""
     esp, campaign = result.esp, export.campaign
     mapping = campaign.esp_fields
     lines = [
-        f"b2bmail export of campaign {campaign.name!r} for {esp.name}",
+        _("b2bmail export of campaign {name} for {esp}").format(
+            name=repr(campaign.name), esp=esp.name
+        ),
         "",
-        "Where each file goes:",
+        _("Where each file goes:"),
         f"  {esp.place}",
         "",
-        "Files, one folder per email (a segment, or a segment at some journey stages):",
+        _("Files, one folder per email (a segment, or a segment at some journey stages):"),
     ]
     for files in result.variants:
         v = files.variant
         assert v is not None
-        stages = f" (stages: {', '.join(v.stages)})" if v.stages else ""
-        language = f" (language: {v.language})" if v.language else ""
-        version = f" (version {files.key})" if files.key else ""
+        notes = [
+            *([_("stages: {stages}").format(stages=", ".join(v.stages))] if v.stages else []),
+            *([_("language: {language}").format(language=v.language)] if v.language else []),
+            *([_("version {key}").format(key=files.key)] if files.key else []),
+        ]
         lines.append(
-            f"  {files.name}/ — segment {v.segment_id}{stages}{language}{version}: email.html,"
-            f" email.txt, subject.txt ({files.subject!r}), preheader.txt"
+            _(
+                "  {folder}/ — segment {segment}{notes}: email.html, email.txt, subject.txt"
+                " ({subject}), preheader.txt"
+            ).format(
+                folder=files.name,
+                segment=v.segment_id,
+                notes="".join(f" ({note})" for note in notes),
+                subject=repr(files.subject),
+            )
         )
     lines += versions_text(export, result)
     if export.unwritten:
@@ -228,45 +241,71 @@ def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | No
                 " versions of their email depend on the contacts' values."
             ).format(segments=", ".join(export.unwritten))
         )
-    lines += ["", "Merge fields (b2bmail field -> " + esp.name + " attribute):"]
+    lines += ["", _("Merge fields (b2bmail field -> {esp} attribute):").format(esp=esp.name)]
     for name in export.fields:
         lines.append(f"  {name} -> {esp.attribute(name, mapping)}")
     lines += url_copies_text(result)
+    values = (
+        _("  {esp} HTML-escapes the values it merges into HTML.")
+        if esp.escapes_html
+        else _("  {esp} inserts the values it merges into HTML as typed.")
+    )
     lines += [
-        "  (set other names in the campaign: esp: {fields: {first_name: MY_ATTRIBUTE}})",
+        _("  (set other names in the campaign: esp: {fields: {first_name: MY_ATTRIBUTE}})"),
         "",
-        "Unsubscribe:",
-        f"  The unsubscribe link is {esp.name}'s placeholder {esp.unsubscribe_for(campaign.locale)};"
-        f" {esp.name} adds the List-Unsubscribe header and keeps the unsubscribes."
-        " b2bmail's unsubscribe URL and token are not used.",
+        _("Unsubscribe:"),
+        _(
+            "  The unsubscribe link is {esp}'s placeholder {placeholder}; {esp} adds the"
+            " List-Unsubscribe header and keeps the unsubscribes. b2bmail's unsubscribe URL"
+            " and token are not used."
+        ).format(esp=esp.name, placeholder=esp.unsubscribe_for(campaign.locale)),
         "",
-        "Values:",
-        f"  {esp.name} {'HTML-escapes' if esp.escapes_html else 'inserts as typed'} the values"
-        " it merges into HTML.",
+        _("Values:"),
+        values.format(esp=esp.name),
         "",
-        "Click tracking:",
-        f"  {esp.name} rewrites every link for click tracking (a redirect URL of about"
-        f" {esp.tracked_link} characters, estimated from its documented links). UTM parameters"
-        " stay on every link. Gmail clips HTML past 102 KB; estimated size after the rewrite:",
+        _("Click tracking:"),
+        _(
+            "  {esp} rewrites every link for click tracking (a redirect URL of about {length}"
+            " characters, estimated from its documented links). UTM parameters stay on every"
+            " link. Gmail clips HTML past 102 KB; estimated size after the rewrite:"
+        ).format(esp=esp.name, length=esp.tracked_link),
     ]
     for files in result.variants:
-        flag = "  <- over Gmail's clip" if files.name in result.clipped else ""
+        flag = _("  <- over Gmail's clip") if files.name in result.clipped else ""
         lines.append(
-            f"  {files.name}: {files.html_bytes / 1024:.1f} KB as written,"
-            f" about {files.tracked_bytes(esp) / 1024:.1f} KB tracked{flag}"
+            _("  {folder}: {written} as written, about {tracked} tracked{flag}").format(
+                folder=files.name,
+                written=format_kb(files.html_bytes),
+                tracked=format_kb(files.tracked_bytes(esp)),
+                flag=flag,
+            )
         )
     if contacts is not None:
-        delimiter = {";": "semicolon", ",": "comma", "\t": "tab"}[esp.csv_delimiter]
-        left = ", ".join(f"{k} {n}" for k, n in contacts.left_out.items() if n) or "none"
-        column = esp.segment_column or "attribute `segment` in attributes"
+        delimiter = {
+            ";": _("semicolon-separated"),
+            ",": _("comma-separated"),
+            "\t": _("tab-separated"),
+        }[esp.csv_delimiter]
+        left = ", ".join(f"{k} {n}" for k, n in contacts.left_out.items() if n) or _("none")
+        column = esp.segment_column or _("attribute `segment` in attributes")
         lines += [
             "",
-            "Contacts:",
-            f"  contacts.csv: {len(contacts.contacts)} contact(s), {esp.csv_encoding.upper()},"
-            f" {delimiter}-separated; the segment is in {column}.",
-            f"  Left out of {contacts.rows_read} row(s) read: {left}.",
+            _("Contacts:"),
+            ngettext(
+                "  contacts.csv: {n} contact, {encoding}, {delimiter}; the segment is in {column}.",
+                "  contacts.csv: {n} contacts, {encoding}, {delimiter}; the segment is in {column}.",
+                len(contacts.contacts),
+            ).format(
+                n=len(contacts.contacts),
+                encoding=esp.csv_encoding.upper(),
+                delimiter=delimiter,
+                column=column,
+            ),
+            _("  Left out of {rows} row(s) read: {left}.").format(
+                rows=contacts.rows_read, left=left
+            ),
         ]
-    lines += ["", "Documentation:", *(f"  {url}" for url in esp.docs), ""]
+    lines += ["", _("Documentation:"), *(f"  {url}" for url in esp.docs), ""]
     return "\n".join(lines)
 
 
