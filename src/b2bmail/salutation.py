@@ -12,6 +12,7 @@ May import: nothing else from b2bmail (render, campaign and personalize all use 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 #: Merge fields computed here, by name: whether the salutation ends with its comma.
@@ -38,6 +39,9 @@ DEFAULT_LANGUAGE = "en"
 _CIVILITY = {"mr": 1, "m": 1, "ms": 0, "mrs": 0, "mme": 0}
 
 
+# Kept per (language, locale): a list holds a handful of distinct language cells, and this
+# is asked for every recipient. Bounded, as a list's cells are whatever was typed.
+@functools.lru_cache(maxsize=256)
 def salutation_language(language: str, campaign_locale: str = "") -> str:
     """The language of FORMS to use: the recipient's (ISO 639-1 or a locale such as
     nl_BE), else the campaign's locale's, else DEFAULT_LANGUAGE."""

@@ -48,7 +48,7 @@ class ValueCounts:
             self.normalized += 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RecipientRow:
     """One record. `row` is the file line where it starts (the header is line 1)."""
 
@@ -58,6 +58,21 @@ class RecipientRow:
     check: AddressCheck
     cells: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        row: int,
+        fields: Mapping[str, object],
+        email: str,
+        check: AddressCheck,
+        cells: tuple[str, ...] = (),
+        headers: tuple[str, ...] = (),
+    ) -> None:
+        # One per row read: filled at once rather than field by field through
+        # object.__setattr__ (see AddressCheck); still frozen afterwards.
+        self.__dict__.update(
+            row=row, fields=fields, email=email, check=check, cells=cells, headers=headers
+        )
 
     @property
     def raw(self) -> dict[str, str]:
