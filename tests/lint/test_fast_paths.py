@@ -654,3 +654,30 @@ def test_first_screen_walk_as_defined(doc: Document, limits: tuple[int, int]) ->
     from b2bmail.lint.rules.reading import _first_cta
 
     assert _first_cta(doc, *limits) == _slow_first_cta(doc, *limits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["color", " COLOR ", "margin", "", " ", ":", ";", "red", " 0 ", "!important",
+             "! IMPORTANT", "!", "url(a;b)", "'x;y'", "\t", "font-family"]
+        ),
+        max_size=12,
+    ).map("".join)
+)  # fmt: skip
+def test_inline_style_as_split_declarations_reads_it(text: str) -> None:
+    """`parse_style`'s fast paths (no parentheses or quotes; no `!` at all) give what the
+    general declaration splitter gives, the last declaration of a property winning."""
+    from b2bmail.lint.css import parse_style, split_declarations
+
+    slow = {prop: value for _offset, prop, value in split_declarations(text)}
+    assert parse_style(text) == slow
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_inline_styles_as_split_declarations_read_them(doc: Document) -> None:
+    from b2bmail.lint.css import parse_style, split_declarations
+
+    for raw in doc._raw_groups:
+        assert parse_style(raw) == {p: v for _o, p, v in split_declarations(raw)}, raw
