@@ -607,3 +607,77 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
             for want_tag, want_classes, want_id in compounds
         )
         assert index.match(el) == slow, etree.tostring(el)[:80]
+
+
+def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:
+    """B2B107's walk by its definition, recursively: an element's text, then each child and
+    the child's tail; hidden elements, <style> and <script> are left out with their content
+    (their tail still counts); comments are not seen."""
+    from b2bmail.lint.css import parse_px
+    from b2bmail.lint.document import count_words
+    from b2bmail.lint.rules.reading import is_cta
+
+    hidden = set(doc.hidden_elements)
+    seen = [0, 0.0]  # words, pixels
+
+    def over() -> bool:
+        return seen[0] > max_words or seen[1] > max_px
+
+    def visit(el: etree._Element) -> bool | None:
+        tag = el.tag
+        if el in hidden or tag in ("style", "script"):
+            return None
+        if tag == "a" and is_cta(el):
+            return True
+        if tag == "img":
+            seen[1] += parse_px(el.get("height") or "") or 0
+        seen[0] += count_words(el.text or "")
+        if over():
+            return False
+        # As lxml's iterwalk gives them, with start and end events only: no comment (nor its
+        # tail) is seen.
+        for child in el.iterchildren(etree.Element):
+            found = visit(child)
+            if found is not None:
+                return found
+            seen[0] += count_words(child.tail or "")
+            if over():
+                return False
+        return None
+
+    return bool(visit(doc.body)), int(seen[0])
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+@pytest.mark.parametrize("limits", [(80, 600), (10, 600), (80, 50), (10**6, 10**6)])
+def test_first_screen_walk_as_defined(doc: Document, limits: tuple[int, int]) -> None:
+    from b2bmail.lint.rules.reading import _first_cta
+
+    assert _first_cta(doc, *limits) == _slow_first_cta(doc, *limits)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["color", " COLOR ", "margin", "", " ", ":", ";", "red", " 0 ", "!important",
+             "! IMPORTANT", "!", "url(a;b)", "'x;y'", "\t", "font-family"]
+        ),
+        max_size=12,
+    ).map("".join)
+)  # fmt: skip
+def test_inline_style_as_split_declarations_reads_it(text: str) -> None:
+    """`parse_style`'s fast paths (no parentheses or quotes; no `!` at all) give what the
+    general declaration splitter gives, the last declaration of a property winning."""
+    from b2bmail.lint.css import parse_style, split_declarations
+
+    slow = {prop: value for _offset, prop, value in split_declarations(text)}
+    assert parse_style(text) == slow
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_inline_styles_as_split_declarations_read_them(doc: Document) -> None:
+    from b2bmail.lint.css import parse_style, split_declarations
+
+    for raw in doc._raw_groups:
+        assert parse_style(raw) == {p: v for _o, p, v in split_declarations(raw)}, raw

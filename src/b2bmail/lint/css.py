@@ -79,6 +79,15 @@ def parse_style(text: str) -> dict[str, str]:
         # The common case: no url(), rgb() or quoted font names to protect. (String methods:
         # far cheaper per character than any regular expression here.)
         out = {}
+        if "!" not in text:
+            # No `!important` to drop (the usual case): one test for the whole style.
+            for chunk in text.split(";"):
+                prop, colon, value = chunk.partition(":")
+                if colon:
+                    prop = prop.strip().lower()
+                    if prop:
+                        out[prop] = value.strip()
+            return out
         for chunk in text.split(";"):
             prop, colon, value = chunk.partition(":")
             if colon:

@@ -199,6 +199,22 @@ def too_long(doc: Document, t: Mapping[str, float]) -> Iterator[Hit]:
         )
 
 
+def is_cta(link: etree._Element) -> bool:
+    """True when the <a> `link` is a call to action: it has words (its text or its image's
+    alt), is not "view in browser" / "unsubscribe", and is not an anchor or a template."""
+    href = (link.get("href") or "").strip()
+    label = text_content(link).strip() or " ".join(
+        (img.get("alt") or "") for img in link.iter("img")
+    )
+    return bool(
+        href
+        and not href.startswith(("#", "mailto:", "javascript:"))
+        and not is_template_value(href)
+        and _WORDS.search(label)
+        and not _NOT_CTA.search(label)
+    )
+
+
 def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:
     """Walk the body in reading order until a call to action or the end of the first screen.
 
@@ -209,37 +225,25 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
     words = 0
     pixels = 0.0
     hidden = {id(el) for el in doc.hidden_elements}
-    skip_depth = 0
     body = doc.body
-    for event, el in etree.iterwalk(body, events=("start", "end")):
-        tag = el.tag  # lxml builds a new string on each read: read it once
-        if not isinstance(tag, str):
-            tag = ""
+    # A skipped element's subtree is left to lxml (skip_subtree): its end still comes, so its
+    # tail is read; its tag is read only at its start (lxml builds a new string per read).
+    walk = etree.iterwalk(body, events=("start", "end"))
+    for event, el in walk:
         if event == "start":
-            if skip_depth or id(el) in hidden or tag in ("style", "script"):
-                skip_depth += 1
+            tag = el.tag
+            if not isinstance(tag, str):
+                tag = ""
+            if id(el) in hidden or tag in ("style", "script"):
+                walk.skip_subtree()
                 continue
-            if tag == "a":
-                href = (el.get("href") or "").strip()
-                label = text_content(el).strip() or " ".join(
-                    (img.get("alt") or "") for img in el.iter("img")
-                )
-                if (
-                    href
-                    and not href.startswith(("#", "mailto:", "javascript:"))
-                    and not is_template_value(href)
-                    and _WORDS.search(label)
-                    and not _NOT_CTA.search(label)
-                ):
-                    return True, words
+            if tag == "a" and is_cta(el):
+                return True, words
             if tag == "img":
                 pixels += parse_px(el.get("height") or "") or 0
             words += count_words(el.text or "")
-        else:
-            if skip_depth:
-                skip_depth -= 1
-            if not skip_depth and el is not body:
-                words += count_words(el.tail or "")
+        elif el is not body:
+            words += count_words(el.tail or "")
         if words > max_words or pixels > max_px:
             return False, words
     return False, words
