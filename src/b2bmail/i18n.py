@@ -46,10 +46,6 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
 }
 LOCALE_DIR = Path(__file__).parent / "locale"
 
-#: POSIX precedence (IEEE 1003.1, 8.2 "Internationalization Variables"): LC_ALL overrides
-#: LC_MESSAGES, which overrides LANG. The first one set decides, even when it names a language
-#: b2bmail does not speak (LC_ALL=C means English, not "look at LANG").
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 _chosen: list[str] = [DEFAULT_LANGUAGE]
 
@@ -58,10 +54,32 @@ class UnknownLanguage(ValueError):
     """`--lang` or B2BMAIL_LANG names a language b2bmail has no catalogue for."""
 
 
+#: The variables that choose the language of messages, in POSIX precedence (`posix_locale`).
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def posix_locale(environ: Mapping[str, str], category: str) -> str | None:
+    """The locale the environment sets for `category` (`LC_MESSAGES`, `LC_NUMERIC`), by POSIX
+    precedence (IEEE 1003.1, 8.2 "Internationalization Variables"): LC_ALL, then the
+    category's variable, then LANG. The first one set decides, even when it names a locale
+    the caller has no use for (LC_ALL=C does not mean "look at LANG"); None when none is set.
+    The value is returned without its codeset and modifier (`fr_FR.UTF-8@euro` -> `fr_FR`)."""
+    for name in ("LC_ALL", category, "LANG"):
+        if value := environ.get(name):
+            return locale_name(value)
+    return None
+
+
+def locale_name(value: str) -> str:
+    """A locale name without its codeset and modifier: `fr_FR.UTF-8`, `nl_BE@euro` -> `fr_FR`,
+    `nl_BE`."""
+    return value.split(".")[0].split("@")[0]
+
+
 def language_of(value: str) -> str | None:
     """The b2bmail language a locale name or code names (`fr_FR.UTF-8`, `nl_BE@euro`, `FR`,
     `en-GB` -> `fr`, `nl`, `fr`, `en`), or None (`C`, `POSIX`, `de_DE`, '')."""
-    code = value.strip().split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    code = locale_name(value.strip()).replace("-", "_").split("_")[0].lower()
     return code if code in LANGUAGES else None
 
 
@@ -82,10 +100,8 @@ def choose_language(explicit: str | None = None, environ: Mapping[str, str] | No
                     f"{source} {value!r}: b2bmail speaks {', '.join(LANGUAGES)} — use one of them"
                 )
             return language
-    for name in LOCALE_VARIABLES:
-        if value := env.get(name):
-            return language_of(value) or DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
+    value = posix_locale(env, "LC_MESSAGES")
+    return (language_of(value) if value else None) or DEFAULT_LANGUAGE
 
 
 def set_language(language: str) -> None:

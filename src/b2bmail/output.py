@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from b2bmail.errors import OutputError, os_reason
-from b2bmail.i18n import N_, _
+from b2bmail.i18n import N_, _, posix_locale
 from b2bmail.signals import handlers_replaced
 
 PathLike = str | Path
@@ -390,17 +390,12 @@ class CsvLayout:
 #: separator" from the decimal one (`;` where the decimal separator is a comma), and Excel
 #: reads a CSV as UTF-8 only when it starts with a byte-order mark (else as the ANSI code page).
 EXCEL_DECIMAL_COMMA = CsvLayout(delimiter=";", bom=True, encoding="utf-8")
-#: POSIX precedence for number formats (IEEE 1003.1, 8.2): LC_ALL, then LC_NUMERIC, then LANG.
-NUMERIC_LOCALE_VARIABLES = ("LC_ALL", "LC_NUMERIC", "LANG")
 
 
 def numeric_locale(environ: Mapping[str, str]) -> str | None:
     """The locale numbers are written in for the user (`fr_FR.UTF-8` -> `fr_FR`), from the
     first of LC_ALL, LC_NUMERIC and LANG that is set; None when none is."""
-    for name in NUMERIC_LOCALE_VARIABLES:
-        if value := environ.get(name):
-            return value.split(".")[0].split("@")[0]
-    return None
+    return posix_locale(environ, "LC_NUMERIC")
 
 
 def _decimal_comma(locale: str) -> bool:

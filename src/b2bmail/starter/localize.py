@@ -30,14 +30,13 @@ import yaml
 from babel import Locale
 from babel.dates import format_skeleton
 
+from b2bmail.i18n import locale_name, posix_locale
 from b2bmail.languages import language_locale
 from b2bmail.render.filters import vat_table
 
 #: The locales `init` knows, the default first: used when the environment names none of them.
 STARTER_LOCALES = ("en_GB", "fr_FR", "fr_BE", "nl_NL", "nl_BE", "de_DE")
 DEFAULT_STARTER_LOCALE = STARTER_LOCALES[0]
-#: POSIX precedence (IEEE 1003.1, 8.2): LC_ALL overrides LC_MESSAGES, which overrides LANG.
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 #: The text parts of a campaign a language words (everything else is the country's or fixed).
 TEXT_KEYS = ("subject", "preheader", "content")
 
@@ -52,7 +51,7 @@ def _data() -> Mapping[str, Any]:
 def starter_locale(value: str) -> str | None:
     """The starter locale a locale name names (`fr_FR.UTF-8`, `nl-BE`, `de_DE@euro` ->
     `fr_FR`, `nl_BE`, `de_DE`), or None (`C`, `en_US`, `fr`, '')."""
-    code = value.strip().split(".")[0].split("@")[0].replace("-", "_")
+    code = locale_name(value.strip()).replace("-", "_")
     for known in STARTER_LOCALES:
         if code.lower() == known.lower():
             return known
@@ -63,10 +62,8 @@ def locale_from_environment(environ: Mapping[str, str]) -> str:
     """The starter locale of the environment: the first of LC_ALL, LC_MESSAGES and LANG that
     is set decides (LC_ALL=C means the default, not "look at LANG"); DEFAULT_STARTER_LOCALE
     when it names none of STARTER_LOCALES."""
-    for name in LOCALE_VARIABLES:
-        if value := environ.get(name):
-            return starter_locale(value) or DEFAULT_STARTER_LOCALE
-    return DEFAULT_STARTER_LOCALE
+    value = posix_locale(environ, "LC_MESSAGES")
+    return (starter_locale(value) if value else None) or DEFAULT_STARTER_LOCALE
 
 
 def locale_for_languages(environment_locale: str, languages: Sequence[str]) -> str:
