@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
@@ -9,7 +11,12 @@ from hypothesis import strategies as st
 
 from b2bmail.i18n import using
 from b2bmail.recipients import classify_address
-from b2bmail.recipients.addresses import free_domains, role_local_parts
+from b2bmail.recipients.addresses import (
+    _plain_parts,
+    domain_flags,
+    free_domains,
+    role_local_parts,
+)
 
 
 @pytest.mark.parametrize(
@@ -130,6 +137,67 @@ def test_fast_path_agrees_with_email_validator(local: str, labels: list[str], tl
         result.domain.lower(),
         result.ascii_domain.lower(),
     )
+
+
+# The fast path's pattern before it was split in two halves (local, cached domain): the
+# reference the split form must agree with, on every text.
+ONE_PATTERN = re.compile(
+    r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@"
+    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+
+# RFC 2142's mailbox names, which email-validator lower-cases; RFC 6761's special-use names.
+RFC_2142_NAMES = {
+    *("info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster"),
+    *("hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp"),
+}
+
+
+def one_pattern_parts(value: str) -> tuple[str, str] | None:
+    match = ONE_PATTERN.fullmatch(value)
+    if match is None or len(value) > 254:
+        return None
+    local, domain = match.group("local"), match.group("domain").lower()
+    if len(local) > 64 or len(domain) > 253 or "--" in domain:
+        return None
+    if domain.rpartition(".")[2] in {"arpa", "invalid", "local", "localhost", "onion", "test"}:
+        return None
+    if local.lower() in RFC_2142_NAMES:
+        local = local.lower()
+    return local, domain
+
+
+SPLIT_TEXT = st.text(alphabet="aZ09._+-@'!", min_size=0, max_size=20)
+
+
+@settings(max_examples=500, deadline=None)
+@given(local=SPLIT_TEXT, labels=st.lists(LABEL, min_size=1, max_size=3), tld=TLD)
+def test_split_fast_path_agrees_with_one_pattern(local: str, labels: list[str], tld: str) -> None:
+    for address in (f"{local}@{'.'.join(labels)}.{tld}", local, f"{local}.{tld}"):
+        plain = _plain_parts(address)
+        expected = one_pattern_parts(address)
+        assert (plain[:2] if plain else None) == expected, address
+        if plain is not None:
+            assert plain[2:] == domain_flags(plain[1])
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("a@" + "b" * 63 + ".fr", ("a", "b" * 63 + ".fr")),  # a label of 63: the limit
+        ("a@" + "b" * 64 + ".fr", None),  # one past (RFC 1035 §2.3.4)
+        ("a" * 64 + "@acme.fr", ("a" * 64, "acme.fr")),  # a local part of 64: the limit
+        ("a" * 65 + "@acme.fr", None),  # one past (RFC 5321 §4.5.3.1.1)
+        ("a@b@acme.fr", None),
+        ("@acme.fr", None),
+        ("a@", None),
+        ("Abuse@Acme.FR", ("abuse", "acme.fr")),
+    ],
+)
+def test_split_fast_path_limits(address: str, expected: tuple[str, str] | None) -> None:
+    plain = _plain_parts(address)
+    assert (plain[:2] if plain else None) == expected
 
 
 @pytest.mark.parametrize(

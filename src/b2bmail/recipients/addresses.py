@@ -26,10 +26,12 @@ _STRIP = " \t\r\n" + _INVISIBLE
 # (dot-atom local part, LDH labels, alphabetic TLD; RFC 5321 §4.5.3.1 lengths checked below).
 # Anything else — IDN, quoting, xn-- or `--` labels, special-use names — goes through
 # email-validator. tests/recipients/test_addresses.py checks both paths agree.
-_PLAIN = re.compile(
-    r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@"
-    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-)
+# The two halves are matched apart: the domain half repeats across a list (a company's
+# domain), so its match and lookups are cached per domain (_plain_domain); `local@domain`
+# matches the pair iff the text splits at its first `@` into halves that match each (the
+# local half holds no `@`). tests/recipients/test_addresses.py pins it to the one-pattern form.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*")
+_PLAIN_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 _SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 # email-validator's reasons that typed lists meet, as it words them (2.x, syntax.py), so that
 # they reach the reader in their language; a reason not listed keeps email-validator's words.
@@ -168,7 +170,7 @@ def domain_flags(ascii_domain: str) -> tuple[bool, bool]:
 
 def role_tier(local: str) -> str | None:
     """`strict`, `generic` or None for a local part (a `+tag` is ignored)."""
-    base = local.split("+", 1)[0]
+    base = local.partition("+")[0]
     return role_local_parts().get(_squash(base))
 
 
@@ -182,20 +184,32 @@ def clean_address_text(text: str) -> str:
     return value
 
 
-def _plain_parts(value: str) -> tuple[str, str] | None:
-    """(local, lower-case domain) when `value` is a plain address email-validator accepts as
-    is, else None (the caller then asks email-validator)."""
-    match = _PLAIN.fullmatch(value)
-    if match is None or len(value) > 254:
+@functools.lru_cache(maxsize=8192)
+def _plain_domain(typed: str) -> tuple[str, bool, bool] | None:
+    """(lower-case domain, free webmail, disposable) when `typed` is a domain email-validator
+    accepts as is, else None. Cached: a list repeats its companies' domains."""
+    if _PLAIN_DOMAIN.fullmatch(typed) is None:
         return None
-    local, domain = match.group("local"), match.group("domain").lower()
-    if len(local) > 64 or len(domain) > 253 or "--" in domain:
+    domain = typed.lower()
+    if len(domain) > 253 or "--" in domain:
         return None
     if domain.rpartition(".")[2] in _SPECIAL_USE:  # all single labels (RFC 6761 names)
         return None
+    return (domain, *domain_flags(domain))
+
+
+def _plain_parts(value: str) -> tuple[str, str, bool, bool] | None:
+    """(local, lower-case domain, free, disposable) when `value` is a plain address
+    email-validator accepts as is, else None (the caller then asks email-validator)."""
+    local, at, typed_domain = value.partition("@")
+    if not at or len(value) > 254 or len(local) > 64 or _PLAIN_LOCAL.fullmatch(local) is None:
+        return None
+    domain = _plain_domain(typed_domain)
+    if domain is None:
+        return None
     if local.lower() in _CASE_INSENSITIVE:
         local = local.lower()  # RFC 2142 mailbox names, as email-validator does
-    return local, domain
+    return local, *domain
 
 
 def classify_address(text: str) -> AddressCheck:
@@ -205,7 +219,7 @@ def classify_address(text: str) -> AddressCheck:
         return AddressCheck(text, False, _("no address"), "", "", "", "")
     plain = _plain_parts(value)
     if plain is not None:
-        local, domain = plain
+        local, domain, is_free, is_disposable = plain
         ascii_domain = domain
     else:
         try:
@@ -217,18 +231,19 @@ def classify_address(text: str) -> AddressCheck:
         local = result.local_part
         domain = result.domain.lower()
         ascii_domain = result.ascii_domain.lower()
+        is_free, is_disposable = domain_flags(ascii_domain)
     tier = role_tier(local)
-    flags = domain_flags(ascii_domain)
+    # Positional: one per row read, and keywords cost a dict per call.
     return AddressCheck(
-        text=text,
-        valid=True,
-        reason="",
-        normalized=f"{local}@{domain}",
-        local=local,
-        domain=domain,
-        ascii_domain=ascii_domain,
-        is_role=tier is not None,
-        role_tier=tier,
-        is_free=flags[0],
-        is_disposable=flags[1],
+        text,
+        True,
+        "",
+        f"{local}@{domain}",
+        local,
+        domain,
+        ascii_domain,
+        tier is not None,
+        tier,
+        is_free,
+        is_disposable,
     )
