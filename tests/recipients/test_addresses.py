@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from b2bmail.i18n import using
 from b2bmail.recipients import classify_address
 from b2bmail.recipients.addresses import (
+    AddressCheck,
     _plain_parts,
+    address_key,
     domain_flags,
     free_domains,
     role_local_parts,
@@ -198,6 +200,13 @@ def test_split_fast_path_agrees_with_one_pattern(local: str, labels: list[str], 
 def test_split_fast_path_limits(address: str, expected: tuple[str, str] | None) -> None:
     plain = _plain_parts(address)
     assert (plain[:2] if plain else None) == expected
+
+
+def test_key_is_made_with_the_check() -> None:
+    check = classify_address("Anne.B@Acme.FR")
+    assert check.__dict__["key"] == "anne.b@acme.fr" == address_key("Anne.B", "acme.fr")
+    assert classify_address("nope").key == ""
+    assert check == AddressCheck(**{f: getattr(check, f) for f in check.__dataclass_fields__})
 
 
 @pytest.mark.parametrize(

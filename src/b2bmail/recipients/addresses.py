@@ -104,11 +104,14 @@ class AddressCheck:
             role_tier=role_tier,
             is_free=is_free,
             is_disposable=is_disposable,
+            # `key` made now, in the same update: routing, suppression and the per-recipient
+            # token and Message-ID all ask, and a cached_property's first read takes a lock.
+            key=address_key(local, ascii_domain) if valid else "",
         )
 
     @functools.cached_property
     def key(self) -> str:
-        # Cached: routing, suppression and the per-recipient token and Message-ID all ask.
+        # Filled by __init__ (the instance's value hides this descriptor); the same value.
         return address_key(self.local, self.ascii_domain) if self.valid else ""
 
 
