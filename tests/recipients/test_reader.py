@@ -11,7 +11,8 @@ import pytest
 
 from b2bmail.errors import InputError
 from b2bmail.recipients import decoding, read_recipients
-from b2bmail.recipients.reader import RecipientRow, RecipientTable, header_keys
+from b2bmail.recipients.fields import normalize_cell
+from b2bmail.recipients.reader import RecipientRow, RecipientTable, ValueCounts, header_keys
 
 
 def write(tmp_path: Path, data: bytes, name: str = "list.csv") -> Path:
@@ -520,3 +521,31 @@ def test_every_column_is_reachable_by_its_slug_and_stands_for_its_company(
     # No companies file: the contact's own columns stand for its company's.
     assert row.fields["company.size"] == "250" and row.fields["company.country"] == "BE"
     assert {"civilite", "pays", "company.size", "effectif"} <= table.field_names
+
+
+def test_value_counts_as_value_counts_add_counts_them(tmp_path: Path) -> None:
+    # The reader counts each normalised cell inline (its kind cached per distinct cell); the
+    # reference is ValueCounts.add over the same cells, one by one. Fixed expectations too:
+    # FR/fr (canonical), France/Décideur (rewritten), Mars/Boss (unrecognised).
+    text = (
+        "email;pays;role;langue\n"
+        "a@acme.fr;FR;Décideur;fr\n"
+        "b@acme.fr;France;Boss;\n"
+        ";;;\n"
+        "c@acme.fr;Mars;Décideur;fr\n"
+        "d@acme.fr; Mars ;Boss;xx\n"
+    )
+    table = read_recipients(write(tmp_path, text.encode()))
+    rows = list(table.rows)
+    reference: dict[str, ValueCounts] = {}
+    for line in text.splitlines()[1:]:
+        for key, cell in zip(("country", "roles", "language"), line.split(";")[1:], strict=True):
+            if cell.strip():
+                code, recognised = normalize_cell(key, cell.strip())
+                reference.setdefault(key, ValueCounts()).add(cell.strip(), code, recognised)
+    assert table.values == reference
+    assert list(table.values) == ["country", "roles", "language"]  # first seen, first listed
+    assert table.values["country"] == ValueCounts(1, 1, 2, ["Mars"])
+    assert table.values["roles"] == ValueCounts(2, 0, 2, ["Boss"])
+    assert [r.row for r in rows] == [2, 3, 5, 6] and table.blank_rows == 1
+    assert table.filled_names >= {"email", "country", "roles", "language"}

@@ -193,24 +193,8 @@ def read_recipients(
         email_column=headers[keys.index("email")],
         rows=iter(()),
     )
-    table.rows = _stream_rows(table, _summarised(table, records))
+    table.rows = _stream_rows(table, records)
     return table
-
-
-def _summarised(
-    table: RecipientTable, records: Iterator[tuple[int, list[str]]]
-) -> Iterator[tuple[int, list[str]]]:
-    """The records unchanged; each column holding a value joins `table.filled_columns`. Once
-    every column has, a row costs one test (the summary is read once per list, not per row:
-    recipients.needs)."""
-    unfilled = set(range(len(table.keys)))
-    for record in records:
-        if unfilled:
-            cells = record[1]
-            found = [i for i in unfilled if i < len(cells) and cells[i].strip()]
-            unfilled.difference_update(found)
-            table.filled_columns.update(found)
-        yield record
 
 
 def detect_format(path: Path, encoding: str | None, delimiter: str | None) -> TextFormat:
@@ -373,16 +357,23 @@ def _stream_rows(
     company = tuple((k, c) for k, c in CONTACT_COMPANY_FIELDS.items() if k in keys)
     # What each column but the address gives, worked out once: its key, and for a normalised
     # field the cache of its distinct cells. Stage, role and country cells repeat across a
-    # list: each distinct one is normalised once.
-    caches: dict[str, dict[str, tuple[object, bool]]] = {k: {} for k in NORMALIZED_KEYS}
+    # list: each distinct one is normalised once, and its entry says which count it adds to.
+    caches: dict[str, dict[str, tuple[object, int, ValueCounts]]] = {k: {} for k in NORMALIZED_KEYS}
     columns = [(index, key, caches.get(key)) for index, key in enumerate(keys) if key != "email"]
+    # The column summary (table.filled_columns): once every column held a value, a row costs
+    # one test (the summary is read once per list, not per row: recipients.needs).
+    unfilled = set(range(width))
     for line, cells in records:
-        if not "".join(cells).strip():  # every cell blank (or none): not a recipient
-            table.blank_rows += 1
-            continue
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
-        stripped = [cell.strip() for cell in cells]
+        stripped = list(map(str.strip, cells))
+        if not any(stripped):  # every cell blank (or none): not a recipient
+            table.blank_rows += 1
+            continue
+        if unfilled:
+            found = [i for i in unfilled if stripped[i]]
+            unfilled.difference_update(found)
+            table.filled_columns.update(found)
         typed = cells[email_index]
         check = classify_address(typed)
         fields: dict[str, object] = {}
@@ -397,12 +388,16 @@ def _stream_rows(
             if cached is None:
                 if len(cache) > 4096:
                     cache.clear()
-                cached = cache[value] = normalize_cell(key, value)
-            counts = table.values.get(key)
-            if counts is None:
-                counts = table.values[key] = ValueCounts()
-            counts.add(value, cached[0], cached[1])
-            fields[key] = cached[0]
+                cached = cache[value] = _normalized(table, key, value)
+            # Counted inline, as ValueCounts.add would (its answer depends on the cell alone).
+            code, kind, counts = cached
+            if kind == _UNCHANGED:
+                counts.unchanged += 1
+            elif kind == _NORMALIZED:
+                counts.normalized += 1
+            else:
+                counts.add(value, code, False)
+            fields[key] = code
         fields["email"] = check.normalized if check.valid else typed.strip()
         for index, slug in aliases:
             value = stripped[index]
@@ -412,6 +407,20 @@ def _stream_rows(
             if key in fields:
                 fields[company_key] = fields[key]
         yield RecipientRow(line, fields, typed, check, tuple(cells), headers)
+
+
+_UNCHANGED, _NORMALIZED, _UNRECOGNISED = 0, 1, 2
+
+
+def _normalized(table: RecipientTable, key: str, value: str) -> tuple[object, int, ValueCounts]:
+    """A normalised field's cell: its code, which count it adds to (as ValueCounts.add
+    decides), and that field's counts in `table.values` (made at its first cell)."""
+    code, recognised = normalize_cell(key, value)
+    counts = table.values.get(key)
+    if counts is None:
+        counts = table.values[key] = ValueCounts()
+    kind = _UNRECOGNISED if not recognised else _UNCHANGED if code == value else _NORMALIZED
+    return code, kind, counts
 
 
 __all__ = [
