@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ from b2bmail.recipients import (
     load_suppressions,
     read_recipients,
 )
+from b2bmail.recipients.buckets import RowOutcome
 
 
 def by_sector(fields: Mapping[str, object]) -> tuple[str, str] | None:
@@ -230,3 +232,19 @@ def test_every_row_lands_in_exactly_one_bucket(
             key = outcome.email.casefold()
             assert key not in kept
             kept[key] = outcome.row
+
+
+def test_row_outcome_stays_a_frozen_value() -> None:
+    # Built by its own __init__ (one dict update, not six object.__setattr__ calls): the same
+    # frozen dataclass value, defaults included.
+    outcome = RowOutcome(3, "a@acme.fr", "mining", "Mines")
+    assert outcome == RowOutcome(3, "a@acme.fr", "mining", "Mines", None, ())
+    assert outcome != RowOutcome(3, "a@acme.fr", "mining", "Mines", 2)
+    assert hash(outcome) == hash(RowOutcome(3, "a@acme.fr", "mining", "Mines"))
+    assert dataclasses.replace(outcome, bucket="duplicate").bucket == "duplicate"
+    assert repr(outcome) == (
+        "RowOutcome(row=3, email='a@acme.fr', bucket='mining', reason='Mines',"
+        " duplicate_of=None, notes=())"
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.bucket = "x"  # type: ignore[misc]

@@ -107,7 +107,7 @@ def load_suppressions(paths: Iterable[str | Path]) -> Suppressions:
     return Suppressions(addresses, domains)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RowOutcome:
     """Where one row went. `duplicate_of` is the row it repeats (for `duplicate`)."""
 
@@ -117,6 +117,26 @@ class RowOutcome:
     reason: str
     duplicate_of: int | None = None
     notes: tuple[str, ...] = ()  # values the segment rules could not read (also in reason)
+
+    def __init__(
+        self,
+        row: int,
+        email: str,
+        bucket: str,
+        reason: str,
+        duplicate_of: int | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        # One per row routed: filled at once rather than field by field through
+        # object.__setattr__ (see addresses.AddressCheck); still frozen afterwards.
+        self.__dict__.update(
+            row=row,
+            email=email,
+            bucket=bucket,
+            reason=reason,
+            duplicate_of=duplicate_of,
+            notes=notes,
+        )
 
 
 @dataclass(frozen=True)
