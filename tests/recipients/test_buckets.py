@@ -20,7 +20,7 @@ from b2bmail.recipients import (
     load_suppressions,
     read_recipients,
 )
-from b2bmail.recipients.buckets import RowOutcome
+from b2bmail.recipients.buckets import Hit, RowOutcome
 
 
 def by_sector(fields: Mapping[str, object]) -> tuple[str, str] | None:
@@ -248,3 +248,38 @@ def test_row_outcome_stays_a_frozen_value() -> None:
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         outcome.bucket = "x"  # type: ignore[misc]
+
+
+def test_each_row_gets_its_answer_reason_when_answers_repeat(tmp_path: Path) -> None:
+    # route_rows makes each distinct answer's bucket and reason once: rows repeating an
+    # answer (notes included) must still each get exactly their own.
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "email,sector\na@x.fr,mines\nb@x.fr,bois\nc@x.fr,mines\nd@x.fr,bois\ne@x.fr,btp\n",
+        encoding="utf-8",
+    )
+
+    def assign(fields: Mapping[str, object]) -> Hit:
+        sector = fields.get("sector")
+        if sector == "mines":
+            return ("mining", "Mines")
+        if sector == "bois":
+            return ("unassigned", "no segment rule matched", ("size 'x' is not a number",))
+        return None
+
+    report = bucket_recipients(read_recipients(path), assign, {"mining": "Mines"})
+    assert [(o.bucket, o.reason, o.notes) for o in report.rows] == [
+        ("mining", "Mines", ()),
+        (
+            "unassigned",
+            "no segment rule matched; size 'x' is not a number",
+            ("size 'x' is not a number",),
+        ),
+        ("mining", "Mines", ()),
+        (
+            "unassigned",
+            "no segment rule matched; size 'x' is not a number",
+            ("size 'x' is not a number",),
+        ),
+        ("unassigned", "no segment rule matched", ()),
+    ]

@@ -193,6 +193,7 @@ def route_rows(
     read well, and against its column summary once every row is read (recipients.needs).
     """
     seen: dict[str, int] = {}
+    answers: dict[Hit, tuple[str, str, tuple[str, ...]]] = {}
     joined = companies.field_names if companies is not None else frozenset()
     rows = 0
     if suppressions is not None and not (suppressions.addresses or suppressions.domains):
@@ -228,12 +229,24 @@ def route_rows(
             continue
         if companies is not None:
             fields = companies.join(fields, check)
-        hit = assign(fields) or (UNASSIGNED, _(NO_MATCH))
-        notes = hit[2] if len(hit) == 3 else ()
-        reason = "; ".join((hit[1], *notes))
-        yield rec, fields, RowOutcome(rec.row, email, hit[0], reason, notes=notes)
+        hit = assign(fields)
+        # The few distinct answers of the rules (the assigner's own are cached per
+        # combination of the fields they read) each get their bucket and reason made once.
+        routed = answers.get(hit)
+        if routed is None:
+            if len(answers) >= 4096:
+                answers.clear()
+            routed = answers[hit] = _answer(hit)
+        yield rec, fields, RowOutcome(rec.row, email, routed[0], routed[1], None, routed[2])
     if rows and uses:
         check_filled(uses, table.filled_names | joined, table.path)
+
+
+def _answer(hit: Hit) -> tuple[str, str, tuple[str, ...]]:
+    """(bucket, reason, notes) of a row the segment rules answered `hit` for."""
+    full = hit or (UNASSIGNED, _(NO_MATCH))
+    notes = full[2] if len(full) == 3 else ()
+    return full[0], "; ".join((full[1], *notes)), notes
 
 
 def bucket_recipients(
