@@ -78,6 +78,7 @@ def segment_assigner(segments: Sequence[Segment], locale: str = DEFAULT_NUMBER_L
     check_segment_ids([s.id for s in segments])
     paths = sorted(set().union(*(rule_fields(s.rule) for s in segments)))
     heads = sorted({p.partition(".")[0] for p in paths if "." in p})
+    read = (*paths, *heads)  # the key: each path's value, then each head's
     cache: dict[tuple[object, ...], Hit] = {}
 
     def decide(fields: Mapping[str, object]) -> Hit:
@@ -90,7 +91,7 @@ def segment_assigner(segments: Sequence[Segment], locale: str = DEFAULT_NUMBER_L
         return None if hit is None else (hit.id, hit.name)
 
     def assign(fields: Mapping[str, object]) -> Hit:
-        key = tuple(fields.get(p) for p in paths) + tuple(fields.get(h) for h in heads)
+        key = tuple(map(fields.get, read))
         try:
             return cache[key]
         except KeyError:
