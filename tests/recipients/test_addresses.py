@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -207,6 +208,21 @@ def test_key_is_made_with_the_check() -> None:
     assert check.__dict__["key"] == "anne.b@acme.fr" == address_key("Anne.B", "acme.fr")
     assert classify_address("nope").key == ""
     assert check == AddressCheck(**{f: getattr(check, f) for f in check.__dataclass_fields__})
+
+
+@pytest.mark.parametrize(
+    "typed", ["Anne.B@Acme.FR", "info@gmail.com", "jean@Société.fr", "a@mailinator.com"]
+)
+def test_fast_built_check_is_the_constructed_one(typed: str) -> None:
+    # classify_address fills a valid check's __dict__ without AddressCheck.__init__: the
+    # same attributes, the same values, the same frozen dataclass.
+    check = classify_address(typed)
+    built = AddressCheck(**{f: getattr(check, f) for f in check.__dataclass_fields__})
+    assert built.key == check.key  # made by __init__ too
+    assert check.__dict__ == built.__dict__
+    assert hash(check) == hash(built) and repr(check) == repr(built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        check.valid = False  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,7 @@ VALIDATOR_REASONS = (
     N_("The email address contains unsafe characters: {characters}."),
 )
 _CASE_INSENSITIVE = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+_new_object = object.__new__
 
 
 @dataclass(frozen=True, init=False)
@@ -236,17 +237,22 @@ def classify_address(text: str) -> AddressCheck:
         ascii_domain = result.ascii_domain.lower()
         is_free, is_disposable = domain_flags(ascii_domain)
     tier = role_tier(local)
-    # Positional: one per row read, and keywords cost a dict per call.
-    return AddressCheck(
-        text,
-        True,
-        "",
-        f"{local}@{domain}",
-        local,
-        domain,
-        ascii_domain,
-        tier is not None,
-        tier,
-        is_free,
-        is_disposable,
+    # AddressCheck(text, True, "", ...) without its __init__ frame (one per row read): the
+    # instance's __dict__ filled at once, `key` included, which gives an equal object
+    # (test_addresses.test_key_is_made_with_the_check).
+    check = _new_object(AddressCheck)
+    check.__dict__.update(
+        text=text,
+        valid=True,
+        reason="",
+        normalized=f"{local}@{domain}",
+        local=local,
+        domain=domain,
+        ascii_domain=ascii_domain,
+        is_role=tier is not None,
+        role_tier=tier,
+        is_free=is_free,
+        is_disposable=is_disposable,
+        key=address_key(local, ascii_domain),
     )
+    return check
