@@ -283,3 +283,15 @@ def test_each_row_gets_its_answer_reason_when_answers_repeat(tmp_path: Path) -> 
         ),
         ("unassigned", "no segment rule matched", ()),
     ]
+
+
+def test_fast_built_outcome_is_the_constructed_one(tmp_path: Path) -> None:
+    # route_rows fills a segment row's outcome without RowOutcome.__init__: the same
+    # attributes and values as the constructor gives, still frozen.
+    path = tmp_path / "list.csv"
+    path.write_text("email,sector\na@x.fr,mines\n", encoding="utf-8")
+    [outcome] = bucket_recipients(read_recipients(path), by_sector, {"mining": "Mines"}).rows
+    built = RowOutcome(2, "a@x.fr", "mining", "Mines")
+    assert outcome.__dict__ == built.__dict__ and outcome == built and hash(outcome) == hash(built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.bucket = "x"  # type: ignore[misc]

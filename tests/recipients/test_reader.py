@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -549,3 +550,15 @@ def test_value_counts_as_value_counts_add_counts_them(tmp_path: Path) -> None:
     assert table.values["roles"] == ValueCounts(2, 0, 2, ["Boss"])
     assert [r.row for r in rows] == [2, 3, 5, 6] and table.blank_rows == 1
     assert table.filled_names >= {"email", "country", "roles", "language"}
+
+
+def test_fast_built_row_is_the_constructed_one(tmp_path: Path) -> None:
+    # The reader fills each row's __dict__ without RecipientRow.__init__: the same attributes
+    # and values as the constructor gives, still frozen.
+    table = read_recipients(write(tmp_path, b"email;nom\na@acme.fr;A\n"))
+    [row] = list(table.rows)
+    built = RecipientRow(row.row, row.fields, row.email, row.check, row.cells, row.headers)
+    assert row.__dict__ == built.__dict__ and row == built and repr(row) == repr(built)
+    assert row.raw == {"email": "a@acme.fr", "nom": "A"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.email = "b@acme.fr"  # type: ignore[misc]
