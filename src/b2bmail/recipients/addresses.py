@@ -174,8 +174,9 @@ def domain_flags(ascii_domain: str) -> tuple[bool, bool]:
 
 def role_tier(local: str) -> str | None:
     """`strict`, `generic` or None for a local part (a `+tag` is ignored)."""
-    base = local.partition("+")[0]
-    return role_local_parts().get(_squash(base))
+    # _squash(base), spelled out: one call fewer per address read.
+    base = local.partition("+")[0].lower()
+    return role_local_parts().get(base.replace(".", "").replace("-", "").replace("_", ""))
 
 
 def clean_address_text(text: str) -> str:
@@ -253,6 +254,7 @@ def classify_address(text: str) -> AddressCheck:
         role_tier=tier,
         is_free=is_free,
         is_disposable=is_disposable,
-        key=address_key(local, ascii_domain),
+        # address_key(local, ascii_domain), whose domain is lower-case on both paths above.
+        key=f"{local.casefold()}@{ascii_domain}",
     )
     return check
