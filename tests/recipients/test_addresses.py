@@ -16,6 +16,7 @@ from b2bmail.recipients.addresses import (
     AddressCheck,
     _plain_parts,
     address_key,
+    clean_address_text,
     domain_flags,
     free_domains,
     role_local_parts,
@@ -280,3 +281,24 @@ def test_email_validators_reasons_in_each_language(
         assert classify_address(address).reason == french
     with using("nl"):
         assert classify_address(address).reason == dutch
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        " anne@acme.fr\u00a0",
+        "MAILTO:anne@acme.fr",
+        "mailto: <anne@acme.fr>",
+        "<anne@acme.fr>",
+        "<anne@acme.fr",
+        "anne:x@acme.fr",
+        "\u200b",
+        "",
+    ],
+)
+def test_classify_cleans_as_clean_address_text(typed: str) -> None:
+    # classify_address strips the text itself and calls clean_address_text only when a
+    # `mailto:` or `<` may be there: the same address either way.
+    check = classify_address(typed)
+    cleaned = classify_address(f" {clean_address_text(typed)} ")
+    assert dataclasses.replace(check, text="") == dataclasses.replace(cleaned, text="")

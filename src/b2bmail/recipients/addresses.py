@@ -219,7 +219,9 @@ def _plain_parts(value: str) -> tuple[str, str, bool, bool] | None:
 
 def classify_address(text: str) -> AddressCheck:
     """Validate and classify one address as typed in a list."""
-    value = clean_address_text(text)
+    value = text.strip(_STRIP)
+    if ":" in value or value[:1] == "<":  # else clean_address_text gives `value` as it is
+        value = clean_address_text(text)
     if not value:
         return AddressCheck(text, False, _("no address"), "", "", "", "")
     plain = _plain_parts(value)
