@@ -7,6 +7,8 @@ same thing, over hand-made edge cases and every template of the real-world corpu
 from __future__ import annotations
 
 import binascii
+import gc
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -681,3 +683,36 @@ def test_inline_styles_as_split_declarations_read_them(doc: Document) -> None:
 
     for raw in doc._raw_groups:
         assert parse_style(raw) == {p: v for _o, p, v in split_declarations(raw)}, raw
+
+
+# --- Shared facts and the entry point (issue 15, a15-facts) ---------------------------------
+
+
+def _make_document(source: str | Path) -> Document:
+    if isinstance(source, Path):
+        return read_document(source)
+    return Document(path="edge", html=source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    EDGE_CASES + from_corpus(lambda path: path),
+    ids=lambda s: Path(s).name if isinstance(s, Path) else "edge",
+)
+def test_a_linted_document_is_freed_as_soon_as_it_is_dropped(source: str | Path) -> None:
+    """No fact or memo value the rules keep refers back to the document: a reference cycle
+    left every linted document (its lxml tree with it) to the cyclic collector, and documents
+    piled up until a full collection walked them all."""
+    from b2bmail.lint.api import lint_document
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # only reference counting: a cycle keeps the document alive
+    try:
+        doc = _make_document(source)
+        lint_document(doc)
+        freed = weakref.ref(doc)
+        del doc
+        assert freed() is None
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -96,7 +97,10 @@ class CssIndex:
     """
 
     def __init__(self, doc: Document) -> None:
-        self._doc = doc
+        # Weakly: the index lives in the document's memo, and a strong reference back made
+        # every linted document a reference cycle, freed only by the cyclic collector (its
+        # lxml tree with it): documents piled up until a full collection walked them all.
+        self._doc = weakref.proxy(doc)
         sheet_decls: dict[str, list[CssUse]] = {}
         sheet_outlook: dict[str, list[CssUse]] = {}
         for el, sheet in doc.stylesheets:
