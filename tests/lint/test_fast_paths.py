@@ -612,7 +612,8 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
 def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:
     """B2B107's walk by its definition, recursively: an element's text, then each child and
     the child's tail; hidden elements, <style> and <script> are left out with their content
-    (their tail still counts); comments are not seen."""
+    (their tail still counts); a comment's or processing instruction's own text is not shown,
+    but its tail is visible text and counts."""
     from b2bmail.lint.css import parse_px
     from b2bmail.lint.document import count_words
     from b2bmail.lint.rules.reading import is_cta
@@ -634,12 +635,11 @@ def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[boo
         seen[0] += count_words(el.text or "")
         if over():
             return False
-        # As lxml's iterwalk gives them, with start and end events only: no comment (nor its
-        # tail) is seen.
-        for child in el.iterchildren(etree.Element):
-            found = visit(child)
-            if found is not None:
-                return found
+        for child in el.iterchildren():
+            if isinstance(child.tag, str):
+                found = visit(child)
+                if found is not None:
+                    return found
             seen[0] += count_words(child.tail or "")
             if over():
                 return False
