@@ -681,3 +681,22 @@ def test_inline_styles_as_split_declarations_read_them(doc: Document) -> None:
 
     for raw in doc._raw_groups:
         assert parse_style(raw) == {p: v for _o, p, v in split_declarations(raw)}, raw
+
+
+# --- a15-rules (issue 15): fast paths of the rules ---------------------------------------
+
+
+def test_inherited_text_styles_read_the_background_attribute_however_spelled() -> None:
+    """B2B508's background images: the `background` attribute of a table or cell counts in
+    any spelling of its name (HTML attribute names are case-insensitive), as the slow
+    definition reads it; a search of the raw HTML for two spellings missed `BackGround=`."""
+    from b2bmail.lint.rules.a11y import _computed
+
+    doc = Document(
+        path="edge",
+        html="<html><body><table BackGround='a.jpg'><tr><td>"
+        "<p style='color:#ffffff'>on image</p></td></tr></table></body></html>",
+    )
+    found = _computed(doc)
+    assert found == _slow_text_styles(doc)
+    assert [state for _el, state in found] == [((255, 255, 255), (255, 255, 255), True, None)]
