@@ -7,6 +7,7 @@ same thing, over hand-made edge cases and every template of the real-world corpu
 from __future__ import annotations
 
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -700,3 +701,60 @@ def test_inherited_text_styles_read_the_background_attribute_however_spelled() -
     found = _computed(doc)
     assert found == _slow_text_styles(doc)
     assert [state for _el, state in found] == [((255, 255, 255), (255, 255, 255), True, None)]
+
+
+# B2B703's street words as first written, one alternative per word.
+_STREET_AS_LISTED = re.compile(
+    r"\b(street|st\.|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|drive|dr\.|way|suite|"
+    r"floor|p\.?\s?o\.? box|rue|av\.|bd|chemin|allée|allee|place|quai|impasse|route|cedex|"
+    r"bp|straße|strasse|str\.|weg|platz|gasse|allee|postfach|straat|laan|plein|gracht|"
+    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)(?!\w)|"
+    r"\w(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",
+    re.I,
+)
+_STREET_TEXT = st.lists(
+    st.sampled_from(["st", "St", "ST", ".", "reet", "r", "ue", "a", "ve", "nue", "Av", "p", "o",
+                     " box", "P.O. Box", "d", "b", "lvd", "Haupt", "straße", "STRASSE", "ſt",
+                     "\u212aade", "weg", "W", "eg", "laan", "gracht", "singel", "dijk", "via",
+                     "le", "é", "allée", "x", "1", " ", "-", "’", "\n", "İ", "ẞ", "calle"]),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=5000, deadline=None)
+@given(_STREET_TEXT)
+def test_street_words_grouped_by_first_letter_match_as_listed(text: str) -> None:
+    from b2bmail.lint.rules.compliance import STREET
+
+    assert bool(STREET.search(text)) == bool(_STREET_AS_LISTED.search(text))
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_street_words_grouped_on_the_corpus(doc: Document) -> None:
+    from b2bmail.lint.rules.compliance import STREET
+
+    text = doc.visible_text
+    # Every place of the text, as `_address_in` searches windows of it.
+    for start in range(0, len(text), 40):
+        window = text[start : start + 240]
+        assert bool(STREET.search(window)) == bool(_STREET_AS_LISTED.search(window)), window
+
+
+_STREET_WORDS = [
+    *("street", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "boulevard", "blvd"),
+    *("blvd.", "lane", "drive", "dr.", "way", "suite", "floor", "rue", "av.", "bd", "chemin"),
+    *("allée", "allee", "place", "quai", "impasse", "route", "cedex", "bp", "straße"),
+    *("strasse", "str.", "weg", "platz", "gasse", "postfach", "straat", "laan", "plein"),
+    *("gracht", "kade", "via", "viale", "piazza", "calle", "avenida", "plaza", "paseo"),
+    *("singel", "dijk", "p.o.box", "p.o. box", "po box", "p o box", "p.o box"),
+]
+
+
+@pytest.mark.parametrize("place", ["{} ", " {}", "x{}", "{}x", "1 {}.", "{}-"])
+def test_each_street_word_grouped_matches_as_listed(place: str) -> None:
+    from b2bmail.lint.rules.compliance import STREET
+
+    for word in _STREET_WORDS:
+        for spelled in (word, word.upper(), word.title()):
+            text = place.format(spelled)
+            assert bool(STREET.search(text)) == bool(_STREET_AS_LISTED.search(text)), text
