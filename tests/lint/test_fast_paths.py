@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import gc
+import re
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -614,7 +615,8 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
 def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:
     """B2B107's walk by its definition, recursively: an element's text, then each child and
     the child's tail; hidden elements, <style> and <script> are left out with their content
-    (their tail still counts); comments are not seen."""
+    (their tail still counts); a comment's or processing instruction's own text is not shown,
+    but its tail is visible text and counts."""
     from b2bmail.lint.css import parse_px
     from b2bmail.lint.document import count_words
     from b2bmail.lint.rules.reading import is_cta
@@ -636,12 +638,11 @@ def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[boo
         seen[0] += count_words(el.text or "")
         if over():
             return False
-        # As lxml's iterwalk gives them, with start and end events only: no comment (nor its
-        # tail) is seen.
-        for child in el.iterchildren(etree.Element):
-            found = visit(child)
-            if found is not None:
-                return found
+        for child in el.iterchildren():
+            if isinstance(child.tag, str):
+                found = visit(child)
+                if found is not None:
+                    return found
             seen[0] += count_words(child.tail or "")
             if over():
                 return False
@@ -716,3 +717,79 @@ def test_a_linted_document_is_freed_as_soon_as_it_is_dropped(source: str | Path)
     finally:
         if was_enabled:
             gc.enable()
+
+
+# --- a15-rules (issue 15): fast paths of the rules ---------------------------------------
+
+
+def test_inherited_text_styles_read_the_background_attribute_however_spelled() -> None:
+    """B2B508's background images: the `background` attribute of a table or cell counts in
+    any spelling of its name (HTML attribute names are case-insensitive), as the slow
+    definition reads it; a search of the raw HTML for two spellings missed `BackGround=`."""
+    from b2bmail.lint.rules.a11y import _computed
+
+    doc = Document(
+        path="edge",
+        html="<html><body><table BackGround='a.jpg'><tr><td>"
+        "<p style='color:#ffffff'>on image</p></td></tr></table></body></html>",
+    )
+    found = _computed(doc)
+    assert found == _slow_text_styles(doc)
+    assert [state for _el, state in found] == [((255, 255, 255), (255, 255, 255), True, None)]
+
+
+# B2B703's street words as first written, one alternative per word.
+_STREET_AS_LISTED = re.compile(
+    r"\b(street|st\.|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|drive|dr\.|way|suite|"
+    r"floor|p\.?\s?o\.? box|rue|av\.|bd|chemin|allée|allee|place|quai|impasse|route|cedex|"
+    r"bp|straße|strasse|str\.|weg|platz|gasse|allee|postfach|straat|laan|plein|gracht|"
+    r"kade|via|viale|piazza|calle|avenida|plaza|paseo)(?!\w)|"
+    r"\w(straße|strasse|straat|weg|laan|plein|gracht|kade|singel|dijk)\b",
+    re.I,
+)
+_STREET_TEXT = st.lists(
+    st.sampled_from(["st", "St", "ST", ".", "reet", "r", "ue", "a", "ve", "nue", "Av", "p", "o",
+                     " box", "P.O. Box", "d", "b", "lvd", "Haupt", "straße", "STRASSE", "ſt",
+                     "\u212aade", "weg", "W", "eg", "laan", "gracht", "singel", "dijk", "via",
+                     "le", "é", "allée", "x", "1", " ", "-", "’", "\n", "İ", "ẞ", "calle"]),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=5000, deadline=None)
+@given(_STREET_TEXT)
+def test_street_words_grouped_by_first_letter_match_as_listed(text: str) -> None:
+    from b2bmail.lint.rules.compliance import STREET
+
+    assert bool(STREET.search(text)) == bool(_STREET_AS_LISTED.search(text))
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_street_words_grouped_on_the_corpus(doc: Document) -> None:
+    from b2bmail.lint.rules.compliance import STREET
+
+    text = doc.visible_text
+    # Every place of the text, as `_address_in` searches windows of it.
+    for start in range(0, len(text), 40):
+        window = text[start : start + 240]
+        assert bool(STREET.search(window)) == bool(_STREET_AS_LISTED.search(window)), window
+
+
+_STREET_WORDS = [
+    *("street", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "boulevard", "blvd"),
+    *("blvd.", "lane", "drive", "dr.", "way", "suite", "floor", "rue", "av.", "bd", "chemin"),
+    *("allée", "allee", "place", "quai", "impasse", "route", "cedex", "bp", "straße"),
+    *("strasse", "str.", "weg", "platz", "gasse", "postfach", "straat", "laan", "plein"),
+    *("gracht", "kade", "via", "viale", "piazza", "calle", "avenida", "plaza", "paseo"),
+    *("singel", "dijk", "p.o.box", "p.o. box", "po box", "p o box", "p.o box"),
+]
+
+
+@pytest.mark.parametrize("place", ["{} ", " {}", "x{}", "{}x", "1 {}.", "{}-"])
+def test_each_street_word_grouped_matches_as_listed(place: str) -> None:
+    from b2bmail.lint.rules.compliance import STREET
+
+    for word in _STREET_WORDS:
+        for spelled in (word, word.upper(), word.title()):
+            text = place.format(spelled)
+            assert bool(STREET.search(text)) == bool(_STREET_AS_LISTED.search(text)), text

@@ -89,3 +89,15 @@ def test_tall_images_end_the_first_screen() -> None:
         '<p>Hi.</p><a href="https://example.com/demo">Book a demo</a>'
     )
     assert "B2B107" in html_codes(html)
+
+
+# The first screen's limit (B2B107's default, 80 words) at the limit and one past it, the
+# words all after an HTML comment: a comment's own text is hidden, the text after it is not.
+@pytest.mark.parametrize(("words", "flagged"), [(80, False), (81, True)], ids=["at", "past"])
+def test_text_after_a_comment_counts_toward_the_first_screen(words: int, flagged: bool) -> None:
+    html = page(
+        '<table role="presentation"><tr><td><!-- hero -->'
+        + "word " * words
+        + '<a class="button" href="https://example.com/demo">Book a demo</a></td></tr></table>'
+    )
+    assert ("B2B107" in html_codes(html)) is flagged

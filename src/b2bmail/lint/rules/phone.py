@@ -75,32 +75,15 @@ def word_width(word: str, font_px: float, *, bold: bool = False) -> float:
     return _width(_word_units(word), font_px, bold)
 
 
-def _font_px(doc: Document, el: Element) -> float:
-    """The font size `el` inherits: the first one given inline on it or around it."""
-
-    def own(node: Element) -> float | None:
-        size = doc.style(node).get("font-size")
-        return parse_px(size) if size else None
-
-    # Remembered for every element on the way up: a table's cells share their ancestors.
-    return first_upward(el, doc.memo("phone_font_px", dict), own, _DEFAULT_FONT_PX)
-
-
 def _is_bold(doc: Document, el: Element) -> bool:
-    weight = doc.style(el).get("font-weight", "").strip().lower()
+    return _style_is_bold(doc.style(el), el)
+
+
+def _style_is_bold(style: Mapping[str, str], el: Element) -> bool:
+    weight = style.get("font-weight", "").strip().lower()
     if weight:
         return weight == "bold" or (weight.isdigit() and int(weight) >= 600)
     return el.tag == "th"
-
-
-def _side_padding(doc: Document, cell: Element, cellpadding: float) -> float:
-    # A table's cells share a few style strings: each is measured once.
-    key = (cell.get("style"), cellpadding)
-    known: dict[tuple[str | None, float], float] = doc.memo("phone_side_padding", dict)
-    found = known.get(key)
-    if found is None:
-        found = known[key] = _measure_side_padding(doc.style(cell), cellpadding)
-    return found
 
 
 def _measure_side_padding(style: Mapping[str, str], cellpadding: float) -> float:
@@ -120,18 +103,52 @@ def _measure_side_padding(style: Mapping[str, str], cellpadding: float) -> float
 
 def cell_min_width(doc: Document, cell: Element, cellpadding: float = 0.0) -> float:
     """The cell's estimated min-content width: its longest word plus its side padding."""
-    font_px = _font_px(doc, cell)
-    bold = _is_bold(doc, cell)
-    words = set(_BREAK.split(text_content(cell)))
-    words.discard("")
-    longest = 0.0
-    if words:
-        # The width grows with the units (or, for a negative font size, shrinks), a float
-        # product rounding monotonically: the widest word is the one with the most (or the
-        # fewest) units, and one width is computed, not one per word.
-        units = [sum(map(_units_of, word)) for word in words]
-        longest = _width(max(units) if font_px >= 0 else min(units), font_px, bold)
-    return longest + _side_padding(doc, cell, cellpadding)
+    return _CellMeasure(doc).width(cell, cellpadding)
+
+
+_NO_STYLE: dict[str, str] = {}  # shared, never changed: the style of an unstyled cell
+
+
+class _CellMeasure:
+    """`cell_min_width` for the cells of one document, the per-document facts fetched once:
+    a table's cells then cost no lookup of the memos, no closure and no second read of their
+    style attribute each (with 20 cells, that overhead was most of B2B108's time)."""
+
+    def __init__(self, doc: Document) -> None:
+        self._styles = doc.inline_styles
+        # Remembered for every element on the way up: a table's cells share their ancestors.
+        self._font_known: dict[Element, float] = doc.memo("phone_font_px", dict)
+        # A table's cells share a few styles: each (parsed style, cellpadding) is measured
+        # once. The parsed styles are shared per distinct style string and live as long as
+        # the document (and so does this memo), so their identity is a safe key.
+        self._paddings: dict[tuple[int, float], float] = doc.memo("phone_side_padding", dict)
+
+    def _own_font_px(self, node: Element) -> float | None:
+        size = (self._styles.get(node) or _NO_STYLE).get("font-size")
+        return parse_px(size) if size else None
+
+    def width(self, cell: Element, cellpadding: float) -> float:
+        style = self._styles.get(cell) or _NO_STYLE
+        # The font size `cell` inherits: the first one given inline on it or around it.
+        size = style.get("font-size")
+        font_px = parse_px(size) if size else None
+        if font_px is None:
+            font_px = first_upward(cell, self._font_known, self._own_font_px, _DEFAULT_FONT_PX)
+        bold = _style_is_bold(style, cell)
+        words = set(_BREAK.split(text_content(cell)))
+        words.discard("")
+        longest = 0.0
+        if words:
+            # The width grows with the units (or, for a negative font size, shrinks), a float
+            # product rounding monotonically: the widest word is the one with the most (or
+            # the fewest) units, and one width is computed, not one per word.
+            units = [sum(map(_units_of, word)) for word in words]
+            longest = _width(max(units) if font_px >= 0 else min(units), font_px, bold)
+        key = (id(style), cellpadding)
+        padding = self._paddings.get(key)
+        if padding is None:
+            padding = self._paddings[key] = _measure_side_padding(style, cellpadding)
+        return longest + padding
 
 
 _CELLS = ("td", "th")
@@ -192,7 +209,12 @@ def _column_count(rows: list[list[Element]]) -> int:
 def table_min_width(doc: Document, table: Element) -> float:
     """Estimated min-content width of a table: per column, its widest cell, summed."""
     rows = _table_cells(doc).get(table)
-    if rows is None or _column_count(rows) < 2:
+    return 0.0 if rows is None else _rows_min_width(_CellMeasure(doc), table, rows)
+
+
+def _rows_min_width(measure: _CellMeasure, table: Element, rows: list[list[Element]]) -> float:
+    """`table_min_width` of `table`, given its own rows' cells."""
+    if _column_count(rows) < 2:
         return 0.0  # one column: its width is never summed
     cellpadding = parse_px(table.get("cellpadding") or "0") or 0.0
     columns: list[float] = []
@@ -200,7 +222,7 @@ def table_min_width(doc: Document, table: Element) -> float:
         for i, cell in enumerate(cells):
             if (cell.get("colspan") or "1") != "1":
                 continue  # a spanning cell shares its width with columns it does not own
-            width = cell_min_width(doc, cell, cellpadding)
+            width = measure.width(cell, cellpadding)
             if i < len(columns):
                 columns[i] = max(columns[i], width)
             else:
@@ -228,11 +250,18 @@ def table_too_wide_for_phone(doc: Document, t: Mapping[str, float]) -> Iterator[
         <table><tr><th>Quantité</th><th>Prix HT</th><th>Remise</th></tr><tr><td>1–4</td><td>1 234,50 €</td><td>−13,6 %</td></tr></table>
     """
     limit = t["phone-width-px"]
+    # Only the tables with a row of two cells are measured (`_table_cells`); the others are
+    # 0 px wide to `table_min_width`, so they are passed over without a call each.
+    cells = _table_cells(doc)
+    if not cells:
+        return
     hidden = doc.hidden_set
+    measure = _CellMeasure(doc)
     for table in doc.elements("table"):
-        if table in hidden:
+        rows = cells.get(table)
+        if rows is None or table in hidden:
             continue
-        width = table_min_width(doc, table)
+        width = _rows_min_width(measure, table, rows)
         if width > limit:
             yield doc.hit(
                 table,

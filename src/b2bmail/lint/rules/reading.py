@@ -228,7 +228,9 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
     body = doc.body
     # A skipped element's subtree is left to lxml (skip_subtree): its end still comes, so its
     # tail is read; its tag is read only at its start (lxml builds a new string per read).
-    walk = etree.iterwalk(body, events=("start", "end"))
+    # Comments and processing instructions are walked too: their own text is never shown,
+    # but the text after them (their tail) is visible text, as in `Document.visible_text`.
+    walk = etree.iterwalk(body, events=("start", "end", "comment", "pi"))
     for event, el in walk:
         if event == "start":
             tag = el.tag
