@@ -100,3 +100,23 @@ def test_an_mbox_without_a_descriptor_is_written_through_its_object() -> None:
     msg = PersonalizedMessage(2, "a@x.example", "s", "<m@x>", (b"A: 1\n", b"\nbody\n"), True)
     write.write_messages([msg], out_dir=None, mbox=box, date=datetime(2026, 1, 5, tzinfo=UTC))
     assert box.getvalue() == b"kept\nFrom MAILER-DAEMON Mon Jan 05 00:00:00 2026\nA: 1\n\nbody\n\n"
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("anne.o+news@acme-x.fr", "000012-anne.o+news@acme-x.fr.eml"),
+        ("a" * 75 + "@x.fr", "000012-" + "a" * 75 + "@x.fr.eml"),  # 80 characters: the limit
+        ("a" * 76 + "@x.fr", "000012-" + "a" * 76 + "@x.f.eml"),  # 81: cut to 80
+        ("anne o'neil@x.fr", "000012-anne_o_neil@x.fr.eml"),
+        ("zoé@x.fr", "000012-zo_@x.fr.eml"),
+        ("a/../b@x.fr", "000012-a_.._b@x.fr.eml"),
+        ("", "000012-.eml"),
+    ],
+    ids=["plain", "80", "81", "space-quote", "accent", "slash", "empty"],
+)
+def test_eml_name(email: str, expected: str) -> None:
+    from b2bmail.personalize.message import PersonalizedMessage
+
+    msg = PersonalizedMessage(12, email, "s", "<m@x>", b"x\r\n")
+    assert write.eml_name(msg) == expected

@@ -15,9 +15,13 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from b2bmail.render.compile import CompiledEmail
+from b2bmail.render.merge import merge_value
 from b2bmail.render.mime import (
+    MessageSkeleton,
+    address_header,
     clean_value,
     header_url,
+    hole_piece,
     list_unsubscribe_header,
     unstructured_header,
 )
@@ -101,3 +105,37 @@ def build_message(
     seed = hashlib.sha256(f"{message_id}\x1f{text}\x1f{html}".encode()).hexdigest()[:32]
     msg.set_boundary(f"=_b2bmail_{seed}")
     return msg.as_bytes()
+
+
+def assemble_parts_by_loops(
+    skeleton: MessageSkeleton,
+    values: Mapping[str, str],
+    *,
+    to_addr: str,
+    to_name: str,
+    message_id: str,
+) -> tuple[bytes, ...]:
+    """MessageSkeleton.assemble_parts as it was written before its straight-line assembler
+    (mime._make_assembler): the skeleton's lists walked for every recipient, each hole
+    through the general hole_piece. The assembler must give the same pieces."""
+    texts = [hole.encode(merge_value(hole, values)) for hole in skeleton.sources]
+    nl = skeleton.nl
+
+    def joined(parts: tuple[str | int, ...]) -> str:
+        return "".join(texts[p] if isinstance(p, int) else p for p in parts)
+
+    def lines(data: bytes) -> bytes:
+        return data.replace(b"\r\n", nl)
+
+    links = [f"<{header_url(joined(parts))}>" for parts in skeleton.unsubscribe]
+    slots = [
+        lines(address_header("To", to_name, to_addr)),
+        b""
+        if skeleton.subject is None
+        else lines(unstructured_header("Subject", joined(skeleton.subject))),
+        f"Message-ID: {message_id}".encode("ascii") + nl,
+        lines(list_unsubscribe_header(links)),
+    ]
+    for index, escaped in skeleton.holes:
+        slots.append(hole_piece(texts[index], escaped, nl, skeleton.mboxrd))
+    return tuple(slots[i] if isinstance(i, int) else i for i in skeleton.layout)

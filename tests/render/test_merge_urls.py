@@ -295,6 +295,10 @@ def test_only_link_schemes_are_written_for_a_whole_url(value: str, safe: bool) -
         ('https://x.example/a b?c=%41&d="', "url", "https://x.example/a%20b?c=%41&d=%22"),
         ("Zoë <z>", "component", "Zo%C3%AB%20%3Cz%3E"),
         ("\x00\x1f\x7f", "component", "%00%1F%7F"),
+        ("p.lemaire.0@mines-du-nord.example", "component", "p.lemaire.0%40mines-du-nord.example"),
+        ("a@b@c", "address", "a@b@c"),
+        ("a@b@c", "url", "a@b@c"),
+        ("", "component", ""),
     ],
     ids=[
         "unreserved",
@@ -305,6 +309,10 @@ def test_only_link_schemes_are_written_for_a_whole_url(value: str, safe: bool) -
         "whole-url",
         "utf-8",
         "controls",
+        "usual-address",
+        "usual-mailto",
+        "usual-url",
+        "empty",
     ],
 )
 def test_percent_encoding_by_place(value: str, place: UrlPlace, expected: str) -> None:

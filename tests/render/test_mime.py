@@ -16,15 +16,23 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests.render.eml_checks import assert_crlf
-from tests.render.reference_mime import build_message
+from tests.render.reference_mime import assemble_parts_by_loops, build_message
 
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import MergeField, MergeTemplate, MissingMergeValueError
+from b2bmail.render.merge import (
+    MergeField,
+    MergeTemplate,
+    MissingMergeValueError,
+    UnsafeUrlValueError,
+)
 from b2bmail.render.mime import (
+    _QP_AS_IS,
+    _QP_HTML_AS_IS,
     MessageSkeleton,
     _b_words,
     address_header,
     clean_value,
+    hole_piece,
     mboxrd_quote,
     qp_wrap,
     unstructured_header,
@@ -491,3 +499,126 @@ def test_a_missing_value_is_reported_alike_wherever_its_hole_is() -> None:
         )
     assert raised.value.message == "no value for merge field 'company'"
     assert raised.value.hint == 'add a `company` column or write `| fallback("…")` in the template'
+
+
+# Values at every edge of the assembler's as-is test (mime._QP_AS_IS): "=", HTML's five
+# characters, spaces (a trailing one is encoded), a lone ".", "From " and ">From " at the
+# start, non-ASCII, and lengths either side of 75 by repetition.
+_EDGE = st.lists(
+    st.sampled_from(["From ", ">", ".", " ", "=", "&", "<", '"', "'", "é", "a", "Zoé", "x" * 30]),
+    max_size=8,
+).map("".join)
+_EDGE_VALUE = _EDGE | st.text(st.characters(exclude_categories=["Cs"]), max_size=90)
+
+
+def _forms(c: CompiledEmail) -> list[MessageSkeleton]:
+    return [
+        MessageSkeleton.from_compiled(c, date=DATE),
+        MessageSkeleton.from_compiled(c, date=DATE, linesep="\n", mboxrd=True),
+        MessageSkeleton.from_compiled(c, date=DATE, linesep="\n"),
+    ]
+
+
+def _assembled(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> object:
+    # The pieces, or the error raised (its type and message), by each assembly.
+    try:
+        return skeleton.assemble_parts(values, **to)
+    except Exception as exc:  # the same error must come out of both
+        return type(exc), str(exc)
+
+
+def _by_loops(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> object:
+    try:
+        return assemble_parts_by_loops(skeleton, values, **to)
+    except Exception as exc:
+        return type(exc), str(exc)
+
+
+WEBSITE = MergeField("website", "https://durand.example", url="url", html=True)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    first=_EDGE_VALUE,
+    company=_EDGE_VALUE,
+    token=_EDGE_VALUE,
+    website=st.sampled_from(["", "https://a.example/x y", "javascript:alert(1)", "/rel"]),
+    to_name=_EDGE_VALUE,
+    missing=st.booleans(),
+)
+def test_assembler_gives_the_pieces_of_the_general_loops(
+    first: str, company: str, token: str, website: str, to_name: str, missing: bool
+) -> None:
+    c = compiled()
+    c = replace(
+        c,
+        html=MergeTemplate(
+            (*c.html.parts, '<a href="', WEBSITE, '">', FIRST_HTML, "</a>", COMPANY_HTML)
+        ),
+    )
+    values = {
+        "first_name": clean_value(first),
+        "company": clean_value(company),
+        "unsubscribe_token": clean_value(token),
+        "website": website,
+    }
+    if missing:
+        del values["company"]
+    to = {"to_addr": "anne@acme.example", "to_name": clean_value(to_name), "message_id": "<i@d>"}
+    for skeleton in _forms(c):
+        assert _assembled(skeleton, values, **to) == _by_loops(skeleton, values, **to)
+
+
+def test_assembler_without_subject_holes_or_mailto() -> None:
+    c = compiled(subject=MergeTemplate(("Nouvelles",)), unsubscribe_mailto=None)
+    to = {"to_addr": "a@b.example", "to_name": "Zoé Durand", "message_id": "<i@d>"}
+    for skeleton in _forms(c):
+        assert skeleton.assemble_parts(VALUES, **to) == assemble_parts_by_loops(
+            skeleton, VALUES, **to
+        )
+
+
+def test_assembler_raises_as_the_loops_do() -> None:
+    c = compiled(html=MergeTemplate(('<a href="', WEBSITE, '">x</a>')))
+    skeleton = MessageSkeleton.from_compiled(c, date=DATE)
+    to = {"to_addr": "a@b.example", "to_name": "", "message_id": "<i@d>"}
+    with pytest.raises(UnsafeUrlValueError):
+        skeleton.assemble_parts({**VALUES, "website": "data:text/html,x"}, **to)
+    with pytest.raises(MissingMergeValueError, match="unsubscribe_token"):
+        skeleton.assemble_parts({"company": "x"}, **to)
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped", "as_is"),
+    [
+        ("x" * 74, False, True),  # 74 characters: 75 with the soft break's "="
+        ("x" * 75, False, False),  # one past: wrapped by qp_piece
+        ("Madame Dupont,", False, True),
+        ("Dupont ", False, False),  # trailing space: "=20" (RFC 2045 §6.7 rule 3)
+        (" Dupont", False, True),
+        (".", False, False),  # a lone ".": "=2E"
+        ("..", False, True),
+        ("From Paris", False, False),  # "=46rom"
+        (">From Paris", False, False),  # mboxrd-quoted in an mbox
+        ("Paris From Lyon", False, True),
+        ("a=b", False, False),
+        ("Béton", False, False),
+        ("Béton & Fils", False, False),
+        ("Fils & Cie", False, True),
+        ("Fils & Cie", True, False),  # "&amp;" in HTML
+        ("O'Neil", True, False),
+        ("", False, False),  # nothing at all, not even the soft break
+    ],
+)
+def test_hole_as_is_limits(text: str, escaped: bool, as_is: bool) -> None:
+    # The assembler's test, and what the general path writes for a text it lets through.
+    assert bool((_QP_HTML_AS_IS if escaped else _QP_AS_IS)(text)) is as_is
+    if as_is:
+        assert hole_piece(text, escaped, b"\r\n", False) == text.encode("ascii") + b"=\r\n"
+    c = compiled(text=MergeTemplate(("Bonjour ", FIRST_HTML if escaped else FIRST, "\n")))
+    values = {**VALUES, "first_name": text}
+    to = {"to_addr": "a@b.example", "to_name": "", "message_id": "<i@d>"}
+    for skeleton in _forms(c):
+        assert skeleton.assemble_parts(values, **to) == assemble_parts_by_loops(
+            skeleton, values, **to
+        )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PersonalizedMessage:
     """One recipient's message. `data` is the .eml (CRLF line ends, RFC 5322 §2.1), or with
     `mboxrd` the form it takes inside an mbox: LF line ends, ">*From " lines quoted.
@@ -26,6 +26,26 @@ class PersonalizedMessage:
     message_id: str
     content: bytes | tuple[bytes, ...]
     mboxrd: bool = False
+
+    def __init__(
+        self,
+        row: int,
+        email: str,
+        segment_id: str,
+        message_id: str,
+        content: bytes | tuple[bytes, ...],
+        mboxrd: bool = False,
+    ) -> None:
+        # The __init__ dataclass writes for a frozen class sets each field through
+        # object.__setattr__, a call per field, for every recipient; the fields are put in
+        # the instance's dictionary directly instead (frozen still: __setattr__ refuses).
+        fields = self.__dict__
+        fields["row"] = row
+        fields["email"] = email
+        fields["segment_id"] = segment_id
+        fields["message_id"] = message_id
+        fields["content"] = content
+        fields["mboxrd"] = mboxrd
 
     @functools.cached_property
     def data(self) -> bytes:

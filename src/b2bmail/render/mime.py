@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import html
 import mimetypes
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
@@ -36,7 +37,13 @@ from urllib.parse import quote
 from b2bmail.i18n import N_, _
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, merge_value
+from b2bmail.render.merge import (
+    URL_SAFE,
+    MergeField,
+    MergeTemplate,
+    merge_value,
+    percent_encode,
+)
 
 CRLF = b"\r\n"
 _FROM_LINE = re.compile(rb"(?m)^(>*From )")
@@ -502,29 +509,130 @@ class MessageSkeleton:
         self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
     ) -> tuple[bytes, ...]:
         """The recipient's message as the pieces `assemble` joins, in order."""
-        texts = [hole.encode(merge_value(hole, values)) for hole in self.sources]
-        nl = self.nl
-        links = [f"<{header_url(_joined(parts, texts))}>" for parts in self.unsubscribe]
-        slots = [
-            _nl(address_header("To", to_name, to_addr), nl),
-            b""
-            if self.subject is None
-            else _nl(unstructured_header("Subject", _joined(self.subject, texts)), nl),
-            f"Message-ID: {message_id}".encode("ascii") + nl,
-            _nl(list_unsubscribe_header(links), nl),
+        return self.assembler(values, to_addr, to_name, message_id)
+
+    @functools.cached_property
+    def assembler(self) -> Assembler:
+        """assemble_parts as one straight-line function for this skeleton (made once, on
+        first use): `assembler(values, to_addr, to_name, message_id)`."""
+        return _make_assembler(self)
+
+
+#: MessageSkeleton.assembler: (values, to_addr, to_name, message_id) -> the message's pieces.
+Assembler = Callable[[Mapping[str, str], str, str, str], tuple[bytes, ...]]
+
+
+def hole_piece(text: str, escaped: bool, nl: bytes, mboxrd: bool) -> bytes:
+    """A body hole's bytes: the merged text, HTML-escaped where the hole is in HTML, as a QP
+    piece (qp_piece) with the skeleton's line ends, mboxrd-quoted for an mbox skeleton."""
+    piece = qp_piece(html.escape(text, quote=True) if escaped else text)
+    if nl != CRLF:
+        piece = piece.replace(CRLF, nl)
+    return mboxrd_quote(piece) if mboxrd and b"From " in piece else piece
+
+
+# A merged text that quoted-printable writes as it is, alone on a physical line that needs no
+# mboxrd quoting: binascii.b2a_qp encodes "=", bytes outside printable ASCII, a space at the
+# end of the data and a lone "." (RFC 2045 §6.7 rules 1-3; the "." for SMTP), and wraps at 76;
+# qp_piece escapes a line starting "From ", mboxrd_quote one starting ">*From ". For such a
+# text, hole_piece(text, escaped, nl, mboxrd) is `text` in ASCII, "=" and nl; with `escaped`,
+# also none of the five characters html.escape changes. (tests/render/test_mime.py checks the
+# assembler against the general path.)
+def _as_is(excluded: str) -> Callable[[str], re.Match[str] | None]:
+    chars = re.escape("".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in excluded))
+    return re.compile(rf"(?!>*From )(?!\.\Z)[{chars}]{{1,{QP_WIDTH - 1}}}(?<! )").fullmatch
+
+
+_QP_AS_IS = _as_is("=")
+_QP_HTML_AS_IS = _as_is("=&<>\"'")
+
+
+def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
+    """Write and compile one function that assembles the skeleton's messages, as Jinja
+    compiles a template: each source merged and encoded, each slot made and the layout
+    returned as one tuple, with no loop over the skeleton's lists and no test of what each
+    entry is. It is what the general definition does (merge_value, MergeField.encode,
+    header_url, the header writers, hole_piece), in the same order, so the same errors are
+    raised first.
+
+    The generated source holds only Python names, slot and source numbers and line-end
+    constants: every value of the campaign (field names, fallbacks, literal text, the
+    layout's bytes) is bound by name in the function's namespace, and recipient values are
+    only ever its arguments."""
+    nl = skeleton.nl
+    names: dict[str, object] = {
+        "merge_value": merge_value,
+        "percent_encode": percent_encode,
+        "header_url": header_url,
+        "address_header": address_header,
+        "unstructured_header": unstructured_header,
+        "list_unsubscribe_header": list_unsubscribe_header,
+        "hole_piece": hole_piece,
+        "CRLF": CRLF,
+        "NL": nl,
+        "SOFT_NL": b"=" + nl,
+        "MBOXRD": skeleton.mboxrd,
+        "AS_IS": _QP_AS_IS,
+        "AS_IS_HTML": _QP_HTML_AS_IS,
+    }
+
+    def bind(prefix: str, value: object) -> str:
+        name = f"{prefix}{len(names)}"
+        names[name] = value
+        return name
+
+    def joined(parts: HeaderParts) -> str:
+        return " + ".join(f"t{p}" if type(p) is int else bind("S", p) for p in parts) or '""'
+
+    def lines(expr: str) -> str:  # the header writers end lines in CRLF
+        return expr if nl == CRLF else expr + ".replace(CRLF, NL)"
+
+    body = []
+    for i, source in enumerate(skeleton.sources):
+        field, value = bind("F", source), bind("K", source.name)
+        body += [
+            f"v = values.get({value})",
+            f"t{i} = str(v).strip() if v is not None else ''",
+            f"if not t{i}:",
+            f"    t{i} = merge_value({field}, values)",
         ]
-        mboxrd = self.mboxrd
-        for index, escaped in self.holes:
-            text = texts[index]
-            piece = qp_piece(html.escape(text, quote=True) if escaped else text)
-            if nl != CRLF:
-                piece = piece.replace(CRLF, nl)
-            slots.append(mboxrd_quote(piece) if mboxrd and b"From " in piece else piece)
-        return tuple([slots[i] if type(i) is int else i for i in self.layout])  # type: ignore[misc]
-
-
-def _joined(parts: HeaderParts, texts: list[str]) -> str:
-    return "".join([texts[p] if type(p) is int else p for p in parts])  # type: ignore[misc]
+        if source.url in ("component", "address") and not source.html:
+            body.append(f"t{i} = percent_encode(t{i}, {source.url!r})")
+        elif source.url or source.html:
+            body.append(f"t{i} = {field}.encode(t{i})")
+    links = []
+    for j, parts in enumerate(skeleton.unsubscribe):
+        if all(type(p) is str for p in parts):
+            links.append(bind("L", f"<{header_url(''.join(map(str, parts)))}>"))
+        else:
+            body.append(f"u{j} = '<' + header_url({joined(parts)}) + '>'")
+            links.append(f"u{j}")
+    slots = {
+        _TO: "to",
+        _SUBJECT: "subject",
+        _MESSAGE_ID: "message_id_header",
+        _UNSUBSCRIBE: "unsubscribe",
+    }
+    body.append("to = " + lines("address_header('To', to_name, to_addr)"))
+    if skeleton.subject is not None:
+        subject = joined(skeleton.subject)
+        body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
+    body.append("message_id_header = ('Message-ID: ' + message_id).encode('ascii') + NL")
+    body.append("unsubscribe = " + lines(f"list_unsubscribe_header([{', '.join(links)}])"))
+    for k, (index, escaped) in enumerate(skeleton.holes):
+        slots[_HOLES + k] = f"h{k}"
+        test = "AS_IS_HTML" if escaped else "AS_IS"
+        body.append(
+            f"h{k} = t{index}.encode() + SOFT_NL if {test}(t{index})"
+            f" else hole_piece(t{index}, {escaped}, NL, MBOXRD)"
+        )
+    pieces = [slots[i] if type(i) is int else bind("P", i) for i in skeleton.layout]
+    body.append(f"return ({', '.join(pieces)},)")
+    code = "def assemble(values, to_addr, to_name, message_id):\n" + "".join(
+        f"    {line}\n" for line in body
+    )
+    exec(compile(code, f"<assembler {skeleton.compiled.segment_id}>", "exec"), names)
+    return names["assemble"]  # type: ignore[return-value]
 
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
