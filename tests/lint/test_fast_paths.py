@@ -198,6 +198,18 @@ def test_word_count_from_the_kept_tokens(doc: Document) -> None:
     assert doc.visible_text == squash_spaces(doc.visible_text)
 
 
+_WORDY_TEXT = st.text(alphabet=st.sampled_from("ab9Z_'’-.,!?;:/()&@ \t\n\x0b\x1c\xa0é€·–"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_WORDY_TEXT, st.text(alphabet=st.characters(max_codepoint=127)), st.text()))
+def test_word_count_as_the_word_pattern_finds_words(text: str) -> None:
+    # Both ways of count_words: ASCII text by byte translation, other text token by token.
+    from b2bmail.lint.facts.text import _WORD, count_words
+
+    assert count_words(text) == len(_WORD.findall(text))
+
+
 @pytest.mark.parametrize(
     ("value", "important"),
     [("0 !important", True), ("0 !IMPORTANT", True), ("0 !Important", True), ("0 !", False)],
