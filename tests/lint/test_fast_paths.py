@@ -198,6 +198,18 @@ def test_word_count_from_the_kept_tokens(doc: Document) -> None:
     assert doc.visible_text == squash_spaces(doc.visible_text)
 
 
+_WORDY_TEXT = st.text(alphabet=st.sampled_from("ab9Z_'’-.,!?;:/()&@ \t\n\x0b\x1c\xa0é€·–"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_WORDY_TEXT, st.text(alphabet=st.characters(max_codepoint=127)), st.text()))
+def test_word_count_as_the_word_pattern_finds_words(text: str) -> None:
+    # Both ways of count_words: ASCII text by byte translation, other text token by token.
+    from b2bmail.lint.facts.text import _WORD, count_words
+
+    assert count_words(text) == len(_WORD.findall(text))
+
+
 @pytest.mark.parametrize(
     ("value", "important"),
     [("0 !important", True), ("0 !IMPORTANT", True), ("0 !Important", True), ("0 !", False)],
@@ -590,6 +602,41 @@ def _slow_visible_text(doc: Document) -> str:
 @pytest.mark.parametrize("doc", phone_documents(), ids=lambda d: Path(d.path).name)
 def test_visible_text_as_defined(doc: Document) -> None:
     assert doc.visible_text == _slow_visible_text(doc)
+
+
+_TEXT_ELEMENT_EDGES = [
+    "<html style='display:none'><body><p>hidden page</p></body></html>",
+    "<html><body style='display:none'><p>hidden body</p></body></html>",
+    "<html><body><title>in body</title><p>text <b>bold</b> tail</p>"
+    "<div style='display:none'><p>hidden</p></div><script>x()</script><style>p{}</style>"
+    "<p>   </p><p>last</p></body></html>",
+    "<p>no html or body</p><title>t</title>",
+    "<html><head><title>t</title></head></html>",
+    "<html><body><head><title>t</title></head><p>after a head</p></body></html>",
+]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    all_documents()
+    + phone_documents()
+    + [Document(path="text-edge", html=html) for html in _TEXT_ELEMENT_EDGES],
+    ids=lambda d: Path(d.path).name,
+)
+def test_text_elements_as_defined(doc: Document) -> None:
+    # The elements the visible-text walk found with their own text, against the definition:
+    # every body element with non-blank text, not hidden (nor inside a hidden one), not a
+    # <style>, <script> or <title>.
+    hidden = doc.hidden_set
+    slow = [
+        el
+        for el in doc.body.iter(etree.Element)
+        if el.text
+        and not el.text.isspace()
+        and el not in hidden
+        and el.tag not in ("style", "script", "title")
+    ]
+    assert doc.text_elements == slow
 
 
 @pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)

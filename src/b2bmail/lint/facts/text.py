@@ -34,6 +34,14 @@ def squash_spaces(text: str) -> str:
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*\w)?")
 
 
+# For ASCII text: every byte that cannot be in a `_WORD` match (not a letter, digit, `_`,
+# `'` or `-`) becomes a space, and `_`, `'` and `-` are deleted (see `count_words`).
+_ASCII_SEPARATORS = bytes(
+    c if c < 128 and (chr(c).isalnum() or chr(c) in "_'-") else 32 for c in range(256)
+)
+_ASCII_JOINERS = b"_'-"
+
+
 def count_words(text: str) -> int:
     """`len(_WORD.findall(text))`, without a regex match per word.
 
@@ -42,6 +50,13 @@ def count_words(text: str) -> int:
     """
     if not text or text.isspace():
         return 0  # most text and tail nodes of a template: indentation
+    if text.isascii():
+        # A match takes a run of word characters, `'` and `-` (`[\w'’-]*`, greedy) from its
+        # first letter or digit to the run's last word character: so each maximal run of
+        # them holding a letter or digit is one word, and a run without one is none. With
+        # every other byte made a space and `_ ' -` deleted, those runs are the tokens left
+        # (C-level passes, not a Python step per token).
+        return len(text.encode("ascii").translate(_ASCII_SEPARATORS, _ASCII_JOINERS).split())
     tokens = text.split()
     others = list(filterfalse(str.isalnum, tokens))
     # Joined by spaces, the other tokens still hold their words and no more.
@@ -123,6 +138,36 @@ class TextFacts(StyleFacts):
         Block elements and `<br>` separate words, as a browser lays them out: in minified
         HTML (MJML's output) "<td>home</td><td>blog</td>" reads "home blog", not "homeblog".
         """
+        return self._visible_text_and_texted[0]
+
+    @cached
+    def text_elements(self) -> list[Element]:
+        """Elements in the body with their own text (not whitespace alone), in document
+        order: hidden ones (and all inside them), `<style>`, `<script>` and `<title>` left out.
+        """
+        texted = self._visible_text_and_texted[1]
+        if texted is None:  # see _visible_text_and_texted: the walk's list would differ
+            hidden = self.hidden_set
+            skip = {*self.elements("style"), *self.elements("script"), *self.elements("title")}
+            texted = []
+            for el in self.body.iter(etree.Element):
+                text = el.text
+                if text and not text.isspace() and el not in hidden and el not in skip:
+                    texted.append(el)
+            return texted
+        if "title" in self._by_tag:
+            titles = set(self._by_tag["title"])
+            return [el for el in texted if el not in titles]
+        return texted
+
+    @cached
+    def _visible_text_and_texted(self) -> tuple[str, list[Element] | None]:
+        # The visible text, and the elements whose own text the walk read and found not
+        # blank: `text_elements` but for <title>s, unless the walk's skips differ from
+        # text_elements' (None then). They agree when the body is not hidden (the walk
+        # enters it even then), no <head> is inside the body (the walk skips its content)
+        # and no <style> or <script> holds elements (the walk skips them too): the usual
+        # case, in which the body's elements are not walked a second time for their text.
         body = self.body
         by_tag = self._by_tag
         # What an element does to the text, from the walk's lists (no tag read per node):
@@ -135,10 +180,13 @@ class TextFacts(StyleFacts):
         skipped: set[Element] = set(self.hidden_elements)
         for tag in ("head", "style", "script"):
             skipped.update(by_tag.get(tag, ()))
+        # text_elements leaves out all inside a hidden element: the walk enters a hidden body.
+        body_shown = body not in skipped and skipped.isdisjoint(body.iterancestors())
         breaks.discard(body)
         skipped.discard(body)
         parts: list[str] = []
         add = parts.append
+        texted: list[Element] = []
         # One C-driven walk: an element's text comes after its start, its tail after its
         # end, a space at both edges of a block.
         walk = etree.iterwalk(body, events=("start", "end", "comment", "pi"))
@@ -152,6 +200,8 @@ class TextFacts(StyleFacts):
                 text = el.text
                 if text:
                     add(text)
+                    if not text.isspace():
+                        texted.append(el)
             else:
                 # The end of an element, or a comment or processing instruction, whose own
                 # text is never shown: only its tail is.
@@ -162,7 +212,15 @@ class TextFacts(StyleFacts):
                     add(tail)
         if body.tail and parts:
             parts.pop()  # the walk's last event is the end of the body: not its tail
-        return squash_spaces("".join(parts))
+        root = self.root
+        same_skips = (
+            body_shown
+            and all(
+                head.getparent() is root and body is not root for head in by_tag.get("head", ())
+            )
+            and not any(len(el) for tag in ("style", "script") for el in by_tag.get(tag, ()))
+        )
+        return squash_spaces("".join(parts)), texted if same_skips else None
 
     @cached
     def words(self) -> list[str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from lxml import etree
-
 from b2bmail.i18n import _
 from b2bmail.lint.css import RGB, contrast_ratio, parse_color, parse_px
 from b2bmail.lint.document import Document, Element
@@ -233,20 +231,6 @@ def _style_delta(style: dict[str, str]) -> Delta:
     return color, background, image, size
 
 
-def _text_elements(doc: Document) -> list[Element]:
-    """Elements in the body with their own visible text, hidden ones left out."""
-    hidden = doc.hidden_set
-    # The few <style>, <script> and <title> elements, known from the walk: reading every
-    # element's tag would cost more than reading its text.
-    skip = {*doc.elements("style"), *doc.elements("script"), *doc.elements("title")}
-    out = []
-    for el in doc.body.iter(etree.Element):
-        text = el.text
-        if text and not text.isspace() and el not in hidden and el not in skip:
-            out.append(el)
-    return out
-
-
 def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
     def compute() -> list[tuple[Element, Inherited]]:
         cache: dict[Element, Inherited] = {}
@@ -280,7 +264,7 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
         found: list[tuple[Element, Inherited]] = []
         # Inline rather than a recursive call per element (a Python call costs more than the
         # work): climb to the first ancestor already known, then come down setting each one.
-        for el in _text_elements(doc):
+        for el in doc.text_elements:
             known = cache.get(el)
             if known is None:
                 chain = [el]

@@ -224,28 +224,34 @@ def _first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, in
     """
     words = 0
     pixels = 0.0
-    hidden = {id(el) for el in doc.hidden_elements}
     body = doc.body
-    # A skipped element's subtree is left to lxml (skip_subtree): its end still comes, so its
-    # tail is read; its tag is read only at its start (lxml builds a new string per read).
+    # What the walk needs of an element, from the walk's lists: set tests, not a tag read
+    # per element (lxml builds a new string per read). Hidden elements, <style> and <script>
+    # are skipped with their subtree (skip_subtree): a skipped element's end still comes, so
+    # its tail is read.
+    skipped = {*doc.hidden_elements, *doc.elements("style"), *doc.elements("script")}
+    links = set(doc.elements("a"))
+    images = set(doc.elements("img"))
     # Comments and processing instructions are walked too: their own text is never shown,
     # but the text after them (their tail) is visible text, as in `Document.visible_text`.
     walk = etree.iterwalk(body, events=("start", "end", "comment", "pi"))
     for event, el in walk:
         if event == "start":
-            tag = el.tag
-            if not isinstance(tag, str):
-                tag = ""
-            if id(el) in hidden or tag in ("style", "script"):
+            if el in skipped:
                 walk.skip_subtree()
                 continue
-            if tag == "a" and is_cta(el):
+            if el in links and is_cta(el):
                 return True, words
-            if tag == "img":
+            if el in images:
                 pixels += parse_px(el.get("height") or "") or 0
-            words += count_words(el.text or "")
+            text = el.text
         elif el is not body:
-            words += count_words(el.tail or "")
+            text = el.tail
+        else:
+            text = None
+        # Most text and tails of a template are indentation: no call to count nothing.
+        if text and not text.isspace():
+            words += count_words(text)
         if words > max_words or pixels > max_px:
             return False, words
     return False, words
