@@ -52,6 +52,37 @@ def salutation_language(language: str, campaign_locale: str = "") -> str:
     return DEFAULT_LANGUAGE
 
 
+# Per (language, locale): the three forms, the two with a name split around it, so a
+# recipient's salutation is two concatenations instead of a str.format (FORMS's forms hold
+# `{name}` once and no other braces; tests/test_salutation.py checks both ways agree).
+@functools.lru_cache(maxsize=256)
+def _forms(language: str, campaign_locale: str) -> tuple[tuple[str, str], tuple[str, str], str]:
+    woman, man, neutral = FORMS[salutation_language(language, campaign_locale)]
+    before_w, _name, after_w = woman.partition("{name}")
+    before_m, _name, after_m = man.partition("{name}")
+    return (before_w, after_w), (before_m, after_m), neutral
+
+
+# Per civility cell as typed: a list holds a handful of spellings ("M.", "Mme", "Mr"), and
+# each recipient's would otherwise be stripped, trimmed and lower-cased again. Bounded.
+@functools.lru_cache(maxsize=256)
+def _civility(civility: str) -> int | None:
+    return _CIVILITY.get(civility.strip().rstrip(".").lower())
+
+
+def _salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
+    # The salutation before its closing comma (salutation with comma=False).
+    woman, man, neutral = _forms(language, campaign_locale)
+    which = _civility(civility)
+    if which is None:
+        return neutral
+    name = " ".join(last_name.split())
+    if not name:
+        return neutral
+    before, after = man if which else woman
+    return before + name + after
+
+
 def salutation(
     civility: str,
     last_name: str,
@@ -65,10 +96,7 @@ def salutation(
     O'Neil, Le Goff). Without a civility (`mr`/`ms`) or a last name, the neutral form.
     `comma=False` leaves the closing comma out, for a greeting of the campaign's own
     ("Bonjour {{ recipient | salutation(comma=False) }},")."""
-    woman, man, neutral = FORMS[salutation_language(language, campaign_locale)]
-    name = " ".join(last_name.split())
-    which = _CIVILITY.get(civility.strip().rstrip(".").lower())
-    text = neutral if which is None or not name else (man if which else woman).format(name=name)
+    text = _salutation_text(civility, last_name, language, campaign_locale)
     return text + "," if comma else text
 
 
@@ -77,9 +105,16 @@ def salutation_values(
 ) -> dict[str, str]:
     """The computed salutation fields (all, or those in `wanted`) for one recipient's merge
     values (civility, last_name, language as the reader normalised them)."""
-    parts = (values.get("civility", ""), values.get("last_name", ""), values.get("language", ""))
-    return {
-        name: salutation(*parts, campaign_locale=campaign_locale, comma=comma)
-        for name, comma in SALUTATION_FIELDS.items()
-        if wanted is None or name in wanted
-    }
+    # The text is made once for both fields (salutation adds the comma), in a plain loop:
+    # this runs for every recipient.
+    text = _salutation_text(
+        values.get("civility", ""),
+        values.get("last_name", ""),
+        values.get("language", ""),
+        campaign_locale,
+    )
+    made: dict[str, str] = {}
+    for name, comma in SALUTATION_FIELDS.items():
+        if wanted is None or name in wanted:
+            made[name] = text + "," if comma else text
+    return made
