@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from b2bmail.salutation import FORMS, salutation, salutation_language, salutation_values
+from b2bmail.salutation import (
+    FORMS,
+    SALUTATION_FIELDS,
+    salutation,
+    salutation_language,
+    salutation_values,
+)
 
 
 @pytest.mark.parametrize(
@@ -86,3 +92,13 @@ def test_split_forms_agree_with_str_format(civility: str, last_name: str, langua
         "salutation": expected + ",",
         "salutation_bare": expected,
     }
+
+
+def test_salutation_values_writes_every_salutation_field() -> None:
+    # salutation_values writes the fields of SALUTATION_FIELDS out one by one (no loop):
+    # a field added there must be added there too.
+    values = {"civility": "mme", "last_name": "Dupont", "language": "fr"}
+    made = salutation_values(values, "")
+    assert made.keys() == SALUTATION_FIELDS.keys()
+    for name, comma in SALUTATION_FIELDS.items():
+        assert made[name] == salutation("mme", "Dupont", "fr", comma=comma)

@@ -52,35 +52,29 @@ def salutation_language(language: str, campaign_locale: str = "") -> str:
     return DEFAULT_LANGUAGE
 
 
-# Per (language, locale): the three forms, the two with a name split around it, so a
-# recipient's salutation is two concatenations instead of a str.format (FORMS's forms hold
-# `{name}` once and no other braces; tests/test_salutation.py checks both ways agree).
-@functools.lru_cache(maxsize=256)
-def _forms(language: str, campaign_locale: str) -> tuple[tuple[str, str], tuple[str, str], str]:
+# Per (civility, language, locale) cell values as typed, which a list repeats (a handful of
+# spellings of each): the form to use, split around the name, and the neutral form; so a
+# recipient's salutation is a look-up and two concatenations instead of parsing the
+# civility and a str.format. (before, after) is None without a known civility. FORMS's
+# forms hold `{name}` once and no other braces; tests/test_salutation.py checks both ways
+# agree. Bounded, as the cells are whatever was typed.
+@functools.lru_cache(maxsize=1024)
+def _form(civility: str, language: str, campaign_locale: str) -> tuple[tuple[str, str] | None, str]:
     woman, man, neutral = FORMS[salutation_language(language, campaign_locale)]
-    before_w, _name, after_w = woman.partition("{name}")
-    before_m, _name, after_m = man.partition("{name}")
-    return (before_w, after_w), (before_m, after_m), neutral
-
-
-# Per civility cell as typed: a list holds a handful of spellings ("M.", "Mme", "Mr"), and
-# each recipient's would otherwise be stripped, trimmed and lower-cased again. Bounded.
-@functools.lru_cache(maxsize=256)
-def _civility(civility: str) -> int | None:
-    return _CIVILITY.get(civility.strip().rstrip(".").lower())
+    which = _CIVILITY.get(civility.strip().rstrip(".").lower())
+    if which is None:
+        return None, neutral
+    before, _name, after = (man if which else woman).partition("{name}")
+    return (before, after), neutral
 
 
 def _salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
     # The salutation before its closing comma (salutation with comma=False).
-    woman, man, neutral = _forms(language, campaign_locale)
-    which = _civility(civility)
-    if which is None:
+    around, neutral = _form(civility, language, campaign_locale)
+    if around is None:
         return neutral
     name = " ".join(last_name.split())
-    if not name:
-        return neutral
-    before, after = man if which else woman
-    return before + name + after
+    return around[0] + name + around[1] if name else neutral
 
 
 def salutation(
@@ -105,16 +99,17 @@ def salutation_values(
 ) -> dict[str, str]:
     """The computed salutation fields (all, or those in `wanted`) for one recipient's merge
     values (civility, last_name, language as the reader normalised them)."""
-    # The text is made once for both fields (salutation adds the comma), in a plain loop:
-    # this runs for every recipient.
-    text = _salutation_text(
-        values.get("civility", ""),
-        values.get("last_name", ""),
-        values.get("language", ""),
-        campaign_locale,
-    )
+    # The text is made once for both fields (salutation adds the comma), and the two
+    # fields of SALUTATION_FIELDS are written out rather than looped over: this runs for
+    # every recipient.
+    around, text = _form(values.get("civility", ""), values.get("language", ""), campaign_locale)
+    if around is not None:
+        name = " ".join(values.get("last_name", "").split())
+        if name:
+            text = around[0] + name + around[1]
     made: dict[str, str] = {}
-    for name, comma in SALUTATION_FIELDS.items():
-        if wanted is None or name in wanted:
-            made[name] = text + "," if comma else text
+    if wanted is None or "salutation" in wanted:
+        made["salutation"] = text + ","
+    if wanted is None or "salutation_bare" in wanted:
+        made["salutation_bare"] = text
     return made
