@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from b2bmail.salutation import salutation, salutation_values
+from b2bmail.salutation import (
+    FORMS,
+    SALUTATION_FIELDS,
+    salutation,
+    salutation_language,
+    salutation_values,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,3 +71,34 @@ def test_salutation_values_make_both_fields() -> None:
     assert salutation_values(values, "fr_FR", frozenset({"salutation_bare"})) == {
         "salutation_bare": "Geachte mevrouw De Vries"
     }
+
+
+def _reference(civility: str, last_name: str, language: str, locale: str) -> str:
+    # The definition the fast path replaces: the form's str.format, civility parsed each time.
+    woman, man, neutral = FORMS[salutation_language(language, locale)]
+    name = " ".join(last_name.split())
+    which = {"mr": 1, "m": 1, "ms": 0, "mrs": 0, "mme": 0}.get(civility.strip().rstrip(".").lower())
+    return neutral if which is None or not name else (man if which else woman).format(name=name)
+
+
+@pytest.mark.parametrize("language", [*FORMS, "", "es", "nl-BE"])
+@pytest.mark.parametrize("civility", ["M.", " Mme. ", "MR", "Mrs", "ms", "", "Dr"])
+@pytest.mark.parametrize("last_name", ["Dupont", " van  der Berg ", "{name}", "{0}", "", "  "])
+def test_split_forms_agree_with_str_format(civility: str, last_name: str, language: str) -> None:
+    expected = _reference(civility, last_name, language, "fr_FR")
+    assert salutation(civility, last_name, language, campaign_locale="fr_FR") == expected + ","
+    values = {"civility": civility, "last_name": last_name, "language": language}
+    assert salutation_values(values, "fr_FR") == {
+        "salutation": expected + ",",
+        "salutation_bare": expected,
+    }
+
+
+def test_salutation_values_writes_every_salutation_field() -> None:
+    # salutation_values writes the fields of SALUTATION_FIELDS out one by one (no loop):
+    # a field added there must be added there too.
+    values = {"civility": "mme", "last_name": "Dupont", "language": "fr"}
+    made = salutation_values(values, "")
+    assert made.keys() == SALUTATION_FIELDS.keys()
+    for name, comma in SALUTATION_FIELDS.items():
+        assert made[name] == salutation("mme", "Dupont", "fr", comma=comma)

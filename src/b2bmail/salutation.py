@@ -52,6 +52,31 @@ def salutation_language(language: str, campaign_locale: str = "") -> str:
     return DEFAULT_LANGUAGE
 
 
+# Per (civility, language, locale) cell values as typed, which a list repeats (a handful of
+# spellings of each): the form to use, split around the name, and the neutral form; so a
+# recipient's salutation is a look-up and two concatenations instead of parsing the
+# civility and a str.format. (before, after) is None without a known civility. FORMS's
+# forms hold `{name}` once and no other braces; tests/test_salutation.py checks both ways
+# agree. Bounded, as the cells are whatever was typed.
+@functools.lru_cache(maxsize=1024)
+def _form(civility: str, language: str, campaign_locale: str) -> tuple[tuple[str, str] | None, str]:
+    woman, man, neutral = FORMS[salutation_language(language, campaign_locale)]
+    which = _CIVILITY.get(civility.strip().rstrip(".").lower())
+    if which is None:
+        return None, neutral
+    before, _name, after = (man if which else woman).partition("{name}")
+    return (before, after), neutral
+
+
+def _salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
+    # The salutation before its closing comma (salutation with comma=False).
+    around, neutral = _form(civility, language, campaign_locale)
+    if around is None:
+        return neutral
+    name = " ".join(last_name.split())
+    return around[0] + name + around[1] if name else neutral
+
+
 def salutation(
     civility: str,
     last_name: str,
@@ -65,10 +90,7 @@ def salutation(
     O'Neil, Le Goff). Without a civility (`mr`/`ms`) or a last name, the neutral form.
     `comma=False` leaves the closing comma out, for a greeting of the campaign's own
     ("Bonjour {{ recipient | salutation(comma=False) }},")."""
-    woman, man, neutral = FORMS[salutation_language(language, campaign_locale)]
-    name = " ".join(last_name.split())
-    which = _CIVILITY.get(civility.strip().rstrip(".").lower())
-    text = neutral if which is None or not name else (man if which else woman).format(name=name)
+    text = _salutation_text(civility, last_name, language, campaign_locale)
     return text + "," if comma else text
 
 
@@ -77,9 +99,17 @@ def salutation_values(
 ) -> dict[str, str]:
     """The computed salutation fields (all, or those in `wanted`) for one recipient's merge
     values (civility, last_name, language as the reader normalised them)."""
-    parts = (values.get("civility", ""), values.get("last_name", ""), values.get("language", ""))
-    return {
-        name: salutation(*parts, campaign_locale=campaign_locale, comma=comma)
-        for name, comma in SALUTATION_FIELDS.items()
-        if wanted is None or name in wanted
-    }
+    # The text is made once for both fields (salutation adds the comma), and the two
+    # fields of SALUTATION_FIELDS are written out rather than looped over: this runs for
+    # every recipient.
+    around, text = _form(values.get("civility", ""), values.get("language", ""), campaign_locale)
+    if around is not None:
+        name = " ".join(values.get("last_name", "").split())
+        if name:
+            text = around[0] + name + around[1]
+    made: dict[str, str] = {}
+    if wanted is None or "salutation" in wanted:
+        made["salutation"] = text + ","
+    if wanted is None or "salutation_bare" in wanted:
+        made["salutation_bare"] = text
+    return made

@@ -30,6 +30,7 @@ from b2bmail.render.mime import (
     _QP_HTML_AS_IS,
     MessageSkeleton,
     _b_words,
+    _fold_words,
     address_header,
     clean_value,
     hole_piece,
@@ -249,6 +250,42 @@ def test_address_header(name: str, display: str, expected: str) -> None:
 )
 def test_address_header_at_the_line_limit(display: str, expected: bytes) -> None:
     assert address_header("To", display, "anne@acme.example") == expected
+
+
+@pytest.mark.parametrize(
+    "display",
+    [
+        "Chloé Morel",
+        "é" * 22 + "a",  # 45 bytes of UTF-8: the first encoded-word's room after "To: "
+        "é" * 23,  # 46: two words
+        "Zoé " + "B" * 33,  # 38 bytes: a line of 68, the address on the next line
+        "Zoé",
+        "日本 太郎",
+    ],
+)
+@pytest.mark.parametrize("addr", ["a@b.example", "anne@acme.example", "x" * 40 + "@acme.example"])
+def test_non_ascii_display_name_as_the_general_encoder_writes_it(display: str, addr: str) -> None:
+    # The one-word fast path of address_header against the general path it stands for:
+    # B-encoded words within the first line's room, the address folded after them.
+    general = _fold_words("To", [*_b_words(display, 78 - len("To") - 2), f"<{addr}>"])
+    assert address_header("To", display, addr) == general
+    assert to_display_name(address_header("To", display, addr) + b"\r\n") == display
+
+
+def test_non_ascii_display_name_at_the_line_limit() -> None:
+    # "To: =?utf-8?b?" + 28 base64 characters + "?= <anne@acme.example>": 64 characters;
+    # RFC 2047 §4.1 B encoding of "Zoé Lefèvre Martin" (20 bytes of UTF-8).
+    assert address_header("To", "Zoé Lefèvre Martin", "anne@acme.example") == (
+        b"To: =?utf-8?b?Wm/DqSBMZWbDqHZyZSBNYXJ0aW4=?= <anne@acme.example>\r\n"
+    )
+    # 45 bytes: one word of 60 base64 characters, a line of 76: the address goes below.
+    raw = address_header("To", "é" * 22 + "a", "a@b.example")
+    assert (
+        raw
+        == b"To: =?utf-8?b?"
+        + base64.b64encode(("é" * 22 + "a").encode())
+        + b"?=\r\n <a@b.example>\r\n"
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -265,6 +265,16 @@ def address_header(name: str, display: str, addr: str) -> bytes:
         line = f"{name}: {display} <{addr}>"
         if len(line) <= HEADER_WIDTH:  # the usual name: one line, which folding leaves as is
             return (line + "\r\n").encode("ascii")
+    elif not display.isascii():
+        # The usual non-ASCII name ("Chloé Morel"): its UTF-8 fits the first encoded-word,
+        # so _b_words gives that one word and _fold_words puts the address after it, on the
+        # same line if it fits in 78 characters, else on a continuation line. The same
+        # bytes, without the general loops (tests/render/test_mime.py compares the two).
+        data = display.encode("utf-8")
+        if len(data) <= ((min(HEADER_WIDTH - len(name) - 2, ENCODED_WORD_MAX) - 12) // 4) * 3:
+            line = f"{name}: =?utf-8?b?{binascii.b2a_base64(data, newline=False).decode()}?="
+            fold = " " if len(line) + len(addr) + 3 <= HEADER_WIDTH else "\r\n "
+            return (line + fold + "<" + addr + ">\r\n").encode("ascii")
     words: list[str] | None = None
     if display.isascii() and "=?" not in display:
         if _NEEDS_QUOTING.search(display):
