@@ -245,6 +245,37 @@ def test_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
+    "data",
+    [
+        b'email;first_name;company;sector\na@x.fr;Anne;Acme;mines\nz@x.fr;"Zed;X;mines\n',
+        b'email;first_name;company;sector\na@x.fr;Anne;Acme;mines\nz@x.fr;"Zed;X;mines',
+        b'email,name,sector\na@x.fr,"Anne\r\n',  # a CRLF file: the break is the line's end
+    ],
+    ids=["with-the-final-line-break", "without-it", "crlf"],
+)
+def test_quote_left_open_on_the_last_line_does_not_merge_its_cells(
+    tmp_path: Path, data: bytes
+) -> None:
+    # Regression: the last row's first name became "Zed;X;mines", its company and sector
+    # empty, silently.
+    path = write(tmp_path, data)
+    if data.endswith(b"\r\n"):  # no delimiter swallowed: the cell reads as it is
+        assert rows_of(path) == [(2, {"email": "a@x.fr", "name": "Anne"})]
+        return
+    with pytest.raises(InputError) as info:
+        rows_of(path)
+    assert str(info.value) == (
+        f"{path}:3: a quoted field opened on this line is never closed, so the rest of the"
+        ' line would be read as one field — close the quote (") or remove it'
+    )
+
+
+def test_a_quoted_delimiter_on_the_last_line_still_reads(tmp_path: Path) -> None:
+    path = write(tmp_path, b'email;company\na@x.fr;"Dupont; fils"\n')
+    assert rows_of(path) == [(2, {"email": "a@x.fr", "company": "Dupont; fils"})]
+
+
+@pytest.mark.parametrize(
     ("data", "expected"),
     [
         pytest.param(

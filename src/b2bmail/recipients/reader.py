@@ -331,19 +331,37 @@ def _checked(
     path: Path, fmt: TextFormat, width: int, record: tuple[int, int, list[str]], *, final: bool
 ) -> tuple[int, list[str]]:
     start, end, cells = record
-    if end > start:
-        if final and ends_inside_quotes(path, fmt, end - start + 1):
-            raise InputError(
-                _(
-                    "a quoted field opened on this line is never closed, so every line after it"
-                    " would be read as part of that field"
-                ),
-                path=path,
-                line=start,
-                hint=_('close the quote (") or remove it'),
+    if (
+        final
+        and (end > start or _may_have_merged_cells(cells, fmt.delimiter))
+        and ends_inside_quotes(path, fmt, end - start + 1)
+    ):
+        raise InputError(
+            _(
+                "a quoted field opened on this line is never closed, so every line after it"
+                " would be read as part of that field"
             )
+            if end > start
+            else _(
+                "a quoted field opened on this line is never closed, so the rest of the"
+                " line would be read as one field"
+            ),
+            path=path,
+            line=start,
+            hint=_('close the quote (") or remove it'),
+        )
+    if end > start:
         _check_spanning_fields(path, fmt.delimiter, width, start, cells)
     return start, cells
+
+
+def _may_have_merged_cells(cells: list[str], delimiter: str) -> bool:
+    # A quote left open on the file's last line takes the rest of that line as one field:
+    # `z@x.fr;"Zed;X;mines` reads as two cells, the first name "Zed;X;mines". Only a cell
+    # holding the delimiter (or a line break before its end) can be that; the last line is
+    # then parsed again, strictly (ends_inside_quotes). A quote that swallows no delimiter
+    # (`a@x.fr,"open`) changes no cell but its own, and reads as it is.
+    return any(delimiter in cell or "\n" in cell.rstrip("\r\n") for cell in cells)
 
 
 def _stream_rows(
