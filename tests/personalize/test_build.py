@@ -17,6 +17,7 @@ import pytest
 from tests.render.eml_checks import assert_crlf
 from tests.render.reference_mime import build_message
 
+from b2bmail.errors import InputError
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.message import PersonalizedMessage
 from b2bmail.personalize.tokens import (
@@ -532,3 +533,41 @@ def test_to_display_name_is_first_and_last_name_each_when_not_blank(
         "Caron <c@acme.example>",
         "d@acme.example",
     ]
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(campaign: Path, tmp_path: Path) -> None:
+    """The objects frozen out of the collector while a list streams are put back when it
+    ends, when it is abandoned half-way and when it stops on a bad row; a caller's own
+    frozen objects are left frozen."""
+    import gc
+    from collections.abc import Generator
+    from typing import cast
+
+    from b2bmail.personalize.build import stream_per_recipient
+
+    env = {"B2BMAIL_UNSUBSCRIBE_SECRET": "s" * 32}
+    folder = campaign.parent
+    assert gc.get_freeze_count() == 0
+    stream = stream_per_recipient(campaign, folder / "list.csv", environ=env)
+    seen = [gc.get_freeze_count() for _msg in stream.messages]
+    assert seen and all(count > 0 for count in seen)  # frozen while it streams
+    assert gc.get_freeze_count() == 0  # and put back at the end
+    stream = stream_per_recipient(campaign, folder / "list.csv", environ=env, build=stream.build)
+    next(stream.messages)
+    assert gc.get_freeze_count() > 0
+    cast("Generator[PersonalizedMessage, None, None]", stream.messages).close()  # abandoned
+    assert gc.get_freeze_count() == 0
+    # A list whose last record leaves a quote open stops with an InputError mid-stream.
+    bad = folder / "bad.csv"
+    bad.write_text(LIST + 'zed@acme.example;"Zed;X;mines\n', encoding="utf-8")
+    stream = stream_per_recipient(campaign, bad, environ=env, build=stream.build)
+    with pytest.raises(InputError):
+        list(stream.messages)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a caller that froze its own objects (e.g. before forking) keeps them frozen
+    try:
+        stream = stream_per_recipient(campaign, folder / "list.csv", environ=env)
+        list(stream.messages)
+        assert gc.get_freeze_count() > 0  # not unfrozen by the run
+    finally:
+        gc.unfreeze()
