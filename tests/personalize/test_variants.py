@@ -189,3 +189,27 @@ def test_a_field_empty_in_every_row_is_an_error(
             environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
         )
     assert not out.exists()
+
+
+def test_the_usual_walk_finds_the_plan_the_general_walk_finds(campaign: Path) -> None:
+    """VariantRouter.plan looks a text value up as it is when a branch has it as a key; it
+    must land on the plan the general walk (each value through selector_value) gives, for
+    values with control characters, blanks, missing fields and several values too."""
+    build = render_campaign(campaign, stage_variants=True)
+    (segment,) = build.segments
+    assert segment.compile_variant is not None
+    router = VariantRouter(segment.compile_variant, build.campaign.date)
+    fr: dict[str, object] = {"country": "FR", "company": "A", "civility": "ms", "size": "300"}
+    cases: list[dict[str, object]] = [
+        fr,
+        {**fr, "country": "BE"},
+        {**fr, "company": "A\x00"},  # cleaned to "A": the same variant as fr
+        {**fr, "company": "B\u200b"},  # an invisible character, removed
+        {**fr, "civility": ""},
+        {k: v for k, v in fr.items() if k != "size"},  # missing: None
+        {**fr, "civility": ["ms", "mr"]},  # several values: a frozenset
+        {**fr, "country": "BE"},  # seen before
+    ]
+    for values in cases * 2:  # the second time round every leaf exists
+        assert router.plan(values) is router._walk(values), values
+    assert router.plan({**fr, "company": "A\x00"}) is router.plan(fr)

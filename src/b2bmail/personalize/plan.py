@@ -183,6 +183,23 @@ class VariantRouter:
 
     def plan(self, values: Mapping[str, object]) -> SegmentPlan:
         """The plan for a recipient with these field values (None for a missing field)."""
+        # The usual walk: each value read is a text (or missing) already seen. A text found
+        # among a branch's keys is its own selector value: the keys are selector_value's
+        # results, which hold nothing clean_value changes, so clean_value gives them back as
+        # they are (and None is None). Anything else takes the general walk below.
+        node = self._root
+        while isinstance(node, _Branch):
+            raw = values.get(node.name)
+            if raw is not None and type(raw) is not str:
+                return self._walk(values)
+            child = node.children.get(raw)
+            if child is None:
+                return self._walk(values)
+            node = child
+        return node if node is not None else self._walk(values)
+
+    def _walk(self, values: Mapping[str, object]) -> SegmentPlan:
+        # The general walk: each value as selector_value makes it; a missing leaf compiled.
         node = self._root
         if node is None:
             node = self._root = self._make({})
