@@ -99,17 +99,16 @@ def salutation_values(
 ) -> dict[str, str]:
     """The computed salutation fields (all, or those in `wanted`) for one recipient's merge
     values (civility, last_name, language as the reader normalised them)."""
-    # The text is made once for both fields (salutation adds the comma), and the two
-    # fields of SALUTATION_FIELDS are written out rather than looped over: this runs for
+    # The text is made once for every field (each adds its comma or not): this runs for
     # every recipient.
-    around, text = _form(values.get("civility", ""), values.get("language", ""), campaign_locale)
-    if around is not None:
-        name = " ".join(values.get("last_name", "").split())
-        if name:
-            text = around[0] + name + around[1]
-    made: dict[str, str] = {}
-    if wanted is None or "salutation" in wanted:
-        made["salutation"] = text + ","
-    if wanted is None or "salutation_bare" in wanted:
-        made["salutation_bare"] = text
-    return made
+    text = _salutation_text(
+        values.get("civility", ""),
+        values.get("last_name", ""),
+        values.get("language", ""),
+        campaign_locale,
+    )
+    return {
+        name: text + "," if comma else text
+        for name, comma in SALUTATION_FIELDS.items()
+        if wanted is None or name in wanted
+    }

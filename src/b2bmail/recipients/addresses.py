@@ -174,9 +174,7 @@ def domain_flags(ascii_domain: str) -> tuple[bool, bool]:
 
 def role_tier(local: str) -> str | None:
     """`strict`, `generic` or None for a local part (a `+tag` is ignored)."""
-    # _squash(base), spelled out: one call fewer per address read.
-    base = local.partition("+")[0].lower()
-    return role_local_parts().get(base.replace(".", "").replace("-", "").replace("_", ""))
+    return role_local_parts().get(_squash(local.partition("+")[0]))
 
 
 def clean_address_text(text: str) -> str:
@@ -256,7 +254,6 @@ def classify_address(text: str) -> AddressCheck:
         role_tier=tier,
         is_free=is_free,
         is_disposable=is_disposable,
-        # address_key(local, ascii_domain), whose domain is lower-case on both paths above.
-        key=f"{local.casefold()}@{ascii_domain}",
+        key=address_key(local, ascii_domain),
     )
     return check

@@ -27,6 +27,10 @@ from b2bmail.recipients.fields import (
 UNRECOGNIZED_EXAMPLES = 10
 
 
+# Which count of ValueCounts a cell adds to (ValueCounts.kind).
+_UNCHANGED, _NORMALIZED, _UNRECOGNISED = 0, 1, 2
+
+
 @dataclass
 class ValueCounts:
     """How one normalised field's cells fared: rewritten to their code, already canonical,
@@ -37,15 +41,27 @@ class ValueCounts:
     unrecognized: int = 0
     examples: list[str] = field(default_factory=list)  # distinct unrecognised, in file order
 
-    def add(self, typed: str, value: object, recognised: bool) -> None:
+    @staticmethod
+    def kind(typed: str, value: object, recognised: bool) -> int:
+        """Which count a cell adds to: _UNRECOGNISED, _UNCHANGED (its code is the cell as
+        typed) or _NORMALIZED. It depends on the cell alone, so a reader may keep it with the
+        cell's code (reader._normalized) and count with add_kind."""
         if not recognised:
+            return _UNRECOGNISED
+        return _UNCHANGED if value == typed else _NORMALIZED
+
+    def add(self, typed: str, value: object, recognised: bool) -> None:
+        self.add_kind(typed, self.kind(typed, value, recognised))
+
+    def add_kind(self, typed: str, kind: int) -> None:
+        if kind == _UNCHANGED:
+            self.unchanged += 1
+        elif kind == _NORMALIZED:
+            self.normalized += 1
+        else:
             self.unrecognized += 1
             if typed not in self.examples and len(self.examples) < UNRECOGNIZED_EXAMPLES:
                 self.examples.append(typed)
-        elif value == typed:
-            self.unchanged += 1
-        else:
-            self.normalized += 1
 
 
 @dataclass(frozen=True, init=False)
@@ -407,14 +423,8 @@ def _stream_rows(
                 if len(cache) > 4096:
                     cache.clear()
                 cached = cache[value] = _normalized(table, key, value)
-            # Counted inline, as ValueCounts.add would (its answer depends on the cell alone).
             code, kind, counts = cached
-            if kind == _UNCHANGED:
-                counts.unchanged += 1
-            elif kind == _NORMALIZED:
-                counts.normalized += 1
-            else:
-                counts.add(value, code, False)
+            counts.add_kind(value, kind)
             fields[key] = code
         fields["email"] = check.normalized if check.valid else typed.strip()
         for index, slug in aliases:
@@ -434,7 +444,6 @@ def _stream_rows(
         yield row
 
 
-_UNCHANGED, _NORMALIZED, _UNRECOGNISED = 0, 1, 2
 _new_object = object.__new__
 
 
@@ -445,8 +454,7 @@ def _normalized(table: RecipientTable, key: str, value: str) -> tuple[object, in
     counts = table.values.get(key)
     if counts is None:
         counts = table.values[key] = ValueCounts()
-    kind = _UNRECOGNISED if not recognised else _UNCHANGED if code == value else _NORMALIZED
-    return code, kind, counts
+    return code, ValueCounts.kind(value, code, recognised), counts
 
 
 __all__ = [

@@ -37,13 +37,7 @@ from urllib.parse import quote
 from b2bmail.i18n import N_, _
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import (
-    URL_SAFE,
-    MergeField,
-    MergeTemplate,
-    merge_value,
-    percent_encode,
-)
+from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, merge_value
 
 CRLF = b"\r\n"
 _FROM_LINE = re.compile(rb"(?m)^(>*From )")
@@ -572,7 +566,6 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     nl = skeleton.nl
     names: dict[str, object] = {
         "merge_value": merge_value,
-        "percent_encode": percent_encode,
         "header_url": header_url,
         "address_header": address_header,
         "unstructured_header": unstructured_header,
@@ -599,16 +592,9 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
 
     body = []
     for i, source in enumerate(skeleton.sources):
-        field, value = bind("F", source), bind("K", source.name)
-        body += [
-            f"v = values.get({value})",
-            f"t{i} = str(v).strip() if v is not None else ''",
-            f"if not t{i}:",
-            f"    t{i} = merge_value({field}, values)",
-        ]
-        if source.url in ("component", "address") and not source.html:
-            body.append(f"t{i} = percent_encode(t{i}, {source.url!r})")
-        elif source.url or source.html:
+        field = bind("F", source)
+        body.append(f"t{i} = merge_value({field}, values)")
+        if source.url or source.html:
             body.append(f"t{i} = {field}.encode(t{i})")
     links = []
     for j, parts in enumerate(skeleton.unsubscribe):
