@@ -23,7 +23,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
 from email.parser import BytesParser
@@ -55,15 +55,27 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class BuiltSegment:
-    segment_id: str
-    segment_name: str
+class SampleMessage:
+    """The sample recipient's message of a segment: its compile and what it renders to."""
+
     compiled: CompiledEmail
     subject: str
     preheader: str
     html: str
     text: str
     eml: bytes
+
+
+@dataclass(frozen=True)
+class BuiltSegment:
+    segment_id: str
+    segment_name: str
+    # The sample recipient's message, made the first time it is read (`sample`, and
+    # `compiled`, `html`, `eml`... from it). render_campaign makes it at once, except for a
+    # per-recipient build (stage_variants), which writes each recipient's message and not the
+    # sample's: for a segment whose logic reads recipient fields, the sample is a full compile
+    # (MJML, inlining, text) of its own that such a build would throw away.
+    make_sample: Callable[[], SampleMessage] = field(compare=False, repr=False)
     # One CompiledEmail per journey stage when asked for (render_campaign(stage_variants=True)),
     # for per-recipient builds; empty otherwise. `compiled` is the sample's stage.
     variants: tuple[CompiledEmail, ...] = ()
@@ -77,6 +89,35 @@ class BuiltSegment:
     # says which one a sample is.
     by_language: tuple[BuiltSegment, ...] = ()
     language: str = ""
+
+    @functools.cached_property
+    def sample(self) -> SampleMessage:
+        """The sample recipient's message (made once, on first use)."""
+        return self.make_sample()
+
+    @property
+    def compiled(self) -> CompiledEmail:
+        return self.sample.compiled
+
+    @property
+    def subject(self) -> str:
+        return self.sample.subject
+
+    @property
+    def preheader(self) -> str:
+        return self.sample.preheader
+
+    @property
+    def html(self) -> str:
+        return self.sample.html
+
+    @property
+    def text(self) -> str:
+        return self.sample.text
+
+    @property
+    def eml(self) -> bytes:
+        return self.sample.eml
 
     @property
     def stage_variants(self) -> tuple[CompiledEmail, ...]:
@@ -159,37 +200,33 @@ def render_campaign(
                 compile_segment, env, campaign, segment, segments=segments, stage=stage
             )
         )
-        compiled = bind_recipient(compile_sample, values)
-        compile_variant = None
-        variants: tuple[CompiledEmail, ...] = ()
-        try:
-            if stage_variants:
-                variants = compile_stage_variants(
-                    env, campaign, segment, segments=segments, first=compiled, bound={}
-                )
-        except NeedsVariant:
-            compile_variant = _bound_variants(
-                functools.partial(compile_stage_variants, env, campaign, segment, segments=segments)
+        if stage_variants:
+            compile_stages = functools.partial(
+                compile_stage_variants, env, campaign, segment, segments=segments
             )
-        sample = _sample(campaign, segment, compiled, values)
+            built.append(_staged(campaign, segment, compile_sample, compile_stages, values))
+            continue
+        sample = _sample(
+            campaign, bind_recipient(compile_sample, values), values, segment_id=segment.id
+        )
         # The sample in each language, for the build's folders; a per-recipient build
         # (stage_variants) compiles each recipient's language itself.
-        languages = campaign.languages if len(campaign.languages) > 1 and not stage_variants else ()
+        languages = campaign.languages if len(campaign.languages) > 1 else ()
         by_language = tuple(
-            _sample(
+            _built(
                 campaign,
                 segment,
-                bind_recipient(compile_sample, {**values, "language": lang}),
-                {**values, "language": lang},
+                _sample(
+                    campaign,
+                    bind_recipient(compile_sample, {**values, "language": lang}),
+                    {**values, "language": lang},
+                    segment_id=segment.id,
+                ),
                 language=lang,
             )
             for lang in languages
         )
-        built.append(
-            replace(
-                sample, variants=variants, compile_variant=compile_variant, by_language=by_language
-            )
-        )
+        built.append(_built(campaign, segment, sample, by_language=by_language))
     # Jinja's cache holds every template loaded through the environment, partials included.
     loaded = (
         sorted({Path(t.filename) for t in env.cache.values() if t.filename}) if env.cache else []
@@ -197,20 +234,80 @@ def render_campaign(
     return CampaignBuild(campaign=campaign, segments=tuple(built), templates=tuple(loaded))
 
 
-def _sample(
+def _staged(
     campaign: Campaign,
     segment: Segment,
+    compile_sample: Callable[[Mapping[str, object]], CompiledEmail],
+    compile_stages: Callable[..., tuple[CompiledEmail, ...]],
+    values: Mapping[str, str],
+) -> BuiltSegment:
+    """A segment for a per-recipient build: its variant at every journey stage
+    (`compile_stages`: compile_stage_variants of the segment), or, when its template's logic
+    reads recipient fields, the compile of its variants for given values; its sample message
+    made only if read (BuiltSegment.make_sample)."""
+    first: CompiledEmail | None = None
+    variants: tuple[CompiledEmail, ...] = ()
+    compile_variant = None
+    try:
+        # The sample's stage first, with no recipient field bound: bind_recipient's first
+        # try, so when it succeeds it is the sample's compile too. Nothing is ever bound to
+        # the sample recipient's values here: a variant bound to them would be sent to every
+        # recipient of its stage.
+        first = compile_sample({})
+        variants = compile_stages(first=first, bound={})
+    except NeedsVariant:
+        compile_variant = _bound_variants(compile_stages)
+
+    def make_sample() -> SampleMessage:
+        # `first` compiled: the sample needs no field bound, it is that compile.
+        compiled = first if first is not None else bind_recipient(compile_sample, values)
+        return _sample(campaign, compiled, values, segment_id=segment.id)
+
+    return _built(
+        campaign, segment, make_sample, variants=variants, compile_variant=compile_variant
+    )
+
+
+def _built(
+    campaign: Campaign,
+    segment: Segment,
+    sample: SampleMessage | Callable[[], SampleMessage],
+    *,
+    variants: tuple[CompiledEmail, ...] = (),
+    compile_variant: Callable[[Mapping[str, object]], tuple[CompiledEmail, ...]] | None = None,
+    by_language: tuple[BuiltSegment, ...] = (),
+    language: str = "",
+) -> BuiltSegment:
+    """A built segment of `campaign`: its sample message (made, or to make when read)."""
+    make_sample = sample if callable(sample) else functools.partial(_given, sample)
+    return BuiltSegment(
+        segment_id=segment.id,
+        segment_name=segment.name,
+        make_sample=make_sample,
+        variants=variants,
+        compile_variant=compile_variant,
+        esp=campaign.esp,
+        by_language=by_language,
+        language=language,
+    )
+
+
+def _given(sample: SampleMessage) -> SampleMessage:
+    return sample
+
+
+def _sample(
+    campaign: Campaign,
     compiled: CompiledEmail,
     values: Mapping[str, str],
     *,
-    language: str = "",
-) -> BuiltSegment:
-    """The sample recipient's message of a compiled segment (in `language`, for a campaign in
-    several languages)."""
+    segment_id: str,
+) -> SampleMessage:
+    """The sample recipient's message of a compiled segment."""
     to = values["email"]
     mid = message_id(
         campaign.name,
-        segment.id,
+        segment_id,
         to.lower(),
         compiled.message_id_domain,
         campaign.date.isoformat(),
@@ -225,21 +322,17 @@ def _sample(
                 "unsubscribe.url is {length} characters once filled for the sample recipient"
                 " of segment '{segment}', and a header line holds at most 998"
                 " (RFC 5322 §2.1.1)"
-            ).format(length=exc.length, segment=segment.id),
+            ).format(length=exc.length, segment=segment_id),
             path=campaign.path,
             hint=_("shorten the URL or the values it merges"),
         ) from exc
-    return BuiltSegment(
-        segment_id=segment.id,
-        segment_name=segment.name,
+    return SampleMessage(
         compiled=compiled,
         subject=compiled.subject.render(values),
         preheader=compiled.preheader.render(values),
         html=compiled.html.render(values),
         text=compiled.text.render(values),
         eml=eml,
-        esp=campaign.esp,
-        language=language,
     )
 
 
