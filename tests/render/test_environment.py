@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 from click.testing import CliRunner
 
@@ -117,3 +118,29 @@ def test_make_environment_is_the_only_place_that_makes_a_jinja_environment() -> 
         if maker.search(path.read_text(encoding="utf-8"))
     }
     assert found == {"render/environment.py"}  # from_string on the sandbox's overlay only
+
+
+def test_each_campaign_string_is_parsed_once_per_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A per-recipient build renders the subject, preheader and unsubscribe URL for each of
+    # the 3 journey stages (tests/render/test_stages.py); each text is parsed by Jinja once.
+    from tests.render.test_stages import write_campaign
+
+    parsed: list[str] = []
+    parse = jinja2.Environment._parse
+
+    def counted(self: jinja2.Environment, source: str, *args: object) -> object:
+        parsed.append(source)
+        return parse(self, source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jinja2.Environment, "_parse", counted)
+    build = render_campaign(write_campaign(tmp_path), stage_variants=True)
+    assert [c.stage for c in build.segments[0].variants] == [
+        "awareness",
+        "consideration",
+        "decision",
+    ]
+    campaign = build.campaign
+    strings = [campaign.subject, campaign.preheader, campaign.unsubscribe.url]
+    assert sorted(s for s in parsed if s in strings) == sorted(strings)

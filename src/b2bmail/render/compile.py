@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from typing import Any, TypeVar
 
-import jinja2
 from babel import Locale
 
 from b2bmail.config import Campaign, esp_literal_tags, for_language
@@ -19,7 +18,12 @@ from b2bmail.errors import TemplateError
 from b2bmail.i18n import _
 from b2bmail.journey import JOURNEY_STAGES
 from b2bmail.render.assets import Asset, publish_images
-from b2bmail.render.environment import make_environment, render_string, render_template
+from b2bmail.render.environment import (
+    CampaignEnvironment,
+    make_environment,
+    render_string,
+    render_template,
+)
 from b2bmail.render.inline import inline_css, pad_preheader, tag_links
 from b2bmail.render.merge import (
     MergeRegistry,
@@ -115,7 +119,7 @@ def _check_output(html: str, template: str, literal: re.Pattern[str] | None = No
 
 
 def compile_segment(
-    env: jinja2.Environment,
+    env: CampaignEnvironment,
     campaign: Campaign,
     segment: Segment,
     *,
@@ -222,7 +226,7 @@ def compile_segment(
 
 
 def compile_stage_variants(
-    env: jinja2.Environment,
+    env: CampaignEnvironment,
     campaign: Campaign,
     segment: Segment,
     *,

@@ -79,12 +79,32 @@ def _on_values(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> jinja2.Environment:
+class CampaignEnvironment(ImmutableSandboxedEnvironment):
+    """The environment of a build (make_environment). It also keeps each of the campaign's
+    short strings (subject, preheader, unsubscribe URL: `render_string`) compiled once: a
+    build renders them for every segment, journey stage and variant, and Jinja's
+    `from_string` parses and compiles its source again at each call. The key is the source,
+    text from the campaign file, never a recipient's value."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._strings: dict[str, jinja2.Template] = {}
+
+    def string_template(self, source: str) -> jinja2.Template:
+        """`source` as a template rendered unescaped (a header, a URL), compiled once: what
+        `self.overlay(autoescape=False).from_string(source)` gives (TemplateSyntaxError)."""
+        template = self._strings.get(source)
+        if template is None:
+            template = self._strings[source] = self.overlay(autoescape=False).from_string(source)
+        return template
+
+
+def make_environment(template_dir: Path, locale: str, currency: str = "EUR") -> CampaignEnvironment:
     """Templates load from `template_dir`; every template is autoescaped (MJML is HTML) and
     sandboxed (jinja2.sandbox.ImmutableSandboxedEnvironment): attributes starting with `_`,
     Python internals and methods that change lists or dicts raise SecurityError, which
     rendering reports as a TemplateError with the template's file:line."""
-    env = ImmutableSandboxedEnvironment(
+    env = CampaignEnvironment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -197,7 +217,7 @@ def render_template(env: jinja2.Environment, template: Path, context: Mapping[st
 
 
 def render_string(
-    env: jinja2.Environment,
+    env: CampaignEnvironment,
     source: str,
     context: Mapping[str, Any],
     *,
@@ -206,9 +226,8 @@ def render_string(
     line: int | None = None,
 ) -> str:
     """Render a short Jinja string from the campaign file (subject, preheader, URLs), unescaped."""
-    plain = env.overlay(autoescape=False)
     try:
-        return plain.from_string(source).render(context)
+        return env.string_template(source).render(context)
     except _RENDER_ERRORS as exc:
         err = _translate(exc, Path("/nonexistent"), str(path), None)
         raise TemplateError(
