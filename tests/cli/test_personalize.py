@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.header
 import json
 import mailbox
+import os
 import re
 from pathlib import Path
 
@@ -347,3 +348,33 @@ def test_quiet_still_lists_the_rows_not_written(campaign: Path, tmp_path: Path) 
         default[0] == 1 and "row 4: 'zed@z.example' — missing: no value for company" in default[1]
     )
     assert run(["--quiet", *args]) == default
+
+
+def test_a_per_recipient_build_does_not_load_the_linter(tmp_path: Path) -> None:
+    # Issue 13 item 6: a per-recipient build lints nothing, so it does not pay for importing
+    # the linter (its rules, registry and configuration, about 50 ms).
+    import subprocess
+    import sys
+
+    example = Path(__file__).parents[2] / "examples" / "heavy-equipment"
+    probe = (
+        "import sys\n"
+        "from b2bmail.cli import main\n"
+        "try:\n"
+        f"    main(['build', {str(example / 'campaign.yaml')!r}, '--recipients',"
+        f" {str(example / 'recipients.csv')!r}, '--mbox', {str(tmp_path / 'm.mbox')!r}])\n"
+        "except SystemExit as exc:\n"
+        "    print('EXIT', exc.code, file=sys.stderr)\n"
+        "print('LINT', sorted(m for m in sys.modules if m.startswith('b2bmail.lint')),"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
+    )
+    # exit 1: the example's list has rows on purpose that cannot be sent (a full run still)
+    assert "EXIT 1\nLINT []\n" in result.stderr, result.stderr

@@ -16,7 +16,6 @@ from b2bmail.cli.verbosity import NORMAL, VERBOSE, say, shows, timed
 from b2bmail.config import parse_date
 from b2bmail.errors import ConfigError
 from b2bmail.i18n import _, format_kb, ngettext
-from b2bmail.lint.formats import escape_control
 from b2bmail.output import json_document
 from b2bmail.personalize.build import build_per_recipient
 from b2bmail.personalize.report import report_json, report_text
@@ -78,6 +77,8 @@ def _problem_lines(
 ) -> list[str]:
     """The findings of the build's lint: errors and warnings listed, info notes only counted
     (b2bmail lint shows them all), unless `with_info` (-v), or not even counted (-q)."""
+    from b2bmail.lint.formats import escape_control  # the linter only when the build lints
+
     lines = []
     shown = [p for p in report.problems if with_info or p.severity != "info"]
     limit = len(shown) if with_info else PROBLEMS_SHOWN
