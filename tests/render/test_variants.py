@@ -94,8 +94,19 @@ def _message(compiled: CompiledEmail, values: Mapping[str, str]) -> tuple[object
         compiled.subject.render(values),
         compiled.preheader.render(values),
         lxml.html.tostring(document, encoding="unicode"),
-        compiled.text.render(values),
+        _unwrapped(compiled.text.render(values)),
     )
+
+
+def _unwrapped(text: str) -> list[str]:
+    """The text part's paragraphs with their lines joined. The text is wrapped at 78 columns
+    when the segment is compiled, merge fields still holes: a merged value that makes its line
+    longer than 78 characters is not wrapped again per recipient (RFC 5322 §2.1.1: 78 is a
+    SHOULD, 998 the limit), where a direct render wraps it. Words, their order, the paragraphs
+    and every character but those line breaks must be the same."""
+    return [" ".join(block.split("\n")) for block in text.split("\n\n")]
+
+
 
 
 def assert_variant_is_direct(setup: Setup, values: dict[str, str]) -> None:
@@ -152,3 +163,27 @@ def test_the_variant_of_each_language_gives_exactly_the_direct_render(
     languages_setup: Setup, values: dict[str, str]
 ) -> None:
     assert_variant_is_direct(languages_setup, values)
+
+
+def test_a_merged_value_past_the_78th_column_is_not_wrapped_again(
+    languages_setup: Setup,
+) -> None:
+    # The case _unwrapped allows for, pinned (hypothesis found it: a formal German salutation
+    # with a long name, twice on one line): the direct render wraps the line, the merged
+    # variant keeps it as the compile wrapped it, with the same words.
+    env, campaign, segment = languages_setup
+    values = {
+        "email": "x@y.example", "unsubscribe_token": "tok", "civility": "mr", "country": "FR",
+        "first_name": "Max", "last_name": "Oberbergmann Schwarzenberg", "company": "Acme",
+        "size": "", "language": "de",
+    }  # fmt: skip
+    direct = compile_segment(env, campaign, segment, recipient=values).text.render({})
+    variant = bind_recipient(
+        lambda bound: compile_segment(env, campaign, segment, bound=bound), values
+    )
+    merged = variant.text.render({**values, **salutation_values(values, campaign.locale)})
+    assert "Sehr geehrter Herr Oberbergmann Schwarzenberg" in merged
+    assert max(map(len, direct.splitlines())) <= 78
+    assert max(map(len, merged.splitlines())) > 78
+    assert merged != direct
+    assert _unwrapped(merged) == _unwrapped(direct)
