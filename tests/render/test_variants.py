@@ -107,8 +107,6 @@ def _unwrapped(text: str) -> list[str]:
     return [" ".join(block.split("\n")) for block in text.split("\n\n")]
 
 
-
-
 def assert_variant_is_direct(setup: Setup, values: dict[str, str]) -> None:
     """The recipient's variant, merged as the per-recipient build merges (salutations made
     by salutation.py), gives what Jinja renders with the values as plain data."""
