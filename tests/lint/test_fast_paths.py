@@ -840,3 +840,32 @@ def test_each_street_word_grouped_matches_as_listed(place: str) -> None:
         for spelled in (word, word.upper(), word.title()):
             text = place.format(spelled)
             assert bool(STREET.search(text)) == bool(_STREET_AS_LISTED.search(text)), text
+
+
+@pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)
+def test_style_hit_lines_counted_then_indexed(doc: Document) -> None:
+    # The first hits of a <style> block count its newlines; past a budget the block's list of
+    # newlines answers: both give the line of the block's first line plus the newlines before.
+    for el in doc.elements("style"):
+        text = el.text or ""
+        offsets = [0, len(text) // 2, len(text), *range(0, len(text) + 2, 7), len(text) + 5]
+        for offset in offsets:
+            want = (el.sourceline or 1) + text[: max(offset, 0)].count("\n")
+            assert doc.hit_in_style(el, offset, "m").line == want, offset
+        assert el in doc._text_newlines or len(text) < 8
+
+
+def test_style_hit_lines_before_and_after_the_budget() -> None:
+    css = "p { color: red }\n" * 5 + "a { float: left }\n"
+    doc = Document(
+        path="edge", html=f"<html><head>\n<style>{css}</style></head><body></body></html>"
+    )
+    (el,) = doc.elements("style")
+    at = css.index("float")  # on the sixth line of the block, which starts on line 2
+    assert doc.hit_in_style(el, at, "m").line == 7
+    assert el not in doc._text_newlines  # counted, no list yet
+    for _ in range(4):
+        assert doc.hit_in_style(el, at, "m").line == 7
+    assert el in doc._text_newlines  # past four times the text: the list is made
+    assert doc.hit_in_style(el, at, "m").line == 7
+    assert doc.hit_in_style(el, 0, "m").line == 2

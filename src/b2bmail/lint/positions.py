@@ -34,6 +34,8 @@ class Positions(DocumentCore):
         self._run_ends: dict[tuple[str, int], int] = {}
         self._offsets: dict[tuple[str, int], list[int]] = {}
         self._text_newlines: dict[Element, list[int]] = {}
+        # Characters of each <style> text counted for hits so far (see hit_in_style).
+        self._text_counted: dict[Element, int] = {}
         self._starts = [0]  # line starts, found on demand (see _starts_past)
         self._newlines = _NEWLINE.finditer(self.source)
         self._starts_done = False
@@ -178,10 +180,18 @@ class Positions(DocumentCore):
     def hit_in_style(self, el: Element, offset: int, message: str) -> Hit:
         """A hit inside the text of a <style> element, `offset` counted from its first character."""
         newlines = self._text_newlines.get(el)
-        if newlines is None:  # found once per element: a count per hit was quadratic
-            newlines = self._text_newlines[el] = [
-                m.start() for m in _NEWLINE.finditer(el.text or "")
-            ]
+        if newlines is None:
+            # The usual few hits in a block: the newlines before each counted at C speed
+            # (`bisect_left` of the list below is that count), not a match object per line of
+            # the block. Once a block's counts have read four times its text, the list is made
+            # (a count per hit was quadratic with thousands of hits).
+            text = el.text or ""
+            counted = self._text_counted.get(el, 0) + max(offset, 0)
+            if counted <= 4 * len(text):
+                self._text_counted[el] = counted
+                line = (el.sourceline or 1) + (text.count("\n", 0, offset) if offset > 0 else 0)
+                return Hit(message, line, None, self.snippet(line), "html")
+            newlines = self._text_newlines[el] = [m.start() for m in _NEWLINE.finditer(text)]
         line = (el.sourceline or 1) + bisect_left(newlines, offset)
         return Hit(message, line, None, self.snippet(line), "html")
 
