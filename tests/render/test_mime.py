@@ -659,3 +659,39 @@ def test_hole_as_is_limits(text: str, escaped: bool, as_is: bool) -> None:
         assert skeleton.assemble_parts(values, **to) == assemble_parts_by_loops(
             skeleton, values, **to
         )
+
+
+EMAIL_ADDRESS = MergeField("email", None, url="address")
+EMAIL_COMPONENT = MergeField("email", None, url="component", html=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    token=_EDGE_VALUE | st.sampled_from(["", ".", "x" * 74, "x" * 75, "a@b" * 25]),
+    email=_EDGE_VALUE | st.sampled_from(["anne@acme.example", ".", "é@x.example"]),
+    base=st.sampled_from(["https://x.example/u/", "https://x.example/dé sabo/", "https://x/"]),
+    mailto=st.sampled_from(["mailto:", "mailto:u@x.example?subject=", "mailto: x?s="]),
+    first=_EDGE_VALUE,
+)
+def test_assembler_encoded_and_shared_holes_as_the_loops(
+    token: str, email: str, base: str, mailto: str, first: str
+) -> None:
+    # The assembler's shortcuts: a URL-component or mailto-address hole tested by its length
+    # only, a URL of plain literal text and such holes not passed through header_url, and a
+    # value in a text and an HTML hole tested once; each against the general loops, at the
+    # 74/75 length edge, with a lone ".", with literal URL text that header_url changes.
+    c = compiled(
+        text=MergeTemplate(("Bonjour ", FIRST, "\n", TOKEN_URL, "\n", EMAIL_COMPONENT, "\n")),
+        html=MergeTemplate(("<p>", FIRST_HTML, EMAIL_COMPONENT, TOKEN_HREF, "</p>")),
+        unsubscribe_url=MergeTemplate((base, TOKEN_URL, "?e=", EMAIL_COMPONENT)),
+        unsubscribe_mailto=MergeTemplate((mailto, EMAIL_ADDRESS, "&t=", TOKEN_URL)),
+    )
+    values = {
+        "first_name": clean_value(first),
+        "unsubscribe_token": clean_value(token),
+        "email": clean_value(email),
+        "company": "Durand",
+    }
+    to = {"to_addr": "anne@acme.example", "to_name": "", "message_id": "<i@d>"}
+    for skeleton in _forms(c):
+        assert _assembled(skeleton, values, **to) == _by_loops(skeleton, values, **to)

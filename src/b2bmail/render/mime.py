@@ -591,6 +591,13 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         return expr if nl == CRLF else expr + ".replace(CRLF, NL)"
 
     body = []
+    # Sources percent-encoded as a URL component or a mailto address: their text holds only
+    # unreserved characters, "%" and "@" (RFC 3986 §2.1, §2.3; merge.percent_encode), all
+    # printable ASCII other than "=", " " and ">", so what is left of the as-is test for them
+    # is its length and the lone "."; and they are never HTML-escaped (from_compiled).
+    encoded = {
+        i for i, source in enumerate(skeleton.sources) if source.url in ("component", "address")
+    }
     for i, source in enumerate(skeleton.sources):
         field = bind("F", source)
         body.append(f"t{i} = merge_value({field}, values)")
@@ -600,6 +607,11 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     for j, parts in enumerate(skeleton.unsubscribe):
         if all(type(p) is str for p in parts):
             links.append(bind("L", f"<{header_url(''.join(map(str, parts)))}>"))
+        elif all(p in encoded if isinstance(p, int) else _URL_PLAIN.fullmatch(p) for p in parts):
+            # header_url gives such a URL as it is: its literal text is all _URL_PLAIN
+            # characters, and so is every encoded source's text (see `encoded`).
+            body.append(f"u{j} = '<' + {joined(parts)} + '>'")
+            links.append(f"u{j}")
         else:
             body.append(f"u{j} = '<' + header_url({joined(parts)}) + '>'")
             links.append(f"u{j}")
@@ -615,13 +627,28 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
     body.append("message_id_header = ('Message-ID: ' + message_id).encode('ascii') + NL")
     body.append("unsubscribe = " + lines(f"list_unsubscribe_header([{', '.join(links)}])"))
+    # A source in both a text hole and an HTML-escaped one is tested once, for HTML: a text
+    # that HTML writes as it is, text writes as it is too (_QP_HTML_AS_IS matches a subset of
+    # what _QP_AS_IS does), into the same bytes.
+    both = {i for i, escaped in skeleton.holes if escaped and (i, False) in skeleton.holes}
+    plain: dict[int, str] = {}  # source -> the hole that holds it unescaped
+    for index in sorted(both):
+        body.append(f"q{index} = AS_IS_HTML(t{index})")
     for k, (index, escaped) in enumerate(skeleton.holes):
         slots[_HOLES + k] = f"h{k}"
-        test = "AS_IS_HTML" if escaped else "AS_IS"
-        body.append(
-            f"h{k} = t{index}.encode() + SOFT_NL if {test}(t{index})"
-            f" else hole_piece(t{index}, {escaped}, NL, MBOXRD)"
-        )
+        general = f"hole_piece(t{index}, {escaped}, NL, MBOXRD)"
+        if index in encoded:
+            test = f"0 < len(t{index}) < {QP_WIDTH} and t{index} != '.'"
+        elif index in both and escaped:
+            same = plain.get(index, f"t{index}.encode() + SOFT_NL")
+            body.append(f"h{k} = {same} if q{index} else {general}")
+            continue
+        elif index in both:
+            plain[index] = f"h{k}"
+            test = f"q{index} or AS_IS(t{index})"
+        else:
+            test = f"{'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
+        body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else {general}")
     pieces = [slots[i] if type(i) is int else bind("P", i) for i in skeleton.layout]
     body.append(f"return ({', '.join(pieces)},)")
     code = "def assemble(values, to_addr, to_name, message_id):\n" + "".join(
