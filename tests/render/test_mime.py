@@ -28,11 +28,13 @@ from b2bmail.render.merge import (
 from b2bmail.render.mime import (
     _QP_AS_IS,
     _QP_HTML_AS_IS,
+    _SUSPECT,
     MessageSkeleton,
     _b_words,
     _fold_words,
     address_header,
     clean_value,
+    has_control,
     hole_piece,
     mboxrd_quote,
     qp_wrap,
@@ -207,6 +209,25 @@ def test_header_injection_is_cleaned(value: str) -> None:
     msg = parse(fast)
     assert msg["Bcc"] is None and msg["X-Injected"] is None
     assert set(msg.keys()) == {*HEADERS, "MIME-Version", "Content-Type"}
+
+
+def test_every_suspect_character_is_refused_by_isprintable() -> None:
+    # has_control's fast path: a text str.isprintable accepts holds no suspect character.
+    # Every code point the search finds (the controls and invisibles clean_value handles)
+    # must be one isprintable refuses; U+202F and U+00A0, visible spaces, are not suspect.
+    suspect = [chr(c) for c in range(0x110000) if _SUSPECT.search(chr(c))]
+    assert len(suspect) == 32 + 1 + 32 + 2 + 1 + 5 + 5 + 1 + 10 + 1
+    assert [c for c in suspect if c.isprintable()] == []
+    assert not has_control("Zoé\u202fDurand\u00a0& Fils")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+    | st.lists(st.sampled_from(["a", "é", "\u00a0", "\u202f", "\u200b", "\r", "\x85"])).map("".join)
+)
+def test_has_control_is_the_search(value: str) -> None:
+    assert has_control(value) is (_SUSPECT.search(value) is not None)
 
 
 def test_qp_wrap_never_splits_an_escape() -> None:

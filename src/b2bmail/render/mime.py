@@ -677,7 +677,10 @@ INVISIBLES_REMOVED = N_("invisible or bidi control characters in '{key}' removed
 
 def has_control(value: str) -> bool:
     """Whether clean_value would change `value`: a control or an invisible character."""
-    return _SUSPECT.search(value) is not None
+    # Every suspect character is one str.isprintable refuses: the controls are Unicode
+    # category Cc, U+2028/U+2029 Zl/Zp, the invisibles Cf. A text it accepts (nearly every
+    # one: one pass in C) has none; the others, such as a no-break space (Zs), are searched.
+    return not value.isprintable() and _SUSPECT.search(value) is not None
 
 
 def cleaning_notes(value: str) -> tuple[str, ...]:
