@@ -260,9 +260,9 @@ class Personalizer:
             )
         mid = seeded_message_id(seed, address_key, skeleton.compiled.message_id_domain)
         try:
-            parts = skeleton.assemble_parts(
-                values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
-            )
+            # skeleton.assemble_parts(values, to_addr=…, to_name=…, message_id=…) without its
+            # frame and keywords: the skeleton's assembler it calls.
+            parts = skeleton.assembler(values, f"{local}@{ascii_domain}", name, mid)
         except UnsafeUrlValueError as exc:
             self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
             return None
