@@ -36,6 +36,7 @@ from b2bmail.render.mime import (
     clean_value,
     has_control,
     hole_piece,
+    list_unsubscribe_header,
     mboxrd_quote,
     qp_wrap,
     unstructured_header,
@@ -716,3 +717,25 @@ def test_assembler_encoded_and_shared_holes_as_the_loops(
     to = {"to_addr": "anne@acme.example", "to_name": "", "message_id": "<i@d>"}
     for skeleton in _forms(c):
         assert _assembled(skeleton, values, **to) == _by_loops(skeleton, values, **to)
+
+
+_DISPLAY = st.lists(
+    st.sampled_from(["Anne", "O'Neil", "J.", "2", " ", "  ", "é", "=?", '"', "\\", ",", "B" * 30]),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(display=_DISPLAY, addr=st.sampled_from(["a@b.example", "x" * 40 + "@acme.example"]))
+def test_header_writers_end_lines_with_linesep(display: str, addr: str) -> None:
+    # The mbox form's To and List-Unsubscribe headers, written with "\n", are the CRLF ones
+    # with each CRLF made LF (what the assembler did to them before); and a name of ASCII
+    # letters, digits and spaces (the quoting test's shortcut) is written as it is.
+    crlf = address_header("To", display, addr)
+    assert address_header("To", display, addr, "\n") == crlf.replace(b"\r\n", b"\n")
+    line = f"To: {display} <{addr}>"
+    if display.replace(" ", "").isalnum() and display.isascii() and len(line) <= 78:
+        assert crlf == (line + "\r\n").encode("ascii")  # RFC 5322 §3.4: atext, unquoted
+    links = [f"<https://x.example/u/{display.encode().hex()}>", f"<mailto:{addr}>"]
+    one = list_unsubscribe_header(links)
+    assert list_unsubscribe_header(links, "\n") == one.replace(b"\r\n", b"\n")
