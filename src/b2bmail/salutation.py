@@ -100,15 +100,15 @@ def salutation_values(
     """The computed salutation fields (all, or those in `wanted`) for one recipient's merge
     values (civility, last_name, language as the reader normalised them)."""
     # The text is made once for every field (each adds its comma or not): this runs for
-    # every recipient.
+    # every recipient, so a loop rather than a comprehension (a frame of its own in 3.11).
     text = _salutation_text(
         values.get("civility", ""),
         values.get("last_name", ""),
         values.get("language", ""),
         campaign_locale,
     )
-    return {
-        name: text + "," if comma else text
-        for name, comma in SALUTATION_FIELDS.items()
-        if wanted is None or name in wanted
-    }
+    made = {}
+    for name, comma in SALUTATION_FIELDS.items():
+        if wanted is None or name in wanted:
+            made[name] = text + "," if comma else text
+    return made

@@ -28,12 +28,15 @@ from b2bmail.render.merge import (
 from b2bmail.render.mime import (
     _QP_AS_IS,
     _QP_HTML_AS_IS,
+    _SUSPECT,
     MessageSkeleton,
     _b_words,
     _fold_words,
     address_header,
     clean_value,
+    has_control,
     hole_piece,
+    list_unsubscribe_header,
     mboxrd_quote,
     qp_wrap,
     unstructured_header,
@@ -207,6 +210,25 @@ def test_header_injection_is_cleaned(value: str) -> None:
     msg = parse(fast)
     assert msg["Bcc"] is None and msg["X-Injected"] is None
     assert set(msg.keys()) == {*HEADERS, "MIME-Version", "Content-Type"}
+
+
+def test_every_suspect_character_is_refused_by_isprintable() -> None:
+    # has_control's fast path: a text str.isprintable accepts holds no suspect character.
+    # Every code point the search finds (the controls and invisibles clean_value handles)
+    # must be one isprintable refuses; U+202F and U+00A0, visible spaces, are not suspect.
+    suspect = [chr(c) for c in range(0x110000) if _SUSPECT.search(chr(c))]
+    assert len(suspect) == 32 + 1 + 32 + 2 + 1 + 5 + 5 + 1 + 10 + 1
+    assert [c for c in suspect if c.isprintable()] == []
+    assert not has_control("Zoé\u202fDurand\u00a0& Fils")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+    | st.lists(st.sampled_from(["a", "é", "\u00a0", "\u202f", "\u200b", "\r", "\x85"])).map("".join)
+)
+def test_has_control_is_the_search(value: str) -> None:
+    assert has_control(value) is (_SUSPECT.search(value) is not None)
 
 
 def test_qp_wrap_never_splits_an_escape() -> None:
@@ -659,3 +681,61 @@ def test_hole_as_is_limits(text: str, escaped: bool, as_is: bool) -> None:
         assert skeleton.assemble_parts(values, **to) == assemble_parts_by_loops(
             skeleton, values, **to
         )
+
+
+EMAIL_ADDRESS = MergeField("email", None, url="address")
+EMAIL_COMPONENT = MergeField("email", None, url="component", html=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    token=_EDGE_VALUE | st.sampled_from(["", ".", "x" * 74, "x" * 75, "a@b" * 25]),
+    email=_EDGE_VALUE | st.sampled_from(["anne@acme.example", ".", "é@x.example"]),
+    base=st.sampled_from(["https://x.example/u/", "https://x.example/dé sabo/", "https://x/"]),
+    mailto=st.sampled_from(["mailto:", "mailto:u@x.example?subject=", "mailto: x?s="]),
+    first=_EDGE_VALUE,
+)
+def test_assembler_encoded_and_shared_holes_as_the_loops(
+    token: str, email: str, base: str, mailto: str, first: str
+) -> None:
+    # The assembler's shortcuts: a URL-component or mailto-address hole tested by its length
+    # only, a URL of plain literal text and such holes not passed through header_url, and a
+    # value in a text and an HTML hole tested once; each against the general loops, at the
+    # 74/75 length edge, with a lone ".", with literal URL text that header_url changes.
+    c = compiled(
+        text=MergeTemplate(("Bonjour ", FIRST, "\n", TOKEN_URL, "\n", EMAIL_COMPONENT, "\n")),
+        html=MergeTemplate(("<p>", FIRST_HTML, EMAIL_COMPONENT, TOKEN_HREF, "</p>")),
+        unsubscribe_url=MergeTemplate((base, TOKEN_URL, "?e=", EMAIL_COMPONENT)),
+        unsubscribe_mailto=MergeTemplate((mailto, EMAIL_ADDRESS, "&t=", TOKEN_URL)),
+    )
+    values = {
+        "first_name": clean_value(first),
+        "unsubscribe_token": clean_value(token),
+        "email": clean_value(email),
+        "company": "Durand",
+    }
+    to = {"to_addr": "anne@acme.example", "to_name": "", "message_id": "<i@d>"}
+    for skeleton in _forms(c):
+        assert _assembled(skeleton, values, **to) == _by_loops(skeleton, values, **to)
+
+
+_DISPLAY = st.lists(
+    st.sampled_from(["Anne", "O'Neil", "J.", "2", " ", "  ", "é", "=?", '"', "\\", ",", "B" * 30]),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(display=_DISPLAY, addr=st.sampled_from(["a@b.example", "x" * 40 + "@acme.example"]))
+def test_header_writers_end_lines_with_linesep(display: str, addr: str) -> None:
+    # The mbox form's To and List-Unsubscribe headers, written with "\n", are the CRLF ones
+    # with each CRLF made LF (what the assembler did to them before); and a name of ASCII
+    # letters, digits and spaces (the quoting test's shortcut) is written as it is.
+    crlf = address_header("To", display, addr)
+    assert address_header("To", display, addr, "\n") == crlf.replace(b"\r\n", b"\n")
+    line = f"To: {display} <{addr}>"
+    if display.replace(" ", "").isalnum() and display.isascii() and len(line) <= 78:
+        assert crlf == (line + "\r\n").encode("ascii")  # RFC 5322 §3.4: atext, unquoted
+    links = [f"<https://x.example/u/{display.encode().hex()}>", f"<mailto:{addr}>"]
+    one = list_unsubscribe_header(links)
+    assert list_unsubscribe_header(links, "\n") == one.replace(b"\r\n", b"\n")

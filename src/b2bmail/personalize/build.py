@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from b2bmail.campaign import CampaignBuild, campaign_files, render_campaign
 from b2bmail.config import Campaign
@@ -34,7 +35,7 @@ from b2bmail.personalize.plan import (
     segment_plans,
 )
 from b2bmail.personalize.report import report_json
-from b2bmail.personalize.tokens import TokenKey, message_id, token_key
+from b2bmail.personalize.tokens import TokenKey, message_id_seed, seeded_message_id, token_key
 from b2bmail.personalize.write import write_messages
 from b2bmail.recipients.buckets import (
     RESERVED,
@@ -163,6 +164,7 @@ class Personalizer:
         self.campaign_name = campaign_name
         self.date_text = date.isoformat()
         self.key = key
+        self._seeds: dict[str, Any] = {}  # per segment: tokens.message_id_seed
         staged = any(plan.by_stage for plan in self.plans.values())
         self.tally = _Tally(
             buckets=dict.fromkeys([*self.plans, *self.routers, *RESERVED], 0),
@@ -251,17 +253,16 @@ class Personalizer:
             name = first if first.strip() else ""
         else:
             name = f"{first} {last}" if first.strip() else last
-        mid = message_id(
-            self.campaign_name,
-            segment_id,
-            address_key,
-            skeleton.compiled.message_id_domain,
-            self.date_text,
-        )
-        try:
-            parts = skeleton.assemble_parts(
-                values, to_addr=f"{local}@{ascii_domain}", to_name=name, message_id=mid
+        seed = self._seeds.get(segment_id)
+        if seed is None:
+            seed = self._seeds[segment_id] = message_id_seed(
+                self.campaign_name, segment_id, self.date_text
             )
+        mid = seeded_message_id(seed, address_key, skeleton.compiled.message_id_domain)
+        try:
+            # skeleton.assemble_parts(values, to_addr=…, to_name=…, message_id=…) without its
+            # frame and keywords: the skeleton's assembler it calls.
+            parts = skeleton.assembler(values, f"{local}@{ascii_domain}", name, mid)
         except UnsafeUrlValueError as exc:
             self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
             return None

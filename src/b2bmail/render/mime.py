@@ -249,16 +249,22 @@ def unstructured_header(name: str, value: str) -> bytes:
     return _fold_words(name, _b_words(value, HEADER_WIDTH - len(name) - 2))
 
 
-def address_header(name: str, display: str, addr: str) -> bytes:
+def address_header(name: str, display: str, addr: str, linesep: str = "\r\n") -> bytes:
     """`Name: display <addr>`; the display name quoted (RFC 5322 §3.2.4) or B-encoded (when
     not ASCII, or too long to fold at its spaces). The address itself is never split: RFC
-    5321 §4.5.3.1 bounds it (local part 64, domain 255), so its line stays under 998."""
+    5321 §4.5.3.1 bounds it (local part 64, domain 255), so its line stays under 998.
+    `linesep` ends its lines ("\n" for the form messages take inside an mbox)."""
     if not display:
-        return f"{name}: {addr}\r\n".encode("ascii")
-    if display.isascii() and "=?" not in display and not _NEEDS_QUOTING.search(display):
+        return f"{name}: {addr}{linesep}".encode("ascii")
+    # A name of ASCII letters and digits between spaces (most are) needs no quoting: they
+    # are all atext (RFC 5322 §3.2.3), which the search below would also find.
+    if display.isascii() and (
+        display.replace(" ", "").isalnum()
+        or ("=?" not in display and not _NEEDS_QUOTING.search(display))
+    ):
         line = f"{name}: {display} <{addr}>"
         if len(line) <= HEADER_WIDTH:  # the usual name: one line, which folding leaves as is
-            return (line + "\r\n").encode("ascii")
+            return (line + linesep).encode("ascii")
     elif not display.isascii():
         # The usual non-ASCII name ("Chloé Morel"): its UTF-8 fits the first encoded-word,
         # so _b_words gives that one word and _fold_words puts the address after it, on the
@@ -267,8 +273,8 @@ def address_header(name: str, display: str, addr: str) -> bytes:
         data = display.encode("utf-8")
         if len(data) <= ((min(HEADER_WIDTH - len(name) - 2, ENCODED_WORD_MAX) - 12) // 4) * 3:
             line = f"{name}: =?utf-8?b?{binascii.b2a_base64(data, newline=False).decode()}?="
-            fold = " " if len(line) + len(addr) + 3 <= HEADER_WIDTH else "\r\n "
-            return (line + fold + "<" + addr + ">\r\n").encode("ascii")
+            fold = " " if len(line) + len(addr) + 3 <= HEADER_WIDTH else linesep + " "
+            return (line + fold + "<" + addr + ">" + linesep).encode("ascii")
     words: list[str] | None = None
     if display.isascii() and "=?" not in display:
         if _NEEDS_QUOTING.search(display):
@@ -280,7 +286,8 @@ def address_header(name: str, display: str, addr: str) -> bytes:
             words = None
     if words is None:
         words = _b_words(display, HEADER_WIDTH - len(name) - 2)
-    return _fold_words(name, [*words, f"<{addr}>"])
+    folded = _fold_words(name, [*words, f"<{addr}>"])
+    return folded if linesep == "\r\n" else folded.replace(CRLF, linesep.encode("ascii"))
 
 
 MAX_LINE = 998  # RFC 5322 §2.1.1 MUST: characters on a line, CRLF excluded
@@ -298,21 +305,22 @@ class HeaderTooLongError(ValueError):
         self.length = length
 
 
-def list_unsubscribe_header(links: list[str]) -> bytes:
+def list_unsubscribe_header(links: list[str], linesep: str = "\r\n") -> bytes:
     """`List-Unsubscribe: <https://…>, <mailto:…>` CRLF (RFC 2369 §3.2, RFC 8058 §3.1).
 
     On one line when it fits in 78 characters, else one URL per continuation line. A URL is
     never split, encoded or given white space (one-click clients POST to it as written), so
     a URL longer than a line can hold (998 characters, RFC 5322 §2.1.1) raises
-    HeaderTooLongError.
+    HeaderTooLongError. `linesep` ends its lines ("\n" for the mbox form).
     """
     one = "List-Unsubscribe: " + ", ".join(links)
     if len(one) <= HEADER_WIDTH:
-        return (one + "\r\n").encode("ascii")
+        return (one + linesep).encode("ascii")
     longest = max(map(len, links))
     if longest + 2 > MAX_LINE:  # " <url>," on its continuation line
         raise HeaderTooLongError(longest - 2)
-    return ("List-Unsubscribe:\r\n " + ",\r\n ".join(links) + "\r\n").encode("ascii")
+    fold = linesep + " "
+    return ("List-Unsubscribe:" + fold + ("," + fold).join(links) + linesep).encode("ascii")
 
 
 def header_url(url: str) -> str:
@@ -573,6 +581,7 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         "hole_piece": hole_piece,
         "CRLF": CRLF,
         "NL": nl,
+        "LINESEP": nl.decode("ascii"),
         "SOFT_NL": b"=" + nl,
         "MBOXRD": skeleton.mboxrd,
         "AS_IS": _QP_AS_IS,
@@ -591,6 +600,13 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         return expr if nl == CRLF else expr + ".replace(CRLF, NL)"
 
     body = []
+    # Sources percent-encoded as a URL component or a mailto address: their text holds only
+    # unreserved characters, "%" and "@" (RFC 3986 §2.1, §2.3; merge.percent_encode), all
+    # printable ASCII other than "=", " " and ">", so what is left of the as-is test for them
+    # is its length and the lone "."; and they are never HTML-escaped (from_compiled).
+    encoded = {
+        i for i, source in enumerate(skeleton.sources) if source.url in ("component", "address")
+    }
     for i, source in enumerate(skeleton.sources):
         field = bind("F", source)
         body.append(f"t{i} = merge_value({field}, values)")
@@ -600,6 +616,11 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     for j, parts in enumerate(skeleton.unsubscribe):
         if all(type(p) is str for p in parts):
             links.append(bind("L", f"<{header_url(''.join(map(str, parts)))}>"))
+        elif all(p in encoded if isinstance(p, int) else _URL_PLAIN.fullmatch(p) for p in parts):
+            # header_url gives such a URL as it is: its literal text is all _URL_PLAIN
+            # characters, and so is every encoded source's text (see `encoded`).
+            body.append(f"u{j} = '<' + {joined(parts)} + '>'")
+            links.append(f"u{j}")
         else:
             body.append(f"u{j} = '<' + header_url({joined(parts)}) + '>'")
             links.append(f"u{j}")
@@ -609,19 +630,35 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         _MESSAGE_ID: "message_id_header",
         _UNSUBSCRIBE: "unsubscribe",
     }
-    body.append("to = " + lines("address_header('To', to_name, to_addr)"))
+    # The To and List-Unsubscribe headers are written with the skeleton's line ends.
+    body.append("to = address_header('To', to_name, to_addr, LINESEP)")
     if skeleton.subject is not None:
         subject = joined(skeleton.subject)
         body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
     body.append("message_id_header = ('Message-ID: ' + message_id).encode('ascii') + NL")
-    body.append("unsubscribe = " + lines(f"list_unsubscribe_header([{', '.join(links)}])"))
+    body.append(f"unsubscribe = list_unsubscribe_header([{', '.join(links)}], LINESEP)")
+    # A source in both a text hole and an HTML-escaped one is tested once, for HTML: a text
+    # that HTML writes as it is, text writes as it is too (_QP_HTML_AS_IS matches a subset of
+    # what _QP_AS_IS does), into the same bytes.
+    both = {i for i, escaped in skeleton.holes if escaped and (i, False) in skeleton.holes}
+    plain: dict[int, str] = {}  # source -> the hole that holds it unescaped
+    for index in sorted(both):
+        body.append(f"q{index} = AS_IS_HTML(t{index})")
     for k, (index, escaped) in enumerate(skeleton.holes):
         slots[_HOLES + k] = f"h{k}"
-        test = "AS_IS_HTML" if escaped else "AS_IS"
-        body.append(
-            f"h{k} = t{index}.encode() + SOFT_NL if {test}(t{index})"
-            f" else hole_piece(t{index}, {escaped}, NL, MBOXRD)"
-        )
+        general = f"hole_piece(t{index}, {escaped}, NL, MBOXRD)"
+        if index in encoded:
+            test = f"0 < len(t{index}) < {QP_WIDTH} and t{index} != '.'"
+        elif index in both and escaped:
+            same = plain.get(index, f"t{index}.encode() + SOFT_NL")
+            body.append(f"h{k} = {same} if q{index} else {general}")
+            continue
+        elif index in both:
+            plain[index] = f"h{k}"
+            test = f"q{index} or AS_IS(t{index})"
+        else:
+            test = f"{'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
+        body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else {general}")
     pieces = [slots[i] if type(i) is int else bind("P", i) for i in skeleton.layout]
     body.append(f"return ({', '.join(pieces)},)")
     code = "def assemble(values, to_addr, to_name, message_id):\n" + "".join(
@@ -650,7 +687,10 @@ INVISIBLES_REMOVED = N_("invisible or bidi control characters in '{key}' removed
 
 def has_control(value: str) -> bool:
     """Whether clean_value would change `value`: a control or an invisible character."""
-    return _SUSPECT.search(value) is not None
+    # Every suspect character is one str.isprintable refuses: the controls are Unicode
+    # category Cc, U+2028/U+2029 Zl/Zp, the invisibles Cf. A text it accepts (nearly every
+    # one: one pass in C) has none; the others, such as a no-break space (Zs), are searched.
+    return not value.isprintable() and _SUSPECT.search(value) is not None
 
 
 def cleaning_notes(value: str) -> tuple[str, ...]:
