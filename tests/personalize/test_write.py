@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from b2bmail.personalize import write
+from b2bmail.personalize.message import PersonalizedMessage
 from b2bmail.personalize.write import write_file
 
 
@@ -120,3 +121,90 @@ def test_eml_name(email: str, expected: str) -> None:
 
     msg = PersonalizedMessage(12, email, "s", "<m@x>", b"x\r\n")
     assert write.eml_name(msg) == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_write_all_splits_more_pieces_than_one_writev_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # writev fails with EINVAL past IOV_MAX pieces (POSIX); 16 (the least POSIX allows) and
+    # one past it: two calls, the bytes in order.
+    real, calls = os.writev, []
+
+    def counted(fd: int, pieces: list[bytes]) -> int:
+        assert len(pieces) <= 16
+        calls.append(len(pieces))
+        return real(fd, pieces)
+
+    monkeypatch.setattr(write, "_IOV_MAX", 16)
+    monkeypatch.setattr(write.os, "writev", counted)
+    for count, expected_calls in ((16, [16]), (17, [16, 1])):
+        calls.clear()
+        pieces = [bytes([65 + i % 26]) * (i + 1) for i in range(count)]
+        write_file(str(tmp_path / "m.eml"), pieces)
+        assert (tmp_path / "m.eml").read_bytes() == b"".join(pieces)
+        assert calls == expected_calls
+
+
+def _mbox_messages(count: int, pieces: int) -> list[PersonalizedMessage]:
+    return [
+        PersonalizedMessage(
+            i + 2,
+            f"p{i}@x.example",
+            "s",
+            f"<m{i}@x>",
+            (*(f"H{i}-{k}: v\n".encode() for k in range(pieces - 1)), b"\nbody\n"),
+            True,
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_mbox_entries_are_written_in_batches_of_at_most_iov_max_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Entries are queued and written with one writev per batch: the file holds every entry
+    # in order, as written one by one, and no call passes more than IOV_MAX pieces.
+    from datetime import UTC, datetime
+
+    real, calls = os.writev, []
+
+    def counted(fd: int, pieces: list[bytes]) -> int:
+        calls.append(len(pieces))
+        return real(fd, pieces)
+
+    monkeypatch.setattr(write, "_IOV_MAX", 16)
+    monkeypatch.setattr(write.os, "writev", counted)
+    date = datetime(2026, 1, 5, tzinfo=UTC)
+    messages = _mbox_messages(7, 3)  # 5 pieces an entry (separator, 3, blank line): 3 a batch
+    with open(tmp_path / "all.mbox", "wb") as box:
+        write.write_messages(messages, out_dir=None, mbox=box, date=date)
+    one_by_one = b"".join(write.mbox_from_line(date) + m.data + b"\n" for m in messages)
+    assert (tmp_path / "all.mbox").read_bytes() == one_by_one
+    assert calls == [15, 15, 5]
+    # An entry of more pieces than one writev takes is split, not refused.
+    calls.clear()
+    with open(tmp_path / "big.mbox", "wb") as box:
+        write.write_messages(_mbox_messages(1, 20), out_dir=None, mbox=box, date=date)
+    assert calls == [16, 6]
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_queued_mbox_entries_are_written_when_a_later_message_fails(tmp_path: Path) -> None:
+    # A bad row stops the run; the entries made before it are in the file, as when each was
+    # written at once (the CLI's atomic file then removes it; a caller's own file keeps them).
+    from datetime import UTC, datetime
+
+    def messages() -> Iterator[PersonalizedMessage]:
+        yield from _mbox_messages(2, 3)
+        raise ValueError("row 4: bad")
+
+    with open(tmp_path / "all.mbox", "wb") as box, pytest.raises(ValueError, match="row 4"):
+        write.write_messages(
+            messages(),
+            out_dir=None,
+            mbox=box,
+            date=datetime(2026, 1, 5, tzinfo=UTC),
+        )
+    assert (tmp_path / "all.mbox").read_bytes().count(b"From MAILER-DAEMON") == 2
