@@ -3,10 +3,21 @@ differ (src/b2bmail/export/versions.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import pytest
 
-from b2bmail.export.versions import Choice, merge_versions, resolve
+from b2bmail.export import compile as export_compile
+from b2bmail.export import versions as export_versions
+from b2bmail.export import writer as export_writer
+from b2bmail.export.compile import ExportCompiler
+from b2bmail.export.contacts import read_contacts
+from b2bmail.export.versions import Choice, Part, merge_versions, resolve
+from b2bmail.export.writer import get_esp, render_for_esp
 from b2bmail.render.merge import MergeField, MergeTemplate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NAME = MergeField("first_name", "Bonjour", html=True)
 
@@ -46,3 +57,29 @@ def test_each_key_gets_its_version_back(key: str) -> None:
 def test_identical_versions_have_no_choice() -> None:
     versions = [("v1", template("Prix ", NAME)), ("v2", template("Prix ", NAME))]
     assert merge_versions(versions) == ("Prix ", NAME)
+
+
+def test_every_esp_writes_the_one_merge_of_an_emails_versions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The merge reads no ESP: two ESPs with a conditional share it (the diff is most of
+    # `export --esp all`'s time, issue 17 item 6), so each template part is merged once.
+    calls: list[int] = []
+
+    def counted(versions: Sequence[tuple[str, MergeTemplate]]) -> tuple[Part, ...]:
+        calls.append(len(versions))
+        return export_versions.merge_versions(versions)
+
+    for module in (export_compile, export_writer):  # wherever the merge is called from
+        if hasattr(module, "merge_versions"):
+            monkeypatch.setattr(module, "merge_versions", counted)
+    campaign = ROOT / "examples/heavy-equipment/campaign.yaml"
+    export, _contacts = read_contacts(
+        ExportCompiler(campaign, ["mining"]), campaign.parent / "recipients.csv"
+    )
+    versioned = [v for v in export.variants if len(v.leaves) > 1]
+    assert versioned
+    written = [render_for_esp(export, get_esp(key)) for key in ("brevo", "mailchimp")]
+    # subject, preheader, html, text: four merges per email, not four per email per ESP
+    assert len(calls) == 4 * len(versioned)
+    assert [f.name for f in written[0].variants] == [f.name for f in written[1].variants]

@@ -24,7 +24,7 @@ from b2bmail.export.compile import (
 )
 from b2bmail.export.contacts import LANGUAGE_FIELD, ContactList, read_contacts, write_contacts
 from b2bmail.export.dialect import Esp, UrlCopy
-from b2bmail.export.versions import VARIANT_FIELD, Part, merge_versions
+from b2bmail.export.versions import VARIANT_FIELD, Part
 from b2bmail.i18n import _, format_kb, ngettext
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.render.merge import MergeTemplate
@@ -168,15 +168,7 @@ def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
         if len(v.leaves) == 1:
             out.append(files(v.name, templates_of(v.compiled), v, ""))
         elif esp.choice is not None:
-            versions = [[(key, t) for t in templates_of(c)] for key, c in v.leaves]
-            out.append(
-                files(
-                    v.name,
-                    [merge_versions(list(each)) for each in zip(*versions, strict=True)],
-                    v,
-                    "",
-                )
-            )
+            out.append(files(v.name, v.merged, v, ""))
         else:
             out += [files(f"{v.name}/{key}", templates_of(c), v, key) for key, c in v.leaves]
     return EspExport(esp, tuple(out), copies)
