@@ -5,6 +5,7 @@ replaced atomically (output.atomic_directory)."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -77,9 +78,10 @@ class EspExport:
     variants: tuple[VariantFiles, ...]
     url_copies: tuple[UrlCopy, ...] = ()  # attributes of contacts.csv holding encoded values
 
-    @property
+    @functools.cached_property
     def clipped(self) -> tuple[str, ...]:
-        """The variants whose estimated size after link tracking passes Gmail's clip."""
+        """The variants whose estimated size after link tracking passes Gmail's clip (found
+        once: README.txt asks it for each variant, and each estimate scans a whole page)."""
         return tuple(v.name for v in self.variants if v.tracked_bytes(self.esp) > GMAIL_CLIP_BYTES)
 
     @property
