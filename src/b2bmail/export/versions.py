@@ -74,18 +74,20 @@ def merge_versions(versions: Sequence[tuple[str, MergeTemplate]]) -> tuple[Part,
     sequences = [_tokens(t) for _k, t in versions]
     base, others = sequences[0], sequences[1:]
     maps = [matching_pairs(base, other) for other in others]
-    anchors = [i for i in range(len(base)) if all(i in m for m in maps)]
+    anchors = sorted(set(maps[0]).intersection(*maps[1:])) if maps else range(len(base))
     out: list[Part] = []
     starts = [0] * len(sequences)
     for anchor in [*anchors, None]:
         ends = (
             [len(s) for s in sequences] if anchor is None else [anchor] + [m[anchor] for m in maps]
         )
-        stretches = [s[a:b] for s, a, b in zip(sequences, starts, ends, strict=True)]
-        if all(list(s) == list(stretches[0]) for s in stretches):
-            out += stretches[0]
-        else:
-            out.append(_choice(keys, stretches))
+        # Most anchors follow the previous one in every version: no stretch between.
+        if ends != starts:
+            stretches = [s[a:b] for s, a, b in zip(sequences, starts, ends, strict=True)]
+            if all(list(s) == list(stretches[0]) for s in stretches):
+                out += stretches[0]
+            else:
+                out.append(_choice(keys, stretches))
         if anchor is not None:
             out.append(base[anchor])
             starts = [e + 1 for e in ends]
