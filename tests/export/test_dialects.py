@@ -141,8 +141,8 @@ def test_gmail_clip_estimate_at_the_limit(extra: int, clipped: bool) -> None:
 
 
 def test_gmail_clip_estimate_is_made_once_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    # README.txt flags each page over the clip: one estimate per page, not one per page for
-    # each page listed (each estimate scans the whole HTML).
+    # README.txt gives each page's estimate and flags those over the clip: one estimate per
+    # page, not one per page for each page listed (each estimate scans the whole HTML).
     sizes = {"at": GMAIL_CLIP_BYTES - 2 * 91, "past": GMAIL_CLIP_BYTES - 2 * 91 + 1, "under": 100}
     pages = [replace(_page(size, links=2), name=name) for name, size in sizes.items()]
     estimates: list[str] = []
@@ -156,6 +156,7 @@ def test_gmail_clip_estimate_is_made_once_per_page(monkeypatch: pytest.MonkeyPat
     result = EspExport(get_esp("brevo"), tuple(pages))
     flags = [files.name in result.clipped for files in result.variants]
     assert flags == [False, True, False]
+    assert result.tracked_sizes == (GMAIL_CLIP_BYTES, GMAIL_CLIP_BYTES + 1, 100 + 2 * 91)
     assert result.clipped == ("past",)
     assert estimates == ["at", "past", "under"]
 

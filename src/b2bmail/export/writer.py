@@ -79,10 +79,17 @@ class EspExport:
     url_copies: tuple[UrlCopy, ...] = ()  # attributes of contacts.csv holding encoded values
 
     @functools.cached_property
+    def tracked_sizes(self) -> tuple[int, ...]:
+        """Each variant's estimated HTML size after link tracking (VariantFiles.tracked_bytes),
+        in order: estimated once, as each estimate scans a whole page."""
+        return tuple(v.tracked_bytes(self.esp) for v in self.variants)
+
+    @functools.cached_property
     def clipped(self) -> tuple[str, ...]:
         """The variants whose estimated size after link tracking passes Gmail's clip (found
-        once: README.txt asks it for each variant, and each estimate scans a whole page)."""
-        return tuple(v.name for v in self.variants if v.tracked_bytes(self.esp) > GMAIL_CLIP_BYTES)
+        once: README.txt asks it for each variant)."""
+        sizes = zip(self.variants, self.tracked_sizes, strict=True)
+        return tuple(v.name for v, size in sizes if size > GMAIL_CLIP_BYTES)
 
     @property
     def versions(self) -> str:
@@ -264,13 +271,13 @@ def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | No
             " link. Gmail clips HTML past 102 KB; estimated size after the rewrite:"
         ).format(esp=esp.name, length=esp.tracked_link),
     ]
-    for files in result.variants:
+    for files, tracked in zip(result.variants, result.tracked_sizes, strict=True):
         flag = _("  <- over Gmail's clip") if files.name in result.clipped else ""
         lines.append(
             _("  {folder}: {written} as written, about {tracked} tracked{flag}").format(
                 folder=files.name,
                 written=format_kb(files.html_bytes),
-                tracked=format_kb(files.tracked_bytes(esp)),
+                tracked=format_kb(tracked),
                 flag=flag,
             )
         )
