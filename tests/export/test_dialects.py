@@ -4,6 +4,7 @@ ESP's documentation, cited in src/b2bmail/data/esp.yaml), and the Gmail clip est
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import quote
 
 import pytest
@@ -11,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.export.interpreters import INTERPRETERS
 
-from b2bmail.export.dialect import Hole, UrlCopy, esp_facts
-from b2bmail.export.writer import ESP_KEYS, GMAIL_CLIP_BYTES, VariantFiles, get_esp
+from b2bmail.export.dialect import Esp, Hole, UrlCopy, esp_facts
+from b2bmail.export.writer import ESP_KEYS, GMAIL_CLIP_BYTES, EspExport, VariantFiles, get_esp
 
 
 @pytest.mark.parametrize(
@@ -137,6 +138,27 @@ def test_gmail_clip_estimate_at_the_limit(extra: int, clipped: bool) -> None:
     files = _page(GMAIL_CLIP_BYTES - 2 * 91 + extra, links=2)
     assert files.tracked_bytes(esp) == GMAIL_CLIP_BYTES + extra
     assert (files.tracked_bytes(esp) > GMAIL_CLIP_BYTES) is clipped
+
+
+def test_gmail_clip_estimate_is_made_once_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # README.txt gives each page's estimate and flags those over the clip: one estimate per
+    # page, not one per page for each page listed (each estimate scans the whole HTML).
+    sizes = {"at": GMAIL_CLIP_BYTES - 2 * 91, "past": GMAIL_CLIP_BYTES - 2 * 91 + 1, "under": 100}
+    pages = [replace(_page(size, links=2), name=name) for name, size in sizes.items()]
+    estimates: list[str] = []
+    tracked_bytes = VariantFiles.tracked_bytes
+
+    def counted(files: VariantFiles, esp: Esp) -> int:
+        estimates.append(files.name)
+        return tracked_bytes(files, esp)
+
+    monkeypatch.setattr(VariantFiles, "tracked_bytes", counted)
+    result = EspExport(get_esp("brevo"), tuple(pages))
+    flags = [files.name in result.clipped for files in result.variants]
+    assert flags == [False, True, False]
+    assert result.tracked_sizes == (GMAIL_CLIP_BYTES, GMAIL_CLIP_BYTES + 1, 100 + 2 * 91)
+    assert result.clipped == ("past",)
+    assert estimates == ["at", "past", "under"]
 
 
 # Each ESP's own tag delimiters, mixed into the values below: they must stay data.

@@ -16,7 +16,7 @@ from b2bmail.campaign import load_campaign
 from b2bmail.config import Campaign, Unsubscribe
 from b2bmail.errors import ConfigError, TemplateError
 from b2bmail.export.dialect import Esp, Hole, NoEquivalentError, UrlCopy
-from b2bmail.export.versions import VARIANT_FIELD, Choice, Part
+from b2bmail.export.versions import VARIANT_FIELD, Choice, Part, merge_versions
 from b2bmail.i18n import _
 from b2bmail.journey import normalize_stage
 from b2bmail.personalize.plan import VariantRouter
@@ -48,6 +48,14 @@ class ExportVariant:
     def compiled(self) -> CompiledEmail:
         """The first version (the only one when the template's logic reads no recipient)."""
         return self.leaves[0][1]
+
+    @functools.cached_property
+    def merged(self) -> tuple[tuple[Part, ...], ...]:
+        """Its versions merged into one template per part (subject, preheader, html, text:
+        export.versions). The merge reads no ESP, so every ESP with a conditional writes this
+        one, computed once: the diff is most of an export's time."""
+        versions = [[(key, t) for t in templates_of(c)] for key, c in self.leaves]
+        return tuple(merge_versions(list(each)) for each in zip(*versions, strict=True))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ replaced atomically (output.atomic_directory)."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +25,7 @@ from b2bmail.export.compile import (
 )
 from b2bmail.export.contacts import LANGUAGE_FIELD, ContactList, read_contacts, write_contacts
 from b2bmail.export.dialect import Esp, UrlCopy
-from b2bmail.export.versions import VARIANT_FIELD, Part, merge_versions
+from b2bmail.export.versions import VARIANT_FIELD, Part
 from b2bmail.i18n import _, format_kb, ngettext
 from b2bmail.output import atomic_directory, check_outputs
 from b2bmail.render.merge import MergeTemplate
@@ -77,10 +78,18 @@ class EspExport:
     variants: tuple[VariantFiles, ...]
     url_copies: tuple[UrlCopy, ...] = ()  # attributes of contacts.csv holding encoded values
 
-    @property
+    @functools.cached_property
+    def tracked_sizes(self) -> tuple[int, ...]:
+        """Each variant's estimated HTML size after link tracking (VariantFiles.tracked_bytes),
+        in order: estimated once, as each estimate scans a whole page."""
+        return tuple(v.tracked_bytes(self.esp) for v in self.variants)
+
+    @functools.cached_property
     def clipped(self) -> tuple[str, ...]:
-        """The variants whose estimated size after link tracking passes Gmail's clip."""
-        return tuple(v.name for v in self.variants if v.tracked_bytes(self.esp) > GMAIL_CLIP_BYTES)
+        """The variants whose estimated size after link tracking passes Gmail's clip (found
+        once: README.txt asks it for each variant)."""
+        sizes = zip(self.variants, self.tracked_sizes, strict=True)
+        return tuple(v.name for v, size in sizes if size > GMAIL_CLIP_BYTES)
 
     @property
     def versions(self) -> str:
@@ -168,15 +177,7 @@ def render_for_esp(export: ExportCampaign, esp: Esp) -> EspExport:
         if len(v.leaves) == 1:
             out.append(files(v.name, templates_of(v.compiled), v, ""))
         elif esp.choice is not None:
-            versions = [[(key, t) for t in templates_of(c)] for key, c in v.leaves]
-            out.append(
-                files(
-                    v.name,
-                    [merge_versions(list(each)) for each in zip(*versions, strict=True)],
-                    v,
-                    "",
-                )
-            )
+            out.append(files(v.name, v.merged, v, ""))
         else:
             out += [files(f"{v.name}/{key}", templates_of(c), v, key) for key, c in v.leaves]
     return EspExport(esp, tuple(out), copies)
@@ -270,13 +271,13 @@ def readme(export: ExportCampaign, result: EspExport, contacts: ContactList | No
             " link. Gmail clips HTML past 102 KB; estimated size after the rewrite:"
         ).format(esp=esp.name, length=esp.tracked_link),
     ]
-    for files in result.variants:
+    for files, tracked in zip(result.variants, result.tracked_sizes, strict=True):
         flag = _("  <- over Gmail's clip") if files.name in result.clipped else ""
         lines.append(
             _("  {folder}: {written} as written, about {tracked} tracked{flag}").format(
                 folder=files.name,
                 written=format_kb(files.html_bytes),
-                tracked=format_kb(files.tracked_bytes(esp)),
+                tracked=format_kb(tracked),
                 flag=flag,
             )
         )
