@@ -279,7 +279,7 @@ def _built(
     language: str = "",
 ) -> BuiltSegment:
     """A built segment of `campaign`: its sample message (made, or to make when read)."""
-    make_sample = sample if callable(sample) else functools.partial(_given, sample)
+    make_sample = sample if callable(sample) else lambda: sample
     return BuiltSegment(
         segment_id=segment.id,
         segment_name=segment.name,
@@ -290,10 +290,6 @@ def _built(
         by_language=by_language,
         language=language,
     )
-
-
-def _given(sample: SampleMessage) -> SampleMessage:
-    return sample
 
 
 def _sample(

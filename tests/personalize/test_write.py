@@ -123,21 +123,27 @@ def test_eml_name(email: str, expected: str) -> None:
     assert write.eml_name(msg) == expected
 
 
-@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
-def test_write_all_splits_more_pieces_than_one_writev_takes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # writev fails with EINVAL past IOV_MAX pieces (POSIX); 16 (the least POSIX allows) and
-    # one past it: two calls, the bytes in order.
+@pytest.fixture
+def writev_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """IOV_MAX set to 16 (the least POSIX allows); the pieces of each os.writev, counted."""
     real, calls = os.writev, []
 
     def counted(fd: int, pieces: list[bytes]) -> int:
-        assert len(pieces) <= 16
+        assert len(pieces) <= 16  # past IOV_MAX, writev fails with EINVAL (POSIX)
         calls.append(len(pieces))
         return real(fd, pieces)
 
     monkeypatch.setattr(write, "_IOV_MAX", 16)
     monkeypatch.setattr(write.os, "writev", counted)
+    return calls
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_write_all_splits_more_pieces_than_one_writev_takes(
+    tmp_path: Path, writev_calls: list[int]
+) -> None:
+    # 16 pieces (IOV_MAX here) and one past it: two calls, the bytes in order.
+    calls = writev_calls
     for count, expected_calls in ((16, [16]), (17, [16, 1])):
         calls.clear()
         pieces = [bytes([65 + i % 26]) * (i + 1) for i in range(count)]
@@ -162,20 +168,13 @@ def _mbox_messages(count: int, pieces: int) -> list[PersonalizedMessage]:
 
 @pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
 def test_mbox_entries_are_written_in_batches_of_at_most_iov_max_pieces(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, writev_calls: list[int]
 ) -> None:
     # Entries are queued and written with one writev per batch: the file holds every entry
     # in order, as written one by one, and no call passes more than IOV_MAX pieces.
     from datetime import UTC, datetime
 
-    real, calls = os.writev, []
-
-    def counted(fd: int, pieces: list[bytes]) -> int:
-        calls.append(len(pieces))
-        return real(fd, pieces)
-
-    monkeypatch.setattr(write, "_IOV_MAX", 16)
-    monkeypatch.setattr(write.os, "writev", counted)
+    calls = writev_calls
     date = datetime(2026, 1, 5, tzinfo=UTC)
     messages = _mbox_messages(7, 3)  # 5 pieces an entry (separator, 3, blank line): 3 a batch
     with open(tmp_path / "all.mbox", "wb") as box:

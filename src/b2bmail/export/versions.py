@@ -5,8 +5,8 @@ where they differ a `Choice` that the ESP's own conditional writes, on the conta
 
 The versions are compiled emails (render.compile), so the merge is exact by construction:
 each version's parts are its anchors (tokens every version has, in the same order, found as
-difflib's SequenceMatcher finds them) and, between two anchors, its own stretch. `merge_versions` checks that resolving
-the result for each key gives that version back.
+difflib's SequenceMatcher finds them) and, between two anchors, its own stretch.
+`merge_versions` checks that resolving the result for each key gives that version back.
 """
 
 from __future__ import annotations

@@ -117,48 +117,62 @@ def write_messages(
         mbox.flush()
         with contextlib.suppress(io.UnsupportedOperation):
             box = mbox.fileno()
-    # mbox entries are queued and written a few dozen at a time, one writev of at most
-    # IOV_MAX pieces per batch (one system call instead of one per entry: the floor of the
-    # mbox benchmark writes each message with one call). What is queued is written before
-    # this returns, also when a later message raises: nothing already made is held back.
-    pending: list[bytes] = []
+    # mbox entries go out in batches, one writev each (see _Batches); what is queued is
+    # written when the block ends, also when a later message raises: nothing already made is
+    # held back.
+    queue = _Batches(box) if box is not None else None
     with contextlib.ExitStack() as opened:
-        try:
-            for msg in messages:
-                if out_dir is not None:
-                    if msg.mboxrd:
-                        raise ValueError("an mbox-form message cannot be written as an .eml file")
-                    folder = folders.get(msg.segment_id)
-                    if folder is None:
-                        (out_dir / msg.segment_id).mkdir(parents=True, exist_ok=True)
-                        path = os.fspath(out_dir / msg.segment_id)
-                        fd = os.open(path, _FOLDER) if _RELATIVE else None
-                        if fd is not None:
-                            opened.callback(os.close, fd)
-                        folder = folders[msg.segment_id] = (fd, path)
-                    fd, path = folder
-                    name = eml_name(msg)
-                    write_file(
-                        name if fd is not None else os.path.join(path, name), msg.content, dir_fd=fd
-                    )
-                if mbox is not None:
-                    if msg.mboxrd:
-                        content = msg.content
-                        pieces = content if isinstance(content, tuple) else (content,)
-                        entry: bytes | tuple[bytes, ...] = (separator, *pieces, b"\n")
-                    else:
-                        entry = mbox_entry(msg, date)
-                    if box is None:
-                        mbox.write(entry if isinstance(entry, bytes) else b"".join(entry))
-                    else:
-                        pieces = (entry,) if isinstance(entry, bytes) else entry
-                        if pending and len(pending) + len(pieces) > _IOV_MAX:
-                            batch, pending = pending, []
-                            write_all(box, batch)
-                        pending.extend(pieces)
-                if on_message is not None:
-                    on_message(msg)
-        finally:
-            if pending and box is not None:
-                batch, pending = pending, []
-                write_all(box, batch)
+        if queue is not None:
+            opened.callback(queue.flush)
+        for msg in messages:
+            if out_dir is not None:
+                if msg.mboxrd:
+                    raise ValueError("an mbox-form message cannot be written as an .eml file")
+                folder = folders.get(msg.segment_id)
+                if folder is None:
+                    (out_dir / msg.segment_id).mkdir(parents=True, exist_ok=True)
+                    path = os.fspath(out_dir / msg.segment_id)
+                    fd = os.open(path, _FOLDER) if _RELATIVE else None
+                    if fd is not None:
+                        opened.callback(os.close, fd)
+                    folder = folders[msg.segment_id] = (fd, path)
+                fd, path = folder
+                name = eml_name(msg)
+                write_file(
+                    name if fd is not None else os.path.join(path, name), msg.content, dir_fd=fd
+                )
+            if mbox is not None:
+                if msg.mboxrd:
+                    content = msg.content
+                    pieces = content if isinstance(content, tuple) else (content,)
+                    entry: tuple[bytes, ...] = (separator, *pieces, b"\n")
+                else:
+                    entry = (mbox_entry(msg, date),)
+                if queue is not None:
+                    queue.add(entry)
+                else:
+                    mbox.write(b"".join(entry))
+            if on_message is not None:
+                on_message(msg)
+
+
+class _Batches:
+    """Pieces queued for one descriptor and written with one os.writev per batch of at most
+    IOV_MAX pieces: one system call for a few dozen mbox entries instead of one per entry
+    (the floor of the mbox benchmark writes each message with one call)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending: list[bytes] = []
+
+    def add(self, pieces: Sequence[bytes]) -> None:
+        """Queue one entry's pieces, writing what is queued first if they would not fit."""
+        if self.pending and len(self.pending) + len(pieces) > _IOV_MAX:
+            self.flush()
+        self.pending.extend(pieces)
+
+    def flush(self) -> None:
+        """Write what is queued (write_all splits more pieces than one writev takes)."""
+        batch, self.pending = self.pending, []
+        if batch:
+            write_all(self.fd, batch)
