@@ -10,6 +10,7 @@ import binascii
 import gc
 import re
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,56 @@ def test_element_positions(doc: Document) -> None:
         assert doc.position(el) == _slow_position(doc, el), el.tag
         line = doc.position(el)[0]
         assert doc.line_text(line) == [*doc.source.split("\n"), ""][line - 1]
+
+
+def _check_lines_and_offsets(source: str, lines_first: bool) -> None:
+    """Lines and offsets of a fresh document of `source` as an index of every line start
+    (lines end at "\n" only, as lxml counts them) gives them, asked for in either order:
+    the blocks of eight lines are found on demand, as far as the questions reach."""
+    doc = Document(path="edge", html=source)
+    starts = [0] + [i + 1 for i, char in enumerate(source) if char == "\n"]
+    texts = source.split("\n")
+    step = max(1, len(source) // 3000)  # every offset of a small source, a sample of a big one
+    offsets = [*range(len(source), -1, -step), *starts, *(start - 1 for start in starts[1:])]
+
+    def lines() -> None:
+        for line in [*range(len(starts) + 9, -2, -1), *range(len(starts) + 9)]:
+            want = texts[line - 1] if 1 <= line <= len(texts) else ""
+            assert doc.line_text(line) == want, line
+
+    if lines_first:
+        lines()
+    for offset in offsets:
+        line = bisect_right(starts, offset)
+        assert doc.offset_position(offset) == (line, offset - starts[line - 1] + 1), offset
+    lines()
+
+
+# Around the blocks of eight lines: 0 to 26 lines, ending with a newline or not.
+_LINE_COUNTS = [
+    "".join(f"<p>{i}é</p>\n" for i in range(count)) + tail
+    for count in (0, 1, 7, 8, 9, 15, 16, 17, 24, 25, 26)
+    for tail in ("", "<p>last</p>", "\n")
+]
+
+
+@pytest.mark.parametrize("lines_first", [False, True])
+@pytest.mark.parametrize("source", _LINE_COUNTS + EDGE_CASES)
+def test_lines_and_offsets_around_the_blocks_of_eight(source: str, lines_first: bool) -> None:
+    _check_lines_and_offsets(source, lines_first)
+
+
+@pytest.mark.parametrize("path", from_corpus(lambda path: path), ids=lambda p: Path(p).name)
+def test_lines_and_offsets_on_the_corpus(path: Path) -> None:
+    source = read_document(path).source
+    _check_lines_and_offsets(source, lines_first=False)
+    _check_lines_and_offsets(source, lines_first=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab é\n\r\t<p>"), max_size=400))
+def test_lines_and_offsets_of_any_text(source: str) -> None:
+    _check_lines_and_offsets(source, lines_first=False)
 
 
 @pytest.mark.parametrize("doc", all_documents(), ids=lambda d: Path(d.path).name)

@@ -1,8 +1,8 @@
 """Positions: the line, column and snippet of an element or offset, and the `Hit`s rules make.
 
 lxml gives the line where a start tag ends and no column; the column is found by counting the
-`<tag`s of that line back from its end. Line starts are found on demand: problems usually sit
-in the first lines, so the rest of a long document is never scanned.
+`<tag`s of that line back from its end. Line starts are found on demand, eight lines at a
+time: problems usually sit in the first lines, so the rest of a long document is never scanned.
 """
 
 from __future__ import annotations
@@ -15,9 +15,17 @@ from b2bmail.lint.core import DocumentCore, Element
 from b2bmail.lint.problem import Hit, Part, Severity
 
 _NEWLINE = re.compile("\n")
+# Eight whole lines, each its own group (lines end at "\n" only, as lxml counts them:
+# splitlines would also split at \f, \x1c…). One match object holds eight line starts
+# (`start(row)`), where an index of every line start made a match object and a list item per
+# line: the Cerberus template's problems reach its last lines, and that index cost about 1 M
+# instructions a lint. `^`: a block starts at a line start (consecutive matches always do).
+_EIGHT_LINES = re.compile("^" + "([^\n]*\n)" * 8, re.MULTILINE)
+# The lines after the last whole block of eight: up to seven more ended by "\n", then the last.
+_LAST_LINES = re.compile("([^\n]*\n)?" * 7)
 # What may follow `<tag` in a start tag of that tag (and not of a longer name).
 _TAG_NAME_ENDS = ("", " ", "\t", "\n", "\r", "/", ">")
-_match_end = re.Match.end
+_match_start = re.Match.start
 
 
 class Positions(DocumentCore):
@@ -36,32 +44,54 @@ class Positions(DocumentCore):
         self._text_newlines: dict[Element, list[int]] = {}
         # Characters of each <style> text counted for hits so far (see hit_in_style).
         self._text_counted: dict[Element, int] = {}
-        self._starts = [0]  # line starts, found on demand (see _starts_past)
-        self._newlines = _NEWLINE.finditer(self.source)
-        self._starts_done = False
+        # Lines 8i+1 to 8i+8 are the groups of block i (see _EIGHT_LINES), found on demand;
+        # then, once every block is found, the lines after them (_LAST_LINES from `_last_start`).
+        self._blocks: list[re.Match[str]] = []
+        self._block_starts: list[int] = []
+        self._block_finder = _EIGHT_LINES.finditer(self.source)
+        self._last: re.Match[str] | None = None
+        self._last_start = 0
 
-    def _starts_past(self, line: int = 0, offset: int = -1) -> list[int]:
-        """Offsets where lines start, known at least to line `line` + 1 and past `offset`
-        (or all of them): problems usually sit in the first lines, so the rest is not scanned.
-        """
-        starts = self._starts
-        if self._starts_done:
-            return starts
-        while not self._starts_done and (len(starts) <= line or starts[-1] <= offset):
-            # Lines end at "\n" only, as lxml counts them (splitlines would also split at
-            # \f, \x1c…). Each match's end is the start of the next line; 64 at a time.
-            known = len(starts)
-            starts.extend(map(_match_end, islice(self._newlines, 64)))
-            if len(starts) - known < 64:
-                self._starts_done = True
-        return starts
+    def _blocks_past(self, block: int = 0, offset: int = -1) -> list[re.Match[str]]:
+        """The blocks of eight lines, known at least to block `block` and past `offset` (or
+        all of them): problems usually sit in the first lines, so the rest is not scanned."""
+        blocks = self._blocks
+        while self._last is None and (len(blocks) <= block or self._block_starts[-1] <= offset):
+            known = len(blocks)
+            blocks.extend(islice(self._block_finder, 4))  # 32 lines at a time
+            self._block_starts.extend(map(_match_start, blocks[known:]))
+            if len(blocks) - known < 4:
+                self._last_start = blocks[-1].end() if blocks else 0
+                last = _LAST_LINES.match(self.source, self._last_start)
+                assert last is not None  # every group is optional: it always matches
+                self._last = last
+        return blocks
+
+    def _line_span(self, line: int) -> tuple[int, int]:
+        """(start, end) of `line` in the source, the end at its "\n" (or the end of the
+        source); (-1, -1) when the source has no such line."""
+        if line < 1:
+            return -1, -1
+        block, row = divmod(line - 1, 8)
+        blocks = self._blocks
+        if block >= len(blocks) and self._last is None:
+            self._blocks_past(block)
+        if block < len(blocks):
+            start, end = blocks[block].span(row + 1)
+            return start, end - 1
+        last = self._last
+        if last is None or block > len(blocks):
+            return -1, -1
+        # The lines after the whole blocks: each but the last is a group of `last`.
+        start = self._last_start if row == 0 else last.end(row)
+        if start < 0:
+            return -1, -1
+        end = last.end(row + 1) if row < 7 else -1
+        return start, end - 1 if end >= 0 else len(self.source)
 
     def line_text(self, line: int) -> str:
-        starts = self._starts_past(line)
-        if line < 1 or line > len(starts):
-            return ""
-        end = starts[line] - 1 if line < len(starts) else len(self.source)
-        return self.source[starts[line - 1] : end]
+        start, end = self._line_span(line)
+        return self.source[start:end] if start >= 0 else ""
 
     def _tag_index(self, el: Element, tag: str) -> int | None:
         """Where `el` is in the list of its tag's elements. A long list gets a dict, made once
@@ -127,15 +157,16 @@ class Positions(DocumentCore):
         tag = el.tag
         if not isinstance(tag, str):
             return line, None
-        starts = self._starts_past(line)
-        if line > len(starts):
+        # `end` is at the line's "\n": no `<tag` holds one, so the searches up to it find
+        # what they found up to the next line's start.
+        start, end = self._line_span(line)
+        if start < 0:
             return line, None
         at = self._tag_index(el, tag)
         if at is None:
             return line, None
-        end = starts[line] if line < len(starts) else len(self.source)
         # A start tag may span lines: look back a few lines for its `<tag`.
-        begin = starts[max(0, line - 15)]
+        begin = self._line_span(max(1, line - 14))[0]
         # The elements of the line are the last `<tag`s before its end: `el` is the back-th.
         back = self._run_end(tag, line, at) - at
         if back > 8:  # many on one line (minified HTML): every `<tag` of the lines, found once
@@ -154,13 +185,26 @@ class Positions(DocumentCore):
                     return line, None
                 if source[offset + size : offset + size + 1] in _TAG_NAME_ENDS:
                     back -= 1
-        real_line = bisect_right(starts, offset)
-        return real_line, offset - starts[real_line - 1] + 1
+        # The tag ends on `line`; it starts there or a few lines above.
+        while start > offset:
+            line -= 1
+            start = self._line_span(line)[0]
+        return line, offset - start + 1
 
     def offset_position(self, offset: int) -> tuple[int, int]:
-        starts = self._starts_past(offset=offset)
-        line = bisect_right(starts, offset)
-        return line, offset - starts[line - 1] + 1
+        """(line, column) of an offset (at least 0) of the source."""
+        self._blocks_past(offset=offset)
+        # The offset is in the last block starting at or before it, or after every block.
+        block = bisect_right(self._block_starts, offset) - 1
+        after = block < 0 or offset >= self._blocks[block].end()
+        line = 8 * block + (9 if after else 1)
+        start = self._line_span(line)[0]
+        for _row in range(7):  # the last line of those eight starting at or before it
+            following = self._line_span(line + 1)[0]
+            if following < 0 or following > offset:
+                break
+            line, start = line + 1, following
+        return line, offset - start + 1
 
     def snippet(self, line: int, column: int | None = None, width: int = 100) -> str:
         text = self.line_text(line)
