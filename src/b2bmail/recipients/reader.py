@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import collections
 import csv
+import operator
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
+from typing import Any
 
 from b2bmail.errors import InputError
 from b2bmail.i18n import _
@@ -45,7 +48,7 @@ class ValueCounts:
     def kind(typed: str, value: object, recognised: bool) -> int:
         """Which count a cell adds to: _UNRECOGNISED, _UNCHANGED (its code is the cell as
         typed) or _NORMALIZED. It depends on the cell alone, so a reader may keep it with the
-        cell's code (reader._normalized) and count with add_kind."""
+        cell's code (reader._Tally) and count with add_kind."""
         if not recognised:
             return _UNRECOGNISED
         return _UNCHANGED if value == typed else _NORMALIZED
@@ -53,13 +56,14 @@ class ValueCounts:
     def add(self, typed: str, value: object, recognised: bool) -> None:
         self.add_kind(typed, self.kind(typed, value, recognised))
 
-    def add_kind(self, typed: str, kind: int) -> None:
+    def add_kind(self, typed: str, kind: int, cells: int = 1) -> None:
+        """Count `cells` cells reading `typed`, of `kind` (ValueCounts.kind)."""
         if kind == _UNCHANGED:
-            self.unchanged += 1
+            self.unchanged += cells
         elif kind == _NORMALIZED:
-            self.normalized += 1
+            self.normalized += cells
         else:
-            self.unrecognized += 1
+            self.unrecognized += cells
             if typed not in self.examples and len(self.examples) < UNRECOGNIZED_EXAMPLES:
                 self.examples.append(typed)
 
@@ -114,10 +118,20 @@ class RecipientTable:
     email_column: str
     rows: Iterator[RecipientRow] = field(repr=False)
     blank_rows: int = 0
-    # Per normalised field (country, language, civility, roles, stage), filled as rows stream.
-    values: dict[str, ValueCounts] = field(default_factory=dict)
     # The column summary: the columns holding a value in at least one row read so far.
     filled_columns: set[int] = field(default_factory=set)
+    # `values` as counted so far, and the cells read since (counted when `values` is read).
+    _values: dict[str, ValueCounts] = field(default_factory=dict, repr=False)
+    _tally: _Tally | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def values(self) -> dict[str, ValueCounts]:
+        """Per normalised field (country, language, civility, roles, stage), how its cells
+        fared in the rows read so far (all rows once `rows` is exhausted), fields in the
+        order their first cell was read."""
+        if self._tally is not None:
+            self._tally.flush()
+        return self._values
 
     def _field_columns(self) -> dict[str, int]:
         # Each field a row can have -> the column that gives it.
@@ -387,13 +401,11 @@ def _stream_rows(
     headers = table.headers
     email_index = keys.index("email")
     width = len(keys)
-    aliases = column_aliases(headers, keys)
-    company = tuple((k, c) for k, c in CONTACT_COMPANY_FIELDS.items() if k in keys)
-    # What each column but the address gives, worked out once: its key, and for a normalised
-    # field the cache of its distinct cells. Stage, role and country cells repeat across a
-    # list: each distinct one is normalised once, and its entry says which count it adds to.
-    caches: dict[str, dict[str, tuple[object, int, ValueCounts]]] = {k: {} for k in NORMALIZED_KEYS}
-    columns = [(index, key, caches.get(key)) for index, key in enumerate(keys) if key != "email"]
+    normalised = [index for index, key in enumerate(keys) if key in NORMALIZED_KEYS]
+    tally = table._tally = _Tally(tuple(keys[i] for i in normalised), normalised, table._values)
+    combos = tally.combos
+    cells_of = tally.cells
+    fields_of, fed = _row_fields(keys, headers, normalised)
     # The column summary (table.filled_columns): once every column held a value, a row costs
     # one test (the summary is read once per list, not per row: recipients.needs).
     unfilled = set(range(width))
@@ -410,30 +422,20 @@ def _stream_rows(
             table.filled_columns.update(found)
         typed = cells[email_index]
         check = classify_address(typed)
-        fields: dict[str, object] = {}
-        for index, key, cache in columns:
-            value = stripped[index]
-            if not value:
-                continue
-            if cache is None:
-                fields[key] = value
-                continue
-            cached = cache.get(value)
-            if cached is None:
-                if len(cache) > 4096:
-                    cache.clear()
-                cached = cache[value] = _normalized(table, key, value)
-            code, kind, counts = cached
-            counts.add_kind(value, kind)
-            fields[key] = code
-        fields["email"] = check.normalized if check.valid else typed.strip()
-        for index, slug in aliases:
-            value = stripped[index]
-            if value:
-                fields[slug] = value
-        for key, company_key in company:
-            if key in fields:
-                fields[company_key] = fields[key]
+        # The normalised cells' codes, looked up once per combination of them; the row is
+        # counted with its combination (_Tally: ValueCounts are made when `values` is read).
+        combo = cells_of(stripped)
+        entry = combos.get(combo)
+        if entry is None:
+            entry = tally.entry(combo)
+        entry[1] += 1
+        fields = fields_of(
+            check.normalized if check.valid else stripped[email_index], entry[0], stripped
+        )
+        if "" in stripped:  # an empty cell sets none of its fields
+            for index in compress(range(width), map(operator.not_, stripped)):
+                for name in fed[index]:
+                    del fields[name]
         # RecipientRow(line, fields, typed, check, tuple(cells), headers) without its __init__
         # frame (one per row): its __dict__ filled at once, which gives an equal object
         # (test_reader.test_fast_built_row_is_the_constructed_one).
@@ -447,14 +449,134 @@ def _stream_rows(
 _new_object = object.__new__
 
 
-def _normalized(table: RecipientTable, key: str, value: str) -> tuple[object, int, ValueCounts]:
-    """A normalised field's cell: its code, which count it adds to (as ValueCounts.add
-    decides), and that field's counts in `table.values` (made at its first cell)."""
-    code, recognised = normalize_cell(key, value)
-    counts = table.values.get(key)
-    if counts is None:
-        counts = table.values[key] = ValueCounts()
-    return code, ValueCounts.kind(value, code, recognised), counts
+RowFields = Callable[[object, Sequence[object], Sequence[str]], dict[str, object]]
+
+
+def _row_fields(
+    keys: tuple[str, ...], headers: tuple[str, ...], normalised: Sequence[int]
+) -> tuple[RowFields, tuple[tuple[str, ...], ...]]:
+    """How a list's rows give their fields: a function of (address, codes of the normalised
+    cells, stripped cells) that makes a row's fields as if no cell were empty, and per column
+    the fields an empty cell of it leaves out.
+
+    A row's fields, in the order they are set: each column but the address by its key (a
+    normalised one by its code), the address, each column by its header's slug
+    (fields.column_aliases), each company field by its contact column. No two have the same
+    name (keys and slugs are distinct and undotted, company fields dotted), so leaving out the
+    fields of an empty cell afterwards gives the same dict as never setting them.
+    tests/recipients/test_reader.py pins it to setting them one by one (reference_fields).
+    """
+    # field -> where its value is: the address (0), a code (1, j) or a stripped cell (2, i)
+    sources: dict[str, tuple[int, int]] = {}
+    fed: list[list[str]] = [[] for _ in keys]
+    for index, key in enumerate(keys):
+        if key != "email":
+            sources[key] = (1, normalised.index(index)) if index in normalised else (2, index)
+            fed[index].append(key)
+    sources["email"] = (0, 0)
+    for index, slug in column_aliases(headers, keys):
+        sources[slug] = (2, index)
+        fed[index].append(slug)
+    for key, company_key in CONTACT_COMPANY_FIELDS.items():
+        if key in keys:
+            sources[company_key] = sources[key]
+            fed[keys.index(key)].append(company_key)
+    assert len(sources) == sum(map(len, fed)) + 1  # no name set twice (see above)
+    if len(sources) > _GENERATED_FIELDS:
+        # Thousands of columns: the same dict by dict(zip()), no function that long compiled.
+        width = len(normalised)
+        take = _getter([(0, 1 + j, 1 + width + j)[kind] for kind, j in sources.values()])
+        order = tuple(sources)
+
+        def zipped(
+            email: object, codes: Sequence[object], cells: Sequence[str]
+        ) -> dict[str, object]:
+            return dict(zip(order, take([email, *codes, *cells]), strict=True))
+
+        return zipped, tuple(map(tuple, fed))
+    # One dict display, which the interpreter makes in one step at its final size: about half
+    # the instructions of setting the fields one by one, or of dict(zip()) (as the assembler
+    # of render.mime, the code is generated once per list: its source holds only names, K0,
+    # K1... bound to the field names, and column numbers; a row's values are only ever its
+    # arguments).
+    names: dict[str, object] = {f"K{n}": name for n, name in enumerate(sources)}
+    items = ", ".join(
+        f"K{n}: {('e', f'c[{j}]', f's[{j}]')[kind]}" for n, (kind, j) in enumerate(sources.values())
+    )
+    exec(compile(f"def fields(e, c, s):\n    return {{{items}}}\n", "<row fields>", "exec"), names)
+    return names["fields"], tuple(map(tuple, fed))  # type: ignore[return-value]
+
+
+# Fields per row up to which _row_fields generates its function (a list has a few dozen).
+_GENERATED_FIELDS = 256
+
+
+def _getter(indices: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """operator.itemgetter(*indices), a tuple even for one index or none."""
+    if len(indices) > 1:
+        return operator.itemgetter(*indices)
+    return lambda items: tuple(items[i] for i in indices)
+
+
+class _Tally:
+    """A list's normalised columns (roles, stage, country, language, civility), read together.
+
+    Their cells repeat across a list, and so do their combinations: each distinct combination
+    gets its codes once (each distinct cell normalised once, per field) and a count of the rows
+    that hold it. The counts reach `table.values` when it is read (flush), with
+    ValueCounts.add_kind per cell and count: the same counts, and fields and unrecognised
+    examples in the same order, as counting each cell as it is read, because combinations
+    are kept in the order they first appear (a field's first cell, or a value's first row, is
+    in the first combination that holds it).
+    """
+
+    def __init__(
+        self, keys: tuple[str, ...], columns: Sequence[int], values: dict[str, ValueCounts]
+    ) -> None:
+        self.keys = keys
+        self.cells = _getter(columns)  # a row's stripped cells -> its combination
+        # combination -> [codes, rows counted since the last flush, ValueCounts.kind per cell]
+        self.combos: dict[tuple[str, ...], list[Any]] = {}
+        self.known: dict[str, dict[str, tuple[object, int]]] = {key: {} for key in keys}
+        self.values = values
+
+    def entry(self, combo: tuple[str, ...]) -> list[Any]:
+        """The entry of a combination not seen yet (or no longer kept)."""
+        if len(self.combos) >= _COMBINATIONS:
+            self.flush()
+            self.combos.clear()
+        codes: list[object] = []
+        kinds: list[int] = []
+        for key, value in zip(self.keys, combo, strict=True):
+            known = self.known[key]
+            cached = known.get(value)
+            if cached is None:
+                if len(known) > _COMBINATIONS:
+                    known.clear()
+                code, recognised = normalize_cell(key, value) if value else ("", True)
+                cached = known[value] = (code, ValueCounts.kind(value, code, recognised))
+            codes.append(cached[0])
+            kinds.append(cached[1])
+        entry = self.combos[combo] = [tuple(codes), 0, tuple(kinds)]
+        return entry
+
+    def flush(self) -> None:
+        """Count the cells of the rows read since the last flush into `values`."""
+        values = self.values
+        for combo, entry in self.combos.items():
+            rows = entry[1]
+            if rows:
+                entry[1] = 0
+                for key, value, kind in zip(self.keys, combo, entry[2], strict=True):
+                    if value:  # an empty cell is not counted
+                        counts = values.get(key)
+                        if counts is None:
+                            counts = values[key] = ValueCounts()
+                        counts.add_kind(value, kind, rows)
+
+
+# Distinct combinations (and distinct cells per field) kept: a list repeats a few dozen.
+_COMBINATIONS = 4096
 
 
 __all__ = [
