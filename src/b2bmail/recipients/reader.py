@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from b2bmail.errors import InputError
 from b2bmail.i18n import _
@@ -194,8 +194,7 @@ def read_recipients(
     do not decode, or no email column); the rows stream as the caller iterates `rows`.
     """
     source = Path(path)
-    fmt = detect_format(source, encoding, delimiter)
-    records = iter_records(source, fmt)
+    fmt, records = open_records(source, encoding, delimiter)
     _line, headers = read_header(source, records)
     keys = header_keys(headers)
     if "email" not in keys:
@@ -315,7 +314,24 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
     every command: a malformed or over-long field, a quote left open to the end of the file,
     and a quoted field that swallows rows are InputErrors naming their line.
     """
-    with open_text(path, fmt.encoding, fmt.delimiter) as (_fmt, text):
+    return open_records(path, fmt.encoding, fmt.delimiter)[1]
+
+
+def open_records(
+    path: Path, encoding: str | None, delimiter: str | None
+) -> tuple[TextFormat, Iterator[tuple[int, list[str]]]]:
+    """detect_format and iter_records in one: the file is opened and its text checked (every
+    byte decoded, decoding.open_text) once, not once for its format and again for its records."""
+    records = _open_records(path, encoding, delimiter)
+    fmt = next(records)
+    assert isinstance(fmt, TextFormat)
+    return fmt, cast(Iterator[tuple[int, list[str]]], records)
+
+
+def _open_records(path: Path, encoding: str | None, delimiter: str | None) -> Iterator[object]:
+    # The file's format, then its records (iter_records).
+    with open_text(path, encoding, delimiter) as (fmt, text):
+        yield fmt
         reader = csv.reader(text, delimiter=fmt.delimiter)
         # Each record is held back until the next one is read: the last one is checked for a
         # quote left open, which would otherwise swallow the rows after it without a word.
