@@ -418,10 +418,13 @@ def _stream_rows(
     email_index = keys.index("email")
     width = len(keys)
     normalised = [index for index, key in enumerate(keys) if key in NORMALIZED_KEYS]
-    tally = table._tally = _Tally(tuple(keys[i] for i in normalised), normalised, table._values)
+    layout = _RowFields(keys, headers, normalised)
+    fill, fed = layout.fill, layout.fed
+    tally = table._tally = _Tally(
+        tuple(keys[i] for i in normalised), normalised, layout.prototype, table._values
+    )
     combos = tally.combos
     cells_of = tally.cells
-    fields_of, fed = _row_fields(keys, headers, normalised)
     # The column summary (table.filled_columns): once every column held a value, a row costs
     # one test (the summary is read once per list, not per row: recipients.needs).
     unfilled = set(range(width))
@@ -445,7 +448,7 @@ def _stream_rows(
         if entry is None:
             entry = tally.entry(combo)
         entry[1] += 1
-        fields = fields_of(
+        fields = fill(
             check.normalized if check.valid else stripped[email_index], entry[0], stripped
         )
         if "" in stripped:  # an empty cell sets none of its fields
@@ -465,65 +468,82 @@ def _stream_rows(
 _new_object = object.__new__
 
 
-RowFields = Callable[[object, Sequence[object], Sequence[str]], dict[str, object]]
-
-
-def _row_fields(
-    keys: tuple[str, ...], headers: tuple[str, ...], normalised: Sequence[int]
-) -> tuple[RowFields, tuple[tuple[str, ...], ...]]:
-    """How a list's rows give their fields: a function of (address, codes of the normalised
-    cells, stripped cells) that makes a row's fields as if no cell were empty, and per column
-    the fields an empty cell of it leaves out.
+class _RowFields:
+    """How a list's rows give their fields.
 
     A row's fields, in the order they are set: each column but the address by its key (a
     normalised one by its code), the address, each column by its header's slug
     (fields.column_aliases), each company field by its contact column. No two have the same
     name (keys and slugs are distinct and undotted, company fields dotted), so leaving out the
-    fields of an empty cell afterwards gives the same dict as never setting them.
-    tests/recipients/test_reader.py pins it to setting them one by one (reference_fields).
+    fields of an empty cell afterwards (`fed`) gives the same dict as never setting them.
+    The fields that come from normalised cells are the same for every row of a combination of
+    them (_Tally): they are set once, in that combination's `prototype`, and a row's fields
+    are a copy of it with the others set (`fill`). tests/recipients/test_reader_fast_paths.py
+    pins it to setting them one by one (reference_reader.py).
     """
-    # field -> where its value is: the address (0), a code (1, j) or a stripped cell (2, i)
-    sources: dict[str, tuple[int, int]] = {}
-    fed: list[list[str]] = [[] for _ in keys]
-    for index, key in enumerate(keys):
-        if key != "email":
-            sources[key] = (1, normalised.index(index)) if index in normalised else (2, index)
-            fed[index].append(key)
-    sources["email"] = (0, 0)
-    for index, slug in column_aliases(headers, keys):
-        sources[slug] = (2, index)
-        fed[index].append(slug)
-    for key, company_key in CONTACT_COMPANY_FIELDS.items():
-        if key in keys:
-            sources[company_key] = sources[key]
-            fed[keys.index(key)].append(company_key)
-    assert len(sources) == sum(map(len, fed)) + 1  # no name set twice (see above)
-    if len(sources) > _GENERATED_FIELDS:
-        # Thousands of columns: the same dict by dict(zip()), no function that long compiled.
-        width = len(normalised)
-        take = _getter([(0, 1 + j, 1 + width + j)[kind] for kind, j in sources.values()])
-        order = tuple(sources)
 
-        def zipped(
-            email: object, codes: Sequence[object], cells: Sequence[str]
-        ) -> dict[str, object]:
-            return dict(zip(order, take([email, *codes, *cells]), strict=True))
+    def __init__(self, keys: tuple[str, ...], headers: tuple[str, ...], normalised: Sequence[int]):
+        # field -> where its value is: the address (0), a code (1, j) or a stripped cell (2, i)
+        sources: dict[str, tuple[int, int]] = {}
+        fed: list[list[str]] = [[] for _ in keys]
+        for index, key in enumerate(keys):
+            if key != "email":
+                sources[key] = (1, normalised.index(index)) if index in normalised else (2, index)
+                fed[index].append(key)
+        sources["email"] = (0, 0)
+        for index, slug in column_aliases(headers, keys):
+            sources[slug] = (2, index)
+            fed[index].append(slug)
+        for key, company_key in CONTACT_COMPANY_FIELDS.items():
+            if key in keys:
+                sources[company_key] = sources[key]
+                fed[keys.index(key)].append(company_key)
+        assert len(sources) == sum(map(len, fed)) + 1  # no name set twice (see above)
+        self.sources = sources
+        # Per column, the fields an empty cell of it leaves out.
+        self.fed = tuple(map(tuple, fed))
+        self.fill = self._filler()
 
-        return zipped, tuple(map(tuple, fed))
-    # One dict display, which the interpreter makes in one step at its final size: about half
-    # the instructions of setting the fields one by one, or of dict(zip()) (as the assembler
-    # of render.mime, the code is generated once per list: its source holds only names, K0,
-    # K1... bound to the field names, and column numbers; a row's values are only ever its
-    # arguments).
-    names: dict[str, object] = {f"K{n}": name for n, name in enumerate(sources)}
-    items = ", ".join(
-        f"K{n}: {('e', f'c[{j}]', f's[{j}]')[kind]}" for n, (kind, j) in enumerate(sources.values())
-    )
-    exec(compile(f"def fields(e, c, s):\n    return {{{items}}}\n", "<row fields>", "exec"), names)
-    return names["fields"], tuple(map(tuple, fed))  # type: ignore[return-value]
+    def prototype(self, codes: Sequence[object]) -> dict[str, object]:
+        """Every field in its place, those of the normalised cells set to their `codes`."""
+        fields: dict[str, object] = dict.fromkeys(self.sources)
+        for name, (kind, j) in self.sources.items():
+            if kind == 1:
+                fields[name] = codes[j]
+        return fields
+
+    def _filler(self) -> Callable[[object, dict[str, object], Sequence[str]], dict[str, object]]:
+        # fill(address, prototype, stripped cells): the row's fields as if no cell were empty.
+        own = [(name, kind, j) for name, (kind, j) in self.sources.items() if kind != 1]
+        if len(own) > _GENERATED_FIELDS:
+            # Thousands of columns: no function that long compiled; the same dict by update().
+            names = tuple(name for name, _kind, _j in own)
+            take = _getter([0 if kind == 0 else 1 + j for _name, kind, j in own])
+
+            def updated(
+                email: object, prototype: dict[str, object], cells: Sequence[str]
+            ) -> dict[str, object]:
+                fields = prototype.copy()
+                fields.update(zip(names, take([email, *cells]), strict=True))
+                return fields
+
+            return updated
+        # A copy of the prototype (one block copied) and one store per field: about half the
+        # instructions of building the dict (the interpreter's dict display, dict(zip())) and
+        # a third of setting the fields one by one. As the assembler of render.mime, the code
+        # is generated once per list: its source holds only names (K0, K1... bound to the
+        # field names) and column numbers; a row's values are only ever its arguments.
+        bound: dict[str, object] = {f"K{n}": name for n, (name, _kind, _j) in enumerate(own)}
+        stores = "".join(
+            f"    f[K{n}] = {'e' if kind == 0 else f's[{j}]'}\n"
+            for n, (_name, kind, j) in enumerate(own)
+        )
+        code = f"def fill(e, p, s):\n    f = p.copy()\n{stores}    return f\n"
+        exec(compile(code, "<row fields>", "exec"), bound)
+        return bound["fill"]  # type: ignore[return-value]
 
 
-# Fields per row up to which _row_fields generates its function (a list has a few dozen).
+# Fields per row up to which _RowFields generates its function (a list has a few dozen).
 _GENERATED_FIELDS = 256
 
 
@@ -547,11 +567,16 @@ class _Tally:
     """
 
     def __init__(
-        self, keys: tuple[str, ...], columns: Sequence[int], values: dict[str, ValueCounts]
+        self,
+        keys: tuple[str, ...],
+        columns: Sequence[int],
+        prototype: Callable[[Sequence[object]], dict[str, object]],
+        values: dict[str, ValueCounts],
     ) -> None:
         self.keys = keys
         self.cells = _getter(columns)  # a row's stripped cells -> its combination
-        # combination -> [codes, rows counted since the last flush, ValueCounts.kind per cell]
+        self.prototype = prototype  # the codes -> the fields they set (_RowFields.prototype)
+        # combination -> [prototype, rows counted since the last flush, ValueCounts.kind per cell]
         self.combos: dict[tuple[str, ...], list[Any]] = {}
         self.known: dict[str, dict[str, tuple[object, int]]] = {key: {} for key in keys}
         self.values = values
@@ -573,7 +598,7 @@ class _Tally:
                 cached = known[value] = (code, ValueCounts.kind(value, code, recognised))
             codes.append(cached[0])
             kinds.append(cached[1])
-        entry = self.combos[combo] = [tuple(codes), 0, tuple(kinds)]
+        entry = self.combos[combo] = [self.prototype(codes), 0, tuple(kinds)]
         return entry
 
     def flush(self) -> None:
