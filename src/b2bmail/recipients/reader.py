@@ -335,20 +335,21 @@ def _open_records(path: Path, encoding: str | None, delimiter: str | None) -> It
         reader = csv.reader(text, delimiter=fmt.delimiter)
         # Each record is held back until the next one is read: the last one is checked for a
         # quote left open, which would otherwise swallow the rows after it without a word.
-        last: tuple[int, int, list[str]] | None = None
-        line = 0
+        # The one held: its cells (None before the first), its first and last line.
+        held: list[str] | None = None
+        start = line = 0
         width = 0  # the header's: unknown while the header itself is checked
         try:
             for cells in reader:
-                if last is not None:
-                    if last[1] == last[0]:  # a record on one line (nearly all): no check
-                        yield last[0], last[2]
+                if held is not None:
+                    if line == start:  # a record on one line (nearly all): no check
+                        yield start, held
                     else:
-                        yield _checked(path, fmt, width, last, final=False)
-                    width = width or len(last[2])
-                end = reader.line_num
-                last = (line + 1, end, cells)
-                line = end
+                        yield _checked(path, fmt, width, (start, line, held), final=False)
+                    width = width or len(held)
+                held = cells
+                start = line + 1
+                line = reader.line_num
         except csv.Error as exc:
             if "field limit" in str(exc):
                 raise InputError(
@@ -369,8 +370,8 @@ def _open_records(path: Path, encoding: str | None, delimiter: str | None) -> It
                 line=reader.line_num,
                 hint=_("check the quotes on this line"),
             ) from None
-    if last is not None:
-        yield _checked(path, fmt, width, last, final=True)
+    if held is not None:
+        yield _checked(path, fmt, width, (start, line, held), final=True)
 
 
 def _checked(
@@ -432,7 +433,8 @@ def _stream_rows(
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         stripped = list(map(str.strip, cells))
-        if not any(stripped):  # every cell blank (or none): not a recipient
+        blank = "" in stripped  # a cell left empty (then maybe all: tested only then)
+        if blank and not any(stripped):  # every cell blank (or none): not a recipient
             table.blank_rows += 1
             continue
         if unfilled:
@@ -451,7 +453,7 @@ def _stream_rows(
         fields = fill(
             check.normalized if check.valid else stripped[email_index], entry[0], stripped
         )
-        if "" in stripped:  # an empty cell sets none of its fields
+        if blank:  # an empty cell sets none of its fields
             for index in compress(range(width), map(operator.not_, stripped)):
                 for name in fed[index]:
                     del fields[name]
