@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import collections
 import csv
+import operator
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
+from typing import Any, cast
 
 from b2bmail.errors import InputError
 from b2bmail.i18n import _
@@ -45,7 +48,7 @@ class ValueCounts:
     def kind(typed: str, value: object, recognised: bool) -> int:
         """Which count a cell adds to: _UNRECOGNISED, _UNCHANGED (its code is the cell as
         typed) or _NORMALIZED. It depends on the cell alone, so a reader may keep it with the
-        cell's code (reader._normalized) and count with add_kind."""
+        cell's code (reader._Tally) and count with add_kind."""
         if not recognised:
             return _UNRECOGNISED
         return _UNCHANGED if value == typed else _NORMALIZED
@@ -53,13 +56,14 @@ class ValueCounts:
     def add(self, typed: str, value: object, recognised: bool) -> None:
         self.add_kind(typed, self.kind(typed, value, recognised))
 
-    def add_kind(self, typed: str, kind: int) -> None:
+    def add_kind(self, typed: str, kind: int, cells: int = 1) -> None:
+        """Count `cells` cells reading `typed`, of `kind` (ValueCounts.kind)."""
         if kind == _UNCHANGED:
-            self.unchanged += 1
+            self.unchanged += cells
         elif kind == _NORMALIZED:
-            self.normalized += 1
+            self.normalized += cells
         else:
-            self.unrecognized += 1
+            self.unrecognized += cells
             if typed not in self.examples and len(self.examples) < UNRECOGNIZED_EXAMPLES:
                 self.examples.append(typed)
 
@@ -114,10 +118,20 @@ class RecipientTable:
     email_column: str
     rows: Iterator[RecipientRow] = field(repr=False)
     blank_rows: int = 0
-    # Per normalised field (country, language, civility, roles, stage), filled as rows stream.
-    values: dict[str, ValueCounts] = field(default_factory=dict)
     # The column summary: the columns holding a value in at least one row read so far.
     filled_columns: set[int] = field(default_factory=set)
+    # `values` as counted so far, and the cells read since (counted when `values` is read).
+    _values: dict[str, ValueCounts] = field(default_factory=dict, repr=False)
+    _tally: _Tally | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def values(self) -> dict[str, ValueCounts]:
+        """Per normalised field (country, language, civility, roles, stage), how its cells
+        fared in the rows read so far (all rows once `rows` is exhausted), fields in the
+        order their first cell was read."""
+        if self._tally is not None:
+            self._tally.flush()
+        return self._values
 
     def _field_columns(self) -> dict[str, int]:
         # Each field a row can have -> the column that gives it.
@@ -180,8 +194,7 @@ def read_recipients(
     do not decode, or no email column); the rows stream as the caller iterates `rows`.
     """
     source = Path(path)
-    fmt = detect_format(source, encoding, delimiter)
-    records = iter_records(source, fmt)
+    fmt, records = open_records(source, encoding, delimiter)
     _line, headers = read_header(source, records)
     keys = header_keys(headers)
     if "email" not in keys:
@@ -301,24 +314,42 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
     every command: a malformed or over-long field, a quote left open to the end of the file,
     and a quoted field that swallows rows are InputErrors naming their line.
     """
-    with open_text(path, fmt.encoding, fmt.delimiter) as (_fmt, text):
+    return open_records(path, fmt.encoding, fmt.delimiter)[1]
+
+
+def open_records(
+    path: Path, encoding: str | None, delimiter: str | None
+) -> tuple[TextFormat, Iterator[tuple[int, list[str]]]]:
+    """detect_format and iter_records in one: the file is opened and its text checked (every
+    byte decoded, decoding.open_text) once, not once for its format and again for its records."""
+    records = _open_records(path, encoding, delimiter)
+    fmt = next(records)
+    assert isinstance(fmt, TextFormat)
+    return fmt, cast(Iterator[tuple[int, list[str]]], records)
+
+
+def _open_records(path: Path, encoding: str | None, delimiter: str | None) -> Iterator[object]:
+    # The file's format, then its records (iter_records).
+    with open_text(path, encoding, delimiter) as (fmt, text):
+        yield fmt
         reader = csv.reader(text, delimiter=fmt.delimiter)
         # Each record is held back until the next one is read: the last one is checked for a
         # quote left open, which would otherwise swallow the rows after it without a word.
-        last: tuple[int, int, list[str]] | None = None
-        line = 0
+        # The one held: its cells (None before the first), its first and last line.
+        held: list[str] | None = None
+        start = line = 0
         width = 0  # the header's: unknown while the header itself is checked
         try:
             for cells in reader:
-                if last is not None:
-                    if last[1] == last[0]:  # a record on one line (nearly all): no check
-                        yield last[0], last[2]
+                if held is not None:
+                    if line == start:  # a record on one line (nearly all): no check
+                        yield start, held
                     else:
-                        yield _checked(path, fmt, width, last, final=False)
-                    width = width or len(last[2])
-                end = reader.line_num
-                last = (line + 1, end, cells)
-                line = end
+                        yield _checked(path, fmt, width, (start, line, held), final=False)
+                    width = width or len(held)
+                held = cells
+                start = line + 1
+                line = reader.line_num
         except csv.Error as exc:
             if "field limit" in str(exc):
                 raise InputError(
@@ -339,8 +370,8 @@ def iter_records(path: Path, fmt: TextFormat) -> Iterator[tuple[int, list[str]]]
                 line=reader.line_num,
                 hint=_("check the quotes on this line"),
             ) from None
-    if last is not None:
-        yield _checked(path, fmt, width, last, final=True)
+    if held is not None:
+        yield _checked(path, fmt, width, (start, line, held), final=True)
 
 
 def _checked(
@@ -387,13 +418,14 @@ def _stream_rows(
     headers = table.headers
     email_index = keys.index("email")
     width = len(keys)
-    aliases = column_aliases(headers, keys)
-    company = tuple((k, c) for k, c in CONTACT_COMPANY_FIELDS.items() if k in keys)
-    # What each column but the address gives, worked out once: its key, and for a normalised
-    # field the cache of its distinct cells. Stage, role and country cells repeat across a
-    # list: each distinct one is normalised once, and its entry says which count it adds to.
-    caches: dict[str, dict[str, tuple[object, int, ValueCounts]]] = {k: {} for k in NORMALIZED_KEYS}
-    columns = [(index, key, caches.get(key)) for index, key in enumerate(keys) if key != "email"]
+    normalised = [index for index, key in enumerate(keys) if key in NORMALIZED_KEYS]
+    layout = _RowFields(keys, headers, normalised)
+    fill, fed = layout.fill, layout.fed
+    tally = table._tally = _Tally(
+        tuple(keys[i] for i in normalised), normalised, layout.prototype, table._values
+    )
+    combos = tally.combos
+    cells_of = tally.cells
     # The column summary (table.filled_columns): once every column held a value, a row costs
     # one test (the summary is read once per list, not per row: recipients.needs).
     unfilled = set(range(width))
@@ -401,7 +433,8 @@ def _stream_rows(
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         stripped = list(map(str.strip, cells))
-        if not any(stripped):  # every cell blank (or none): not a recipient
+        blank = "" in stripped  # a cell left empty (then maybe all: tested only then)
+        if blank and not any(stripped):  # every cell blank (or none): not a recipient
             table.blank_rows += 1
             continue
         if unfilled:
@@ -410,30 +443,20 @@ def _stream_rows(
             table.filled_columns.update(found)
         typed = cells[email_index]
         check = classify_address(typed)
-        fields: dict[str, object] = {}
-        for index, key, cache in columns:
-            value = stripped[index]
-            if not value:
-                continue
-            if cache is None:
-                fields[key] = value
-                continue
-            cached = cache.get(value)
-            if cached is None:
-                if len(cache) > 4096:
-                    cache.clear()
-                cached = cache[value] = _normalized(table, key, value)
-            code, kind, counts = cached
-            counts.add_kind(value, kind)
-            fields[key] = code
-        fields["email"] = check.normalized if check.valid else typed.strip()
-        for index, slug in aliases:
-            value = stripped[index]
-            if value:
-                fields[slug] = value
-        for key, company_key in company:
-            if key in fields:
-                fields[company_key] = fields[key]
+        # The normalised cells' codes, looked up once per combination of them; the row is
+        # counted with its combination (_Tally: ValueCounts are made when `values` is read).
+        combo = cells_of(stripped)
+        entry = combos.get(combo)
+        if entry is None:
+            entry = tally.entry(combo)
+        entry[1] += 1
+        fields = fill(
+            check.normalized if check.valid else stripped[email_index], entry[0], stripped
+        )
+        if blank:  # an empty cell sets none of its fields
+            for index in compress(range(width), map(operator.not_, stripped)):
+                for name in fed[index]:
+                    del fields[name]
         # RecipientRow(line, fields, typed, check, tuple(cells), headers) without its __init__
         # frame (one per row): its __dict__ filled at once, which gives an equal object
         # (test_reader.test_fast_built_row_is_the_constructed_one).
@@ -447,14 +470,156 @@ def _stream_rows(
 _new_object = object.__new__
 
 
-def _normalized(table: RecipientTable, key: str, value: str) -> tuple[object, int, ValueCounts]:
-    """A normalised field's cell: its code, which count it adds to (as ValueCounts.add
-    decides), and that field's counts in `table.values` (made at its first cell)."""
-    code, recognised = normalize_cell(key, value)
-    counts = table.values.get(key)
-    if counts is None:
-        counts = table.values[key] = ValueCounts()
-    return code, ValueCounts.kind(value, code, recognised), counts
+class _RowFields:
+    """How a list's rows give their fields.
+
+    A row's fields, in the order they are set: each column but the address by its key (a
+    normalised one by its code), the address, each column by its header's slug
+    (fields.column_aliases), each company field by its contact column. No two have the same
+    name (keys and slugs are distinct and undotted, company fields dotted), so leaving out the
+    fields of an empty cell afterwards (`fed`) gives the same dict as never setting them.
+    The fields that come from normalised cells are the same for every row of a combination of
+    them (_Tally): they are set once, in that combination's `prototype`, and a row's fields
+    are a copy of it with the others set (`fill`). tests/recipients/test_reader_fast_paths.py
+    pins it to setting them one by one (reference_reader.py).
+    """
+
+    def __init__(self, keys: tuple[str, ...], headers: tuple[str, ...], normalised: Sequence[int]):
+        # field -> where its value is: the address (0), a code (1, j) or a stripped cell (2, i)
+        sources: dict[str, tuple[int, int]] = {}
+        fed: list[list[str]] = [[] for _ in keys]
+        for index, key in enumerate(keys):
+            if key != "email":
+                sources[key] = (1, normalised.index(index)) if index in normalised else (2, index)
+                fed[index].append(key)
+        sources["email"] = (0, 0)
+        for index, slug in column_aliases(headers, keys):
+            sources[slug] = (2, index)
+            fed[index].append(slug)
+        for key, company_key in CONTACT_COMPANY_FIELDS.items():
+            if key in keys:
+                sources[company_key] = sources[key]
+                fed[keys.index(key)].append(company_key)
+        assert len(sources) == sum(map(len, fed)) + 1  # no name set twice (see above)
+        self.sources = sources
+        # Per column, the fields an empty cell of it leaves out.
+        self.fed = tuple(map(tuple, fed))
+        self.fill = self._filler()
+
+    def prototype(self, codes: Sequence[object]) -> dict[str, object]:
+        """Every field in its place, those of the normalised cells set to their `codes`."""
+        fields: dict[str, object] = dict.fromkeys(self.sources)
+        for name, (kind, j) in self.sources.items():
+            if kind == 1:
+                fields[name] = codes[j]
+        return fields
+
+    def _filler(self) -> Callable[[object, dict[str, object], Sequence[str]], dict[str, object]]:
+        # fill(address, prototype, stripped cells): the row's fields as if no cell were empty.
+        own = [(name, kind, j) for name, (kind, j) in self.sources.items() if kind != 1]
+        if len(own) > _GENERATED_FIELDS:
+            # Thousands of columns: no function that long compiled; the same dict by update().
+            names = tuple(name for name, _kind, _j in own)
+            take = _getter([0 if kind == 0 else 1 + j for _name, kind, j in own])
+
+            def updated(
+                email: object, prototype: dict[str, object], cells: Sequence[str]
+            ) -> dict[str, object]:
+                fields = prototype.copy()
+                fields.update(zip(names, take([email, *cells]), strict=True))
+                return fields
+
+            return updated
+        # A copy of the prototype (one block copied) and one store per field: about half the
+        # instructions of building the dict (the interpreter's dict display, dict(zip())) and
+        # a third of setting the fields one by one. As the assembler of render.mime, the code
+        # is generated once per list: its source holds only names (K0, K1... bound to the
+        # field names) and column numbers; a row's values are only ever its arguments.
+        bound: dict[str, object] = {f"K{n}": name for n, (name, _kind, _j) in enumerate(own)}
+        stores = "".join(
+            f"    f[K{n}] = {'e' if kind == 0 else f's[{j}]'}\n"
+            for n, (_name, kind, j) in enumerate(own)
+        )
+        code = f"def fill(e, p, s):\n    f = p.copy()\n{stores}    return f\n"
+        exec(compile(code, "<row fields>", "exec"), bound)
+        return bound["fill"]  # type: ignore[return-value]
+
+
+# Fields per row up to which _RowFields generates its function (a list has a few dozen).
+_GENERATED_FIELDS = 256
+
+
+def _getter(indices: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """operator.itemgetter(*indices), a tuple even for one index or none."""
+    if len(indices) > 1:
+        return operator.itemgetter(*indices)
+    return lambda items: tuple(items[i] for i in indices)
+
+
+class _Tally:
+    """A list's normalised columns (roles, stage, country, language, civility), read together.
+
+    Their cells repeat across a list, and so do their combinations: each distinct combination
+    gets its codes once (each distinct cell normalised once, per field) and a count of the rows
+    that hold it. The counts reach `table.values` when it is read (flush), with
+    ValueCounts.add_kind per cell and count: the same counts, and fields and unrecognised
+    examples in the same order, as counting each cell as it is read, because combinations
+    are kept in the order they first appear (a field's first cell, or a value's first row, is
+    in the first combination that holds it).
+    """
+
+    def __init__(
+        self,
+        keys: tuple[str, ...],
+        columns: Sequence[int],
+        prototype: Callable[[Sequence[object]], dict[str, object]],
+        values: dict[str, ValueCounts],
+    ) -> None:
+        self.keys = keys
+        self.cells = _getter(columns)  # a row's stripped cells -> its combination
+        self.prototype = prototype  # the codes -> the fields they set (_RowFields.prototype)
+        # combination -> [prototype, rows counted since the last flush, ValueCounts.kind per cell]
+        self.combos: dict[tuple[str, ...], list[Any]] = {}
+        self.known: dict[str, dict[str, tuple[object, int]]] = {key: {} for key in keys}
+        self.values = values
+
+    def entry(self, combo: tuple[str, ...]) -> list[Any]:
+        """The entry of a combination not seen yet (or no longer kept)."""
+        if len(self.combos) >= _COMBINATIONS:
+            self.flush()
+            self.combos.clear()
+        codes: list[object] = []
+        kinds: list[int] = []
+        for key, value in zip(self.keys, combo, strict=True):
+            known = self.known[key]
+            cached = known.get(value)
+            if cached is None:
+                if len(known) > _COMBINATIONS:
+                    known.clear()
+                code, recognised = normalize_cell(key, value) if value else ("", True)
+                cached = known[value] = (code, ValueCounts.kind(value, code, recognised))
+            codes.append(cached[0])
+            kinds.append(cached[1])
+        entry = self.combos[combo] = [self.prototype(codes), 0, tuple(kinds)]
+        return entry
+
+    def flush(self) -> None:
+        """Count the cells of the rows read since the last flush into `values`."""
+        values = self.values
+        for combo, entry in self.combos.items():
+            rows = entry[1]
+            if rows:
+                entry[1] = 0
+                for key, value, kind in zip(self.keys, combo, entry[2], strict=True):
+                    if value:  # an empty cell is not counted
+                        counts = values.get(key)
+                        if counts is None:
+                            counts = values[key] = ValueCounts()
+                        counts.add_kind(value, kind, rows)
+
+
+# Distinct combinations (and distinct cells per field) kept: a list repeats a few dozen.
+_COMBINATIONS = 4096
 
 
 __all__ = [
