@@ -595,10 +595,11 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         return name
 
     def joined(parts: HeaderParts) -> str:
-        return " + ".join(f"t{p}" if type(p) is int else bind("S", p) for p in parts) or '""'
+        return concatenated([(type(p) is str, p if type(p) is str else f"t{p}") for p in parts])
 
     def concatenated(items: list[tuple[bool, str]]) -> str:
-        # (literal, text) items as one expression: adjacent literals joined, each bound.
+        # (literal, text) items as one f-string of names (one string made, where a chain of
+        # "+" makes one per step): adjacent literals joined, each bound.
         exprs: list[str] = []
         literal = ""
         for is_literal, text in items:
@@ -611,7 +612,7 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
             exprs.append(text)
         if literal:
             exprs.append(bind("S", literal))
-        return " + ".join(exprs) or '""'
+        return "f'" + "".join(f"{{{e}}}" for e in exprs) + "'"
 
     def lines(expr: str) -> str:  # the header writers end lines in CRLF
         return expr if nl == CRLF else expr + ".replace(CRLF, NL)"
@@ -665,7 +666,7 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     # between spaces, on one line of at most 78 characters ("To: " name " <" addr ">"); the
     # function itself for any other (no name, quoted, encoded, folded).
     body.append(
-        f"to = ('To: ' + to_name + ' <' + to_addr + {bind('S', '>' + nl.decode('ascii'))})"
+        f"to = f'To: {{to_name}} <{{to_addr}}{{{bind('S', '>' + nl.decode('ascii'))}}}'"
         f".encode('ascii') if to_name.isascii() and len(to_name) + len(to_addr) <= "
         f"{HEADER_WIDTH - 7} and to_name.replace(' ', '').isalnum() "
         "else address_header('To', to_name, to_addr, LINESEP)"
@@ -673,16 +674,16 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     if skeleton.subject is not None:
         subject = joined(skeleton.subject)
         body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
-    body.append("message_id_header = ('Message-ID: ' + message_id).encode('ascii') + NL")
+    body.append("message_id_header = f'Message-ID: {message_id}{LINESEP}'.encode('ascii')")
     # list_unsubscribe_header inline for the usual header, one line of at most 78
     # characters; the function itself for a longer one (folded, or HeaderTooLongError).
     line: list[tuple[bool, str]] = [(True, "List-Unsubscribe: ")]
     for j, link in enumerate(links):
         line += [(True, ", ")] * (j > 0) + link
-    body.append(f"unsubscribe = {concatenated(line)}")
+    body.append(f"unsubscribe = {concatenated([*line, (True, nl.decode('ascii'))])}")
     body.append(
-        f"unsubscribe = (unsubscribe + LINESEP).encode('ascii') if len(unsubscribe) <= "
-        f"{HEADER_WIDTH} else list_unsubscribe_header("
+        f"unsubscribe = unsubscribe.encode('ascii') if len(unsubscribe) <= "
+        f"{HEADER_WIDTH + len(nl)} else list_unsubscribe_header("
         f"[{', '.join(concatenated(link) for link in links)}], LINESEP)"
     )
     # A source in both a text hole and an HTML-escaped one is tested once, for HTML: a text
