@@ -68,8 +68,8 @@ def _form(civility: str, language: str, campaign_locale: str) -> tuple[tuple[str
     return (before, after), neutral
 
 
-def _salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
-    # The salutation before its closing comma (salutation with comma=False).
+def salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
+    """The salutation before its closing comma (salutation with comma=False)."""
     around, neutral = _form(civility, language, campaign_locale)
     if around is None:
         return neutral
@@ -90,7 +90,7 @@ def salutation(
     O'Neil, Le Goff). Without a civility (`mr`/`ms`) or a last name, the neutral form.
     `comma=False` leaves the closing comma out, for a greeting of the campaign's own
     ("Bonjour {{ recipient | salutation(comma=False) }},")."""
-    text = _salutation_text(civility, last_name, language, campaign_locale)
+    text = salutation_text(civility, last_name, language, campaign_locale)
     return text + "," if comma else text
 
 
@@ -101,7 +101,7 @@ def salutation_values(
     values (civility, last_name, language as the reader normalised them)."""
     # The text is made once for every field (each adds its comma or not): this runs for
     # every recipient, so a loop rather than a comprehension (a frame of its own in 3.11).
-    text = _salutation_text(
+    text = salutation_text(
         values.get("civility", ""),
         values.get("last_name", ""),
         values.get("language", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +208,32 @@ def test_queued_mbox_entries_are_written_when_a_later_message_fails(tmp_path: Pa
             date=datetime(2026, 1, 5, tzinfo=UTC),
         )
     assert (tmp_path / "all.mbox").read_bytes().count(b"From MAILER-DAEMON") == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_mbox_alone_queues_every_form_of_message_as_the_general_loop(
+    tmp_path: Path, writev_calls: list[int]
+) -> None:
+    # The loop for an mbox alone (_Batches.add_entries) against the general loop (an mbox
+    # without a descriptor, written entry by entry): messages in mbox form in pieces, in
+    # one piece, and an .eml (CRLF, converted and quoted); on_message after each, in order.
+    from datetime import UTC, datetime
+
+    date = datetime(2026, 1, 5, tzinfo=UTC)
+    messages = [
+        *_mbox_messages(4, 3),
+        PersonalizedMessage(9, "w@x.example", "s", "<w@x>", b"A: 1\n\nwhole\n", True),
+        PersonalizedMessage(10, "e@x.example", "s", "<e@x>", b"A: 1\r\n\r\nFrom here\r\n"),
+        *_mbox_messages(3, 4),
+    ]
+    seen: list[int] = []
+    with open(tmp_path / "fast.mbox", "wb") as box:
+        write.write_messages(
+            messages, out_dir=None, mbox=box, date=date, on_message=lambda m: seen.append(m.row)
+        )
+    general = io.BytesIO()
+    write.write_messages(messages, out_dir=None, mbox=general, date=date)
+    assert (tmp_path / "fast.mbox").read_bytes() == general.getvalue()
+    assert b"\n>From here\n" in general.getvalue()
+    assert seen == [m.row for m in messages]
+    assert all(count <= 16 for count in writev_calls) and len(writev_calls) > 1

@@ -683,6 +683,29 @@ def test_hole_as_is_limits(text: str, escaped: bool, as_is: bool) -> None:
         )
 
 
+@pytest.mark.parametrize("extra", [0, 1])
+def test_assembler_to_and_list_unsubscribe_lines_at_the_limit(extra: int) -> None:
+    # The assembler writes the usual To and List-Unsubscribe headers itself when they fit
+    # one line of 78 characters (RFC 5322 §2.1.1), and leaves a longer one to the header
+    # writers (folded); each side of the limit against the general loops.
+    c = compiled(unsubscribe_mailto=None)
+    to_addr = "anne@acme.example"
+    name = "Anne " + "B" * (78 - len(f"To: Anne  <{to_addr}>") + extra)
+    token = "t" * (78 - len("List-Unsubscribe: <https://x.example/u/>") + extra)
+    values = {**VALUES, "unsubscribe_token": token}
+    to = {"to_addr": to_addr, "to_name": name, "message_id": "<i@d>"}
+    for skeleton in _forms(c):
+        parts = skeleton.assemble_parts(values, **to)
+        assert parts == assemble_parts_by_loops(skeleton, values, **to)
+        data = b"".join(parts)
+        nl = skeleton.nl
+        to_line = f"To: {name} <{to_addr}>".encode()
+        one_line = f"List-Unsubscribe: <https://x.example/u/{token}>".encode()
+        assert (nl + to_line + nl in data) is (extra == 0)
+        assert (nl + one_line + nl in data) is (extra == 0)
+        assert len(to_line) == len(one_line) == 78 + extra
+
+
 EMAIL_ADDRESS = MergeField("email", None, url="address")
 EMAIL_COMPONENT = MergeField("email", None, url="component", html=True)
 

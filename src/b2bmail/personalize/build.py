@@ -52,7 +52,7 @@ from b2bmail.recipients.segmenting import rule_uses, segment_assigner
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import COMPUTED_FIELDS, UnsafeUrlValueError
 from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes, has_control
-from b2bmail.salutation import SALUTATION_FIELDS, salutation_values
+from b2bmail.salutation import SALUTATION_FIELDS, salutation_text
 from b2bmail.segments import load_segments
 
 #: Fields every message has whatever the list holds (build_one's `extra`, salutations).
@@ -79,38 +79,42 @@ def recipient_values(
     (salutation.SALUTATION_FIELDS) are made from the cleaned values, in the recipient's
     language or the campaign's `locale`. `reads`: the row fields `wanted` needs
     (plan.read_fields, worked out once per variant: plan.VariantPlan.reads)."""
+    values: dict[str, str] = {}
+    cleaned: list[str] = []
     if reads is not None:
-        values: dict[str, str] = {}
         for key in reads:
             raw = fields.get(key)
             if raw is not None:
                 values[key] = raw if type(raw) is str else merge_text(raw)
-        # One search over every value (the space between them is no suspect character). A
-        # row with something to clean, rare, is prepared again below, its notes in row order.
-        if not has_control(" ".join(values.values())):
-            return _completed(values, extra, wanted, locale), []
-    values, cleaned = {}, []
-    needed = read_fields(wanted) if wanted is not None else None
-    for key, raw in fields.items():
-        if needed is not None and key not in needed:
-            continue
-        text = raw if type(raw) is str else merge_text(raw)
-        notes = cleaning_notes(text)
-        if notes:
-            cleaned.append("; ".join(note.format(key=key) for note in notes))
-            text = clean_value(text)
-        values[key] = text
-    return _completed(values, extra, wanted, locale), cleaned
-
-
-def _completed(
-    values: dict[str, str], extra: Mapping[str, str], wanted: frozenset[str] | None, locale: str
-) -> dict[str, str]:
-    # The salutations, from the cleaned values; then the values b2bmail provides.
+    # One search over every value (the space between them is no suspect character). A row
+    # with something to clean, rare, is prepared again below, its notes in row order.
+    if reads is None or has_control(" ".join(values.values())):
+        values = {}
+        needed = read_fields(wanted) if wanted is not None else None
+        for key, raw in fields.items():
+            if needed is not None and key not in needed:
+                continue
+            text = raw if type(raw) is str else merge_text(raw)
+            notes = cleaning_notes(text)
+            if notes:
+                cleaned.append("; ".join(note.format(key=key) for note in notes))
+                text = clean_value(text)
+            values[key] = text
+    # The salutations, from the cleaned values: salutation.salutation_values written out here
+    # (its text made once, each field with its comma or not), as this runs for every
+    # recipient; then the values b2bmail provides.
     if wanted is None or not wanted.isdisjoint(SALUTATION_FIELDS):
-        values.update(salutation_values(values, locale, wanted))
+        text = salutation_text(
+            values.get("civility", ""),
+            values.get("last_name", ""),
+            values.get("language", ""),
+            locale,
+        )
+        for name, comma in SALUTATION_FIELDS.items():
+            if wanted is None or name in wanted:
+                values[name] = text + "," if comma else text
     values.update(extra)
-    return values
+    return values, cleaned
 
 
 @dataclass

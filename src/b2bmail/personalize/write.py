@@ -124,6 +124,9 @@ def write_messages(
     with contextlib.ExitStack() as opened:
         if queue is not None:
             opened.callback(queue.flush)
+            if out_dir is None:  # an mbox alone, the usual run: the loop made for it
+                queue.add_entries(messages, separator, date, on_message)
+                return
         for msg in messages:
             if out_dir is not None:
                 if msg.mboxrd:
@@ -142,18 +145,22 @@ def write_messages(
                     name if fd is not None else os.path.join(path, name), msg.content, dir_fd=fd
                 )
             if mbox is not None:
-                if msg.mboxrd:
-                    content = msg.content
-                    pieces = content if isinstance(content, tuple) else (content,)
-                    entry: tuple[bytes, ...] = (separator, *pieces, b"\n")
-                else:
-                    entry = (mbox_entry(msg, date),)
+                entry = _entry(msg, separator, date)
                 if queue is not None:
                     queue.add(entry)
                 else:
                     mbox.write(b"".join(entry))
             if on_message is not None:
                 on_message(msg)
+
+
+def _entry(msg: PersonalizedMessage, separator: bytes, date: datetime) -> tuple[bytes, ...]:
+    # A message's mbox entry as pieces: `separator` is mbox_from_line(date), made once.
+    if msg.mboxrd:
+        content = msg.content
+        pieces = content if isinstance(content, tuple) else (content,)
+        return (separator, *pieces, b"\n")
+    return (mbox_entry(msg, date),)
 
 
 class _Batches:
@@ -170,6 +177,33 @@ class _Batches:
         if self.pending and len(self.pending) + len(pieces) > _IOV_MAX:
             self.flush()
         self.pending.extend(pieces)
+
+    def add_entries(
+        self,
+        messages: Iterable[PersonalizedMessage],
+        separator: bytes,
+        date: datetime,
+        on_message: Callable[[PersonalizedMessage], None] | None,
+    ) -> None:
+        """Queue each message's mbox entry (_entry), as write_messages does for an mbox
+        alone. A message in its mbox form, in pieces (nearly every one), goes straight into
+        the queue: the separator, its pieces and the final line end, with no tuple made and
+        no call per message."""
+        pending = self.pending
+        for msg in messages:
+            pieces = msg.content
+            if msg.mboxrd and type(pieces) is tuple:
+                if pending and len(pending) + len(pieces) + 2 > _IOV_MAX:
+                    self.flush()
+                    pending = self.pending
+                pending.append(separator)
+                pending += pieces
+                pending.append(b"\n")
+            else:
+                self.add(_entry(msg, separator, date))
+                pending = self.pending
+            if on_message is not None:
+                on_message(msg)
 
     def flush(self) -> None:
         """Write what is queued (write_all splits more pieces than one writev takes)."""

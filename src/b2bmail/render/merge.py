@@ -90,7 +90,7 @@ _TO_ESCAPE = {
 # (escaped in a component, which keeps the unreserved characters alone; safe in a mailto
 # address and a whole URL): one match of them, and at most one replace, give what the general
 # path below gives (whose search for a character to escape tries every position).
-_USUAL_IN_URL = re.compile(r"[A-Za-z0-9_.~@-]*").fullmatch
+USUAL_IN_URL = re.compile(r"[A-Za-z0-9_.~@-]*").fullmatch
 
 
 def percent_encode(text: str, place: UrlPlace) -> str:
@@ -98,7 +98,7 @@ def percent_encode(text: str, place: UrlPlace) -> str:
     urllib.parse.quote(text, safe=…) with that place's safe characters. Run per recipient,
     once per merge field in a URL: quote walks the text byte by byte in Python, while an
     ASCII value (nearly all of them) holds a few characters to escape, replaced in C."""
-    if _USUAL_IN_URL(text):
+    if USUAL_IN_URL(text):
         return text.replace("@", "%40") if place == "component" else text
     if not text.isascii():
         return quote(text, safe=_SAFE_BY_PLACE[place])

@@ -37,7 +37,7 @@ from urllib.parse import quote
 from b2bmail.i18n import N_, _
 from b2bmail.render.assets import Asset
 from b2bmail.render.compile import CompiledEmail
-from b2bmail.render.merge import URL_SAFE, MergeField, MergeTemplate, merge_value
+from b2bmail.render.merge import URL_SAFE, USUAL_IN_URL, MergeField, MergeTemplate, merge_value
 
 CRLF = b"\r\n"
 _FROM_LINE = re.compile(rb"(?m)^(>*From )")
@@ -579,6 +579,7 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         "unstructured_header": unstructured_header,
         "list_unsubscribe_header": list_unsubscribe_header,
         "hole_piece": hole_piece,
+        "USUAL_IN_URL": USUAL_IN_URL,
         "CRLF": CRLF,
         "NL": nl,
         "LINESEP": nl.decode("ascii"),
@@ -594,7 +595,24 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         return name
 
     def joined(parts: HeaderParts) -> str:
-        return " + ".join(f"t{p}" if type(p) is int else bind("S", p) for p in parts) or '""'
+        return concatenated([(type(p) is str, p if type(p) is str else f"t{p}") for p in parts])
+
+    def concatenated(items: list[tuple[bool, str]]) -> str:
+        # (literal, text) items as one f-string of names (one string made, where a chain of
+        # "+" makes one per step): adjacent literals joined, each bound.
+        exprs: list[str] = []
+        literal = ""
+        for is_literal, text in items:
+            if is_literal:
+                literal += text
+                continue
+            if literal:
+                exprs.append(bind("S", literal))
+                literal = ""
+            exprs.append(text)
+        if literal:
+            exprs.append(bind("S", literal))
+        return "f'" + "".join(f"{{{e}}}" for e in exprs) + "'"
 
     def lines(expr: str) -> str:  # the header writers end lines in CRLF
         return expr if nl == CRLF else expr + ".replace(CRLF, NL)"
@@ -609,21 +627,34 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     }
     for i, source in enumerate(skeleton.sources):
         field = bind("F", source)
-        body.append(f"t{i} = merge_value({field}, values)")
-        if source.url or source.html:
+        # merge_value(field, values) inline for the usual value, a text that is not blank
+        # once stripped; merge_value itself for the others (blank, missing, not a text),
+        # which takes the fallback or raises.
+        body.append(f"t{i} = values.get({bind('K', source.name)}, '')")
+        body.append(f"t{i} = t{i}.strip() if type(t{i}) is str else merge_value({field}, values)")
+        body.append(f"if not t{i}: t{i} = merge_value({field}, values)")
+        if i in encoded:
+            # MergeField.encode for the usual URL-component or mailto-address value, all
+            # unreserved characters and "@" (merge.percent_encode's first test): "@"
+            # percent-encoded in a component, nothing in an address; and no HTML escaping
+            # changes such a text. Any other value goes through encode.
+            usual = f"t{i}.replace('@', '%40')" if source.url == "component" else f"t{i}"
+            body.append(f"t{i} = {usual} if USUAL_IN_URL(t{i}) else {field}.encode(t{i})")
+        elif source.url or source.html:
             body.append(f"t{i} = {field}.encode(t{i})")
-    links = []
+    # The List-Unsubscribe header's links, each a list of literal text and expressions.
+    links: list[list[tuple[bool, str]]] = []
     for j, parts in enumerate(skeleton.unsubscribe):
         if all(type(p) is str for p in parts):
-            links.append(bind("L", f"<{header_url(''.join(map(str, parts)))}>"))
+            links.append([(True, f"<{header_url(''.join(map(str, parts)))}>")])
         elif all(p in encoded if isinstance(p, int) else _URL_PLAIN.fullmatch(p) for p in parts):
             # header_url gives such a URL as it is: its literal text is all _URL_PLAIN
             # characters, and so is every encoded source's text (see `encoded`).
-            body.append(f"u{j} = '<' + {joined(parts)} + '>'")
-            links.append(f"u{j}")
+            inner = [(type(p) is str, p if type(p) is str else f"t{p}") for p in parts]
+            links.append([(True, "<"), *inner, (True, ">")])
         else:
             body.append(f"u{j} = '<' + header_url({joined(parts)}) + '>'")
-            links.append(f"u{j}")
+            links.append([(False, f"u{j}")])
     slots = {
         _TO: "to",
         _SUBJECT: "subject",
@@ -631,12 +662,30 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         _UNSUBSCRIBE: "unsubscribe",
     }
     # The To and List-Unsubscribe headers are written with the skeleton's line ends.
-    body.append("to = address_header('To', to_name, to_addr, LINESEP)")
+    # address_header's first shortcut inline: a display name of ASCII letters and digits
+    # between spaces, on one line of at most 78 characters ("To: " name " <" addr ">"); the
+    # function itself for any other (no name, quoted, encoded, folded).
+    body.append(
+        f"to = f'To: {{to_name}} <{{to_addr}}{{{bind('S', '>' + nl.decode('ascii'))}}}'"
+        f".encode('ascii') if to_name.isascii() and len(to_name) + len(to_addr) <= "
+        f"{HEADER_WIDTH - 7} and to_name.replace(' ', '').isalnum() "
+        "else address_header('To', to_name, to_addr, LINESEP)"
+    )
     if skeleton.subject is not None:
         subject = joined(skeleton.subject)
         body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
-    body.append("message_id_header = ('Message-ID: ' + message_id).encode('ascii') + NL")
-    body.append(f"unsubscribe = list_unsubscribe_header([{', '.join(links)}], LINESEP)")
+    body.append("message_id_header = f'Message-ID: {message_id}{LINESEP}'.encode('ascii')")
+    # list_unsubscribe_header inline for the usual header, one line of at most 78
+    # characters; the function itself for a longer one (folded, or HeaderTooLongError).
+    line: list[tuple[bool, str]] = [(True, "List-Unsubscribe: ")]
+    for j, link in enumerate(links):
+        line += [(True, ", ")] * (j > 0) + link
+    body.append(f"unsubscribe = {concatenated([*line, (True, nl.decode('ascii'))])}")
+    body.append(
+        f"unsubscribe = unsubscribe.encode('ascii') if len(unsubscribe) <= "
+        f"{HEADER_WIDTH + len(nl)} else list_unsubscribe_header("
+        f"[{', '.join(concatenated(link) for link in links)}], LINESEP)"
+    )
     # A source in both a text hole and an HTML-escaped one is tested once, for HTML: a text
     # that HTML writes as it is, text writes as it is too (_QP_HTML_AS_IS matches a subset of
     # what _QP_AS_IS does), into the same bytes.
