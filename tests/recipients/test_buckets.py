@@ -285,12 +285,40 @@ def test_each_row_gets_its_answer_reason_when_answers_repeat(tmp_path: Path) -> 
     ]
 
 
+def with_notes(fields: Mapping[str, object]) -> Hit:
+    # A segment hit with notes (a rule's value it could not read), or none with notes.
+    if fields.get("sector") == "mines":
+        return ("mining", "Mines", ("size '12x' is not a number",))
+    if fields.get("sector") == "btp":
+        return ("unassigned", "no segment rule matched", ("size '?' is not a number",))
+    return by_sector(fields)
+
+
 def test_fast_built_outcome_is_the_constructed_one(tmp_path: Path) -> None:
-    # route_rows fills a segment row's outcome without RowOutcome.__init__: the same
-    # attributes and values as the constructor gives, still frozen.
+    # route_rows makes a segment row's outcome as a copy of its answer's fields, without
+    # RowOutcome.__init__: the same attributes and values as the constructor gives, still
+    # frozen; for every kind of answer (a segment, none, either with notes), each answer's
+    # fields shared by its rows but never by their outcomes.
     path = tmp_path / "list.csv"
-    path.write_text("email,sector\na@x.fr,mines\n", encoding="utf-8")
-    [outcome] = bucket_recipients(read_recipients(path), by_sector, {"mining": "Mines"}).rows
+    path.write_text(
+        "email,sector\na@x.fr,mines\nb@x.fr,btp\nc@x.fr,other\nd@x.fr,mines\ne@x.fr,\n",
+        encoding="utf-8",
+    )
+    rows = bucket_recipients(read_recipients(path), with_notes, {"mining": "Mines"}).rows
+    note, unread = "size '12x' is not a number", "size '?' is not a number"
+    expected = [
+        RowOutcome(2, "a@x.fr", "mining", f"Mines; {note}", None, (note,)),
+        RowOutcome(
+            3, "b@x.fr", "unassigned", f"no segment rule matched; {unread}", None, (unread,)
+        ),
+        RowOutcome(4, "c@x.fr", "unassigned", "no segment rule matched"),
+        RowOutcome(5, "d@x.fr", "mining", f"Mines; {note}", None, (note,)),
+        RowOutcome(6, "e@x.fr", "unassigned", "no segment rule matched"),
+    ]
+    assert [o.__dict__ for o in rows] == [b.__dict__ for b in expected]
+    assert list(rows) == expected and list(map(hash, rows)) == list(map(hash, expected))
+    assert rows[0].__dict__ is not rows[3].__dict__
+    [outcome] = bucket_recipients(read_recipients(path), by_sector, {"mining": "Mines"}).rows[:1]
     built = RowOutcome(2, "a@x.fr", "mining", "Mines")
     assert outcome.__dict__ == built.__dict__ and outcome == built and hash(outcome) == hash(built)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -194,7 +194,7 @@ def route_rows(
     read well, and against its column summary once every row is read (recipients.needs).
     """
     seen: dict[str, int] = {}
-    answers: dict[Hit, tuple[str, str, tuple[str, ...]]] = {}
+    answers: dict[Hit, dict[str, object]] = {}
     joined = companies.field_names if companies is not None else frozenset()
     rows = 0
     if suppressions is not None and not (suppressions.addresses or suppressions.domains):
@@ -232,34 +232,40 @@ def route_rows(
             fields = companies.join(fields, check)
         hit = assign(fields)
         # The few distinct answers of the rules (the assigner's own are cached per
-        # combination of the fields they read) each get their bucket and reason made once.
+        # combination of the fields they read) each get their outcome's fields made once
+        # (_answer: bucket, reason, notes, duplicate_of None).
         routed = answers.get(hit)
         if routed is None:
             if len(answers) >= 4096:
                 answers.clear()
             routed = answers[hit] = _answer(hit)
         # RowOutcome(rec.row, email, bucket, reason, None, notes) without its __init__ frame
-        # (one per row): its __dict__ filled at once, which gives an equal object
+        # (one per row): the answer's prototype copied into its __dict__ and the row's own two
+        # fields stored, which gives an equal object
         # (test_buckets.test_fast_built_outcome_is_the_constructed_one).
         outcome = _new_object(RowOutcome)
-        outcome.__dict__.update(
-            row=rec.row,
-            email=email,
-            bucket=routed[0],
-            reason=routed[1],
-            duplicate_of=None,
-            notes=routed[2],
-        )
+        own = outcome.__dict__
+        own.update(routed)
+        own["row"] = rec.row
+        own["email"] = email
         yield rec, fields, outcome
     if rows and uses:
         check_filled(uses, table.filled_names | joined, table.path)
 
 
-def _answer(hit: Hit) -> tuple[str, str, tuple[str, ...]]:
-    """(bucket, reason, notes) of a row the segment rules answered `hit` for."""
+def _answer(hit: Hit) -> dict[str, object]:
+    """The fields of the outcome of a row the segment rules answered `hit` for, in
+    RowOutcome's order: bucket, reason, notes and duplicate_of (None) set, row and email None."""
     full = hit or (UNASSIGNED, _(NO_MATCH))
     notes = full[2] if len(full) == 3 else ()
-    return full[0], "; ".join((full[1], *notes)), notes
+    return {
+        "row": None,
+        "email": None,
+        "bucket": full[0],
+        "reason": "; ".join((full[1], *notes)),
+        "duplicate_of": None,
+        "notes": notes,
+    }
 
 
 def bucket_recipients(
