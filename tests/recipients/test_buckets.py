@@ -20,7 +20,10 @@ from b2bmail.recipients import (
     load_suppressions,
     read_recipients,
 )
-from b2bmail.recipients.buckets import Hit, RowOutcome
+from b2bmail.recipients.buckets import Assign, Hit, RowOutcome
+from b2bmail.recipients.reader import RecipientRow
+from b2bmail.recipients.segmenting import segment_assigner
+from b2bmail.segments import load_segments
 
 
 def by_sector(fields: Mapping[str, object]) -> tuple[str, str] | None:
@@ -323,3 +326,82 @@ def test_fast_built_outcome_is_the_constructed_one(tmp_path: Path) -> None:
     assert outcome.__dict__ == built.__dict__ and outcome == built and hash(outcome) == hash(built)
     with pytest.raises(dataclasses.FrozenInstanceError):
         outcome.bucket = "x"  # type: ignore[misc]
+
+
+ONE_FIELD = """\
+segments:
+  - {id: mining, name: Mines, priority: 20, rule: {field: sector, contains: mine}}
+  - {id: building, name: BTP, priority: 10, rule: {field: sector, equals: btp}}
+"""
+TWO_FIELDS = """\
+segments:
+  - {id: mines, name: Mines, priority: 10, rule: {field: sector, equals: mines}}
+  - id: big-mines
+    priority: 20
+    name: Big mines
+    rule:
+      all: [{field: sector, equals: mines}, {field: company.size, gte: 50}]
+"""
+KEYED_LIST = (
+    "email,sector,company.size\n"
+    "a@x.fr,mines,120\nb@x.fr,mines,12\nc@x.fr,,120\nd@x.fr,btp,\ne@x.fr,mines,120\n"
+    "f@x.fr,,\ng@x.fr,mines,12\nh@x.fr,btp,7\ni@x.fr,bois,x\nj@x.fr,,120\n"
+)
+
+
+def counted(assign: Assign, calls: list[Mapping[str, object]]) -> Assign:
+    # `assign`, its fields recorded per call; keyed as it is (its `reads`) when it is.
+    def asked(fields: Mapping[str, object]) -> Hit:
+        calls.append(fields)
+        return assign(fields)
+
+    if hasattr(assign, "reads"):
+        asked.reads = assign.reads  # type: ignore[attr-defined]
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("rules", "combinations"),
+    [
+        (ONE_FIELD, 4),  # mines, none (two empty cells), btp, bois
+        (TWO_FIELDS, 7),  # (sector, company.size): the three repeated pairs asked once
+    ],
+)
+def test_keyed_assigner_is_asked_once_per_combination(
+    tmp_path: Path, rules: str, combinations: int
+) -> None:
+    # route_rows keeps a keyed assigner's answer per combination of the fields it reads
+    # (an empty cell's field absent: None) and asks it once per combination, not per row:
+    # the same outcomes, in the same order, as asking a plain assigner for every row.
+    path = write(tmp_path, "list.csv", KEYED_LIST)
+    segments = load_segments(write(tmp_path, "segments.yaml", rules))
+    names = {s.id: s.name for s in segments}
+    keyed_calls: list[Mapping[str, object]] = []
+    plain_calls: list[Mapping[str, object]] = []
+    keyed = counted(segment_assigner(segments), keyed_calls)
+    plain = counted(segment_assigner(segments), plain_calls)
+    del plain.reads  # type: ignore[attr-defined]
+    expected = bucket_recipients(read_recipients(path), plain, names)
+    report = bucket_recipients(read_recipients(path), keyed, names)
+    assert report.rows == expected.rows and report.buckets == expected.buckets
+    assert (len(keyed_calls), len(plain_calls)) == (combinations, 10)
+
+
+def test_keyed_assigner_with_an_unhashable_value_is_asked_every_time(tmp_path: Path) -> None:
+    # A nested mapping under a field the rules read cannot be a key: each such row is asked.
+    path = write(tmp_path, "list.csv", KEYED_LIST)
+    segments = load_segments(write(tmp_path, "segments.yaml", TWO_FIELDS))
+    calls: list[Mapping[str, object]] = []
+    table = read_recipients(path)
+    rows = table.rows
+    table.rows = (
+        RecipientRow(r.row, {**r.fields, "company": {"size": "120"}}, r.email, r.check)
+        for r in rows
+    )
+    report = bucket_recipients(table, counted(segment_assigner(segments), calls), {})
+    assert len(calls) == 10
+    # The flat `company.size` field is the one the rule reads (segments.rule_matches).
+    assert [o.bucket for o in report.rows] == [
+        *("big-mines", "mines", "unassigned", "unassigned", "big-mines"),
+        *("unassigned", "mines", "unassigned", "unassigned", "unassigned"),
+    ]

@@ -195,6 +195,31 @@ def route_rows(
     """
     seen: dict[str, int] = {}
     answers: dict[Hit, dict[str, object]] = {}
+
+    def answered(fields: Mapping[str, object]) -> dict[str, object]:
+        # The outcome's fields for the rules' answer: the few distinct answers (the
+        # assigner's own are cached per combination of the fields they read) each get
+        # theirs made once (_answer: bucket, reason, notes, duplicate_of None).
+        hit = assign(fields)
+        routed = answers.get(hit)
+        if routed is None:
+            if len(answers) >= _KEPT:
+                answers.clear()
+            routed = answers[hit] = _answer(hit)
+        return routed
+
+    # An assigner whose answer depends only on the values of the fields it names (`reads`,
+    # segmenting.segment_assigner) is asked once per combination of them: a row's outcome
+    # is then one lookup of that combination, without calling it (the same answer, which
+    # it caches by the same values). The combination of one field (rules on a sector, say)
+    # is its value alone: a tuple made and hashed per row costs more than the rest of the
+    # lookup. Another assigner is asked for every row. test_buckets.test_keyed_assigner_*
+    # pins both to the same outcomes.
+    reads: tuple[str, ...] | None = getattr(assign, "reads", None)
+    several = reads is not None and len(reads) != 1
+    by_reads: dict[object, dict[str, object]] = {}
+    read: object
+    routed: dict[str, object] | None
     joined = companies.field_names if companies is not None else frozenset()
     rows = 0
     if suppressions is not None and not (suppressions.addresses or suppressions.domains):
@@ -230,15 +255,20 @@ def route_rows(
             continue
         if companies is not None:
             fields = companies.join(fields, check)
-        hit = assign(fields)
-        # The few distinct answers of the rules (the assigner's own are cached per
-        # combination of the fields they read) each get their outcome's fields made once
-        # (_answer: bucket, reason, notes, duplicate_of None).
-        routed = answers.get(hit)
-        if routed is None:
-            if len(answers) >= 4096:
-                answers.clear()
-            routed = answers[hit] = _answer(hit)
+        if reads is None:
+            routed = answered(fields)
+        else:
+            read = tuple(map(fields.get, reads)) if several else fields.get(reads[0])
+            try:
+                routed = by_reads.get(read)
+            except TypeError:  # an unhashable value (a nested mapping): not kept
+                read, routed = _UNHASHABLE, None
+            if routed is None:
+                routed = answered(fields)
+                if read is not _UNHASHABLE:
+                    if len(by_reads) >= _KEPT:
+                        by_reads.clear()
+                    by_reads[read] = routed
         # RowOutcome(rec.row, email, bucket, reason, None, notes) without its __init__ frame
         # (one per row): the answer's prototype copied into its __dict__ and the row's own two
         # fields stored, which gives an equal object
@@ -251,6 +281,11 @@ def route_rows(
         yield rec, fields, outcome
     if rows and uses:
         check_filled(uses, table.filled_names | joined, table.path)
+
+
+# Distinct answers, and combinations of the fields an assigner reads, kept by route_rows.
+_KEPT = 4096
+_UNHASHABLE = object()  # a combination that cannot be a key
 
 
 def _answer(hit: Hit) -> dict[str, object]:

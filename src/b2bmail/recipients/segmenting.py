@@ -104,6 +104,9 @@ def segment_assigner(segments: Sequence[Segment], locale: str = DEFAULT_NUMBER_L
         cache[key] = result
         return result
 
+    # Its answer depends only on these fields' values (the cache's key): route_rows keeps
+    # each combination's outcome and asks once per combination, not once per row.
+    assign.reads = read  # type: ignore[attr-defined]
     return assign
 
 
