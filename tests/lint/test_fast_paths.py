@@ -420,6 +420,39 @@ def test_inherited_text_styles_edge_case() -> None:
     assert "hidden" not in found and "t" not in found
 
 
+_BACKGROUND_EDGE = (
+    "<html><body background='b.jpg'><div background='d.jpg'>d</div><div background=''>e</div>"
+    "<table BACKGROUND='t.jpg'><tr background='r.jpg'><th background=' '>h</th>"
+    "<td background='c.jpg'>c</td><td>n</td></tr></table><p background='p.jpg'>p</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [Document(path="edge", html=_BACKGROUND_EDGE), *all_documents()],
+    ids=lambda d: Path(d.path).name,
+)
+def test_background_attributes_read_once_for_two_rules(doc: Document) -> None:
+    # B2B304 and B2B508 share one read of the `background` attribute: each keeps what its
+    # own loop over its tags used to find.
+    from b2bmail.lint.rules._shared import background_attributes
+
+    shared = background_attributes(doc)
+    b2b304 = [el for el in doc.elements("td", "table", "body", "div") if el.get("background")]
+    b2b508 = [el for el in doc.elements("table", "td", "th", "body") if el.get("background")]
+    assert [el for el in shared if el.tag != "th"] == b2b304
+    assert {el for el in shared if el.tag != "div"} == set(b2b508)
+    assert len(set(shared)) == len(shared)
+
+
+def test_background_attributes_edge_case() -> None:
+    from b2bmail.lint.rules._shared import background_attributes
+
+    doc = Document(path="edge", html=_BACKGROUND_EDGE)
+    # Non-empty values only (" " counts, as `el.get` is truthy), on the five tags alone.
+    assert [el.tag for el in background_attributes(doc)] == ["td", "table", "body", "div", "th"]
+
+
 _UNSUBSCRIBE_TEXT = st.lists(
     st.sampled_from(["unsub", "scri", "be", "opt", "-", " ", "out", "Dés", "inscri", "*|",
                      "UNSUB", "|*", "{{", "%%", "abmelden", "x", "É"]),
