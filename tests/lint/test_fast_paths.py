@@ -729,6 +729,9 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
 
     selectors = [decl.selector for _el, sheet in doc.stylesheets for decl in sheet.declarations]
     selectors += ["td", ".button-td", "#main", "a.cta#x", "p, .footer span"]  # some for each key
+    # Compounds keyed by a tag that also want a class or an id: an element with neither
+    # (the fast path of `match`) must not match them.
+    selectors += ["p.lead", "td#cell", "span.x.y", "table#t.u"]
     compounds = [compound for text in selectors for _key, compound in _parse_selector(text)]
     index = _Selectors(selectors)
     for el in doc.root.iter():
@@ -741,6 +744,30 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
             for want_tag, want_classes, want_id in compounds
         )
         assert index.match(el) == slow, etree.tostring(el)[:80]
+
+
+def test_dark_mode_selector_index_without_class_or_id() -> None:
+    from b2bmail.lint.rules.dark_mode import _Selectors
+
+    doc = Document(
+        path="edge",
+        html="<html><body><p>a</p><p id=''>b</p><p class=''>c</p><td>d</td><span>e</span>"
+        "<p class='lead'>f</p></body></html>",
+    )
+    p, p_empty_id, p_empty_class, td, span, lead = doc.body.iter("p", "td", "span")
+    tag_and_class = _Selectors(["p.lead", "td#cell", "span.x"])
+    assert [tag_and_class.match(el) for el in (p, p_empty_id, p_empty_class, td, span)] == [
+        False
+    ] * 5
+    assert tag_and_class.match(lead)
+    tag_alone = _Selectors(["p.lead, p", "td"])
+    assert [tag_alone.match(el) for el in (p, p_empty_id, p_empty_class, td, span)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:
