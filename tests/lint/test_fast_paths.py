@@ -420,6 +420,39 @@ def test_inherited_text_styles_edge_case() -> None:
     assert "hidden" not in found and "t" not in found
 
 
+_BACKGROUND_EDGE = (
+    "<html><body background='b.jpg'><div background='d.jpg'>d</div><div background=''>e</div>"
+    "<table BACKGROUND='t.jpg'><tr background='r.jpg'><th background=' '>h</th>"
+    "<td background='c.jpg'>c</td><td>n</td></tr></table><p background='p.jpg'>p</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [Document(path="edge", html=_BACKGROUND_EDGE), *all_documents()],
+    ids=lambda d: Path(d.path).name,
+)
+def test_background_attributes_read_once_for_two_rules(doc: Document) -> None:
+    # B2B304 and B2B508 share one read of the `background` attribute: each keeps what its
+    # own loop over its tags used to find.
+    from b2bmail.lint.rules._shared import background_attributes
+
+    shared = background_attributes(doc)
+    b2b304 = [el for el in doc.elements("td", "table", "body", "div") if el.get("background")]
+    b2b508 = [el for el in doc.elements("table", "td", "th", "body") if el.get("background")]
+    assert [el for el in shared if el.tag != "th"] == b2b304
+    assert {el for el in shared if el.tag != "div"} == set(b2b508)
+    assert len(set(shared)) == len(shared)
+
+
+def test_background_attributes_edge_case() -> None:
+    from b2bmail.lint.rules._shared import background_attributes
+
+    doc = Document(path="edge", html=_BACKGROUND_EDGE)
+    # Non-empty values only (" " counts, as `el.get` is truthy), on the five tags alone.
+    assert [el.tag for el in background_attributes(doc)] == ["td", "table", "body", "div", "th"]
+
+
 _UNSUBSCRIBE_TEXT = st.lists(
     st.sampled_from(["unsub", "scri", "be", "opt", "-", " ", "out", "Dés", "inscri", "*|",
                      "UNSUB", "|*", "{{", "%%", "abmelden", "x", "É"]),
@@ -696,6 +729,9 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
 
     selectors = [decl.selector for _el, sheet in doc.stylesheets for decl in sheet.declarations]
     selectors += ["td", ".button-td", "#main", "a.cta#x", "p, .footer span"]  # some for each key
+    # Compounds keyed by a tag that also want a class or an id: an element with neither
+    # (the fast path of `match`) must not match them.
+    selectors += ["p.lead", "td#cell", "span.x.y", "table#t.u"]
     compounds = [compound for text in selectors for _key, compound in _parse_selector(text)]
     index = _Selectors(selectors)
     for el in doc.root.iter():
@@ -708,6 +744,30 @@ def test_dark_mode_selector_index_matches_as_every_selector_does(doc: Document) 
             for want_tag, want_classes, want_id in compounds
         )
         assert index.match(el) == slow, etree.tostring(el)[:80]
+
+
+def test_dark_mode_selector_index_without_class_or_id() -> None:
+    from b2bmail.lint.rules.dark_mode import _Selectors
+
+    doc = Document(
+        path="edge",
+        html="<html><body><p>a</p><p id=''>b</p><p class=''>c</p><td>d</td><span>e</span>"
+        "<p class='lead'>f</p></body></html>",
+    )
+    p, p_empty_id, p_empty_class, td, span, lead = doc.body.iter("p", "td", "span")
+    tag_and_class = _Selectors(["p.lead", "td#cell", "span.x"])
+    assert [tag_and_class.match(el) for el in (p, p_empty_id, p_empty_class, td, span)] == [
+        False
+    ] * 5
+    assert tag_and_class.match(lead)
+    tag_alone = _Selectors(["p.lead, p", "td"])
+    assert [tag_alone.match(el) for el in (p, p_empty_id, p_empty_class, td, span)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def _slow_first_cta(doc: Document, max_words: float, max_px: float) -> tuple[bool, int]:

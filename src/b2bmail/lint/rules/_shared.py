@@ -76,6 +76,22 @@ def links(doc: Document) -> list[Link]:
     return doc.memo("links", lambda: _links(doc))
 
 
+def background_attributes(doc: Document) -> list[Element]:
+    """The `<td>`, `<table>`, `<body>`, `<div>` and `<th>` elements (in that order of tags)
+    with a non-empty `background` attribute (HTML 4's background image).
+
+    B2B304 looks at it on the first four tags, B2B508 on the table tags and `<body>`: each
+    element is read once for both (an attribute read is an lxml call, the costliest step of
+    both loops), and each rule keeps its own tags from this short list.
+    """
+    return doc.memo(
+        "background_attributes",
+        lambda: [
+            el for el in doc.elements("td", "table", "body", "div", "th") if el.get("background")
+        ],
+    )
+
+
 def is_template_value(value: str) -> bool:
     return bool(TEMPLATE_SYNTAX.search(value))
 

@@ -10,7 +10,7 @@ from b2bmail.lint.css import RGB, contrast_ratio, parse_color, parse_px
 from b2bmail.lint.document import Document, Element
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
-from b2bmail.lint.rules._shared import links
+from b2bmail.lint.rules._shared import background_attributes, links
 
 VAGUE_LINK_TEXT = re.compile(
     r"^(click here|click|here|read more|more|learn more|this link|link|go|"
@@ -248,9 +248,10 @@ def _computed(doc: Document) -> list[tuple[Element, Inherited]]:
         # The HTML `background` attribute (an image) of tables and cells. Read on each of
         # them: cheaper than a search of the whole HTML for the attribute (about 70 reads
         # against two scans of 35-45 KB), and any spelling of its name counts (lxml gives
-        # attribute names in lower case).
-        for el in doc.elements("table", "td", "th", "body"):
-            if el.get("background"):
+        # attribute names in lower case). Read once for B2B304 too, which also looks at
+        # <div>s: those are left out here.
+        for el in background_attributes(doc):
+            if el.tag != "div":
                 color, background, _image, size = deltas.get(el, _NOTHING)
                 deltas[el] = (color, background, background is None, size)
         # <font color>, from the walk's list of <font> elements; the inline style's colour

@@ -208,8 +208,13 @@ class _Selectors:
             tag = ""
         cls = el.get("class")
         el_id = el.get("id")
-        if not cls and not el_id and tag not in by_key:
-            return False  # most elements: no class, no id, a tag no selector names
+        if not cls and not el_id:
+            # Most elements: no class, no id. Only a compound of their tag alone (indexed by
+            # the tag) can match, as the loop below would find, without building its keys.
+            for _tag, want_classes, want_id in by_key.get(tag, ()):
+                if not want_classes and want_id is None:
+                    return True
+            return False
         names = (cls or "").split()
         keys = [tag, *(f".{c}" for c in names)]
         if el_id:
@@ -293,7 +298,9 @@ def dark_text_without_background(doc: Document, t: Mapping[str, float]) -> Itera
     body = doc.body
 
     def paints(node: Element) -> bool | None:
-        if _explicit_background(doc, node, sheet) is not None or restyled.match(node):
+        # Both tests are pure: the dark media query's (few) selectors first, which often
+        # name the text's own tag (p, h1, li…) and spare the background's attribute reads.
+        if restyled.match(node) or _explicit_background(doc, node, sheet) is not None:
             return True
         return None
 

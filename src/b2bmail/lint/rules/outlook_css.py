@@ -15,7 +15,13 @@ from b2bmail.lint.css import parse_px
 from b2bmail.lint.document import Document
 from b2bmail.lint.problem import Hit
 from b2bmail.lint.rule import rule
-from b2bmail.lint.rules._shared import css_hit, css_index, support_table, unsupported_by_outlook
+from b2bmail.lint.rules._shared import (
+    background_attributes,
+    css_hit,
+    css_index,
+    support_table,
+    unsupported_by_outlook,
+)
 
 _FLEX_GRID = re.compile(r"\b(inline-)?(flex|grid)\b", re.I)
 _RGB_SPACES = re.compile(r"rgba?\(\s*[\d.]+%?\s+[\d.]", re.I)
@@ -162,8 +168,8 @@ def background_without_vml(doc: Document, t: Mapping[str, float]) -> Iterator[Hi
     for use in css_index(doc).for_outlook("background-image", "background", where=_has_url):
         if use.offset is None:
             seen.add(use.element)
-    for el in doc.elements("td", "table", "body", "div"):
-        if el.get("background"):
+    for el in background_attributes(doc):
+        if el.tag != "th":  # the shared list's fifth tag, B2B508's alone
             seen.add(el)
     for el in sorted(seen, key=lambda e: e.sourceline or 0):
         if _has_vml(el):
