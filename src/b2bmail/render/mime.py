@@ -557,6 +557,8 @@ def _as_is(excluded: str) -> Callable[[str], re.Match[str] | None]:
 
 _QP_AS_IS = _as_is("=")
 _QP_HTML_AS_IS = _as_is("=&<>\"'")
+# A character html.escape changes (quote=True): a non-ASCII text without any is HTML as it is.
+_HTML_SPECIAL = re.compile("[&<>\"']").search
 
 
 def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
@@ -587,6 +589,8 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         "MBOXRD": skeleton.mboxrd,
         "AS_IS": _QP_AS_IS,
         "AS_IS_HTML": _QP_HTML_AS_IS,
+        "HTML_SPECIAL": _HTML_SPECIAL,
+        "B2A_QP": binascii.b2a_qp,
     }
 
     def bind(prefix: str, value: object) -> str:
@@ -690,24 +694,53 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     # that HTML writes as it is, text writes as it is too (_QP_HTML_AS_IS matches a subset of
     # what _QP_AS_IS does), into the same bytes.
     both = {i for i, escaped in skeleton.holes if escaped and (i, False) in skeleton.holes}
+    # A short non-ASCII text (a name with an accent: a good part of a French or Dutch list)
+    # is qp_piece's short case: binascii.b2a_qp of its UTF-8 bytes, each non-ASCII byte as
+    # =XX (RFC 2045 §6.7 rule 1), under 75 characters so neither wrapped nor soft-broken
+    # inside, then the soft break. It holds no CR or LF (b2a_qp encodes them with istext
+    # False), and without "From " anywhere neither qp_piece's "=46rom" nor mboxrd_quote
+    # changes it; in HTML, html.escape leaves a text without its five characters as it is.
+    # n<source> is that encoding, or None for an ASCII text (the as-is tests above) or any
+    # other (hole_piece). tests/render/test_mime.py pins it against hole_piece.
+    for index in sorted({i for i, _escaped in skeleton.holes if i not in encoded}):
+        body.append(
+            f"n{index} = None if t{index}.isascii() else "
+            f"B2A_QP(t{index}.encode(), False, False, False)"
+        )
+        body.append(
+            f"if n{index} is not None and (len(n{index}) >= {QP_WIDTH} "
+            f"or b'From ' in n{index}): n{index} = None"
+        )
     plain: dict[int, str] = {}  # source -> the hole that holds it unescaped
     for index in sorted(both):
-        body.append(f"q{index} = AS_IS_HTML(t{index})")
+        # Whether the text hole's bytes serve the HTML hole too.
+        body.append(
+            f"q{index} = AS_IS_HTML(t{index}) if n{index} is None else not HTML_SPECIAL(t{index})"
+        )
     for k, (index, escaped) in enumerate(skeleton.holes):
         slots[_HOLES + k] = f"h{k}"
         general = f"hole_piece(t{index}, {escaped}, NL, MBOXRD)"
+        short = f"n{index} + SOFT_NL"
         if index in encoded:
             test = f"0 < len(t{index}) < {QP_WIDTH} and t{index} != '.'"
         elif index in both and escaped:
-            same = plain.get(index, f"t{index}.encode() + SOFT_NL")
+            same = plain.get(
+                index, f"({short} if n{index} is not None else t{index}.encode() + SOFT_NL)"
+            )
             body.append(f"h{k} = {same} if q{index} else {general}")
             continue
         elif index in both:
             plain[index] = f"h{k}"
-            test = f"q{index} or AS_IS(t{index})"
+            general = f"{short} if n{index} is not None else {general}"
+            test = f"n{index} is None and (q{index} or AS_IS(t{index}))"
         else:
-            test = f"{'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
-        body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else {general}")
+            if escaped:
+                short_ok = f"n{index} is not None and not HTML_SPECIAL(t{index})"
+            else:
+                short_ok = f"n{index} is not None"
+            general = f"{short} if {short_ok} else {general}"
+            test = f"n{index} is None and {'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
+        body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else ({general})")
     pieces = [slots[i] if type(i) is int else bind("P", i) for i in skeleton.layout]
     body.append(f"return ({', '.join(pieces)},)")
     code = "def assemble(values, to_addr, to_name, message_id):\n" + "".join(
