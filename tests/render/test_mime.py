@@ -740,6 +740,30 @@ def test_non_ascii_hole_bytes(text: str, piece: bytes) -> None:
     assert piece in parts
 
 
+@pytest.mark.parametrize(
+    ("to_name", "addr_length", "folded"),
+    [
+        ("éx", 55, False),  # "To: =?utf-8?b?w6l4?= <" + 55 + ">": 78 characters
+        ("éx", 56, True),  # 79: the address on a continuation line
+        ("é" * 22 + "x", 20, True),  # 45 bytes of UTF-8: one encoded-word of 60 characters
+        ("é" * 23, 20, True),  # 46: two words, the second folded (the general loops)
+    ],
+)
+def test_assembler_non_ascii_to_at_the_limits(to_name: str, addr_length: int, folded: bool) -> None:
+    # A non-ASCII display name: one B-encoded word (RFC 2047 §4.1) when its UTF-8 fits the
+    # first word's room (45 bytes after "To: "), the address on the same line when the line
+    # stays within 78 characters (RFC 5322 §2.1.1); against the general loops.
+    to_addr = "a" * (addr_length - len("@b.example")) + "@b.example"
+    to = {"to_addr": to_addr, "to_name": to_name, "message_id": "<i@d>"}
+    for skeleton in _forms(compiled()):
+        parts = skeleton.assemble_parts(VALUES, **to)
+        assert parts == assemble_parts_by_loops(skeleton, VALUES, **to)
+        header = parts[1]
+        assert header.startswith(b"To: =?utf-8?b?")
+        assert (header.count(skeleton.nl) > 1) is folded  # a continuation line
+        assert all(len(line) <= 78 for line in header.split(skeleton.nl))
+
+
 @pytest.mark.parametrize("extra", [0, 1])
 def test_assembler_to_and_list_unsubscribe_lines_at_the_limit(extra: int) -> None:
     # The assembler writes the usual To and List-Unsubscribe headers itself when they fit

@@ -591,6 +591,7 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         "AS_IS_HTML": _QP_HTML_AS_IS,
         "HTML_SPECIAL": _HTML_SPECIAL,
         "B2A_QP": binascii.b2a_qp,
+        "B64": binascii.b2a_base64,
     }
 
     def bind(prefix: str, value: object) -> str:
@@ -669,12 +670,29 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     # address_header's first shortcut inline: a display name of ASCII letters and digits
     # between spaces, on one line of at most 78 characters ("To: " name " <" addr ">"); the
     # function itself for any other (no name, quoted, encoded, folded).
+    end = bind("S", ">" + nl.decode("ascii"))
+    body.append("if to_name.isascii():")
     body.append(
-        f"to = f'To: {{to_name}} <{{to_addr}}{{{bind('S', '>' + nl.decode('ascii'))}}}'"
-        f".encode('ascii') if to_name.isascii() and len(to_name) + len(to_addr) <= "
+        f"    to = f'To: {{to_name}} <{{to_addr}}{{{end}}}'"
+        f".encode('ascii') if len(to_name) + len(to_addr) <= "
         f"{HEADER_WIDTH - 7} and to_name.replace(' ', '').isalnum() "
         "else address_header('To', to_name, to_addr, LINESEP)"
     )
+    # address_header's non-ASCII shortcut inline (a name with an accent, "Chloé Morel": a
+    # good part of a French or Dutch list): a name whose UTF-8 fits the first encoded-word
+    # is that one B-encoded word (RFC 2047 §4.1), the address after it on the same line if
+    # it fits in 78 characters, else on a continuation line; the function for any other.
+    room = ((min(HEADER_WIDTH - len("To") - 2, ENCODED_WORD_MAX) - 12) // 4) * 3
+    body += [
+        "else:",
+        "    to = to_name.encode()",
+        f"    if len(to) <= {room}:",
+        "        to = f'To: =?utf-8?b?{B64(to, newline=False).decode()}?='",
+        f"        to = (f'{{to}} <{{to_addr}}{{{end}}}' if len(to) + len(to_addr) <= "
+        f"{HEADER_WIDTH - 3} else f'{{to}}{{LINESEP}} <{{to_addr}}{{{end}}}').encode('ascii')",
+        "    else:",
+        "        to = address_header('To', to_name, to_addr, LINESEP)",
+    ]
     if skeleton.subject is not None:
         subject = joined(skeleton.subject)
         body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
