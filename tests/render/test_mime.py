@@ -581,9 +581,13 @@ def _forms(c: CompiledEmail) -> list[MessageSkeleton]:
 def _assembled(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> object:
     # The pieces, or the error raised (its type and message), by each assembly.
     try:
-        return skeleton.assemble_parts(values, **to)
+        parts = skeleton.assemble_parts(values, **to)
     except Exception as exc:  # the same error must come out of both
         return type(exc), str(exc)
+    # The sized assembler (the builder's): the same pieces, and their total length exactly.
+    sized = skeleton.sized_assembler(values, to["to_addr"], to["to_name"], to["message_id"])
+    assert sized == (parts, sum(map(len, parts)))
+    return parts
 
 
 def _by_loops(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> object:

@@ -265,8 +265,9 @@ class Personalizer:
         mid = seeded_message_id(seed, address_key, skeleton.compiled.message_id_domain)
         try:
             # skeleton.assemble_parts(values, to_addr=…, to_name=…, message_id=…) without its
-            # frame and keywords: the skeleton's assembler it calls.
-            parts = skeleton.assembler(values, f"{local}@{ascii_domain}", name, mid)
+            # frame and keywords: the skeleton's assembler it calls, with the message's size
+            # (for the writers: personalize.write.write_all).
+            parts, size = skeleton.sized_assembler(values, f"{local}@{ascii_domain}", name, mid)
         except UnsafeUrlValueError as exc:
             self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
             return None
@@ -282,7 +283,7 @@ class Personalizer:
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
             self.tally.stage_defaulted += defaulted
-        return PersonalizedMessage(row, email, segment_id, mid, parts, self.mboxrd)
+        return PersonalizedMessage(row, email, segment_id, mid, parts, self.mboxrd, size)
 
     def messages(
         self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]
