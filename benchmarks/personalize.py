@@ -144,8 +144,8 @@ def assembly_only(campaign_path: Path, csv_path: Path) -> tuple[int, float]:
     personalizer, assign, _ = personalizer_for(campaign_path)
     table = read_recipients(csv_path)
     routed = [
-        (o.bucket, fields, key, o.row)
-        for _, fields, o, key in routed_rows(table, assign)
+        (o.bucket, fields, rec.check.key, o.row)
+        for rec, fields, o in routed_rows(table, assign)
         if o.bucket in personalizer.plans or o.bucket in personalizer.routers
     ]
     start = time.perf_counter()
@@ -167,7 +167,7 @@ def naive(campaign_path: Path, csv_path: Path, sample: int, out: Path) -> tuple[
     by_id = {s.id: s for s in segments}
     assign = segment_assigner(segments)
     picked = []
-    for _, fields, outcome, _key in routed_rows(read_recipients(csv_path), assign):
+    for _, fields, outcome in routed_rows(read_recipients(csv_path), assign):
         if outcome.bucket in by_id:
             picked.append((by_id[outcome.bucket], fields))
         if len(picked) == sample:

@@ -571,3 +571,17 @@ def test_a_run_leaves_the_collector_as_it_found_it(campaign: Path, tmp_path: Pat
         assert gc.get_freeze_count() > 0  # not unfrozen by the run
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("mboxrd", [False, True])
+def test_each_message_carries_its_exact_size(campaign: Path, mboxrd: bool) -> None:
+    # The writers tell a short write by PersonalizedMessage.size (personalize.write): it
+    # must be the length of the message's bytes, in either form.
+    from b2bmail.personalize.build import stream_per_recipient
+
+    env = {"B2BMAIL_UNSUBSCRIBE_SECRET": "s" * 32}
+    stream = stream_per_recipient(
+        campaign, campaign.parent / "list.csv", environ=env, mboxrd=mboxrd
+    )
+    messages = list(stream.messages)
+    assert messages and all(m.size == len(m.data) for m in messages)

@@ -23,7 +23,9 @@ def test_fields_equality_and_frozen() -> None:
     same = PersonalizedMessage(7, "a@b.example", "mines", "<m@x>", pieces, mboxrd=False)
     assert msg == same and hash(msg) == hash(same)
     assert msg != PersonalizedMessage(7, "a@b.example", "mines", "<m@x>", pieces, True)
-    assert dataclasses.astuple(msg) == (7, "a@b.example", "mines", "<m@x>", pieces, False)
+    assert dataclasses.astuple(msg) == (7, "a@b.example", "mines", "<m@x>", pieces, False, None)
+    # The size (the pieces' total, when the builder knows it) is derived: not compared.
+    assert msg == PersonalizedMessage(7, "a@b.example", "mines", "<m@x>", pieces, False, 33)
     assert repr(msg).startswith("PersonalizedMessage(row=7, email='a@b.example'")
     with pytest.raises(dataclasses.FrozenInstanceError):
         msg.row = 8  # type: ignore[misc]

@@ -91,6 +91,36 @@ def test_write_file_of_pieces_finishes_a_short_writev(
     assert (tmp_path / "m.eml").read_bytes() == b"From: a\r\nTo: b\r\n\r\nbody\r\n"
 
 
+@pytest.mark.skipif(not hasattr(os, "writev"), reason="os.writev is POSIX")
+def test_a_short_writev_of_mbox_entries_of_known_size_is_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Messages that carry their size (PersonalizedMessage.size, from the sized assembler):
+    # the batch's total is added up from them, not from the pieces, and a writev that
+    # writes less than it is still finished from where it stopped.
+    from datetime import UTC, datetime
+
+    real, calls = os.writev, []
+
+    def short(fd: int, pieces: list[bytes]) -> int:
+        calls.append(len(pieces))
+        return real(fd, [b"".join(pieces)[:7]])
+
+    monkeypatch.setattr(write.os, "writev", short)
+    date = datetime(2026, 1, 5, tzinfo=UTC)
+    pieces = (b"To: a@b.example\n", b"\nbody\n")
+    messages = [
+        PersonalizedMessage(i, "a@b.example", "s", "<m@x>", pieces, True, 23) for i in (1, 2)
+    ]
+    with open(tmp_path / "all.mbox", "wb") as box:
+        write.write_messages(messages, out_dir=None, mbox=box, date=date)
+    entry = write.mbox_from_line(date) + b"To: a@b.example\n\nbody\n\n"
+    assert (tmp_path / "all.mbox").read_bytes() == entry * 2
+    assert calls == [8]  # one writev for both entries, then the rest by os.write
+    write_file(str(tmp_path / "m.eml"), pieces, size=23)
+    assert (tmp_path / "m.eml").read_bytes() == b"To: a@b.example\n\nbody\n"
+
+
 def test_an_mbox_without_a_descriptor_is_written_through_its_object() -> None:
     import io
     from datetime import UTC, datetime

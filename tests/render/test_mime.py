@@ -581,9 +581,13 @@ def _forms(c: CompiledEmail) -> list[MessageSkeleton]:
 def _assembled(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> object:
     # The pieces, or the error raised (its type and message), by each assembly.
     try:
-        return skeleton.assemble_parts(values, **to)
+        parts = skeleton.assemble_parts(values, **to)
     except Exception as exc:  # the same error must come out of both
         return type(exc), str(exc)
+    # The sized assembler (the builder's): the same pieces, and their total length exactly.
+    sized = skeleton.sized_assembler(values, to["to_addr"], to["to_name"], to["message_id"])
+    assert sized == (parts, sum(map(len, parts)))
+    return parts
 
 
 def _by_loops(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> object:
@@ -681,6 +685,87 @@ def test_hole_as_is_limits(text: str, escaped: bool, as_is: bool) -> None:
         assert skeleton.assemble_parts(values, **to) == assemble_parts_by_loops(
             skeleton, values, **to
         )
+
+
+# Texts with non-ASCII characters around the 75-character limit of an unwrapped QP piece
+# (76 columns with the soft break's "="): ASCII padding before or after, each non-ASCII
+# byte three characters once encoded (RFC 2045 §6.7 rule 1), and the characters qp_piece,
+# mboxrd_quote or html.escape change.
+_NON_ASCII = st.builds(
+    lambda pad, text, before: "x" * pad + text if before else text + "x" * pad,
+    st.integers(0, 76),
+    st.lists(
+        st.sampled_from(["é", "€", "𝄞", "ß", "\u00a0", " ", "=", "&", "'", "From ", ">", "."])
+        | st.characters(min_codepoint=0x80, exclude_categories=["Cs"])
+        | st.text(st.characters(exclude_categories=["Cs"]), max_size=3),
+        min_size=1,
+        max_size=8,
+    ).map("".join),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_NON_ASCII)
+def test_assembler_short_non_ascii_holes_as_hole_piece(text: str) -> None:
+    # The assembler's own QP encoding of a short non-ASCII text (mime._make_assembler) in a
+    # text hole, an HTML hole, and both for one source, against the general hole_piece (the
+    # loops), for the .eml, the mbox form and the LF form.
+    text = clean_value(text)
+    values = {**VALUES, "first_name": text}
+    to = {"to_addr": "a@b.example", "to_name": "", "message_id": "<i@d>"}
+    for c in (
+        compiled(),  # first_name in the text and, escaped, in the HTML
+        compiled(text=MergeTemplate(("Bonjour\n",))),  # in the HTML only
+        compiled(html=MergeTemplate(("<p>Bonjour</p>",))),  # in the text only
+    ):
+        for skeleton in _forms(c):
+            assert _assembled(skeleton, values, **to) == _by_loops(skeleton, values, **to)
+
+
+@pytest.mark.parametrize(
+    ("text", "piece"),
+    [
+        ("Zoé", b"Zo=C3=A9=\r\n"),  # RFC 2045 §6.7 rule 1: each byte of "é" as =XX
+        ("é" * 12 + "x" * 2, b"=C3=A9" * 12 + b"xx=\r\n"),  # 74 characters
+        ("é" * 12 + "x" * 3, b"=C3=A9" * 12 + b"xxx=\r\n"),  # 75 (76 columns with "=")
+        ("é" * 12 + "x" * 4, b"=C3=A9" * 12 + b"xxx=\r\nx=\r\n"),  # 76: wrapped
+        ("Zoé=", b"Zo=C3=A9=3D=\r\n"),  # "=" itself (rule 1)
+        ("From Zoé", b"=46rom Zo=C3=A9=\r\n"),
+    ],
+)
+def test_non_ascii_hole_bytes(text: str, piece: bytes) -> None:
+    # Known encodings (written out by hand from RFC 2045 §6.7), by the assembler.
+    c = compiled(html=MergeTemplate(("<p>Bonjour</p>",)))
+    skeleton = MessageSkeleton.from_compiled(c, date=DATE)
+    parts = skeleton.assemble_parts(
+        {**VALUES, "first_name": text}, to_addr="a@b.example", to_name="", message_id="<i@d>"
+    )
+    assert piece in parts
+
+
+@pytest.mark.parametrize(
+    ("to_name", "addr_length", "folded"),
+    [
+        ("éx", 55, False),  # "To: =?utf-8?b?w6l4?= <" + 55 + ">": 78 characters
+        ("éx", 56, True),  # 79: the address on a continuation line
+        ("é" * 22 + "x", 20, True),  # 45 bytes of UTF-8: one encoded-word of 60 characters
+        ("é" * 23, 20, True),  # 46: two words, the second folded (the general loops)
+    ],
+)
+def test_assembler_non_ascii_to_at_the_limits(to_name: str, addr_length: int, folded: bool) -> None:
+    # A non-ASCII display name: one B-encoded word (RFC 2047 §4.1) when its UTF-8 fits the
+    # first word's room (45 bytes after "To: "), the address on the same line when the line
+    # stays within 78 characters (RFC 5322 §2.1.1); against the general loops.
+    to_addr = "a" * (addr_length - len("@b.example")) + "@b.example"
+    to = {"to_addr": to_addr, "to_name": to_name, "message_id": "<i@d>"}
+    for skeleton in _forms(compiled()):
+        parts = skeleton.assemble_parts(VALUES, **to)
+        assert parts == assemble_parts_by_loops(skeleton, VALUES, **to)
+        header = parts[1]
+        assert header.startswith(b"To: =?utf-8?b?")
+        assert (header.count(skeleton.nl) > 1) is folded  # a continuation line
+        assert all(len(line) <= 78 for line in header.split(skeleton.nl))
 
 
 @pytest.mark.parametrize("extra", [0, 1])

@@ -74,7 +74,7 @@ def read_contacts(
     left_out = dict.fromkeys(RESERVED, 0)
     rows: list[tuple[str, int, Mapping[str, object], str]] = []
     read = 0
-    for _rec, fields, outcome, _key in routed_rows(
+    for _rec, fields, outcome in routed_rows(
         table, assign, companies=index, suppress=suppress, uses=rule_uses(segments)
     ):
         read += 1

@@ -265,8 +265,9 @@ class Personalizer:
         mid = seeded_message_id(seed, address_key, skeleton.compiled.message_id_domain)
         try:
             # skeleton.assemble_parts(values, to_addr=…, to_name=…, message_id=…) without its
-            # frame and keywords: the skeleton's assembler it calls.
-            parts = skeleton.assembler(values, f"{local}@{ascii_domain}", name, mid)
+            # frame and keywords: the skeleton's assembler it calls, with the message's size
+            # (for the writers: personalize.write.write_all).
+            parts, size = skeleton.sized_assembler(values, f"{local}@{ascii_domain}", name, mid)
         except UnsafeUrlValueError as exc:
             self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
             return None
@@ -282,31 +283,43 @@ class Personalizer:
         if stage:
             self.tally.stages[stage] = self.tally.stages.get(stage, 0) + 1
             self.tally.stage_defaulted += defaulted
-        return PersonalizedMessage(row, email, segment_id, mid, parts, self.mboxrd)
+        return PersonalizedMessage(row, email, segment_id, mid, parts, self.mboxrd, size)
 
     def messages(
-        self, routed: Iterable[tuple[object, Mapping[str, object], RowOutcome, str]]
+        self,
+        routed: Iterable[tuple[RecipientRow, Mapping[str, object], RowOutcome]],
+        *,
+        finished: Callable[[], None] | None = None,
     ) -> Iterator[PersonalizedMessage]:
-        """Messages for the routed rows (row, fields, outcome, address key) in segments."""
+        """Messages for the routed rows (row, fields, outcome: routed_rows) in segments; a
+        row's address key (for tokens and IDs) is its duplicate key, `rec.check.key`. While
+        they stream, the long-lived objects are out of the collector's passes
+        (long_lived_objects_frozen); `finished` is called once every row is read. (One
+        generator for all of it: a layer around it would cost a hop per message.)"""
         issues = self.tally.issues
-        for rec, fields, outcome, key in routed:
-            if self._unchecked is not None:
-                self._check_fields(self._unchecked)
-            self.tally.rows_read += 1
-            bucket = outcome.bucket
-            self.tally.buckets[bucket] = self.tally.buckets.get(bucket, 0) + 1
-            if bucket in self.plans or bucket in self.routers:
-                msg = self.build_one(bucket, fields, key, outcome.row)
-                if msg is not None:
-                    yield msg
-                continue
-            # Not built: reported row by row, so no input row is silently dropped.
-            typed = rec.email if isinstance(rec, RecipientRow) else outcome.email
-            if bucket in RESERVED:
-                issues.append(RowIssue(outcome.row, typed, bucket, outcome.reason, bucket))
-            else:
-                detail = _("segment '{segment}' not selected (--segment)").format(segment=bucket)
-                issues.append(RowIssue(outcome.row, typed, "not-selected", detail))
+        with long_lived_objects_frozen():
+            for rec, fields, outcome in routed:
+                if self._unchecked is not None:
+                    self._check_fields(self._unchecked)
+                self.tally.rows_read += 1
+                bucket = outcome.bucket
+                self.tally.buckets[bucket] = self.tally.buckets.get(bucket, 0) + 1
+                if bucket in self.plans or bucket in self.routers:
+                    msg = self.build_one(bucket, fields, rec.check.key, outcome.row)
+                    if msg is not None:
+                        yield msg
+                    continue
+                # Not built: reported row by row, so no input row is silently dropped.
+                typed = rec.email
+                if bucket in RESERVED:
+                    issues.append(RowIssue(outcome.row, typed, bucket, outcome.reason, bucket))
+                else:
+                    detail = _("segment '{segment}' not selected (--segment)").format(
+                        segment=bucket
+                    )
+                    issues.append(RowIssue(outcome.row, typed, "not-selected", detail))
+        if finished is not None:
+            finished()
 
 
 @contextlib.contextmanager
@@ -337,19 +350,16 @@ def routed_rows(
     companies: str | Path | CompanyIndex | None = None,
     suppress: Iterable[str | Path] = (),
     uses: Sequence[FieldUse] = (),
-) -> Iterator[tuple[object, Mapping[str, object], RowOutcome, str]]:
-    """route_rows plus each row's duplicate key (the address used for tokens and IDs);
-    `uses`: the fields the segment rules read (route_rows checks them)."""
+) -> Iterator[tuple[RecipientRow, Mapping[str, object], RowOutcome]]:
+    """route_rows with the companies and suppression files loaded (when the rows are first
+    asked for); `uses`: the fields the segment rules read (route_rows checks them)."""
     index = (
         companies
         if isinstance(companies, CompanyIndex) or companies is None
         else load_companies(companies)
     )
     suppressions = load_suppressions(suppress)
-    for rec, fields, outcome in route_rows(
-        table, assign, companies=index, suppressions=suppressions, uses=uses
-    ):
-        yield rec, fields, outcome, rec.check.key
+    yield from route_rows(table, assign, companies=index, suppressions=suppressions, uses=uses)
 
 
 @dataclass
@@ -414,15 +424,13 @@ def stream_per_recipient(
         table, assign, companies=index, suppress=suppress, uses=rule_uses(segments)
     )
 
-    def counted(stream: Iterable[PersonalizedMessage]) -> Iterator[PersonalizedMessage]:
-        with long_lived_objects_frozen():
-            yield from stream
+    def finished() -> None:
         personalizer.tally.blank_rows = table.blank_rows  # final once the list is read
         if personalizer.report.messages:
             # Raised inside the atomic output: nothing is written (the issue's rule 2).
             personalizer.check_filled(table.filled_names | joined)
 
-    messages = counted(personalizer.messages(routed))
+    messages = personalizer.messages(routed, finished=finished)
     return MessageStream(campaign, personalizer, messages, inputs, build)
 
 

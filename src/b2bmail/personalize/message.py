@@ -18,7 +18,9 @@ class PersonalizedMessage:
 
     `content` is those bytes whole, or in the pieces they were assembled from (the
     skeleton's ready bytes and the recipient's): the writers hand the pieces to the system
-    in one call (os.writev) instead of first copying them into one 40 KB string."""
+    in one call (os.writev) instead of first copying them into one 40 KB string. `size`:
+    their total length in bytes when the builder knows it (MessageSkeleton.sized_assembler),
+    else None."""
 
     row: int
     email: str
@@ -26,6 +28,7 @@ class PersonalizedMessage:
     message_id: str
     content: bytes | tuple[bytes, ...]
     mboxrd: bool = False
+    size: int | None = field(default=None, compare=False, repr=False)  # derived from content
 
     def __init__(
         self,
@@ -35,6 +38,7 @@ class PersonalizedMessage:
         message_id: str,
         content: bytes | tuple[bytes, ...],
         mboxrd: bool = False,
+        size: int | None = None,
     ) -> None:
         # The __init__ dataclass writes for a frozen class sets each field through
         # object.__setattr__, a call per field, for every recipient; the fields are put in
@@ -46,6 +50,7 @@ class PersonalizedMessage:
         fields["message_id"] = message_id
         fields["content"] = content
         fields["mboxrd"] = mboxrd
+        fields["size"] = size
 
     @functools.cached_property
     def data(self) -> bytes:

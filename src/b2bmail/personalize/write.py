@@ -61,28 +61,36 @@ _WRITEV = hasattr(os, "writev")
 _IOV_MAX = max(16, os.sysconf("SC_IOV_MAX")) if hasattr(os, "sysconf") else 16
 
 
-def write_file(path: str, data: bytes | Sequence[bytes], *, dir_fd: int | None = None) -> None:
+def write_file(
+    path: str,
+    data: bytes | Sequence[bytes],
+    *,
+    dir_fd: int | None = None,
+    size: int | None = None,
+) -> None:
     """`data` (bytes, or pieces written one after the other) to a new file at `path`,
-    relative to the open folder `dir_fd` if given. The system calls themselves (os.open,
-    os.writev): a file object and pathlib's path objects cost, per file, about as much as
-    writing a 40 KB file on tmpfs."""
+    relative to the open folder `dir_fd` if given; `size`: as for write_all. The system
+    calls themselves (os.open, os.writev): a file object and pathlib's path objects cost,
+    per file, about as much as writing a 40 KB file on tmpfs."""
     fd = os.open(path, _CREATE, 0o666, dir_fd=dir_fd)
     try:
-        write_all(fd, data)
+        write_all(fd, data, size)
     finally:
         os.close(fd)
 
 
-def write_all(fd: int, data: bytes | Sequence[bytes]) -> None:
+def write_all(fd: int, data: bytes | Sequence[bytes], size: int | None = None) -> None:
     """Write all of `data` to the descriptor `fd`; pieces in one os.writev where the system
-    has it (POSIX.1-2001), so they are never copied into one string first."""
+    has it (POSIX.1-2001), so they are never copied into one string first. `size`: the
+    pieces' total length when the caller knows it (a short write is told by it), else None
+    (summed here)."""
     if not isinstance(data, bytes):
         if len(data) > _IOV_MAX:  # more pieces than one writev takes: in groups
             for start in range(0, len(data), _IOV_MAX):
                 write_all(fd, data[start : start + _IOV_MAX])
             return
         done = os.writev(fd, data) if _WRITEV and data else 0
-        if done == sum(map(len, data)):
+        if done == (sum(map(len, data)) if size is None else size):
             return
         data = b"".join(data)[done:]  # a short write (a signal, a full disk): the rest below
     view = memoryview(data)
@@ -142,7 +150,10 @@ def write_messages(
                 fd, path = folder
                 name = eml_name(msg)
                 write_file(
-                    name if fd is not None else os.path.join(path, name), msg.content, dir_fd=fd
+                    name if fd is not None else os.path.join(path, name),
+                    msg.content,
+                    dir_fd=fd,
+                    size=msg.size,
                 )
             if mbox is not None:
                 entry = _entry(msg, separator, date)
@@ -171,12 +182,14 @@ class _Batches:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.pending: list[bytes] = []
+        self.size = 0  # the pending pieces' total length: write_all tells a short write by it
 
     def add(self, pieces: Sequence[bytes]) -> None:
         """Queue one entry's pieces, writing what is queued first if they would not fit."""
         if self.pending and len(self.pending) + len(pieces) > _IOV_MAX:
             self.flush()
         self.pending.extend(pieces)
+        self.size += sum(map(len, pieces))
 
     def add_entries(
         self,
@@ -188,8 +201,10 @@ class _Batches:
         """Queue each message's mbox entry (_entry), as write_messages does for an mbox
         alone. A message in its mbox form, in pieces (nearly every one), goes straight into
         the queue: the separator, its pieces and the final line end, with no tuple made and
-        no call per message."""
+        no call per message; its length is the message's size as the builder knows it
+        (PersonalizedMessage.size), or its pieces' total."""
         pending = self.pending
+        framing = len(separator) + 1  # the separator and the final line end
         for msg in messages:
             pieces = msg.content
             if msg.mboxrd and type(pieces) is tuple:
@@ -199,6 +214,8 @@ class _Batches:
                 pending.append(separator)
                 pending += pieces
                 pending.append(b"\n")
+                size = msg.size
+                self.size += framing + (sum(map(len, pieces)) if size is None else size)
             else:
                 self.add(_entry(msg, separator, date))
                 pending = self.pending
@@ -207,6 +224,6 @@ class _Batches:
 
     def flush(self) -> None:
         """Write what is queued (write_all splits more pieces than one writev takes)."""
-        batch, self.pending = self.pending, []
+        batch, size, self.pending, self.size = self.pending, self.size, [], 0
         if batch:
-            write_all(self.fd, batch)
+            write_all(self.fd, batch, size)

@@ -32,6 +32,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import quote
 
 from b2bmail.i18n import N_, _
@@ -529,9 +530,18 @@ class MessageSkeleton:
         first use): `assembler(values, to_addr, to_name, message_id)`."""
         return _make_assembler(self)
 
+    @functools.cached_property
+    def sized_assembler(self) -> SizedAssembler:
+        """The assembler that also gives the message's length in bytes (the sum of its
+        pieces' lengths, without a pass over them): `(pieces, size)`. The mbox writer
+        needs the total of a batch to tell a short write (personalize.write.write_all)."""
+        return _make_assembler(self, sized=True)
+
 
 #: MessageSkeleton.assembler: (values, to_addr, to_name, message_id) -> the message's pieces.
 Assembler = Callable[[Mapping[str, str], str, str, str], tuple[bytes, ...]]
+#: MessageSkeleton.sized_assembler: the same arguments -> (the pieces, their total length).
+SizedAssembler = Callable[[Mapping[str, str], str, str, str], tuple[tuple[bytes, ...], int]]
 
 
 def hole_piece(text: str, escaped: bool, nl: bytes, mboxrd: bool) -> bytes:
@@ -557,15 +567,17 @@ def _as_is(excluded: str) -> Callable[[str], re.Match[str] | None]:
 
 _QP_AS_IS = _as_is("=")
 _QP_HTML_AS_IS = _as_is("=&<>\"'")
+# A character html.escape changes (quote=True): a non-ASCII text without any is HTML as it is.
+_HTML_SPECIAL = re.compile("[&<>\"']").search
 
 
-def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
+def _make_assembler(skeleton: MessageSkeleton, *, sized: bool = False) -> Any:
     """Write and compile one function that assembles the skeleton's messages, as Jinja
     compiles a template: each source merged and encoded, each slot made and the layout
     returned as one tuple, with no loop over the skeleton's lists and no test of what each
     entry is. It is what the general definition does (merge_value, MergeField.encode,
     header_url, the header writers, hole_piece), in the same order, so the same errors are
-    raised first.
+    raised first. With `sized`, it returns the pieces and their total length.
 
     The generated source holds only Python names, slot and source numbers and line-end
     constants: every value of the campaign (field names, fallbacks, literal text, the
@@ -587,6 +599,9 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
         "MBOXRD": skeleton.mboxrd,
         "AS_IS": _QP_AS_IS,
         "AS_IS_HTML": _QP_HTML_AS_IS,
+        "HTML_SPECIAL": _HTML_SPECIAL,
+        "B2A_QP": binascii.b2a_qp,
+        "B64": binascii.b2a_base64,
     }
 
     def bind(prefix: str, value: object) -> str:
@@ -665,12 +680,29 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     # address_header's first shortcut inline: a display name of ASCII letters and digits
     # between spaces, on one line of at most 78 characters ("To: " name " <" addr ">"); the
     # function itself for any other (no name, quoted, encoded, folded).
+    end = bind("S", ">" + nl.decode("ascii"))
+    body.append("if to_name.isascii():")
     body.append(
-        f"to = f'To: {{to_name}} <{{to_addr}}{{{bind('S', '>' + nl.decode('ascii'))}}}'"
-        f".encode('ascii') if to_name.isascii() and len(to_name) + len(to_addr) <= "
+        f"    to = f'To: {{to_name}} <{{to_addr}}{{{end}}}'"
+        f".encode('ascii') if len(to_name) + len(to_addr) <= "
         f"{HEADER_WIDTH - 7} and to_name.replace(' ', '').isalnum() "
         "else address_header('To', to_name, to_addr, LINESEP)"
     )
+    # address_header's non-ASCII shortcut inline (a name with an accent, "Chloé Morel": a
+    # good part of a French or Dutch list): a name whose UTF-8 fits the first encoded-word
+    # is that one B-encoded word (RFC 2047 §4.1), the address after it on the same line if
+    # it fits in 78 characters, else on a continuation line; the function for any other.
+    room = ((min(HEADER_WIDTH - len("To") - 2, ENCODED_WORD_MAX) - 12) // 4) * 3
+    body += [
+        "else:",
+        "    to = to_name.encode()",
+        f"    if len(to) <= {room}:",
+        "        to = f'To: =?utf-8?b?{B64(to, newline=False).decode()}?='",
+        f"        to = (f'{{to}} <{{to_addr}}{{{end}}}' if len(to) + len(to_addr) <= "
+        f"{HEADER_WIDTH - 3} else f'{{to}}{{LINESEP}} <{{to_addr}}{{{end}}}').encode('ascii')",
+        "    else:",
+        "        to = address_header('To', to_name, to_addr, LINESEP)",
+    ]
     if skeleton.subject is not None:
         subject = joined(skeleton.subject)
         body.append("subject = " + lines(f"unstructured_header('Subject', {subject})"))
@@ -690,31 +722,69 @@ def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     # that HTML writes as it is, text writes as it is too (_QP_HTML_AS_IS matches a subset of
     # what _QP_AS_IS does), into the same bytes.
     both = {i for i, escaped in skeleton.holes if escaped and (i, False) in skeleton.holes}
+    # A short non-ASCII text (a name with an accent: a good part of a French or Dutch list)
+    # is qp_piece's short case: binascii.b2a_qp of its UTF-8 bytes, each non-ASCII byte as
+    # =XX (RFC 2045 §6.7 rule 1), under 75 characters so neither wrapped nor soft-broken
+    # inside, then the soft break. It holds no CR or LF (b2a_qp encodes them with istext
+    # False), and without "From " anywhere neither qp_piece's "=46rom" nor mboxrd_quote
+    # changes it; in HTML, html.escape leaves a text without its five characters as it is.
+    # n<source> is that encoding, or None for an ASCII text (the as-is tests above) or any
+    # other (hole_piece). tests/render/test_mime.py pins it against hole_piece.
+    for index in sorted({i for i, _escaped in skeleton.holes if i not in encoded}):
+        body.append(
+            f"n{index} = None if t{index}.isascii() else "
+            f"B2A_QP(t{index}.encode(), False, False, False)"
+        )
+        body.append(
+            f"if n{index} is not None and (len(n{index}) >= {QP_WIDTH} "
+            f"or b'From ' in n{index}): n{index} = None"
+        )
     plain: dict[int, str] = {}  # source -> the hole that holds it unescaped
     for index in sorted(both):
-        body.append(f"q{index} = AS_IS_HTML(t{index})")
+        # Whether the text hole's bytes serve the HTML hole too.
+        body.append(
+            f"q{index} = AS_IS_HTML(t{index}) if n{index} is None else not HTML_SPECIAL(t{index})"
+        )
     for k, (index, escaped) in enumerate(skeleton.holes):
         slots[_HOLES + k] = f"h{k}"
         general = f"hole_piece(t{index}, {escaped}, NL, MBOXRD)"
+        short = f"n{index} + SOFT_NL"
         if index in encoded:
             test = f"0 < len(t{index}) < {QP_WIDTH} and t{index} != '.'"
         elif index in both and escaped:
-            same = plain.get(index, f"t{index}.encode() + SOFT_NL")
+            same = plain.get(
+                index, f"({short} if n{index} is not None else t{index}.encode() + SOFT_NL)"
+            )
             body.append(f"h{k} = {same} if q{index} else {general}")
             continue
         elif index in both:
             plain[index] = f"h{k}"
-            test = f"q{index} or AS_IS(t{index})"
+            general = f"{short} if n{index} is not None else {general}"
+            test = f"n{index} is None and (q{index} or AS_IS(t{index}))"
         else:
-            test = f"{'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
-        body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else {general}")
+            if escaped:
+                short_ok = f"n{index} is not None and not HTML_SPECIAL(t{index})"
+            else:
+                short_ok = f"n{index} is not None"
+            general = f"{short} if {short_ok} else {general}"
+            test = f"n{index} is None and {'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
+        body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else ({general})")
     pieces = [slots[i] if type(i) is int else bind("P", i) for i in skeleton.layout]
-    body.append(f"return ({', '.join(pieces)},)")
+    if sized:
+        # The message's length in bytes: the ready pieces' total, known here, plus each
+        # slot's length (once per time it is written).
+        fixed = sum(len(i) for i in skeleton.layout if type(i) is bytes)
+        size = " + ".join(
+            [str(fixed), *(f"len({slots[i]})" for i in skeleton.layout if type(i) is int)]
+        )
+        body.append(f"return ({', '.join(pieces)},), {size}")
+    else:
+        body.append(f"return ({', '.join(pieces)},)")
     code = "def assemble(values, to_addr, to_name, message_id):\n" + "".join(
         f"    {line}\n" for line in body
     )
     exec(compile(code, f"<assembler {skeleton.compiled.segment_id}>", "exec"), names)
-    return names["assemble"]  # type: ignore[return-value]
+    return names["assemble"]
 
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
