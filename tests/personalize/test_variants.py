@@ -213,3 +213,77 @@ def test_the_usual_walk_finds_the_plan_the_general_walk_finds(campaign: Path) ->
     for values in cases * 2:  # the second time round every leaf exists
         assert router.plan(values) is router._walk(values), values
     assert router.plan({**fr, "company": "A\x00"}) is router.plan(fr)
+
+
+def test_a_value_the_template_cannot_take_stops_at_the_lists_row(
+    campaign: Path, tmp_path: Path
+) -> None:
+    # `| vat_rate` needs a country code; "Atlantis" normalises to none. The build stops (no
+    # message written) at the list's line 4, and says which template line could not take it.
+    rows = LIST.splitlines()
+    rows.insert(3, "e@x.example;Mme;Morel;Atlantis;Epsilon;40")
+    (tmp_path / "bad.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out, box = tmp_path / "out", tmp_path / "all.mbox"
+    with pytest.raises(InputError) as caught:
+        build_per_recipient(
+            campaign,
+            tmp_path / "bad.csv",
+            out_dir=out,
+            mbox=box,
+            environ={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
+        )
+    error = caught.value
+    assert (error.path, error.line) == (str(tmp_path / "bad.csv"), 4)
+    assert "'Atlantis'" in error.message
+    assert f"{tmp_path / 'email.mjml'}:5 " in error.message  # the vat_rate line
+    assert str(error).startswith(f"{tmp_path / 'bad.csv'}:4: ")
+    assert not out.exists() and not box.exists()
+
+
+def test_the_cli_names_the_row_of_a_value_the_template_cannot_take(
+    campaign: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from b2bmail.cli import main
+
+    (tmp_path / "bad.csv").write_text(
+        LIST + "e@x.example;Mme;Morel;Atlantis;Epsilon;40\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            str(campaign),
+            "--recipients",
+            str(tmp_path / "bad.csv"),
+            "--mbox",
+            str(tmp_path / "all.mbox"),
+        ],
+        env={"B2BMAIL_UNSUBSCRIBE_SECRET": "k"},
+    )
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"b2bmail: {tmp_path / 'bad.csv'}:6: ")
+    assert "Traceback" not in result.output
+
+
+def test_export_names_the_row_of_a_value_the_template_cannot_take(
+    campaign: Path, tmp_path: Path
+) -> None:
+    # The export routes the list through the same VariantRouter: the same error, the same row.
+    from click.testing import CliRunner
+
+    from b2bmail.cli import main
+
+    (tmp_path / "bad.csv").write_text(
+        LIST + "e@x.example;Mme;Morel;Atlantis;Epsilon;40\n", encoding="utf-8"
+    )
+    args = ["export", str(campaign), "--esp", "brevo", "--recipients", str(tmp_path / "bad.csv")]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "export")])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"b2bmail: {tmp_path / 'bad.csv'}:6: 'Atlantis' ")
+    assert not (tmp_path / "export").exists()

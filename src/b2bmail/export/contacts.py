@@ -16,7 +16,7 @@ from b2bmail.export.listmonk import SUBSCRIBER_FIELDS
 from b2bmail.export.versions import VARIANT_FIELD
 from b2bmail.output import SafeCsvWriter, csv_writer
 from b2bmail.personalize.build import MERGE_PROVIDED, recipient_values, routed_rows
-from b2bmail.personalize.plan import NAME_FIELDS
+from b2bmail.personalize.plan import NAME_FIELDS, RecipientValueError
 from b2bmail.recipients.buckets import RESERVED
 from b2bmail.recipients.companies import load_companies
 from b2bmail.recipients.needs import ListFields
@@ -79,7 +79,10 @@ def read_contacts(
     ):
         read += 1
         bucket = outcome.bucket
-        leaf = compiler.leaf(bucket, fields) if bucket not in RESERVED else None
+        try:
+            leaf = compiler.leaf(bucket, fields) if bucket not in RESERVED else None
+        except RecipientValueError as exc:
+            raise exc.at_row(table.path, outcome.row) from None
         if leaf is None:
             reason = bucket if bucket in RESERVED else "not-selected"
             left_out[reason] = left_out.get(reason, 0) + 1

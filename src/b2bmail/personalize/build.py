@@ -28,6 +28,7 @@ from b2bmail.personalize.message import (
 )
 from b2bmail.personalize.plan import (
     NAME_FIELDS,
+    RecipientValueError,
     SegmentPlan,
     VariantRouter,
     check_known_fields,
@@ -218,7 +219,14 @@ class Personalizer:
     ) -> PersonalizedMessage | None:
         """One recipient's message, or None (and an issue reported) when it cannot be built."""
         router = self.routers.get(segment_id)
-        segment_plan = router.plan(fields) if router is not None else self.plans[segment_id]
+        if router is None:
+            segment_plan = self.plans[segment_id]
+        else:
+            try:
+                segment_plan = router.plan(fields)
+            except RecipientValueError as exc:
+                source = self._fields.source if self._fields is not None else None
+                raise exc.at_row(source, row) from None
         stage, plan, defaulted = segment_plan.variant(fields.get("stage"))
         skeleton = plan.skeleton
         email = str(fields.get("email", ""))

@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from b2bmail.errors import TemplateError
+from b2bmail.errors import B2bmailError, InputError, TemplateError
 from b2bmail.i18n import _
 from b2bmail.journey import normalize_stage
 from b2bmail.recipients.needs import ListFields
@@ -154,6 +155,36 @@ class _Branch:
     children: dict[object, SegmentPlan | _Branch] = field(default_factory=dict)
 
 
+class RecipientValueError(InputError):
+    """A variant for a recipient's values could not be compiled: a template cannot take a value
+    of the list. Located where the template failed (`error`, the original); build_one raises
+    it again at the list's row."""
+
+    def __init__(self, error: B2bmailError) -> None:
+        super().__init__(
+            error.message,
+            path=error.path,
+            line=error.line,
+            column=error.column,
+            row=error.row,
+            hint=error.hint,
+        )
+        self.error = error
+
+    def at_row(self, source: str | Path | None, row: int) -> InputError:
+        """The same error at the list's `row` (a line of `source`), where what to fix is;
+        where the template failed follows in the message."""
+        return InputError(
+            _("{error} (the template at {where} cannot take this row's value)").format(
+                error=self.message, where=self.location()
+            ),
+            path=source,
+            line=row if source is not None else None,
+            row=None if source is not None else row,
+            hint=self.hint,
+        )
+
+
 class VariantRouter:
     """A segment whose template's logic reads recipient fields (`{% if recipient.civility ==
     "ms" %}`, `recipient.country | vat_rate`): a decision tree over the fields read, in the
@@ -217,6 +248,12 @@ class VariantRouter:
         start = time.perf_counter()
         try:
             variants = self._compile(dict(bound))
+        except RecipientValueError:
+            raise
+        except B2bmailError as exc:
+            # A template that cannot take a value of the list (`| vat_rate` on a country that
+            # is not a code): the caller names the list's row (Personalizer.build_one).
+            raise RecipientValueError(exc) from None
         except NeedsVariant as need:
             self.compile_seconds += time.perf_counter() - start
             if not isinstance(need, NeedsLanguage):  # a list without languages: the default
