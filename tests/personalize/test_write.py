@@ -95,7 +95,7 @@ def test_write_file_of_pieces_finishes_a_short_writev(
 def test_a_short_writev_of_mbox_entries_of_known_size_is_finished(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Messages that carry their size (PersonalizedMessage.size, from the sized assembler):
+    # Messages that carry their size (PersonalizedMessage.size, from the assembler):
     # the batch's total is added up from them, not from the pieces, and a writev that
     # writes less than it is still finished from where it stopped.
     from datetime import UTC, datetime

@@ -584,8 +584,8 @@ def _assembled(skeleton: MessageSkeleton, values: dict[str, str], **to: str) -> 
         parts = skeleton.assemble_parts(values, **to)
     except Exception as exc:  # the same error must come out of both
         return type(exc), str(exc)
-    # The sized assembler (the builder's): the same pieces, and their total length exactly.
-    sized = skeleton.sized_assembler(values, to["to_addr"], to["to_name"], to["message_id"])
+    # The assembler (the builder's): the same pieces, and their total length exactly.
+    sized = skeleton.assembler(values, to["to_addr"], to["to_name"], to["message_id"])
     assert sized == (parts, sum(map(len, parts)))
     return parts
 

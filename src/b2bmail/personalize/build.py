@@ -275,7 +275,7 @@ class Personalizer:
             # skeleton.assemble_parts(values, to_addr=…, to_name=…, message_id=…) without its
             # frame and keywords: the skeleton's assembler it calls, with the message's size
             # (for the writers: personalize.write.write_all).
-            parts, size = skeleton.sized_assembler(values, f"{local}@{ascii_domain}", name, mid)
+            parts, size = skeleton.assembler(values, f"{local}@{ascii_domain}", name, mid)
         except UnsafeUrlValueError as exc:
             self.tally.issues.append(RowIssue(row, email, "unsafe-url", exc.message))
             return None

@@ -19,7 +19,7 @@ class PersonalizedMessage:
     `content` is those bytes whole, or in the pieces they were assembled from (the
     skeleton's ready bytes and the recipient's): the writers hand the pieces to the system
     in one call (os.writev) instead of first copying them into one 40 KB string. `size`:
-    their total length in bytes when the builder knows it (MessageSkeleton.sized_assembler),
+    their total length in bytes when the builder knows it (MessageSkeleton.assembler),
     else None."""
 
     row: int

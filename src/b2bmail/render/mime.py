@@ -32,7 +32,6 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
-from typing import Any
 from urllib.parse import quote
 
 from b2bmail.i18n import N_, _
@@ -522,26 +521,20 @@ class MessageSkeleton:
         self, values: Mapping[str, str], *, to_addr: str, to_name: str, message_id: str
     ) -> tuple[bytes, ...]:
         """The recipient's message as the pieces `assemble` joins, in order."""
-        return self.assembler(values, to_addr, to_name, message_id)
+        return self.assembler(values, to_addr, to_name, message_id)[0]
 
     @functools.cached_property
     def assembler(self) -> Assembler:
         """assemble_parts as one straight-line function for this skeleton (made once, on
-        first use): `assembler(values, to_addr, to_name, message_id)`."""
+        first use): `assembler(values, to_addr, to_name, message_id)` gives the pieces and
+        their total length in bytes, known without a pass over them (the mbox writer needs
+        a batch's total to tell a short write: personalize.write.write_all)."""
         return _make_assembler(self)
 
-    @functools.cached_property
-    def sized_assembler(self) -> SizedAssembler:
-        """The assembler that also gives the message's length in bytes (the sum of its
-        pieces' lengths, without a pass over them): `(pieces, size)`. The mbox writer
-        needs the total of a batch to tell a short write (personalize.write.write_all)."""
-        return _make_assembler(self, sized=True)
 
-
-#: MessageSkeleton.assembler: (values, to_addr, to_name, message_id) -> the message's pieces.
-Assembler = Callable[[Mapping[str, str], str, str, str], tuple[bytes, ...]]
-#: MessageSkeleton.sized_assembler: the same arguments -> (the pieces, their total length).
-SizedAssembler = Callable[[Mapping[str, str], str, str, str], tuple[tuple[bytes, ...], int]]
+#: MessageSkeleton.assembler: (values, to_addr, to_name, message_id) -> (the message's
+#: pieces, their total length).
+Assembler = Callable[[Mapping[str, str], str, str, str], tuple[tuple[bytes, ...], int]]
 
 
 def hole_piece(text: str, escaped: bool, nl: bytes, mboxrd: bool) -> bytes:
@@ -571,13 +564,13 @@ _QP_HTML_AS_IS = _as_is("=&<>\"'")
 _HTML_SPECIAL = re.compile("[&<>\"']").search
 
 
-def _make_assembler(skeleton: MessageSkeleton, *, sized: bool = False) -> Any:
+def _make_assembler(skeleton: MessageSkeleton) -> Assembler:
     """Write and compile one function that assembles the skeleton's messages, as Jinja
     compiles a template: each source merged and encoded, each slot made and the layout
     returned as one tuple, with no loop over the skeleton's lists and no test of what each
     entry is. It is what the general definition does (merge_value, MergeField.encode,
     header_url, the header writers, hole_piece), in the same order, so the same errors are
-    raised first. With `sized`, it returns the pieces and their total length.
+    raised first. It returns the pieces and their total length.
 
     The generated source holds only Python names, slot and source numbers and line-end
     constants: every value of the campaign (field names, fallbacks, literal text, the
@@ -770,21 +763,18 @@ def _make_assembler(skeleton: MessageSkeleton, *, sized: bool = False) -> Any:
             test = f"n{index} is None and {'AS_IS_HTML' if escaped else 'AS_IS'}(t{index})"
         body.append(f"h{k} = t{index}.encode() + SOFT_NL if {test} else ({general})")
     pieces = [slots[i] if type(i) is int else bind("P", i) for i in skeleton.layout]
-    if sized:
-        # The message's length in bytes: the ready pieces' total, known here, plus each
-        # slot's length (once per time it is written).
-        fixed = sum(len(i) for i in skeleton.layout if type(i) is bytes)
-        size = " + ".join(
-            [str(fixed), *(f"len({slots[i]})" for i in skeleton.layout if type(i) is int)]
-        )
-        body.append(f"return ({', '.join(pieces)},), {size}")
-    else:
-        body.append(f"return ({', '.join(pieces)},)")
+    # The message's length in bytes: the ready pieces' total, known here, plus each slot's
+    # length (once per time it is written).
+    fixed = sum(len(i) for i in skeleton.layout if type(i) is bytes)
+    size = " + ".join(
+        [str(fixed), *(f"len({slots[i]})" for i in skeleton.layout if type(i) is int)]
+    )
+    body.append(f"return ({', '.join(pieces)},), {size}")
     code = "def assemble(values, to_addr, to_name, message_id):\n" + "".join(
         f"    {line}\n" for line in body
     )
     exec(compile(code, f"<assembler {skeleton.compiled.segment_id}>", "exec"), names)
-    return names["assemble"]
+    return names["assemble"]  # type: ignore[return-value]
 
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
