@@ -68,7 +68,7 @@ def _form(civility: str, language: str, campaign_locale: str) -> tuple[tuple[str
     return (before, after), neutral
 
 
-def salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
+def _salutation_text(civility: str, last_name: str, language: str, campaign_locale: str) -> str:
     """The salutation before its closing comma (salutation with comma=False)."""
     around, neutral = _form(civility, language, campaign_locale)
     if around is None:
@@ -90,7 +90,7 @@ def salutation(
     O'Neil, Le Goff). Without a civility (`mr`/`ms`) or a last name, the neutral form.
     `comma=False` leaves the closing comma out, for a greeting of the campaign's own
     ("Bonjour {{ recipient | salutation(comma=False) }},")."""
-    text = salutation_text(civility, last_name, language, campaign_locale)
+    text = _salutation_text(civility, last_name, language, campaign_locale)
     return text + "," if comma else text
 
 
@@ -99,16 +99,28 @@ def salutation_values(
 ) -> dict[str, str]:
     """The computed salutation fields (all, or those in `wanted`) for one recipient's merge
     values (civility, last_name, language as the reader normalised them)."""
+    made: dict[str, str] = {}
+    add_salutations(made, values, campaign_locale, wanted)
+    return made
+
+
+def add_salutations(
+    into: dict[str, str],
+    values: Mapping[str, str],
+    campaign_locale: str,
+    wanted: frozenset[str] | None = None,
+) -> None:
+    """salutation_values put straight into `into` (which may be `values` itself: the text is
+    made before any field is set), for the per-recipient build, where a dict made and merged
+    per recipient costs more than the fields."""
     # The text is made once for every field (each adds its comma or not): this runs for
     # every recipient, so a loop rather than a comprehension (a frame of its own in 3.11).
-    text = salutation_text(
+    text = _salutation_text(
         values.get("civility", ""),
         values.get("last_name", ""),
         values.get("language", ""),
         campaign_locale,
     )
-    made = {}
     for name, comma in SALUTATION_FIELDS.items():
         if wanted is None or name in wanted:
-            made[name] = text + "," if comma else text
-    return made
+            into[name] = text + "," if comma else text

@@ -53,7 +53,7 @@ from b2bmail.recipients.segmenting import rule_uses, segment_assigner
 from b2bmail.render.compile import CompiledEmail
 from b2bmail.render.merge import COMPUTED_FIELDS, UnsafeUrlValueError
 from b2bmail.render.mime import HeaderTooLongError, clean_value, cleaning_notes, has_control
-from b2bmail.salutation import SALUTATION_FIELDS, salutation_text
+from b2bmail.salutation import SALUTATION_FIELDS, add_salutations
 from b2bmail.segments import load_segments
 
 #: Fields every message has whatever the list holds (build_one's `extra`, salutations).
@@ -101,19 +101,10 @@ def recipient_values(
                 cleaned.append("; ".join(note.format(key=key) for note in notes))
                 text = clean_value(text)
             values[key] = text
-    # The salutations, from the cleaned values: salutation.salutation_values written out here
-    # (its text made once, each field with its comma or not), as this runs for every
-    # recipient; then the values b2bmail provides.
+    # The salutations, from the cleaned values (set among them, no dict merged); then the
+    # values b2bmail provides.
     if wanted is None or not wanted.isdisjoint(SALUTATION_FIELDS):
-        text = salutation_text(
-            values.get("civility", ""),
-            values.get("last_name", ""),
-            values.get("language", ""),
-            locale,
-        )
-        for name, comma in SALUTATION_FIELDS.items():
-            if wanted is None or name in wanted:
-                values[name] = text + "," if comma else text
+        add_salutations(values, values, locale, wanted)
     values.update(extra)
     return values, cleaned
 
