@@ -157,8 +157,8 @@ class _Branch:
 
 class RecipientValueError(InputError):
     """A variant for a recipient's values could not be compiled: a template cannot take a value
-    of the list. Located where the template failed (`error`, the original); build_one raises
-    it again at the list's row."""
+    of the list. Located where the template failed (as the original error); build_one and the
+    export raise it again at the list's row (at_row)."""
 
     def __init__(self, error: B2bmailError) -> None:
         super().__init__(
@@ -169,7 +169,6 @@ class RecipientValueError(InputError):
             row=error.row,
             hint=error.hint,
         )
-        self.error = error
 
     def at_row(self, source: str | Path | None, row: int) -> InputError:
         """The same error at the list's `row` (a line of `source`), where what to fix is;
@@ -248,8 +247,6 @@ class VariantRouter:
         start = time.perf_counter()
         try:
             variants = self._compile(dict(bound))
-        except RecipientValueError:
-            raise
         except B2bmailError as exc:
             # A template that cannot take a value of the list (`| vat_rate` on a country that
             # is not a code): the caller names the list's row (Personalizer.build_one).
