@@ -86,3 +86,18 @@ def test_companies_go_through_the_recipient_reader_checks(
     with pytest.raises(InputError) as info:
         load_companies(path)
     assert str(info.value) == f"{path}:{line}: {message}"
+
+
+def test_a_companies_file_is_decoded_once_to_be_read(
+    tmp_path: Path, decode_passes: list[str]
+) -> None:
+    # As a recipient list (test_reader.test_a_list_is_decoded_once_to_be_read): the format and
+    # the records come from one opening, every byte checked once; a byte that does not decode
+    # is still refused at its line.
+    path = tmp_path / "companies.csv"
+    path.write_bytes("id;nom\nC1;Zoë SA\n".encode())
+    index = load_companies(path)
+    assert index.by_id["C1"]["company.name"] == "Zoë SA" and decode_passes == ["utf-8"]
+    path.write_bytes(b"id;nom\nC1;Zo\xeb\x81\n")
+    with pytest.raises(InputError, match=r"companies\.csv:2: cannot decode byte 0x81"):
+        load_companies(path)

@@ -13,7 +13,7 @@ from b2bmail.errors import ConfigError, InputError
 from b2bmail.i18n import _
 from b2bmail.recipients.addresses import AddressCheck, free_domains
 from b2bmail.recipients.fields import normalize_value, slugify
-from b2bmail.recipients.reader import detect_format, iter_records, read_header
+from b2bmail.recipients.reader import open_records, read_header
 
 ID_HEADERS = ("id", "company_id", "id_societe", "societe_id", "id_entreprise", "account_id")
 DOMAIN_HEADERS = ("domain", "domaine", "email_domain", "website", "site_web", "site", "web", "url")
@@ -119,7 +119,7 @@ def load_companies(
     source = Path(path)
     by_id: dict[str, Mapping[str, object]] = {}
     by_domain: dict[str, Mapping[str, object]] = {}
-    records = iter_records(source, detect_format(source, encoding, delimiter))
+    _fmt, records = open_records(source, encoding, delimiter)  # decoded once, not twice
     _line, headers = read_header(source, records)
     slugs = [slugify(h) for h in headers]
     keys = [COMPANY_ALIASES.get(s, s) for s in slugs]
